@@ -1,0 +1,36 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/hanano demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check hanano tests bench
+	$(BIN)/ruff format --check hanano tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# The suite runs once on SQLite and, when HANANO_TEST_DATABASE_URL is set, again on PostgreSQL.
+unit: $(STAMP)
+	HANANO_TEST_BACKEND=sqlite $(BIN)/pytest -q
+	if [ -n "$$HANANO_TEST_DATABASE_URL" ]; then HANANO_TEST_BACKEND=postgresql $(BIN)/pytest -q; \
+	else echo "HANANO_TEST_DATABASE_URL unset: PostgreSQL run skipped"; fi
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python bench/intake.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
