@@ -1,0 +1,289 @@
+"""The `hanano` command: thin commands over the service. `hanano --help` is the map."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from hanano.access.tokens import create_token, revoke_token
+from hanano.errors import Problem
+from hanano.events import ROLES
+from hanano.service import Service
+from hanano.settings import load_settings
+
+CLI_ACTOR = "cli"
+
+
+def _service(ctx: click.Context) -> Service:
+    obj: dict[str, Any] = ctx.ensure_object(dict)
+    if "service" not in obj:
+        settings = load_settings(**({"database_url": obj["db"]} if obj.get("db") else {}))
+        service = Service(settings).start()
+        ctx.call_on_close(service.stop)
+        obj["service"] = service
+    svc: Service = obj["service"]
+    return svc
+
+
+def _fail(problem: Problem) -> None:
+    raise click.ClickException(str(problem))
+
+
+@click.group()
+@click.option("--db", envvar="HANANO_DATABASE_URL", default=None,
+              help="Database URL (default sqlite:///hanano.db).")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """hanano: operations for civil defence rescue teams under bombardment."""
+    ctx.ensure_object(dict)["db"] = db
+
+
+@main.command()
+@click.option("--aleppo/--no-aleppo", default=False,
+              help="Also load the Aleppo neighbourhoods shipped with hanano.")
+@click.pass_context
+def init(ctx: click.Context, aleppo: bool) -> None:
+    """Create or migrate the store; with --aleppo, load the city's zones."""
+    service = _service(ctx)
+    click.echo(f"store ready: {service.engine.url.render_as_string(hide_password=True)}")
+    if aleppo:
+        from hanano.geo.city import import_neighbourhoods
+        from hanano.geo.gazetteer import aleppo_geojson
+
+        count = service.execute(lambda tx: import_neighbourhoods(tx, CLI_ACTOR, aleppo_geojson()))
+        click.echo(f"imported {count} Aleppo neighbourhoods")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the API (and the live stream) over HTTP."""
+    import uvicorn
+
+    from hanano.web.app import build_app
+
+    service = _service(ctx)
+    click.echo(f"hanano serving on http://{host}:{port} ({service.engine.dialect.name})")
+    uvicorn.run(build_app(service), host=host, port=port, log_level="warning",
+                access_log=False)
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+
+@main.group()
+def token() -> None:
+    """API tokens and their roles."""
+
+
+@token.command("create")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--name", default=None, help="Who holds it (kept sealed).")
+@click.pass_context
+def token_create(ctx: click.Context, role: str, name: str | None) -> None:
+    """Issue a token; it is printed once and only its hash is kept."""
+    service = _service(ctx)
+    issued = service.execute(lambda tx: create_token(tx, CLI_ACTOR, role, name))
+    click.echo(f"token_id: {issued.token_id}", err=True)
+    click.echo(issued.secret)
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@click.option("--reason", required=True)
+@click.pass_context
+def token_revoke(ctx: click.Context, token_id: str, reason: str) -> None:
+    """Revoke a token at once."""
+    service = _service(ctx)
+    try:
+        service.execute(lambda tx: revoke_token(tx, CLI_ACTOR, token_id, reason))
+    except Problem as problem:
+        _fail(problem)
+    click.echo(f"revoked {token_id}")
+
+
+@token.command("list")
+@click.pass_context
+def token_list(ctx: click.Context) -> None:
+    """List tokens (ids and roles, never secrets)."""
+    from sqlalchemy import select
+
+    from hanano.store import schema
+
+    service = _service(ctx)
+    with service.engine.connect() as conn:
+        for row in conn.execute(select(schema.tokens).order_by(schema.tokens.c.created_at)):
+            state = f"revoked {row.revoked_at}" if row.revoked_at else "active"
+            click.echo(f"{row.token_id}\t{row.role}\t{row.name or ''}\t{state}")
+
+
+# --- city ---------------------------------------------------------------------------------
+
+
+@main.group()
+def city() -> None:
+    """The city's neighbourhoods and the names people give places."""
+
+
+@city.command("import-neighbourhoods")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def city_import(ctx: click.Context, path: Path) -> None:
+    """Load zones from a GeoJSON file (PCODE, NAME_EN, NAME_AR properties)."""
+    from hanano.geo.city import import_neighbourhoods
+
+    service = _service(ctx)
+    try:
+        geojson = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path}: not a JSON file ({exc})") from exc
+    try:
+        count = service.execute(lambda tx: import_neighbourhoods(tx, CLI_ACTOR, geojson))
+    except Problem as problem:
+        _fail(problem)
+    click.echo(f"imported {count} neighbourhoods from {path}")
+
+
+@city.command("add-alias")
+@click.argument("alias")
+@click.argument("pcode")
+@click.pass_context
+def city_add_alias(ctx: click.Context, alias: str, pcode: str) -> None:
+    """Teach the gazetteer another name for a place in neighbourhood PCODE."""
+    from hanano.geo.city import add_alias
+
+    service = _service(ctx)
+    try:
+        service.execute(lambda tx: add_alias(tx, CLI_ACTOR, alias, pcode))
+    except Problem as problem:
+        _fail(problem)
+    click.echo(f"alias {alias!r} → {pcode}")
+
+
+@city.command("match")
+@click.argument("text")
+@click.pass_context
+def city_match(ctx: click.Context, text: str) -> None:
+    """Show which neighbourhoods a piece of text names, best first."""
+    service = _service(ctx)
+    for match in service.city.get().gazetteer.match(text):
+        click.echo(f"{match.pcode}\t{match.score:.2f}\t{match.name}\t({match.matched})")
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--kind", required=True,
+              type=click.Choice(["strike", "collapse", "fire", "casualties", "trapped",
+                                 "blocked_road", "other"]))
+@click.option("--source", default="radio_log", show_default=True,
+              type=click.Choice(["citizen", "spotter", "team", "hospital", "radio_log"]))
+@click.option("--lat", type=float)
+@click.option("--lon", type=float)
+@click.option("--accuracy", "accuracy_m", type=float)
+@click.option("--text")
+@click.option("--trapped", type=int)
+@click.option("--casualties", type=int)
+@click.option("--observed-at", help="ISO 8601 time with offset (default: now).")
+@click.option("--id", "report_id", help="Report UUID (default: a new one).")
+@click.pass_context
+def report(ctx: click.Context, **fields: Any) -> None:
+    """Submit one report from the command line and show the incident it joined."""
+    from hanano.intake import commands
+    from hanano.intake.model import ReportIn
+
+    service = _service(ctx)
+    body = {k: v for k, v in fields.items() if v is not None and k != "report_id"}
+    body["id"] = fields["report_id"] or str(uuid.uuid4())
+    body["observed_at"] = fields["observed_at"] or service.clock.now().isoformat()
+    try:
+        parsed = ReportIn.model_validate_json(json.dumps(body))
+    except ValidationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    city_index = service.city.get()
+    try:
+        commands.check_report(parsed, service.clock.now(), city_index, service.settings)
+        result = service.execute(
+            lambda tx: commands.submit_report(tx, CLI_ACTOR, parsed, city_index,
+                                              service.settings))
+    except Problem as problem:
+        _fail(problem)
+    click.echo(f"report {result.report_id} → {result.incident_id} ({result.reason})")
+
+
+@main.command()
+@click.option("--status", type=click.Choice(["open", "responding", "cleared", "closed"]))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def incidents(ctx: click.Context, status: str | None, as_json: bool) -> None:
+    """List incidents, most severe and newest first."""
+    from hanano.intake.views import IncidentFilter, list_incidents
+
+    service = _service(ctx)
+    with service.engine.connect() as conn:
+        items = list_incidents(conn, "admin", IncidentFilter(status=status), service.clock.now(),
+                               service.settings.public_delay_min)
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    for item in items:
+        zone = item["neighbourhood"]["name_en"] if item["neighbourhood"] else "?"
+        click.echo(f"{item['id']:<10} sev {item['severity']}  {item['status']:<10} "
+                   f"{item['kind']:<12} {zone:<28} reports {item['report_count']:<3} "
+                   f"last {item['last_report_at']}")
+
+
+# --- store --------------------------------------------------------------------------------
+
+
+@main.group()
+def store() -> None:
+    """The event store itself."""
+
+
+@store.command("rebuild")
+@click.pass_context
+def store_rebuild(ctx: click.Context) -> None:
+    """Rebuild every projection from the event log."""
+    from sqlalchemy import func, select
+
+    from hanano.store import schema
+    from hanano.store.rebuild import rebuild
+
+    service = _service(ctx)
+    service.sequencer.stop()
+    with service.engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(schema.events)).scalar() or 0
+    with click.progressbar(length=total, label="replaying events", file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(count: int) -> None:
+            bar.update(count - done[0])
+            done[0] = count
+
+        count = rebuild(service.engine, progress)
+        bar.update(count - done[0])
+    click.echo(f"rebuilt projections from {count} events")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--speed", default=30.0, show_default=True, type=float,
+              help="How many times faster than real time the day replays.")
+@click.option("--reports", "limit", default=400, show_default=True, type=int,
+              help="How many reports the replay sends.")
+def demo(host: str, port: int, speed: float, limit: int) -> None:
+    """A fresh store with Aleppo's neighbourhoods and a replayed day of 2014 strikes."""
+    from hanano.sim.demo import run_demo
+
+    run_demo(host=host, port=port, speed=speed, limit=limit)

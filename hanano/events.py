@@ -1,0 +1,181 @@
+"""The event types: the vocabulary of the whole system.
+
+Each event is a typed, versioned record. Fields named in `sensitive` enter the log only as salted
+commitments; their plaintext lives apart so it can be disclosed one field at a time or erased
+without breaking the log.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Role = Literal["admin", "dispatcher", "team_leader", "spotter", "reporter", "auditor", "public"]
+ROLES: tuple[Role, ...] = (
+    "admin",
+    "dispatcher",
+    "team_leader",
+    "spotter",
+    "reporter",
+    "auditor",
+    "public",
+)
+ReportKind = Literal[
+    "strike", "collapse", "fire", "casualties", "trapped", "blocked_road", "other"
+]
+ReportSource = Literal["citizen", "spotter", "team", "hospital", "radio_log"]
+IncidentStatus = Literal["open", "responding", "cleared", "closed"]
+
+
+class Event(BaseModel):
+    """Base of every event payload."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: ClassVar[str]
+    version: ClassVar[int] = 1
+    sensitive: ClassVar[frozenset[str]] = frozenset()
+
+
+EVENT_TYPES: dict[str, type[Event]] = {}
+
+
+def register(cls: type[Event]) -> type[Event]:
+    """Add an event class to the registry under its `type` name."""
+    if cls.type in EVENT_TYPES:
+        raise ValueError(f"event type {cls.type!r} registered twice")
+    unknown = cls.sensitive - set(cls.model_fields)
+    if unknown:
+        raise ValueError(f"{cls.type}: sensitive fields {sorted(unknown)} are not fields")
+    EVENT_TYPES[cls.type] = cls
+    return cls
+
+
+def event_class(type_name: str) -> type[Event]:
+    try:
+        return EVENT_TYPES[type_name]
+    except KeyError:
+        raise ValueError(f"unknown event type {type_name!r}") from None
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+@register
+class TokenCreated(Event):
+    """An API token was issued. Only the token's SHA-256 is kept; the name may identify a rescuer."""
+
+    type: ClassVar[str] = "token.created"
+    sensitive: ClassVar[frozenset[str]] = frozenset({"name"})
+    token_id: str
+    role: Role
+    name: str | None
+    token_hash: str
+
+
+@register
+class TokenRevoked(Event):
+    type: ClassVar[str] = "token.revoked"
+    token_id: str
+    reason: str
+
+
+# --- city ---------------------------------------------------------------------------------
+
+
+@register
+class NeighbourhoodImported(Event):
+    """A zone of the city: names, OCHA P-code and polygon (GeoJSON geometry)."""
+
+    type: ClassVar[str] = "city.neighbourhood_imported"
+    pcode: str
+    name_en: str
+    name_ar: str
+    geometry: dict[str, Any]
+
+
+@register
+class AliasAdded(Event):
+    """Another name people use for a place inside a neighbourhood."""
+
+    type: ClassVar[str] = "city.alias_added"
+    alias: str
+    pcode: str
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+@register
+class ReportReceived(Event):
+    """A report as its sender gave it. Free text often names victims, so it is sealed."""
+
+    type: ClassVar[str] = "intake.report_received"
+    sensitive: ClassVar[frozenset[str]] = frozenset({"text"})
+    report_id: str
+    body_hash: str
+    kind: ReportKind
+    observed_at: str
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+    text: str | None
+    trapped: int | None
+    casualties: int | None
+    source: ReportSource
+    pcode: str | None
+    place_precision: Literal["point", "neighbourhood", "none"]
+    place_reason: str
+
+
+@register
+class IncidentOpened(Event):
+    """A report matched no open incident, so it opens one; `reason` says why nothing matched."""
+
+    type: ClassVar[str] = "intake.incident_opened"
+    incident_id: str
+    report_id: str
+    reason: str
+
+
+@register
+class ReportLinked(Event):
+    """A report joined an open incident; `reason` gives the distance and time that decided it."""
+
+    type: ClassVar[str] = "intake.report_linked"
+    incident_id: str
+    report_id: str
+    distance_m: float | None
+    reason: str
+
+
+@register
+class IncidentStatusChanged(Event):
+    type: ClassVar[str] = "intake.incident_status_changed"
+    incident_id: str
+    status: IncidentStatus
+    previous: IncidentStatus
+    reason: str
+
+
+@register
+class IncidentsMerged(Event):
+    """A dispatcher judged two incidents to be one strike; the source's reports move over."""
+
+    type: ClassVar[str] = "intake.incidents_merged"
+    source_id: str
+    target_id: str
+    report_ids: list[str]
+    reason: str
+
+
+@register
+class IncidentSplit(Event):
+    """A dispatcher moved some reports of an incident into a new incident of their own."""
+
+    type: ClassVar[str] = "intake.incident_split"
+    incident_id: str
+    new_incident_id: str
+    report_ids: list[str]
+    reason: str

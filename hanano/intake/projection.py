@@ -1,0 +1,214 @@
+"""How intake events shape the incidents and reports tables."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from hanano.events import (
+    IncidentOpened,
+    IncidentSplit,
+    IncidentStatusChanged,
+    IncidentsMerged,
+    ReportLinked,
+    ReportReceived,
+)
+from hanano.geo.distance import haversine_m
+from hanano.intake.severity import incident_kind, severity
+from hanano.store import schema
+from hanano.store.projections import projects
+from hanano.store.records import RecordedEvent
+
+# A located report without a stated accuracy is taken to be a phone fix of this quality.
+DEFAULT_ACCURACY_M = 50.0
+MIN_ACCURACY_M = 10.0
+
+incidents = schema.incidents
+reports = schema.reports
+
+
+def incident_number(incident_id: str) -> int:
+    return int(incident_id.split("-", 1)[1])
+
+
+@projects(ReportReceived.type)
+def _report_received(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    conn.execute(
+        reports.insert().values(
+            report_id=d["report_id"],
+            seq=event.seq,
+            body_hash=d["body_hash"],
+            kind=d["kind"],
+            observed_at=d["observed_at"],
+            received_at=event.time,
+            lat=d["lat"],
+            lon=d["lon"],
+            accuracy_m=d["accuracy_m"],
+            text=d["text"],
+            trapped=d["trapped"],
+            casualties=d["casualties"],
+            source=d["source"],
+            pcode=d["pcode"],
+            place_precision=d["place_precision"],
+            place_reason=d["place_reason"],
+            actor=event.actor,
+        )
+    )
+
+
+@projects(IncidentOpened.type)
+def _incident_opened(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    _insert_incident(conn, d["incident_id"], event.time)
+    _link(conn, d["report_id"], d["incident_id"], d["reason"])
+    refresh_incident(conn, d["incident_id"], event.time)
+
+
+@projects(ReportLinked.type)
+def _report_linked(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    _link(conn, d["report_id"], d["incident_id"], d["reason"])
+    refresh_incident(conn, d["incident_id"], event.time)
+
+
+@projects(IncidentStatusChanged.type)
+def _status_changed(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    values: dict[str, Any] = {"status": d["status"], "updated_at": event.time}
+    if d["status"] == "cleared":
+        values["cleared_at"] = event.time
+    elif d["status"] == "open":
+        values["cleared_at"] = None
+    conn.execute(incidents.update().where(incidents.c.incident_id == d["incident_id"]).values(values))
+
+
+@projects(IncidentsMerged.type)
+def _merged(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    conn.execute(
+        reports.update()
+        .where(reports.c.incident_id == d["source_id"])
+        .values(incident_id=d["target_id"])
+    )
+    conn.execute(
+        incidents.update()
+        .where(incidents.c.incident_id == d["source_id"])
+        .values(merged_into=d["target_id"], status="closed", report_count=0,
+                updated_at=event.time)
+    )
+    refresh_incident(conn, d["target_id"], event.time)
+
+
+@projects(IncidentSplit.type)
+def _split(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    _insert_incident(conn, d["new_incident_id"], event.time)
+    conn.execute(
+        reports.update()
+        .where(reports.c.report_id.in_(d["report_ids"]))
+        .values(incident_id=d["new_incident_id"])
+    )
+    refresh_incident(conn, d["incident_id"], event.time)
+    refresh_incident(conn, d["new_incident_id"], event.time)
+
+
+def _insert_incident(conn: Connection, incident_id: str, time: str) -> None:
+    conn.execute(
+        incidents.insert().values(
+            incident_id=incident_id,
+            number=incident_number(incident_id),
+            status="open",
+            kind="other",
+            severity=1,
+            place_precision="none",
+            report_count=0,
+            first_report_at=time,
+            last_report_at=time,
+            opened_at=time,
+            updated_at=time,
+        )
+    )
+
+
+def _link(conn: Connection, report_id: str, incident_id: str, reason: str) -> None:
+    conn.execute(
+        reports.update()
+        .where(reports.c.report_id == report_id)
+        .values(incident_id=incident_id, linked_incident_id=incident_id, link_reason=reason)
+    )
+
+
+def refresh_incident(conn: Connection, incident_id: str, time: str) -> None:
+    """Recompute an incident's place, kind, severity and counts from its reports."""
+    rows = conn.execute(select(reports).where(reports.c.incident_id == incident_id)).all()
+    if not rows:
+        conn.execute(
+            incidents.update()
+            .where(incidents.c.incident_id == incident_id)
+            .values(report_count=0, updated_at=time)
+        )
+        return
+    trapped = _max_or_none(r.trapped for r in rows)
+    casualties = _max_or_none(r.casualties for r in rows)
+    kind = incident_kind([r.kind for r in rows])
+    values: dict[str, Any] = {
+        "kind": kind,
+        "trapped": trapped,
+        "casualties": casualties,
+        "severity": severity(kind, trapped, casualties),
+        "report_count": len(rows),
+        "first_report_at": min(r.observed_at for r in rows),
+        "last_report_at": max(r.observed_at for r in rows),
+        "updated_at": time,
+    }
+    values.update(_place(conn, rows))
+    conn.execute(incidents.update().where(incidents.c.incident_id == incident_id).values(values))
+
+
+def _max_or_none(values: Any) -> int | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def _place(conn: Connection, rows: list[Any]) -> dict[str, Any]:
+    """Best location: inverse-variance mean of located reports, else the named zone's centre."""
+    located = [r for r in rows if r.place_precision == "point"]
+    if located:
+        weights = [1.0 / max(r.accuracy_m or DEFAULT_ACCURACY_M, MIN_ACCURACY_M) ** 2
+                   for r in located]
+        total = sum(weights)
+        lat = sum(w * r.lat for w, r in zip(weights, located, strict=True)) / total
+        lon = sum(w * r.lon for w, r in zip(weights, located, strict=True)) / total
+        # Reports that disagree make the estimate less certain than their stated accuracies say.
+        spread = math.sqrt(
+            sum(w * haversine_m(lat, lon, r.lat, r.lon) ** 2
+                for w, r in zip(weights, located, strict=True)) / total
+        )
+        pcodes = Counter(r.pcode for r in located if r.pcode)
+        return {
+            "lat": lat,
+            "lon": lon,
+            "uncertainty_m": max(math.sqrt(1.0 / total), spread),
+            "place_precision": "point",
+            "pcode": pcodes.most_common(1)[0][0] if pcodes else None,
+        }
+    named = Counter(r.pcode for r in rows if r.pcode)
+    if named:
+        pcode = named.most_common(1)[0][0]
+        zone = conn.execute(
+            select(schema.neighbourhoods).where(schema.neighbourhoods.c.pcode == pcode)
+        ).first()
+        if zone is not None:
+            return {
+                "lat": zone.centroid_lat,
+                "lon": zone.centroid_lon,
+                "uncertainty_m": zone.radius_m,
+                "place_precision": "neighbourhood",
+                "pcode": pcode,
+            }
+    return {"lat": None, "lon": None, "uncertainty_m": None, "place_precision": "none",
+            "pcode": None}

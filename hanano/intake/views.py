@@ -1,0 +1,158 @@
+"""What each role may see of incidents and reports.
+
+Exact places where rescuers work now are a target list for a second strike: the reporter and
+public roles see an incident only once it is cleared or after a delay, and only its
+neighbourhood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, or_, select
+
+from hanano.clock import isoformat
+from hanano.errors import not_found
+from hanano.events import Role
+from hanano.store import schema
+
+RESTRICTED_ROLES: frozenset[Role] = frozenset({"reporter", "public"})
+
+incidents = schema.incidents
+reports = schema.reports
+zones = schema.neighbourhoods
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    status: str | None = None
+    since: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+    pcode: str | None = None
+    limit: int = 500
+
+
+def is_restricted(role: Role) -> bool:
+    return role in RESTRICTED_ROLES
+
+
+def public_cutoff(now: datetime, delay_min: float) -> str:
+    return isoformat(now - timedelta(minutes=delay_min))
+
+
+def _public_clause(now: datetime, delay_min: float) -> Any:
+    return or_(
+        incidents.c.status.in_(("cleared", "closed")),
+        incidents.c.first_report_at <= public_cutoff(now, delay_min),
+    )
+
+
+def list_incidents(
+    conn: Connection, role: Role, flt: IncidentFilter, now: datetime, delay_min: float
+) -> list[dict[str, Any]]:
+    """Incidents, most severe and newest first, as the role may see them."""
+    query = select(incidents, zones.c.name_en, zones.c.name_ar, zones.c.centroid_lat,
+                   zones.c.centroid_lon).outerjoin(zones, zones.c.pcode == incidents.c.pcode)
+    query = query.where(incidents.c.merged_into.is_(None))
+    if flt.status:
+        query = query.where(incidents.c.status == flt.status)
+    if flt.since:
+        query = query.where(incidents.c.last_report_at >= isoformat(flt.since))
+    if flt.pcode:
+        query = query.where(incidents.c.pcode == flt.pcode)
+    restricted = is_restricted(role)
+    if restricted:
+        query = query.where(_public_clause(now, delay_min))
+    if flt.bbox:
+        west, south, east, north = flt.bbox
+        if restricted:
+            # The public's incidents sit at their zone's centre, so filter on that.
+            query = query.where(and_(zones.c.centroid_lon.between(west, east),
+                                     zones.c.centroid_lat.between(south, north)))
+        else:
+            query = query.where(and_(incidents.c.lon.between(west, east),
+                                     incidents.c.lat.between(south, north)))
+    query = query.order_by(incidents.c.severity.desc(), incidents.c.last_report_at.desc(),
+                           incidents.c.number.desc()).limit(flt.limit)
+    rows = conn.execute(query).all()
+    return [incident_view(row, restricted) for row in rows]
+
+
+def incident_view(row: Row[Any], restricted: bool) -> dict[str, Any]:
+    zone = None
+    if row.pcode is not None:
+        zone = {"pcode": row.pcode, "name_en": row.name_en, "name_ar": row.name_ar}
+    view: dict[str, Any] = {
+        "id": row.incident_id,
+        "status": row.status,
+        "kind": row.kind,
+        "severity": row.severity,
+        "neighbourhood": zone,
+        "report_count": row.report_count,
+        "first_report_at": row.first_report_at,
+        "last_report_at": row.last_report_at,
+    }
+    if restricted:
+        view["location"] = (
+            {"lat": row.centroid_lat, "lon": row.centroid_lon, "precision": "neighbourhood"}
+            if zone and row.centroid_lat is not None else None
+        )
+        return view
+    view.update({
+        "location": None if row.lat is None else {
+            "lat": row.lat, "lon": row.lon, "uncertainty_m": row.uncertainty_m,
+            "precision": row.place_precision,
+        },
+        "trapped": row.trapped,
+        "casualties": row.casualties,
+        "opened_at": row.opened_at,
+        "updated_at": row.updated_at,
+        "cleared_at": row.cleared_at,
+    })
+    return view
+
+
+def get_incident(
+    conn: Connection, role: Role, incident_id: str, now: datetime, delay_min: float
+) -> dict[str, Any]:
+    """One incident with its reports (reports only for roles that may see them)."""
+    restricted = is_restricted(role)
+    query = select(incidents, zones.c.name_en, zones.c.name_ar, zones.c.centroid_lat,
+                   zones.c.centroid_lon).outerjoin(zones, zones.c.pcode == incidents.c.pcode)
+    query = query.where(incidents.c.incident_id == incident_id)
+    if restricted:
+        query = query.where(_public_clause(now, delay_min), incidents.c.merged_into.is_(None))
+    row = conn.execute(query).first()
+    if row is None:
+        raise not_found(f"incident {incident_id}")
+    view = incident_view(row, restricted)
+    if row.merged_into:
+        view["merged_into"] = row.merged_into
+    if not restricted:
+        rows = conn.execute(
+            select(reports).where(reports.c.incident_id == incident_id).order_by(reports.c.seq)
+        ).all()
+        view["reports"] = [report_view(r) for r in rows]
+    return view
+
+
+def report_view(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "id": row.report_id,
+        "kind": row.kind,
+        "observed_at": row.observed_at,
+        "received_at": row.received_at,
+        "lat": row.lat,
+        "lon": row.lon,
+        "accuracy_m": row.accuracy_m,
+        "text": row.text,
+        "trapped": row.trapped,
+        "casualties": row.casualties,
+        "source": row.source,
+        "neighbourhood": row.pcode,
+        "place": row.place_reason,
+        "link_reason": row.link_reason,
+        "incident_id": row.incident_id,
+    }

@@ -1,0 +1,56 @@
+"""Wiring: one store, one sequencer, the caches that follow its events, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import Engine
+
+from hanano.access.tokens import TokenAuthority
+from hanano.clock import Clock, SystemClock
+from hanano.geo.city import CityCache
+from hanano.settings import Settings
+from hanano.store.engine import make_engine
+from hanano.store.migrations import migrate
+from hanano.store.sequencer import Sequencer, Tx
+
+T = TypeVar("T")
+
+
+class Service:
+    """Everything a process of hanano shares; start() before use, stop() to finish writes."""
+
+    def __init__(self, settings: Settings, clock: Clock | None = None,
+                 engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.engine = engine or make_engine(settings.database_url)
+        self.sequencer = Sequencer(self.engine, self.clock, max_batch=settings.group_commit_max)
+        self.tokens = TokenAuthority(self.engine)
+        self.city = CityCache(self.engine)
+        self.sequencer.add_listener(self.tokens.on_events)
+        self.sequencer.add_listener(self.city.on_events)
+        self._started = False
+
+    def start(self) -> Service:
+        if not self._started:
+            migrate(self.engine)
+            self.sequencer.start()
+            self._started = True
+        return self
+
+    def stop(self) -> None:
+        if self._started:
+            self.sequencer.stop()
+            self._started = False
+        self.engine.dispose()
+
+    def execute(self, command: Callable[[Tx], T]) -> T:
+        return self.sequencer.execute(command)
+
+    def __enter__(self) -> Service:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

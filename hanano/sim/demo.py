@@ -1,0 +1,83 @@
+"""`hanano demo`: a fresh store, the Aleppo zones, and a day of 2014 replayed through the API."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+import httpx2 as httpx
+import uvicorn
+
+from hanano.access.tokens import create_token
+from hanano.clock import ScaledClock
+from hanano.geo.city import import_neighbourhoods
+from hanano.geo.gazetteer import aleppo_geojson
+from hanano.service import Service
+from hanano.settings import load_settings
+from hanano.sim.scenario import ScheduledReport, bombardment_day, load_impact_sites
+from hanano.web.app import build_app
+
+ACTOR = "hanano:demo"
+
+
+def run_demo(host: str, port: int, speed: float, limit: int) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="hanano-demo-"))
+    settings = load_settings(database_url=f"sqlite:///{workdir / 'hanano.db'}")
+    sites = load_impact_sites()
+    day_start = datetime(2014, 2, 13, 4, 0, tzinfo=UTC)
+    clock = ScaledClock(day_start - timedelta(minutes=5), speed)
+    service = Service(settings, clock=clock).start()
+    service.execute(lambda tx: import_neighbourhoods(tx, ACTOR, aleppo_geojson()))
+    dispatcher = service.execute(lambda tx: create_token(tx, ACTOR, "dispatcher", "demo dispatcher"))
+    reporter = service.execute(lambda tx: create_token(tx, ACTOR, "reporter", "demo field phones"))
+    city = service.city.get()
+    names = {p: n.name_ar for p, n in city.neighbourhoods.items()}
+    plan = bombardment_day(sites, names, city.locate, day=day_start.date())[:limit]
+
+    base = f"http://{host}:{port}"
+    click.echo(f"hanano demo: store in {workdir}")
+    click.echo(f"  API       {base}/api/v1/incidents   (docs at {base}/docs)")
+    click.echo(f"  token     {dispatcher.secret}   (role dispatcher)")
+    click.echo(f"  try       curl -H 'Authorization: Bearer {dispatcher.secret}' "
+               f"{base}/api/v1/incidents")
+    click.echo(f"  replaying {len(plan)} reports of 13 Feb 2014 at {speed:g}x "
+               "(Human Rights Watch impact sites; dates are satellite windows, so the strikes "
+               "of one window are spread over one day)")
+    replay = threading.Thread(target=_replay, args=(plan, clock, base, reporter.secret),
+                              daemon=True)
+    replay.start()
+    try:
+        uvicorn.run(build_app(service), host=host, port=port, log_level="warning",
+                    access_log=False)
+    finally:
+        service.stop()
+
+
+def _replay(plan: list[ScheduledReport], clock: ScaledClock, base: str, token: str) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
+        _wait_for_server(client)
+        with click.progressbar(plan, label="replaying reports", show_pos=True) as bar:
+            for item in bar:
+                wait = (item.at - clock.now()).total_seconds() / clock.speed
+                if wait > 0:
+                    time.sleep(wait)
+                for _attempt in range(5):
+                    try:
+                        client.post("/api/v1/reports", json=item.body)
+                        break
+                    except httpx.TransportError:
+                        time.sleep(1)
+
+
+def _wait_for_server(client: httpx.Client) -> None:
+    for _ in range(100):
+        try:
+            client.get("/api/v1/health")
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)

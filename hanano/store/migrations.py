@@ -1,0 +1,62 @@
+"""Versioned schema migrations: named, ordered functions, each applied once and recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, inspect, select
+
+from hanano.clock import SystemClock, isoformat
+from hanano.store import schema
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _initial(conn: Connection) -> None:
+    tables = [
+        schema.events,
+        schema.sealed_fields,
+        schema.tokens,
+        schema.neighbourhoods,
+        schema.aliases,
+        schema.incidents,
+        schema.reports,
+    ]
+    schema.metadata.create_all(conn, tables=tables)
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "events, sealed fields, intake", _initial),)
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_migrations"):
+        return 0
+    versions = conn.execute(select(schema.schema_migrations.c.version)).scalars().all()
+    return max(versions, default=0)
+
+
+def migrate(engine: Engine) -> list[Migration]:
+    """Apply every migration not yet applied, each in its own transaction; return those applied."""
+    applied: list[Migration] = []
+    with engine.begin() as conn:
+        schema.metadata.create_all(conn, tables=[schema.schema_migrations])
+    for migration in MIGRATIONS:
+        with engine.begin() as conn:
+            if current_version(conn) >= migration.version:
+                continue
+            migration.apply(conn)
+            conn.execute(
+                schema.schema_migrations.insert().values(
+                    version=migration.version,
+                    name=migration.name,
+                    applied_at=isoformat(SystemClock().now()),
+                )
+            )
+            applied.append(migration)
+    return applied

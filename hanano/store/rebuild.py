@@ -1,0 +1,41 @@
+"""Rebuild every projection from the log, and compare projections for equality."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from hanano.store import projections, schema
+from hanano.store.records import read_events
+
+
+def rebuild(engine: Engine, progress: Callable[[int], None] | None = None) -> int:
+    """Clear the projections and replay all events into them in one transaction."""
+    handlers = projections.projectors()
+    count = 0
+    with engine.connect() as conn:
+        conn.info["writer"] = True
+        with conn.begin():
+            for table in reversed(schema.PROJECTION_TABLES):
+                conn.execute(table.delete())
+            reader = conn
+            for event in read_events(reader):
+                handler = handlers.get(event.type)
+                if handler is not None:
+                    handler(conn, event)
+                count += 1
+                if progress is not None and count % 1000 == 0:
+                    progress(count)
+    return count
+
+
+def snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
+    """Every projection table's rows in primary-key order, for comparing two states."""
+    result: dict[str, list[tuple[Any, ...]]] = {}
+    for table in schema.PROJECTION_TABLES:
+        order = list(table.primary_key.columns)
+        rows = conn.execute(select(table).order_by(*order)).all()
+        result[table.name] = [tuple(r) for r in rows]
+    return result

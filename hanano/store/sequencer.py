@@ -1,0 +1,208 @@
+"""The one writer. Commands run in a single thread; their events and projections commit together.
+
+Requests queue commands; the writer takes every queued command (up to a limit), runs each inside
+a savepoint so a failing command writes nothing, commits the whole group in one transaction, and
+only then resolves each caller's future. Many concurrent requests so share one fsync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Connection, Engine, func, select
+
+from hanano.clock import Clock, isoformat
+from hanano.events import Event
+from hanano.store import projections, schema
+from hanano.store.log import encode_event
+from hanano.store.records import RecordedEvent
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class Tx:
+    """What a command sees: a connection inside the group's transaction, the clock, and append."""
+
+    def __init__(self, conn: Connection, clock: Clock, next_seq: int) -> None:
+        self.conn = conn
+        self.clock = clock
+        self.next_seq = next_seq
+        self.events: list[RecordedEvent] = []
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def append(self, actor: str, event: Event) -> RecordedEvent:
+        """Put an event at the end of the log and apply it to the projections."""
+        seq = self.next_seq
+        time = isoformat(self.clock.now())
+        encoded = encode_event(seq, time, actor, event)
+        self.conn.execute(
+            schema.events.insert().values(
+                seq=seq,
+                time=time,
+                actor=actor,
+                type=event.type,
+                version=event.version,
+                canonical=encoded.canonical,
+                leaf_hash=encoded.leaf_hash,
+            )
+        )
+        if encoded.sealed:
+            self.conn.execute(
+                schema.sealed_fields.insert(),
+                [
+                    {"seq": seq, "field": s.field, "salt": s.salt, "value": json.dumps(s.value)}
+                    for s in encoded.sealed
+                ],
+            )
+        recorded = RecordedEvent(
+            seq=seq,
+            time=time,
+            actor=actor,
+            type=event.type,
+            version=event.version,
+            data=event.model_dump(mode="json"),
+            canonical=encoded.canonical,
+            leaf_hash=encoded.leaf_hash,
+        )
+        projections.apply(self.conn, recorded)
+        self.next_seq = seq + 1
+        self.events.append(recorded)
+        return recorded
+
+
+Command = Callable[[Tx], T]
+
+
+class _Job(Generic[T]):
+    __slots__ = ("command", "future")
+
+    def __init__(self, command: Command[T]) -> None:
+        self.command = command
+        self.future: Future[T] = Future()
+
+
+Listener = Callable[[list[RecordedEvent]], None]
+
+
+class Sequencer:
+    """The single writer of the store."""
+
+    def __init__(self, engine: Engine, clock: Clock, *, max_batch: int = 512) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
+        self._listeners: list[Listener] = []
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+        self.groups_committed = 0
+
+    def add_listener(self, listener: Listener) -> None:
+        """Called in the writer thread with each group's events, after they are durable."""
+        self._listeners.append(listener)
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        projections.projectors()
+        self._thread = threading.Thread(target=self._run, name="hanano-sequencer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._queue.put(None)
+        self._thread.join()
+        self._thread = None
+
+    def submit(self, command: Command[T]) -> Future[T]:
+        if self._thread is None:
+            raise RuntimeError("the sequencer is not running")
+        job = _Job(command)
+        self._queue.put(job)
+        return job.future
+
+    def execute(self, command: Command[T]) -> T:
+        """Run a command and wait for its commit (for the CLI and tests)."""
+        return self.submit(command).result()
+
+    async def run(self, command: Command[T]) -> T:
+        """Run a command from async code; returns once its group has committed."""
+        return await asyncio.wrap_future(self.submit(command))
+
+    def _run(self) -> None:
+        conn = self.engine.connect()
+        conn.info["writer"] = True
+        try:
+            while True:
+                first = self._queue.get()
+                if first is None:
+                    return
+                jobs: list[_Job[Any]] = [first]
+                stop = False
+                while len(jobs) < self.max_batch:
+                    try:
+                        nxt = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if nxt is None:
+                        stop = True
+                        break
+                    jobs.append(nxt)
+                conn = self._commit_group(conn, jobs)
+                if stop:
+                    return
+        finally:
+            conn.close()
+
+    def _commit_group(self, conn: Connection, jobs: list[_Job[Any]]) -> Connection:
+        outcomes: list[tuple[bool, Any]] = []
+        events: list[RecordedEvent] = []
+        try:
+            with conn.begin():
+                next_seq = (conn.execute(select(func.max(schema.events.c.seq))).scalar() or 0) + 1
+                for job in jobs:
+                    tx = Tx(conn, self.clock, next_seq)
+                    savepoint = conn.begin_nested()
+                    try:
+                        result = job.command(tx)
+                    except Exception as exc:  # the command's own failure, reported to its caller
+                        savepoint.rollback()
+                        outcomes.append((False, exc))
+                        continue
+                    savepoint.commit()
+                    next_seq = tx.next_seq
+                    events.extend(tx.events)
+                    outcomes.append((True, result))
+        except Exception as exc:
+            log.exception("group commit failed; %d commands refused", len(jobs))
+            for job in jobs:
+                job.future.set_exception(exc)
+            conn.close()
+            fresh = self.engine.connect()
+            fresh.info["writer"] = True
+            return fresh
+        self.groups_committed += 1
+        for job, (ok, value) in zip(jobs, outcomes, strict=True):
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
+        if events:
+            for listener in self._listeners:
+                try:
+                    listener(events)
+                except Exception:
+                    log.exception("event listener failed")
+        return conn
