@@ -287,3 +287,7 @@ def demo(host: str, port: int, speed: float, limit: int) -> None:
     from hanano.sim.demo import run_demo
 
     run_demo(host=host, port=port, speed=speed, limit=limit)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from hanano.cli import main
+
+main()
