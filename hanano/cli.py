@@ -36,8 +36,12 @@ def _fail(problem: Problem) -> None:
 
 
 @click.group()
-@click.option("--db", envvar="HANANO_DATABASE_URL", default=None,
-              help="Database URL (default sqlite:///hanano.db).")
+@click.option(
+    "--db",
+    envvar="HANANO_DATABASE_URL",
+    default=None,
+    help="Database URL (default sqlite:///hanano.db).",
+)
 @click.pass_context
 def main(ctx: click.Context, db: str | None) -> None:
     """hanano: operations for civil defence rescue teams under bombardment."""
@@ -45,8 +49,11 @@ def main(ctx: click.Context, db: str | None) -> None:
 
 
 @main.command()
-@click.option("--aleppo/--no-aleppo", default=False,
-              help="Also load the Aleppo neighbourhoods shipped with hanano.")
+@click.option(
+    "--aleppo/--no-aleppo",
+    default=False,
+    help="Also load the Aleppo neighbourhoods shipped with hanano.",
+)
 @click.pass_context
 def init(ctx: click.Context, aleppo: bool) -> None:
     """Create or migrate the store; with --aleppo, load the city's zones."""
@@ -72,8 +79,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
     service = _service(ctx)
     click.echo(f"hanano serving on http://{host}:{port} ({service.engine.dialect.name})")
-    uvicorn.run(build_app(service), host=host, port=port, log_level="warning",
-                access_log=False)
+    uvicorn.run(build_app(service), host=host, port=port, log_level="warning", access_log=False)
 
 
 # --- tokens -------------------------------------------------------------------------------
@@ -182,11 +188,19 @@ def city_match(ctx: click.Context, text: str) -> None:
 
 
 @main.command()
-@click.option("--kind", required=True,
-              type=click.Choice(["strike", "collapse", "fire", "casualties", "trapped",
-                                 "blocked_road", "other"]))
-@click.option("--source", default="radio_log", show_default=True,
-              type=click.Choice(["citizen", "spotter", "team", "hospital", "radio_log"]))
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(
+        ["strike", "collapse", "fire", "casualties", "trapped", "blocked_road", "other"]
+    ),
+)
+@click.option(
+    "--source",
+    default="radio_log",
+    show_default=True,
+    type=click.Choice(["citizen", "spotter", "team", "hospital", "radio_log"]),
+)
 @click.option("--lat", type=float)
 @click.option("--lon", type=float)
 @click.option("--accuracy", "accuracy_m", type=float)
@@ -196,7 +210,7 @@ def city_match(ctx: click.Context, text: str) -> None:
 @click.option("--observed-at", help="ISO 8601 time with offset (default: now).")
 @click.option("--id", "report_id", help="Report UUID (default: a new one).")
 @click.pass_context
-def report(ctx: click.Context, **fields: Any) -> None:
+def report(ctx: click.Context, /, **fields: Any) -> None:
     """Submit one report from the command line and show the incident it joined."""
     from hanano.intake import commands
     from hanano.intake.model import ReportIn
@@ -213,8 +227,8 @@ def report(ctx: click.Context, **fields: Any) -> None:
     try:
         commands.check_report(parsed, service.clock.now(), city_index, service.settings)
         result = service.execute(
-            lambda tx: commands.submit_report(tx, CLI_ACTOR, parsed, city_index,
-                                              service.settings))
+            lambda tx: commands.submit_report(tx, CLI_ACTOR, parsed, city_index, service.settings)
+        )
     except Problem as problem:
         _fail(problem)
     click.echo(f"report {result.report_id} → {result.incident_id} ({result.reason})")
@@ -230,16 +244,23 @@ def incidents(ctx: click.Context, status: str | None, as_json: bool) -> None:
 
     service = _service(ctx)
     with service.engine.connect() as conn:
-        items = list_incidents(conn, "admin", IncidentFilter(status=status), service.clock.now(),
-                               service.settings.public_delay_min)
+        items = list_incidents(
+            conn,
+            "admin",
+            IncidentFilter(status=status),
+            service.clock.now(),
+            service.settings.public_delay_min,
+        )
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
     for item in items:
         zone = item["neighbourhood"]["name_en"] if item["neighbourhood"] else "?"
-        click.echo(f"{item['id']:<10} sev {item['severity']}  {item['status']:<10} "
-                   f"{item['kind']:<12} {zone:<28} reports {item['report_count']:<3} "
-                   f"last {item['last_report_at']}")
+        click.echo(
+            f"{item['id']:<10} sev {item['severity']}  {item['status']:<10} "
+            f"{item['kind']:<12} {zone:<28} reports {item['report_count']:<3} "
+            f"last {item['last_report_at']}"
+        )
 
 
 # --- store --------------------------------------------------------------------------------
@@ -278,10 +299,21 @@ def store_rebuild(ctx: click.Context) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--speed", default=30.0, show_default=True, type=float,
-              help="How many times faster than real time the day replays.")
-@click.option("--reports", "limit", default=400, show_default=True, type=int,
-              help="How many reports the replay sends.")
+@click.option(
+    "--speed",
+    default=30.0,
+    show_default=True,
+    type=float,
+    help="How many times faster than real time the day replays.",
+)
+@click.option(
+    "--reports",
+    "limit",
+    default=400,
+    show_default=True,
+    type=int,
+    help="How many reports the replay sends.",
+)
 def demo(host: str, port: int, speed: float, limit: int) -> None:
     """A fresh store with Aleppo's neighbourhoods and a replayed day of 2014 strikes."""
     from hanano.sim.demo import run_demo

@@ -21,9 +21,7 @@ ROLES: tuple[Role, ...] = (
     "auditor",
     "public",
 )
-ReportKind = Literal[
-    "strike", "collapse", "fire", "casualties", "trapped", "blocked_road", "other"
-]
+ReportKind = Literal["strike", "collapse", "fire", "casualties", "trapped", "blocked_road", "other"]
 ReportSource = Literal["citizen", "spotter", "team", "hospital", "radio_log"]
 IncidentStatus = Literal["open", "responding", "cleared", "closed"]
 
@@ -64,7 +62,7 @@ def event_class(type_name: str) -> type[Event]:
 
 @register
 class TokenCreated(Event):
-    """An API token was issued. Only the token's SHA-256 is kept; the name may identify a rescuer."""
+    """An API token was issued. Only its SHA-256 is kept; the name may identify a rescuer."""
 
     type: ClassVar[str] = "token.created"
     sensitive: ClassVar[frozenset[str]] = frozenset({"name"})

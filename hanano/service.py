@@ -21,8 +21,9 @@ T = TypeVar("T")
 class Service:
     """Everything a process of hanano shares; start() before use, stop() to finish writes."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None,
-                 engine: Engine | None = None) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, engine: Engine | None = None
+    ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.engine = engine or make_engine(settings.database_url)

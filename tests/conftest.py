@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hanano.geo.gazetteer import aleppo_geojson
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -22,7 +23,6 @@ from hanano.access.tokens import create_token
 from hanano.clock import ManualClock
 from hanano.events import ROLES
 from hanano.geo.city import import_neighbourhoods
-from hanano.geo.gazetteer import aleppo_geojson
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store.engine import normalise_url
@@ -96,7 +96,9 @@ def tokens(service: Service) -> dict[str, str]:
     """One token per role."""
     out = {}
     for role in ROLES:
-        out[role] = service.execute(lambda tx, r=role: create_token(tx, "test", r, f"{r} user")).secret
+        out[role] = service.execute(
+            lambda tx, r=role: create_token(tx, "test", r, f"{r} user")
+        ).secret
     return out
 
 
@@ -104,7 +106,3 @@ def tokens(service: Service) -> dict[str, str]:
 def client(aleppo: Service) -> Iterator[TestClient]:
     with TestClient(build_app(aleppo)) as test_client:
         yield test_client
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, select
 
-from hanano.events import ROLES, Role, TokenCreated, TokenRevoked
 from hanano.errors import invalid, not_found
+from hanano.events import ROLES, Role, TokenCreated, TokenRevoked
 from hanano.store import schema
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
-TOKEN_PREFIX = "hn_"
+TOKEN_PREFIX = "hn_"  # noqa: S105 - a prefix that marks hanano tokens, not a secret
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def create_token(tx: Tx, actor: str, role: str, name: str | None) -> IssuedToken
         raise invalid("role", f"must be one of {', '.join(ROLES)}")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = "tok_" + secrets.token_hex(6)
-    event = TokenCreated(token_id=token_id, role=role, name=name, token_hash=hash_token(secret))  # type: ignore[arg-type]
+    event = TokenCreated(token_id=token_id, role=role, name=name, token_hash=hash_token(secret))
     tx.append(actor, event)
     return IssuedToken(token_id, event.role, secret)
 

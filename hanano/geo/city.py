@@ -14,8 +14,8 @@ from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Engine, select
 
-from hanano.events import AliasAdded, NeighbourhoodImported
 from hanano.errors import invalid, not_found
+from hanano.events import AliasAdded, NeighbourhoodImported
 from hanano.geo.distance import haversine_m
 from hanano.geo.gazetteer import Gazetteer, Match
 from hanano.store import schema
@@ -37,7 +37,7 @@ class Neighbourhood:
 class City:
     """An in-memory index of the zones: point-in-polygon, names, and the city's extent."""
 
-    def __init__(self, rows: Iterable[Mapping[str, Any]], aliases: Iterable[tuple[str, str]]):
+    def __init__(self, rows: Iterable[Mapping[Any, Any]], aliases: Iterable[tuple[str, str]]):
         self.neighbourhoods: dict[str, Neighbourhood] = {}
         features: list[dict[str, Any]] = []
         geometries: list[BaseGeometry] = []
@@ -204,8 +204,10 @@ def add_alias(tx: Tx, actor: str, alias: str, pcode: str) -> None:
 def _neighbourhood_imported(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     polygon = shape(d["geometry"])
-    centroid = polygon.representative_point() if not polygon.contains(polygon.centroid) else (
-        polygon.centroid
+    centroid = (
+        polygon.representative_point()
+        if not polygon.contains(polygon.centroid)
+        else (polygon.centroid)
     )
     # The radius of a disc of the same area: the uncertainty of a place known only by its zone.
     lat_scale = 111_320.0

@@ -15,9 +15,9 @@ from hanano.clock import isoformat, parse_iso
 from hanano.errors import FieldError, Problem, conflict, invalid, not_found
 from hanano.events import (
     IncidentOpened,
+    IncidentsMerged,
     IncidentSplit,
     IncidentStatusChanged,
-    IncidentsMerged,
     ReportLinked,
     ReportReceived,
 )
@@ -54,27 +54,32 @@ def check_report(report: ReportIn, now: datetime, city: City, settings: Settings
     """Refuse what the schema alone cannot: times ahead of the clock, places outside the city."""
     errors: list[FieldError] = []
     if report.observed_at - now > timedelta(minutes=settings.max_future_min):
-        errors.append(FieldError(
-            "observed_at",
-            f"is more than {settings.max_future_min:g} minutes ahead of the server clock "
-            f"({isoformat(now)})",
-        ))
+        errors.append(
+            FieldError(
+                "observed_at",
+                f"is more than {settings.max_future_min:g} minutes ahead of the server clock "
+                f"({isoformat(now)})",
+            )
+        )
     if (report.lat is None) != (report.lon is None):
         missing = "lon" if report.lon is None else "lat"
         errors.append(FieldError(missing, "lat and lon must be given together"))
     elif report.lat is not None and report.lon is not None:
         outside = city.distance_outside_m(report.lat, report.lon)
         if outside > settings.city_margin_km * 1000:
-            errors.append(FieldError(
-                "lat",
-                f"the point lies {outside / 1000:.0f} km outside the city "
-                f"(limit {settings.city_margin_km:g} km)",
-            ))
+            errors.append(
+                FieldError(
+                    "lat",
+                    f"the point lies {outside / 1000:.0f} km outside the city "
+                    f"(limit {settings.city_margin_km:g} km)",
+                )
+            )
     if report.accuracy_m is not None and report.lat is None:
         errors.append(FieldError("accuracy_m", "given without coordinates"))
     if errors:
-        raise Problem(422, "Invalid report", "; ".join(f"{e.field} {e.message}" for e in errors),
-                      errors)
+        raise Problem(
+            422, "Invalid report", "; ".join(f"{e.field} {e.message}" for e in errors), errors
+        )
 
 
 def submit_report(
@@ -84,50 +89,61 @@ def submit_report(
     report_id = str(report.id)
     body_hash = report.body_hash()
     existing = tx.conn.execute(
-        select(reports.c.body_hash, reports.c.linked_incident_id, reports.c.link_reason)
-        .where(reports.c.report_id == report_id)
+        select(reports.c.body_hash, reports.c.linked_incident_id, reports.c.link_reason).where(
+            reports.c.report_id == report_id
+        )
     ).first()
     if existing is not None:
         if existing.body_hash != body_hash:
             raise conflict(f"report {report_id} was already received with a different body")
         decision = "opened" if existing.link_reason.startswith("Opened") else "linked"
-        return ReportResult(report_id, existing.linked_incident_id, decision,
-                            existing.link_reason, replayed=True)
+        return ReportResult(
+            report_id, existing.linked_incident_id, decision, existing.link_reason, replayed=True
+        )
 
     pcode, precision, place_reason = _place(report, city)
     observed = isoformat(report.observed_at)
-    tx.append(actor, ReportReceived(
-        report_id=report_id,
-        body_hash=body_hash,
-        kind=report.kind,
-        observed_at=observed,
-        lat=report.lat,
-        lon=report.lon,
-        accuracy_m=report.accuracy_m,
-        text=report.text,
-        trapped=report.trapped,
-        casualties=report.casualties,
-        source=report.source,
-        pcode=pcode,
-        place_precision=precision,
-        place_reason=place_reason,
-    ))
+    tx.append(
+        actor,
+        ReportReceived(
+            report_id=report_id,
+            body_hash=body_hash,
+            kind=report.kind,
+            observed_at=observed,
+            lat=report.lat,
+            lon=report.lon,
+            accuracy_m=report.accuracy_m,
+            text=report.text,
+            trapped=report.trapped,
+            casualties=report.casualties,
+            source=report.source,
+            pcode=pcode,
+            place_precision=precision,
+            place_reason=place_reason,
+        ),
+    )
     when = report.observed_at
     candidate = None
     if precision == "point" and report.lat is not None and report.lon is not None:
-        candidate = _nearest_located(tx.conn, report.lat, report.lon, report.accuracy_m,
-                                     when, settings)
+        candidate = _nearest_located(
+            tx.conn, report.lat, report.lon, report.accuracy_m, when, settings
+        )
     if candidate is None and pcode is not None:
         candidate = _same_zone(tx.conn, pcode, precision, when, settings, city)
     if candidate is not None:
         incident_id, distance, reason = candidate
-        tx.append("hanano:intake", ReportLinked(
-            incident_id=incident_id, report_id=report_id, distance_m=distance, reason=reason))
+        tx.append(
+            "hanano:intake",
+            ReportLinked(
+                incident_id=incident_id, report_id=report_id, distance_m=distance, reason=reason
+            ),
+        )
         return ReportResult(report_id, incident_id, "linked", reason)
     incident_id = _next_incident_id(tx.conn)
     reason = "Opened: " + _why_new(precision, pcode, city, settings)
-    tx.append("hanano:intake", IncidentOpened(
-        incident_id=incident_id, report_id=report_id, reason=reason))
+    tx.append(
+        "hanano:intake", IncidentOpened(incident_id=incident_id, report_id=report_id, reason=reason)
+    )
     return ReportResult(report_id, incident_id, "opened", reason)
 
 
@@ -139,9 +155,12 @@ def _place(report: ReportIn, city: City) -> tuple[str | None, str, str]:
     if report.text:
         match = city.place_text(report.text)
         if match is not None:
-            return (match.pcode, "neighbourhood",
-                    f"text names {match.matched!r} → {match.name} ({match.pcode}), "
-                    f"score {match.score:.2f}")
+            return (
+                match.pcode,
+                "neighbourhood",
+                f"text names {match.matched!r} → {match.name} ({match.pcode}), "
+                f"score {match.score:.2f}",
+            )
         return None, "none", "no coordinates, and the text names no known place"
     return None, "none", "no coordinates and no text"
 
@@ -152,17 +171,25 @@ def _window(when: datetime, settings: Settings) -> tuple[str, str]:
 
 
 def _nearest_located(
-    conn: Connection, lat: float, lon: float, accuracy: float | None, when: datetime,
+    conn: Connection,
+    lat: float,
+    lon: float,
+    accuracy: float | None,
+    when: datetime,
     settings: Settings,
-) -> tuple[str, float, str] | None:
+) -> tuple[str, float | None, str] | None:
     # A poor fix may stretch the limit, but never beyond twice the configured distance.
     limit = settings.link_distance_m + min(accuracy or 0.0, settings.link_distance_m)
     dlat, dlon = degrees_for_metres(limit, lat)
     earliest, latest = _window(when, settings)
     rows = conn.execute(
-        select(incidents.c.incident_id, incidents.c.lat, incidents.c.lon,
-               incidents.c.first_report_at, incidents.c.last_report_at)
-        .where(
+        select(
+            incidents.c.incident_id,
+            incidents.c.lat,
+            incidents.c.lon,
+            incidents.c.first_report_at,
+            incidents.c.last_report_at,
+        ).where(
             incidents.c.status.in_(LIVE_STATUSES),
             incidents.c.merged_into.is_(None),
             incidents.c.place_precision == "point",
@@ -181,14 +208,16 @@ def _nearest_located(
         return None
     distance, incident_id, last = best
     minutes = abs((when - last).total_seconds()) / 60
-    reason = (f"Linked: {distance:.0f} m from {incident_id}'s location and {minutes:.0f} min from "
-              f"its latest report (limits {limit:.0f} m, {settings.link_window_min:g} min)")
+    reason = (
+        f"Linked: {distance:.0f} m from {incident_id}'s location and {minutes:.0f} min from "
+        f"its latest report (limits {limit:.0f} m, {settings.link_window_min:g} min)"
+    )
     return incident_id, distance, reason
 
 
 def _same_zone(
     conn: Connection, pcode: str, precision: str, when: datetime, settings: Settings, city: City
-) -> tuple[str, None, str] | None:
+) -> tuple[str, float | None, str] | None:
     earliest, latest = _window(when, settings)
     query = select(incidents.c.incident_id, incidents.c.last_report_at).where(
         incidents.c.status.in_(LIVE_STATUSES),
@@ -207,15 +236,19 @@ def _same_zone(
     zone = city.neighbourhoods.get(pcode)
     name = zone.name_en if zone else pcode
     minutes = abs((when - parse_iso(row.last_report_at)).total_seconds()) / 60
-    reason = (f"Linked: same neighbourhood {name} ({pcode}) as {row.incident_id}, "
-              f"{minutes:.0f} min from its latest report (limit {settings.link_window_min:g} min)")
+    reason = (
+        f"Linked: same neighbourhood {name} ({pcode}) as {row.incident_id}, "
+        f"{minutes:.0f} min from its latest report (limit {settings.link_window_min:g} min)"
+    )
     return row.incident_id, None, reason
 
 
 def _why_new(precision: str, pcode: str | None, city: City, settings: Settings) -> str:
     if precision == "point":
-        return (f"no open incident within {settings.link_distance_m:g} m and "
-                f"{settings.link_window_min:g} min")
+        return (
+            f"no open incident within {settings.link_distance_m:g} m and "
+            f"{settings.link_window_min:g} min"
+        )
     if precision == "neighbourhood" and pcode:
         zone = city.neighbourhoods.get(pcode)
         name = zone.name_en if zone else pcode
@@ -233,8 +266,9 @@ def _next_incident_id(conn: Connection) -> str:
 
 def _live_incident(conn: Connection, incident_id: str) -> tuple[str, str | None]:
     row = conn.execute(
-        select(incidents.c.status, incidents.c.merged_into)
-        .where(incidents.c.incident_id == incident_id)
+        select(incidents.c.status, incidents.c.merged_into).where(
+            incidents.c.incident_id == incident_id
+        )
     ).first()
     if row is None:
         raise not_found(f"incident {incident_id}")
@@ -257,8 +291,12 @@ def change_status(tx: Tx, actor: str, incident_id: str, status: str, reason: str
         raise invalid("status", f"must be one of {', '.join(TRANSITIONS)}")
     if status not in TRANSITIONS[current]:
         raise conflict(f"{incident_id} cannot go from {current} to {status}")
-    tx.append(actor, IncidentStatusChanged(
-        incident_id=incident_id, status=status, previous=current, reason=reason))  # type: ignore[arg-type]
+    tx.append(
+        actor,
+        IncidentStatusChanged(
+            incident_id=incident_id, status=status, previous=current, reason=reason
+        ),
+    )
 
 
 def merge_incidents(tx: Tx, actor: str, source_id: str, target_id: str, reason: str) -> None:
@@ -269,17 +307,24 @@ def merge_incidents(tx: Tx, actor: str, source_id: str, target_id: str, reason: 
         _, merged_into = _live_incident(tx.conn, incident_id)
         if merged_into:
             raise conflict(f"{incident_id} was already merged into {merged_into}")
-    moved = tx.conn.execute(
-        select(reports.c.report_id).where(reports.c.incident_id == source_id)
-        .order_by(reports.c.seq)
-    ).scalars().all()
-    tx.append(actor, IncidentsMerged(
-        source_id=source_id, target_id=target_id, report_ids=list(moved), reason=reason))
+    moved = (
+        tx.conn.execute(
+            select(reports.c.report_id)
+            .where(reports.c.incident_id == source_id)
+            .order_by(reports.c.seq)
+        )
+        .scalars()
+        .all()
+    )
+    tx.append(
+        actor,
+        IncidentsMerged(
+            source_id=source_id, target_id=target_id, report_ids=list(moved), reason=reason
+        ),
+    )
 
 
-def split_incident(
-    tx: Tx, actor: str, incident_id: str, report_ids: list[str], reason: str
-) -> str:
+def split_incident(tx: Tx, actor: str, incident_id: str, report_ids: list[str], reason: str) -> str:
     reason = _require_reason(reason)
     _, merged_into = _live_incident(tx.conn, incident_id)
     if merged_into:
@@ -287,15 +332,21 @@ def split_incident(
     wanted = list(dict.fromkeys(report_ids))
     if not wanted:
         raise invalid("report_ids", "name at least one report to move")
-    present = set(tx.conn.execute(
-        select(reports.c.report_id).where(reports.c.incident_id == incident_id)
-    ).scalars())
+    present = set(
+        tx.conn.execute(
+            select(reports.c.report_id).where(reports.c.incident_id == incident_id)
+        ).scalars()
+    )
     strangers = [r for r in wanted if r not in present]
     if strangers:
         raise invalid("report_ids", f"not reports of {incident_id}: {', '.join(strangers)}")
     if len(wanted) == len(present):
         raise invalid("report_ids", "cannot move every report; at least one must stay")
     new_id = _next_incident_id(tx.conn)
-    tx.append(actor, IncidentSplit(
-        incident_id=incident_id, new_incident_id=new_id, report_ids=wanted, reason=reason))
+    tx.append(
+        actor,
+        IncidentSplit(
+            incident_id=incident_id, new_incident_id=new_id, report_ids=wanted, reason=reason
+        ),
+    )
     return new_id

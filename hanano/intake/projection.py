@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from hanano.events import (
     IncidentOpened,
+    IncidentsMerged,
     IncidentSplit,
     IncidentStatusChanged,
-    IncidentsMerged,
     ReportLinked,
     ReportReceived,
 )
@@ -83,7 +84,9 @@ def _status_changed(conn: Connection, event: RecordedEvent) -> None:
         values["cleared_at"] = event.time
     elif d["status"] == "open":
         values["cleared_at"] = None
-    conn.execute(incidents.update().where(incidents.c.incident_id == d["incident_id"]).values(values))
+    conn.execute(
+        incidents.update().where(incidents.c.incident_id == d["incident_id"]).values(values)
+    )
 
 
 @projects(IncidentsMerged.type)
@@ -97,8 +100,7 @@ def _merged(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         incidents.update()
         .where(incidents.c.incident_id == d["source_id"])
-        .values(merged_into=d["target_id"], status="closed", report_count=0,
-                updated_at=event.time)
+        .values(merged_into=d["target_id"], status="closed", report_count=0, updated_at=event.time)
     )
     refresh_incident(conn, d["target_id"], event.time)
 
@@ -174,19 +176,23 @@ def _max_or_none(values: Any) -> int | None:
     return max(present) if present else None
 
 
-def _place(conn: Connection, rows: list[Any]) -> dict[str, Any]:
+def _place(conn: Connection, rows: Sequence[Any]) -> dict[str, Any]:
     """Best location: inverse-variance mean of located reports, else the named zone's centre."""
     located = [r for r in rows if r.place_precision == "point"]
     if located:
-        weights = [1.0 / max(r.accuracy_m or DEFAULT_ACCURACY_M, MIN_ACCURACY_M) ** 2
-                   for r in located]
+        weights = [
+            1.0 / max(r.accuracy_m or DEFAULT_ACCURACY_M, MIN_ACCURACY_M) ** 2 for r in located
+        ]
         total = sum(weights)
         lat = sum(w * r.lat for w, r in zip(weights, located, strict=True)) / total
         lon = sum(w * r.lon for w, r in zip(weights, located, strict=True)) / total
         # Reports that disagree make the estimate less certain than their stated accuracies say.
         spread = math.sqrt(
-            sum(w * haversine_m(lat, lon, r.lat, r.lon) ** 2
-                for w, r in zip(weights, located, strict=True)) / total
+            sum(
+                w * haversine_m(lat, lon, r.lat, r.lon) ** 2
+                for w, r in zip(weights, located, strict=True)
+            )
+            / total
         )
         pcodes = Counter(r.pcode for r in located if r.pcode)
         return {
@@ -210,5 +216,10 @@ def _place(conn: Connection, rows: list[Any]) -> dict[str, Any]:
                 "place_precision": "neighbourhood",
                 "pcode": pcode,
             }
-    return {"lat": None, "lon": None, "uncertainty_m": None, "place_precision": "none",
-            "pcode": None}
+    return {
+        "lat": None,
+        "lon": None,
+        "uncertainty_m": None,
+        "place_precision": "none",
+        "pcode": None,
+    }

@@ -53,8 +53,9 @@ def list_incidents(
     conn: Connection, role: Role, flt: IncidentFilter, now: datetime, delay_min: float
 ) -> list[dict[str, Any]]:
     """Incidents, most severe and newest first, as the role may see them."""
-    query = select(incidents, zones.c.name_en, zones.c.name_ar, zones.c.centroid_lat,
-                   zones.c.centroid_lon).outerjoin(zones, zones.c.pcode == incidents.c.pcode)
+    query = select(
+        incidents, zones.c.name_en, zones.c.name_ar, zones.c.centroid_lat, zones.c.centroid_lon
+    ).outerjoin(zones, zones.c.pcode == incidents.c.pcode)
     query = query.where(incidents.c.merged_into.is_(None))
     if flt.status:
         query = query.where(incidents.c.status == flt.status)
@@ -69,13 +70,19 @@ def list_incidents(
         west, south, east, north = flt.bbox
         if restricted:
             # The public's incidents sit at their zone's centre, so filter on that.
-            query = query.where(and_(zones.c.centroid_lon.between(west, east),
-                                     zones.c.centroid_lat.between(south, north)))
+            query = query.where(
+                and_(
+                    zones.c.centroid_lon.between(west, east),
+                    zones.c.centroid_lat.between(south, north),
+                )
+            )
         else:
-            query = query.where(and_(incidents.c.lon.between(west, east),
-                                     incidents.c.lat.between(south, north)))
-    query = query.order_by(incidents.c.severity.desc(), incidents.c.last_report_at.desc(),
-                           incidents.c.number.desc()).limit(flt.limit)
+            query = query.where(
+                and_(incidents.c.lon.between(west, east), incidents.c.lat.between(south, north))
+            )
+    query = query.order_by(
+        incidents.c.severity.desc(), incidents.c.last_report_at.desc(), incidents.c.number.desc()
+    ).limit(flt.limit)
     rows = conn.execute(query).all()
     return [incident_view(row, restricted) for row in rows]
 
@@ -97,20 +104,27 @@ def incident_view(row: Row[Any], restricted: bool) -> dict[str, Any]:
     if restricted:
         view["location"] = (
             {"lat": row.centroid_lat, "lon": row.centroid_lon, "precision": "neighbourhood"}
-            if zone and row.centroid_lat is not None else None
+            if zone and row.centroid_lat is not None
+            else None
         )
         return view
-    view.update({
-        "location": None if row.lat is None else {
-            "lat": row.lat, "lon": row.lon, "uncertainty_m": row.uncertainty_m,
-            "precision": row.place_precision,
-        },
-        "trapped": row.trapped,
-        "casualties": row.casualties,
-        "opened_at": row.opened_at,
-        "updated_at": row.updated_at,
-        "cleared_at": row.cleared_at,
-    })
+    view.update(
+        {
+            "location": None
+            if row.lat is None
+            else {
+                "lat": row.lat,
+                "lon": row.lon,
+                "uncertainty_m": row.uncertainty_m,
+                "precision": row.place_precision,
+            },
+            "trapped": row.trapped,
+            "casualties": row.casualties,
+            "opened_at": row.opened_at,
+            "updated_at": row.updated_at,
+            "cleared_at": row.cleared_at,
+        }
+    )
     return view
 
 
@@ -119,8 +133,9 @@ def get_incident(
 ) -> dict[str, Any]:
     """One incident with its reports (reports only for roles that may see them)."""
     restricted = is_restricted(role)
-    query = select(incidents, zones.c.name_en, zones.c.name_ar, zones.c.centroid_lat,
-                   zones.c.centroid_lon).outerjoin(zones, zones.c.pcode == incidents.c.pcode)
+    query = select(
+        incidents, zones.c.name_en, zones.c.name_ar, zones.c.centroid_lat, zones.c.centroid_lon
+    ).outerjoin(zones, zones.c.pcode == incidents.c.pcode)
     query = query.where(incidents.c.incident_id == incident_id)
     if restricted:
         query = query.where(_public_clause(now, delay_min), incidents.c.merged_into.is_(None))

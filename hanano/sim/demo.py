@@ -32,7 +32,9 @@ def run_demo(host: str, port: int, speed: float, limit: int) -> None:
     clock = ScaledClock(day_start - timedelta(minutes=5), speed)
     service = Service(settings, clock=clock).start()
     service.execute(lambda tx: import_neighbourhoods(tx, ACTOR, aleppo_geojson()))
-    dispatcher = service.execute(lambda tx: create_token(tx, ACTOR, "dispatcher", "demo dispatcher"))
+    dispatcher = service.execute(
+        lambda tx: create_token(tx, ACTOR, "dispatcher", "demo dispatcher")
+    )
     reporter = service.execute(lambda tx: create_token(tx, ACTOR, "reporter", "demo field phones"))
     city = service.city.get()
     names = {p: n.name_ar for p, n in city.neighbourhoods.items()}
@@ -42,17 +44,20 @@ def run_demo(host: str, port: int, speed: float, limit: int) -> None:
     click.echo(f"hanano demo: store in {workdir}")
     click.echo(f"  API       {base}/api/v1/incidents   (docs at {base}/docs)")
     click.echo(f"  token     {dispatcher.secret}   (role dispatcher)")
-    click.echo(f"  try       curl -H 'Authorization: Bearer {dispatcher.secret}' "
-               f"{base}/api/v1/incidents")
-    click.echo(f"  replaying {len(plan)} reports of 13 Feb 2014 at {speed:g}x "
-               "(Human Rights Watch impact sites; dates are satellite windows, so the strikes "
-               "of one window are spread over one day)")
-    replay = threading.Thread(target=_replay, args=(plan, clock, base, reporter.secret),
-                              daemon=True)
+    click.echo(
+        f"  try       curl -H 'Authorization: Bearer {dispatcher.secret}' {base}/api/v1/incidents"
+    )
+    click.echo(
+        f"  replaying {len(plan)} reports of 13 Feb 2014 at {speed:g}x "
+        "(Human Rights Watch impact sites; dates are satellite windows, so the strikes "
+        "of one window are spread over one day)"
+    )
+    replay = threading.Thread(
+        target=_replay, args=(plan, clock, base, reporter.secret), daemon=True
+    )
     replay.start()
     try:
-        uvicorn.run(build_app(service), host=host, port=port, log_level="warning",
-                    access_log=False)
+        uvicorn.run(build_app(service), host=host, port=port, log_level="warning", access_log=False)
     finally:
         service.stop()
 

@@ -51,13 +51,15 @@ def load_impact_sites() -> list[ImpactSite]:
     text = resources.files("hanano.sim").joinpath("data/hrw_impact_sites.csv").read_text("utf-8")
     sites = []
     for row in csv.DictReader(io.StringIO(text)):
-        sites.append(ImpactSite(
-            lat=float(row["Lat"]),
-            lon=float(row["Long"]),
-            window_start=datetime.strptime(row["DatePeriodStart"], "%m/%d/%y").date(),
-            window_end=datetime.strptime(row["DatePeriodEnd"], "%m/%d/%y").date(),
-            cause=row["DamageCause"],
-        ))
+        sites.append(
+            ImpactSite(
+                lat=float(row["Lat"]),
+                lon=float(row["Long"]),
+                window_start=datetime.strptime(row["DatePeriodStart"], "%m/%d/%y").date(),
+                window_end=datetime.strptime(row["DatePeriodEnd"], "%m/%d/%y").date(),
+                cause=row["DamageCause"],
+            )
+        )
     return sites
 
 
@@ -74,7 +76,7 @@ def bombardment_day(
     `names` maps P-code to an Arabic name and `locate(lat, lon)` gives a point's P-code, so
     text-only reports name the right neighbourhood.
     """
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a reproducible scenario, not a secret
     pool = [s for s in sites if s.cause == AIR_STRIKE and s.window_start <= day <= s.window_end]
     chosen = rng.sample(pool, min(strikes, len(pool)))
     start = datetime(day.year, day.month, day.day, 4, 0, tzinfo=UTC)  # 06:00 in Aleppo
@@ -86,8 +88,9 @@ def bombardment_day(
     return plan
 
 
-def _reports_for(site: ImpactSite, strike_at: datetime, names: dict[str, str], locate: Any,
-                 rng: random.Random) -> list[ScheduledReport]:
+def _reports_for(
+    site: ImpactSite, strike_at: datetime, names: dict[str, str], locate: Any, rng: random.Random
+) -> list[ScheduledReport]:
     pcode = locate(site.lat, site.lon)
     name = names.get(pcode, "")
     trapped = rng.choice([0, 0, 1, 2, 3, 5, 8])
@@ -113,7 +116,8 @@ def _reports_for(site: ImpactSite, strike_at: datetime, names: dict[str, str], l
             body["accuracy_m"] = float(rng.choice([10, 20, 35, 50]))
             if rng.random() < 0.3:
                 body["text"] = rng.choice(ENGLISH_TEMPLATES).format(
-                    name=name or "the market", trapped=max(trapped, 1))
+                    name=name or "the market", trapped=max(trapped, 1)
+                )
         # Later reports often carry higher counts: the escalation that must not be suppressed.
         if trapped and rng.random() < 0.6:
             body["trapped"] = trapped + n

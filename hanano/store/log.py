@@ -59,7 +59,14 @@ def verify_disclosure(committed: str, salt: bytes, value: Any) -> bool:
 def leaf_document(
     seq: int, time: str, actor: str, event_type: str, version: int, data: dict[str, Any]
 ) -> dict[str, Any]:
-    return {"actor": actor, "data": data, "seq": seq, "time": time, "type": event_type, "v": version}
+    return {
+        "actor": actor,
+        "data": data,
+        "seq": seq,
+        "time": time,
+        "type": event_type,
+        "v": version,
+    }
 
 
 def encode_event(seq: int, time: str, actor: str, event: Event) -> EncodedEvent:

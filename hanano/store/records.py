@@ -44,9 +44,7 @@ def read_events(
         first, last = rows[0].seq, rows[-1].seq
         sealed: dict[int, dict[str, Any]] = {}
         for row in conn.execute(
-            select(schema.sealed_fields).where(
-                schema.sealed_fields.c.seq.between(first, last)
-            )
+            select(schema.sealed_fields).where(schema.sealed_fields.c.seq.between(first, last))
         ):
             value = None if row.value is None else json.loads(row.value)
             sealed.setdefault(row.seq, {})[row.field] = value

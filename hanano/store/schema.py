@@ -29,8 +29,9 @@ schema_migrations = Table(
 events = Table(
     "events",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=False),
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    ),
     Column("time", String(40), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("type", String(100), nullable=False),
@@ -43,8 +44,12 @@ events = Table(
 sealed_fields = Table(
     "sealed_fields",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), ForeignKey("events.seq"),
-           primary_key=True),
+    Column(
+        "seq",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("events.seq"),
+        primary_key=True,
+    ),
     Column("field", String(100), primary_key=True),
     Column("salt", LargeBinary, nullable=True),
     Column("value", Text, nullable=True),

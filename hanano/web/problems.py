@@ -25,8 +25,7 @@ def problem_response(problem: Problem) -> JSONResponse:
     if problem.errors:
         body["errors"] = [{"field": e.field, "message": e.message} for e in problem.errors]
     headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
-    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_TYPE,
-                        headers=headers)
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_TYPE, headers=headers)
 
 
 def _field_name(loc: tuple[int | str, ...]) -> str:

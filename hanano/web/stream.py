@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hanano.errors import Problem
 from hanano.events import EVENT_TYPES, Role
 from hanano.intake.views import get_incident, is_restricted, public_cutoff
 from hanano.service import Service
@@ -40,9 +41,17 @@ def operator_message(event: RecordedEvent) -> dict[str, Any]:
     for name in cls.sensitive if cls else ():
         if name in data:
             data[name] = SEALED
-    return {"event": event.type, "id": event.seq,
-            "data": {"seq": event.seq, "time": event.time, "actor": event.actor,
-                     "type": event.type, "data": data}}
+    return {
+        "event": event.type,
+        "id": event.seq,
+        "data": {
+            "seq": event.seq,
+            "time": event.time,
+            "actor": event.actor,
+            "type": event.type,
+            "data": data,
+        },
+    }
 
 
 class Broadcaster:
@@ -107,9 +116,8 @@ class Broadcaster:
         with self.service.engine.connect() as conn:
             for incident_id in incident_ids:
                 try:
-                    view = get_incident(conn, "public", incident_id, now,
-                                        settings.public_delay_min)
-                except Exception:  # not (yet) public
+                    view = get_incident(conn, "public", incident_id, now, settings.public_delay_min)
+                except Problem:  # not public (yet)
                     continue
                 self._announced.add(incident_id)
                 messages.append({"event": "incident", "data": view})
@@ -124,13 +132,17 @@ class Broadcaster:
 
         cutoff = public_cutoff(self.service.clock.now(), settings.public_delay_min)
         with self.service.engine.connect() as conn:
-            ids = conn.execute(
-                select(schema.incidents.c.incident_id).where(
-                    schema.incidents.c.first_report_at <= cutoff,
-                    schema.incidents.c.merged_into.is_(None),
-                    schema.incidents.c.status.in_(("open", "responding")),
+            ids = (
+                conn.execute(
+                    select(schema.incidents.c.incident_id).where(
+                        schema.incidents.c.first_report_at <= cutoff,
+                        schema.incidents.c.merged_into.is_(None),
+                        schema.incidents.c.status.in_(("open", "responding")),
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
         fresh = [i for i in ids if i not in self._announced]
         if not fresh:
             return
@@ -150,8 +162,9 @@ def format_sse(message: dict[str, Any]) -> bytes:
     return ("\n".join(lines) + "\n\n").encode()
 
 
-async def sse_stream(broadcaster: Broadcaster, sub: Subscriber,
-                     heartbeat_s: float = 15.0) -> AsyncIterator[bytes]:
+async def sse_stream(
+    broadcaster: Broadcaster, sub: Subscriber, heartbeat_s: float = 15.0
+) -> AsyncIterator[bytes]:
     try:
         yield b": connected\n\n"
         while not sub.dropped:
@@ -161,6 +174,6 @@ async def sse_stream(broadcaster: Broadcaster, sub: Subscriber,
                 yield b": keep-alive\n\n"
                 continue
             yield format_sse(message)
-        yield b"event: dropped\ndata: {\"reason\":\"client too slow\"}\n\n"
+        yield b'event: dropped\ndata: {"reason":"client too slow"}\n\n'
     finally:
         broadcaster.unsubscribe(sub)

@@ -1,0 +1,55 @@
+"""Request dependencies shared by the routers: the service, the caller, the role check."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from hanano.access.tokens import ANONYMOUS, Principal
+from hanano.errors import Problem
+from hanano.events import ROLES, Role
+from hanano.service import Service
+
+ALL: tuple[Role, ...] = ROLES
+REPORTING: tuple[Role, ...] = ("admin", "dispatcher", "team_leader", "spotter", "reporter")
+INCIDENT_STATUS: tuple[Role, ...] = ("admin", "dispatcher", "team_leader")
+DISPATCH: tuple[Role, ...] = ("admin", "dispatcher")
+AUDIT: tuple[Role, ...] = ("admin", "auditor")
+ADMIN: tuple[Role, ...] = ("admin",)
+
+
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+def principal(request: Request, service: ServiceDep) -> Principal:
+    """The caller: no Authorization header means the public role; a bad token is a 401."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return ANONYMOUS
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Problem(401, "Unauthorized", "use Authorization: Bearer TOKEN")
+    found = service.tokens.authenticate(secret.strip())
+    if found is None:
+        raise Problem(401, "Unauthorized", "unknown or revoked token")
+    return found
+
+
+def allow(*roles: Role) -> Callable[..., Principal]:
+    """A dependency that admits only the given roles."""
+
+    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if who.role not in roles:
+            raise Problem(
+                403,
+                "Forbidden",
+                f"the {who.role} role may not do this; allowed: {', '.join(roles)}",
+            )
+        return who
+
+    return check

@@ -1,0 +1,120 @@
+"""Health, identity, tokens, the city's zones, the raw log for auditors, and the live stream."""
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from hanano.access.tokens import Principal, create_token, revoke_token
+from hanano.events import Role
+from hanano.store import schema
+from hanano.web.deps import ADMIN, ALL, AUDIT, ServiceDep, allow
+from hanano.web.stream import Broadcaster, sse_stream
+
+router = APIRouter(prefix="/api/v1")
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    role: Role
+    name: Annotated[str | None, Field(max_length=200)] = None
+
+
+class Revoke(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    reason: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+@router.get("/health", tags=["system"])
+def health(service: ServiceDep) -> dict[str, Any]:
+    return {"status": "ok", "backend": service.engine.dialect.name}
+
+
+@router.get("/me", tags=["access"])
+def me(who: Annotated[Principal, Depends(allow(*ALL))]) -> dict[str, str]:
+    return {"token_id": who.token_id, "role": who.role}
+
+
+@router.post("/tokens", status_code=201, tags=["access"])
+async def tokens_create(
+    body: TokenRequest, service: ServiceDep, who: Annotated[Principal, Depends(allow(*ADMIN))]
+) -> dict[str, str]:
+    """Issue a token; the secret is in this answer only."""
+    issued = await service.sequencer.run(
+        lambda tx: create_token(tx, who.actor, body.role, body.name)
+    )
+    return {"token_id": issued.token_id, "role": issued.role, "token": issued.secret}
+
+
+@router.post("/tokens/{token_id}/revoke", tags=["access"])
+async def tokens_revoke(
+    token_id: str,
+    body: Revoke,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*ADMIN))],
+) -> dict[str, str]:
+    await service.sequencer.run(lambda tx: revoke_token(tx, who.actor, token_id, body.reason))
+    return {"token_id": token_id, "status": "revoked"}
+
+
+@router.get("/neighbourhoods", tags=["city"])
+def neighbourhoods(
+    service: ServiceDep, _: Annotated[Principal, Depends(allow(*ALL))]
+) -> dict[str, Any]:
+    """The city's zones as a GeoJSON FeatureCollection."""
+    with service.engine.connect() as conn:
+        rows = conn.execute(select(schema.neighbourhoods).order_by(schema.neighbourhoods.c.pcode))
+        features = [
+            {
+                "type": "Feature",
+                "id": r.pcode,
+                "geometry": json.loads(r.geometry),
+                "properties": {"pcode": r.pcode, "name_en": r.name_en, "name_ar": r.name_ar},
+            }
+            for r in rows
+        ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get("/events", tags=["evidence"])
+def events(
+    service: ServiceDep,
+    _: Annotated[Principal, Depends(allow(*AUDIT))],
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> dict[str, Any]:
+    """Log entries as hashed: canonical bytes (sensitive fields as commitments) and leaf hash."""
+    with service.engine.connect() as conn:
+        rows = conn.execute(
+            select(schema.events)
+            .where(schema.events.c.seq > after)
+            .order_by(schema.events.c.seq)
+            .limit(limit)
+        ).all()
+    return {
+        "events": [
+            {
+                "seq": r.seq,
+                "entry": bytes(r.canonical).decode(),
+                "leaf_hash": bytes(r.leaf_hash).hex(),
+            }
+            for r in rows
+        ]
+    }
+
+
+@router.get("/stream", tags=["live"])
+async def stream(
+    request: Request, who: Annotated[Principal, Depends(allow(*ALL))]
+) -> StreamingResponse:
+    """Server-Sent Events of what the caller's role may see."""
+    broadcaster: Broadcaster = request.app.state.broadcaster
+    sub = broadcaster.subscribe(who.role)
+    return StreamingResponse(
+        sse_stream(broadcaster, sub),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,86 @@
+"""The live stream: operators get events with sensitive fields sealed; the public gets only
+incidents it may see, at neighbourhood precision."""
+
+import json
+import queue
+import threading
+from datetime import timedelta
+from typing import Any
+
+import httpx2 as httpx
+
+from hanano.access.tokens import create_token
+from hanano.clock import ManualClock
+from hanano.service import Service
+from tests.helpers import HANANO, auth, report_body
+from tests.helpers_server import running_server
+
+
+def listen(
+    base: str,
+    headers: dict[str, str],
+    out: "queue.Queue[dict[str, Any]]",
+    ready: threading.Event,
+    stop: threading.Event,
+) -> None:
+    with (
+        httpx.Client(base_url=base, timeout=httpx.Timeout(10, read=30)) as client,
+        client.stream("GET", "/api/v1/stream", headers=headers) as response,
+    ):
+        event = None
+        for line in response.iter_lines():
+            if line.startswith(": connected"):
+                ready.set()
+            elif line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: "):
+                out.put({"event": event, "data": json.loads(line[6:])})
+            if stop.is_set():
+                return
+
+
+def collect(out: "queue.Queue[dict[str, Any]]", seconds: float) -> list[dict[str, Any]]:
+    items = []
+    try:
+        while True:
+            items.append(out.get(timeout=seconds))
+    except queue.Empty:
+        return items
+
+
+def test_stream_by_role(aleppo: Service, clock: ManualClock) -> None:
+    dispatcher = aleppo.execute(lambda tx: create_token(tx, "t", "dispatcher", None)).secret
+    with running_server(aleppo, sweep_interval_s=0.2) as base:
+        streams = {}
+        stop = threading.Event()
+        for role, headers in (("dispatcher", auth(dispatcher)), ("public", {})):
+            out: queue.Queue[dict[str, Any]] = queue.Queue()
+            ready = threading.Event()
+            threading.Thread(
+                target=listen, args=(base, headers, out, ready, stop), daemon=True
+            ).start()
+            assert ready.wait(10)
+            streams[role] = out
+        body = report_body(clock.now(), lat=HANANO[0], lon=HANANO[1], text="Ahmad is trapped")
+        with httpx.Client(base_url=base) as client:
+            created = client.post("/api/v1/reports", json=body, headers=auth(dispatcher))
+            assert created.status_code == 201
+            incident_id = created.json()["incident"]["id"]
+            operator = collect(streams["dispatcher"], 2)
+            types = [m["event"] for m in operator]
+            assert types == ["intake.report_received", "intake.incident_opened"]
+            received = operator[0]["data"]
+            assert received["data"]["text"] == "[sealed]"
+            assert received["data"]["lat"] == HANANO[0]
+            assert collect(streams["public"], 1) == []
+
+            # Past the public delay, the sweep announces it at neighbourhood precision.
+            clock.advance(timedelta(minutes=121))
+            public = collect(streams["public"], 2)
+            assert [m["event"] for m in public] == ["incident"]
+            view = public[0]["data"]
+            assert view["id"] == incident_id
+            assert view["location"]["precision"] == "neighbourhood"
+            assert "reports" not in view and "trapped" not in view
+            assert "Ahmad" not in json.dumps(view)
+        stop.set()
