@@ -24,7 +24,9 @@ class Problem(Exception):
 
 
 def invalid(field_name: str, message: str) -> Problem:
-    return Problem(422, "Invalid field", f"{field_name}: {message}", [FieldError(field_name, message)])
+    return Problem(
+        422, "Invalid field", f"{field_name}: {message}", [FieldError(field_name, message)]
+    )
 
 
 def not_found(what: str) -> Problem:

@@ -28,12 +28,13 @@ PER_CLIENT = 120
 
 def start_server(db_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "HANANO_DATABASE_URL": db_url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hanano", "serve", "--port", str(port)],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hanano", "serve", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

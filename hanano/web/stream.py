@@ -27,7 +27,7 @@ SEALED = "[sealed]"
 QUEUE_LIMIT = 10_000
 
 
-@dataclass
+@dataclass(eq=False)
 class Subscriber:
     role: Role
     loop: asyncio.AbstractEventLoop

@@ -32,9 +32,9 @@ def test_fresh_incident_is_hidden_then_shown_at_neighbourhood_precision(
     assert client.get("/api/v1/incidents", headers=headers).json()["incidents"] == []
     assert client.get(f"/api/v1/incidents/{incident_id}", headers=headers).status_code == 404
 
-    clock.advance(timedelta(minutes=119))
+    clock.advance(timedelta(minutes=118))
     assert client.get("/api/v1/incidents", headers=headers).json()["count"] == 0
-    clock.advance(timedelta(minutes=2))
+    clock.advance(timedelta(minutes=3))
     listed = client.get("/api/v1/incidents", headers=headers).json()["incidents"]
     assert [i["id"] for i in listed] == [incident_id]
     detail = client.get(f"/api/v1/incidents/{incident_id}", headers=headers).json()
