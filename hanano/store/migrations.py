@@ -31,6 +31,8 @@ def _initial(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=tables)
 
 
+# Versions are taken in order, one per change of schema; never edit an applied migration,
+# add the next one.
 MIGRATIONS: tuple[Migration, ...] = (Migration(1, "events, sealed fields, intake", _initial),)
 
 

@@ -27,10 +27,9 @@ def projects(event_type: str) -> Callable[[Projector], Projector]:
 
 def projectors() -> dict[str, Projector]:
     """All handlers, once every domain module that declares them has been imported."""
-    import hanano.access.tokens
-    import hanano.geo.city
-    import hanano.intake.projection  # noqa: F401
+    from hanano.domains import load_domains
 
+    load_domains()
     return _PROJECTORS
 
 

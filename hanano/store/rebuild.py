@@ -18,7 +18,7 @@ def rebuild(engine: Engine, progress: Callable[[int], None] | None = None) -> in
     with engine.connect() as conn:
         conn.info["writer"] = True
         with conn.begin():
-            for table in reversed(schema.PROJECTION_TABLES):
+            for table in reversed(schema.projection_tables()):
                 conn.execute(table.delete())
             reader = conn
             for event in read_events(reader):
@@ -34,7 +34,8 @@ def rebuild(engine: Engine, progress: Callable[[int], None] | None = None) -> in
 def snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
     """Every projection table's rows in primary-key order, for comparing two states."""
     result: dict[str, list[tuple[Any, ...]]] = {}
-    for table in schema.PROJECTION_TABLES:
+    projections.projectors()
+    for table in schema.projection_tables():
         order = list(table.primary_key.columns)
         rows = conn.execute(select(table).order_by(*order)).all()
         result[table.name] = [tuple(r) for r in rows]

@@ -140,5 +140,14 @@ reports = Table(
     Index("ix_reports_incident", "incident_id"),
 )
 
-# Projections in the order a rebuild clears and refills them.
-PROJECTION_TABLES: tuple[Table, ...] = (tokens, neighbourhoods, aliases, incidents, reports)
+for _table in (tokens, neighbourhoods, aliases, incidents, reports):
+    _table.info["projection"] = True
+
+
+def projection_tables() -> list[Table]:
+    """Every table marked as a projection (info={"projection": True}), parents first.
+
+    Domain modules declare their own tables on this metadata; load them first
+    (`hanano.domains.load_domains`).
+    """
+    return [t for t in metadata.sorted_tables if t.info.get("projection")]

@@ -1,0 +1,20 @@
+"""The domain modules that declare events, tables and projections.
+
+Importing them registers their event types, tables and projection handlers. A new domain adds its
+modules here, its migration to `hanano.store.migrations`, its router to `hanano.web.app` and its
+commands to `hanano.cli`.
+"""
+
+import importlib
+
+DOMAIN_MODULES: tuple[str, ...] = (
+    "hanano.access.tokens",
+    "hanano.geo.city",
+    "hanano.intake.projection",
+)
+
+
+def load_domains() -> None:
+    """Import every domain module once, so all events and projectors are registered."""
+    for name in DOMAIN_MODULES:
+        importlib.import_module(name)
