@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,9 +14,11 @@ from hanano.geo.city import CityCache
 from hanano.settings import Settings
 from hanano.store.engine import make_engine
 from hanano.store.migrations import migrate
+from hanano.store.reactions import tick_handlers
 from hanano.store.sequencer import Sequencer, Tx
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Service:
@@ -49,6 +52,15 @@ class Service:
 
     def execute(self, command: Callable[[Tx], T]) -> T:
         return self.sequencer.execute(command)
+
+    def tick(self) -> None:
+        """Run every time-driven handler once, each as its own command (the server does so on a
+        timer; tests call it after moving the clock)."""
+        for handler in tick_handlers():
+            try:
+                self.execute(handler)
+            except Exception:
+                log.exception("tick handler %s failed", getattr(handler, "__name__", handler))
 
     def __enter__(self) -> Service:
         return self.start()

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from hanano.clock import Clock, isoformat
 from hanano.events import Event
-from hanano.store import projections, schema
+from hanano.store import projections, reactions, schema
 from hanano.store.log import encode_event
 from hanano.store.records import RecordedEvent
 
@@ -37,6 +37,7 @@ class Tx:
         self.clock = clock
         self.next_seq = next_seq
         self.events: list[RecordedEvent] = []
+        self._depth = 0
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -78,7 +79,23 @@ class Tx:
         projections.apply(self.conn, recorded)
         self.next_seq = seq + 1
         self.events.append(recorded)
+        self._react(recorded)
         return recorded
+
+    def _react(self, recorded: RecordedEvent) -> None:
+        handlers = reactions.reactions_for(recorded.type)
+        if not handlers:
+            return
+        if self._depth >= reactions.MAX_DEPTH:
+            raise RuntimeError(
+                f"reactions nested deeper than {reactions.MAX_DEPTH} at {recorded.type}"
+            )
+        self._depth += 1
+        try:
+            for handler in handlers:
+                handler(self, recorded)
+        finally:
+            self._depth -= 1
 
 
 Command = Callable[[Tx], T]

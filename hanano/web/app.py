@@ -80,6 +80,7 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
             while True:
                 await asyncio.sleep(sweep_interval_s)
                 await asyncio.to_thread(broadcaster.sweep)
+                await asyncio.to_thread(service.tick)
 
         task = asyncio.create_task(sweep())
         try:
