@@ -1,0 +1,189 @@
+"""The events of early warning: posts, sightings, tracks, threat zones, alerts, sirens, feeds.
+
+`AlertIssued` ("warning.alert_issued") is the contract other domains build on: dispatch reacts
+to it to pull rescuers back from sites under threat. Its data always carries `alert_id`, `level`
+("watch" | "warning" | "imminent" | "all_clear"), `zones` (each with `pcode` and `polygon` as
+[[lon, lat], ...]) and `references` (the alert ids it updates or ends); other fields may be
+added, never removed.
+
+An observation post is a target if the other side learns where it is, so its name and exact
+position, and where a spotter stood, enter the log only as salted commitments.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from hanano.events import Event, register
+
+Aircraft = Literal["helicopter", "fixed_wing", "drone", "unknown"]
+Activity = Literal["took_off", "bearing", "over", "circling", "leaving"]
+SightingSource = Literal["spotter", "sensor"]
+Level = Literal["watch", "warning", "imminent", "all_clear"]
+ThreatLevel = Literal["watch", "warning", "imminent"]
+MsgType = Literal["Alert", "Update", "Cancel"]
+
+
+@register
+class ObservationPostRegistered(Event):
+    type: ClassVar[str] = "warning.post_registered"
+    sensitive: ClassVar[frozenset[str]] = frozenset({"name", "lat", "lon"})
+    post_id: str
+    name: str
+    lat: float
+    lon: float
+
+
+@register
+class AirBaseRegistered(Event):
+    """A known air base: where sorties come from. Public knowledge, so nothing is sealed."""
+
+    type: ClassVar[str] = "warning.air_base_registered"
+    base_id: str
+    name: str
+    name_ar: str
+    lat: float
+    lon: float
+
+
+@register
+class SightingReported(Event):
+    """What a spotter or sensor saw, as given, with the aircraft position derived from it.
+
+    `est_*` is the position the sighting implies (from the base, the post and bearing, the
+    neighbourhood named, or the observer's own place) and its uncertainty as a 2x2 covariance in
+    metres² east/north; `est_reason` says which.
+    """
+
+    type: ClassVar[str] = "warning.sighting_reported"
+    sensitive: ClassVar[frozenset[str]] = frozenset({"observer_lat", "observer_lon", "text"})
+    sighting_id: str
+    body_hash: str
+    observed_at: str
+    source: SightingSource
+    confidence: float
+    aircraft: Aircraft
+    activity: Activity
+    post_id: str | None
+    base_id: str | None
+    observer_lat: float | None
+    observer_lon: float | None
+    bearing_deg: float | None
+    heading_deg: float | None
+    pcode: str | None
+    distance_km: float | None
+    altitude_m: float | None
+    text: str | None
+    est_lat: float
+    est_lon: float
+    est_cov: list[float]
+    est_reason: str
+
+
+@register
+class TrackStarted(Event):
+    """Sightings of an aircraft not matching any live track start one. The state is the filter's:
+    x, y, vx, vy in metres and metres per second east/north of the city origin, and its 4x4
+    covariance, row-major."""
+
+    type: ClassVar[str] = "warning.track_started"
+    track_id: str
+    sighting_id: str
+    aircraft: Aircraft
+    at: str
+    state: list[float]
+    cov: list[float]
+    lat: float
+    lon: float
+    circling: bool
+    reason: str
+
+
+@register
+class TrackUpdated(Event):
+    type: ClassVar[str] = "warning.track_updated"
+    track_id: str
+    sighting_id: str
+    aircraft: Aircraft
+    at: str
+    state: list[float]
+    cov: list[float]
+    lat: float
+    lon: float
+    speed_mps: float
+    heading_deg: float | None
+    position_sigma_m: float
+    circling: bool
+    reason: str
+
+
+@register
+class TrackEnded(Event):
+    type: ClassVar[str] = "warning.track_ended"
+    track_id: str
+    reason: str
+
+
+@register
+class ThreatAssessed(Event):
+    """Where a threat (a track, or a foreign agency's alert) may strike in the next minutes.
+
+    Each zone: pcode, level, eta_min_s/eta_max_s (None when overhead), strikes (the incidents of
+    kind strike logged there: the prior) and rank. An empty list means the threat is gone.
+    """
+
+    type: ClassVar[str] = "warning.threat_assessed"
+    threat_id: str
+    zones: list[dict[str, Any]]
+    reason: str
+
+
+@register
+class AlertIssued(Event):
+    """An alert to the public and to rescuers, in Arabic and English. See the module docstring for
+    the fields other domains rely on."""
+
+    type: ClassVar[str] = "warning.alert_issued"
+    alert_id: str
+    level: Level
+    msg_type: MsgType
+    sent: str
+    expires: str
+    zones: list[dict[str, Any]]
+    references: list[str]
+    cap_references: list[str]
+    threat_ids: list[str]
+    headline_en: str
+    headline_ar: str
+    description_en: str
+    description_ar: str
+    instruction_en: str
+    instruction_ar: str
+    reason: str
+
+
+@register
+class SirenRegistered(Event):
+    """A siren and the zones it sounds for; registering it again replaces its zones."""
+
+    type: ClassVar[str] = "warning.siren_registered"
+    siren_id: str
+    pcodes: list[str]
+
+
+@register
+class ForeignAlertReceived(Event):
+    """Another agency's CAP alert, as parsed, kept whole so its threat can be explained."""
+
+    type: ClassVar[str] = "warning.foreign_alert_received"
+    foreign_id: str
+    sender: str
+    identifier: str
+    sent: str | None
+    expires: str | None
+    msg_type: str
+    urgency: str | None
+    severity: str | None
+    headline: str | None
+    pcodes: list[str]
+    raw_sha256: str
