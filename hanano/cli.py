@@ -20,6 +20,11 @@ from hanano.settings import load_settings
 CLI_ACTOR = "cli"
 
 
+def service_for(ctx: click.Context) -> Service:
+    """The started service for this invocation, stopped when the command ends."""
+    return _service(ctx)
+
+
 def _service(ctx: click.Context) -> Service:
     obj: dict[str, Any] = ctx.ensure_object(dict)
     if "service" not in obj:
@@ -59,6 +64,8 @@ def init(ctx: click.Context, aleppo: bool) -> None:
     """Create or migrate the store; with --aleppo, load the city's zones."""
     service = _service(ctx)
     click.echo(f"store ready: {service.engine.url.render_as_string(hide_password=True)}")
+    click.echo(f"log signing key: {service.key_path} (keep it apart from the database)")
+    click.echo(f"log verifier key: {service.evidence.key.verifier}")
     if aleppo:
         from hanano.geo.city import import_neighbourhoods
         from hanano.geo.gazetteer import aleppo_geojson
@@ -320,6 +327,14 @@ def demo(host: str, port: int, speed: float, limit: int) -> None:
 
     run_demo(host=host, port=port, speed=speed, limit=limit)
 
+
+def _register_domain_commands() -> None:
+    from hanano.evidence.cli import log_group
+
+    main.add_command(log_group)
+
+
+_register_domain_commands()
 
 if __name__ == "__main__":
     main()

@@ -10,7 +10,10 @@ from sqlalchemy import Engine
 
 from hanano.access.tokens import TokenAuthority
 from hanano.clock import Clock, SystemClock
+from hanano.evidence.keys import default_key_path, load_or_create
+from hanano.evidence.log import EvidenceLog, catch_up
 from hanano.geo.city import CityCache
+from hanano.geo.gazetteer import load_aleppo_aliases
 from hanano.settings import Settings
 from hanano.store.engine import make_engine
 from hanano.store.migrations import migrate
@@ -32,14 +35,31 @@ class Service:
         self.engine = engine or make_engine(settings.database_url)
         self.sequencer = Sequencer(self.engine, self.clock, max_batch=settings.group_commit_max)
         self.tokens = TokenAuthority(self.engine)
-        self.city = CityCache(self.engine)
+        # The landmarks, squares and markets people name in Aleppo, from public sources.
+        builtin = load_aleppo_aliases() if settings.city == "aleppo" else []
+        self.city = CityCache(self.engine, builtin)
         self.sequencer.add_listener(self.tokens.on_events)
         self.sequencer.add_listener(self.city.on_events)
+        self.key_path = default_key_path(settings.database_url, settings.log_key_file)
+        self.log_origin = settings.log_origin or f"hanano/{settings.city}"
+        self._evidence: EvidenceLog | None = None
         self._started = False
+
+    @property
+    def evidence(self) -> EvidenceLog:
+        if self._evidence is None:
+            self._evidence = EvidenceLog(
+                load_or_create(self.key_path, self.log_origin), self.log_origin, self.clock
+            )
+        return self._evidence
 
     def start(self) -> Service:
         if not self._started:
             migrate(self.engine)
+            evidence = self.evidence
+            with self.engine.begin() as conn:
+                catch_up(conn, evidence)
+            self.sequencer.add_group_hook(evidence.extend)
             self.sequencer.start()
             self._started = True
         return self

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     group_commit_max: int = Field(
         512, description="Most commands the sequencer commits in one transaction."
     )
+    log_key_file: str | None = Field(
+        None,
+        description="The log's signing key (default: beside the SQLite file, or ./hanano-log.key).",
+    )
+    log_origin: str | None = Field(
+        None, description="The log's name in its checkpoints (default hanano/<city>)."
+    )
     require_token_for_alerts: bool = Field(
         False, description="Require a token for the public alert endpoints."
     )

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hanano.geo.gazetteer import aleppo_geojson
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -23,6 +22,7 @@ from hanano.access.tokens import create_token
 from hanano.clock import ManualClock
 from hanano.events import ROLES
 from hanano.geo.city import import_neighbourhoods
+from hanano.geo.gazetteer import aleppo_geojson
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store.engine import normalise_url
@@ -35,6 +35,14 @@ START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 def pytest_report_header() -> str:
     return f"hanano store backend: {BACKEND}"
+
+
+@pytest.fixture(autouse=True)
+def log_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's log signing key lives in its own temporary directory."""
+    path = tmp_path / "hanano-log.key"
+    monkeypatch.setenv("HANANO_LOG_KEY_FILE", str(path))
+    return path
 
 
 @pytest.fixture

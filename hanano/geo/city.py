@@ -112,17 +112,19 @@ class City:
         return self.gazetteer.best(text)
 
 
-def load_city(conn: Connection) -> City:
+def load_city(conn: Connection, builtin_aliases: Iterable[tuple[str, str]] = ()) -> City:
+    """The city from the store; `builtin_aliases` are names shipped with hanano for this city."""
     rows = conn.execute(select(schema.neighbourhoods)).mappings().all()
     alias_rows = conn.execute(select(schema.aliases.c.alias, schema.aliases.c.pcode)).all()
-    return City(rows, [(a.alias, a.pcode) for a in alias_rows])
+    return City(rows, [*builtin_aliases, *((a.alias, a.pcode) for a in alias_rows)])
 
 
 class CityCache:
     """The loaded city, reloaded when a city event commits."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, builtin_aliases: Iterable[tuple[str, str]] = ()) -> None:
         self._engine = engine
+        self._builtin = list(builtin_aliases)
         self._city: City | None = None
         self._lock = threading.Lock()
 
@@ -130,10 +132,10 @@ class CityCache:
         with self._lock:
             if self._city is None:
                 if conn is not None:
-                    self._city = load_city(conn)
+                    self._city = load_city(conn, self._builtin)
                 else:
                     with self._engine.connect() as own:
-                        self._city = load_city(own)
+                        self._city = load_city(own, self._builtin)
             return self._city
 
     def invalidate(self) -> None:
@@ -187,8 +189,8 @@ def import_neighbourhoods(tx: Tx, actor: str, geojson: Mapping[str, Any]) -> int
 
 def add_alias(tx: Tx, actor: str, alias: str, pcode: str) -> None:
     alias = alias.strip()
-    if not alias:
-        raise invalid("alias", "must not be empty")
+    if not any(ch.isalpha() for ch in alias):
+        raise invalid("alias", "must contain letters")
     exists = tx.conn.execute(
         select(schema.neighbourhoods.c.pcode).where(schema.neighbourhoods.c.pcode == pcode)
     ).first()

@@ -31,9 +31,18 @@ def _initial(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=tables)
 
 
+def _evidence_log(conn: Connection) -> None:
+    from hanano.evidence.tables import EVIDENCE_TABLES
+
+    schema.metadata.create_all(conn, tables=list(EVIDENCE_TABLES))
+
+
 # Versions are taken in order, one per change of schema; never edit an applied migration,
 # add the next one.
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "events, sealed fields, intake", _initial),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "events, sealed fields, intake", _initial),
+    Migration(2, "evidence log: subtree hashes, checkpoints", _evidence_log),
+)
 
 
 def current_version(conn: Connection) -> int:

@@ -110,6 +110,7 @@ class _Job(Generic[T]):
 
 
 Listener = Callable[[list[RecordedEvent]], None]
+GroupHook = Callable[[Connection, list[RecordedEvent]], object]
 
 
 class Sequencer:
@@ -121,6 +122,7 @@ class Sequencer:
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._listeners: list[Listener] = []
+        self._group_hooks: list[GroupHook] = []
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
         self.groups_committed = 0
@@ -128,6 +130,10 @@ class Sequencer:
     def add_listener(self, listener: Listener) -> None:
         """Called in the writer thread with each group's events, after they are durable."""
         self._listeners.append(listener)
+
+    def add_group_hook(self, hook: GroupHook) -> None:
+        """Called inside each group's transaction, after its commands, before the commit."""
+        self._group_hooks.append(hook)
 
     def start(self) -> None:
         if self._thread is not None:
@@ -202,6 +208,9 @@ class Sequencer:
                     next_seq = tx.next_seq
                     events.extend(tx.events)
                     outcomes.append((True, result))
+                if events:
+                    for hook in self._group_hooks:
+                        hook(conn, events)
         except Exception as exc:
             log.exception("group commit failed; %d commands refused", len(jobs))
             for job in jobs:

@@ -42,6 +42,10 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/v1/tokens/{token}/revoke", {"reason": "phone lost"}, {"admin"}),
     ("GET", "/api/v1/events", None, {"admin", "auditor"}),
     ("GET", "/api/v1/stream", None, EVERYONE),
+    ("GET", "/api/v1/log/checkpoint", None, EVERYONE),
+    ("GET", "/api/v1/log/proof/inclusion?index=0&size=2", None, EVERYONE),
+    ("GET", "/api/v1/log/proof/consistency?from=1&to=2", None, EVERYONE),
+    ("GET", "/api/v1/log/receipt/{seq}", None, {"admin", "auditor"}),
 ]
 UNAUTHENTICATED = {("GET", "/api/v1/health")}
 
@@ -52,7 +56,8 @@ def test_matrix_covers_every_route(client: TestClient) -> None:
     covered = {
         (
             m,
-            p.replace("{cleared}", "{incident_id}")
+            p.split("?")[0]
+            .replace("{cleared}", "{incident_id}")
             .replace("{open}", "{incident_id}")
             .replace("{token}", "{token_id}"),
         )
@@ -101,6 +106,7 @@ def test_each_role_against_each_endpoint(
             "other": other["incident"]["id"],
             "report": second.json()["id"],
             "token": victim.json()["token_id"],
+            "seq": "1",
         }
         payload = fill(body, names)
         if path == "/api/v1/reports":

@@ -138,3 +138,14 @@ def test_repeat_reports_escalate_severity(
         severities.append(detail["severity"])
     assert severities == [2, 3, 4, 5]
     assert detail["kind"] == "strike"
+
+
+def test_landmark_aliases_shipped_for_aleppo_place_reports(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    response = post(
+        client, tokens["reporter"], report_body(clock.now(), text="قصف قرب دوار الصاخور")
+    )
+    incident_id = response.json()["incident"]["id"]
+    detail = client.get(f"/api/v1/incidents/{incident_id}", headers=auth(tokens["dispatcher"]))
+    assert detail.json()["neighbourhood"]["pcode"] == "N0139"

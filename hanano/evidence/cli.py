@@ -1,0 +1,137 @@
+"""`hanano log ...`: the evidence log for operators, auditors and investigators."""
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hanano.errors import Problem
+
+
+def _service(ctx: click.Context) -> Any:
+    from hanano.cli import service_for
+
+    return service_for(ctx)
+
+
+@click.group("log")
+def log_group() -> None:
+    """The tamper-evident event log: checkpoints, receipts, audit, redaction."""
+
+
+@log_group.command("key")
+@click.pass_context
+def log_key(ctx: click.Context) -> None:
+    """Print the log's verifier key, the one thing a checker needs."""
+    click.echo(_service(ctx).evidence.key.verifier)
+
+
+@log_group.command("checkpoint")
+@click.pass_context
+def log_checkpoint(ctx: click.Context) -> None:
+    """Print the latest signed checkpoint."""
+    from hanano.evidence.log import latest_checkpoint
+
+    service = _service(ctx)
+    with service.engine.connect() as conn:
+        try:
+            click.echo(latest_checkpoint(conn), nl=False)
+        except Problem as problem:
+            raise click.ClickException(str(problem)) from problem
+
+
+@log_group.command("receipt")
+@click.argument("event_id", type=int)
+@click.option("--disclose", multiple=True, help="A sealed field to disclose (repeatable).")
+@click.pass_context
+def log_receipt(ctx: click.Context, event_id: int, disclose: tuple[str, ...]) -> None:
+    """Write a self-contained receipt (C2SP tlog-proof) for event EVENT_ID to stdout."""
+    from hanano.evidence.receipts import make_receipt
+
+    service = _service(ctx)
+    with service.engine.connect() as conn:
+        try:
+            click.echo(make_receipt(conn, event_id, disclose), nl=False)
+        except Problem as problem:
+            raise click.ClickException(str(problem)) from problem
+
+
+@log_group.command("check-receipt")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", "verifier_key", required=True, help="The log's verifier key.")
+def log_check_receipt(path: Path, verifier_key: str) -> None:
+    """Check a receipt offline, with nothing but the receipt and the log's public key."""
+    import json
+
+    from hanano.evidence.receipts import ReceiptError, check_receipt
+
+    try:
+        checked = check_receipt(path.read_text(encoding="utf-8"), verifier_key)
+    except (ReceiptError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"receipt does NOT verify: {exc}") from exc
+    entry = checked.entry
+    click.echo(
+        f"receipt verifies: event {entry['seq']} ({entry['type']}, {entry['time']}) is "
+        f"entry {checked.index} of {checked.origin}, tree size {checked.tree_size}"
+    )
+    for name, value in checked.disclosed.items():
+        click.echo(f"disclosed {name}: {json.dumps(value, ensure_ascii=False)}")
+    click.echo(json.dumps(entry, ensure_ascii=False, indent=2))
+
+
+@log_group.command("verify")
+@click.option(
+    "--key",
+    "verifier_key",
+    default=None,
+    help="Verifier key to check against (default: this store's own key).",
+)
+@click.pass_context
+def log_verify(ctx: click.Context, verifier_key: str | None) -> None:
+    """Recompute every leaf and root, check every checkpoint; name the first tampered event."""
+    from sqlalchemy import func, select
+
+    from hanano.evidence.audit import verify_log
+    from hanano.store import schema
+
+    service = _service(ctx)
+    key = verifier_key or service.evidence.key.verifier
+    with service.engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(schema.events)).scalar() or 0
+        with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
+            seen = [0]
+
+            def progress(count: int) -> None:
+                bar.update(count - seen[0])
+                seen[0] = count
+
+            report = verify_log(conn, key, progress)
+    if report.ok:
+        click.echo(f"log verifies: {report.events} events, {report.checkpoints} checkpoints")
+        return
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    raise click.ClickException(f"log does NOT verify: {report.problems[0]}")
+
+
+@log_group.command("redact")
+@click.argument("event_id", type=int)
+@click.argument("field")
+@click.option("--reason", required=True)
+@click.pass_context
+def log_redact(ctx: click.Context, event_id: int, field: str, reason: str) -> None:
+    """Erase a sealed field's plaintext and salt for good; the log still verifies."""
+    from hanano.cli import CLI_ACTOR
+    from hanano.evidence.events import redact_field
+    from hanano.store.rebuild import rebuild
+
+    service = _service(ctx)
+    try:
+        service.execute(lambda tx: redact_field(tx, CLI_ACTOR, event_id, field, reason))
+    except Problem as problem:
+        raise click.ClickException(str(problem)) from problem
+    service.sequencer.stop()
+    # Projections still hold the plaintext; replaying the log without it removes it there too.
+    rebuild(service.engine)
+    click.echo(f"erased {field} of event {event_id}")

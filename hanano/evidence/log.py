@@ -1,0 +1,174 @@
+"""The Merkle log over the events: append, checkpoints, proofs.
+
+Each event's leaf hash is appended to an RFC 9162 tree whose complete subtrees are stored, so an
+append costs O(log n) writes amortised and the root of any past size or any proof O(log n)
+reads. After each group commit the log signs one checkpoint (C2SP tlog-checkpoint) in the same
+transaction, so an acknowledged event is always covered by a durable signed checkpoint.
+"""
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select, tuple_
+
+from hanano.clock import Clock, isoformat
+from hanano.errors import invalid, not_found
+from hanano.evidence import merkle, note
+from hanano.evidence.keys import LogKey
+from hanano.evidence.tables import checkpoints, merkle_nodes
+from hanano.store.records import RecordedEvent
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    origin: str
+    size: int
+    root: bytes
+
+    def body(self) -> str:
+        return f"{self.origin}\n{self.size}\n{base64.b64encode(self.root).decode()}\n"
+
+
+def parse_checkpoint(text: str) -> Checkpoint:
+    """The origin, size and root of a checkpoint body (the note's text)."""
+    lines = text.split("\n")
+    if len(lines) < 4 or lines[-1] != "":
+        raise ValueError("a checkpoint has an origin, a size and a root, each on its own line")
+    origin, size_text, root_text = lines[0], lines[1], lines[2]
+    if not size_text.isdigit() or (size_text.startswith("0") and size_text != "0"):
+        raise ValueError(f"bad tree size {size_text!r}")
+    try:
+        root = base64.b64decode(root_text, validate=True)
+    except ValueError as exc:
+        raise ValueError("root is not base64") from exc
+    if len(root) != 32:
+        raise ValueError("root is not 32 bytes")
+    return Checkpoint(origin, int(size_text), root)
+
+
+class NodeReader:
+    """Reads stored subtree hashes, from this group's new nodes first, then the database."""
+
+    def __init__(self, conn: Connection, pending: dict[tuple[int, int], bytes] | None = None):
+        self.conn = conn
+        self.pending = pending if pending is not None else {}
+
+    def __call__(self, level: int, index: int) -> bytes:
+        found = self.pending.get((level, index))
+        if found is not None:
+            return found
+        row = self.conn.execute(
+            select(merkle_nodes.c.hash).where(
+                merkle_nodes.c.level == level, merkle_nodes.c.idx == index
+            )
+        ).first()
+        if row is None:
+            raise LookupError(f"subtree ({level}, {index}) is not stored")
+        return bytes(row.hash)
+
+    def prefetch(self, keys: Sequence[tuple[int, int]]) -> None:
+        """Load many nodes in one query (a proof needs O(log n) of them)."""
+        wanted = [k for k in keys if k not in self.pending]
+        if not wanted:
+            return
+        rows = self.conn.execute(
+            select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
+                tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(wanted)
+            )
+        )
+        for row in rows:
+            self.pending[(row.level, row.idx)] = bytes(row.hash)
+
+
+class EvidenceLog:
+    """Appends each committed group's leaves and signs one checkpoint for the group."""
+
+    def __init__(self, key: LogKey, origin: str, clock: Clock) -> None:
+        self.key = key
+        self.origin = origin
+        self.clock = clock
+
+    def extend(self, conn: Connection, events: list[RecordedEvent]) -> Checkpoint | None:
+        """Called by the sequencer inside the group's transaction, after its commands."""
+        if not events:
+            return None
+        pending: dict[tuple[int, int], bytes] = {}
+        reader = NodeReader(conn, pending)
+        rows = []
+        for event in events:
+            for level, index, digest in merkle.append_nodes(event.seq - 1, event.leaf_hash, reader):
+                pending[(level, index)] = digest
+                rows.append({"level": level, "idx": index, "hash": digest})
+        conn.execute(merkle_nodes.insert(), rows)
+        size = events[-1].seq
+        checkpoint = Checkpoint(self.origin, size, merkle.root_from_nodes(size, reader))
+        conn.execute(
+            checkpoints.insert().values(
+                size=size,
+                root=checkpoint.root,
+                note=note.sign(checkpoint.body(), self.key.signer),
+                created_at=isoformat(self.clock.now()),
+            )
+        )
+        return checkpoint
+
+
+def tree_size(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(checkpoints.c.size), 0))).scalar_one())
+
+
+def latest_checkpoint(conn: Connection) -> str:
+    row = conn.execute(
+        select(checkpoints.c.note).order_by(checkpoints.c.size.desc()).limit(1)
+    ).first()
+    if row is None:
+        raise not_found("checkpoint (the log is empty)")
+    return str(row.note)
+
+
+def checkpoint_at(conn: Connection, size: int) -> str:
+    row = conn.execute(select(checkpoints.c.note).where(checkpoints.c.size == size)).first()
+    if row is None:
+        raise not_found(f"checkpoint of size {size}")
+    return str(row.note)
+
+
+def root_at(conn: Connection, size: int) -> bytes:
+    _check_size(conn, size, "size")
+    return merkle.root_from_nodes(size, NodeReader(conn))
+
+
+def inclusion(conn: Connection, index: int, size: int) -> list[bytes]:
+    _check_size(conn, size, "size")
+    if not 0 <= index < size:
+        raise invalid("index", f"must be in [0, {size})")
+    return merkle.inclusion_proof_from_nodes(index, size, NodeReader(conn))
+
+
+def consistency(conn: Connection, size1: int, size2: int) -> list[bytes]:
+    _check_size(conn, size2, "to")
+    if not 0 < size1 <= size2:
+        raise invalid("from", f"must be in [1, {size2}]")
+    return merkle.consistency_proof_from_nodes(size1, size2, NodeReader(conn))
+
+
+def _check_size(conn: Connection, size: int, field: str) -> None:
+    current = tree_size(conn)
+    if not 0 < size <= current:
+        raise invalid(field, f"must be in [1, {current}] (the log's size)")
+
+
+def catch_up(conn: Connection, log: EvidenceLog, batch: int = 5000) -> int:
+    """Append events the tree does not cover yet (a store that predates its evidence log)."""
+    from hanano.store.records import read_events
+
+    covered = tree_size(conn)
+    appended = 0
+    while True:
+        events = list(read_events(conn, after=covered, limit=batch))
+        if not events:
+            return appended
+        log.extend(conn, events)
+        covered = events[-1].seq
+        appended += len(events)

@@ -1,0 +1,68 @@
+"""The evidence log over HTTP: checkpoints, proofs and receipts."""
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
+
+from hanano.access.tokens import Principal
+from hanano.evidence import log
+from hanano.evidence.receipts import make_receipt
+from hanano.web.deps import ALL, AUDIT, ServiceDep, allow
+
+router = APIRouter(prefix="/api/v1/log", tags=["evidence"])
+TEXT = "text/plain; charset=utf-8"
+
+
+def _b64(items: list[bytes]) -> list[str]:
+    return [base64.b64encode(i).decode() for i in items]
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse)
+def checkpoint(
+    service: ServiceDep,
+    _: Annotated[Principal, Depends(allow(*ALL))],
+    size: Annotated[int | None, Query(ge=1)] = None,
+) -> PlainTextResponse:
+    """The latest signed checkpoint (C2SP tlog-checkpoint), or the one of a past size."""
+    with service.engine.connect() as conn:
+        text = log.latest_checkpoint(conn) if size is None else log.checkpoint_at(conn, size)
+    return PlainTextResponse(text, media_type=TEXT, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/proof/inclusion")
+def inclusion(
+    service: ServiceDep,
+    _: Annotated[Principal, Depends(allow(*ALL))],
+    index: Annotated[int, Query(ge=0)],
+    size: Annotated[int, Query(ge=1)],
+) -> dict[str, Any]:
+    """RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves (base64 hashes)."""
+    with service.engine.connect() as conn:
+        proof = log.inclusion(conn, index, size)
+        root = log.root_at(conn, size)
+    return {"index": index, "size": size, "proof": _b64(proof), "root": _b64([root])[0]}
+
+
+@router.get("/proof/consistency")
+def consistency(
+    service: ServiceDep,
+    _: Annotated[Principal, Depends(allow(*ALL))],
+    first: Annotated[int, Query(alias="from", ge=1)],
+    second: Annotated[int, Query(alias="to", ge=1)],
+) -> dict[str, Any]:
+    """RFC 9162 consistency proof between the trees of sizes `from` and `to`."""
+    with service.engine.connect() as conn:
+        proof = log.consistency(conn, first, second)
+        roots = [log.root_at(conn, first), log.root_at(conn, second)]
+    return {"from": first, "to": second, "proof": _b64(proof), "roots": _b64(roots)}
+
+
+@router.get("/receipt/{seq}", response_class=PlainTextResponse)
+def receipt(
+    seq: int, service: ServiceDep, _: Annotated[Principal, Depends(allow(*AUDIT))]
+) -> PlainTextResponse:
+    """A self-contained receipt (C2SP tlog-proof) for event `seq`, checkable offline."""
+    with service.engine.connect() as conn:
+        return PlainTextResponse(make_receipt(conn, seq), media_type=TEXT)
