@@ -336,5 +336,13 @@ def _register_domain_commands() -> None:
 
 _register_domain_commands()
 
+def _register_dispatch_commands() -> None:
+    from hanano.dispatch.cli import register
+
+    register(main)
+
+
+_register_dispatch_commands()
+
 if __name__ == "__main__":
     main()

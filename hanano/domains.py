@@ -12,6 +12,11 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "hanano.evidence.events",
     "hanano.geo.city",
     "hanano.intake.projection",
+    "hanano.dispatch.teams",
+    "hanano.dispatch.hospitals",
+    "hanano.dispatch.tasks",
+    "hanano.dispatch.roads",
+    "hanano.dispatch.recommend",
 )
 
 

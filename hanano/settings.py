@@ -43,6 +43,27 @@ class Settings(BaseSettings):
     require_token_for_alerts: bool = Field(
         False, description="Require a token for the public alert endpoints."
     )
+    double_tap_watch_min: float = Field(
+        60.0, description="A strike site stays under double-tap watch this long (minutes)."
+    )
+    checkin_interval_min: float = Field(
+        10.0, description="A team on scene silent this long raises a check-in alarm (minutes)."
+    )
+    pullback_escalate_min: float = Field(
+        2.0, description="A pull-back order unacknowledged this long escalates (minutes)."
+    )
+    position_stale_min: float = Field(
+        30.0, description="A team position older than this is stale (minutes)."
+    )
+    road_speed_kmh: float = Field(
+        30.0, description="Speed for travel times without a road graph (km/h)."
+    )
+    detour_factor: float = Field(
+        1.4, description="Straight-line distance times this is the road distance without a graph."
+    )
+    road_snap_m: float = Field(
+        30.0, description="A strike this close to a road segment closes it (metres)."
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

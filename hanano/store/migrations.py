@@ -37,11 +37,18 @@ def _evidence_log(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(EVIDENCE_TABLES))
 
 
+def _dispatch(conn: Connection) -> None:
+    from hanano.dispatch.tables import ALL_TABLES
+
+    schema.metadata.create_all(conn, tables=list(ALL_TABLES))
+
+
 # Versions are taken in order, one per change of schema; never edit an applied migration,
 # add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events, sealed fields, intake", _initial),
     Migration(2, "evidence log: subtree hashes, checkpoints", _evidence_log),
+    Migration(3, "dispatch: teams, tasks, worksites, victims, roads", _dispatch),
 )
 
 

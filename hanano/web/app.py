@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hanano.errors import Problem
 from hanano.service import Service
-from hanano.web import evidence_routes, intake_routes, system_routes
+from hanano.web import dispatch_routes, evidence_routes, intake_routes, system_routes
 from hanano.web.problems import (
     handle_http,
     handle_problem,
@@ -102,5 +102,6 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     app.add_middleware(BodyLimit)
     app.include_router(system_routes.router)
     app.include_router(intake_routes.router)
+    app.include_router(dispatch_routes.router)
     app.include_router(evidence_routes.router)
     return app

@@ -7,10 +7,14 @@ from fastapi.testclient import TestClient
 
 from hanano.clock import ManualClock
 from hanano.events import ROLES
+from tests.dispatch.support import matrix_names, needs_dispatch_records
 from tests.helpers import HANANO, SAKHOUR, auth, post, report_body
 
 EVERYONE = set(ROLES)
 REPORTING = {"admin", "dispatcher", "team_leader", "spotter", "reporter"}
+DISPATCH_OPS = {"admin", "dispatcher", "team_leader", "auditor"}
+DISPATCH_COMMAND = {"admin", "dispatcher"}
+DISPATCH_FIELD = {"admin", "dispatcher", "team_leader"}
 
 # (method, path template, json body, roles allowed). Written out here, not read from the app,
 # so that a change of policy in the code must be matched by a change here.
@@ -42,6 +46,48 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/v1/tokens/{token}/revoke", {"reason": "phone lost"}, {"admin"}),
     ("GET", "/api/v1/events", None, {"admin", "auditor"}),
     ("GET", "/api/v1/stream", None, EVERYONE),
+    # dispatch rows begin
+    ("GET", "/api/v1/teams", None, DISPATCH_OPS),
+    (
+        "POST",
+        "/api/v1/teams",
+        {
+            "name": "New-{uniq}",
+            "base_name": "centre",
+            "base_lat": 36.22,
+            "base_lon": 37.2,
+            "sector": "B",
+            "crew": 5,
+            "capabilities": ["light_rescue"],
+        },
+        DISPATCH_COMMAND,
+    ),
+    ("GET", "/api/v1/teams/{team_id}", None, DISPATCH_OPS),
+    ("PATCH", "/api/v1/teams/{team_id}", {"crew": 5}, DISPATCH_COMMAND),
+    ("POST", "/api/v1/teams/{free_team}/duty", {"duty": "unavailable"}, DISPATCH_FIELD),
+    ("POST", "/api/v1/teams/{team_id}/position", {"lat": 36.22, "lon": 37.2}, DISPATCH_FIELD),
+    ("POST", "/api/v1/teams/{team_id}/checkin", {"note": "all well"}, DISPATCH_FIELD),
+    ("GET", "/api/v1/hospitals", None, DISPATCH_OPS),
+    (
+        "POST",
+        "/api/v1/hospitals",
+        {"name": "H-{uniq}", "lat": 36.2, "lon": 37.15},
+        DISPATCH_COMMAND,
+    ),
+    ("POST", "/api/v1/hospitals/{hospital_id}/status", {"status": "full"}, DISPATCH_FIELD),
+    ("GET", "/api/v1/tasks", None, DISPATCH_OPS),
+    ("GET", "/api/v1/tasks/{task_id}", None, DISPATCH_OPS),
+    ("POST", "/api/v1/tasks/{task_id}/transition", {"state": "en_route"}, DISPATCH_FIELD),
+    ("GET", "/api/v1/stats/response", None, DISPATCH_OPS),
+    ("GET", "/api/v1/incidents/{open}/recommendations", None, DISPATCH_COMMAND),
+    (
+        "POST",
+        "/api/v1/incidents/{open}/assign",
+        {"team_id": "{free_team}", "reason": "matrix"},
+        DISPATCH_COMMAND,
+    ),
+    ("POST", "/api/v1/recommendations/plan", {}, DISPATCH_COMMAND),
+    # dispatch rows end
     ("GET", "/api/v1/log/checkpoint", None, EVERYONE),
     ("GET", "/api/v1/log/proof/inclusion?index=0&size=2", None, EVERYONE),
     ("GET", "/api/v1/log/proof/consistency?from=1&to=2", None, EVERYONE),
@@ -59,6 +105,7 @@ def test_matrix_covers_every_route(client: TestClient) -> None:
             p.split("?")[0]
             .replace("{cleared}", "{incident_id}")
             .replace("{open}", "{incident_id}")
+            .replace("{free_team}", "{team_id}")
             .replace("{token}", "{token_id}"),
         )
         for m, p, _, _ in MATRIX
@@ -108,6 +155,8 @@ def test_each_role_against_each_endpoint(
             "token": victim.json()["token_id"],
             "seq": "1",
         }
+        if needs_dispatch_records(path, body):
+            names.update(matrix_names(client, dispatcher, names["open"]))
         payload = fill(body, names)
         if path == "/api/v1/reports":
             payload = report_body(clock.now(), lat=HANANO[0], lon=HANANO[1])

@@ -1,0 +1,285 @@
+"""CLI twins of the dispatch API for operators: `hanano teams`, `hanano assign`, ..."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from hanano.errors import Problem
+
+CLI_ACTOR = "cli"
+
+
+def _service(ctx: click.Context) -> Any:
+    from hanano.cli import _service as service_of
+
+    return service_of(ctx)
+
+
+def _run(ctx: click.Context, command: Any) -> Any:
+    try:
+        return _service(ctx).execute(command)
+    except Problem as problem:
+        raise click.ClickException(str(problem)) from None
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def teams(ctx: click.Context, as_json: bool) -> None:
+    """List rescue teams (duty, task, position age); subcommands change them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from hanano.dispatch.teams import list_teams
+
+    service = _service(ctx)
+    with service.engine.connect() as conn:
+        items = list_teams(conn, service.clock.now(), service.settings.position_stale_min)
+    if as_json:
+        _echo_json(items)
+        return
+    for t in items:
+        pos = t["position"]
+        where = "no position" if pos is None else f"position {pos['age_min']:.0f} min old"
+        if pos is not None and pos["stale"]:
+            where += " (stale)"
+        click.echo(
+            f"{t['id']:<6} {t['name']:<20} {t['duty']:<12} crew {t['crew']:<3} "
+            f"{','.join(t['capabilities']):<40} task {t['task_id'] or '-':<7} {where}"
+        )
+
+
+@teams.command("add")
+@click.option("--name", required=True)
+@click.option("--base-name", required=True)
+@click.option("--base-lat", required=True, type=float)
+@click.option("--base-lon", required=True, type=float)
+@click.option("--sector", required=True)
+@click.option("--crew", required=True, type=int)
+@click.option("--min-crew", default=4, show_default=True, type=int)
+@click.option(
+    "--capability",
+    "capabilities",
+    multiple=True,
+    required=True,
+    type=click.Choice(["light_rescue", "heavy_rescue", "medical", "fire"]),
+)
+@click.option("--vehicle", default="")
+@click.option("--off-duty", is_flag=True, help="Register the team off duty.")
+@click.pass_context
+def teams_add(ctx: click.Context, /, **fields: Any) -> None:
+    """Register a team (on duty unless --off-duty)."""
+    from hanano.dispatch.teams import register_team
+
+    fields["capabilities"] = list(fields["capabilities"])
+    on_duty = not fields.pop("off_duty")
+    team_id = _run(ctx, lambda tx: register_team(tx, CLI_ACTOR, on_duty=on_duty, **fields))
+    click.echo(f"team {team_id} {fields['name']}")
+
+
+@teams.command("duty")
+@click.argument("team_id")
+@click.argument("duty", type=click.Choice(["on_duty", "off_duty", "unavailable"]))
+@click.option("--reason", default="")
+@click.pass_context
+def teams_duty(ctx: click.Context, team_id: str, duty: str, reason: str) -> None:
+    """Put a team on or off duty."""
+    from hanano.dispatch.teams import set_duty
+
+    _run(ctx, lambda tx: set_duty(tx, CLI_ACTOR, team_id, duty, reason))  # type: ignore[arg-type]
+    click.echo(f"{team_id} {duty}")
+
+
+@teams.command("position")
+@click.argument("team_id")
+@click.option("--lat", required=True, type=float)
+@click.option("--lon", required=True, type=float)
+@click.option("--accuracy", type=float)
+@click.pass_context
+def teams_position(
+    ctx: click.Context, team_id: str, lat: float, lon: float, accuracy: float | None
+) -> None:
+    """Record where a team is now (counts as a check-in)."""
+    from hanano.dispatch.teams import report_position
+
+    _run(ctx, lambda tx: report_position(tx, CLI_ACTOR, team_id, lat, lon, accuracy, None))
+    click.echo(f"{team_id} position recorded")
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def hospitals(ctx: click.Context) -> None:
+    """List hospitals and field hospitals with their status."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from hanano.dispatch.hospitals import list_hospitals
+
+    with _service(ctx).engine.connect() as conn:
+        for h in list_hospitals(conn):
+            click.echo(f"{h['id']:<6} {h['name']:<30} {h['kind']:<15} {h['status']}")
+
+
+@hospitals.command("add")
+@click.option("--name", required=True)
+@click.option("--kind", default="hospital", type=click.Choice(["hospital", "field_hospital"]))
+@click.option("--lat", required=True, type=float)
+@click.option("--lon", required=True, type=float)
+@click.pass_context
+def hospitals_add(ctx: click.Context, name: str, kind: str, lat: float, lon: float) -> None:
+    """Register a hospital."""
+    from hanano.dispatch.hospitals import register_hospital
+
+    hospital_id = _run(
+        ctx,
+        lambda tx: register_hospital(tx, CLI_ACTOR, name=name, kind=kind, lat=lat, lon=lon),  # type: ignore[arg-type]
+    )
+    click.echo(f"hospital {hospital_id} {name}")
+
+
+@hospitals.command("status")
+@click.argument("hospital_id")
+@click.argument("status", type=click.Choice(["open", "full", "closed", "destroyed"]))
+@click.option("--reason", default="")
+@click.pass_context
+def hospitals_status(ctx: click.Context, hospital_id: str, status: str, reason: str) -> None:
+    """Set a hospital's status."""
+    from hanano.dispatch.hospitals import set_status
+
+    _run(ctx, lambda tx: set_status(tx, CLI_ACTOR, hospital_id, status, reason))  # type: ignore[arg-type]
+    click.echo(f"{hospital_id} {status}")
+
+
+@click.command()
+@click.argument("incident_id")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def recommend(ctx: click.Context, incident_id: str, as_json: bool) -> None:
+    """Rank the free teams for an incident, with reasons."""
+    from hanano.dispatch.recommend import recommend as advise
+    from hanano.dispatch.travel import router_for
+
+    service = _service(ctx)
+    with service.engine.connect() as conn:
+        try:
+            result = advise(
+                conn,
+                incident_id,
+                router_for(conn, service.settings),
+                service.clock.now(),
+                service.settings,
+            )
+        except Problem as problem:
+            raise click.ClickException(str(problem)) from None
+    if as_json:
+        _echo_json(result)
+        return
+    click.echo(result["summary"])
+    for i, rec in enumerate(result["recommendations"], 1):
+        click.echo(f"{i:>2}. {rec['reason']}")
+    for ex in result["excluded"]:
+        click.echo(f"    - {ex['reason']}")
+
+
+@click.command()
+@click.argument("incident_id")
+@click.argument("team_id")
+@click.option("--reason", default="", help="Required when overriding the recommendation.")
+@click.pass_context
+def assign(ctx: click.Context, incident_id: str, team_id: str, reason: str) -> None:
+    """Send a team to an incident (accepting or overriding the recommendation)."""
+    from hanano.dispatch.recommend import assign as do_assign
+    from hanano.dispatch.travel import router_for
+
+    service = _service(ctx)
+    task_id, decision = _run(
+        ctx,
+        lambda tx: do_assign(
+            tx,
+            CLI_ACTOR,
+            incident_id,
+            team_id,
+            reason,
+            router_for(tx.conn, service.settings),
+            service.settings,
+        ),
+    )
+    click.echo(f"task {task_id}: {team_id} → {incident_id} (recommendation {decision})")
+
+
+@click.command()
+@click.argument("task_id")
+@click.argument(
+    "state",
+    type=click.Choice(
+        [
+            "en_route",
+            "on_scene",
+            "transporting",
+            "at_hospital",
+            "returning",
+            "available",
+            "withdrawn",
+        ]
+    ),
+)
+@click.option("--hospital", "hospital_id", help="Destination hospital when transporting.")
+@click.option("--reason", default="")
+@click.pass_context
+def task(
+    ctx: click.Context, task_id: str, state: str, hospital_id: str | None, reason: str
+) -> None:
+    """Move a task to its next state."""
+    from hanano.dispatch.tasks import transition
+
+    _run(ctx, lambda tx: transition(tx, CLI_ACTOR, task_id, state, reason, hospital_id))
+    click.echo(f"task {task_id} {state}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def tasks(ctx: click.Context, as_json: bool) -> None:
+    """List live tasks."""
+    from hanano.dispatch.tasks import list_tasks
+
+    with _service(ctx).engine.connect() as conn:
+        items = list_tasks(conn, active_only=True)
+    if as_json:
+        _echo_json(items)
+        return
+    for t in items:
+        click.echo(f"{t['id']:<7} {t['team_id']:<6} {t['incident_id']:<10} {t['state']}")
+
+
+@click.command("response-times")
+@click.pass_context
+def response_times(ctx: click.Context) -> None:
+    """Response-time segments: 50th and 90th percentiles in seconds."""
+    from hanano.dispatch.tasks import response_segments
+
+    with _service(ctx).engine.connect() as conn:
+        result = response_segments(conn)
+    for name, seg in result["segments"].items():
+        click.echo(f"{name:<22} n={seg['count']:<4} p50={seg['p50_s']} p90={seg['p90_s']}")
+
+
+COMMANDS: list[click.Command] = [
+    teams,
+    hospitals,
+    recommend,
+    assign,
+    task,
+    tasks,
+    response_times,
+]
+
+
+def register(main: click.Group) -> None:
+    for command in COMMANDS:
+        main.add_command(command)

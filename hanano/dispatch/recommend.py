@@ -1,0 +1,456 @@
+"""Which team to send: ranked by travel time, run card fit, fatigue and sector coverage, each
+with its reason in words; and for several waiting incidents, the set of assignments that
+minimises priority-weighted travel time, beside what nearest-first would have done."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from sqlalchemy import Connection, Row, select
+
+from hanano.clock import parse_iso
+from hanano.dispatch.common import CAPABILITY_WORDS, LIVE_INCIDENT
+from hanano.dispatch.tables import decisions, tasks, teams
+from hanano.dispatch.tasks import ACTIVE, assign_task, incident_row
+from hanano.dispatch.travel import Leg, Router
+from hanano.errors import invalid
+from hanano.events import Event, register
+from hanano.settings import Settings
+from hanano.store import schema
+from hanano.store.projections import projects
+from hanano.store.records import RecordedEvent
+from hanano.store.sequencer import Tx
+
+# Run cards: what an incident of a kind needs, and how many teams by severity (1-5).
+RUN_CARDS: dict[str, tuple[str, ...]] = {
+    "strike": ("heavy_rescue", "medical"),
+    "collapse": ("heavy_rescue", "medical"),
+    "trapped": ("heavy_rescue", "medical"),
+    "fire": ("fire", "medical"),
+    "casualties": ("medical",),
+    "blocked_road": ("light_rescue",),
+    "other": ("light_rescue",),
+}
+TEAMS_BY_SEVERITY = {1: 1, 2: 1, 3: 2, 4: 3, 5: 4}
+CAPABILITY_MISS_S = 600.0  # a team without a needed capability ranks as if 10 min farther
+COVERAGE_MARGIN_S = 120.0  # "almost as close": within 2 min
+TIRED_AFTER_H = 12.0
+FATIGUE_S_PER_H = 60.0  # each hour on duty past the limit counts as a minute farther
+UNSERVED_S = 3 * 3600.0  # an incident left without a team costs as if 3 h away
+
+
+@register
+class RecommendationAccepted(Event):
+    type: ClassVar[str] = "dispatch.recommendation_accepted"
+    incident_id: str
+    team_id: str
+    recommendation: str
+
+
+@register
+class RecommendationOverridden(Event):
+    type: ClassVar[str] = "dispatch.recommendation_overridden"
+    incident_id: str
+    team_id: str
+    recommended_team_id: str | None
+    recommendation: str
+    reason: str
+
+
+@dataclass
+class Candidate:
+    team_id: str
+    name: str
+    sector: str
+    capabilities: set[str]
+    origin: tuple[float, float]
+    origin_words: str
+    duty_hours: float
+    rested_min: float | None
+    crew_short: bool = False
+    crew_words: str = ""
+    leg: Leg | None = None
+    score: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def view(self) -> dict[str, Any]:
+        assert self.leg is not None
+        return {
+            "team_id": self.team_id,
+            "name": self.name,
+            "travel_s": round(self.leg.seconds, 1),
+            "travel_m": round(self.leg.metres, 1),
+            "via": self.leg.via,
+            "score_s": round(self.score, 1),
+            "capabilities": sorted(self.capabilities),
+            "reason": self.reason(),
+        }
+
+    def reason(self) -> str:
+        assert self.leg is not None
+        minutes = max(1, round(self.leg.seconds / 60))
+        parts = [f"{minutes} min {self.leg.via}{self.origin_words}", *self.notes]
+        return f"{self.name}: " + ", ".join(parts)
+
+
+def needs(kind: str, severity: int) -> tuple[tuple[str, ...], int]:
+    caps = RUN_CARDS.get(kind, RUN_CARDS["other"])
+    if kind == "strike" and severity <= 2:
+        caps = ("light_rescue", "medical")
+    return caps, TEAMS_BY_SEVERITY.get(severity, 1)
+
+
+def _last_ended(conn: Connection) -> dict[str, str]:
+    rows = conn.execute(
+        select(tasks.c.team_id, tasks.c.ended_at).where(tasks.c.ended_at.isnot(None))
+    )
+    ended: dict[str, str] = {}
+    for team_id, at in rows:
+        if at > ended.get(team_id, ""):
+            ended[team_id] = at
+    return ended
+
+
+def _hours(text: str | None, now: datetime) -> float:
+    return 0.0 if text is None else max(0.0, (now - parse_iso(text)).total_seconds() / 3600)
+
+
+def candidates(
+    conn: Connection, now: datetime, settings: Settings
+) -> tuple[list[Candidate], list[dict[str, str]]]:
+    """Teams that could go now, and why each other team cannot."""
+    ended = _last_ended(conn)
+    free: list[Candidate] = []
+    excluded: list[dict[str, str]] = []
+    for row in conn.execute(select(teams).order_by(teams.c.name)).all():
+        if row.duty != "on_duty":
+            excluded.append(
+                {"team_id": row.team_id, "reason": f"{row.name}: {row.duty.replace('_', ' ')}"}
+            )
+            continue
+        if row.task_id is not None:
+            excluded.append(
+                {"team_id": row.team_id, "reason": f"{row.name}: busy on task {row.task_id}"}
+            )
+            continue
+        free.append(_candidate(row, now, settings, ended.get(row.team_id)))
+    return free, excluded
+
+
+def _candidate(row: Row[Any], now: datetime, settings: Settings, ended: str | None) -> Candidate:
+    caps = {c for c in row.capabilities.split(",") if c}
+    origin: tuple[float, float] = (row.base_lat, row.base_lon)
+    words = " from its base"
+    if row.lat is not None and row.position_at is not None:
+        age = (now - parse_iso(row.position_at)).total_seconds() / 60
+        if age <= settings.position_stale_min:
+            origin, words = (row.lat, row.lon), ""
+        else:
+            words = f" from its base (position {age:.0f} min old)"
+    since_rest = ended if ended and (row.duty_since is None or ended > row.duty_since) else None
+    return Candidate(
+        team_id=row.team_id,
+        name=row.name,
+        sector=row.sector,
+        capabilities=caps,
+        origin=origin,
+        origin_words=words,
+        duty_hours=_hours(row.duty_since, now),
+        rested_min=None if since_rest is None else _hours(since_rest, now) * 60,
+        crew_short=row.crew < row.min_crew,
+        crew_words=f"{row.crew} of its minimum {row.min_crew} crew",
+    )
+
+
+def recommend(
+    conn: Connection, incident_id: str, router: Router, now: datetime, settings: Settings
+) -> dict[str, Any]:
+    """Rank the free teams for one incident, each with its reason; say why when none fits."""
+    incident = incident_row(conn, incident_id)
+    caps, wanted = needs(incident.kind, incident.severity)
+    active = conn.execute(
+        select(tasks.c.team_id, teams.c.capabilities)
+        .join(teams, teams.c.team_id == tasks.c.team_id)
+        .where(tasks.c.incident_id == incident_id, tasks.c.state.in_(ACTIVE))
+    ).all()
+    covered = {c for row in active for c in row.capabilities.split(",")}
+    missing = [c for c in caps if c not in covered]
+    more = max(0, wanted - len(active))
+    result: dict[str, Any] = {
+        "incident_id": incident_id,
+        "needs": {
+            "capabilities": list(caps),
+            "teams": wanted,
+            "assigned": len(active),
+            "missing_capabilities": missing,
+        },
+        "recommendations": [],
+        "excluded": [],
+    }
+    if incident.status not in LIVE_INCIDENT or incident.merged_into:
+        result["summary"] = f"{incident_id} is {incident.status}; no team is needed"
+        return result
+    if incident.lat is None:
+        result["summary"] = f"{incident_id} has no known place, so no travel time can be given"
+        return result
+    free, excluded = candidates(conn, now, settings)
+    result["excluded"] = excluded
+    ranked = rank(free, (incident.lat, incident.lon), missing, router)
+    result["recommendations"] = [c.view() for c in ranked]
+    if not ranked:
+        why = "; ".join(e["reason"] for e in excluded) or "no teams are registered"
+        result["summary"] = f"No team available for {incident_id}: {why}"
+    elif more == 0:
+        result["summary"] = (
+            f"{incident_id} already has the {wanted} team(s) its run card asks for; "
+            f"best extra: {ranked[0].reason()}"
+        )
+    else:
+        result["summary"] = f"Send {ranked[0].reason()}"
+    return result
+
+
+def rank(
+    free: list[Candidate], site: tuple[float, float], missing: Sequence[str], router: Router
+) -> list[Candidate]:
+    if not free:
+        return []
+    legs = router.legs_to(site[0], site[1], [c.origin for c in free])
+    for cand, leg in zip(free, legs, strict=True):
+        cand.leg = leg
+        cand.notes = []
+        cand.score = leg.seconds
+        usable = set(cand.capabilities)
+        if "heavy_rescue" in usable and cand.crew_short:
+            usable.discard("heavy_rescue")
+            cand.notes.append(f"not for heavy rescue: {cand.crew_words}")
+        matched = [c for c in missing if c in usable]
+        if matched:
+            cand.notes.append(" + ".join(CAPABILITY_WORDS[c] for c in matched))
+        elif missing:
+            cand.score += CAPABILITY_MISS_S
+            wanted = " or ".join(CAPABILITY_WORDS[c] for c in missing)
+            cand.notes.append(f"lacks {wanted}")
+        else:
+            cand.notes.append(
+                ", ".join(CAPABILITY_WORDS[c] for c in sorted(usable)) or "no capability"
+            )
+        if cand.duty_hours > TIRED_AFTER_H:
+            cand.score += (cand.duty_hours - TIRED_AFTER_H) * FATIGUE_S_PER_H
+            cand.notes.append(f"tired: on duty {cand.duty_hours:.0f} h")
+        elif cand.rested_min is not None:
+            cand.notes.append(f"rested {_duration(cand.rested_min)}")
+        else:
+            cand.notes.append(f"on duty {_duration(cand.duty_hours * 60)}, no task yet")
+    _coverage(free)
+    return sorted(free, key=lambda c: (c.score, c.name))
+
+
+def _coverage(free: list[Candidate]) -> None:
+    """Keep a sector's last free team at home when another team is almost as close."""
+    by_sector: dict[str, list[Candidate]] = {}
+    for cand in free:
+        by_sector.setdefault(cand.sector, []).append(cand)
+    for cand in free:
+        if len(by_sector[cand.sector]) > 1 or cand.leg is None:
+            continue
+        rivals = [
+            o
+            for o in free
+            if o is not cand
+            and o.leg is not None
+            and o.leg.seconds - cand.leg.seconds <= COVERAGE_MARGIN_S
+        ]
+        if rivals:
+            cand.score += COVERAGE_MARGIN_S
+            cand.notes.append(
+                f"last free team in sector {cand.sector}; {rivals[0].name} is almost as close"
+            )
+
+
+def _duration(minutes: float) -> str:
+    return f"{minutes:.0f} min" if minutes < 90 else f"{minutes / 60:.0f} h"
+
+
+# --- accepting or overriding --------------------------------------------------------------
+
+
+def assign(
+    tx: Tx,
+    actor: str,
+    incident_id: str,
+    team_id: str,
+    reason: str,
+    router: Router,
+    settings: Settings,
+) -> tuple[str, str]:
+    """Assign a team: following the top recommendation is an acceptance, anything else an
+    override that needs a reason. Returns the task id and the decision."""
+    advice = recommend(tx.conn, incident_id, router, tx.now(), settings)
+    top = advice["recommendations"][0] if advice["recommendations"] else None
+    if top is not None and top["team_id"] == team_id:
+        tx.append(
+            actor,
+            RecommendationAccepted(
+                incident_id=incident_id, team_id=team_id, recommendation=top["reason"]
+            ),
+        )
+        decision = "accepted"
+    else:
+        if not reason.strip():
+            best = top["reason"] if top else advice.get("summary", "no recommendation")
+            raise invalid("reason", f"overriding the recommendation needs a reason (it was {best})")
+        tx.append(
+            actor,
+            RecommendationOverridden(
+                incident_id=incident_id,
+                team_id=team_id,
+                recommended_team_id=top["team_id"] if top else None,
+                recommendation=top["reason"] if top else advice.get("summary", ""),
+                reason=reason.strip(),
+            ),
+        )
+        decision = "overridden"
+    why = reason.strip() or (top["reason"] if top else "assigned")
+    task_id = assign_task(tx, actor, incident_id, team_id, why)
+    return task_id, decision
+
+
+@projects(RecommendationAccepted.type)
+def _accepted(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    conn.execute(
+        decisions.insert().values(
+            seq=event.seq,
+            incident_id=d["incident_id"],
+            team_id=d["team_id"],
+            recommended_team_id=d["team_id"],
+            decision="accepted",
+            reason=d["recommendation"],
+            time=event.time,
+        )
+    )
+
+
+@projects(RecommendationOverridden.type)
+def _overridden(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    conn.execute(
+        decisions.insert().values(
+            seq=event.seq,
+            incident_id=d["incident_id"],
+            team_id=d["team_id"],
+            recommended_team_id=d["recommended_team_id"],
+            decision="overridden",
+            reason=d["reason"],
+            time=event.time,
+        )
+    )
+
+
+# --- several incidents at once ------------------------------------------------------------
+
+
+def optimal_assignment(cost: np.ndarray, weights: np.ndarray) -> list[int | None]:
+    """For each incident (column), the team (row) minimising Σ weight × travel time, every
+    incident served while teams last; the unserved are those whose delay costs least."""
+    n_teams, n_inc = cost.shape
+    weighted = cost * weights[None, :]
+    dummy = np.tile(weights[None, :] * UNSERVED_S, (n_inc, 1))
+    rows, cols = linear_sum_assignment(np.vstack([weighted, dummy]))
+    chosen: list[int | None] = [None] * n_inc
+    for r, c in zip(rows, cols, strict=True):
+        chosen[c] = int(r) if r < n_teams else None
+    return chosen
+
+
+def nearest_first(cost: np.ndarray, order: Sequence[int]) -> list[int | None]:
+    """Incidents in priority order each take the nearest team still free."""
+    taken: set[int] = set()
+    chosen: list[int | None] = [None] * cost.shape[1]
+    for col in order:
+        free = [r for r in range(cost.shape[0]) if r not in taken]
+        if not free:
+            break
+        best = min(free, key=lambda r: cost[r, col])
+        chosen[col] = best
+        taken.add(best)
+    return chosen
+
+
+def total_cost(cost: np.ndarray, weights: np.ndarray, chosen: Sequence[int | None]) -> float:
+    total = 0.0
+    for col, row in enumerate(chosen):
+        total += weights[col] * (UNSERVED_S if row is None else cost[row, col])
+    return float(total)
+
+
+def plan(
+    conn: Connection,
+    router: Router,
+    now: datetime,
+    settings: Settings,
+    incident_ids: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """One team for each waiting incident (live, located, no team yet), weighted by severity."""
+    incidents = schema.incidents
+    query = select(incidents).where(
+        incidents.c.status.in_(LIVE_INCIDENT),
+        incidents.c.merged_into.is_(None),
+        incidents.c.lat.isnot(None),
+    )
+    if incident_ids:
+        query = query.where(incidents.c.incident_id.in_(list(incident_ids)))
+    rows = conn.execute(query.order_by(incidents.c.number)).all()
+    busy = set(conn.execute(select(tasks.c.incident_id).where(tasks.c.state.in_(ACTIVE))).scalars())
+    waiting = [r for r in rows if incident_ids or r.incident_id not in busy]
+    free, _ = candidates(conn, now, settings)
+    out: dict[str, Any] = {"incidents": [r.incident_id for r in waiting], "teams": len(free)}
+    if not waiting or not free:
+        out.update(
+            optimal=[],
+            nearest_first=[],
+            summary="nothing to plan: no waiting incident or no free team",
+        )
+        return out
+    cost = np.empty((len(free), len(waiting)))
+    for col, inc in enumerate(waiting):
+        legs = router.legs_to(inc.lat, inc.lon, [c.origin for c in free])
+        cost[:, col] = [leg.seconds for leg in legs]
+    weights = np.array([float(r.severity) for r in waiting])
+    order = sorted(range(len(waiting)), key=lambda i: (-waiting[i].severity, waiting[i].number))
+    best = optimal_assignment(cost, weights)
+    greedy = nearest_first(cost, order)
+
+    def listing(chosen: list[int | None]) -> list[dict[str, Any]]:
+        return [
+            {
+                "incident_id": inc.incident_id,
+                "severity": inc.severity,
+                "team_id": None if row is None else free[row].team_id,
+                "team": None if row is None else free[row].name,
+                "travel_s": None if row is None else round(float(cost[row, col]), 1),
+            }
+            for col, (inc, row) in enumerate(zip(waiting, chosen, strict=True))
+        ]
+
+    best_cost, greedy_cost = total_cost(cost, weights, best), total_cost(cost, weights, greedy)
+    differ = [waiting[c].incident_id for c in range(len(waiting)) if best[c] != greedy[c]]
+    out.update(
+        optimal=listing(best),
+        nearest_first=listing(greedy),
+        weighted_travel_s={"optimal": round(best_cost, 1), "nearest_first": round(greedy_cost, 1)},
+        differs_at=differ,
+        summary=(
+            "the optimal plan is nearest-first's"
+            if not differ
+            else f"the optimal plan saves {(greedy_cost - best_cost) / 60:.1f} severity-weighted "
+            f"minutes over nearest-first, changing {', '.join(differ)}"
+        ),
+    )
+    return out

@@ -1,0 +1,308 @@
+"""Rescue teams: who they are, what they can do, whether on duty, and where they were last seen.
+
+A team's position and base are where rescuers are: they enter the log only as commitments and
+are shown to operational roles only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, Row, select
+
+from hanano.clock import isoformat, parse_iso
+from hanano.dispatch.common import CAPABILITIES, Capability, Duty
+from hanano.dispatch.tables import tasks, teams
+from hanano.errors import conflict, invalid, not_found
+from hanano.events import Event, register
+from hanano.store.projections import projects
+from hanano.store.records import RecordedEvent
+from hanano.store.sequencer import Tx
+
+
+@register
+class TeamRegistered(Event):
+    type: ClassVar[str] = "dispatch.team_registered"
+    sensitive: ClassVar[frozenset[str]] = frozenset({"base_lat", "base_lon", "leader"})
+    team_id: str
+    name: str
+    base_name: str
+    base_lat: float
+    base_lon: float
+    sector: str
+    crew: int
+    min_crew: int
+    capabilities: list[Capability]
+    vehicle: str
+    leader: str | None
+
+
+@register
+class TeamUpdated(Event):
+    """Changed particulars of a team; fields left out stay as they were."""
+
+    type: ClassVar[str] = "dispatch.team_updated"
+    sensitive: ClassVar[frozenset[str]] = frozenset({"leader"})
+    team_id: str
+    crew: int | None = None
+    min_crew: int | None = None
+    capabilities: list[Capability] | None = None
+    vehicle: str | None = None
+    sector: str | None = None
+    leader: str | None = None
+
+
+@register
+class TeamDutyChanged(Event):
+    type: ClassVar[str] = "dispatch.team_duty_changed"
+    team_id: str
+    duty: Duty
+    previous: Duty
+    reason: str
+
+
+@register
+class TeamPositionReported(Event):
+    """Where a team leader's phone was; counts as a check-in for a team on scene."""
+
+    type: ClassVar[str] = "dispatch.team_position_reported"
+    sensitive: ClassVar[frozenset[str]] = frozenset({"lat", "lon", "accuracy_m"})
+    team_id: str
+    task_id: str | None
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    observed_at: str
+
+
+def _capabilities(values: list[str]) -> list[Capability]:
+    unknown = [v for v in values if v not in CAPABILITIES]
+    if unknown:
+        raise invalid(
+            "capabilities", f"unknown {', '.join(unknown)}; use {', '.join(CAPABILITIES)}"
+        )
+    return [c for c in CAPABILITIES if c in values]
+
+
+def _crew(crew: int, min_crew: int) -> None:
+    if crew < 0 or min_crew < 1:
+        raise invalid("crew", "crew must be at least 0 and the minimum crew at least 1")
+
+
+def team_row(conn: Connection, team_id: str) -> Row[Any]:
+    row = conn.execute(select(teams).where(teams.c.team_id == team_id)).first()
+    if row is None:
+        raise not_found(f"team {team_id}")
+    return row
+
+
+def register_team(
+    tx: Tx,
+    actor: str,
+    *,
+    name: str,
+    base_name: str,
+    base_lat: float,
+    base_lon: float,
+    sector: str,
+    crew: int,
+    min_crew: int,
+    capabilities: list[str],
+    vehicle: str,
+    leader: str | None = None,
+    on_duty: bool = True,
+) -> str:
+    name = name.strip()
+    if not name:
+        raise invalid("name", "a team needs a name")
+    if tx.conn.execute(select(teams.c.team_id).where(teams.c.name == name)).first():
+        raise conflict(f"a team named {name!r} already exists")
+    _crew(crew, min_crew)
+    team_id = f"T-{_next_team(tx.conn)}"
+    tx.append(
+        actor,
+        TeamRegistered(
+            team_id=team_id,
+            name=name,
+            base_name=base_name,
+            base_lat=base_lat,
+            base_lon=base_lon,
+            sector=sector,
+            crew=crew,
+            min_crew=min_crew,
+            capabilities=_capabilities(capabilities),
+            vehicle=vehicle,
+            leader=leader,
+        ),
+    )
+    if on_duty:
+        tx.append(
+            actor,
+            TeamDutyChanged(
+                team_id=team_id, duty="on_duty", previous="off_duty", reason="registered on duty"
+            ),
+        )
+    return team_id
+
+
+def _next_team(conn: Connection) -> int:
+    ids = conn.execute(select(teams.c.team_id)).scalars().all()
+    return max((int(i.split("-", 1)[1]) for i in ids), default=0) + 1
+
+
+def update_team(tx: Tx, actor: str, team_id: str, **changes: Any) -> None:
+    row = team_row(tx.conn, team_id)
+    fields = {k: v for k, v in changes.items() if v is not None}
+    if not fields:
+        raise invalid("body", "nothing to change")
+    if "capabilities" in fields:
+        fields["capabilities"] = _capabilities(fields["capabilities"])
+    _crew(fields.get("crew", row.crew), fields.get("min_crew", row.min_crew))
+    tx.append(actor, TeamUpdated(team_id=team_id, **fields))
+
+
+def set_duty(tx: Tx, actor: str, team_id: str, duty: Duty, reason: str) -> None:
+    row = team_row(tx.conn, team_id)
+    if row.duty == duty:
+        raise conflict(f"{row.name} is already {duty.replace('_', ' ')}")
+    if duty != "on_duty" and row.task_id is not None:
+        raise conflict(f"{row.name} is on task {row.task_id}; end or withdraw it first")
+    tx.append(
+        actor,
+        TeamDutyChanged(team_id=team_id, duty=duty, previous=row.duty, reason=reason or ""),
+    )
+
+
+def report_position(
+    tx: Tx,
+    actor: str,
+    team_id: str,
+    lat: float,
+    lon: float,
+    accuracy_m: float | None,
+    observed_at: datetime | None,
+) -> None:
+    row = team_row(tx.conn, team_id)
+    now = tx.now()
+    when = observed_at or now
+    if (when - now).total_seconds() > 600:
+        raise invalid("observed_at", "is more than 10 minutes ahead of the server clock")
+    if row.position_at is not None and parse_iso(row.position_at) > when:
+        raise conflict(f"a newer position of {row.name} is already known ({row.position_at})")
+    tx.append(
+        actor,
+        TeamPositionReported(
+            team_id=team_id,
+            task_id=row.task_id,
+            lat=lat,
+            lon=lon,
+            accuracy_m=accuracy_m,
+            observed_at=isoformat(when),
+        ),
+    )
+
+
+# --- projection ---------------------------------------------------------------------------
+
+
+@projects(TeamRegistered.type)
+def _registered(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    conn.execute(
+        teams.insert().values(
+            team_id=d["team_id"],
+            name=d["name"],
+            base_name=d["base_name"],
+            base_lat=d["base_lat"],
+            base_lon=d["base_lon"],
+            sector=d["sector"],
+            crew=d["crew"],
+            min_crew=d["min_crew"],
+            capabilities=",".join(d["capabilities"]),
+            vehicle=d["vehicle"],
+            leader=d["leader"],
+            duty="off_duty",
+            created_at=event.time,
+            updated_at=event.time,
+        )
+    )
+
+
+@projects(TeamUpdated.type)
+def _updated(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    values: dict[str, Any] = {"updated_at": event.time}
+    for key in ("crew", "min_crew", "vehicle", "sector", "leader"):
+        if d.get(key) is not None:
+            values[key] = d[key]
+    if d.get("capabilities") is not None:
+        values["capabilities"] = ",".join(d["capabilities"])
+    conn.execute(teams.update().where(teams.c.team_id == d["team_id"]).values(values))
+
+
+@projects(TeamDutyChanged.type)
+def _duty(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    since = event.time if d["duty"] == "on_duty" else None
+    conn.execute(
+        teams.update()
+        .where(teams.c.team_id == d["team_id"])
+        .values(duty=d["duty"], duty_since=since, updated_at=event.time)
+    )
+
+
+@projects(TeamPositionReported.type)
+def _position(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    conn.execute(
+        teams.update()
+        .where(teams.c.team_id == d["team_id"])
+        .values(lat=d["lat"], lon=d["lon"], position_at=d["observed_at"], updated_at=event.time)
+    )
+    if d["task_id"] is not None:
+        conn.execute(
+            tasks.update()
+            .where(tasks.c.task_id == d["task_id"], tasks.c.state == "on_scene")
+            .values(last_checkin_at=event.time, checkin_alarm_at=None)
+        )
+
+
+# --- views --------------------------------------------------------------------------------
+
+
+def team_view(row: Row[Any], now: datetime, stale_min: float) -> dict[str, Any]:
+    position = None
+    if row.lat is not None and row.position_at is not None:
+        age = (now - parse_iso(row.position_at)).total_seconds() / 60
+        position = {
+            "lat": row.lat,
+            "lon": row.lon,
+            "at": row.position_at,
+            "age_min": round(age, 1),
+            "stale": age > stale_min,
+        }
+    return {
+        "id": row.team_id,
+        "name": row.name,
+        "base": {"name": row.base_name, "lat": row.base_lat, "lon": row.base_lon},
+        "sector": row.sector,
+        "crew": row.crew,
+        "min_crew": row.min_crew,
+        "capabilities": [c for c in row.capabilities.split(",") if c],
+        "vehicle": row.vehicle,
+        "duty": row.duty,
+        "duty_since": row.duty_since,
+        "position": position,
+        "task_id": row.task_id,
+        "updated_at": row.updated_at,
+    }
+
+
+def list_teams(conn: Connection, now: datetime, stale_min: float) -> list[dict[str, Any]]:
+    rows = conn.execute(select(teams).order_by(teams.c.name)).all()
+    return [team_view(r, now, stale_min) for r in rows]
+
+
+def get_team(conn: Connection, team_id: str, now: datetime, stale_min: float) -> dict[str, Any]:
+    return team_view(team_row(conn, team_id), now, stale_min)

@@ -1,0 +1,53 @@
+"""Travel times from many teams to one place: by road when a graph is imported, else by the
+straight line stretched by a detour factor at a configured speed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import Connection
+
+from hanano.geo.distance import haversine_m
+from hanano.settings import Settings
+
+
+@dataclass(frozen=True)
+class Leg:
+    seconds: float
+    metres: float
+    via: str  # "by road", "by straight line"
+
+
+class Router(Protocol):
+    def legs_to(
+        self, lat: float, lon: float, origins: Sequence[tuple[float, float]]
+    ) -> list[Leg]: ...
+
+
+class StraightLine:
+    """Distance as the crow flies times a detour factor, at a fixed speed."""
+
+    def __init__(self, speed_kmh: float, detour: float) -> None:
+        self.speed_ms = speed_kmh / 3.6
+        self.detour = detour
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StraightLine:
+        return cls(settings.road_speed_kmh, settings.detour_factor)
+
+    def legs_to(self, lat: float, lon: float, origins: Sequence[tuple[float, float]]) -> list[Leg]:
+        legs = []
+        for o_lat, o_lon in origins:
+            metres = haversine_m(o_lat, o_lon, lat, lon) * self.detour
+            legs.append(Leg(metres / self.speed_ms, metres, "by straight line"))
+        return legs
+
+
+def router_for(conn: Connection, settings: Settings) -> Router:
+    """The road graph with its current closures, or the straight line when none is imported."""
+    from hanano.dispatch.roads import road_router
+
+    road = road_router(conn, settings)
+    return road if road is not None else StraightLine.from_settings(settings)

@@ -1,0 +1,109 @@
+"""Shared steps for the dispatch tests: teams, hospitals and incidents made over HTTP."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from hanano.clock import ManualClock
+from tests.helpers import HANANO, auth, offset, post, report_body
+
+BASE = offset(*HANANO, north_m=-900, east_m=300)
+
+
+def make_team(
+    client: TestClient,
+    token: str,
+    name: str,
+    at: tuple[float, float] = BASE,
+    **fields: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": name,
+        "base_name": f"{name} centre",
+        "base_lat": at[0],
+        "base_lon": at[1],
+        "sector": "A",
+        "crew": 6,
+        "min_crew": 4,
+        "capabilities": ["light_rescue", "heavy_rescue", "medical"],
+        "vehicle": "pickup",
+    }
+    body.update(fields)
+    response = client.post("/api/v1/teams", json=body, headers=auth(token))
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def make_hospital(
+    client: TestClient, token: str, name: str = "Dar al-Shifa", status: str = "open"
+) -> str:
+    lat, lon = offset(*HANANO, north_m=1500)
+    response = client.post(
+        "/api/v1/hospitals",
+        json={"name": name, "kind": "field_hospital", "lat": lat, "lon": lon, "status": status},
+        headers=auth(token),
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def make_incident(
+    client: TestClient,
+    token: str,
+    clock: ManualClock,
+    at: tuple[float, float] = HANANO,
+    **fields: Any,
+) -> str:
+    response = post(client, token, report_body(clock.now(), lat=at[0], lon=at[1], **fields))
+    assert response.status_code == 201, response.text
+    return str(response.json()["incident"]["id"])
+
+
+def assign(
+    client: TestClient, token: str, incident_id: str, team_id: str, reason: str = "test"
+) -> dict[str, Any]:
+    response = client.post(
+        f"/api/v1/incidents/{incident_id}/assign",
+        json={"team_id": team_id, "reason": reason},
+        headers=auth(token),
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def move(client: TestClient, token: str, task_id: str, state: str, **fields: Any) -> Any:
+    return client.post(
+        f"/api/v1/tasks/{task_id}/transition",
+        json={"state": state, **fields},
+        headers=auth(token),
+    )
+
+
+def matrix_names(client: TestClient, token: str, incident_id: str) -> dict[str, str]:
+    """Fresh dispatch records for one row of the access matrix (tests/access/test_matrix.py)."""
+    import uuid
+
+    uniq = uuid.uuid4().hex[:8]
+    busy = make_team(client, token, f"Busy-{uniq}")
+    free = make_team(client, token, f"Free-{uniq}")
+    hospital = make_hospital(client, token, f"Hospital-{uniq}")
+    task = assign(client, token, incident_id, busy["id"])
+    return {
+        "uniq": uniq,
+        "team_id": busy["id"],
+        "free_team": free["id"],
+        "hospital_id": hospital,
+        "task_id": task["id"],
+    }
+
+
+def needs_dispatch_records(path: str, body: Any) -> bool:
+    text = path + json.dumps(body)
+    return any(
+        f"{{{key}}}" in text
+        for key in ("uniq", "team_id", "free_team", "hospital_id", "task_id", "order_id",
+                    "victim_id", "worksite_id", "closure_id")
+    )
