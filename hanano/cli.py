@@ -344,5 +344,13 @@ def _register_dispatch_commands() -> None:
 
 _register_dispatch_commands()
 
+def _register_warning_commands() -> None:
+    from hanano.warning.cli import warn
+
+    main.add_command(warn)
+
+
+_register_warning_commands()
+
 if __name__ == "__main__":
     main()

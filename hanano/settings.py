@@ -43,6 +43,41 @@ class Settings(BaseSettings):
     require_token_for_alerts: bool = Field(
         False, description="Require a token for the public alert endpoints."
     )
+    track_timeout_min: float = Field(
+        10.0, description="A track with no sighting for this long ends (minutes)."
+    )
+    warning_horizon_min: float = Field(
+        12.0, description="A zone an aircraft may reach within this is warned (minutes)."
+    )
+    watch_horizon_min: float = Field(
+        25.0, description="A zone an airborne aircraft may reach within this is watched (minutes)."
+    )
+    circling_radius_m: float = Field(
+        2000.0, description="Zones this close below a circling aircraft are imminent (metres)."
+    )
+    all_clear_min: float = Field(
+        10.0, description="A zone without threat for this long gets an all-clear (minutes)."
+    )
+    alert_expiry_min: float = Field(
+        30.0, description="How long an alert stands in CAP `expires` unless renewed (minutes)."
+    )
+    cap_sender: str = Field(
+        "hanano@aleppo.hanano.invalid", description="The CAP `sender` of hanano's alerts."
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL of this server in links of feeds."
+    )
+    mqtt_url: str | None = Field(
+        "mqtt://127.0.0.1:1883",
+        description="MQTT broker for alert topics hanano/<city>/alerts/<pcode>; empty: none.",
+    )
+    webhook_urls: str = Field(
+        "", description="Comma-separated URLs that receive each alert as signed JSON."
+    )
+    webhook_secret: str = Field(
+        "", description="HMAC-SHA256 key signing webhook bodies (X-Hanano-Signature)."
+    )
+    webhook_attempts: int = Field(6, description="Attempts per webhook before giving up.")
     double_tap_watch_min: float = Field(
         60.0, description="A strike site stays under double-tap watch this long (minutes)."
     )

@@ -43,12 +43,19 @@ def _dispatch(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(ALL_TABLES))
 
 
+def _warning(conn: Connection) -> None:
+    from hanano.warning.tables import create_tables
+
+    create_tables(conn)
+
+
 # Versions are taken in order, one per change of schema; never edit an applied migration,
 # add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events, sealed fields, intake", _initial),
     Migration(2, "evidence log: subtree hashes, checkpoints", _evidence_log),
     Migration(3, "dispatch: teams, tasks, worksites, victims, roads", _dispatch),
+    Migration(4, "early warning: posts, sightings, tracks, alerts, channels", _warning),
 )
 
 

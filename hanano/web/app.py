@@ -19,6 +19,7 @@ from hanano.web.problems import (
     problem_response,
 )
 from hanano.web.stream import Broadcaster
+from hanano.web.warning_routes import router as warning_router
 
 MAX_BODY = 64 * 1024
 
@@ -102,6 +103,7 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     app.add_middleware(BodyLimit)
     app.include_router(system_routes.router)
     app.include_router(intake_routes.router)
+    app.include_router(warning_router)
     app.include_router(dispatch_routes.router)
     app.include_router(evidence_routes.router)
     return app

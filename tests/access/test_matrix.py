@@ -9,6 +9,7 @@ from hanano.clock import ManualClock
 from hanano.events import ROLES
 from tests.dispatch.support import matrix_names, needs_dispatch_records
 from tests.helpers import HANANO, SAKHOUR, auth, post, report_body
+from tests.warning.common import sighting_body
 
 EVERYONE = set(ROLES)
 REPORTING = {"admin", "dispatcher", "team_leader", "spotter", "reporter"}
@@ -46,6 +47,11 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/v1/tokens/{token}/revoke", {"reason": "phone lost"}, {"admin"}),
     ("GET", "/api/v1/events", None, {"admin", "auditor"}),
     ("GET", "/api/v1/stream", None, EVERYONE),
+    ("POST", "/api/v1/sightings", {}, {"admin", "dispatcher", "spotter"}),
+    ("GET", "/api/v1/tracks", None, {"admin", "dispatcher", "team_leader", "spotter"}),
+    ("GET", "/api/v1/alerts", None, EVERYONE),
+    ("GET", "/api/v1/alerts.atom", None, EVERYONE),
+    ("GET", "/api/v1/alerts/{alert}.cap", None, EVERYONE),
     # dispatch rows begin
     ("GET", "/api/v1/teams", None, DISPATCH_OPS),
     (
@@ -105,6 +111,7 @@ def test_matrix_covers_every_route(client: TestClient) -> None:
             p.split("?")[0]
             .replace("{cleared}", "{incident_id}")
             .replace("{open}", "{incident_id}")
+            .replace("{alert}", "{alert_id}")
             .replace("{free_team}", "{team_id}")
             .replace("{token}", "{token_id}"),
         )
@@ -157,9 +164,16 @@ def test_each_role_against_each_endpoint(
         }
         if needs_dispatch_records(path, body):
             names.update(matrix_names(client, dispatcher, names["open"]))
+        if "{alert}" in path:
+            client.post(
+                "/api/v1/sightings", json=sighting_body(clock.now()), headers=auth(dispatcher)
+            )
+            names["alert"] = client.get("/api/v1/alerts").json()["alerts"][0]["alert_id"]
         payload = fill(body, names)
         if path == "/api/v1/reports":
             payload = report_body(clock.now(), lat=HANANO[0], lon=HANANO[1])
+        if path == "/api/v1/sightings":
+            payload = sighting_body(clock.now())
         response = client.request(
             method, fill(path, names), json=payload, headers=auth(tokens[role])
         )

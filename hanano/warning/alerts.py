@@ -1,0 +1,357 @@
+"""Alerts: watch (aircraft airborne), warning (zone in its corridor, with ETA), imminent
+(overhead or circling) and all-clear (no threat for N minutes, never a silent expiry).
+
+A zone's alert only rises with the threat; it comes down only by an all-clear. Each alert
+groups the zones that rose to the same level at once, cites the alerts it supersedes in
+`references`, and carries its text in Arabic and English.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, or_, select
+
+from hanano.clock import isoformat
+from hanano.errors import not_found
+from hanano.settings import Settings
+from hanano.store.projections import projects
+from hanano.store.reactions import on_tick, reacts_to
+from hanano.store.records import RecordedEvent
+from hanano.store.sequencer import Tx
+from hanano.warning.events import AlertIssued, ThreatAssessed
+from hanano.warning.plane import canonical_json
+from hanano.warning.tables import alerts, threats, zone_state
+from hanano.warning.tracks import ACTOR, settings
+from hanano.warning.zones import RANK, city_plane
+
+TITLE = {
+    "watch": ("Aircraft airborne", "طائرة حربية في الجو"),
+    "warning": ("Aircraft approaching", "طائرة حربية تقترب"),
+    "imminent": ("Air strike imminent", "غارة وشيكة"),
+    "all_clear": ("All clear", "زوال الخطر"),
+}
+INSTRUCTION = {
+    "watch": (
+        "Stay alert for further warnings and know where you will shelter.",
+        "ابقوا متيقظين لتحذيرات لاحقة واعرفوا أين ستحتمون.",
+    ),
+    "warning": (
+        "Prepare to shelter: move away from upper floors, windows and open areas. "
+        "Rescue teams: be ready to withdraw from strike sites.",
+        "استعدوا للاحتماء: ابتعدوا عن الطوابق العليا والنوافذ والأماكن المكشوفة. "
+        "فرق الإنقاذ: استعدوا للانسحاب من مواقع القصف.",
+    ),
+    "imminent": (
+        "Take shelter now: the lowest floor or a basement, away from windows. "
+        "Rescue teams: leave exposed sites now.",
+        "احتموا الآن: في الطابق الأرضي أو القبو بعيداً عن النوافذ. "
+        "فرق الإنقاذ: غادروا المواقع المكشوفة فوراً.",
+    ),
+    "all_clear": (
+        "The threat has passed for these areas. Sites already hit may be struck again: "
+        "approach them with care.",
+        "زال الخطر عن هذه المناطق. قد تُستهدف المواقع المقصوفة مرة ثانية: اقتربوا منها بحذر.",
+    ),
+}
+SHOWN_NAMES = 5
+
+
+def _minutes(seconds: float | None) -> str:
+    return "0" if seconds is None else f"{max(0, round(seconds / 60))}"
+
+
+def _names(zones: list[dict[str, Any]], key: str, sep: str, more: str) -> str:
+    names = [z[key] for z in zones[:SHOWN_NAMES]]
+    rest = len(zones) - len(names)
+    return sep.join(names) + (more.format(rest) if rest else "")
+
+
+def texts(level: str, zones: list[dict[str, Any]]) -> dict[str, str]:
+    """Headline, description and instruction in English and Arabic."""
+    title_en, title_ar = TITLE[level]
+    lines_en, lines_ar = [], []
+    for z in zones:
+        if level == "all_clear":
+            lines_en.append(f"{z['name_en']} ({z['pcode']}): no threat now")
+            lines_ar.append(f"{z['name_ar']} ({z['pcode']}): لا خطر الآن")
+        elif z.get("eta_min_s") is None:
+            lines_en.append(f"{z['name_en']} ({z['pcode']}): aircraft overhead now")
+            lines_ar.append(f"{z['name_ar']} ({z['pcode']}): الطائرة فوق الحي الآن")
+        else:
+            lo, hi = _minutes(z["eta_min_s"]), _minutes(z["eta_max_s"])
+            lines_en.append(
+                f"{z['name_en']} ({z['pcode']}): may be reached in {lo}–{hi} min; "
+                f"{z['strikes']} strikes logged here"
+            )
+            lines_ar.append(
+                f"{z['name_ar']} ({z['pcode']}): قد تصل خلال {lo}–{hi} دقيقة؛ "
+                f"{z['strikes']} غارات مسجلة هنا"
+            )
+    return {
+        "headline_en": f"{title_en}: {_names(zones, 'name_en', ', ', ' and {} more')}",
+        "headline_ar": f"{title_ar}: {_names(zones, 'name_ar', '، ', ' و{} غيرها')}",
+        "description_en": "\n".join(lines_en),
+        "description_ar": "\n".join(lines_ar),
+        "instruction_en": INSTRUCTION[level][0],
+        "instruction_ar": INSTRUCTION[level][1],
+    }
+
+
+def cap_time(iso: str) -> str:
+    """CAP's dateTime: seconds, an explicit +00:00 offset, no fraction."""
+    return iso[:19] + "+00:00"
+
+
+def _next_alert_id(conn: Connection) -> str:
+    number = (conn.execute(select(func.max(alerts.c.number))).scalar() or 0) + 1
+    return f"AL-{number}"
+
+
+def _references(conn: Connection, alert_ids: list[str], sender: str) -> tuple[list[str], list[str]]:
+    if not alert_ids:
+        return [], []
+    rows = conn.execute(
+        select(alerts.c.alert_id, alerts.c.sent)
+        .where(alerts.c.alert_id.in_(alert_ids))
+        .order_by(alerts.c.number)
+    ).all()
+    return [r.alert_id for r in rows], [f"{sender},{r.alert_id},{cap_time(r.sent)}" for r in rows]
+
+
+def issue(
+    tx: Tx,
+    level: str,
+    zones: list[dict[str, Any]],
+    previous: list[str],
+    threat_ids: list[str],
+    reason: str,
+    cfg: Settings,
+) -> str:
+    """Append one alert for `zones`, citing the alerts it supersedes."""
+    plane = city_plane(tx.conn)
+    full = []
+    for z in zones:
+        zone = plane.zones.get(z["pcode"])
+        if zone is None:
+            continue
+        full.append(
+            {
+                **z,
+                "name_en": zone.name_en,
+                "name_ar": zone.name_ar,
+                "polygon": zone.ring,
+            }
+        )
+    alert_id = _next_alert_id(tx.conn)
+    now = tx.now().replace(microsecond=0)
+    references, cap_refs = _references(tx.conn, sorted(set(previous)), cfg.cap_sender)
+    tx.append(
+        ACTOR,
+        AlertIssued(
+            alert_id=alert_id,
+            level=level,
+            msg_type="Update" if references else "Alert",
+            sent=isoformat(now),
+            expires=isoformat(now + timedelta(minutes=cfg.alert_expiry_min)),
+            zones=full,
+            references=references,
+            cap_references=cap_refs,
+            threat_ids=sorted(set(threat_ids)),
+            reason=reason,
+            **texts(level, full),
+        ),
+    )
+    return alert_id
+
+
+def _current_threats(conn: Connection) -> dict[str, dict[str, Any]]:
+    """Per zone, the highest level any live threat gives it, with the soonest ETA at it."""
+    best: dict[str, dict[str, Any]] = {}
+    for r in conn.execute(select(threats).order_by(threats.c.threat_id, threats.c.pcode)):
+        current = best.get(r.pcode)
+        entry = {
+            "pcode": r.pcode,
+            "level": r.level,
+            "eta_min_s": r.eta_min_s,
+            "eta_max_s": r.eta_max_s,
+            "strikes": r.strikes,
+            "rank": r.rank,
+            "threats": [r.threat_id],
+        }
+        if current is None or RANK[r.level] > RANK[current["level"]]:
+            best[r.pcode] = entry
+        elif RANK[r.level] == RANK[current["level"]]:
+            current["threats"].append(r.threat_id)
+            if r.eta_min_s is not None and (
+                current["eta_min_s"] is None or r.eta_min_s < current["eta_min_s"]
+            ):
+                current["eta_min_s"], current["eta_max_s"] = r.eta_min_s, r.eta_max_s
+    return best
+
+
+@reacts_to(ThreatAssessed.type)
+def raise_alerts(tx: Tx, event: RecordedEvent) -> None:
+    """Alert the zones whose threat rose above what they were last told."""
+    cfg = settings()
+    best = _current_threats(tx.conn)
+    if not best:
+        return
+    states = {
+        r.pcode: r
+        for r in tx.conn.execute(select(zone_state).where(zone_state.c.pcode.in_(sorted(best))))
+    }
+    for level in ("imminent", "warning", "watch"):
+        rising = [
+            z
+            for p, z in sorted(best.items())
+            if z["level"] == level
+            and RANK[level] > RANK[states[p].level if p in states else "none"]
+        ]
+        if not rising:
+            continue
+        rising.sort(key=lambda z: (-z["strikes"], z["eta_min_s"] or 0, z["pcode"]))
+        for n, z in enumerate(rising, start=1):
+            z["rank"] = n
+        previous = [
+            states[z["pcode"]].alert_id
+            for z in rising
+            if z["pcode"] in states
+            and states[z["pcode"]].alert_id
+            and states[z["pcode"]].level != "none"
+        ]
+        threat_ids = [t for z in rising for t in z.pop("threats")]
+        issue(
+            tx,
+            level,
+            rising,
+            previous,
+            threat_ids,
+            f"{len(rising)} zone(s) rose to {level}: {event.data['reason']}",
+            cfg,
+        )
+
+
+@on_tick
+def all_clear(tx: Tx) -> None:
+    """An all-clear for every alerted zone that has had no threat for the configured time."""
+    cfg = settings()
+    cutoff = isoformat(tx.now() - timedelta(minutes=cfg.all_clear_min))
+    threatened = select(threats.c.pcode)
+    rows = tx.conn.execute(
+        select(zone_state)
+        .where(
+            zone_state.c.level != "none",
+            or_(zone_state.c.last_threat_at.is_(None), zone_state.c.last_threat_at <= cutoff),
+            zone_state.c.pcode.not_in(threatened),
+        )
+        .order_by(zone_state.c.pcode)
+    ).all()
+    if not rows:
+        return
+    zones = [
+        {
+            "pcode": r.pcode,
+            "level": "all_clear",
+            "eta_min_s": None,
+            "eta_max_s": None,
+            "strikes": 0,
+            "rank": n,
+        }
+        for n, r in enumerate(rows, start=1)
+    ]
+    issue(
+        tx,
+        "all_clear",
+        zones,
+        [r.alert_id for r in rows if r.alert_id],
+        [],
+        f"no threat to these zones for {cfg.all_clear_min:g} min",
+        cfg,
+    )
+
+
+@projects(AlertIssued.type)
+def _alert_issued(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    conn.execute(
+        alerts.insert().values(
+            alert_id=d["alert_id"],
+            number=int(d["alert_id"].split("-", 1)[1]),
+            seq=event.seq,
+            level=d["level"],
+            msg_type=d["msg_type"],
+            sent=d["sent"],
+            expires=d["expires"],
+            data=canonical_json(d),
+        )
+    )
+    level = "none" if d["level"] == "all_clear" else d["level"]
+    pcodes = sorted(z["pcode"] for z in d["zones"])
+    known = set(
+        conn.execute(select(zone_state.c.pcode).where(zone_state.c.pcode.in_(pcodes))).scalars()
+    )
+    if known:
+        conn.execute(
+            zone_state.update()
+            .where(zone_state.c.pcode.in_(sorted(known)))
+            .values(level=level, alert_id=d["alert_id"], since=d["sent"])
+        )
+    fresh = [p for p in pcodes if p not in known]
+    if fresh:
+        conn.execute(
+            zone_state.insert(),
+            [
+                {"pcode": p, "level": level, "alert_id": d["alert_id"], "since": d["sent"]}
+                for p in fresh
+            ],
+        )
+
+
+# --- views --------------------------------------------------------------------------------
+
+
+def _view(row: Any, active: set[str]) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(row.data)
+    data["status"] = "active" if row.alert_id in active else "ended"
+    return data
+
+
+def active_ids(conn: Connection) -> set[str]:
+    return set(
+        conn.execute(
+            select(zone_state.c.alert_id).where(
+                zone_state.c.level != "none", zone_state.c.alert_id.is_not(None)
+            )
+        ).scalars()
+    )
+
+
+def list_alerts(
+    conn: Connection, now: datetime, recent_hours: float = 24.0, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Active alerts and those sent in the last `recent_hours`, newest first."""
+    active = active_ids(conn)
+    since = isoformat(now - timedelta(hours=recent_hours))
+    rows = conn.execute(
+        select(alerts)
+        .where(or_(alerts.c.sent >= since, alerts.c.alert_id.in_(sorted(active))))
+        .order_by(alerts.c.number.desc())
+        .limit(limit)
+    ).all()
+    return [_view(r, active) for r in rows]
+
+
+def get_alert(conn: Connection, alert_id: str) -> dict[str, Any]:
+    row = conn.execute(select(alerts).where(alerts.c.alert_id == alert_id)).first()
+    if row is None:
+        raise not_found(f"alert {alert_id}")
+    return _view(row, active_ids(conn))
+
+
+def zone_levels(conn: Connection) -> dict[str, str]:
+    """The level each alerted zone stands at now."""
+    rows = conn.execute(select(zone_state.c.pcode, zone_state.c.level))
+    return {r.pcode: r.level for r in rows if r.level != "none"}

@@ -1,0 +1,119 @@
+"""`hanano warn ...`: observation posts, air bases, sightings and alerts from the command line."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from hanano.errors import Problem
+
+CLI_ACTOR = "cli"
+
+
+def _service(ctx: click.Context) -> Any:
+    from hanano.cli import _service as service_of
+
+    return service_of(ctx)
+
+
+def _run(ctx: click.Context, command: Any) -> Any:
+    try:
+        return _service(ctx).execute(command)
+    except Problem as problem:
+        raise click.ClickException(str(problem)) from None
+
+
+@click.group()
+def warn() -> None:
+    """Early warning: posts, air bases, sightings, alerts."""
+
+
+@warn.command("add-post")
+@click.argument("post_id")
+@click.option("--name", required=True, help="Kept sealed: the post is a target if known.")
+@click.option("--lat", required=True, type=float)
+@click.option("--lon", required=True, type=float)
+@click.pass_context
+def add_post(ctx: click.Context, post_id: str, name: str, lat: float, lon: float) -> None:
+    """Register an observation post (its name and position are sealed in the log)."""
+    from hanano.warning.posts import register_post
+
+    _run(ctx, lambda tx: register_post(tx, CLI_ACTOR, post_id, name, lat, lon))
+    click.echo(f"observation post {post_id} registered")
+
+
+@warn.command("add-base")
+@click.argument("base_id")
+@click.option("--name", required=True)
+@click.option("--name-ar", required=True)
+@click.option("--lat", required=True, type=float)
+@click.option("--lon", required=True, type=float)
+@click.pass_context
+def add_base(
+    ctx: click.Context, base_id: str, name: str, name_ar: str, lat: float, lon: float
+) -> None:
+    """Register a known air base."""
+    from hanano.warning.posts import register_base
+
+    _run(ctx, lambda tx: register_base(tx, CLI_ACTOR, base_id, name, name_ar, lat, lon))
+    click.echo(f"air base {base_id} registered")
+
+
+@warn.command("aleppo-bases")
+@click.pass_context
+def aleppo_bases(ctx: click.Context) -> None:
+    """Register the air bases aircraft bombing Aleppo flew from."""
+    from hanano.warning.posts import register_aleppo_bases
+
+    count = _run(ctx, lambda tx: register_aleppo_bases(tx, CLI_ACTOR))
+    click.echo(f"registered {count} air bases")
+
+
+@warn.command("sighting")
+@click.argument("body_json")
+@click.pass_context
+def sighting(ctx: click.Context, body_json: str) -> None:
+    """Submit one sighting given as JSON (the POST /api/v1/sightings body; id and observed_at
+    default to a new UUID and now)."""
+    from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
+
+    service = _service(ctx)
+    try:
+        body = json.loads(body_json)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"not JSON: {exc}") from exc
+    body.setdefault("id", str(uuid.uuid4()))
+    body.setdefault("observed_at", service.clock.now().isoformat())
+    try:
+        parsed = SightingIn.model_validate_json(json.dumps(body))
+        check_sighting(parsed, service.clock.now(), service.settings)
+    except ValidationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except Problem as problem:
+        raise click.ClickException(str(problem)) from None
+    result = _run(ctx, lambda tx: report_sighting(tx, CLI_ACTOR, parsed))
+    click.echo(f"sighting {result.sighting_id} → {result.track_id} ({result.reason})")
+    for alert in result.alerts:
+        click.echo(f"  alert {alert['alert_id']} {alert['level']}: {' '.join(alert['zones'])}")
+
+
+@warn.command("alerts")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def alerts(ctx: click.Context, as_json: bool) -> None:
+    """Active alerts and those of the last day, newest first."""
+    from hanano.warning.alerts import list_alerts
+
+    service = _service(ctx)
+    with service.engine.connect() as conn:
+        items = list_alerts(conn, service.clock.now())
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    for a in items:
+        zones = " ".join(z["pcode"] for z in a["zones"])
+        click.echo(f"{a['alert_id']:<8} {a['level']:<9} {a['status']:<6} {a['sent']}  {zones}")

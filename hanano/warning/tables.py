@@ -1,0 +1,155 @@
+"""Projection tables of early warning, on the shared metadata, and the migration creating them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from hanano.store.schema import metadata
+
+SEQ = BigInteger().with_variant(Integer, "sqlite")
+
+posts = Table(
+    "warning_posts",
+    metadata,
+    Column("post_id", String(40), primary_key=True),
+    Column("kind", String(20), nullable=False),  # "post" or "base"
+    Column("name", Text, nullable=True),
+    Column("name_ar", Text, nullable=True),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("registered_at", String(40), nullable=False),
+)
+
+sightings = Table(
+    "warning_sightings",
+    metadata,
+    Column("sighting_id", String(36), primary_key=True),
+    Column("seq", SEQ, nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("observed_at", String(40), nullable=False),
+    Column("received_at", String(40), nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("aircraft", String(20), nullable=False),
+    Column("activity", String(20), nullable=False),
+    Column("post_id", String(40), nullable=True),
+    Column("base_id", String(40), nullable=True),
+    Column("pcode", String(20), nullable=True),
+    Column("bearing_deg", Float, nullable=True),
+    Column("heading_deg", Float, nullable=True),
+    Column("distance_km", Float, nullable=True),
+    Column("altitude_m", Float, nullable=True),
+    Column("est_lat", Float, nullable=False),
+    Column("est_lon", Float, nullable=False),
+    Column("est_sigma_m", Float, nullable=False),
+    Column("est_reason", Text, nullable=False),
+    Column("track_id", String(20), nullable=True),
+    Column("track_reason", Text, nullable=True),
+    Column("actor", String(200), nullable=False),
+)
+
+tracks = Table(
+    "warning_tracks",
+    metadata,
+    Column("track_id", String(20), primary_key=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("aircraft", String(20), nullable=False),
+    Column("status", String(10), nullable=False),  # live or ended
+    Column("started_at", String(40), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("cov", Text, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("speed_mps", Float, nullable=False),
+    Column("heading_deg", Float, nullable=True),
+    Column("sigma_m", Float, nullable=False),
+    Column("circling", Integer, nullable=False),
+    Column("activity", String(20), nullable=False),
+    Column("overhead_pcode", String(20), nullable=True),
+    Column("sighting_count", Integer, nullable=False),
+    Column("ended_at", String(40), nullable=True),
+    Column("end_reason", Text, nullable=True),
+    Index("ix_warning_tracks_status", "status"),
+)
+
+threats = Table(
+    "warning_threats",
+    metadata,
+    Column("threat_id", String(60), primary_key=True),
+    Column("pcode", String(20), primary_key=True),
+    Column("level", String(10), nullable=False),
+    Column("eta_min_s", Float, nullable=True),
+    Column("eta_max_s", Float, nullable=True),
+    Column("strikes", Integer, nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("assessed_at", String(40), nullable=False),
+    Index("ix_warning_threats_pcode", "pcode"),
+)
+
+zone_state = Table(
+    "warning_zone_state",
+    metadata,
+    Column("pcode", String(20), primary_key=True),
+    Column("level", String(10), nullable=False),  # watch, warning, imminent, or none
+    Column("alert_id", String(20), nullable=True),
+    Column("since", String(40), nullable=True),
+    Column("last_threat_at", String(40), nullable=True),
+)
+
+alerts = Table(
+    "warning_alerts",
+    metadata,
+    Column("alert_id", String(20), primary_key=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("seq", SEQ, nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("msg_type", String(10), nullable=False),
+    Column("sent", String(40), nullable=False),
+    Column("expires", String(40), nullable=False),
+    Column("data", Text, nullable=False),
+    Index("ix_warning_alerts_sent", "sent"),
+)
+
+sirens = Table(
+    "warning_sirens",
+    metadata,
+    Column("siren_id", String(60), primary_key=True),
+    Column("pcodes", Text, nullable=False),
+    Column("registered_at", String(40), nullable=False),
+)
+
+foreign_alerts = Table(
+    "warning_foreign_alerts",
+    metadata,
+    Column("foreign_id", String(80), primary_key=True),
+    Column("sender", Text, nullable=False),
+    Column("identifier", Text, nullable=False),
+    Column("sent", String(40), nullable=True),
+    Column("expires", String(40), nullable=True),
+    Column("msg_type", String(20), nullable=False),
+    Column("urgency", String(20), nullable=True),
+    Column("severity", String(20), nullable=True),
+    Column("headline", Text, nullable=True),
+    Column("pcodes", Text, nullable=False),
+    Column("received_at", String(40), nullable=False),
+)
+
+TABLES = (posts, sightings, tracks, threats, zone_state, alerts, sirens, foreign_alerts)
+for _table in TABLES:
+    _table.info["projection"] = True
+
+
+def create_tables(conn: Connection) -> None:
+    """Migration 4: early warning's tables."""
+    metadata.create_all(conn, tables=list(TABLES))

@@ -1,0 +1,55 @@
+"""What screens and feeds read of early warning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from hanano.settings import Settings
+from hanano.warning.cap import to_cap
+from hanano.warning.tables import threats, tracks
+
+
+def live_tracks_view(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(tracks).where(tracks.c.status == "live").order_by(tracks.c.number)
+    ).all()
+    zones: dict[str, list[dict[str, Any]]] = {}
+    for t in conn.execute(select(threats).order_by(threats.c.threat_id, threats.c.rank)):
+        zones.setdefault(t.threat_id, []).append(
+            {
+                "pcode": t.pcode,
+                "level": t.level,
+                "eta_min_s": t.eta_min_s,
+                "eta_max_s": t.eta_max_s,
+                "strikes": t.strikes,
+                "rank": t.rank,
+            }
+        )
+    return [
+        {
+            "id": r.track_id,
+            "aircraft": r.aircraft,
+            "at": r.at,
+            "lat": r.lat,
+            "lon": r.lon,
+            "uncertainty_m": r.sigma_m,
+            "speed_mps": r.speed_mps,
+            "heading_deg": r.heading_deg,
+            "circling": bool(r.circling),
+            "sightings": r.sighting_count,
+            "zones": zones.get(r.track_id, []),
+        }
+        for r in rows
+    ]
+
+
+def cap_document(alert: dict[str, Any], settings: Settings) -> bytes:
+    base = settings.public_url.rstrip("/")
+    return to_cap(
+        alert,
+        settings.cap_sender,
+        f"hanano early warning, {settings.city}",
+        f"{base}/api/v1/alerts/{alert['alert_id']}.cap",
+    )

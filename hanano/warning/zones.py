@@ -1,0 +1,339 @@
+"""Threat zones: where a live aircraft can be in the next minutes, and what lies there.
+
+From the track's predicted position, heading and the speed range of its type, a corridor (a
+sector around the heading, as wide as the heading is uncertain, as long as the top speed times
+the horizon, widened by twice the position's standard deviation) says which neighbourhoods it
+may reach and an ETA window for each (nearest edge at top speed, far side at the slowest
+speed). A circling aircraft, or one seen over a neighbourhood, makes the zone below imminent.
+Zones are ranked by the strikes hanano has logged in them: the prior that the aircraft is
+headed there, as Sentry used.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely import STRtree
+from shapely.geometry import Point, Polygon, shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, func, select
+
+from hanano.clock import isoformat, parse_iso
+from hanano.settings import Settings
+from hanano.store import schema
+from hanano.store.projections import projects
+from hanano.store.reactions import on_tick, reacts_to
+from hanano.store.records import RecordedEvent
+from hanano.store.sequencer import Tx
+from hanano.warning.events import ThreatAssessed, TrackEnded, TrackStarted, TrackUpdated
+from hanano.warning.plane import to_plane
+from hanano.warning.tables import threats, zone_state
+from hanano.warning.tracks import ACTOR, LiveTrack, live_tracks, profile, settings
+
+LEVELS = ("none", "watch", "warning", "imminent")
+RANK = {name: n for n, name in enumerate(LEVELS)}
+# A heading known to within this is used to draw a corridor; worse, the aircraft could go anywhere.
+HEADING_USABLE_DEG = 60.0
+# Without a usable heading, zones this close in time are warned anyway.
+NEAR_WARNING_S = 180.0
+OVERHEAD_FRESH_S = 300.0
+MAX_POLYGON_POINTS = 60
+
+
+@dataclass(frozen=True)
+class Zone:
+    pcode: str
+    name_en: str
+    name_ar: str
+    plane: BaseGeometry  # metres east/north of the city origin
+    ring: list[list[float]]  # [[lon, lat], ...], closed, at most MAX_POLYGON_POINTS points
+
+
+class CityPlane:
+    """The city's neighbourhoods in a local metric plane, indexed."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.zones: dict[str, Zone] = {}
+        if rows:
+            self.lat0 = sum(r.centroid_lat for r in rows) / len(rows)
+            self.lon0 = sum(r.centroid_lon for r in rows) / len(rows)
+        else:
+            self.lat0 = self.lon0 = 0.0
+        order: list[Zone] = []
+        for r in rows:
+            geometry = shape(json.loads(r.geometry))
+            plane = shapely.transform(geometry, self._xy)
+            zone = Zone(r.pcode, r.name_en, r.name_ar, plane, _ring(geometry))
+            self.zones[r.pcode] = zone
+            order.append(zone)
+        self._order = order
+        self._tree = STRtree([z.plane for z in order]) if order else None
+
+    def _xy(self, coords: Any) -> Any:
+        east = (coords[:, 0] - self.lon0) * 111_320.0 * math.cos(math.radians(self.lat0))
+        north = (coords[:, 1] - self.lat0) * 111_320.0
+        return np.column_stack([east, north])
+
+    def point(self, lat: float, lon: float) -> Point:
+        return Point(*to_plane(self.lat0, self.lon0, lat, lon))
+
+    def within(self, region: BaseGeometry) -> list[Zone]:
+        if self._tree is None:
+            return []
+        return [self._order[int(i)] for i in self._tree.query(region, predicate="intersects")]
+
+
+def _ring(geometry: BaseGeometry) -> list[list[float]]:
+    """The outline of the zone (its largest part), simplified for alert messages."""
+    if geometry.geom_type == "MultiPolygon":
+        geometry = max(geometry.geoms, key=lambda g: g.area)
+    outline: BaseGeometry = geometry
+    tolerance = 0.00005
+    while len(outline.exterior.coords) > MAX_POLYGON_POINTS:
+        outline = geometry.simplify(tolerance, preserve_topology=True)
+        tolerance *= 2
+    return [[round(x, 6), round(y, 6)] for x, y in outline.exterior.coords]
+
+
+_CACHE: dict[str, tuple[tuple[Any, ...], CityPlane]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def city_plane(conn: Connection) -> CityPlane:
+    """The city's zones, cached per store until they change."""
+    n = schema.neighbourhoods
+    key = tuple(
+        conn.execute(
+            select(func.count(), func.max(n.c.pcode), func.sum(func.length(n.c.geometry)))
+        ).one()
+    )
+    url = str(conn.engine.url)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(url)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+    rows = list(conn.execute(select(n).order_by(n.c.pcode)))
+    plane = CityPlane(rows)
+    with _CACHE_LOCK:
+        _CACHE[url] = (key, plane)
+    return plane
+
+
+def strike_counts(conn: Connection) -> dict[str, int]:
+    """Strikes logged per neighbourhood: the prior for where an aircraft is headed."""
+    i = schema.incidents
+    rows = conn.execute(
+        select(i.c.pcode, func.count())
+        .where(i.c.kind == "strike", i.c.merged_into.is_(None), i.c.pcode.is_not(None))
+        .group_by(i.c.pcode)
+    )
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def sector(
+    origin: Point, heading_deg: float, half_angle_deg: float, length: float, widen: float
+) -> BaseGeometry:
+    """A pie slice from `origin` around `heading_deg`, `length` long, buffered by `widen`."""
+    steps = max(4, int(half_angle_deg / 5))
+    points = [(origin.x, origin.y)]
+    for k in range(-steps, steps + 1):
+        angle = math.radians(heading_deg + half_angle_deg * k / steps)
+        points.append((origin.x + length * math.sin(angle), origin.y + length * math.cos(angle)))
+    return Polygon(points).buffer(widen)
+
+
+def assess(
+    track: LiveTrack, now: datetime, plane: CityPlane, strikes: dict[str, int], cfg: Settings
+) -> tuple[list[dict[str, Any]], str]:
+    """The zones a track threatens now, each with level, ETA window and rank; and why."""
+    p = profile(track.aircraft)
+    age = max(0.0, (now - parse_iso(track.at)).total_seconds())
+    state = track.state.predict(min(age, cfg.track_timeout_min * 60), p.accel)
+    sigma = state.position_sigma
+    here = plane.point(state.lat, state.lon)
+    found: dict[str, dict[str, Any]] = {}
+
+    def mark(zone: Zone, level: str, eta: tuple[float, float] | None) -> None:
+        current = found.get(zone.pcode)
+        if current is None or RANK[level] > RANK[current["level"]]:
+            found[zone.pcode] = {
+                "pcode": zone.pcode,
+                "level": level,
+                "eta_min_s": None if eta is None else round(eta[0]),
+                "eta_max_s": None if eta is None else round(eta[1]),
+            }
+
+    def eta(zone: Zone) -> tuple[float, float]:
+        distance = zone.plane.distance(here)
+        far = distance + math.sqrt(zone.plane.area / math.pi) * 2
+        return max(0.0, distance - 2 * sigma) / p.max_mps, (far + 2 * sigma) / p.min_mps
+
+    reach = p.max_mps * cfg.watch_horizon_min * 60 + 2 * sigma
+    for zone in plane.within(here.buffer(reach)):
+        mark(zone, "watch", eta(zone))
+    heading = state.heading
+    usable = heading is not None and state.heading_sigma_deg <= HEADING_USABLE_DEG
+    horizon = cfg.warning_horizon_min * 60
+    if usable and heading is not None:
+        half = min(90.0, 2 * state.heading_sigma_deg + 10.0)
+        corridor = sector(here, heading, half, p.max_mps * horizon, 2 * sigma)
+        shape_text = f"a {2 * half:.0f}° corridor on heading {heading:.0f}°"
+        for zone in plane.within(corridor):
+            window = eta(zone)
+            if window[0] <= horizon:
+                mark(zone, "warning", window)
+    else:
+        shape_text = "no usable heading yet, so only zones within reach"
+    near = here.buffer(p.max_mps * NEAR_WARNING_S + 2 * sigma)
+    for zone in plane.within(near):
+        mark(zone, "warning", eta(zone))
+    overhead = track.activity == "over" and age <= OVERHEAD_FRESH_S
+    if track.circling:
+        for zone in plane.within(here.buffer(cfg.circling_radius_m + sigma)):
+            mark(zone, "imminent", None)
+    if overhead and track.overhead_pcode in plane.zones:
+        mark(plane.zones[track.overhead_pcode], "imminent", None)
+    zones = rank_zones(list(found.values()), strikes)
+    counts = {lv: sum(1 for z in zones if z["level"] == lv) for lv in LEVELS[1:]}
+    what = "circling" if track.circling else ("overhead" if overhead else "in flight")
+    reason = (
+        f"{track.track_id} ({track.aircraft}, {what}) at ±{sigma:.0f} m, "
+        f"{state.speed:.0f} m/s; {shape_text}; "
+        f"{counts['imminent']} imminent, {counts['warning']} warning, {counts['watch']} watch"
+    )
+    return zones, reason
+
+
+def rank_zones(zones: list[dict[str, Any]], strikes: dict[str, int]) -> list[dict[str, Any]]:
+    """Most urgent level first; within it, zones with more strikes logged (Laplace-smoothed
+    share as `prior`), then the soonest."""
+    weights = {z["pcode"]: strikes.get(z["pcode"], 0) + 1 for z in zones}
+    total = sum(weights.values()) or 1
+    for z in zones:
+        z["strikes"] = weights[z["pcode"]] - 1
+        z["prior"] = round(weights[z["pcode"]] / total, 4)
+    zones.sort(key=lambda z: (-RANK[z["level"]], -z["strikes"], z["eta_min_s"] or 0, z["pcode"]))
+    for n, z in enumerate(zones, start=1):
+        z["rank"] = n
+    return zones
+
+
+def stored_levels(conn: Connection, threat_id: str) -> dict[str, str]:
+    rows = conn.execute(
+        select(threats.c.pcode, threats.c.level).where(threats.c.threat_id == threat_id)
+    )
+    return {r.pcode: r.level for r in rows}
+
+
+def reassess(tx: Tx, track: LiveTrack, cfg: Settings, *, force: bool = False) -> bool:
+    """Assess a track's threat now; append it if the zones or their levels changed."""
+    plane = city_plane(tx.conn)
+    zones, reason = assess(track, tx.now(), plane, strike_counts(tx.conn), cfg)
+    levels = {z["pcode"]: z["level"] for z in zones}
+    if not force and levels == stored_levels(tx.conn, track.track_id):
+        return False
+    tx.append(ACTOR, ThreatAssessed(threat_id=track.track_id, zones=zones, reason=reason))
+    return True
+
+
+@reacts_to(TrackStarted.type)
+@reacts_to(TrackUpdated.type)
+def _track_moved(tx: Tx, event: RecordedEvent) -> None:
+    track_id = event.data["track_id"]
+    for track in live_tracks(tx.conn):
+        if track.track_id == track_id:
+            reassess(tx, track, settings(), force=True)
+            return
+
+
+@reacts_to(TrackEnded.type)
+def _track_ended(tx: Tx, event: RecordedEvent) -> None:
+    track_id = event.data["track_id"]
+    if stored_levels(tx.conn, track_id):
+        tx.append(
+            ACTOR,
+            ThreatAssessed(
+                threat_id=track_id,
+                zones=[],
+                reason=f"{track_id} ended: {event.data['reason']}",
+            ),
+        )
+
+
+@on_tick
+def reassess_live_tracks(tx: Tx) -> None:
+    """Aircraft move between sightings: their predicted corridors reach new zones."""
+    cfg = settings()
+    for track in live_tracks(tx.conn):
+        reassess(tx, track, cfg)
+
+
+def clear_threat(tx: Tx, threat_id: str, reason: str) -> None:
+    if stored_levels(tx.conn, threat_id):
+        tx.append(ACTOR, ThreatAssessed(threat_id=threat_id, zones=[], reason=reason))
+
+
+def expired_threats(conn: Connection, now: datetime) -> list[str]:
+    """Foreign threats past their expiry (tracks end by their own rule)."""
+    cutoff = isoformat(now)
+    from hanano.warning.tables import foreign_alerts
+
+    rows = conn.execute(
+        select(foreign_alerts.c.foreign_id).where(foreign_alerts.c.expires <= cutoff)
+    )
+    ids = [r.foreign_id for r in rows]
+    return [i for i in ids if stored_levels(conn, i)]
+
+
+@projects(ThreatAssessed.type)
+def _threat_assessed(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    before = set(stored_levels(conn, d["threat_id"]))
+    conn.execute(threats.delete().where(threats.c.threat_id == d["threat_id"]))
+    if d["zones"]:
+        conn.execute(
+            threats.insert(),
+            [
+                {
+                    "threat_id": d["threat_id"],
+                    "pcode": z["pcode"],
+                    "level": z["level"],
+                    "eta_min_s": z["eta_min_s"],
+                    "eta_max_s": z["eta_max_s"],
+                    "strikes": z["strikes"],
+                    "rank": z["rank"],
+                    "assessed_at": event.time,
+                }
+                for z in d["zones"]
+            ],
+        )
+    touched = before | {z["pcode"] for z in d["zones"]}
+    if not touched:
+        return
+    known = set(
+        conn.execute(
+            select(zone_state.c.pcode).where(zone_state.c.pcode.in_(sorted(touched)))
+        ).scalars()
+    )
+    conn.execute(
+        zone_state.update()
+        .where(zone_state.c.pcode.in_(sorted(known)))
+        .values(last_threat_at=event.time)
+    )
+    fresh = sorted(touched - known)
+    if fresh:
+        conn.execute(
+            zone_state.insert(),
+            [{"pcode": p, "level": "none", "last_threat_at": event.time} for p in fresh],
+        )
+
+
+def cutoff_for_all_clear(now: datetime, cfg: Settings) -> str:
+    return isoformat(now - timedelta(minutes=cfg.all_clear_min))
