@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 
 from hanano.clock import isoformat, parse_iso
 from hanano.errors import FieldError, Problem, conflict, invalid, not_found
@@ -26,11 +26,56 @@ from hanano.geo.distance import degrees_for_metres, haversine_m
 from hanano.intake.model import ReportIn
 from hanano.settings import Settings
 from hanano.store import schema
+from hanano.store.prepared import Prepared
 from hanano.store.sequencer import Tx
 
 incidents = schema.incidents
 reports = schema.reports
 LIVE_STATUSES = ("open", "responding")
+
+_LIVE = or_(incidents.c.status == "open", incidents.c.status == "responding")
+_REPORT_BY_ID = Prepared(
+    select(reports.c.body_hash, reports.c.linked_incident_id, reports.c.link_reason).where(
+        reports.c.report_id == bindparam("report_id")
+    )
+)
+# Status is tested after the query: left out of it, the planner searches by latitude (a small
+# box) instead of by status (every live incident of the last half hour).
+_LOCATED_NEAR = Prepared(
+    select(
+        incidents.c.incident_id,
+        incidents.c.status,
+        incidents.c.lat,
+        incidents.c.lon,
+        incidents.c.first_report_at,
+        incidents.c.last_report_at,
+    ).where(
+        incidents.c.lat.between(bindparam("lat_lo"), bindparam("lat_hi")),
+        incidents.c.lon.between(bindparam("lon_lo"), bindparam("lon_hi")),
+        incidents.c.place_precision == "point",
+        incidents.c.merged_into.is_(None),
+        incidents.c.last_report_at >= bindparam("earliest"),
+        incidents.c.first_report_at <= bindparam("latest"),
+    )
+)
+
+
+def _in_zone(named_only: bool) -> Prepared:
+    query = select(incidents.c.incident_id, incidents.c.last_report_at).where(
+        _LIVE,
+        incidents.c.merged_into.is_(None),
+        incidents.c.pcode == bindparam("pcode"),
+        incidents.c.last_report_at >= bindparam("earliest"),
+        incidents.c.first_report_at <= bindparam("latest"),
+    )
+    if named_only:
+        query = query.where(incidents.c.place_precision == "neighbourhood")
+    return Prepared(query.order_by(incidents.c.last_report_at.desc()).limit(1))
+
+
+_ZONE_NAMED = _in_zone(named_only=True)
+_ZONE_ANY = _in_zone(named_only=False)
+_MAX_NUMBER = Prepared(select(func.max(incidents.c.number)))
 
 # Which status may follow which. A cleared site may reopen (a second strike, more found).
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -88,11 +133,7 @@ def submit_report(
     """Store a report and link it; a retry with the same id and body returns the first result."""
     report_id = str(report.id)
     body_hash = report.body_hash()
-    existing = tx.conn.execute(
-        select(reports.c.body_hash, reports.c.linked_incident_id, reports.c.link_reason).where(
-            reports.c.report_id == report_id
-        )
-    ).first()
+    existing = _REPORT_BY_ID.run(tx.conn, {"report_id": report_id}).first()
     if existing is not None:
         if existing.body_hash != body_hash:
             raise conflict(f"report {report_id} was already received with a different body")
@@ -182,25 +223,21 @@ def _nearest_located(
     limit = settings.link_distance_m + min(accuracy or 0.0, settings.link_distance_m)
     dlat, dlon = degrees_for_metres(limit, lat)
     earliest, latest = _window(when, settings)
-    rows = conn.execute(
-        select(
-            incidents.c.incident_id,
-            incidents.c.lat,
-            incidents.c.lon,
-            incidents.c.first_report_at,
-            incidents.c.last_report_at,
-        ).where(
-            incidents.c.status.in_(LIVE_STATUSES),
-            incidents.c.merged_into.is_(None),
-            incidents.c.place_precision == "point",
-            incidents.c.lat.between(lat - dlat, lat + dlat),
-            incidents.c.lon.between(lon - dlon, lon + dlon),
-            incidents.c.last_report_at >= earliest,
-            incidents.c.first_report_at <= latest,
-        )
+    rows = _LOCATED_NEAR.run(
+        conn,
+        {
+            "lat_lo": lat - dlat,
+            "lat_hi": lat + dlat,
+            "lon_lo": lon - dlon,
+            "lon_hi": lon + dlon,
+            "earliest": earliest,
+            "latest": latest,
+        },
     ).all()
     best: tuple[float, str, datetime] | None = None
     for row in rows:
+        if row.status not in LIVE_STATUSES:
+            continue
         distance = haversine_m(lat, lon, row.lat, row.lon)
         if distance <= limit and (best is None or distance < best[0]):
             best = (distance, row.incident_id, parse_iso(row.last_report_at))
@@ -219,18 +256,10 @@ def _same_zone(
     conn: Connection, pcode: str, precision: str, when: datetime, settings: Settings, city: City
 ) -> tuple[str, float | None, str] | None:
     earliest, latest = _window(when, settings)
-    query = select(incidents.c.incident_id, incidents.c.last_report_at).where(
-        incidents.c.status.in_(LIVE_STATUSES),
-        incidents.c.merged_into.is_(None),
-        incidents.c.pcode == pcode,
-        incidents.c.last_report_at >= earliest,
-        incidents.c.first_report_at <= latest,
-    )
-    if precision == "point":
-        # A located report refines an incident known only by its zone; it does not join a
-        # located incident that lies farther away than the distance rule allows.
-        query = query.where(incidents.c.place_precision == "neighbourhood")
-    row = conn.execute(query.order_by(incidents.c.last_report_at.desc()).limit(1)).first()
+    # A located report refines an incident known only by its zone; it does not join a located
+    # incident that lies farther away than the distance rule allows.
+    query = _ZONE_NAMED if precision == "point" else _ZONE_ANY
+    row = query.run(conn, {"pcode": pcode, "earliest": earliest, "latest": latest}).first()
     if row is None:
         return None
     zone = city.neighbourhoods.get(pcode)
@@ -257,7 +286,7 @@ def _why_new(precision: str, pcode: str | None, city: City, settings: Settings) 
 
 
 def _next_incident_id(conn: Connection) -> str:
-    number = (conn.execute(select(func.max(incidents.c.number))).scalar() or 0) + 1
+    number = (_MAX_NUMBER.run(conn).scalar() or 0) + 1
     return f"INC-{number}"
 
 

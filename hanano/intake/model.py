@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC
 from typing import Annotated
 from uuid import UUID
 
-import rfc8785
+import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hanano.events import ReportKind, ReportSource
@@ -31,7 +32,10 @@ class ReportIn(BaseModel):
     source: ReportSource
 
     def body_hash(self) -> str:
-        """Fingerprint of the report's content, to tell a retry from a reused id."""
+        """Fingerprint of the report's content, to tell a retry from a reused id.
+
+        Only equality matters here, so a deterministic dump with sorted keys is enough.
+        """
         body = self.model_dump(mode="json")
-        body["observed_at"] = self.observed_at.isoformat()
-        return hashlib.sha256(bytes(rfc8785.dumps(body))).hexdigest()
+        body["observed_at"] = self.observed_at.astimezone(UTC).isoformat()
+        return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()

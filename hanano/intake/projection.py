@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from hanano.events import (
     IncidentOpened,
@@ -20,6 +20,7 @@ from hanano.events import (
 from hanano.geo.distance import haversine_m
 from hanano.intake.severity import incident_kind, severity
 from hanano.store import schema
+from hanano.store.prepared import Prepared, insert_all
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 
@@ -31,6 +32,43 @@ incidents = schema.incidents
 reports = schema.reports
 
 
+_INSERT_REPORT = insert_all(reports)
+_INSERT_INCIDENT = insert_all(incidents)
+_LINK = Prepared(
+    reports.update()
+    .where(reports.c.report_id == bindparam("report"))
+    .values(
+        incident_id=bindparam("incident"),
+        linked_incident_id=bindparam("incident"),
+        link_reason=bindparam("reason"),
+    )
+)
+_REPORTS_OF = Prepared(select(reports).where(reports.c.incident_id == bindparam("incident")))
+_REFRESHED = (
+    "kind",
+    "trapped",
+    "casualties",
+    "severity",
+    "report_count",
+    "first_report_at",
+    "last_report_at",
+    "updated_at",
+    "lat",
+    "lon",
+    "uncertainty_m",
+    "place_precision",
+    "pcode",
+)
+_REFRESH = Prepared(
+    incidents.update()
+    .where(incidents.c.incident_id == bindparam("incident"))
+    .values({name: bindparam("v_" + name) for name in _REFRESHED})
+)
+_ZONE = Prepared(
+    select(schema.neighbourhoods).where(schema.neighbourhoods.c.pcode == bindparam("pcode"))
+)
+
+
 def incident_number(incident_id: str) -> int:
     return int(incident_id.split("-", 1)[1])
 
@@ -38,26 +76,30 @@ def incident_number(incident_id: str) -> int:
 @projects(ReportReceived.type)
 def _report_received(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
-    conn.execute(
-        reports.insert().values(
-            report_id=d["report_id"],
-            seq=event.seq,
-            body_hash=d["body_hash"],
-            kind=d["kind"],
-            observed_at=d["observed_at"],
-            received_at=event.time,
-            lat=d["lat"],
-            lon=d["lon"],
-            accuracy_m=d["accuracy_m"],
-            text=d["text"],
-            trapped=d["trapped"],
-            casualties=d["casualties"],
-            source=d["source"],
-            pcode=d["pcode"],
-            place_precision=d["place_precision"],
-            place_reason=d["place_reason"],
-            actor=event.actor,
-        )
+    _INSERT_REPORT.run(
+        conn,
+        {
+            "report_id": d["report_id"],
+            "seq": event.seq,
+            "body_hash": d["body_hash"],
+            "incident_id": None,
+            "linked_incident_id": None,
+            "link_reason": None,
+            "kind": d["kind"],
+            "observed_at": d["observed_at"],
+            "received_at": event.time,
+            "lat": d["lat"],
+            "lon": d["lon"],
+            "accuracy_m": d["accuracy_m"],
+            "text": d["text"],
+            "trapped": d["trapped"],
+            "casualties": d["casualties"],
+            "source": d["source"],
+            "pcode": d["pcode"],
+            "place_precision": d["place_precision"],
+            "place_reason": d["place_reason"],
+            "actor": event.actor,
+        },
     )
 
 
@@ -119,34 +161,30 @@ def _split(conn: Connection, event: RecordedEvent) -> None:
 
 
 def _insert_incident(conn: Connection, incident_id: str, time: str) -> None:
-    conn.execute(
-        incidents.insert().values(
-            incident_id=incident_id,
-            number=incident_number(incident_id),
-            status="open",
-            kind="other",
-            severity=1,
-            place_precision="none",
-            report_count=0,
-            first_report_at=time,
-            last_report_at=time,
-            opened_at=time,
-            updated_at=time,
-        )
+    values: dict[str, Any] = {c.name: None for c in incidents.columns}
+    values.update(
+        incident_id=incident_id,
+        number=incident_number(incident_id),
+        status="open",
+        kind="other",
+        severity=1,
+        place_precision="none",
+        report_count=0,
+        first_report_at=time,
+        last_report_at=time,
+        opened_at=time,
+        updated_at=time,
     )
+    _INSERT_INCIDENT.run(conn, values)
 
 
 def _link(conn: Connection, report_id: str, incident_id: str, reason: str) -> None:
-    conn.execute(
-        reports.update()
-        .where(reports.c.report_id == report_id)
-        .values(incident_id=incident_id, linked_incident_id=incident_id, link_reason=reason)
-    )
+    _LINK.run(conn, {"report": report_id, "incident": incident_id, "reason": reason})
 
 
 def refresh_incident(conn: Connection, incident_id: str, time: str) -> None:
     """Recompute an incident's place, kind, severity and counts from its reports."""
-    rows = conn.execute(select(reports).where(reports.c.incident_id == incident_id)).all()
+    rows = _REPORTS_OF.run(conn, {"incident": incident_id}).all()
     if not rows:
         conn.execute(
             incidents.update()
@@ -168,7 +206,7 @@ def refresh_incident(conn: Connection, incident_id: str, time: str) -> None:
         "updated_at": time,
     }
     values.update(_place(conn, rows))
-    conn.execute(incidents.update().where(incidents.c.incident_id == incident_id).values(values))
+    _REFRESH.run(conn, {"incident": incident_id, **{"v_" + k: v for k, v in values.items()}})
 
 
 def _max_or_none(values: Any) -> int | None:
@@ -205,9 +243,7 @@ def _place(conn: Connection, rows: Sequence[Any]) -> dict[str, Any]:
     named = Counter(r.pcode for r in rows if r.pcode)
     if named:
         pcode = named.most_common(1)[0][0]
-        zone = conn.execute(
-            select(schema.neighbourhoods).where(schema.neighbourhoods.c.pcode == pcode)
-        ).first()
+        zone = _ZONE.run(conn, {"pcode": pcode}).first()
         if zone is not None:
             return {
                 "lat": zone.centroid_lat,

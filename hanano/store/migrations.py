@@ -43,6 +43,11 @@ def _dispatch(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(ALL_TABLES))
 
 
+def _incidents_by_latitude(conn: Connection) -> None:
+    # Linking looks for open incidents within a box around each report.
+    conn.exec_driver_sql("CREATE INDEX ix_incidents_lat ON incidents (lat)")
+
+
 def _warning(conn: Connection) -> None:
     from hanano.warning.tables import create_tables
 
@@ -55,15 +60,19 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events, sealed fields, intake", _initial),
     Migration(2, "evidence log: subtree hashes, checkpoints", _evidence_log),
     Migration(3, "dispatch: teams, tasks, worksites, victims, roads", _dispatch),
+    Migration(5, "intake: incidents indexed by latitude", _incidents_by_latitude),
     Migration(4, "early warning: posts, sightings, tracks, alerts, channels", _warning),
 )
 
 
-def current_version(conn: Connection) -> int:
+def applied_versions(conn: Connection) -> set[int]:
     if not inspect(conn).has_table("schema_migrations"):
-        return 0
-    versions = conn.execute(select(schema.schema_migrations.c.version)).scalars().all()
-    return max(versions, default=0)
+        return set()
+    return set(conn.execute(select(schema.schema_migrations.c.version)).scalars())
+
+
+def current_version(conn: Connection) -> int:
+    return max(applied_versions(conn), default=0)
 
 
 def migrate(engine: Engine) -> list[Migration]:
@@ -71,9 +80,10 @@ def migrate(engine: Engine) -> list[Migration]:
     applied: list[Migration] = []
     with engine.begin() as conn:
         schema.metadata.create_all(conn, tables=[schema.schema_migrations])
-    for migration in MIGRATIONS:
+    for migration in sorted(MIGRATIONS, key=lambda m: m.version):
         with engine.begin() as conn:
-            if current_version(conn) >= migration.version:
+            # Each version is checked on its own: one merged late still applies.
+            if migration.version in applied_versions(conn):
                 continue
             migration.apply(conn)
             conn.execute(

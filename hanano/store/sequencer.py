@@ -23,9 +23,13 @@ from hanano.clock import Clock, isoformat
 from hanano.events import Event
 from hanano.store import projections, reactions, schema
 from hanano.store.log import encode_event
+from hanano.store.prepared import Prepared, insert_all, release, rollback_to, savepoint
 from hanano.store.records import RecordedEvent
 
 T = TypeVar("T")
+_INSERT_EVENT = insert_all(schema.events)
+_INSERT_SEALED = insert_all(schema.sealed_fields)
+_MAX_SEQ = Prepared(select(func.max(schema.events.c.seq)))
 log = logging.getLogger(__name__)
 
 
@@ -47,24 +51,28 @@ class Tx:
         seq = self.next_seq
         time = isoformat(self.clock.now())
         encoded = encode_event(seq, time, actor, event)
-        self.conn.execute(
-            schema.events.insert().values(
-                seq=seq,
-                time=time,
-                actor=actor,
-                type=event.type,
-                version=event.version,
-                canonical=encoded.canonical,
-                leaf_hash=encoded.leaf_hash,
-            )
+        _INSERT_EVENT.run(
+            self.conn,
+            {
+                "seq": seq,
+                "time": time,
+                "actor": actor,
+                "type": event.type,
+                "version": event.version,
+                "canonical": encoded.canonical,
+                "leaf_hash": encoded.leaf_hash,
+            },
         )
-        if encoded.sealed:
-            self.conn.execute(
-                schema.sealed_fields.insert(),
-                [
-                    {"seq": seq, "field": s.field, "salt": s.salt, "value": json.dumps(s.value)}
-                    for s in encoded.sealed
-                ],
+        for sealed in encoded.sealed:
+            _INSERT_SEALED.run(
+                self.conn,
+                {
+                    "seq": seq,
+                    "field": sealed.field,
+                    "salt": sealed.salt,
+                    "value": json.dumps(sealed.value),
+                    "erased_at": None,
+                },
             )
         recorded = RecordedEvent(
             seq=seq,
@@ -194,17 +202,20 @@ class Sequencer:
         events: list[RecordedEvent] = []
         try:
             with conn.begin():
-                next_seq = (conn.execute(select(func.max(schema.events.c.seq))).scalar() or 0) + 1
+                next_seq = (_MAX_SEQ.run(conn).scalar() or 0) + 1
                 for job in jobs:
                     tx = Tx(conn, self.clock, next_seq)
-                    savepoint = conn.begin_nested()
+                    # Each command in its own savepoint: one that fails leaves no trace and
+                    # spares the others in its group.
+                    savepoint(conn, "command")
                     try:
                         result = job.command(tx)
                     except Exception as exc:  # the command's own failure, reported to its caller
-                        savepoint.rollback()
+                        rollback_to(conn, "command")
+                        release(conn, "command")
                         outcomes.append((False, exc))
                         continue
-                    savepoint.commit()
+                    release(conn, "command")
                     next_seq = tx.next_seq
                     events.extend(tx.events)
                     outcomes.append((True, result))

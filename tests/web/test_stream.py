@@ -67,7 +67,9 @@ def test_stream_by_role(aleppo: Service, clock: ManualClock) -> None:
             assert created.status_code == 201
             incident_id = created.json()["incident"]["id"]
             operator = collect(streams["dispatcher"], 2)
-            types = [m["event"] for m in operator]
+            # Other domains may react too (a strike starts a double-tap watch); intake's own
+            # events come in order.
+            types = [m["event"] for m in operator if m["event"].startswith("intake.")]
             assert types == ["intake.report_received", "intake.incident_opened"]
             received = operator[0]["data"]
             assert received["data"]["text"] == "[sealed]"
@@ -77,10 +79,12 @@ def test_stream_by_role(aleppo: Service, clock: ManualClock) -> None:
             # Past the public delay, the sweep announces it at neighbourhood precision.
             clock.advance(timedelta(minutes=121))
             public = collect(streams["public"], 2)
-            assert [m["event"] for m in public] == ["incident"]
-            view = public[0]["data"]
-            assert view["id"] == incident_id
-            assert view["location"]["precision"] == "neighbourhood"
-            assert "reports" not in view and "trapped" not in view
-            assert "Ahmad" not in json.dumps(view)
+            # Later events about the incident (its watch ending, say) may repeat the view.
+            assert public and {m["event"] for m in public} == {"incident"}
+            for message in public:
+                view = message["data"]
+                assert view["id"] == incident_id
+                assert view["location"]["precision"] == "neighbourhood"
+                assert "reports" not in view and "trapped" not in view
+                assert "Ahmad" not in json.dumps(view)
         stop.set()
