@@ -336,6 +336,7 @@ def _register_domain_commands() -> None:
 
 _register_domain_commands()
 
+
 def _register_dispatch_commands() -> None:
     from hanano.dispatch.cli import register
 
@@ -343,6 +344,7 @@ def _register_dispatch_commands() -> None:
 
 
 _register_dispatch_commands()
+
 
 def _register_warning_commands() -> None:
     from hanano.warning.cli import warn
