@@ -12,7 +12,7 @@ from hanano.errors import invalid
 from hanano.events import IncidentStatus
 from hanano.intake import commands
 from hanano.intake.model import ReportIn
-from hanano.intake.views import IncidentFilter, get_incident, list_incidents
+from hanano.intake.views import IncidentFilter, get_incident, is_restricted, list_incidents
 from hanano.web.deps import ALL, DISPATCH, INCIDENT_STATUS, REPORTING, ServiceDep, allow
 from hanano.web.problems import from_validation_error
 
@@ -61,14 +61,12 @@ async def post_report(
     result = await service.sequencer.run(
         lambda tx: commands.submit_report(tx, who.actor, report, city, service.settings)
     )
-    body: dict[str, Any] = {
-        "id": result.report_id,
-        "incident": {
-            "id": result.incident_id,
-            "decision": result.decision,
-            "reason": result.reason,
-        },
-    }
+    incident: dict[str, Any] = {"id": result.incident_id}
+    if not is_restricted(who.role):
+        # The reason gives the distance to the incident's location: probing with reports from
+        # several points would reveal where rescuers are working.
+        incident.update(decision=result.decision, reason=result.reason)
+    body: dict[str, Any] = {"id": result.report_id, "incident": incident}
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return JSONResponse(body, status_code=201, headers=headers)
 
