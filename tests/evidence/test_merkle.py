@@ -724,3 +724,147 @@ def test_getter_calls_are_logarithmic_for_every_index(n: int, expected: tuple[in
     )
     assert (inclusion, consistency) == expected
     assert max(inclusion, consistency) <= bound(n)
+
+
+# ---------------------------------------------------------------------------
+# Conformance property: on random trees every proof verifies, and every single-bit change to the
+# proof, the root, the index or a size makes it fail -- except a size change that gives the
+# proof the very same shape. A proof does not bind the tree size on its own (a signed tree head
+# binds size and root together), so the exception is stated exactly, from the RFC's recursive
+# definitions of PATH and SUBPROOF (RFC 9162, 2.1.3.1 and 2.1.4.1), not from the verifier.
+
+Shape = tuple[object, ...] | str
+
+
+def _largest_power_below(n: int) -> int:
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def inclusion_shape(index: int, size: int) -> tuple[Shape, int] | None:
+    """How the root is built from the leaf ("L") and proof elements ("P", j), per PATH(m, D[n])."""
+    if not 0 <= index < size:
+        return None
+    if size == 1:
+        return "L", 0
+    k = _largest_power_below(size)
+    if index < k:
+        sub = inclusion_shape(index, k)
+        assert sub is not None
+        return ("H", sub[0], ("P", sub[1])), sub[1] + 1
+    sub = inclusion_shape(index - k, size - k)
+    assert sub is not None
+    return ("H", ("P", sub[1]), sub[0]), sub[1] + 1
+
+
+def consistency_shape(size1: int, size2: int) -> tuple[Shape, Shape, int] | None:
+    """How both roots are built from proof elements, per SUBPROOF(m, D[n], true).
+
+    "R1" is the old root itself, which the proof omits when the old tree is a complete subtree.
+    """
+    if not 0 < size1 < size2:
+        return None
+
+    def sub(m: int, n: int, complete: bool) -> tuple[Shape, Shape, int]:
+        if m == n:
+            return ("R1", "R1", 0) if complete else (("P", 0), ("P", 0), 1)
+        k = _largest_power_below(n)
+        if m <= k:
+            old, new, count = sub(m, k, complete)
+            return old, ("H", new, ("P", count)), count + 1
+        old, new, count = sub(m - k, n - k, False)
+        return ("H", ("P", count), old), ("H", ("P", count), new), count + 1
+
+    return sub(size1, size2, True)
+
+
+def bit_flips(value: bytes) -> Iterator[bytes]:
+    for position in range(len(value) * 8):
+        changed = bytearray(value)
+        changed[position // 8] ^= 1 << (position % 8)
+        yield bytes(changed)
+
+
+def int_flips(value: int) -> Iterator[int]:
+    # Every bit a tree of up to 2^64 leaves can use.
+    for bit in range(64):
+        yield value ^ (1 << bit)
+
+
+@st.composite
+def random_tree(draw: st.DrawFn) -> list[bytes]:
+    size = draw(st.integers(min_value=1, max_value=300), label="size")
+    seed = draw(st.binary(min_size=1, max_size=8), label="seed")
+    return [leaf_hash(seed + i.to_bytes(4, "big")) for i in range(size)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(leaves=random_tree(), data=st.data())
+def test_property_every_single_bit_change_to_an_inclusion_proof_fails(
+    leaves: list[bytes], data: st.DataObject
+) -> None:
+    size = len(leaves)
+    index = data.draw(st.integers(min_value=0, max_value=size - 1), label="index")
+    root = root_hash(leaves)
+    proof = inclusion_proof(index, leaves)
+    leaf = leaves[index]
+    assert verify_inclusion(leaf, index, size, proof, root)
+    for i, element in enumerate(proof):
+        for changed in bit_flips(element):
+            assert not verify_inclusion(
+                leaf, index, size, [*proof[:i], changed, *proof[i + 1 :]], root
+            )
+    for changed in bit_flips(root):
+        assert not verify_inclusion(leaf, index, size, proof, changed)
+    for changed in bit_flips(leaf):
+        assert not verify_inclusion(changed, index, size, proof, root)
+    shape = inclusion_shape(index, size)
+    for other in int_flips(index):
+        # Another leaf of the same tree always has another path.
+        assert inclusion_shape(other, size) != shape
+        assert not verify_inclusion(leaf, other, size, proof, root)
+    for other in int_flips(size):
+        same_shape = inclusion_shape(index, other) == shape
+        assert verify_inclusion(leaf, index, other, proof, root) is same_shape, other
+
+
+@settings(max_examples=60, deadline=None)
+@given(leaves=random_tree(), data=st.data())
+def test_property_every_single_bit_change_to_a_consistency_proof_fails(
+    leaves: list[bytes], data: st.DataObject
+) -> None:
+    size2 = len(leaves)
+    if size2 < 2:
+        leaves = [*leaves, leaf_hash(b"second")]
+        size2 = 2
+    size1 = data.draw(st.integers(min_value=1, max_value=size2 - 1), label="size1")
+    root1, root2 = root_hash(leaves[:size1]), root_hash(leaves)
+    proof = consistency_proof(size1, leaves)
+    assert verify_consistency(size1, size2, proof, root1, root2)
+    for i, element in enumerate(proof):
+        for changed in bit_flips(element):
+            altered = [*proof[:i], changed, *proof[i + 1 :]]
+            assert not verify_consistency(size1, size2, altered, root1, root2)
+    for changed in bit_flips(root1):
+        assert not verify_consistency(size1, size2, proof, changed, root2)
+    for changed in bit_flips(root2):
+        assert not verify_consistency(size1, size2, proof, root1, changed)
+    shape = consistency_shape(size1, size2)
+    for other in int_flips(size1):
+        same_shape = consistency_shape(other, size2) == shape
+        assert verify_consistency(other, size2, proof, root1, root2) is same_shape, other
+    for other in int_flips(size2):
+        same_shape = consistency_shape(size1, other) == shape
+        assert verify_consistency(size1, other, proof, root1, root2) is same_shape, other
+
+
+def test_size_changes_that_keep_the_shape_exist() -> None:
+    # The exception above is real: a proof for leaf 0 of 5 leaves has the shape of one for leaf 0
+    # of 7 leaves (5 ^ 2), and the (1, 3) consistency proof that of (1, 4).
+    leaves = make_leaves(5)
+    proof = inclusion_proof(0, leaves)
+    assert inclusion_shape(0, 7) == inclusion_shape(0, 5)
+    assert verify_inclusion(leaves[0], 0, 7, proof, root_hash(leaves))
+    three = make_leaves(3)
+    cproof = consistency_proof(1, three)
+    assert consistency_shape(1, 4) == consistency_shape(1, 3)
+    assert verify_consistency(1, 4, cproof, root_hash(three[:1]), root_hash(three))
