@@ -136,7 +136,8 @@ class Sequencer:
         self.groups_committed = 0
 
     def add_listener(self, listener: Listener) -> None:
-        """Called in the writer thread with each group's events, after they are durable."""
+        """Called in the writer thread with each group's events, once they are durable and
+        before the group's callers are answered. Keep it quick: the writer waits for it."""
         self._listeners.append(listener)
 
     def add_group_hook(self, hook: GroupHook) -> None:
@@ -231,15 +232,17 @@ class Sequencer:
             fresh.info["writer"] = True
             return fresh
         self.groups_committed += 1
-        for job, (ok, value) in zip(jobs, outcomes, strict=True):
-            if ok:
-                job.future.set_result(value)
-            else:
-                job.future.set_exception(value)
+        # Listeners run before the callers hear back, so that caches they keep (revoked tokens,
+        # the city) are current by the time a caller's next request arrives.
         if events:
             for listener in self._listeners:
                 try:
                     listener(events)
                 except Exception:
                     log.exception("event listener failed")
+        for job, (ok, value) in zip(jobs, outcomes, strict=True):
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
         return conn
