@@ -354,5 +354,14 @@ def _register_warning_commands() -> None:
 
 _register_warning_commands()
 
+
+def _register_user_commands() -> None:
+    from hanano.access.user_cli import user_group
+
+    main.add_command(user_group)
+
+
+_register_user_commands()
+
 if __name__ == "__main__":
     main()

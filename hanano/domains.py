@@ -9,6 +9,7 @@ import importlib
 
 DOMAIN_MODULES: tuple[str, ...] = (
     "hanano.access.tokens",
+    "hanano.access.users",
     "hanano.evidence.events",
     "hanano.geo.city",
     "hanano.intake.projection",

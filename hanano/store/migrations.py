@@ -54,6 +54,12 @@ def _warning(conn: Connection) -> None:
     create_tables(conn)
 
 
+def _users(conn: Connection) -> None:
+    from hanano.access.users import USER_TABLES
+
+    schema.metadata.create_all(conn, tables=list(USER_TABLES))
+
+
 # Versions are taken in order, one per change of schema; never edit an applied migration,
 # add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -62,6 +68,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "dispatch: teams, tasks, worksites, victims, roads", _dispatch),
     Migration(5, "intake: incidents indexed by latitude", _incidents_by_latitude),
     Migration(4, "early warning: posts, sightings, tracks, alerts, channels", _warning),
+    Migration(8, "operations room: users and sessions", _users),
 )
 
 

@@ -11,7 +11,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hanano.errors import Problem
 from hanano.service import Service
-from hanano.web import dispatch_routes, evidence_routes, intake_routes, system_routes
+from hanano.web import (
+    dispatch_routes,
+    evidence_routes,
+    intake_routes,
+    system_routes,
+    ui_routes,
+)
 from hanano.web.problems import (
     handle_http,
     handle_problem,
@@ -106,4 +112,5 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     app.include_router(warning_router)
     app.include_router(dispatch_routes.router)
     app.include_router(evidence_routes.router)
+    ui_routes.install(app, service)
     return app

@@ -9,6 +9,7 @@ from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.errors import Problem
 from hanano.events import ROLES, Role
 from hanano.service import Service
+from hanano.web.sessions import SESSION_COOKIE, session_principal
 
 ALL: tuple[Role, ...] = ROLES
 REPORTING: tuple[Role, ...] = ("admin", "dispatcher", "team_leader", "spotter", "reporter")
@@ -27,14 +28,16 @@ ServiceDep = Annotated[Service, Depends(get_service)]
 
 
 async def principal(request: Request, service: ServiceDep) -> Principal:
-    """The caller: no Authorization header means the public role; a bad token is a 401.
+    """The caller: a Bearer token, else the operations room's session cookie, else the public
+    role; a bad token or an ended session is a 401.
 
     Async on purpose: a known token is answered from memory, and a sync dependency would cost a
     thread hop on every request.
     """
     header = request.headers.get("authorization")
     if header is None:
-        return ANONYMOUS
+        cookie = request.cookies.get(SESSION_COOKIE)
+        return ANONYMOUS if cookie is None else session_principal(request, cookie)
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Problem(401, "Unauthorized", "use Authorization: Bearer TOKEN")

@@ -47,6 +47,17 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/v1/tokens/{token}/revoke", {"reason": "phone lost"}, {"admin"}),
     ("GET", "/api/v1/events", None, {"admin", "auditor"}),
     ("GET", "/api/v1/stream", None, EVERYONE),
+    # operations room rows begin
+    ("GET", "/api/v1/session", None, EVERYONE),
+    ("DELETE", "/api/v1/session", None, EVERYONE),
+    ("GET", "/api/v1/users", None, {"admin"}),
+    (
+        "POST",
+        "/api/v1/users",
+        {"username": "u-{uniq}", "role": "dispatcher", "password": "a long passphrase"},
+        {"admin"},
+    ),
+    # operations room rows end
     ("POST", "/api/v1/sightings", {}, {"admin", "dispatcher", "spotter"}),
     ("GET", "/api/v1/tracks", None, {"admin", "dispatcher", "team_leader", "spotter"}),
     ("GET", "/api/v1/alerts", None, EVERYONE),
@@ -99,7 +110,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/v1/log/proof/consistency?from=1&to=2", None, EVERYONE),
     ("GET", "/api/v1/log/receipt/{seq}", None, {"admin", "auditor"}),
 ]
-UNAUTHENTICATED = {("GET", "/api/v1/health")}
+# The operations room page (HTML, no data) and the login itself need no token.
+UNAUTHENTICATED = {("GET", "/api/v1/health"), ("GET", "/"), ("POST", "/api/v1/session")}
 
 
 def test_matrix_covers_every_route(client: TestClient) -> None:

@@ -1,0 +1,58 @@
+"""`hanano user ...`: the people who log in to the operations room."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from hanano.access.users import create_user, hash_password, list_users
+from hanano.errors import Problem
+from hanano.events import ROLES
+
+CLI_ACTOR = "cli"
+
+
+@click.group("user")
+def user_group() -> None:
+    """People who log in to the operations room (argon2id passwords)."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@user_group.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice([r for r in ROLES if r != "public"]))
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+@click.pass_context
+def user_create(ctx: click.Context, username: str, role: str, password_stdin: bool) -> None:
+    """Create a login; the password is prompted for (or read from stdin) and only its argon2id
+    hash is kept, sealed."""
+    from hanano.cli import service_for
+
+    password = _read_password(password_stdin)
+    try:
+        hashed = hash_password(password)
+        service = service_for(ctx)
+        user_id = service.execute(lambda tx: create_user(tx, CLI_ACTOR, username, role, hashed))
+    except Problem as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"created {user_id} ({role})")
+
+
+@user_group.command("list")
+@click.pass_context
+def user_list(ctx: click.Context) -> None:
+    """Users: id, username and role (never passwords)."""
+    from hanano.cli import service_for
+
+    with service_for(ctx).engine.connect() as conn:
+        for user in list_users(conn):
+            click.echo(f"{user['id']}\t{user['username'] or ''}\t{user['role']}")

@@ -1,0 +1,294 @@
+"""People who log in to the operations room: users with argon2id password hashes, and sessions.
+
+Where the password hash lives. A user is an event like everything else (`user.created`), so the
+users table is a projection that `hanano store rebuild` restores. The argon2id hash is a
+*sensitive* field of that event: the log itself (what is hashed into the Merkle tree, copied onto
+drives and carried out of the city, shown to auditors) holds only a salted HMAC commitment to it,
+and the hash sits in the sealed table beside the log, where it can be erased (`hanano log
+redact`) without breaking the log. A separate credentials table outside the log was the other
+choice; it would have left users impossible to rebuild and created a second write path, for no
+gain in secrecy, since the sealed table is exactly such a table. Usernames are sealed as well:
+they often are people's names. Events name a user by an opaque id (`usr_...`), which is also
+the actor of everything the user does.
+
+Sessions are events too (`user.session_started`, `user.session_ended`), so the log records who
+was at the dispatcher's screen and when. Like API tokens, a session secret is 256 random bits
+and the store keeps only its SHA-256. Sessions expire by the wall clock, not the service clock:
+a session belongs to the person at the screen, whose hours do not pass thirty times faster when
+the simulator replays a day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Column, Connection, Engine, String, Table, Text, select
+
+from hanano.access.tokens import Principal
+from hanano.errors import Problem, conflict, invalid
+from hanano.events import ROLES, Event, Role, register
+from hanano.store.projections import projects
+from hanano.store.records import RecordedEvent
+from hanano.store.schema import metadata
+from hanano.store.sequencer import Tx
+
+SESSION_TTL_S = 12 * 3600  # one shift
+MIN_PASSWORD = 10
+USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+# argon2id with the library's defaults (RFC 9106's second recommended profile, 64 MiB).
+_HASHER = PasswordHasher()
+# Verified against when the username is unknown, so a wrong name costs as long as a wrong
+# password and the timing does not tell which names exist.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", String(40), primary_key=True),
+    Column("username", String(100), nullable=True, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=True),
+    Column("created_at", String(40), nullable=False),
+    info={"projection": True},
+)
+
+sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("user_id", String(40), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+    Column("ended_at", String(40), nullable=True),
+    info={"projection": True},
+)
+
+USER_TABLES = (users, sessions)
+
+
+@register
+class UserCreated(Event):
+    """A person who may log in. The username and the argon2id hash enter the log sealed."""
+
+    type: ClassVar[str] = "user.created"
+    sensitive: ClassVar[frozenset[str]] = frozenset({"username", "password_hash"})
+    user_id: str
+    username: str
+    role: Role
+    password_hash: str
+
+
+@register
+class SessionStarted(Event):
+    """A login. Only the SHA-256 of the session secret is kept."""
+
+    type: ClassVar[str] = "user.session_started"
+    user_id: str
+    session_hash: str
+    expires_at: str
+
+
+@register
+class SessionEnded(Event):
+    type: ClassVar[str] = "user.session_ended"
+    session_hash: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    user_id: str
+    role: Role
+    secret: str
+    expires_at: datetime
+
+
+def _wall_now() -> datetime:
+    return datetime.fromtimestamp(time.time(), UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def hash_secret(secret: str) -> str:
+    # 256 random bits: a plain SHA-256 cannot be brute-forced back.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def csrf_token(secret: str) -> str:
+    """The synchronizer token of a session: derived from its secret, so nothing more is stored,
+    and useless to anyone who cannot read the HttpOnly session cookie."""
+    return hmac.new(secret.encode(), b"hanano csrf", hashlib.sha256).hexdigest()
+
+
+def check_username(username: str) -> str:
+    name = username.strip().lower()
+    if not 2 <= len(name) <= 100 or not set(name) <= USERNAME_CHARS:
+        raise invalid("username", "2 to 100 of a-z, 0-9, dot, underscore and hyphen")
+    return name
+
+
+def hash_password(password: str) -> str:
+    """Run outside the writer: argon2 takes tens of milliseconds by design."""
+    if len(password) < MIN_PASSWORD:
+        raise invalid("password", f"at least {MIN_PASSWORD} characters")
+    return _HASHER.hash(password)
+
+
+def create_user(tx: Tx, actor: str, username: str, role: str, password_hash: str) -> str:
+    name = check_username(username)
+    if role not in ROLES or role == "public":
+        raise invalid("role", f"must be one of {', '.join(r for r in ROLES if r != 'public')}")
+    taken = tx.conn.execute(select(users.c.user_id).where(users.c.username == name)).first()
+    if taken is not None:
+        raise conflict(f"user {name} exists")
+    user_id = "usr_" + secrets.token_hex(6)
+    tx.append(
+        actor,
+        UserCreated(user_id=user_id, username=name, role=role, password_hash=password_hash),
+    )
+    return user_id
+
+
+def verify_password(engine: Engine, username: str, password: str) -> tuple[str, Role] | None:
+    """The user's id and role if the password is theirs. Slow on purpose; call off the loop."""
+    try:
+        name = check_username(username)
+    except Problem:
+        name = ""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(users.c.user_id, users.c.role, users.c.password_hash).where(
+                users.c.username == name
+            )
+        ).first()
+    stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
+    try:
+        _HASHER.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if row is None or not row.password_hash:
+        return None
+    return row.user_id, row.role
+
+
+def start_session(tx: Tx, user_id: str, role: Role) -> OpenedSession:
+    secret = "hs_" + secrets.token_urlsafe(32)
+    expires = datetime.fromtimestamp(time.time() + SESSION_TTL_S, UTC)
+    tx.append(
+        user_id,
+        SessionStarted(user_id=user_id, session_hash=hash_secret(secret), expires_at=_iso(expires)),
+    )
+    return OpenedSession(user_id, role, secret, expires)
+
+
+def end_session(tx: Tx, actor: str, secret: str, reason: str) -> bool:
+    digest = hash_secret(secret)
+    row = tx.conn.execute(
+        select(sessions.c.ended_at).where(sessions.c.session_hash == digest)
+    ).first()
+    if row is None or row.ended_at is not None:
+        return False
+    tx.append(actor, SessionEnded(session_hash=digest, reason=reason))
+    return True
+
+
+def list_users(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(select(users).order_by(users.c.created_at, users.c.user_id))
+    return [
+        {"id": r.user_id, "username": r.username, "role": r.role, "created_at": r.created_at}
+        for r in rows
+    ]
+
+
+@projects(UserCreated.type)
+def _user_created(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    conn.execute(
+        users.insert().values(
+            user_id=d["user_id"],
+            username=d["username"],
+            role=d["role"],
+            password_hash=d["password_hash"],
+            created_at=event.time,
+        )
+    )
+
+
+@projects(SessionStarted.type)
+def _session_started(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    role = conn.execute(select(users.c.role).where(users.c.user_id == d["user_id"])).scalar_one()
+    conn.execute(
+        sessions.insert().values(
+            session_hash=d["session_hash"],
+            user_id=d["user_id"],
+            role=role,
+            started_at=event.time,
+            expires_at=d["expires_at"],
+        )
+    )
+
+
+@projects(SessionEnded.type)
+def _session_ended(conn: Connection, event: RecordedEvent) -> None:
+    conn.execute(
+        sessions.update()
+        .where(sessions.c.session_hash == event.data["session_hash"])
+        .values(ended_at=event.time)
+    )
+
+
+@dataclass(frozen=True)
+class SessionPrincipal:
+    principal: Principal
+    csrf: str
+    expires_at: str
+
+
+class SessionAuthority:
+    """Looks sessions up, caching hits so each request (and each SSE reconnect) costs no query."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._cache: dict[str, tuple[Principal, str]] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, secret: str) -> SessionPrincipal | None:
+        digest = hash_secret(secret)
+        with self._lock:
+            cached = self._cache.get(digest)
+        if cached is None:
+            with self._engine.connect() as conn:
+                row = conn.execute(
+                    select(sessions.c.user_id, sessions.c.role, sessions.c.expires_at).where(
+                        sessions.c.session_hash == digest, sessions.c.ended_at.is_(None)
+                    )
+                ).first()
+            if row is None:
+                return None
+            cached = (Principal(row.user_id, row.role), row.expires_at)
+            with self._lock:
+                self._cache[digest] = cached
+        principal, expires_at = cached
+        if expires_at <= _iso(_wall_now()):
+            return None
+        return SessionPrincipal(principal, csrf_token(secret), expires_at)
+
+    def on_events(self, events: list[RecordedEvent]) -> None:
+        """Forget cached sessions as soon as a logout commits."""
+        if any(e.type == SessionEnded.type for e in events):
+            with self._lock:
+                self._cache.clear()

@@ -1,0 +1,202 @@
+"""The operations room: the page at `/`, its static files, login and logout, and users.
+
+The page is static; everything it shows comes from the JSON API and the live stream, with the
+session cookie standing in for a token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+
+from hanano.access.tokens import ANONYMOUS, Principal
+from hanano.access.users import (
+    SESSION_TTL_S,
+    SessionAuthority,
+    create_user,
+    end_session,
+    hash_password,
+    list_users,
+    start_session,
+    verify_password,
+)
+from hanano.errors import Problem
+from hanano.events import Role
+from hanano.service import Service
+from hanano.web.deps import ADMIN, ALL, ServiceDep, allow
+from hanano.web.sessions import CSRF_HEADER, SESSION_COOKIE, current_session
+
+PRELOGIN_COOKIE = "hanano_prelogin"
+STATIC = Path(str(resources.files("hanano.web").joinpath("static")))
+# The page loads nothing from elsewhere; this says so to the browser too.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+router = APIRouter(tags=["operations room"])
+
+
+class Login(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    username: Annotated[str, Field(min_length=1, max_length=100)]
+    password: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    username: Annotated[str, Field(min_length=2, max_length=100)]
+    role: Role
+    password: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+def _clock(service: Service) -> dict[str, Any]:
+    """The service's time and pace, so the page can tell 'time in state' on a replayed day."""
+    speed = getattr(service.clock, "speed", 1.0)
+    return {"now": service.clock.now().isoformat(), "speed": speed}
+
+
+def _cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+@router.get("/", include_in_schema=True, response_class=FileResponse)
+def index() -> FileResponse:
+    """The operations room (HTML); its data comes from the API below."""
+    return FileResponse(
+        STATIC / "index.html",
+        headers={
+            "Cache-Control": "no-cache",
+            "Content-Security-Policy": CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+@router.get("/api/v1/session")
+def session_get(
+    request: Request,
+    response: Response,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*ALL))],
+) -> dict[str, Any]:
+    """Who the page is logged in as and the session's CSRF token; when nobody is, a login token
+    (double-submit: the login must send it back in `X-CSRF-Token`)."""
+    found = current_session(request)
+    if found is not None:
+        return {
+            "authenticated": True,
+            "user_id": found.principal.token_id,
+            "role": found.principal.role,
+            "csrf": found.csrf,
+            "expires_at": found.expires_at,
+            "clock": _clock(service),
+        }
+    if who is not ANONYMOUS:
+        return {
+            "authenticated": True,
+            "user_id": who.token_id,
+            "role": who.role,
+            "csrf": None,
+            "expires_at": None,
+            "clock": _clock(service),
+        }
+    token = request.cookies.get(PRELOGIN_COOKIE) or secrets.token_urlsafe(32)
+    _cookie(response, request, PRELOGIN_COOKIE, token, 3600)
+    return {"authenticated": False, "csrf": token, "clock": _clock(service)}
+
+
+@router.post("/api/v1/session")
+async def session_login(
+    body: Login, request: Request, response: Response, service: ServiceDep
+) -> dict[str, Any]:
+    """Log in with a username and password; sets the session cookie."""
+    expected = request.cookies.get(PRELOGIN_COOKIE, "")
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not expected or not hmac.compare_digest(expected.encode(), sent.encode()):
+        raise Problem(403, "Forbidden", "missing or wrong X-CSRF-Token for this login")
+    found = await asyncio.to_thread(verify_password, service.engine, body.username, body.password)
+    if found is None:
+        raise Problem(401, "Unauthorized", "unknown username or wrong password")
+    user_id, role = found
+    opened = await service.sequencer.run(lambda tx: start_session(tx, user_id, role))
+    _cookie(response, request, SESSION_COOKIE, opened.secret, SESSION_TTL_S)
+    response.delete_cookie(PRELOGIN_COOKIE, path="/")
+    session = service_sessions(request).authenticate(opened.secret)
+    return {
+        "authenticated": True,
+        "user_id": user_id,
+        "role": role,
+        "csrf": session.csrf if session else None,
+        "expires_at": opened.expires_at.isoformat(),
+        "clock": _clock(service),
+    }
+
+
+@router.delete("/api/v1/session", status_code=204)
+async def session_logout(
+    request: Request,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*ALL))],
+) -> Response:
+    """Log out: the session ends at once, in this browser and wherever its cookie went."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        await service.sequencer.run(lambda tx: end_session(tx, who.actor, secret, "logged out"))
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/api/v1/users")
+def users_list(
+    service: ServiceDep, _: Annotated[Principal, Depends(allow(*ADMIN))]
+) -> dict[str, Any]:
+    with service.engine.connect() as conn:
+        items = list_users(conn)
+    return {"users": items, "count": len(items)}
+
+
+@router.post("/api/v1/users", status_code=201)
+async def users_create(
+    body: UserIn, service: ServiceDep, who: Annotated[Principal, Depends(allow(*ADMIN))]
+) -> dict[str, str]:
+    """Create a person's login; the password is hashed with argon2id and never stored as is."""
+    hashed = await asyncio.to_thread(hash_password, body.password)
+    user_id = await service.sequencer.run(
+        lambda tx: create_user(tx, who.actor, body.username, body.role, hashed)
+    )
+    return {"id": user_id, "username": body.username.strip().lower(), "role": body.role}
+
+
+def service_sessions(request: Request) -> SessionAuthority:
+    authority: SessionAuthority = request.app.state.sessions
+    return authority
+
+
+def install(app: FastAPI, service: Service) -> None:
+    """Add the page, its files, login and users to the app."""
+    sessions = SessionAuthority(service.engine)
+    service.sequencer.add_listener(sessions.on_events)
+    app.state.sessions = sessions
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
