@@ -30,13 +30,14 @@ def log_key(ctx: click.Context) -> None:
 @log_group.command("checkpoint")
 @click.pass_context
 def log_checkpoint(ctx: click.Context) -> None:
-    """Print the latest signed checkpoint."""
+    """Print the latest signed checkpoint, with the witnesses' cosignatures of it."""
     from hanano.evidence.log import latest_checkpoint
+    from hanano.evidence.witness import with_cosignatures
 
     service = _service(ctx)
     with service.engine.connect() as conn:
         try:
-            click.echo(latest_checkpoint(conn), nl=False)
+            click.echo(with_cosignatures(conn, latest_checkpoint(conn)), nl=False)
         except Problem as problem:
             raise click.ClickException(str(problem)) from problem
 
@@ -135,3 +136,97 @@ def log_redact(ctx: click.Context, event_id: int, field: str, reason: str) -> No
     # Projections still hold the plaintext; replaying the log without it removes it there too.
     rebuild(service.engine)
     click.echo(f"erased {field} of event {event_id}")
+
+
+@log_group.command("witness-key")
+@click.argument("name")
+def log_witness_key(name: str) -> None:
+    """Make a witness key pair: the signer key (secret, first line) and the verifier key."""
+    from hanano.evidence.cosign import generate_witness_key
+
+    try:
+        signer, verifier = generate_witness_key(name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(signer)
+    click.echo(verifier)
+
+
+@log_group.command("add-witness")
+@click.argument("verifier_key")
+@click.option("--name", required=True, help="Who runs the witness, as people know them.")
+@click.pass_context
+def log_add_witness(ctx: click.Context, verifier_key: str, name: str) -> None:
+    """Accept cosignatures by this witness key (logged as an event)."""
+    from hanano.cli import CLI_ACTOR
+    from hanano.evidence.events import add_witness
+
+    service = _service(ctx)
+    try:
+        service.execute(lambda tx: add_witness(tx, CLI_ACTOR, name, verifier_key))
+    except Problem as problem:
+        raise click.ClickException(str(problem)) from problem
+    click.echo(f"witness {name} added: {verifier_key.split('+', 1)[0]}")
+
+
+FORK_EXIT = 3
+"""`hanano log witness` exit status when the log showed two histories."""
+
+
+@log_group.command("witness")
+@click.argument("url")
+@click.option(
+    "--key", "signer_key", required=True, help="The witness's signer key, or a file holding it."
+)
+@click.option("--log-key", required=True, help="The log's verifier key (`hanano log key`).")
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("hanano-witness.json"),
+    show_default=True,
+    help="Where the witness keeps the last checkpoint it cosigned, per log.",
+)
+def log_witness(url: str, signer_key: str, log_key: str, state_path: Path) -> None:
+    """As a witness: check the log at URL is consistent with what you cosigned, then cosign.
+
+    Exits with status 3 and the two conflicting checkpoints on stderr if the log forked.
+    """
+    import httpx2 as httpx
+
+    from hanano.evidence.witness import ForkDetected, WitnessError, witness_once
+
+    if not signer_key.startswith("PRIVATE+KEY+"):
+        signer_key = Path(signer_key).read_text(encoding="utf-8").strip()
+    with httpx.Client(base_url=url.rstrip("/"), timeout=30.0) as client:
+
+        def request(method: str, path: str, body: str | None) -> tuple[int, str]:
+            try:
+                answer = client.request(
+                    method,
+                    path,
+                    content=None if body is None else body.encode(),
+                    headers={"Content-Type": "text/plain; charset=utf-8"} if body else None,
+                )
+            except httpx.HTTPError as exc:
+                raise WitnessError(f"cannot reach the log at {url}: {exc}") from exc
+            return answer.status_code, answer.text
+
+        try:
+            done = witness_once(request, signer_key, log_key, state_path)
+        except ForkDetected as fork:
+            click.echo(f"{fork}", err=True)
+            for number, evidence in enumerate(fork.evidence, 1):
+                click.echo(f"--- signed checkpoint {number} ---\n{evidence}", err=True, nl=False)
+            click.echo("REFUSED: not cosigned; keep these checkpoints as evidence", err=True)
+            sys.exit(FORK_EXIT)
+        except (WitnessError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+    checkpoint = done.checkpoint
+    since = f"consistent with size {done.previous_size}" if done.previous_size else "first seen"
+    click.echo(done.line, nl=False)
+    click.echo(
+        f"cosigned {checkpoint.origin} at size {checkpoint.size} ({since}); "
+        f"the log stored it for {', '.join(done.stored_by_log) or 'no one'}",
+        err=True,
+    )

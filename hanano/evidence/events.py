@@ -2,11 +2,15 @@
 
 from typing import ClassVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from hanano.errors import conflict, invalid, not_found
 from hanano.events import Event, register
+from hanano.evidence.cosign import parse_witness_key
+from hanano.evidence.tables import witnesses
 from hanano.store import schema
+from hanano.store.projections import projects
+from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
 
@@ -41,3 +45,47 @@ def redact_field(tx: Tx, actor: str, seq: int, field: str, reason: str) -> None:
         .where(sealed.c.seq == seq, sealed.c.field == field)
         .values(salt=None, value=None, erased_at=tx.events[-1].time)
     )
+
+
+@register
+class WitnessAdded(Event):
+    """The log accepts cosignatures by this witness key from now on (C2SP tlog-cosignature)."""
+
+    type: ClassVar[str] = "evidence.witness_added"
+    name: str
+    key: str
+
+
+@projects(WitnessAdded.type)
+def _project_witness(conn: Connection, event: RecordedEvent) -> None:
+    parsed = parse_witness_key(event.data["key"])
+    conn.execute(
+        witnesses.insert().values(
+            name=event.data["name"],
+            key=parsed.text,
+            key_name=parsed.name,
+            key_id=parsed.key_id,
+            added_seq=event.seq,
+        )
+    )
+
+
+def add_witness(tx: Tx, actor: str, name: str, key: str) -> WitnessAdded:
+    """Register a witness's cosigner key under a name people know it by."""
+    name = name.strip()
+    if not name:
+        raise invalid("name", "a witness needs a name")
+    try:
+        parsed = parse_witness_key(key)
+    except ValueError as exc:
+        raise invalid("key", str(exc)) from None
+    taken = tx.conn.execute(
+        select(witnesses.c.name).where(
+            (witnesses.c.name == name) | (witnesses.c.key == parsed.text)
+        )
+    ).first()
+    if taken is not None:
+        raise conflict(f"witness {taken.name!r} already has this name or key")
+    event = WitnessAdded(name=name, key=parsed.text)
+    tx.append(actor, event)
+    return event

@@ -1,6 +1,7 @@
-"""Tables of the evidence log: complete-subtree hashes and signed checkpoints.
+"""Tables of the evidence log: subtree hashes, signed checkpoints, cosignatures, timestamps.
 
-These are part of the log, not projections: `hanano log verify` recomputes them from the events.
+Subtree hashes and checkpoints are part of the log, not projections: `hanano log verify`
+recomputes them from the events. Of the rest only `witnesses` is a projection.
 """
 
 from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Table, Text
@@ -28,3 +29,40 @@ checkpoints = Table(
 )
 
 EVIDENCE_TABLES = (merkle_nodes, checkpoints)
+
+# Witnesses the log accepts cosignatures from: a projection of `evidence.witness_added` events.
+witnesses = Table(
+    "witnesses",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("key", Text, nullable=False, unique=True),
+    Column("key_name", String(200), nullable=False),
+    Column("key_id", _BIG, nullable=False),
+    Column("added_seq", _BIG, nullable=False),
+    info={"projection": True},
+)
+
+# Cosignatures arrive from outside and are not events: logging each would make a new checkpoint
+# that needs cosigning in turn. Each is checked against a registered witness key before storing.
+cosignatures = Table(
+    "cosignatures",
+    metadata,
+    Column("size", _BIG, primary_key=True, autoincrement=False),
+    Column("witness", String(200), primary_key=True),
+    Column("timestamp", _BIG, nullable=False),
+    Column("line", Text, nullable=False),
+    Column("received_at", String(40), nullable=False),
+)
+
+# RFC 3161 timestamp tokens over checkpoints (message imprint: SHA-256 of the note body).
+checkpoint_timestamps = Table(
+    "checkpoint_timestamps",
+    metadata,
+    Column("size", _BIG, primary_key=True, autoincrement=False),
+    Column("token", LargeBinary, nullable=False),
+    Column("tsa_url", Text, nullable=False),
+    Column("gen_time", String(40), nullable=False),
+    Column("received_at", String(40), nullable=False),
+)
+
+WITNESS_AND_TIME_TABLES = (witnesses, cosignatures, checkpoint_timestamps)

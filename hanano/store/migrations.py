@@ -48,6 +48,12 @@ def _incidents_by_latitude(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX ix_incidents_lat ON incidents (lat)")
 
 
+def _witnesses_and_time(conn: Connection) -> None:
+    from hanano.evidence.tables import WITNESS_AND_TIME_TABLES
+
+    schema.metadata.create_all(conn, tables=list(WITNESS_AND_TIME_TABLES))
+
+
 def _warning(conn: Connection) -> None:
     from hanano.warning.tables import create_tables
 
@@ -68,6 +74,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "dispatch: teams, tasks, worksites, victims, roads", _dispatch),
     Migration(5, "intake: incidents indexed by latitude", _incidents_by_latitude),
     Migration(4, "early warning: posts, sightings, tracks, alerts, channels", _warning),
+    Migration(6, "evidence log: witnesses, cosignatures, RFC 3161 timestamps", _witnesses_and_time),
     Migration(8, "operations room: users and sessions", _users),
 )
 

@@ -3,12 +3,14 @@
 import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from hanano.access.tokens import Principal
+from hanano.errors import invalid
 from hanano.evidence import log
 from hanano.evidence.receipts import make_receipt
+from hanano.evidence.witness import MAX_SUBMISSION, accept_cosignatures, with_cosignatures
 from hanano.web.deps import ALL, AUDIT, ServiceDep, allow
 
 router = APIRouter(prefix="/api/v1/log", tags=["evidence"])
@@ -25,9 +27,11 @@ def checkpoint(
     _: Annotated[Principal, Depends(allow(*ALL))],
     size: Annotated[int | None, Query(ge=1)] = None,
 ) -> PlainTextResponse:
-    """The latest signed checkpoint (C2SP tlog-checkpoint), or the one of a past size."""
+    """The latest signed checkpoint (C2SP tlog-checkpoint), or the one of a past size, with the
+    witnesses' cosignatures of it (C2SP tlog-cosignature)."""
     with service.engine.connect() as conn:
         text = log.latest_checkpoint(conn) if size is None else log.checkpoint_at(conn, size)
+        text = with_cosignatures(conn, text)
     return PlainTextResponse(text, media_type=TEXT, headers={"Cache-Control": "no-store"})
 
 
@@ -66,3 +70,25 @@ def receipt(
     """A self-contained receipt (C2SP tlog-proof) for event `seq`, checkable offline."""
     with service.engine.connect() as conn:
         return PlainTextResponse(make_receipt(conn, seq), media_type=TEXT)
+
+
+@router.post(
+    "/cosignatures",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {"content": {"text/plain": {"schema": {"type": "string"}}}, "required": True}
+    },
+)
+async def add_cosignatures(request: Request, service: ServiceDep) -> JSONResponse:
+    """A witness's cosignature (C2SP tlog-cosignature): the body is the log's signed checkpoint
+    with the witness's signature lines appended. No token: the cosignature by a registered
+    witness key is the credential. Refused if the log never signed that checkpoint."""
+    raw = await request.body()
+    if len(raw) > MAX_SUBMISSION:
+        raise invalid("body", f"larger than {MAX_SUBMISSION} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid("body", "not UTF-8") from None
+    stored = await service.sequencer.run(lambda tx: accept_cosignatures(tx, text))
+    return JSONResponse({"stored": stored}, status_code=201)
