@@ -18,6 +18,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "hanano.warning.tracks",
     "hanano.warning.zones",
     "hanano.warning.alerts",
+    "hanano.warning.sirens",
     "hanano.dispatch.teams",
     "hanano.dispatch.hospitals",
     "hanano.dispatch.tasks",

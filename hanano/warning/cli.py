@@ -117,3 +117,15 @@ def alerts(ctx: click.Context, as_json: bool) -> None:
     for a in items:
         zones = " ".join(z["pcode"] for z in a["zones"])
         click.echo(f"{a['alert_id']:<8} {a['level']:<9} {a['status']:<6} {a['sent']}  {zones}")
+
+
+@warn.command("add-siren")
+@click.argument("siren_id")
+@click.argument("pcodes", nargs=-1, required=True)
+@click.pass_context
+def add_siren(ctx: click.Context, siren_id: str, pcodes: tuple[str, ...]) -> None:
+    """Map a siren to the zones it sounds for; on/off go to hanano/<city>/sirens/SIREN_ID."""
+    from hanano.warning.sirens import register_siren
+
+    _run(ctx, lambda tx: register_siren(tx, CLI_ACTOR, siren_id, list(pcodes)))
+    click.echo(f"siren {siren_id} sounds for {' '.join(sorted(set(pcodes)))}")

@@ -89,11 +89,15 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
                 await asyncio.to_thread(broadcaster.sweep)
                 await asyncio.to_thread(service.tick)
 
+        from hanano.warning.channels import start_channels
+
+        channels = start_channels(service, broadcaster)
         task = asyncio.create_task(sweep())
         try:
             yield
         finally:
             task.cancel()
+            await asyncio.to_thread(channels.stop)
 
     app = FastAPI(
         title="hanano",

@@ -90,6 +90,13 @@ class Broadcaster:
             for message in public if is_restricted(sub.role) else operator:
                 sub.loop.call_soon_threadsafe(self._offer, sub, message)
 
+    def publish(self, message: dict[str, Any]) -> None:
+        """Send one message to every subscriber, whatever the role (public alerts)."""
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for sub in subscribers:
+            sub.loop.call_soon_threadsafe(self._offer, sub, message)
+
     @staticmethod
     def _offer(sub: Subscriber, message: dict[str, Any]) -> None:
         try:

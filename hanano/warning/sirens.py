@@ -1,0 +1,45 @@
+"""Sirens: each sounds for a set of zones; the MQTT channel turns it on and off."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Connection, select
+
+from hanano.errors import invalid
+from hanano.store import schema
+from hanano.store.projections import projects
+from hanano.store.records import RecordedEvent
+from hanano.store.sequencer import Tx
+from hanano.warning.events import SirenRegistered
+from hanano.warning.posts import ID_PATTERN
+from hanano.warning.tables import sirens
+
+
+def register_siren(tx: Tx, actor: str, siren_id: str, pcodes: list[str]) -> None:
+    """Map a siren to the zones it sounds for (again: replace its zones)."""
+    if not ID_PATTERN.match(siren_id):
+        raise invalid("siren_id", "letters, digits, '.', '_' or '-', at most 40")
+    wanted = sorted(set(pcodes))
+    if not wanted:
+        raise invalid("pcodes", "name at least one zone")
+    known = set(
+        tx.conn.execute(
+            select(schema.neighbourhoods.c.pcode).where(schema.neighbourhoods.c.pcode.in_(wanted))
+        ).scalars()
+    )
+    unknown = [p for p in wanted if p not in known]
+    if unknown:
+        raise invalid("pcodes", f"no such neighbourhood: {', '.join(unknown)}")
+    tx.append(actor, SirenRegistered(siren_id=siren_id, pcodes=wanted))
+
+
+@projects(SirenRegistered.type)
+def _siren_registered(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    conn.execute(sirens.delete().where(sirens.c.siren_id == d["siren_id"]))
+    conn.execute(
+        sirens.insert().values(
+            siren_id=d["siren_id"], pcodes=json.dumps(d["pcodes"]), registered_at=event.time
+        )
+    )
