@@ -27,7 +27,14 @@ DOMAIN_MODULES: tuple[str, ...] = (
 )
 
 
+_loaded = False
+
+
 def load_domains() -> None:
     """Import every domain module once, so all events and projectors are registered."""
+    global _loaded  # noqa: PLW0603 - a once-only flag; the imports themselves are idempotent
+    if _loaded:
+        return
     for name in DOMAIN_MODULES:
         importlib.import_module(name)
+    _loaded = True

@@ -10,14 +10,23 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import Connection, bindparam, func, select, tuple_
 
 from hanano.clock import Clock, isoformat
 from hanano.errors import invalid, not_found
 from hanano.evidence import merkle, note
 from hanano.evidence.keys import LogKey
 from hanano.evidence.tables import checkpoints, merkle_nodes
+from hanano.store.prepared import Prepared, insert_all
 from hanano.store.records import RecordedEvent
+
+_NODE = Prepared(
+    select(merkle_nodes.c.hash).where(
+        merkle_nodes.c.level == bindparam("level"), merkle_nodes.c.idx == bindparam("idx")
+    )
+)
+_INSERT_NODE = insert_all(merkle_nodes)
+_INSERT_CHECKPOINT = insert_all(checkpoints)
 
 
 @dataclass(frozen=True)
@@ -58,11 +67,7 @@ class NodeReader:
         found = self.pending.get((level, index))
         if found is not None:
             return found
-        row = self.conn.execute(
-            select(merkle_nodes.c.hash).where(
-                merkle_nodes.c.level == level, merkle_nodes.c.idx == index
-            )
-        ).first()
+        row = _NODE.run(self.conn, {"level": level, "idx": index}).first()
         if row is None:
             raise LookupError(f"subtree ({level}, {index}) is not stored")
         return bytes(row.hash)
@@ -100,16 +105,17 @@ class EvidenceLog:
             for level, index, digest in merkle.append_nodes(event.seq - 1, event.leaf_hash, reader):
                 pending[(level, index)] = digest
                 rows.append({"level": level, "idx": index, "hash": digest})
-        conn.execute(merkle_nodes.insert(), rows)
+        _INSERT_NODE.run_many(conn, rows)
         size = events[-1].seq
         checkpoint = Checkpoint(self.origin, size, merkle.root_from_nodes(size, reader))
-        conn.execute(
-            checkpoints.insert().values(
-                size=size,
-                root=checkpoint.root,
-                note=note.sign(checkpoint.body(), self.key.signer),
-                created_at=isoformat(self.clock.now()),
-            )
+        _INSERT_CHECKPOINT.run(
+            conn,
+            {
+                "size": size,
+                "root": checkpoint.root,
+                "note": note.sign(checkpoint.body(), self.key.signer),
+                "created_at": isoformat(self.clock.now()),
+            },
         )
         return checkpoint
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, func, or_, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from hanano.clock import isoformat, parse_iso
 from hanano.errors import FieldError, Problem, conflict, invalid, not_found
@@ -33,7 +33,6 @@ incidents = schema.incidents
 reports = schema.reports
 LIVE_STATUSES = ("open", "responding")
 
-_LIVE = or_(incidents.c.status == "open", incidents.c.status == "responding")
 _REPORT_BY_ID = Prepared(
     select(reports.c.body_hash, reports.c.linked_incident_id, reports.c.link_reason).where(
         reports.c.report_id == bindparam("report_id")
@@ -61,16 +60,16 @@ _LOCATED_NEAR = Prepared(
 
 
 def _in_zone(named_only: bool) -> Prepared:
-    query = select(incidents.c.incident_id, incidents.c.last_report_at).where(
-        _LIVE,
-        incidents.c.merged_into.is_(None),
+    # As above, status is tested after the query so that the zone-and-time index is used.
+    query = select(incidents.c.incident_id, incidents.c.status, incidents.c.last_report_at).where(
         incidents.c.pcode == bindparam("pcode"),
         incidents.c.last_report_at >= bindparam("earliest"),
         incidents.c.first_report_at <= bindparam("latest"),
+        incidents.c.merged_into.is_(None),
     )
     if named_only:
         query = query.where(incidents.c.place_precision == "neighbourhood")
-    return Prepared(query.order_by(incidents.c.last_report_at.desc()).limit(1))
+    return Prepared(query.order_by(incidents.c.last_report_at.desc()))
 
 
 _ZONE_NAMED = _in_zone(named_only=True)
@@ -259,7 +258,8 @@ def _same_zone(
     # A located report refines an incident known only by its zone; it does not join a located
     # incident that lies farther away than the distance rule allows.
     query = _ZONE_NAMED if precision == "point" else _ZONE_ANY
-    row = query.run(conn, {"pcode": pcode, "earliest": earliest, "latest": latest}).first()
+    rows = query.run(conn, {"pcode": pcode, "earliest": earliest, "latest": latest}).all()
+    row = next((r for r in rows if r.status in LIVE_STATUSES), None)
     if row is None:
         return None
     zone = city.neighbourhoods.get(pcode)

@@ -66,6 +66,11 @@ def _users(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(USER_TABLES))
 
 
+def _incidents_by_zone_and_time(conn: Connection) -> None:
+    # Text-only reports look for the latest live incident in their zone.
+    conn.exec_driver_sql("CREATE INDEX ix_incidents_zone_time ON incidents (pcode, last_report_at)")
+
+
 # Versions are taken in order, one per change of schema; never edit an applied migration,
 # add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -73,9 +78,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "evidence log: subtree hashes, checkpoints", _evidence_log),
     Migration(3, "dispatch: teams, tasks, worksites, victims, roads", _dispatch),
     Migration(5, "intake: incidents indexed by latitude", _incidents_by_latitude),
+    Migration(9, "intake: incidents indexed by zone and time", _incidents_by_zone_and_time),
     Migration(4, "early warning: posts, sightings, tracks, alerts, channels", _warning),
-    Migration(6, "evidence log: witnesses, cosignatures, RFC 3161 timestamps", _witnesses_and_time),
     Migration(8, "operations room: users and sessions", _users),
+    Migration(6, "evidence log: witnesses, cosignatures, RFC 3161 timestamps", _witnesses_and_time),
 )
 
 
@@ -94,6 +100,9 @@ def migrate(engine: Engine) -> list[Migration]:
     applied: list[Migration] = []
     with engine.begin() as conn:
         schema.metadata.create_all(conn, tables=[schema.schema_migrations])
+    versions = [m.version for m in MIGRATIONS]
+    if len(versions) != len(set(versions)):
+        raise RuntimeError(f"migration versions are not unique: {sorted(versions)}")
     for migration in sorted(MIGRATIONS, key=lambda m: m.version):
         with engine.begin() as conn:
             # Each version is checked on its own: one merged late still applies.
