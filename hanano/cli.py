@@ -363,5 +363,14 @@ def _register_user_commands() -> None:
 
 _register_user_commands()
 
+
+def _register_media_commands() -> None:
+    from hanano.evidence.media_cli import media_group
+
+    main.add_command(media_group)
+
+
+_register_media_commands()
+
 if __name__ == "__main__":
     main()

@@ -11,6 +11,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "hanano.access.tokens",
     "hanano.access.users",
     "hanano.evidence.events",
+    "hanano.evidence.media",
     "hanano.geo.city",
     "hanano.intake.projection",
     "hanano.warning.posts",

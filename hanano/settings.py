@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     log_origin: str | None = Field(
         None, description="The log's name in its checkpoints (default hanano/<city>)."
     )
+    blob_dir: str | None = Field(
+        None,
+        description="Media files (default: beside the SQLite file, else ./hanano-blobs).",
+    )
+    media_max_bytes: int = Field(
+        100 * 1024 * 1024, description="Largest photo or video POST /api/v1/media accepts (bytes)."
+    )
     require_token_for_alerts: bool = Field(
         False, description="Require a token for the public alert endpoints."
     )

@@ -45,6 +45,14 @@ def log_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def blob_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's media files live in its own temporary directory, whatever the backend."""
+    path = tmp_path / "blobs"
+    monkeypatch.setenv("HANANO_BLOB_DIR", str(path))
+    return path
+
+
 @pytest.fixture
 def db_url(tmp_path: Path) -> Iterator[str]:
     if BACKEND == "sqlite":

@@ -15,6 +15,7 @@ from hanano.web import (
     dispatch_routes,
     evidence_routes,
     intake_routes,
+    media_routes,
     system_routes,
     ui_routes,
 )
@@ -30,16 +31,31 @@ from hanano.web.warning_routes import router as warning_router
 MAX_BODY = 64 * 1024
 
 
-class BodyLimit:
-    """Refuse bodies over the limit before any handler sees them."""
+def _too_large(limit: int) -> Problem:
+    return Problem(413, "Body too large", f"the request body exceeds {limit // 1024} KiB", [])
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+
+class BodyLimit:
+    """Refuse bodies over the limit before any handler sees them.
+
+    Paths in `large` (media uploads) have their own limit and are streamed, not buffered: the
+    handler reads them as they arrive and is stopped with a 413 once they pass the limit.
+    """
+
+    def __init__(
+        self, app: ASGIApp, limit: int = MAX_BODY, large: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.large = large or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
+            return
+        large = self.large.get(scope["path"])
+        if large is not None:
+            await self._stream(scope, receive, send, large)
             return
         chunks: list[bytes] = []
         size = 0
@@ -51,15 +67,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                response = problem_response(
-                    Problem(
-                        413,
-                        "Body too large",
-                        f"the request body exceeds {self.limit // 1024} KiB",
-                        [],
-                    )
-                )
-                await response(scope, receive, send)
+                await problem_response(_too_large(self.limit))(scope, receive, send)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -74,6 +82,23 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _stream(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await problem_response(_too_large(limit))(scope, receive, send)
+                return
+        size = 0
+
+        async def counted() -> Message:
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise _too_large(limit)
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
@@ -110,11 +135,12 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     app.add_exception_handler(Problem, handle_problem)
     app.add_exception_handler(RequestValidationError, handle_request_validation)
     app.add_exception_handler(HTTPException, handle_http)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, large={media_routes.MEDIA_PATH: service.settings.media_max_bytes})
     app.include_router(system_routes.router)
     app.include_router(intake_routes.router)
     app.include_router(warning_router)
     app.include_router(dispatch_routes.router)
     app.include_router(evidence_routes.router)
+    app.include_router(media_routes.router)
     ui_routes.install(app, service)
     return app

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from hanano.clock import ManualClock
 from hanano.events import ROLES
 from tests.dispatch.support import matrix_names, needs_dispatch_records
+from tests.evidence.media_support import media_names, media_photo
 from tests.helpers import HANANO, SAKHOUR, auth, post, report_body
 from tests.warning.common import sighting_body
 
@@ -16,6 +17,7 @@ REPORTING = {"admin", "dispatcher", "team_leader", "spotter", "reporter"}
 DISPATCH_OPS = {"admin", "dispatcher", "team_leader", "auditor"}
 DISPATCH_COMMAND = {"admin", "dispatcher"}
 DISPATCH_FIELD = {"admin", "dispatcher", "team_leader"}
+MEDIA_READ = {"admin", "dispatcher", "auditor"}
 
 # (method, path template, json body, roles allowed). Written out here, not read from the app,
 # so that a change of policy in the code must be matched by a change here.
@@ -109,6 +111,12 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/v1/log/proof/inclusion?index=0&size=2", None, EVERYONE),
     ("GET", "/api/v1/log/proof/consistency?from=1&to=2", None, EVERYONE),
     ("GET", "/api/v1/log/receipt/{seq}", None, {"admin", "auditor"}),
+    # media rows begin
+    ("POST", "/api/v1/media", {}, REPORTING),
+    ("POST", "/api/v1/media/devices", {"verifier_key": "{device_key}"}, {"admin"}),
+    ("GET", "/api/v1/media/{media}?reason=matrix", None, MEDIA_READ),
+    ("GET", "/api/v1/media/{media}/custody", None, MEDIA_READ),
+    # media rows end
 ]
 # The operations room page (HTML, no data) and the login itself need no token.
 UNAUTHENTICATED = {("GET", "/api/v1/health"), ("GET", "/"), ("POST", "/api/v1/session")}
@@ -127,7 +135,8 @@ def test_matrix_covers_every_route(client: TestClient) -> None:
             .replace("{open}", "{incident_id}")
             .replace("{alert}", "{alert_id}")
             .replace("{free_team}", "{team_id}")
-            .replace("{token}", "{token_id}"),
+            .replace("{token}", "{token_id}")
+            .replace("{media}", "{sha256}"),
         )
         for m, p, _, _ in MATRIX
     }
@@ -183,14 +192,24 @@ def test_each_role_against_each_endpoint(
                 "/api/v1/sightings", json=sighting_body(clock.now()), headers=auth(dispatcher)
             )
             names["alert"] = client.get("/api/v1/alerts").json()["alerts"][0]["alert_id"]
+        if "{media}" in path or path == "/api/v1/media" or "{device_key}" in str(body):
+            names.update(media_names(client, dispatcher, names["open"]))
         payload = fill(body, names)
         if path == "/api/v1/reports":
             payload = report_body(clock.now(), lat=HANANO[0], lon=HANANO[1])
         if path == "/api/v1/sightings":
             payload = sighting_body(clock.now())
-        response = client.request(
-            method, fill(path, names), json=payload, headers=auth(tokens[role])
-        )
+        if path == "/api/v1/media":
+            response = client.post(
+                path,
+                data={"incident_id": names["open"]},
+                files={"file": ("photo.jpg", media_photo(), "image/jpeg")},
+                headers=auth(tokens[role]),
+            )
+        else:
+            response = client.request(
+                method, fill(path, names), json=payload, headers=auth(tokens[role])
+            )
         if role in allowed:
             assert 200 <= response.status_code < 300, (method, path, role, response.text)
         else:

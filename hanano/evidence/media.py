@@ -1,0 +1,551 @@
+"""Photos and videos as evidence: what was stored, by whom, and every hand it passed through.
+
+An upload is stored content-addressed (see `hanano.evidence.blobs`) and logged as
+`evidence.media_added`: the file's SHA-256, size and type (read from its bytes, never taken from
+the client), the capture time and place as the device claims them (the place is sensitive, so it
+enters the log as a salted commitment), the key id of the device that signed the file's hash when
+it did, and the uploader as the event's actor. Every later access, copy and export is an event
+too, so the chain of custody is read from the tamper-evident log itself.
+
+Device keys are C2SP verifier keys (`name+keyid+base64(0x01 || public key)`), registered by an
+admin; a device signs the raw 32-byte SHA-256 of the file with Ed25519 (a detached signature).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    select,
+)
+
+from hanano.clock import isoformat
+from hanano.errors import Problem, conflict, invalid, not_found
+from hanano.events import Event, register
+from hanano.evidence import note
+from hanano.store import schema
+from hanano.store.projections import projects
+from hanano.store.records import RecordedEvent
+from hanano.store.schema import metadata
+from hanano.store.sequencer import Tx
+
+_BIG = BigInteger().with_variant(Integer, "sqlite")
+
+# --- tables (projections, rebuilt from the log) --------------------------------------------
+
+media_items = Table(
+    "media_items",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("seq", _BIG, nullable=False),
+    Column("incident_id", String(20), nullable=False),
+    Column("size", _BIG, nullable=False),
+    Column("media_type", String(60), nullable=False),
+    Column("captured_at", String(40), nullable=True),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("device_key_id", String(80), nullable=True),
+    Column("uploaded_by", String(200), nullable=False),
+    Column("uploaded_at", String(40), nullable=False),
+    Index("ix_media_items_incident", "incident_id"),
+)
+
+media_custody = Table(
+    "media_custody",
+    metadata,
+    Column("seq", _BIG, primary_key=True, autoincrement=False),
+    Column("sha256", String(64), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("time", String(40), nullable=False),
+    Column("reason", Text, nullable=True),
+    Index("ix_media_custody_sha", "sha256", "seq"),
+)
+
+media_device_keys = Table(
+    "media_device_keys",
+    metadata,
+    Column("key_id", String(80), primary_key=True),
+    Column("verifier_key", Text, nullable=False),
+    Column("registered_by", String(200), nullable=False),
+    Column("registered_at", String(40), nullable=False),
+)
+
+MEDIA_TABLES = (media_items, media_custody, media_device_keys)
+for _table in MEDIA_TABLES:
+    _table.info["projection"] = True
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+class Place(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    lat: float
+    lon: float
+
+
+@register
+class DeviceKeyRegistered(Event):
+    """A capture device's public key, so files it signs can be checked against it."""
+
+    type: ClassVar[str] = "evidence.device_key_registered"
+    key_id: str
+    verifier_key: str
+
+
+@register
+class MediaAdded(Event):
+    """An evidentiary original was stored. The uploader is the event's actor."""
+
+    type: ClassVar[str] = "evidence.media_added"
+    sensitive: ClassVar[frozenset[str]] = frozenset({"place"})
+    sha256: str
+    size: int
+    media_type: str
+    incident_id: str
+    captured_at: str | None
+    place: Place | None
+    device_key_id: str | None
+    signature: str | None
+
+
+@register
+class MediaAccessed(Event):
+    """Someone read an original (a download)."""
+
+    type: ClassVar[str] = "evidence.media_accessed"
+    sha256: str
+    reason: str
+    via: Literal["api", "cli"]
+
+
+@register
+class MediaCopied(Event):
+    """A working copy was made; it names its original. `copy_sha256` is what the copy held."""
+
+    type: ClassVar[str] = "evidence.media_copied"
+    sha256: str
+    copy_sha256: str
+    copy_size: int
+    derivation: Literal["exact", "derived"]
+    path: str
+    reason: str
+
+
+@register
+class MediaExported(Event):
+    """An original left the store (to an investigator, a court, an archive)."""
+
+    type: ClassVar[str] = "evidence.media_exported"
+    sha256: str
+    destination: str
+    recipient: str | None
+    reason: str
+
+
+CUSTODY_TYPES: dict[str, str] = {
+    MediaAdded.type: "added",
+    MediaAccessed.type: "accessed",
+    MediaCopied.type: "copied",
+    MediaExported.type: "exported",
+}
+
+
+# --- what a file is, from its bytes ----------------------------------------------------------
+
+_FTYP_BRANDS: dict[bytes, tuple[str, str]] = {
+    b"heic": ("image/heic", ".heic"),
+    b"heix": ("image/heic", ".heic"),
+    b"mif1": ("image/heif", ".heif"),
+    b"msf1": ("image/heif", ".heif"),
+    b"avif": ("image/avif", ".avif"),
+    b"qt  ": ("video/quicktime", ".mov"),
+    b"3gp4": ("video/3gpp", ".3gp"),
+    b"3gp5": ("video/3gpp", ".3gp"),
+    b"3gp6": ("video/3gpp", ".3gp"),
+    b"3g2a": ("video/3gpp2", ".3g2"),
+}
+_MP4_BRANDS = (b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ")
+
+
+_PREFIXES: tuple[tuple[bytes, tuple[str, str]], ...] = (
+    (b"\xff\xd8\xff", ("image/jpeg", ".jpg")),
+    (b"\x89PNG\r\n\x1a\n", ("image/png", ".png")),
+    (b"GIF87a", ("image/gif", ".gif")),
+    (b"GIF89a", ("image/gif", ".gif")),
+    (b"II*\x00", ("image/tiff", ".tiff")),
+    (b"MM\x00*", ("image/tiff", ".tiff")),
+)
+_RIFF: dict[bytes, tuple[str, str]] = {
+    b"WEBP": ("image/webp", ".webp"),
+    b"AVI ": ("video/x-msvideo", ".avi"),
+}
+_EBML = b"\x1a\x45\xdf\xa3"
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    """The media type and file suffix of a photo or video, from its first bytes; None if neither.
+
+    A client's Content-Type or file name says what the sender believes, or wants believed; the
+    bytes say what the file is.
+    """
+    for prefix, found in _PREFIXES:
+        if head.startswith(prefix):
+            return found
+    if head[:4] == b"RIFF":
+        return _RIFF.get(head[8:12])
+    if head[4:8] == b"ftyp":
+        return _iso_media(head[8:12])
+    if head.startswith(_EBML):
+        return ("video/webm", ".webm") if b"webm" in head else ("video/x-matroska", ".mkv")
+    return None
+
+
+def _iso_media(brand: bytes) -> tuple[str, str] | None:
+    """ISO base media files (MP4, QuickTime, 3GP, HEIF) by their major brand."""
+    if brand in _FTYP_BRANDS:
+        return _FTYP_BRANDS[brand]
+    if brand in _MP4_BRANDS or brand.startswith(b"mp4"):
+        return "video/mp4", ".mp4"
+    if brand.startswith(b"3gp"):
+        return "video/3gpp", ".3gp"
+    return None
+
+
+def suffix_for(media_type: str) -> str:
+    for known, suffix in _ALL_SUFFIXES:
+        if known == media_type:
+            return suffix
+    return ".bin"
+
+
+_ALL_SUFFIXES = (
+    ("image/jpeg", ".jpg"),
+    ("image/png", ".png"),
+    ("image/gif", ".gif"),
+    ("image/webp", ".webp"),
+    ("image/tiff", ".tiff"),
+    ("video/x-msvideo", ".avi"),
+    ("video/mp4", ".mp4"),
+    ("video/webm", ".webm"),
+    ("video/x-matroska", ".mkv"),
+    *_FTYP_BRANDS.values(),
+)
+
+
+# --- what the device claims ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claims:
+    """Capture time and place as the device states them, and its signature over the hash."""
+
+    captured_at: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    device_key_id: str | None = None
+    signature: str | None = None
+
+
+def check_claims(claims: Claims, now: datetime, max_future_min: float) -> Claims:
+    """Refuse claims that are malformed; keep the capture time as the device wrote it."""
+    if claims.captured_at is not None:
+        try:
+            when = datetime.fromisoformat(claims.captured_at)
+        except ValueError:
+            raise invalid("captured_at", "must be an ISO 8601 time") from None
+        if when.tzinfo is None:
+            raise invalid("captured_at", "must carry a UTC offset")
+        if (when - now).total_seconds() > max_future_min * 60:
+            raise invalid("captured_at", f"is ahead of the server clock ({isoformat(now)})")
+    if (claims.lat is None) != (claims.lon is None):
+        raise invalid("lon" if claims.lon is None else "lat", "lat and lon must be given together")
+    if claims.lat is not None and not -90 <= claims.lat <= 90:
+        raise invalid("lat", "must be between -90 and 90")
+    if claims.lon is not None and not -180 <= claims.lon <= 180:
+        raise invalid("lon", "must be between -180 and 180")
+    if (claims.device_key_id is None) != (claims.signature is None):
+        raise invalid(
+            "signature", "a signature and the device key that made it must be given together"
+        )
+    return claims
+
+
+def decode_signature(text: str) -> bytes:
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid("signature", "must be base64") from None
+    if len(raw) != 64:
+        raise invalid("signature", "an Ed25519 signature is 64 bytes")
+    return raw
+
+
+def parse_device_key(verifier_key: str) -> tuple[str, bytes]:
+    """The id (name+keyid) and Ed25519 public key of a device's verifier key; ValueError if bad."""
+    parsed = note._parse_verifier_key(verifier_key.strip())
+    return f"{parsed.name}+{parsed.key_id:08x}", parsed.public_key
+
+
+def verify_device_signature(verifier_key: str, sha256_hex: str, signature: bytes) -> bool:
+    """Check a detached Ed25519 signature over the raw 32-byte SHA-256 of a file."""
+    try:
+        _, public_key = parse_device_key(verifier_key)
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, bytes.fromhex(sha256_hex))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def sign_digest(signer_key: str, sha256_hex: str) -> str:
+    """A device's detached signature over a file's SHA-256, base64 (for tools and tests)."""
+    seed = base64.b64decode(signer_key.split("+", 4)[4])[1:]
+    private = Ed25519PrivateKey.from_private_bytes(seed)
+    return base64.b64encode(private.sign(bytes.fromhex(sha256_hex))).decode()
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+def register_device_key(tx: Tx, actor: str, verifier_key: str) -> str:
+    verifier_key = verifier_key.strip()
+    try:
+        key_id, _ = parse_device_key(verifier_key)
+    except ValueError as exc:
+        raise invalid("verifier_key", f"not a C2SP verifier key: {exc}") from None
+    exists = tx.conn.execute(
+        select(media_device_keys.c.key_id).where(media_device_keys.c.key_id == key_id)
+    ).first()
+    if exists is not None:
+        raise conflict(f"device key {key_id} is already registered")
+    tx.append(actor, DeviceKeyRegistered(key_id=key_id, verifier_key=verifier_key))
+    return key_id
+
+
+def device_key(conn: Connection, key_id: str) -> str:
+    row = conn.execute(
+        select(media_device_keys.c.verifier_key).where(media_device_keys.c.key_id == key_id)
+    ).first()
+    if row is None:
+        raise invalid("device_key", f"no registered device key {key_id!r}")
+    return str(row.verifier_key)
+
+
+def check_signature(conn: Connection, claims: Claims, sha256_hex: str) -> None:
+    """A file that claims a device signature must carry one that verifies; otherwise refuse."""
+    if claims.device_key_id is None or claims.signature is None:
+        return
+    verifier = device_key(conn, claims.device_key_id)
+    if not verify_device_signature(verifier, sha256_hex, decode_signature(claims.signature)):
+        raise invalid(
+            "signature", f"does not verify with device key {claims.device_key_id} over the SHA-256"
+        )
+
+
+def require_incident(conn: Connection, incident_id: str) -> None:
+    found = conn.execute(
+        select(schema.incidents.c.incident_id).where(schema.incidents.c.incident_id == incident_id)
+    ).first()
+    if found is None:
+        raise not_found(f"incident {incident_id}")
+
+
+@dataclass(frozen=True)
+class Added:
+    seq: int
+    sha256: str
+    size: int
+    media_type: str
+
+
+def add_media(
+    tx: Tx, actor: str, sha256: str, size: int, media_type: str, incident_id: str, claims: Claims
+) -> Added:
+    """Log a stored original. The same bytes logged before are a 409 naming the first event."""
+    require_incident(tx.conn, incident_id)
+    existing = tx.conn.execute(
+        select(media_items.c.seq).where(media_items.c.sha256 == sha256)
+    ).first()
+    if existing is not None:
+        raise Problem(
+            409, "Conflict", f"this file ({sha256}) is already in the log as event {existing.seq}"
+        )
+    check_signature(tx.conn, claims, sha256)
+    place = None if claims.lat is None else Place(lat=claims.lat, lon=claims.lon)
+    recorded = tx.append(
+        actor,
+        MediaAdded(
+            sha256=sha256,
+            size=size,
+            media_type=media_type,
+            incident_id=incident_id,
+            captured_at=claims.captured_at,
+            place=place,
+            device_key_id=claims.device_key_id,
+            signature=claims.signature,
+        ),
+    )
+    return Added(recorded.seq, sha256, size, media_type)
+
+
+def media_item(conn: Connection, sha256: str) -> Any:
+    row = conn.execute(select(media_items).where(media_items.c.sha256 == sha256)).first()
+    if row is None:
+        raise not_found(f"media {sha256}")
+    return row
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise invalid("reason", "say why: every access to evidence is on the record")
+    return reason
+
+
+def log_access(tx: Tx, actor: str, sha256: str, reason: str, via: Literal["api", "cli"]) -> int:
+    media_item(tx.conn, sha256)
+    return tx.append(actor, MediaAccessed(sha256=sha256, reason=_reason(reason), via=via)).seq
+
+
+def log_copy(
+    tx: Tx,
+    actor: str,
+    sha256: str,
+    copy_sha256: str,
+    copy_size: int,
+    derivation: Literal["exact", "derived"],
+    path: str,
+    reason: str,
+) -> int:
+    media_item(tx.conn, sha256)
+    event = MediaCopied(
+        sha256=sha256,
+        copy_sha256=copy_sha256,
+        copy_size=copy_size,
+        derivation=derivation,
+        path=path,
+        reason=_reason(reason),
+    )
+    return tx.append(actor, event).seq
+
+
+def log_export(
+    tx: Tx, actor: str, sha256: str, destination: str, recipient: str | None, reason: str
+) -> int:
+    media_item(tx.conn, sha256)
+    event = MediaExported(
+        sha256=sha256, destination=destination, recipient=recipient, reason=_reason(reason)
+    )
+    return tx.append(actor, event).seq
+
+
+# --- chain of custody, read back from the log -----------------------------------------------
+
+
+def custody(conn: Connection, sha256: str) -> list[dict[str, Any]]:
+    """Every logged event about one file, oldest first, as the log's own entries.
+
+    The projection only says which events to read; each entry is the event's canonical bytes
+    from the log, checked against its leaf hash, so what is printed is what is provable.
+    """
+    from hanano.store.log import leaf_hash
+
+    seqs = list(
+        conn.execute(
+            select(media_custody.c.seq)
+            .where(media_custody.c.sha256 == sha256)
+            .order_by(media_custody.c.seq)
+        ).scalars()
+    )
+    if not seqs:
+        raise not_found(f"media {sha256}")
+    rows = conn.execute(
+        select(schema.events.c.seq, schema.events.c.canonical, schema.events.c.leaf_hash)
+        .where(schema.events.c.seq.in_(seqs))
+        .order_by(schema.events.c.seq)
+    ).all()
+    chain = []
+    for row in rows:
+        canonical = bytes(row.canonical)
+        entry = json.loads(canonical)
+        entry["action"] = CUSTODY_TYPES.get(entry["type"], entry["type"])
+        entry["leaf_matches"] = leaf_hash(canonical) == bytes(row.leaf_hash)
+        chain.append(entry)
+    return chain
+
+
+# --- projection --------------------------------------------------------------------------------
+
+
+@projects(DeviceKeyRegistered.type)
+def _device_key_registered(conn: Connection, event: RecordedEvent) -> None:
+    conn.execute(
+        media_device_keys.insert().values(
+            key_id=event.data["key_id"],
+            verifier_key=event.data["verifier_key"],
+            registered_by=event.actor,
+            registered_at=event.time,
+        )
+    )
+
+
+def _custody_row(conn: Connection, event: RecordedEvent) -> None:
+    conn.execute(
+        media_custody.insert().values(
+            seq=event.seq,
+            sha256=event.data["sha256"],
+            action=CUSTODY_TYPES[event.type],
+            actor=event.actor,
+            time=event.time,
+            reason=event.data.get("reason"),
+        )
+    )
+
+
+@projects(MediaAdded.type)
+def _media_added(conn: Connection, event: RecordedEvent) -> None:
+    data = event.data
+    place = data.get("place") or {}
+    conn.execute(
+        media_items.insert().values(
+            sha256=data["sha256"],
+            seq=event.seq,
+            incident_id=data["incident_id"],
+            size=data["size"],
+            media_type=data["media_type"],
+            captured_at=data["captured_at"],
+            lat=place.get("lat"),
+            lon=place.get("lon"),
+            device_key_id=data["device_key_id"],
+            uploaded_by=event.actor,
+            uploaded_at=event.time,
+        )
+    )
+    _custody_row(conn, event)
+
+
+projects(MediaAccessed.type)(_custody_row)
+projects(MediaCopied.type)(_custody_row)
+projects(MediaExported.type)(_custody_row)
+
+
+def create_tables(conn: Connection) -> None:
+    metadata.create_all(conn, tables=list(MEDIA_TABLES))
