@@ -12,6 +12,7 @@ from hanano.access.tokens import TokenAuthority
 from hanano.clock import Clock, SystemClock
 from hanano.evidence.keys import default_key_path, load_or_create
 from hanano.evidence.log import EvidenceLog, catch_up
+from hanano.evidence.tsa import Timestamper
 from hanano.geo.city import CityCache
 from hanano.geo.gazetteer import load_aleppo_aliases
 from hanano.settings import Settings
@@ -44,6 +45,10 @@ class Service:
         self.log_origin = settings.log_origin or f"hanano/{settings.city}"
         self._evidence: EvidenceLog | None = None
         self._started = False
+        self.timestamper: Timestamper | None = None
+        if settings.tsa_url:
+            self.timestamper = Timestamper(self.engine, self.sequencer, settings.tsa_url)
+            self.sequencer.add_listener(self.timestamper.on_events)
 
     @property
     def evidence(self) -> EvidenceLog:
@@ -61,11 +66,16 @@ class Service:
                 catch_up(conn, evidence)
             self.sequencer.add_group_hook(evidence.extend)
             self.sequencer.start()
+            if self.timestamper is not None:
+                self.timestamper.start()
             self._started = True
         return self
 
     def stop(self) -> None:
         if self._started:
+            # The timestamper stores its tokens through the sequencer, so it stops first.
+            if self.timestamper is not None:
+                self.timestamper.stop()
             self.sequencer.stop()
             self._started = False
         self.engine.dispose()

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     log_origin: str | None = Field(
         None, description="The log's name in its checkpoints (default hanano/<city>)."
     )
+    tsa_url: str | None = Field(
+        None, description="RFC 3161 time-stamping authority that timestamps each checkpoint."
+    )
+    tsa_cert: str | None = Field(
+        None, description="PEM file: the authority's certificate chain, to check its timestamps."
+    )
     blob_dir: str | None = Field(
         None,
         description="Media files (default: beside the SQLite file, else ./hanano-blobs).",

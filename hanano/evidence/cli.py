@@ -88,9 +88,15 @@ def log_check_receipt(path: Path, verifier_key: str) -> None:
     default=None,
     help="Verifier key to check against (default: this store's own key).",
 )
+@click.option(
+    "--tsa-cert",
+    default=None,
+    help="PEM chain of the time-stamping authority (default: HANANO_TSA_CERT).",
+)
 @click.pass_context
-def log_verify(ctx: click.Context, verifier_key: str | None) -> None:
-    """Recompute every leaf and root, check every checkpoint; name the first tampered event."""
+def log_verify(ctx: click.Context, verifier_key: str | None, tsa_cert: str | None) -> None:
+    """Recompute every leaf and root, check every checkpoint and its RFC 3161 timestamp; name
+    the first tampered event."""
     from sqlalchemy import func, select
 
     from hanano.evidence.audit import verify_log
@@ -108,12 +114,42 @@ def log_verify(ctx: click.Context, verifier_key: str | None) -> None:
                 seen[0] = count
 
             report = verify_log(conn, key, progress)
-    if report.ok:
+        times = _verify_times(conn, tsa_cert or service.settings.tsa_cert)
+    problems = report.problems + times.problems
+    if not problems:
         click.echo(f"log verifies: {report.events} events, {report.checkpoints} checkpoints")
+        if times.checked:
+            click.echo(
+                f"{times.checked} RFC 3161 timestamps verify, from {times.earliest} "
+                f"to {times.latest}"
+            )
         return
-    for problem in report.problems:
+    for problem in problems:
         click.echo(problem, err=True)
-    raise click.ClickException(f"log does NOT verify: {report.problems[0]}")
+    raise click.ClickException(f"log does NOT verify: {problems[0]}")
+
+
+def _verify_times(conn: Any, tsa_cert: str | None) -> Any:
+    from sqlalchemy import func, select
+
+    from hanano.evidence.tables import checkpoint_timestamps
+    from hanano.evidence.tsa import TimestampReport, load_chain, verify_timestamps
+
+    stored = conn.execute(select(func.count()).select_from(checkpoint_timestamps)).scalar() or 0
+    if not stored:
+        return TimestampReport()
+    if not tsa_cert:
+        return TimestampReport(
+            problems=[
+                f"{stored} RFC 3161 timestamps are stored but cannot be checked: give the "
+                "authority's certificate chain (--tsa-cert or HANANO_TSA_CERT)"
+            ]
+        )
+    try:
+        chain = load_chain(tsa_cert)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"cannot read the TSA certificate chain: {exc}") from exc
+    return verify_timestamps(conn, chain)
 
 
 @log_group.command("redact")
@@ -230,3 +266,22 @@ def log_witness(url: str, signer_key: str, log_key: str, state_path: Path) -> No
         f"the log stored it for {', '.join(done.stored_by_log) or 'no one'}",
         err=True,
     )
+
+
+@log_group.command("timestamp")
+@click.pass_context
+def log_timestamp(ctx: click.Context) -> None:
+    """Get RFC 3161 timestamps now for checkpoints that lack one (after the authority was down)."""
+    from hanano.evidence.tsa import TimestampError, missing, stamp_missing
+
+    service = _service(ctx)
+    url = service.settings.tsa_url
+    if not url:
+        raise click.ClickException("no time-stamping authority: set HANANO_TSA_URL")
+    with service.engine.connect() as conn:
+        sizes = missing(conn)
+    try:
+        done = stamp_missing(service.engine, service.sequencer, url, sizes)
+    except TimestampError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"timestamped {done} of {len(sizes)} checkpoints without a timestamp")
