@@ -18,6 +18,7 @@ from hanano.geo.city import import_neighbourhoods
 from hanano.geo.gazetteer import aleppo_geojson
 from hanano.service import Service
 from hanano.settings import load_settings
+from hanano.sim.demo_city import demo_login, seed_city
 from hanano.sim.scenario import ScheduledReport, bombardment_day, load_impact_sites
 from hanano.web.app import build_app
 
@@ -36,12 +37,17 @@ def run_demo(host: str, port: int, speed: float, limit: int) -> None:
         lambda tx: create_token(tx, ACTOR, "dispatcher", "demo dispatcher")
     )
     reporter = service.execute(lambda tx: create_token(tx, ACTOR, "reporter", "demo field phones"))
+    teams, hospitals = seed_city(service, ACTOR)
+    password = demo_login(service, ACTOR)
     city = service.city.get()
     names = {p: n.name_ar for p, n in city.neighbourhoods.items()}
     plan = bombardment_day(sites, names, city.locate, day=day_start.date())[:limit]
 
     base = f"http://{host}:{port}"
     click.echo(f"hanano demo: store in {workdir}")
+    click.echo(f"  open      {base}/   (the operations room)")
+    click.echo(f"  login     dispatcher / {password}")
+    click.echo(f"  city      {teams} rescue teams, {hospitals} field hospitals, air bases, a post")
     click.echo(f"  API       {base}/api/v1/incidents   (docs at {base}/docs)")
     click.echo(f"  token     {dispatcher.secret}   (role dispatcher)")
     click.echo(

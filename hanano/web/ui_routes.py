@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.access.users import (
@@ -27,10 +28,11 @@ from hanano.access.users import (
     hash_password,
     list_users,
     start_session,
+    users,
     verify_password,
 )
 from hanano.errors import Problem
-from hanano.events import Role
+from hanano.events import EVENT_TYPES, Role
 from hanano.service import Service
 from hanano.web.deps import ADMIN, ALL, ServiceDep, allow
 from hanano.web.sessions import CSRF_HEADER, SESSION_COOKIE, current_session
@@ -61,9 +63,22 @@ class UserIn(BaseModel):
 
 
 def _clock(service: Service) -> dict[str, Any]:
-    """The service's time and pace, so the page can tell 'time in state' on a replayed day."""
+    """The service's time and pace, so the page can tell 'time in state' on a replayed day, and
+    the names of the stream's events, which an EventSource must subscribe to one by one."""
     speed = getattr(service.clock, "speed", 1.0)
-    return {"now": service.clock.now().isoformat(), "speed": speed}
+    return {
+        "now": service.clock.now().isoformat(),
+        "speed": speed,
+        "event_types": sorted(EVENT_TYPES),
+    }
+
+
+def username_of(service: Service, user_id: str) -> str | None:
+    with service.engine.connect() as conn:
+        name: str | None = conn.execute(
+            select(users.c.username).where(users.c.user_id == user_id)
+        ).scalar()
+    return name
 
 
 def _cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
@@ -106,6 +121,7 @@ def session_get(
         return {
             "authenticated": True,
             "user_id": found.principal.token_id,
+            "username": username_of(service, found.principal.token_id),
             "role": found.principal.role,
             "csrf": found.csrf,
             "expires_at": found.expires_at,
@@ -145,6 +161,7 @@ async def session_login(
     return {
         "authenticated": True,
         "user_id": user_id,
+        "username": username_of(service, user_id),
         "role": role,
         "csrf": session.csrf if session else None,
         "expires_at": opened.expires_at.isoformat(),

@@ -1,0 +1,916 @@
+// The operations room: one page over the JSON API and the live stream. Every change arrives over
+// Server-Sent Events and is applied at once; nothing polls. Text from the field is only ever set
+// as text, never as markup.
+import { TEXT } from "./i18n.js";
+
+const S = {
+  session: null, lang: localStorage.getItem("hanano.lang") || "en",
+  zones: [], incidents: new Map(), teams: new Map(), tasks: new Map(), hospitals: [],
+  alerts: [], tracks: [], watches: [], pullbacks: [], threats: [], board: null,
+  recs: new Map(), selected: null, detail: null, tab: "queue",
+  clock: { server: Date.now(), local: Date.now(), speed: 1 },
+  can: {},
+};
+const LEVEL_COLOUR = { imminent: "#e0202a", warning: "#f08a24", watch: "#e8c62a" };
+const SEV_COLOUR = ["#9aa3ad", "#f2d14b", "#f5a623", "#f06a2b", "#d8282f", "#8e0d3c"];
+const STATE_COLOUR = {
+  free: "#2fa84f", assigned: "#e0a800", en_route: "#e0a800", on_scene: "#d8282f",
+  transporting: "#8e44ad", at_hospital: "#8e44ad", returning: "#1b9aaa", off_duty: "#6c757d",
+  unavailable: "#6c757d",
+};
+
+// --- small helpers ------------------------------------------------------------------------
+
+const $ = (sel) => document.querySelector(sel);
+const t = (key) => TEXT[S.lang][key] ?? TEXT.en[key] ?? key;
+const tt = (group, key) => (TEXT[S.lang][group] || {})[key] ?? key;
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "class") el.className = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function serverNow() {
+  const c = S.clock;
+  return c.server + (Date.now() - c.local) * c.speed;
+}
+
+function syncClock(iso) {
+  const at = Date.parse(iso);
+  if (!Number.isNaN(at) && at > serverNow() - 1000 * S.clock.speed) {
+    S.clock.server = at;
+    S.clock.local = Date.now();
+  }
+}
+
+function time(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  const local = d.toLocaleTimeString(S.lang === "ar" ? "ar-SY" : "en-GB",
+    { hour: "2-digit", minute: "2-digit" });
+  return h("time", { datetime: iso, title: d.toISOString().replace(".000", "") + " UTC" }, local);
+}
+
+function ago(iso) {
+  if (!iso) return "";
+  const s = Math.max(0, (serverNow() - Date.parse(iso)) / 1000);
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} ${t("min")}`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+function toast(message, bad = false) {
+  const el = $("#toast");
+  el.textContent = message;
+  el.className = bad ? "show bad" : "show";
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { el.className = ""; }, 4000);
+}
+
+async function api(path, options = {}) {
+  const headers = { Accept: "application/json", ...(options.headers || {}) };
+  const method = options.method || "GET";
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && S.session?.csrf) headers["X-CSRF-Token"] = S.session.csrf;
+  const response = await fetch(path, {
+    method, headers, credentials: "same-origin",
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  if (response.status === 401 && !options.login) { showLogin(); throw new Error("401"); }
+  const type = response.headers.get("content-type") || "";
+  const data = type.includes("json") ? await response.json() : null;
+  if (!response.ok) {
+    const error = new Error(data?.detail || response.statusText);
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+// Lists a role may not read, or that a server without that domain does not offer, are empty.
+async function optional(path, key) {
+  try {
+    const data = await api(path);
+    S.can[key] = true;
+    return data[key] || [];
+  } catch (error) {
+    if (error.status === 403 || error.status === 404) { S.can[key] = false; return []; }
+    throw error;
+  }
+}
+
+async function act(promise) {
+  try {
+    const result = await promise;
+    toast(t("done"));
+    return result;
+  } catch (error) {
+    toast(error.status === 403 ? t("not_allowed") : `${t("failed")}: ${error.message}`, true);
+    return null;
+  }
+}
+
+// --- language and theme -------------------------------------------------------------------
+
+function applyLanguage() {
+  document.documentElement.lang = S.lang;
+  document.documentElement.dir = S.lang === "ar" ? "rtl" : "ltr";
+  for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+  $("#lang").textContent = S.lang === "ar" ? "English" : "العربية";
+  setLive(Boolean(S.live));
+  renderHelp();
+  if (S.session?.authenticated) { renderAll(); labelZones(); renderLegend(); }
+}
+
+function toggleLanguage() {
+  S.lang = S.lang === "ar" ? "en" : "ar";
+  localStorage.setItem("hanano.lang", S.lang);
+  applyLanguage();
+}
+
+function toggleTheme() {
+  const dark = !document.documentElement.classList.contains("dark");
+  document.documentElement.classList.toggle("dark", dark);
+  localStorage.setItem("hanano.theme", dark ? "dark" : "light");
+}
+
+// --- login --------------------------------------------------------------------------------
+
+function showLogin() {
+  S.session = null;
+  $("#room").hidden = true;
+  $("#login").hidden = false;
+  $("#logout").hidden = true;
+  $("#who").textContent = "";
+  if (S.stream) { S.stream.close(); S.stream = null; }
+  api("/api/v1/session", { login: true }).then((s) => { S.prelogin = s.csrf; }).catch(() => {});
+  $("#username").focus();
+}
+
+async function login(event) {
+  event.preventDefault();
+  $("#login-error").textContent = "";
+  const form = event.target;
+  try {
+    if (!S.prelogin) S.prelogin = (await api("/api/v1/session", { login: true })).csrf;
+    const session = await api("/api/v1/session", {
+      method: "POST", login: true, headers: { "X-CSRF-Token": S.prelogin },
+      body: { username: form.username.value, password: form.password.value },
+    });
+    form.password.value = "";
+    await enter(session);
+  } catch (error) {
+    $("#login-error").textContent = error.status === 401 ? t("login_failed") : error.message;
+  }
+}
+
+async function logout() {
+  try { await api("/api/v1/session", { method: "DELETE" }); } catch { /* ended already */ }
+  showLogin();
+}
+
+async function enter(session) {
+  S.session = session;
+  S.clock = { server: Date.parse(session.clock.now), local: Date.now(), speed: session.clock.speed };
+  $("#login").hidden = true;
+  $("#room").hidden = false;
+  $("#logout").hidden = false;
+  $("#who").textContent = `${session.username || session.user_id} · ${session.role}`;
+  initMap();
+  connect(session.clock.event_types || []);
+  await loadAll();
+  document.body.dataset.ready = "1";
+}
+
+// --- data ---------------------------------------------------------------------------------
+
+async function loadAll() {
+  const [zones, incidents, teams, tasks, hospitals, alerts, tracks, watches, pullbacks, threats,
+    board] = await Promise.all([
+    api("/api/v1/neighbourhoods").then((d) => d.features),
+    api("/api/v1/incidents?limit=5000").then((d) => d.incidents),
+    optional("/api/v1/teams", "teams"),
+    optional("/api/v1/tasks?active=true", "tasks"),
+    optional("/api/v1/hospitals", "hospitals"),
+    optional("/api/v1/alerts", "alerts"),
+    optional("/api/v1/tracks", "tracks"),
+    optional("/api/v1/watches", "watches"),
+    optional("/api/v1/pullbacks", "pullbacks"),
+    optional("/api/v1/threats", "threats"),
+    api("/api/v1/board").catch(() => null),
+  ]);
+  S.zones = zones;
+  S.incidents = new Map(incidents.map((i) => [i.id, i]));
+  S.teams = new Map(teams.map((x) => [x.id, x]));
+  S.tasks = new Map(tasks.map((x) => [x.id, x]));
+  Object.assign(S, { hospitals, alerts, tracks, watches, pullbacks, threats, board });
+  drawZones();
+  renderAll();
+}
+
+const refreshers = {
+  incidents: async (ids) => {
+    if (ids && ids.size && ids.size <= 20) {
+      for (const id of ids) {
+        try { S.incidents.set(id, await api(`/api/v1/incidents/${encodeURIComponent(id)}`)); }
+        catch (error) { if (error.status === 404) S.incidents.delete(id); }
+      }
+    } else {
+      const d = await api("/api/v1/incidents?limit=5000");
+      S.incidents = new Map(d.incidents.map((i) => [i.id, i]));
+    }
+    S.recs.clear();
+  },
+  teams: async () => { S.teams = new Map((await optional("/api/v1/teams", "teams")).map((x) => [x.id, x])); },
+  tasks: async () => { S.tasks = new Map((await optional("/api/v1/tasks?active=true", "tasks")).map((x) => [x.id, x])); S.recs.clear(); },
+  hospitals: async () => { S.hospitals = await optional("/api/v1/hospitals", "hospitals"); },
+  alerts: async () => { S.alerts = await optional("/api/v1/alerts", "alerts"); },
+  tracks: async () => { S.tracks = await optional("/api/v1/tracks", "tracks"); },
+  safety: async () => {
+    [S.watches, S.pullbacks, S.threats] = await Promise.all([
+      optional("/api/v1/watches", "watches"), optional("/api/v1/pullbacks", "pullbacks"),
+      optional("/api/v1/threats", "threats")]);
+    S.board = await api("/api/v1/board").catch(() => null);
+  },
+};
+const pending = { kinds: new Set(), ids: new Set(), full: false, timer: null };
+
+function schedule(kinds, ids = [], full = false) {
+  for (const k of kinds) pending.kinds.add(k);
+  for (const id of ids) pending.ids.add(id);
+  pending.full ||= full;
+  if (!pending.timer) pending.timer = setTimeout(flush, 60);
+}
+
+async function flush() {
+  const kinds = [...pending.kinds];
+  const ids = pending.full ? null : new Set(pending.ids);
+  pending.kinds.clear(); pending.ids.clear(); pending.full = false; pending.timer = null;
+  try {
+    await Promise.all(kinds.map((k) => refreshers[k](k === "incidents" ? ids : undefined)));
+  } catch (error) { if (error.message !== "401") console.error(error); }
+  renderAll();
+}
+
+function onEvent(type, message) {
+  if (message.time) syncClock(message.time);
+  addTimeline(type, message);
+  const d = message.data || {};
+  const ids = ["incident_id", "target_id", "new_incident_id"].map((k) => d[k]).filter(Boolean);
+  if (type.startsWith("intake.")) {
+    schedule(["incidents", "safety"], ids, /merge|split/.test(type));
+  } else if (type.startsWith("dispatch.hospital")) {
+    schedule(["hospitals"]);
+  } else if (type.startsWith("dispatch.team")) {
+    schedule(["teams"]);
+  } else if (/dispatch\.(task|recommendation)/.test(type)) {
+    schedule(["tasks", "teams", "incidents", "safety"], ids);
+  } else if (type.startsWith("dispatch.")) {
+    schedule(["safety", "tasks"]);
+  } else if (type === "warning.alert_issued" || type === "alert") {
+    schedule(["alerts", "safety"]);
+  } else if (type.startsWith("warning.track") || type === "warning.threat_assessed") {
+    schedule(["tracks"]);
+  } else if (type === "incident") {
+    S.incidents.set(message.id, message);
+    schedule([]);
+  }
+}
+
+function setLive(on) {
+  S.live = on;
+  $("#live").className = on ? "live on" : "live off";
+  $("#live").textContent = on ? t("live") : S.session ? t("reconnecting") : t("offline");
+}
+
+function connect(types) {
+  if (S.stream) S.stream.close();
+  const stream = new EventSource("/api/v1/stream", { withCredentials: true });
+  S.stream = stream;
+  stream.onopen = () => setLive(true);
+  stream.onerror = () => setLive(false);
+  for (const type of [...types, "alert", "incident"]) {
+    stream.addEventListener(type, (e) => onEvent(type, JSON.parse(e.data)));
+  }
+  stream.addEventListener("dropped", () => { stream.close(); setTimeout(() => connect(types), 1000); });
+}
+
+// --- map ----------------------------------------------------------------------------------
+
+let map, zoneLayer, incidentLayer, teamLayer, hospitalLayer, trackLayer, watchLayer, threatLayer;
+const zoneShapes = new Map();
+const incidentMarks = new Map();
+
+function initMap() {
+  if (map) return;
+  map = L.map("map", { zoomControl: true, attributionControl: true, preferCanvas: false,
+    minZoom: 11, maxZoom: 18 }).setView([36.205, 37.16], 13);
+  map.attributionControl.setPrefix(false);
+  map.attributionControl.addAttribution("Neighbourhoods: OCHA (CC BY-IGO) · Leaflet");
+  zoneLayer = L.layerGroup().addTo(map);
+  watchLayer = L.layerGroup().addTo(map);
+  threatLayer = L.layerGroup().addTo(map);
+  incidentLayer = L.layerGroup().addTo(map);
+  hospitalLayer = L.layerGroup().addTo(map);
+  teamLayer = L.layerGroup().addTo(map);
+  trackLayer = L.layerGroup().addTo(map);
+  L.control.layers(null, {
+    Incidents: incidentLayer, Teams: teamLayer, Hospitals: hospitalLayer, Aircraft: trackLayer,
+    Watches: watchLayer, Threats: threatLayer,
+  }, { position: "topright" }).addTo(map);
+  map.on("zoomend", () => {
+    $("#map").classList.toggle("labels", map.getZoom() >= 14);
+  });
+  $("#map").classList.toggle("labels", map.getZoom() >= 14);
+  renderLegend();
+}
+
+function drawZones() {
+  zoneLayer.clearLayers();
+  zoneShapes.clear();
+  const bounds = L.latLngBounds([]);
+  for (const f of S.zones) {
+    const shape = L.geoJSON(f, {
+      style: { className: `zone zone-${f.id}`, color: "#7b8794", weight: 1, fillOpacity: 0.06,
+        fillColor: "#7b8794" },
+    });
+    shape.on("click", () => openDetail("zone", f.id));
+    shape.addTo(zoneLayer);
+    zoneShapes.set(f.id, shape);
+    bounds.extend(shape.getBounds());
+  }
+  if (bounds.isValid()) map.fitBounds(bounds.pad(-0.15));
+  labelZones();
+}
+
+function labelZones() {
+  for (const f of S.zones) {
+    const shape = zoneShapes.get(f.id);
+    if (!shape) continue;
+    shape.unbindTooltip();
+    shape.bindTooltip(S.lang === "ar" ? f.properties.name_ar : f.properties.name_en,
+      { permanent: true, direction: "center", className: "zone-label" });
+  }
+}
+
+// A zone stands at the level of the last alert that named it; an all-clear brings it down.
+function zoneLevels() {
+  const levels = new Map();
+  const ordered = [...S.alerts].sort((a, b) => alertNumber(a) - alertNumber(b));
+  for (const alert of ordered) {
+    for (const z of alert.zones) {
+      if (alert.level === "all_clear") levels.delete(z.pcode);
+      else levels.set(z.pcode, { level: alert.level, alert, zone: z });
+    }
+  }
+  return levels;
+}
+
+const alertNumber = (a) => Number(String(a.alert_id).split("-").pop()) || 0;
+
+function etaText(alert, zone) {
+  if (zone.eta_min_s === null || zone.eta_min_s === undefined) return "";
+  const sent = Date.parse(alert.sent);
+  const lo = Math.max(0, (sent + zone.eta_min_s * 1000 - serverNow()) / 60000);
+  const hi = Math.max(0, (sent + (zone.eta_max_s ?? zone.eta_min_s) * 1000 - serverNow()) / 60000);
+  return `${t("eta")} ${Math.floor(lo)}–${Math.ceil(hi)} ${t("min")}`;
+}
+
+function paintZones() {
+  const levels = zoneLevels();
+  for (const [pcode, shape] of zoneShapes) {
+    const current = levels.get(pcode);
+    const colour = current ? LEVEL_COLOUR[current.level] : "#7b8794";
+    const strength = { imminent: 0.6, warning: 0.3, watch: 0.22 };
+    shape.setStyle({ fillColor: colour, fillOpacity: current ? strength[current.level] : 0.06,
+      color: current ? colour : "#7b8794", weight: current ? 2 : 1 });
+    shape.eachLayer((layer) => {
+      const el = layer.getElement?.();
+      if (el) el.dataset.level = current ? current.level : "none";
+    });
+  }
+}
+
+function incidentStyle(i) {
+  const sev = Math.max(0, Math.min(5, i.severity || 0));
+  const done = i.status === "cleared" || i.status === "closed";
+  return {
+    radius: 5 + sev * 1.6, fillColor: SEV_COLOUR[sev], fillOpacity: done ? 0.3 : 0.9,
+    color: i.status === "responding" ? "#3b82f6" : done ? "#2fa84f" : "#ffffff",
+    weight: i.status === "responding" ? 3 : 1.5, opacity: done ? 0.5 : 1,
+    className: `incident incident-${i.id} status-${i.status}`,
+  };
+}
+
+function drawIncidents() {
+  const seen = new Set();
+  for (const i of S.incidents.values()) {
+    if (!i.location || i.location.lat === null || i.location.lat === undefined) continue;
+    seen.add(i.id);
+    let mark = incidentMarks.get(i.id);
+    const at = [i.location.lat, i.location.lon];
+    if (!mark) {
+      mark = L.circleMarker(at, incidentStyle(i)).addTo(incidentLayer);
+      mark.on("click", () => openDetail("incident", i.id));
+      incidentMarks.set(i.id, mark);
+    } else {
+      mark.setLatLng(at).setStyle(incidentStyle(i));
+      const el = mark.getElement?.();
+      if (el) el.setAttribute("class", `leaflet-interactive ${incidentStyle(i).className}`);
+    }
+    mark.getElement?.()?.setAttribute("data-id", i.id);
+  }
+  for (const [id, mark] of incidentMarks) {
+    if (!seen.has(id)) { mark.remove(); incidentMarks.delete(id); }
+  }
+}
+
+function teamState(team) {
+  if (team.duty !== "on_duty") return team.duty;
+  const task = team.task_id && S.tasks.get(team.task_id);
+  return task ? task.state : "free";
+}
+
+function drawTeams() {
+  teamLayer.clearLayers();
+  for (const team of S.teams.values()) {
+    const at = team.position || team.base;
+    if (!at) continue;
+    const state = teamState(team);
+    const icon = L.divIcon({
+      className: "", iconSize: null,
+      html: `<div class="team-mark" style="--c:${STATE_COLOUR[state] || "#2fa84f"}"></div>`,
+    });
+    const marker = L.marker([at.lat, at.lon], { icon, title: team.name, keyboard: false });
+    marker.on("add", () => {
+      const el = marker.getElement()?.querySelector(".team-mark");
+      if (el) { el.textContent = team.name; el.dataset.team = team.id; el.dataset.state = state; }
+    });
+    marker.on("click", () => openDetail("team", team.id));
+    marker.addTo(teamLayer);
+  }
+}
+
+function drawHospitals() {
+  hospitalLayer.clearLayers();
+  for (const hosp of S.hospitals) {
+    const icon = L.divIcon({ className: "", iconSize: null,
+      html: `<div class="hospital-mark status-${hosp.status}">✚</div>` });
+    const marker = L.marker([hosp.location.lat, hosp.location.lon], { icon, title: hosp.name,
+      keyboard: false });
+    marker.on("click", () => openDetail("hospital", hosp.id));
+    marker.addTo(hospitalLayer);
+  }
+}
+
+function drawTracks() {
+  trackLayer.clearLayers();
+  for (const track of S.tracks) {
+    L.circle([track.lat, track.lon], { radius: track.uncertainty_m || 500, color: "#e0202a",
+      weight: 1, dashArray: "4 4", fillOpacity: 0.05, interactive: false }).addTo(trackLayer);
+    const turn = track.heading_deg ?? 0;
+    const icon = L.divIcon({ className: "", iconSize: null,
+      html: `<div class="track-mark" style="--r:${turn}deg">✈</div>` });
+    const marker = L.marker([track.lat, track.lon], { icon, title: track.id, keyboard: false });
+    marker.on("click", () => openDetail("track", track.id));
+    marker.addTo(trackLayer);
+  }
+}
+
+function drawWatches() {
+  watchLayer.clearLayers();
+  for (const w of S.watches) {
+    const left = Math.max(0, (Date.parse(w.until) - serverNow()) / 60000);
+    const circle = L.circle([w.location.lat, w.location.lon], { radius: 150, color: "#f5a623",
+      weight: 2, dashArray: "6 4", fillOpacity: 0.08, className: "watch" });
+    circle.bindTooltip(`${t("watch")}: ${Math.ceil(left)} ${t("min")} ${t("left")}`);
+    circle.on("click", () => openDetail("incident", w.incident_id));
+    circle.addTo(watchLayer);
+  }
+  threatLayer.clearLayers();
+  for (const threat of S.threats) {
+    if (!threat.point || !threat.radius_m) continue;
+    L.circle([threat.point.lat, threat.point.lon], { radius: threat.radius_m, color: "#e0202a",
+      weight: 2, fillOpacity: 0.12 }).bindTooltip(`${t("threat")}: ${threat.reason}`)
+      .addTo(threatLayer);
+  }
+}
+
+function renderLegend() {
+  const legend = $("#legend");
+  legend.replaceChildren(
+    h("div", {}, h("b", {}, t("legend_incidents")),
+      ...[1, 2, 3, 4, 5].map((s) => h("span", { class: "dot", style: `--c:${SEV_COLOUR[s]}` }, s))),
+    h("div", {}, h("b", {}, t("legend_teams")),
+      ...["free", "en_route", "on_scene", "transporting", "returning"].map((s) =>
+        h("span", { class: "chip", style: `--c:${STATE_COLOUR[s]}` }, tt("state", s)))),
+    h("div", {}, h("b", {}, t("legend_zones")),
+      ...["watch", "warning", "imminent"].map((s) =>
+        h("span", { class: "chip", style: `--c:${LEVEL_COLOUR[s]}` }, tt("alert_level", s)))),
+  );
+}
+
+// --- boards -------------------------------------------------------------------------------
+
+function queue() {
+  return [...S.incidents.values()]
+    .filter((i) => i.status === "open" || i.status === "responding")
+    .sort((a, b) => (b.severity - a.severity)
+      || String(b.last_report_at).localeCompare(String(a.last_report_at)));
+}
+
+function placeName(i) {
+  const n = i.neighbourhood;
+  if (!n) return t("unknown_place");
+  return S.lang === "ar" ? n.name_ar : n.name_en;
+}
+
+function renderQueue() {
+  const items = queue();
+  $("#n-queue").textContent = items.length;
+  const rows = items.slice(0, 300).map((i) => h("li", {
+    class: `row incident-row ${S.selected === i.id ? "sel" : ""}`, "data-id": i.id,
+    onclick: () => { S.selected = i.id; openDetail("incident", i.id); },
+  },
+  h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity] || SEV_COLOUR[0]}` }, i.severity),
+  h("span", { class: "main" },
+    h("b", {}, `${i.id} · ${tt("kind", i.kind)}`), " ",
+    h("span", { class: `pill status-${i.status}` }, tt("status", i.status)),
+    h("br"), placeName(i),
+    i.trapped ? h("span", { class: "warn" }, ` · ${i.trapped} ${t("trapped")}`) : null,
+    i.casualties ? ` · ${i.casualties} ${t("casualties")}` : null),
+  h("span", { class: "when" }, time(i.last_report_at), h("br"), h("small", {}, `${i.report_count} ${t("reports")}`))));
+  $("#queue").replaceChildren(...(rows.length ? rows : [h("li", { class: "empty" }, t("none"))]));
+}
+
+function taskFor(team) { return team.task_id ? S.tasks.get(team.task_id) : null; }
+
+function renderTeams() {
+  const teams = [...S.teams.values()].sort((a, b) => a.name.localeCompare(b.name));
+  $("#n-teams").textContent = teams.length;
+  const head = h("tr", {}, h("th", {}, t("team")), h("th", {}, t("task")),
+    h("th", {}, t("in_state")), h("th", {}, t("actions")));
+  const rows = teams.map((team) => {
+    const task = taskFor(team);
+    const state = teamState(team);
+    const since = task ? task.times[task.state] : team.duty_since;
+    return h("tr", { "data-team": team.id, "data-state": state },
+      h("td", {}, h("button", { class: "link", onclick: () => openDetail("team", team.id) }, team.name),
+        h("br"), h("small", {}, `${team.crew} · ${team.sector}`)),
+      h("td", {}, h("span", { class: "chip", style: `--c:${STATE_COLOUR[state] || "#888"}` },
+        tt("state", state)),
+      task ? h("button", { class: "link", onclick: () => openDetail("incident", task.incident_id) },
+        ` ${task.incident_id}`) : null),
+      h("td", { title: since || "" }, ago(since)),
+      h("td", { class: "acts" }, ...(task ? task.legal_next : []).map((next) =>
+        h("button", { class: `small ${next === "withdrawn" ? "danger" : ""}`,
+          onclick: () => transition(task, next) }, tt("state", next)))));
+  });
+  $("#teams").replaceChildren(h("thead", {}, head), h("tbody", {}, ...rows));
+}
+
+async function transition(task, state) {
+  const body = { state };
+  if (state === "transporting" || state === "at_hospital") {
+    const open = S.hospitals.find((x) => x.status === "open");
+    if (open) body.hospital_id = open.id;
+  }
+  await act(api(`/api/v1/tasks/${task.id}/transition`, { method: "POST", body }));
+}
+
+function renderAlerts() {
+  const levels = zoneLevels();
+  const active = S.alerts.filter((a) => a.status === "active");
+  $("#n-alerts").textContent = active.length;
+  const rank = { imminent: 0, warning: 1, watch: 2, all_clear: 3 };
+  const sorted = [...S.alerts].sort((a, b) => (a.status === "active" ? 0 : 1) - (b.status === "active" ? 0 : 1)
+    || rank[a.level] - rank[b.level] || alertNumber(b) - alertNumber(a));
+  const rows = sorted.slice(0, 100).map((a) => h("li", {
+    class: `row alert-row level-${a.level} ${a.status}`, "data-id": a.alert_id,
+    onclick: () => openDetail("alert", a.alert_id),
+  },
+  h("span", { class: "chip", style: `--c:${LEVEL_COLOUR[a.level] || "#2fa84f"}` }, tt("alert_level", a.level)),
+  h("span", { class: "main" }, h("b", {}, S.lang === "ar" ? a.headline_ar : a.headline_en),
+    h("br"), h("small", {}, zoneNames(a.zones, 4),
+      a.zones.length > 4 ? ` +${a.zones.length - 4}` : "")),
+  h("span", { class: "when" }, time(a.sent), h("br"),
+    h("small", {}, tt("status", a.status)),
+    a.level !== "all_clear" && levels.size ? h("br") : null)));
+  $("#alerts").replaceChildren(...(rows.length ? rows : [h("li", { class: "empty" }, t("none"))]));
+}
+
+function zoneNames(zones, n) {
+  return zones.slice(0, n).map((z) => (S.lang === "ar" ? z.name_ar : z.name_en) || z.pcode).join(S.lang === "ar" ? "، " : ", ");
+}
+
+function renderSafety() {
+  const open = S.pullbacks.filter((p) => !p.acknowledged_at);
+  $("#n-safety").textContent = open.length + (S.board?.checkin_alarms?.length || 0);
+  const teamName = (id) => S.teams.get(id)?.name || id;
+  $("#pullbacks").replaceChildren(...(S.pullbacks.length ? S.pullbacks.slice(0, 100).map((p) =>
+    h("li", { class: `row pullback ${p.acknowledged_at ? "done" : "open"} ${p.escalated_at ? "escalated" : ""}`, "data-id": p.id },
+      h("span", { class: "main" }, h("b", {}, `${p.id} · ${teamName(p.team_id)} ← ${p.incident_id}`),
+        p.escalated_at ? h("span", { class: "pill bad" }, t("escalated")) : null,
+        h("br"), h("small", {}, p.reason)),
+      h("span", { class: "when" }, time(p.issued_at), h("br"),
+        p.acknowledged_at ? h("small", {}, `${t("acknowledged")} `, time(p.acknowledged_at))
+          : h("button", { class: "primary small", onclick: () => act(api(`/api/v1/pullbacks/${p.id}/acknowledge`, { method: "POST", body: { note: "" } })) }, t("acknowledge")))))
+    : [h("li", { class: "empty" }, t("none"))]));
+  $("#watches").replaceChildren(...(S.watches.length ? S.watches.map((w) => h("li", {
+    class: "row", onclick: () => openDetail("incident", w.incident_id) },
+  h("span", { class: "main" }, h("b", {}, w.incident_id), h("br"), h("small", {}, w.reason)),
+  h("span", { class: "when" }, `${Math.ceil(Math.max(0, (Date.parse(w.until) - serverNow()) / 60000))} ${t("min")} ${t("left")}`)))
+    : [h("li", { class: "empty" }, t("none"))]));
+  const alarms = S.board?.checkin_alarms || [];
+  $("#checkins").replaceChildren(...(alarms.length ? alarms.map((a) => h("li", { class: "row" },
+    h("span", { class: "main" }, JSON.stringify(a))))
+    : [h("li", { class: "empty" }, t("none"))]));
+}
+
+// The last hour, from what the screens hold and what the stream has brought since.
+const streamed = [];
+
+function addTimeline(type, message) {
+  if (!message.time || type.startsWith("user.")) return;
+  const d = message.data || {};
+  const label = type.replace(/^[a-z]+\./, "").replaceAll("_", " ");
+  const ref = d.incident_id || d.team_id || d.alert_id || d.task_id || d.report_id || "";
+  streamed.unshift({ at: message.time, text: `${label} ${ref}`.trim(), kind: type.split(".")[0] });
+  if (streamed.length > 500) streamed.pop();
+}
+
+function renderTimeline() {
+  const cutoff = serverNow() - 3600 * 1000;
+  const items = [...streamed];
+  for (const i of S.incidents.values()) {
+    items.push({ at: i.opened_at, text: `${t("opened")} ${i.id} · ${placeName(i)}`, kind: "intake", ref: ["incident", i.id] });
+  }
+  for (const a of S.alerts) {
+    items.push({ at: a.sent, text: `${t("alert")} ${tt("alert_level", a.level)} · ${zoneNames(a.zones, 2)}`, kind: "warning", ref: ["alert", a.alert_id] });
+  }
+  for (const p of S.pullbacks) {
+    items.push({ at: p.issued_at, text: `${t("pullback")} ${p.id} · ${p.team_id}`, kind: "dispatch" });
+  }
+  const seen = new Set();
+  const recent = items.filter((x) => x.at && Date.parse(x.at) >= cutoff)
+    .sort((a, b) => String(b.at).localeCompare(String(a.at)))
+    .filter((x) => { const k = x.at + x.text; if (seen.has(k)) return false; seen.add(k); return true; })
+    .slice(0, 200);
+  $("#timeline").replaceChildren(...(recent.length ? recent.map((x) => h("li", {
+    class: `row tl-${x.kind}`, onclick: x.ref ? () => openDetail(...x.ref) : null },
+  h("span", { class: "when" }, time(x.at)), h("span", { class: "main" }, x.text)))
+    : [h("li", { class: "empty" }, t("none"))]));
+}
+
+function renderAll() {
+  if (!map) return;
+  paintZones();
+  drawIncidents();
+  drawTeams();
+  drawHospitals();
+  drawTracks();
+  drawWatches();
+  renderQueue();
+  renderTeams();
+  renderAlerts();
+  renderSafety();
+  renderTimeline();
+  if (S.detail) renderDetail();
+  $("#clock").replaceChildren(time(new Date(serverNow()).toISOString()));
+}
+
+// --- detail -------------------------------------------------------------------------------
+
+function openDetail(kind, id) {
+  S.detail = { kind, id };
+  if (kind === "incident") S.selected = id;
+  $("#detail").hidden = false;
+  renderDetail();
+  if (kind === "incident") loadIncidentDetail(id);
+}
+
+function closeDetail() {
+  S.detail = null;
+  $("#detail").hidden = true;
+}
+
+async function loadIncidentDetail(id) {
+  try { S.incidents.set(id, await api(`/api/v1/incidents/${encodeURIComponent(id)}`)); } catch { return; }
+  if (S.can.teams !== false && !S.recs.has(id)) {
+    try { S.recs.set(id, await api(`/api/v1/incidents/${encodeURIComponent(id)}/recommendations`)); }
+    catch { S.recs.set(id, null); }
+  }
+  if (S.detail?.id === id) renderDetail();
+}
+
+function field(label, ...value) {
+  return h("div", { class: "field" }, h("span", {}, label), h("b", {}, ...value));
+}
+
+function renderDetail() {
+  const { kind, id } = S.detail;
+  const body = $("#detail-body");
+  const views = { incident: incidentDetail, team: teamDetail, zone: zoneDetail,
+    hospital: hospitalDetail, track: trackDetail, alert: alertDetail };
+  body.replaceChildren(...(views[kind]?.(id) || [h("p", {}, id)]));
+  body.dataset.kind = kind;
+  body.dataset.id = id;
+}
+
+function incidentDetail(id) {
+  const i = S.incidents.get(id);
+  if (!i) return [h("p", {}, id)];
+  const recs = S.recs.get(id);
+  const tasks = [...S.tasks.values()].filter((k) => k.incident_id === id);
+  const out = [
+    h("h2", {}, h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity]}` }, i.severity),
+      ` ${i.id} · ${tt("kind", i.kind)} `, h("span", { class: `pill status-${i.status}` }, tt("status", i.status))),
+    h("div", { class: "fields" },
+      field(t("zone"), placeName(i)),
+      field(t("reports"), i.report_count),
+      field(t("trapped"), i.trapped ?? "–"), field(t("casualties"), i.casualties ?? "–"),
+      field(t("first_report"), time(i.first_report_at)), field(t("last_report"), time(i.last_report_at))),
+  ];
+  if (tasks.length) {
+    out.push(h("h3", {}, t("tasks")), h("ul", { class: "plain" }, ...tasks.map((k) =>
+      h("li", {}, `${S.teams.get(k.team_id)?.name || k.team_id}: `, h("b", {}, tt("state", k.state)), ` (${ago(k.times[k.state])})`))));
+  }
+  if (recs && recs.recommendations) {
+    out.push(h("h3", {}, t("recommendations")));
+    if (!recs.recommendations.length) out.push(h("p", { class: "hint" }, recs.summary || t("no_teams")));
+    out.push(h("ol", { class: "recs" }, ...recs.recommendations.slice(0, 5).map((r, n) => h("li", { "data-team": r.team_id },
+      h("span", { class: "main" }, h("b", {}, r.name), ` · ${Math.round(r.travel_s / 60)} ${t("min")}`,
+        h("br"), h("small", {}, r.reason)),
+      n === 0
+        ? h("button", { class: "primary accept", onclick: () => assign(id, r.team_id, "") }, t("accept"), h("kbd", {}, "A"))
+        : h("button", { class: "override", onclick: () => override(id, r.team_id) }, t("send"))))));
+  }
+  out.push(h("h3", {}, t("set_status")), h("div", { class: "acts" },
+    ...["responding", "cleared", "closed"].filter((s) => s !== i.status).map((s) =>
+      h("button", { onclick: () => setStatus(id, s) }, tt("status", s)))));
+  if (i.reports) {
+    out.push(h("h3", {}, t("reports")), h("ul", { class: "plain reports" }, ...i.reports.map((r) =>
+      h("li", {}, time(r.received_at), ` ${tt("kind", r.kind)} · ${r.source}`,
+        r.trapped ? ` · ${r.trapped} ${t("trapped")}` : "", r.text ? h("q", { dir: "auto" }, r.text) : null))));
+  }
+  return out;
+}
+
+async function assign(incidentId, teamId, reason) {
+  const done = await act(api(`/api/v1/incidents/${incidentId}/assign`, { method: "POST", body: { team_id: teamId, reason } }));
+  if (done) { S.recs.delete(incidentId); loadIncidentDetail(incidentId); }
+}
+
+function override(incidentId, teamId) {
+  const reason = window.prompt(t("reason_needed"));
+  if (reason) assign(incidentId, teamId, reason);
+}
+
+function setStatus(id, status) {
+  const reason = window.prompt(t("status_reason"), tt("status", status));
+  if (reason) act(api(`/api/v1/incidents/${id}/status`, { method: "POST", body: { status, reason } }));
+}
+
+function teamDetail(id) {
+  const team = S.teams.get(id);
+  if (!team) return [h("p", {}, id)];
+  const task = taskFor(team);
+  return [
+    h("h2", {}, team.name, " ", h("span", { class: "chip", style: `--c:${STATE_COLOUR[teamState(team)]}` }, tt("state", teamState(team)))),
+    h("div", { class: "fields" },
+      field(t("duty"), tt("state", team.duty)), field(t("base"), team.base?.name || ""),
+      field(t("position"), team.position ? ago(team.position.at || team.updated_at) : "–"),
+      field("crew", team.crew), field("", team.capabilities.join(", "))),
+    task ? h("div", { class: "acts" }, h("button", { onclick: () => openDetail("incident", task.incident_id) }, task.incident_id),
+      ...task.legal_next.map((next) => h("button", { onclick: () => transition(task, next) }, tt("state", next)))) : null,
+  ];
+}
+
+function zoneDetail(pcode) {
+  const f = S.zones.find((z) => z.id === pcode);
+  const current = zoneLevels().get(pcode);
+  const incidents = [...S.incidents.values()].filter((i) => i.neighbourhood?.pcode === pcode);
+  return [
+    h("h2", {}, f ? (S.lang === "ar" ? f.properties.name_ar : f.properties.name_en) : pcode, ` (${pcode})`),
+    h("div", { class: "fields" },
+      field(t("level"), current ? tt("alert_level", current.level) : tt("alert_level", "none")),
+      current ? field(t("eta"), etaText(current.alert, current.zone) || "–") : null,
+      field(t("tab_queue"), incidents.length)),
+    current ? h("p", {}, S.lang === "ar" ? current.alert.instruction_ar : current.alert.instruction_en) : null,
+  ];
+}
+
+function hospitalDetail(id) {
+  const hosp = S.hospitals.find((x) => x.id === id);
+  if (!hosp) return [h("p", {}, id)];
+  return [h("h2", {}, `✚ ${hosp.name}`), h("div", { class: "fields" },
+    field(t("hospital"), hosp.kind), field("", tt("hospital_status", hosp.status)),
+    field("", time(hosp.updated_at)))];
+}
+
+function trackDetail(id) {
+  const track = S.tracks.find((x) => x.id === id);
+  if (!track) return [h("p", {}, id)];
+  return [h("h2", {}, `✈ ${track.id} · ${track.aircraft}`), h("div", { class: "fields" },
+    field(t("uncertainty"), `${Math.round(track.uncertainty_m)} m`),
+    field(t("speed"), `${Math.round(track.speed_mps * 3.6)} km/h`),
+    field(t("sightings"), track.sightings), field("", time(track.at)),
+    field(t("zones"), track.zones.length))];
+}
+
+function alertDetail(id) {
+  const a = S.alerts.find((x) => x.alert_id === id);
+  if (!a) return [h("p", {}, id)];
+  return [
+    h("h2", {}, h("span", { class: "chip", style: `--c:${LEVEL_COLOUR[a.level] || "#2fa84f"}` }, tt("alert_level", a.level)), ` ${a.alert_id}`),
+    h("p", {}, h("b", {}, S.lang === "ar" ? a.headline_ar : a.headline_en)),
+    h("p", {}, S.lang === "ar" ? a.instruction_ar : a.instruction_en),
+    h("div", { class: "fields" }, field("", time(a.sent)), field(t("until"), time(a.expires)),
+      field(t("zones"), a.zones.length)),
+    h("ul", { class: "plain" }, ...a.zones.slice(0, 30).map((z) => h("li", {},
+      `${(S.lang === "ar" ? z.name_ar : z.name_en) || z.pcode} `, h("small", {}, etaText(a, z))))),
+    h("a", { href: `/api/v1/alerts/${a.alert_id}.cap`, target: "_blank" }, "CAP 1.2"),
+  ];
+}
+
+// --- keyboard -----------------------------------------------------------------------------
+
+const KEYS = [
+  ["J / ↓", "k_next"], ["K / ↑", "k_prev"], ["Enter", "k_open"], ["A", "k_accept"],
+  ["1 – 5", "k_tabs"], ["L", "k_lang"], ["N", "k_theme"], ["Esc", "k_close"], ["?", "k_help"],
+];
+
+function renderHelp() {
+  $("#help-open").title = t("shortcuts");
+  $("#help-keys").replaceChildren(...KEYS.flatMap(([k, d]) => [h("dt", {}, h("kbd", {}, k)), h("dd", {}, t(d))]));
+}
+
+function showTab(name) {
+  S.tab = name;
+  for (const b of document.querySelectorAll("#tabs button")) b.classList.toggle("on", b.dataset.tab === name);
+  for (const p of document.querySelectorAll(".panel")) p.classList.toggle("on", p.dataset.panel === name);
+}
+
+function moveSelection(step) {
+  const items = queue();
+  if (!items.length) return;
+  const at = items.findIndex((i) => i.id === S.selected);
+  const next = items[Math.max(0, Math.min(items.length - 1, at + step))];
+  S.selected = next.id;
+  showTab("queue");
+  renderQueue();
+  document.querySelector(`#queue [data-id="${CSS.escape(next.id)}"]`)?.scrollIntoView({ block: "nearest" });
+}
+
+function onKey(event) {
+  if (!S.session || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName)) return;
+  const key = event.key;
+  const tabs = ["queue", "teams", "alerts", "safety", "timeline"];
+  if (key >= "1" && key <= "5") showTab(tabs[Number(key) - 1]);
+  else if (key === "j" || key === "ArrowDown") moveSelection(1);
+  else if (key === "k" || key === "ArrowUp") moveSelection(-1);
+  else if (key === "Enter" && S.selected) openDetail("incident", S.selected);
+  else if (key === "a" || key === "A") {
+    const id = S.detail?.kind === "incident" ? S.detail.id : S.selected;
+    const top = S.recs.get(id)?.recommendations?.[0];
+    if (top) assign(id, top.team_id, "");
+  } else if (key === "l" || key === "L") toggleLanguage();
+  else if (key === "n" || key === "N") toggleTheme();
+  else if (key === "Escape") closeDetail();
+  else if (key === "?") $("#help").showModal();
+  else return;
+  event.preventDefault();
+}
+
+// --- start --------------------------------------------------------------------------------
+
+async function boot() {
+  if (localStorage.getItem("hanano.theme") === "light") document.documentElement.classList.remove("dark");
+  $("#lang").addEventListener("click", toggleLanguage);
+  $("#theme").addEventListener("click", toggleTheme);
+  $("#logout").addEventListener("click", logout);
+  $("#login-form").addEventListener("submit", login);
+  $("#detail-close").addEventListener("click", closeDetail);
+  $("#help-open").addEventListener("click", () => $("#help").showModal());
+  for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
+  document.addEventListener("keydown", onKey);
+  applyLanguage();
+  // Times in state and watches' time left move with the clock, between events too.
+  setInterval(() => { if (S.session?.authenticated && map) { renderTeams(); renderSafety(); $("#clock").replaceChildren(time(new Date(serverNow()).toISOString())); } }, 5000);
+  const session = await api("/api/v1/session", { login: true });
+  if (session.authenticated) await enter(session);
+  else { S.prelogin = session.csrf; showLogin(); }
+}
+
+window.addEventListener("DOMContentLoaded", boot);
