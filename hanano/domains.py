@@ -20,6 +20,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "hanano.warning.zones",
     "hanano.warning.alerts",
     "hanano.warning.sirens",
+    "hanano.warning.feeds",
     "hanano.dispatch.teams",
     "hanano.dispatch.hospitals",
     "hanano.dispatch.tasks",

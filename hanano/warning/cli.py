@@ -129,3 +129,17 @@ def add_siren(ctx: click.Context, siren_id: str, pcodes: tuple[str, ...]) -> Non
 
     _run(ctx, lambda tx: register_siren(tx, CLI_ACTOR, siren_id, list(pcodes)))
     click.echo(f"siren {siren_id} sounds for {' '.join(sorted(set(pcodes)))}")
+
+
+@warn.command("import-cap")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def import_cap_file(ctx: click.Context, path: str) -> None:
+    """Read another agency's CAP 1.1/1.2 alert; its zones become threats on our map."""
+    from hanano.warning.feeds import import_cap
+
+    with open(path, "rb") as handle:
+        document = handle.read()
+    for item in _run(ctx, lambda tx: import_cap(tx, CLI_ACTOR, document)):
+        level = item.level or "none"
+        click.echo(f"{item.sender} {item.identifier}: {level} {' '.join(item.pcodes)}")

@@ -1,6 +1,8 @@
 """Sightings in; alerts out as JSON, CAP 1.2 and a CAP Atom feed, for anyone unless the operator
 requires a token."""
 
+import json
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -8,11 +10,12 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from hanano.access.tokens import ANONYMOUS, Principal
-from hanano.errors import Problem
+from hanano.errors import Problem, invalid
 from hanano.events import Role
 from hanano.warning import views
 from hanano.warning.alerts import get_alert, list_alerts
 from hanano.warning.cap import to_atom
+from hanano.warning.feeds import import_cap
 from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
 from hanano.web.deps import ServiceDep, allow, principal
 from hanano.web.problems import from_validation_error
@@ -60,6 +63,43 @@ async def post_sighting(
     }
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return JSONResponse(body, status_code=201, headers=headers)
+
+
+FEED_ROLES: tuple[Role, ...] = ("admin", "dispatcher")
+
+
+@router.post(
+    "/alerts/foreign",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/xml": {"schema": {"type": "string"}},
+                "application/json": {
+                    "schema": {"type": "object", "properties": {"cap": {"type": "string"}}}
+                },
+            },
+        }
+    },
+)
+async def post_foreign_cap(
+    request: Request,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*FEED_ROLES))],
+) -> dict[str, Any]:
+    """Another agency's CAP 1.1 or 1.2 alert (as XML, or JSON {"cap": "..."}): its zones
+    become threats, which raise our own alerts."""
+    raw = await request.body()
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            document = str(json.loads(raw)["cap"]).encode()
+        except (ValueError, KeyError, TypeError):
+            raise invalid("cap", "give the CAP document as a string") from None
+    else:
+        document = raw
+    imported = await service.sequencer.run(lambda tx: import_cap(tx, who.actor, document))
+    return {"imported": [asdict(i) for i in imported]}
 
 
 @router.get("/tracks")

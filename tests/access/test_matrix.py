@@ -19,6 +19,12 @@ DISPATCH_COMMAND = {"admin", "dispatcher"}
 DISPATCH_FIELD = {"admin", "dispatcher", "team_leader"}
 MEDIA_READ = {"admin", "dispatcher", "auditor"}
 
+FOREIGN_CAP = (
+    '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>m-1</identifier>'
+    "<sender>matrix@example.org</sender><sent>2026-11-25T10:00:00+00:00</sent>"
+    "<status>Actual</status><msgType>Alert</msgType><scope>Public</scope></alert>"
+)
+
 # (method, path template, json body, roles allowed). Written out here, not read from the app,
 # so that a change of policy in the code must be matched by a change here.
 MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
@@ -65,6 +71,12 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/v1/alerts", None, EVERYONE),
     ("GET", "/api/v1/alerts.atom", None, EVERYONE),
     ("GET", "/api/v1/alerts/{alert}.cap", None, EVERYONE),
+    (
+        "POST",
+        "/api/v1/alerts/foreign",
+        {"cap": FOREIGN_CAP},
+        {"admin", "dispatcher"},
+    ),
     # dispatch rows begin
     ("GET", "/api/v1/teams", None, DISPATCH_OPS),
     (

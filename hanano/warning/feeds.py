@@ -1,0 +1,187 @@
+"""Foreign CAP feeds in: another agency's alerts become threats on our map.
+
+Zones are matched by OCHA P-code geocodes first, then by the alert's polygons and circles
+intersecting our neighbourhoods. Urgency and severity give the level; an Update or Cancel
+withdraws the threats of the alerts it references; expiry withdraws it on the next tick.
+Exercises, tests and system messages never raise a threat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from shapely.geometry import Point, Polygon
+from sqlalchemy import Connection, select
+
+from hanano.clock import isoformat, parse_iso
+from hanano.errors import Problem
+from hanano.store.projections import projects
+from hanano.store.reactions import on_tick
+from hanano.store.records import RecordedEvent
+from hanano.store.sequencer import Tx
+from hanano.warning.cap import ForeignAlert, ForeignCapError, parse_foreign
+from hanano.warning.events import ForeignAlertReceived, ThreatAssessed
+from hanano.warning.plane import canonical_json
+from hanano.warning.tables import foreign_alerts
+from hanano.warning.tracks import ACTOR
+from hanano.warning.zones import (
+    CityPlane,
+    city_plane,
+    clear_threat,
+    expired_threats,
+    rank_zones,
+    strike_counts,
+)
+
+MAX_DOCUMENT = 512 * 1024
+
+
+@dataclass(frozen=True)
+class Imported:
+    foreign_id: str
+    sender: str
+    identifier: str
+    level: str | None
+    pcodes: list[str]
+    reason: str
+
+
+def foreign_id(sender: str, identifier: str) -> str:
+    digest = hashlib.sha256(f"{sender}\n{identifier}".encode()).hexdigest()[:16]
+    return f"foreign:{digest}"
+
+
+def level_of(alert: ForeignAlert) -> str | None:
+    """Our level for their urgency and severity; None when it is no threat."""
+    urgency, severity = alert.urgency or "", alert.severity or ""
+    if urgency == "Past" or severity == "Minor":
+        return None
+    if urgency == "Immediate" and severity == "Extreme":
+        return "imminent"
+    if urgency in ("Immediate", "Expected") and severity in ("Extreme", "Severe"):
+        return "warning"
+    return "watch"
+
+
+def _time(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        return isoformat(parse_iso(text))
+    except ValueError:
+        return None
+
+
+def match_zones(alert: ForeignAlert, plane: CityPlane) -> list[str]:
+    found: set[str] = set()
+    for area in alert.areas:
+        for name, value in area.geocodes:
+            if value in plane.zones and ("pcode" in name.lower().replace("-", "")):
+                found.add(value)
+        regions = []
+        for points in area.polygons:
+            ring = [plane.point(lat, lon) for lat, lon in points]
+            polygon = Polygon([(p.x, p.y) for p in ring])
+            regions.append(polygon if polygon.is_valid else polygon.buffer(0))
+        for lat, lon, km in area.circles:
+            centre: Point = plane.point(lat, lon)
+            regions.append(centre.buffer(max(km, 0.0) * 1000))
+        for region in regions:
+            found.update(z.pcode for z in plane.within(region))
+    return sorted(found)
+
+
+def import_cap(tx: Tx, actor: str, document: bytes) -> list[Imported]:
+    """Read a foreign CAP document and turn its alerts into threats."""
+    if len(document) > MAX_DOCUMENT:
+        raise Problem(413, "Document too large", f"at most {MAX_DOCUMENT // 1024} KiB")
+    try:
+        parsed = parse_foreign(document)
+    except ForeignCapError as exc:
+        raise Problem(422, "Unreadable CAP", str(exc)) from None
+    raw = hashlib.sha256(document).hexdigest()
+    plane = city_plane(tx.conn)
+    out = []
+    for alert in parsed:
+        out.append(_import_one(tx, actor, alert, raw, plane))
+    return out
+
+
+def _import_one(tx: Tx, actor: str, alert: ForeignAlert, raw: str, plane: CityPlane) -> Imported:
+    fid = foreign_id(alert.sender, alert.identifier)
+    pcodes = match_zones(alert, plane)
+    expires = _time(alert.expires)
+    tx.append(
+        actor,
+        ForeignAlertReceived(
+            foreign_id=fid,
+            sender=alert.sender,
+            identifier=alert.identifier,
+            sent=_time(alert.sent),
+            expires=expires,
+            msg_type=alert.msg_type,
+            urgency=alert.urgency,
+            severity=alert.severity,
+            headline=alert.headline,
+            pcodes=pcodes,
+            raw_sha256=raw,
+        ),
+    )
+    for ref in (alert.references or "").split():
+        parts = ref.split(",")
+        if len(parts) >= 2:
+            clear_threat(
+                tx,
+                foreign_id(parts[0], parts[1]),
+                f"{alert.sender} {alert.msg_type.lower()}d it by {alert.identifier}",
+            )
+    level = level_of(alert)
+    why = f"{alert.sender} {alert.identifier}: urgency {alert.urgency}, severity {alert.severity}"
+    if alert.status not in (None, "Actual") or alert.msg_type == "Cancel":
+        return Imported(fid, alert.sender, alert.identifier, None, pcodes, f"no threat: {why}")
+    if expires is not None and expires <= isoformat(tx.now()):
+        return Imported(fid, alert.sender, alert.identifier, None, pcodes, f"expired: {why}")
+    if level is None or not pcodes:
+        what = "no zone of ours" if not pcodes else "no threat level"
+        return Imported(fid, alert.sender, alert.identifier, None, pcodes, f"{what}: {why}")
+    zones = rank_zones(
+        [{"pcode": p, "level": level, "eta_min_s": None, "eta_max_s": None} for p in pcodes],
+        strike_counts(tx.conn),
+    )
+    tx.append(ACTOR, ThreatAssessed(threat_id=fid, zones=zones, reason=f"foreign alert {why}"))
+    return Imported(fid, alert.sender, alert.identifier, level, pcodes, f"threat: {why}")
+
+
+@on_tick
+def withdraw_expired(tx: Tx) -> None:
+    """A foreign alert past its expiry no longer threatens."""
+    for fid in expired_threats(tx.conn, tx.now()):
+        clear_threat(tx, fid, "the foreign alert expired")
+
+
+def list_foreign(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(select(foreign_alerts).order_by(foreign_alerts.c.received_at.desc()))
+    return [dict(r._mapping) for r in rows]
+
+
+@projects(ForeignAlertReceived.type)
+def _foreign_received(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
+    conn.execute(foreign_alerts.delete().where(foreign_alerts.c.foreign_id == d["foreign_id"]))
+    conn.execute(
+        foreign_alerts.insert().values(
+            foreign_id=d["foreign_id"],
+            sender=d["sender"],
+            identifier=d["identifier"],
+            sent=d["sent"],
+            expires=d["expires"],
+            msg_type=d["msg_type"],
+            urgency=d["urgency"],
+            severity=d["severity"],
+            headline=d["headline"],
+            pcodes=canonical_json(d["pcodes"]),
+            received_at=event.time,
+        )
+    )
