@@ -12,12 +12,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, bindparam, select
 
 from hanano.evidence import merkle, note
 from hanano.evidence.log import parse_checkpoint
 from hanano.evidence.tables import checkpoints, merkle_nodes
 from hanano.store import schema
+
+_sha256 = hashlib.sha256
+_events = schema.events
+# Each event with the leaf the tree logged for it, in one pass: a rewrite of an event and its
+# stored leaf hash together is still named, by the tree's own copy of the leaf.
+_EVENTS_WITH_LOGGED_LEAF = (
+    select(_events.c.seq, _events.c.canonical, _events.c.leaf_hash, merkle_nodes.c.hash)
+    .select_from(
+        _events.outerjoin(
+            merkle_nodes, and_(merkle_nodes.c.level == 0, merkle_nodes.c.idx == _events.c.seq - 1)
+        )
+    )
+    .where(_events.c.seq > bindparam("after"))
+    .order_by(_events.c.seq)
+    .limit(bindparam("batch"))
+)
 
 
 @dataclass
@@ -35,25 +51,60 @@ class _Frontier:
     """The roots of the perfect subtrees of the leaves seen so far: enough for any prefix root."""
 
     def __init__(self) -> None:
-        self.stack: list[tuple[int, bytes]] = []  # (height, hash), heights strictly decreasing
+        # One hash per set bit of size, largest subtree first; the bits say where each one ends.
+        self.stack: list[bytes] = []
         self.size = 0
 
     def push(self, leaf: bytes) -> None:
-        height, node = 0, leaf
-        while self.stack and self.stack[-1][0] == height:
-            _, left = self.stack.pop()
-            node = merkle.node_hash(left, node)
-            height += 1
-        self.stack.append((height, node))
+        # Every low 1-bit of the old size is a complete subtree the new leaf now pairs with.
+        # The hashes are known to be 32 bytes, so they are combined without node_hash's checks:
+        # this runs once per event of the whole log.
+        node, bits, stack = leaf, self.size, self.stack
+        while bits & 1:
+            node = _sha256(b"\x01" + stack.pop() + node).digest()
+            bits >>= 1
+        stack.append(node)
         self.size += 1
 
     def root(self) -> bytes:
         if not self.stack:
-            return merkle.root_hash([])
-        node = self.stack[-1][1]
-        for _, left in reversed(self.stack[:-1]):
+            return merkle.EMPTY_ROOT
+        node = self.stack[-1]
+        for left in reversed(self.stack[:-1]):
             node = merkle.node_hash(left, node)
         return node
+
+
+class _Checkpoints:
+    """The stored checkpoints in size order, each compared with the tree when it reaches its size.
+
+    `size` is that of the next one due (-1 when none is left): the loop compares it with the
+    tree's size once per event, so it is kept as a plain int.
+    """
+
+    def __init__(self, marks: Sequence[Any]) -> None:
+        self._pending = iter(marks)
+        self.mark: Any = None
+        self.size = -1
+        self.last_good = 0
+        self._advance()
+
+    def _advance(self) -> None:
+        self.mark = next(self._pending, None)
+        self.size = self.mark.size if self.mark is not None else -1
+
+    def reached(self, frontier: _Frontier, report: AuditReport) -> None:
+        while self.mark is not None and self.mark.size == frontier.size:
+            if frontier.root() != bytes(self.mark.root):
+                _first(
+                    report,
+                    f"checkpoint {self.mark.size} does not match the events: an event after "
+                    f"{self.last_good} and at most {self.mark.size} was altered, removed, "
+                    "inserted or reordered",
+                )
+            else:
+                self.last_good = self.mark.size
+            self._advance()
 
 
 def _entry_seq(canonical: bytes) -> int | None:
@@ -83,59 +134,41 @@ def verify_log(
     ).all()
     report.checkpoints = len(marks)
     _check_signatures(marks, verifier_key, report)
-    pending = iter(marks)
-    mark = next(pending, None)
+    due = _Checkpoints(marks)
     frontier = _Frontier()
+    push = frontier.push
     expected = 1
-    last_good = 0
-    first_bad_event: int | None = None
     after = 0
     while True:
-        rows = conn.execute(
-            select(schema.events.c.seq, schema.events.c.canonical, schema.events.c.leaf_hash)
-            .where(schema.events.c.seq > after)
-            .order_by(schema.events.c.seq)
-            .limit(batch)
-        ).all()
+        rows = conn.execute(_EVENTS_WITH_LOGGED_LEAF, {"after": after, "batch": batch}).all()
         if not rows:
             break
-        originals = _original_leaves(conn, rows[0].seq - 1, rows[-1].seq - 1)
-        for seq, stored_bytes, stored_leaf in rows:
-            canonical = _as_bytes(stored_bytes)
+        for seq, stored_bytes, stored_leaf, logged_leaf in rows:
+            canonical = stored_bytes if type(stored_bytes) is bytes else _as_bytes(stored_bytes)
             if seq != expected:
                 what = "removed" if seq > expected else "duplicated"
                 _first(report, f"event {expected} {what}: the next stored event is {seq}")
-                first_bad_event = first_bad_event or expected
                 expected = seq
-            leaf = hashlib.sha256(b"\x00" + canonical).digest()
+            leaf = _sha256(b"\x00" + canonical).digest()
             claimed = _entry_seq(canonical)
             if claimed != seq:
                 _first(report, f"event {seq} reordered: its entry says it is event {claimed}")
-                first_bad_event = first_bad_event or seq
-            elif leaf != _as_bytes(stored_leaf) or leaf != originals.get(seq - 1, leaf):
+            elif (leaf != stored_leaf and leaf != _as_bytes(stored_leaf)) or (
+                logged_leaf is not None and leaf != logged_leaf and leaf != _as_bytes(logged_leaf)
+            ):
                 _first(report, f"event {seq} altered: its bytes no longer hash to its logged leaf")
-                first_bad_event = first_bad_event or seq
-            frontier.push(leaf)
+            push(leaf)
             expected = seq + 1
-            report.events += 1
-            while mark is not None and mark.size == frontier.size:
-                if frontier.root() != bytes(mark.root):
-                    _first(
-                        report,
-                        f"checkpoint {mark.size} does not match the events: an event after "
-                        f"{last_good} and at most {mark.size} was altered, removed, inserted "
-                        "or reordered",
-                    )
-                else:
-                    last_good = mark.size
-                mark = next(pending, None)
-        after = rows[-1].seq
+            if frontier.size == due.size:
+                due.reached(frontier, report)
+        report.events += len(rows)
+        after = rows[-1][0]
         if progress is not None:
             progress(report.events)
-    if mark is not None:
+    if due.mark is not None:
         _first(
             report,
-            f"checkpoint {mark.size} covers events that are missing (log has {frontier.size})",
+            f"checkpoint {due.size} covers events that are missing (log has {frontier.size})",
         )
     covered = marks[-1].size if marks else 0
     if frontier.size > covered:
@@ -150,15 +183,6 @@ def _as_bytes(value: object) -> bytes:
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
     return b""
-
-
-def _original_leaves(conn: Connection, first: int, last: int) -> dict[int, bytes]:
-    rows = conn.execute(
-        select(merkle_nodes.c.idx, merkle_nodes.c.hash).where(
-            merkle_nodes.c.level == 0, merkle_nodes.c.idx.between(first, last)
-        )
-    )
-    return {int(r.idx): bytes(r.hash) for r in rows}
 
 
 def _check_signatures(marks: Sequence[Any], verifier_key: str, report: AuditReport) -> None:

@@ -45,15 +45,22 @@ def log_checkpoint(ctx: click.Context) -> None:
 @log_group.command("receipt")
 @click.argument("event_id", type=int)
 @click.option("--disclose", multiple=True, help="A sealed field to disclose (repeatable).")
+@click.option(
+    "--cosigned",
+    is_flag=True,
+    help="Prove it against the latest checkpoint a witness cosigned, not the very latest.",
+)
 @click.pass_context
-def log_receipt(ctx: click.Context, event_id: int, disclose: tuple[str, ...]) -> None:
+def log_receipt(
+    ctx: click.Context, event_id: int, disclose: tuple[str, ...], cosigned: bool
+) -> None:
     """Write a self-contained receipt (C2SP tlog-proof) for event EVENT_ID to stdout."""
     from hanano.evidence.receipts import make_receipt
 
     service = _service(ctx)
     with service.engine.connect() as conn:
         try:
-            click.echo(make_receipt(conn, event_id, disclose), nl=False)
+            click.echo(make_receipt(conn, event_id, disclose, cosigned=cosigned), nl=False)
         except Problem as problem:
             raise click.ClickException(str(problem)) from problem
 
@@ -61,14 +68,21 @@ def log_receipt(ctx: click.Context, event_id: int, disclose: tuple[str, ...]) ->
 @log_group.command("check-receipt")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key", "verifier_key", required=True, help="The log's verifier key.")
-def log_check_receipt(path: Path, verifier_key: str) -> None:
+@click.option(
+    "--witness",
+    "witness_keys",
+    multiple=True,
+    help="A witness's key that must have cosigned the receipt's checkpoint (repeatable).",
+)
+def log_check_receipt(path: Path, verifier_key: str, witness_keys: tuple[str, ...]) -> None:
     """Check a receipt offline, with nothing but the receipt and the log's public key."""
     import json
+    from datetime import UTC, datetime
 
     from hanano.evidence.receipts import ReceiptError, check_receipt
 
     try:
-        checked = check_receipt(path.read_text(encoding="utf-8"), verifier_key)
+        checked = check_receipt(path.read_text(encoding="utf-8"), verifier_key, witness_keys)
     except (ReceiptError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"receipt does NOT verify: {exc}") from exc
     entry = checked.entry
@@ -76,6 +90,9 @@ def log_check_receipt(path: Path, verifier_key: str) -> None:
         f"receipt verifies: event {entry['seq']} ({entry['type']}, {entry['time']}) is "
         f"entry {checked.index} of {checked.origin}, tree size {checked.tree_size}"
     )
+    for name, stamp in checked.cosigned_by.items():
+        when = datetime.fromtimestamp(stamp, UTC).isoformat().replace("+00:00", "Z")
+        click.echo(f"cosigned by witness {name} at {when}")
     for name, value in checked.disclosed.items():
         click.echo(f"disclosed {name}: {json.dumps(value, ensure_ascii=False)}")
     click.echo(json.dumps(entry, ensure_ascii=False, indent=2))
@@ -100,6 +117,7 @@ def log_verify(ctx: click.Context, verifier_key: str | None, tsa_cert: str | Non
     from sqlalchemy import func, select
 
     from hanano.evidence.audit import verify_log
+    from hanano.evidence.witness import verify_cosignatures
     from hanano.store import schema
 
     service = _service(ctx)
@@ -115,9 +133,12 @@ def log_verify(ctx: click.Context, verifier_key: str | None, tsa_cert: str | Non
 
             report = verify_log(conn, key, progress)
         times = _verify_times(conn, tsa_cert or service.settings.tsa_cert)
-    problems = report.problems + times.problems
+        cosigned, cosign_problems = verify_cosignatures(conn)
+    problems = report.problems + times.problems + cosign_problems
     if not problems:
         click.echo(f"log verifies: {report.events} events, {report.checkpoints} checkpoints")
+        if cosigned:
+            click.echo(f"{cosigned} witness cosignatures verify")
         if times.checked:
             click.echo(
                 f"{times.checked} RFC 3161 timestamps verify, from {times.earliest} "

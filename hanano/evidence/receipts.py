@@ -8,14 +8,23 @@ nothing but the receipt and the log's verifier key.
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from hanano.errors import invalid, not_found
 from hanano.evidence import merkle, note
-from hanano.evidence.log import inclusion, latest_checkpoint, parse_checkpoint
+from hanano.evidence.cosign import (
+    parse_cosignature_line,
+    parse_witness_key,
+    signature_lines,
+    verify_cosignature,
+)
+from hanano.evidence.log import checkpoint_at, inclusion, latest_checkpoint, parse_checkpoint
+from hanano.evidence.tables import cosignatures
+from hanano.evidence.witness import with_cosignatures
 from hanano.store import schema
 from hanano.store.log import verify_disclosure
 
@@ -33,14 +42,28 @@ class CheckedReceipt:
     origin: str
     entry: dict[str, Any]
     disclosed: dict[str, Any] = field(default_factory=dict)
+    cosigned_by: dict[str, int] = field(default_factory=dict)
+    """Witness key name -> the time (Unix seconds) it cosigned the receipt's checkpoint."""
 
 
-def make_receipt(conn: Connection, seq: int, disclose: tuple[str, ...] = ()) -> str:
-    """A receipt for event `seq` against the latest checkpoint."""
+def make_receipt(
+    conn: Connection, seq: int, disclose: tuple[str, ...] = (), *, cosigned: bool = False
+) -> str:
+    """A receipt for event `seq` against the latest checkpoint, with its cosignatures; with
+    `cosigned`, against the latest checkpoint that covers the event and a witness cosigned."""
     row = conn.execute(select(schema.events).where(schema.events.c.seq == seq)).first()
     if row is None:
         raise not_found(f"event {seq}")
-    checkpoint_note = latest_checkpoint(conn)
+    if cosigned:
+        size_found = conn.execute(
+            select(func.max(cosignatures.c.size)).where(cosignatures.c.size >= seq)
+        ).scalar()
+        if size_found is None:
+            raise not_found(f"checkpoint covering event {seq} that a witness cosigned")
+        checkpoint_note = checkpoint_at(conn, int(size_found))
+    else:
+        checkpoint_note = latest_checkpoint(conn)
+    checkpoint_note = with_cosignatures(conn, checkpoint_note)
     size = parse_checkpoint(checkpoint_note.split("\n\n", 1)[0] + "\n").size
     disclosures: dict[str, Any] = {}
     for name in disclose:
@@ -69,8 +92,11 @@ def make_receipt(conn: Connection, seq: int, disclose: tuple[str, ...] = ()) -> 
     return "\n".join(lines) + "\n" + checkpoint_note
 
 
-def check_receipt(text: str, verifier_key: str) -> CheckedReceipt:
-    """Verify a receipt offline; raises ReceiptError saying what does not hold."""
+def check_receipt(text: str, verifier_key: str, witness_keys: Sequence[str] = ()) -> CheckedReceipt:
+    """Verify a receipt offline; raises ReceiptError saying what does not hold.
+
+    Each of `witness_keys` (cosigner keys, C2SP tlog-cosignature) must have cosigned the
+    receipt's checkpoint."""
     head, sep, checkpoint_note = text.partition("\n\n")
     if not sep:
         raise ReceiptError("no blank line between the proof and the checkpoint")
@@ -108,7 +134,23 @@ def check_receipt(text: str, verifier_key: str) -> CheckedReceipt:
     if entry.get("seq") != index + 1:
         raise ReceiptError("the entry's sequence number does not match its index")
     disclosed = _check_disclosures(entry, bundle.get("disclosures") or {})
-    return CheckedReceipt(index, checkpoint.size, checkpoint.origin, entry, disclosed)
+    cosigned_by = _check_cosignatures(body, checkpoint_note, witness_keys)
+    return CheckedReceipt(index, checkpoint.size, checkpoint.origin, entry, disclosed, cosigned_by)
+
+
+def _check_cosignatures(body: str, signed: str, witness_keys: Sequence[str]) -> dict[str, int]:
+    cosigned_by: dict[str, int] = {}
+    lines = [parse_cosignature_line(line) for line in signature_lines(signed)[1]]
+    for text in witness_keys:
+        try:
+            key = parse_witness_key(text)
+        except ValueError as exc:
+            raise ReceiptError(f"malformed witness key: {exc}") from exc
+        valid = [c for c in lines if c is not None and verify_cosignature(body, c, key)]
+        if not valid:
+            raise ReceiptError(f"the checkpoint carries no valid cosignature by {key.name}")
+        cosigned_by[key.name] = max(c.timestamp for c in valid)
+    return cosigned_by
 
 
 def _decode_extra(text: str) -> dict[str, Any]:

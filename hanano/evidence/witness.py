@@ -127,6 +127,33 @@ def with_cosignatures(conn: Connection, signed_note: str) -> str:
     return signed_note + "".join(lines)
 
 
+def verify_cosignatures(conn: Connection) -> tuple[int, list[str]]:
+    """Check every stored cosignature against its checkpoint and its witness's registered key.
+
+    Returns how many verify, and a problem for each that does not.
+    """
+    keys = {str(row.name): parse_witness_key(row.key) for row in conn.execute(select(witnesses))}
+    rows = conn.execute(
+        select(cosignatures.c.size, cosignatures.c.witness, cosignatures.c.line, checkpoints.c.note)
+        .join(checkpoints, checkpoints.c.size == cosignatures.c.size, isouter=True)
+        .order_by(cosignatures.c.size, cosignatures.c.witness)
+    ).all()
+    checked, problems = 0, []
+    for row in rows:
+        what = f"cosignature of checkpoint {row.size} by witness {row.witness!r}"
+        key = keys.get(str(row.witness))
+        parsed = parse_cosignature_line(str(row.line))
+        if row.note is None or key is None or parsed is None:
+            problems.append(f"{what}: its checkpoint or witness is not in the log")
+            continue
+        body, _ = signature_lines(str(row.note))
+        if not verify_cosignature(body, parsed, key):
+            problems.append(f"{what} does not verify")
+            continue
+        checked += 1
+    return checked, problems
+
+
 # --------------------------------------------------------------------------------------------
 # The witness's side
 

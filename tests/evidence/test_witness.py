@@ -10,7 +10,7 @@ import httpx2 as httpx
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hanano.access.tokens import create_token
 from hanano.cli import main
@@ -29,6 +29,7 @@ from hanano.evidence.cosign import (
 from hanano.evidence.events import add_witness
 from hanano.evidence.log import latest_checkpoint, parse_checkpoint
 from hanano.evidence.tables import cosignatures, witnesses
+from hanano.evidence.witness import verify_cosignatures
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store import schema
@@ -224,7 +225,7 @@ def _witness(url: str, signer: str, log_key: str, state: Path) -> tuple[int, str
 
 
 def test_witness_cosigns_over_http_and_the_log_serves_the_cosignature(
-    served: tuple[Service, str], tmp_path: Path
+    served: tuple[Service, str], tmp_path: Path, db_url: str
 ) -> None:
     service, url = served
     signer, verifier = _register(service)
@@ -250,6 +251,45 @@ def test_witness_cosigns_over_http_and_the_log_serves_the_cosignature(
     assert json.loads(state.read_text())["hanano/aleppo"]["size"] == first["size"] + 3
     past = httpx.get(f"{url}/api/v1/log/checkpoint?size={first['size']}").text
     assert len(signature_lines(past)[1]) == 2  # the log's signature and the earlier cosignature
+
+    # A receipt against the cosigned checkpoint carries the cosignature; an investigator who
+    # trusts the witness checks both offline.
+    receipt = tmp_path / "receipt.tlog-proof"
+    made = CliRunner().invoke(main, ["--db", db_url, "log", "receipt", "2", "--cosigned"])
+    assert made.exit_code == 0, made.output
+    receipt.write_text(made.stdout)
+    assert "\n" + out in made.stdout
+    checked = CliRunner().invoke(
+        main, ["log", "check-receipt", str(receipt), "--key", log_key, "--witness", verifier]
+    )
+    assert checked.exit_code == 0, checked.output
+    assert "receipt verifies: event 2" in checked.output
+    assert "cosigned by witness witness.example.org/w1 at 20" in checked.output
+    _, absent = generate_witness_key("witness.example.org/w2")
+    refused = CliRunner().invoke(
+        main, ["log", "check-receipt", str(receipt), "--key", log_key, "--witness", absent]
+    )
+    assert refused.exit_code != 0
+    assert "no valid cosignature by witness.example.org/w2" in refused.output
+
+    # `hanano log verify` checks every stored cosignature with its witness's registered key.
+    with service.engine.connect() as conn:
+        assert verify_cosignatures(conn) == (2, [])
+    verified = CliRunner().invoke(main, ["--db", db_url, "log", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "2 witness cosignatures verify" in verified.output
+    with service.engine.begin() as conn:
+        conn.execute(
+            update(cosignatures)
+            .where(cosignatures.c.size == first["size"])
+            .values(line=cosign(body, generate_witness_key("witness.example.org/w1")[0], 1))
+        )
+    with service.engine.connect() as conn:
+        checked, problems = verify_cosignatures(conn)
+    assert checked == 1
+    assert problems == [
+        f"cosignature of checkpoint {first['size']} by witness 'Syrian Archive' does not verify"
+    ]
 
 
 def _fork(tmp_path: Path, build: str) -> Service:
