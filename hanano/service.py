@@ -87,6 +87,8 @@ class Service:
         """Run every time-driven handler once, each as its own command (the server does so on a
         timer; tests call it after moving the clock)."""
         for handler in tick_handlers():
+            if not self.sequencer.running:
+                return  # shutting down: the next start will catch up on time
             try:
                 self.execute(handler)
             except Exception:

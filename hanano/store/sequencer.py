@@ -158,6 +158,10 @@ class Sequencer:
         self._thread.join()
         self._thread = None
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
     def submit(self, command: Command[T]) -> Future[T]:
         if self._thread is None:
             raise RuntimeError("the sequencer is not running")
