@@ -62,6 +62,8 @@ HASH_SIZE = 32
 MAX_TREE_SIZE = 2**64 - 1
 """Largest tree size or leaf index accepted; RFC 9162 carries them as uint64."""
 
+_sha256 = hashlib.sha256
+
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 """MTH({}) = SHA-256() — the root of the empty tree."""
 
@@ -344,9 +346,15 @@ def append_nodes(leaf_index: int, leaf: bytes, get: NodeGetter) -> list[tuple[in
     nodes = [(0, leaf_index, leaf)]
     node, level, index = leaf, 0, leaf_index
     # A right child (odd index) completes its parent; the left sibling is
-    # already stored because it was completed by an earlier append.
+    # already stored because it was completed by an earlier append. Both
+    # children are known to be 32-byte hashes here (the leaf was checked, each
+    # sibling is checked as it is read, each parent is a SHA-256 digest), so
+    # the parent is hashed directly: this runs once per appended leaf.
     while index & 1:
-        node = node_hash(_fetch(get, level, index - 1), node)
+        left = get(level, index - 1)
+        if not isinstance(left, bytes) or len(left) != HASH_SIZE:
+            raise ValueError(f"stored node ({level}, {index - 1}) is not a {HASH_SIZE}-byte hash")
+        node = _sha256(b"\x01" + left + node).digest()
         level += 1
         index >>= 1
         nodes.append((level, index, node))
