@@ -18,7 +18,7 @@ from hanano.geo.city import import_neighbourhoods
 from hanano.geo.gazetteer import aleppo_geojson
 from hanano.service import Service
 from hanano.settings import load_settings
-from hanano.sim.demo_city import demo_login, seed_city
+from hanano.sim.demo_city import demo_login, run_crews, run_sky, seed_city, sky_plan
 from hanano.sim.scenario import ScheduledReport, bombardment_day, load_impact_sites
 from hanano.web.app import build_app
 
@@ -62,6 +62,14 @@ def run_demo(host: str, port: int, speed: float, limit: int) -> None:
         target=_replay, args=(plan, clock, base, reporter.secret), daemon=True
     )
     replay.start()
+    actors = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {dispatcher.secret}"})
+    sky = sky_plan(plan, city.locate)
+    threading.Thread(target=run_sky, args=(sky, clock, actors), daemon=True).start()
+    threading.Thread(target=run_crews, args=(service, clock, actors), daemon=True).start()
+    click.echo(
+        f"  aircraft  {len(sky)} sightings; crews report their steps; until a dispatcher logs "
+        "in, the demo accepts each recommendation itself"
+    )
     try:
         uvicorn.run(build_app(service), host=host, port=port, log_level="warning", access_log=False)
     finally:

@@ -148,6 +148,20 @@ def test_accepting_the_recommendation_moves_the_team(
     assert page.get_attribute(f".team-mark[data-team='{team}']", "data-state") == "en_route"
     shot(page, "04-teams")
 
+    # A threat over the strike site, marked on the map, pulls the team back; the order is
+    # acknowledged from the safety board. Only where dispatch offers threats and pull-backs.
+    if "/api/v1/threats" not in api.get("/openapi.json").json()["paths"]:
+        assert page.is_hidden("#threat")
+        return
+    page.on("dialog", lambda dialog: dialog.accept("jet circling over the site"))
+    page.keyboard.press("x")
+    page.click(f"path.incident-{incident}")
+    page.wait_for_selector("[data-panel='safety'].on #pullbacks .pullback.open")
+    assert "Hanano-1" in page.inner_text("#pullbacks")
+    shot(page, "07-safety")
+    page.click("#pullbacks .pullback.open button")
+    page.wait_for_selector("#pullbacks .pullback.done")
+
 
 def test_a_zone_turns_red_on_alert_and_clears_at_all_clear(
     room: dict[str, Any], clock: ManualClock, new_page: Callable[..., Any]

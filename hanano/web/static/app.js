@@ -210,6 +210,8 @@ async function loadAll() {
     api("/api/v1/board").catch(() => null),
   ]);
   S.zones = zones;
+  // Threats are offered only by servers whose dispatch has rescuers' safety, to roles that may.
+  $("#threat").hidden = !S.can.threats || !["admin", "dispatcher", "team_leader", "spotter"].includes(S.session.role);
   S.incidents = new Map(incidents.map((i) => [i.id, i]));
   S.teams = new Map(teams.map((x) => [x.id, x]));
   S.tasks = new Map(tasks.map((x) => [x.id, x]));
@@ -316,6 +318,9 @@ function initMap() {
   map = L.map("map", { zoomControl: true, attributionControl: true, preferCanvas: false,
     minZoom: 11, maxZoom: 18 }).setView([36.205, 37.16], 13);
   map.attributionControl.setPrefix(false);
+  // Areas lie under the points: a watch circle or a zone must never catch an incident's click.
+  map.createPane("zones").style.zIndex = 300;
+  map.createPane("areas").style.zIndex = 350;
   map.attributionControl.addAttribution("Neighbourhoods: OCHA (CC BY-IGO) · Leaflet");
   zoneLayer = L.layerGroup().addTo(map);
   watchLayer = L.layerGroup().addTo(map);
@@ -328,6 +333,7 @@ function initMap() {
     Incidents: incidentLayer, Teams: teamLayer, Hospitals: hospitalLayer, Aircraft: trackLayer,
     Watches: watchLayer, Threats: threatLayer,
   }, { position: "topright" }).addTo(map);
+  map.on("click", (e) => { if (S.threatMode) reportThreat(e.latlng); });
   map.on("zoomend", () => {
     $("#map").classList.toggle("labels", map.getZoom() >= 14);
   });
@@ -341,6 +347,7 @@ function drawZones() {
   const bounds = L.latLngBounds([]);
   for (const f of S.zones) {
     const shape = L.geoJSON(f, {
+      pane: "zones",
       style: { className: `zone zone-${f.id}`, color: "#7b8794", weight: 1, fillOpacity: 0.06,
         fillColor: "#7b8794" },
     });
@@ -398,6 +405,16 @@ function paintZones() {
       const el = layer.getElement?.();
       if (el) el.dataset.level = current ? current.level : "none";
     });
+    const f = S.zones.find((z) => z.id === pcode);
+    const name = f ? (S.lang === "ar" ? f.properties.name_ar : f.properties.name_en) : pcode;
+    const eta = current ? etaText(current.alert, current.zone) : "";
+    const tip = shape.getTooltip();
+    if (tip) {
+      tip.setContent(eta ? `${name} · ${eta}` : name);
+      tip.options.className = `zone-label ${current ? `alerted level-${current.level}` : ""}`;
+      const el = tip.getElement?.();
+      if (el) el.className = el.className.replace(/ ?(alerted|level-\S+)/g, "") + (current ? ` alerted level-${current.level}` : "");
+    }
   }
 }
 
@@ -477,7 +494,7 @@ function drawTracks() {
   trackLayer.clearLayers();
   for (const track of S.tracks) {
     L.circle([track.lat, track.lon], { radius: track.uncertainty_m || 500, color: "#e0202a",
-      weight: 1, dashArray: "4 4", fillOpacity: 0.05, interactive: false }).addTo(trackLayer);
+      weight: 1, dashArray: "4 4", fillOpacity: 0.05, interactive: false, pane: "areas" }).addTo(trackLayer);
     const turn = track.heading_deg ?? 0;
     const icon = L.divIcon({ className: "", iconSize: null,
       html: `<div class="track-mark" style="--r:${turn}deg">✈</div>` });
@@ -492,7 +509,7 @@ function drawWatches() {
   for (const w of S.watches) {
     const left = Math.max(0, (Date.parse(w.until) - serverNow()) / 60000);
     const circle = L.circle([w.location.lat, w.location.lon], { radius: 150, color: "#f5a623",
-      weight: 2, dashArray: "6 4", fillOpacity: 0.08, className: "watch" });
+      weight: 2, dashArray: "6 4", fillOpacity: 0.08, className: "watch", pane: "areas" });
     circle.bindTooltip(`${t("watch")}: ${Math.ceil(left)} ${t("min")} ${t("left")}`);
     circle.on("click", () => openDetail("incident", w.incident_id));
     circle.addTo(watchLayer);
@@ -501,7 +518,7 @@ function drawWatches() {
   for (const threat of S.threats) {
     if (!threat.point || !threat.radius_m) continue;
     L.circle([threat.point.lat, threat.point.lon], { radius: threat.radius_m, color: "#e0202a",
-      weight: 2, fillOpacity: 0.12 }).bindTooltip(`${t("threat")}: ${threat.reason}`)
+      weight: 2, fillOpacity: 0.12, pane: "areas" }).bindTooltip(`${t("threat")}: ${threat.reason}`)
       .addTo(threatLayer);
   }
 }
@@ -518,6 +535,23 @@ function renderLegend() {
       ...["watch", "warning", "imminent"].map((s) =>
         h("span", { class: "chip", style: `--c:${LEVEL_COLOUR[s]}` }, tt("alert_level", s)))),
   );
+}
+
+function armThreat() {
+  if ($("#threat").hidden) return;
+  S.threatMode = !S.threatMode;
+  $("#map").classList.toggle("arming", S.threatMode);
+  $("#threat").classList.toggle("on", S.threatMode);
+  if (S.threatMode) toast(t("threat_click"));
+}
+
+async function reportThreat(latlng) {
+  armThreat();
+  const reason = window.prompt(t("threat_reason"));
+  if (!reason) return;
+  const done = await act(api("/api/v1/threats", { method: "POST",
+    body: { lat: latlng.lat, lon: latlng.lng, radius_m: 500, reason } }));
+  if (done) showTab("safety");
 }
 
 // --- boards -------------------------------------------------------------------------------
@@ -548,9 +582,15 @@ function renderQueue() {
     h("span", { class: `pill status-${i.status}` }, tt("status", i.status)),
     h("br"), placeName(i),
     i.trapped ? h("span", { class: "warn" }, ` · ${i.trapped} ${t("trapped")}`) : null,
-    i.casualties ? ` · ${i.casualties} ${t("casualties")}` : null),
+    i.casualties ? ` · ${i.casualties} ${t("casualties")}` : null,
+    ...tasksOf(i.id).map((k) => h("span", { class: "chip small", style: `--c:${STATE_COLOUR[k.state] || "#888"}` },
+      `${S.teams.get(k.team_id)?.name || k.team_id}: ${tt("state", k.state)}`))),
   h("span", { class: "when" }, time(i.last_report_at), h("br"), h("small", {}, `${i.report_count} ${t("reports")}`))));
   $("#queue").replaceChildren(...(rows.length ? rows : [h("li", { class: "empty" }, t("none"))]));
+}
+
+function tasksOf(incidentId) {
+  return [...S.tasks.values()].filter((k) => k.incident_id === incidentId);
 }
 
 function taskFor(team) { return team.task_id ? S.tasks.get(team.task_id) : null; }
@@ -569,12 +609,12 @@ function renderTeams() {
         h("br"), h("small", {}, `${team.crew} · ${team.sector}`)),
       h("td", {}, h("span", { class: "chip", style: `--c:${STATE_COLOUR[state] || "#888"}` },
         tt("state", state)),
-      task ? h("button", { class: "link", onclick: () => openDetail("incident", task.incident_id) },
-        ` ${task.incident_id}`) : null),
+      task ? h("button", { class: "link incident-link", onclick: () => openDetail("incident", task.incident_id) },
+        task.incident_id) : null),
       h("td", { title: since || "" }, ago(since)),
-      h("td", { class: "acts" }, ...(task ? task.legal_next : []).map((next) =>
+      h("td", {}, h("div", { class: "acts" }, ...(task ? task.legal_next : []).map((next) =>
         h("button", { class: `small ${next === "withdrawn" ? "danger" : ""}`,
-          onclick: () => transition(task, next) }, tt("state", next)))));
+          onclick: () => transition(task, next) }, tt("state", next))))));
   });
   $("#teams").replaceChildren(h("thead", {}, head), h("tbody", {}, ...rows));
 }
@@ -632,8 +672,11 @@ function renderSafety() {
   h("span", { class: "when" }, `${Math.ceil(Math.max(0, (Date.parse(w.until) - serverNow()) / 60000))} ${t("min")} ${t("left")}`)))
     : [h("li", { class: "empty" }, t("none"))]));
   const alarms = S.board?.checkin_alarms || [];
-  $("#checkins").replaceChildren(...(alarms.length ? alarms.map((a) => h("li", { class: "row" },
-    h("span", { class: "main" }, JSON.stringify(a))))
+  $("#checkins").replaceChildren(...(alarms.length ? alarms.map((a) => h("li", { class: "row alarm" },
+    h("span", { class: "main", onclick: () => openDetail("incident", a.incident_id) },
+      h("b", {}, `${a.team} · ${a.incident_id}`), h("br"),
+      h("small", {}, `${t("last_checkin")} `, a.last_checkin_at ? time(a.last_checkin_at) : "–")),
+    h("button", { class: "primary small", onclick: () => act(api(`/api/v1/teams/${a.team_id}/checkin`, { method: "POST", body: { note: "relayed by the operations room" } })) }, t("checked_in"))))
     : [h("li", { class: "empty" }, t("none"))]));
 }
 
@@ -692,6 +735,7 @@ function renderAll() {
 // --- detail -------------------------------------------------------------------------------
 
 function openDetail(kind, id) {
+  if (S.threatMode) return;  // the click marks the threat's place instead
   S.detail = { kind, id };
   if (kind === "incident") S.selected = id;
   $("#detail").hidden = false;
@@ -847,7 +891,7 @@ function alertDetail(id) {
 
 const KEYS = [
   ["J / ↓", "k_next"], ["K / ↑", "k_prev"], ["Enter", "k_open"], ["A", "k_accept"],
-  ["1 – 5", "k_tabs"], ["L", "k_lang"], ["N", "k_theme"], ["Esc", "k_close"], ["?", "k_help"],
+  ["1 – 5", "k_tabs"], ["X", "k_threat"], ["L", "k_lang"], ["N", "k_theme"], ["Esc", "k_close"], ["?", "k_help"],
 ];
 
 function renderHelp() {
@@ -887,7 +931,8 @@ function onKey(event) {
     if (top) assign(id, top.team_id, "");
   } else if (key === "l" || key === "L") toggleLanguage();
   else if (key === "n" || key === "N") toggleTheme();
-  else if (key === "Escape") closeDetail();
+  else if (key === "x" || key === "X") armThreat();
+  else if (key === "Escape") { if (S.threatMode) armThreat(); else closeDetail(); }
   else if (key === "?") $("#help").showModal();
   else return;
   event.preventDefault();
@@ -903,6 +948,7 @@ async function boot() {
   $("#login-form").addEventListener("submit", login);
   $("#detail-close").addEventListener("click", closeDetail);
   $("#help-open").addEventListener("click", () => $("#help").showModal());
+  $("#threat").addEventListener("click", armThreat);
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   document.addEventListener("keydown", onKey);
   applyLanguage();
