@@ -26,6 +26,8 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "hanano.dispatch.tasks",
     "hanano.dispatch.roads",
     "hanano.dispatch.recommend",
+    "hanano.dispatch.safety",
+    "hanano.dispatch.worksites",
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -269,7 +270,201 @@ def response_times(ctx: click.Context) -> None:
         click.echo(f"{name:<22} n={seg['count']:<4} p50={seg['p50_s']} p90={seg['p90_s']}")
 
 
+@click.command()
+@click.option("--lat", type=float)
+@click.option("--lon", type=float)
+@click.option("--radius", "radius_m", default=0.0, type=float, help="Metres around the point.")
+@click.option("--reason", required=True)
+@click.pass_context
+def threat(
+    ctx: click.Context, lat: float | None, lon: float | None, radius_m: float, reason: str
+) -> None:
+    """Report a threat at a point: teams at watched sites it covers are pulled back."""
+    from hanano.dispatch.safety import list_pullbacks, report_threat
+
+    threat_id = _run(
+        ctx,
+        lambda tx: report_threat(
+            tx, CLI_ACTOR, lat=lat, lon=lon, radius_m=radius_m, polygons=[], reason=reason
+        ),
+    )
+    click.echo(f"threat {threat_id}")
+    with _service(ctx).engine.connect() as conn:
+        for order in list_pullbacks(conn):
+            if order["threat_id"] == threat_id:
+                click.echo(f"  {order['id']}: {order['reason']}")
+
+
+@click.command()
+@click.argument("order_id")
+@click.option("--note", default="")
+@click.pass_context
+def acknowledge(ctx: click.Context, order_id: str, note: str) -> None:
+    """Acknowledge a pull-back order for the team."""
+    from hanano.dispatch.safety import acknowledge as ack
+
+    _run(ctx, lambda tx: ack(tx, CLI_ACTOR, order_id, note))
+    click.echo(f"{order_id} acknowledged")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def board(ctx: click.Context, as_json: bool) -> None:
+    """The safety board: escalated and open pull-backs, check-in alarms, watches."""
+    from hanano.dispatch.safety import board as safety_board
+
+    service = _service(ctx)
+    with service.engine.connect() as conn:
+        result = safety_board(conn, service.clock.now())
+    if as_json:
+        _echo_json(result)
+        return
+    for order in result["pullbacks"]:
+        flag = "ESCALATED " if order["escalated_at"] else ""
+        click.echo(f"{flag}{order['id']}: {order['reason']}")
+    for alarm in result["checkin_alarms"]:
+        click.echo(f"CHECK-IN {alarm['team']} at {alarm['incident_id']} since {alarm['alarm_at']}")
+    for watch in result["watches"]:
+        click.echo(f"watch {watch['incident_id']} until {watch['until']}")
+
+
+@click.command("import-roads")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def import_roads(ctx: click.Context, path: Path) -> None:
+    """Build the drivable road graph from an OpenStreetMap extract (.osm.pbf)."""
+    from hanano.dispatch.roads import import_roads as do_import
+
+    event = _run(ctx, lambda tx: do_import(tx, CLI_ACTOR, path))
+    click.echo(
+        f"imported {event.nodes} road nodes and {event.edges} directed segments from {path.name} "
+        f"(graph {event.graph_id[:12]})"
+    )
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def roads(ctx: click.Context) -> None:
+    """Open road closures; subcommands close and reopen segments."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from hanano.dispatch.roads import graph_info, list_closures
+
+    with _service(ctx).engine.connect() as conn:
+        info = graph_info(conn)
+        closures = list_closures(conn)
+    if info is None:
+        click.echo("no road graph: travel times are straight line x detour factor")
+    else:
+        click.echo(
+            f"road graph {info['graph_id'][:12]}: {info['nodes']} nodes, {info['edges']} segments"
+        )
+    for c in closures:
+        click.echo(f"{c['id']:<7} {c['source']:<7} {c['reason']}")
+
+
+@roads.command("close")
+@click.option("--lat", required=True, type=float)
+@click.option("--lon", required=True, type=float)
+@click.option("--reason", required=True)
+@click.pass_context
+def roads_close(ctx: click.Context, lat: float, lon: float, reason: str) -> None:
+    """Close the road segment nearest a point."""
+    from hanano.dispatch.roads import close_road
+
+    closure_id = _run(ctx, lambda tx: close_road(tx, CLI_ACTOR, lat, lon, reason))
+    click.echo(f"closed {closure_id}")
+
+
+@roads.command("reopen")
+@click.argument("closure_id")
+@click.option("--reason", required=True)
+@click.pass_context
+def roads_reopen(ctx: click.Context, closure_id: str, reason: str) -> None:
+    """Reopen a closed segment."""
+    from hanano.dispatch.roads import reopen_road
+
+    _run(ctx, lambda tx: reopen_road(tx, CLI_ACTOR, closure_id, reason))
+    click.echo(f"reopened {closure_id}")
+
+
+@click.command()
+@click.argument("incident_id")
+@click.argument("worksite_id")
+@click.option("--category", required=True, type=click.Choice(list("ABCDEF")))
+@click.option("--hazard", "hazards", multiple=True)
+@click.option("--operation", "operations", multiple=True)
+@click.pass_context
+def worksite(
+    ctx: click.Context,
+    incident_id: str,
+    worksite_id: str,
+    category: str,
+    hazards: tuple[str, ...],
+    operations: tuple[str, ...],
+) -> None:
+    """Open a worksite at an incident (INSARAG ID such as C-6, category A-F)."""
+    from hanano.dispatch.worksites import open_worksite
+
+    _run(
+        ctx,
+        lambda tx: open_worksite(
+            tx,
+            CLI_ACTOR,
+            incident_id,
+            worksite_id=worksite_id,
+            category=category,  # type: ignore[arg-type]
+            hazards=list(hazards),
+            operations=list(operations),
+        ),
+    )
+    click.echo(f"worksite {worksite_id} at {incident_id}")
+
+
+@click.command()
+@click.argument("incident_id")
+@click.option("--status", required=True, type=click.Choice(["trapped", "extracted_alive", "dead"]))
+@click.option("--worksite", "worksite_id")
+@click.option("--triage", type=click.Choice(["red", "yellow", "green", "black"]))
+@click.option("--hospital", "hospital_id")
+@click.option("--name", help="Kept sealed; only admin and dispatcher can read it.")
+@click.pass_context
+def victim(
+    ctx: click.Context,
+    incident_id: str,
+    status: str,
+    worksite_id: str | None,
+    triage: str | None,
+    hospital_id: str | None,
+    name: str | None,
+) -> None:
+    """Record a victim at an incident."""
+    from hanano.dispatch.worksites import record_victim
+
+    victim_id = _run(
+        ctx,
+        lambda tx: record_victim(
+            tx,
+            CLI_ACTOR,
+            incident_id,
+            status=status,  # type: ignore[arg-type]
+            worksite_id=worksite_id,
+            triage=triage,  # type: ignore[arg-type]
+            hospital_id=hospital_id,
+            name=name,
+        ),
+    )
+    click.echo(f"victim {victim_id} at {incident_id}")
+
+
 COMMANDS: list[click.Command] = [
+    worksite,
+    victim,
+    roads,
+    threat,
+    acknowledge,
+    board,
     teams,
     hospitals,
     recommend,
@@ -283,3 +478,6 @@ COMMANDS: list[click.Command] = [
 def register(main: click.Group) -> None:
     for command in COMMANDS:
         main.add_command(command)
+    city = main.commands.get("city")
+    if isinstance(city, click.Group):
+        city.add_command(import_roads)

@@ -152,7 +152,7 @@ def _candidate(row: Row[Any], now: datetime, settings: Settings, ended: str | No
             origin, words = (row.lat, row.lon), ""
         else:
             words = f" from its base (position {age:.0f} min old)"
-    since_rest = ended if ended and (row.duty_since is None or ended > row.duty_since) else None
+    since_rest = ended if ended and (row.duty_since is None or ended >= row.duty_since) else None
     return Candidate(
         team_id=row.team_id,
         name=row.name,
@@ -230,16 +230,16 @@ def rank(
             usable.discard("heavy_rescue")
             cand.notes.append(f"not for heavy rescue: {cand.crew_words}")
         matched = [c for c in missing if c in usable]
+        lacking = [c for c in missing if c not in usable]
         if matched:
             cand.notes.append(" + ".join(CAPABILITY_WORDS[c] for c in matched))
-        elif missing:
+        elif not missing:
+            words = ", ".join(CAPABILITY_WORDS[c] for c in sorted(usable))
+            cand.notes.append(words or "no capability")
+        # The run card lists the capability that matters most first; lacking it costs time.
+        if missing and missing[0] not in usable:
             cand.score += CAPABILITY_MISS_S
-            wanted = " or ".join(CAPABILITY_WORDS[c] for c in missing)
-            cand.notes.append(f"lacks {wanted}")
-        else:
-            cand.notes.append(
-                ", ".join(CAPABILITY_WORDS[c] for c in sorted(usable)) or "no capability"
-            )
+            cand.notes.append(f"lacks {' or '.join(CAPABILITY_WORDS[c] for c in lacking)}")
         if cand.duty_hours > TIRED_AFTER_H:
             cand.score += (cand.duty_hours - TIRED_AFTER_H) * FATIGUE_S_PER_H
             cand.notes.append(f"tired: on duty {cand.duty_hours:.0f} h")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Index, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import Column, Float, Index, Integer, LargeBinary, String, Table, Text
 
 from hanano.store.schema import metadata
 
@@ -65,18 +65,6 @@ tasks = Table(
     Column("updated_at", String(40), nullable=False),
     Index("ix_dispatch_tasks_incident", "incident_id"),
     Index("ix_dispatch_tasks_state", "state"),
-)
-
-watches = Table(
-    "dispatch_watches",
-    metadata,
-    Column("incident_id", String(20), primary_key=True),
-    Column("lat", Float, nullable=False),
-    Column("lon", Float, nullable=False),
-    Column("started_at", String(40), nullable=False),
-    Column("until", String(40), nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("reason", Text, nullable=False),
 )
 
 threats = Table(
@@ -182,7 +170,6 @@ PROJECTIONS = (
     teams,
     hospitals,
     tasks,
-    watches,
     threats,
     pullbacks,
     decisions,
@@ -203,8 +190,9 @@ road_graphs = Table(
     Column("source_sha256", String(64), nullable=False),
     Column("nodes", Integer, nullable=False),
     Column("edges", Integer, nullable=False),
-    Column("data", LargeBinary, nullable=False),
     Column("imported_at", String(40), nullable=False),
+    # Last, so that reading the other columns never walks the blob's overflow pages.
+    Column("data", LargeBinary, nullable=False),
 )
 
 ALL_TABLES = (*PROJECTIONS, road_graphs)

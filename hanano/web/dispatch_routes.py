@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from hanano.access.tokens import Principal
-from hanano.dispatch import hospitals, recommend, tasks, teams
+from hanano.dispatch import hospitals, recommend, roads, safety, tasks, teams, worksites
 from hanano.dispatch.common import Capability, Duty
-from hanano.dispatch.travel import router_for
+from hanano.dispatch.travel import StraightLine, router_for
 from hanano.errors import invalid
 from hanano.events import Role
 from hanano.store.sequencer import Tx
@@ -338,3 +338,303 @@ def recommendations_plan(
         return recommend.plan(
             conn, router_, service.clock.now(), service.settings, body.incident_ids
         )
+
+
+# --- safety -------------------------------------------------------------------------------
+
+THREAT_REPORTERS: tuple[Role, ...] = ("admin", "dispatcher", "team_leader", "spotter")
+THREAT_READERS: tuple[Role, ...] = ("admin", "dispatcher", "team_leader", "spotter", "auditor")
+
+
+class ThreatIn(Strict):
+    lat: Lat | None = None
+    lon: Lon | None = None
+    radius_m: Annotated[float, Field(ge=0, le=50_000)] = 0.0
+    polygon: Annotated[list[list[float]] | None, Field(max_length=1000)] = None
+    reason: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class AcknowledgeIn(Strict):
+    note: Reason = ""
+
+
+@router.post("/threats", status_code=201)
+async def threats_create(
+    body: ThreatIn,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*THREAT_REPORTERS))],
+) -> dict[str, Any]:
+    """A threat (point and radius, or zone): every team at a watched site it covers is ordered
+    to pull back."""
+    threat_id = await service.sequencer.run(
+        lambda tx: safety.report_threat(
+            tx,
+            who.actor,
+            lat=body.lat,
+            lon=body.lon,
+            radius_m=body.radius_m,
+            polygons=[body.polygon] if body.polygon else [],
+            reason=body.reason,
+        )
+    )
+    with service.engine.connect() as conn:
+        orders = [o for o in safety.list_pullbacks(conn) if o["threat_id"] == threat_id]
+    return {"id": threat_id, "pullbacks": orders}
+
+
+@router.get("/threats")
+def threats_list(
+    service: ServiceDep, _: Annotated[Principal, Depends(allow(*THREAT_READERS))]
+) -> dict[str, Any]:
+    with service.engine.connect() as conn:
+        return {"threats": safety.list_threats(conn)}
+
+
+@router.get("/watches")
+def watches_list(
+    service: ServiceDep,
+    _: Annotated[Principal, Depends(allow(*OPS))],
+) -> dict[str, Any]:
+    """Strike sites under double-tap watch now, and until when."""
+    with service.engine.connect() as conn:
+        return {"watches": safety.list_watches(conn, service.clock.now())}
+
+
+@router.get("/pullbacks")
+def pullbacks_list(
+    service: ServiceDep,
+    _: Annotated[Principal, Depends(allow(*OPS))],
+    open: bool = False,
+) -> dict[str, Any]:
+    with service.engine.connect() as conn:
+        return {"pullbacks": safety.list_pullbacks(conn, open)}
+
+
+@router.post("/pullbacks/{order_id}/acknowledge")
+async def pullbacks_acknowledge(
+    order_id: str,
+    body: AcknowledgeIn,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*FIELD))],
+) -> dict[str, str]:
+    """The team leader confirms the team is pulling back."""
+    await service.sequencer.run(lambda tx: safety.acknowledge(tx, who.actor, order_id, body.note))
+    return {"id": order_id, "status": "acknowledged"}
+
+
+@router.get("/board")
+def safety_board(
+    service: ServiceDep, _: Annotated[Principal, Depends(allow(*OPS))]
+) -> dict[str, Any]:
+    """Escalated and open pull-backs, check-in alarms and active watches."""
+    with service.engine.connect() as conn:
+        return safety.board(conn, service.clock.now())
+
+
+# --- roads --------------------------------------------------------------------------------
+
+
+class ClosureIn(Strict):
+    lat: Lat
+    lon: Lon
+    reason: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class ReopenIn(Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+def _point(text: str, name: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(p) for p in text.split(","))
+    except ValueError:
+        raise invalid(name, "must be lat,lon") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise invalid(name, "out of range")
+    return lat, lon
+
+
+@router.get("/roads")
+def roads_info(
+    service: ServiceDep, _: Annotated[Principal, Depends(allow(*OPS))]
+) -> dict[str, Any]:
+    """The imported road graph (or none: straight line × detour factor) and open closures."""
+    with service.engine.connect() as conn:
+        return {"graph": roads.graph_info(conn), "closures": roads.list_closures(conn)}
+
+
+@router.get("/roads/route")
+def roads_route(
+    service: ServiceDep,
+    _: Annotated[Principal, Depends(allow(*OPS))],
+    start: Annotated[str, Query(alias="from", description="lat,lon")],
+    end: Annotated[str, Query(alias="to", description="lat,lon")],
+) -> dict[str, Any]:
+    """The fastest open route between two places, avoiding closed segments."""
+    a, b = _point(start, "from"), _point(end, "to")
+    with service.engine.connect() as conn:
+        road = roads.road_router(conn, service.settings)
+    if road is None:
+        leg = StraightLine.from_settings(service.settings).legs_to(b[0], b[1], [a])[0]
+        return {"seconds": round(leg.seconds, 1), "via": leg.via, "points": [a, b]}
+    found = road.route(a, b)
+    if found is None:
+        return {"seconds": None, "via": "no open road", "points": []}
+    seconds, points = found
+    return {"seconds": round(seconds, 1), "via": "by road", "points": points}
+
+
+@router.get("/roads/closures")
+def roads_closures(
+    service: ServiceDep,
+    _: Annotated[Principal, Depends(allow(*OPS))],
+    open: bool = True,
+) -> dict[str, Any]:
+    with service.engine.connect() as conn:
+        return {"closures": roads.list_closures(conn, open)}
+
+
+@router.post("/roads/closures", status_code=201)
+async def roads_close(
+    body: ClosureIn, service: ServiceDep, who: Annotated[Principal, Depends(allow(*FIELD))]
+) -> dict[str, Any]:
+    """Close the road segment nearest a point until it is reopened."""
+    closure_id = await service.sequencer.run(
+        lambda tx: roads.close_road(tx, who.actor, body.lat, body.lon, body.reason)
+    )
+    with service.engine.connect() as conn:
+        return next(c for c in roads.list_closures(conn, False) if c["id"] == closure_id)
+
+
+@router.post("/roads/closures/{closure_id}/reopen")
+async def roads_reopen(
+    closure_id: str,
+    body: ReopenIn,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*FIELD))],
+) -> dict[str, str]:
+    await service.sequencer.run(
+        lambda tx: roads.reopen_road(tx, who.actor, closure_id, body.reason)
+    )
+    return {"id": closure_id, "status": "reopened"}
+
+
+# --- worksites and victims ----------------------------------------------------------------
+
+Names = Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=50)]
+
+
+class WorksiteIn(Strict):
+    worksite_id: Annotated[str, Field(min_length=3, max_length=5)]
+    category: worksites.Category
+    hazards: Names = []
+    operations: Names = []
+    lat: Lat | None = None
+    lon: Lon | None = None
+    note: Reason = ""
+
+
+class WorksitePatch(Strict):
+    category: worksites.Category | None = None
+    hazards: Names | None = None
+    operations: Names | None = None
+    reason: Reason = ""
+
+
+class VictimIn(Strict):
+    status: worksites.VictimStatus
+    worksite_id: Annotated[str | None, Field(max_length=5)] = None
+    triage: worksites.Triage | None = None
+    hospital_id: Annotated[str | None, Field(max_length=40)] = None
+    name: Annotated[str | None, Field(max_length=200)] = None
+    identity: Annotated[str | None, Field(max_length=200)] = None
+
+
+class VictimPatch(Strict):
+    status: worksites.VictimStatus | None = None
+    triage: worksites.Triage | None = None
+    hospital_id: Annotated[str | None, Field(max_length=40)] = None
+    name: Annotated[str | None, Field(max_length=200)] = None
+    identity: Annotated[str | None, Field(max_length=200)] = None
+
+
+@router.get("/incidents/{incident_id}/worksites")
+def worksites_list(
+    incident_id: str, service: ServiceDep, _: Annotated[Principal, Depends(allow(*OPS))]
+) -> dict[str, Any]:
+    with service.engine.connect() as conn:
+        return {"worksites": worksites.list_worksites(conn, incident_id)}
+
+
+@router.post("/incidents/{incident_id}/worksites", status_code=201)
+async def worksites_open(
+    incident_id: str,
+    body: WorksiteIn,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*FIELD))],
+) -> dict[str, str]:
+    """Open a worksite (INSARAG ID such as C-6, triage category A-F)."""
+    worksite_id = await service.sequencer.run(
+        lambda tx: worksites.open_worksite(tx, who.actor, incident_id, **body.model_dump())
+    )
+    return {"id": worksite_id, "incident_id": incident_id}
+
+
+@router.post("/incidents/{incident_id}/worksites/{worksite_id}")
+async def worksites_update(
+    incident_id: str,
+    worksite_id: str,
+    body: WorksitePatch,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*FIELD))],
+) -> dict[str, str]:
+    await service.sequencer.run(
+        lambda tx: worksites.update_worksite(
+            tx, who.actor, incident_id, worksite_id, **body.model_dump()
+        )
+    )
+    return {"id": worksite_id, "incident_id": incident_id, "status": "updated"}
+
+
+@router.get("/incidents/{incident_id}/victims")
+def victims_list(
+    incident_id: str, service: ServiceDep, _: Annotated[Principal, Depends(allow(*OPS))]
+) -> dict[str, Any]:
+    """Victims with their marks, status, triage and hospital; never their names."""
+    with service.engine.connect() as conn:
+        return {"victims": worksites.list_victims(conn, incident_id)}
+
+
+@router.post("/incidents/{incident_id}/victims", status_code=201)
+async def victims_record(
+    incident_id: str,
+    body: VictimIn,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*FIELD))],
+) -> dict[str, str]:
+    victim_id = await service.sequencer.run(
+        lambda tx: worksites.record_victim(tx, who.actor, incident_id, **body.model_dump())
+    )
+    return {"id": victim_id, "incident_id": incident_id}
+
+
+@router.post("/victims/{victim_id}")
+async def victims_update(
+    victim_id: str,
+    body: VictimPatch,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*FIELD))],
+) -> dict[str, str]:
+    await service.sequencer.run(
+        lambda tx: worksites.update_victim(tx, who.actor, victim_id, **body.model_dump())
+    )
+    return {"id": victim_id, "status": "updated"}
+
+
+@router.get("/victims/{victim_id}/identity")
+def victims_identity(
+    victim_id: str, service: ServiceDep, _: Annotated[Principal, Depends(allow(*COMMAND))]
+) -> dict[str, Any]:
+    """A victim's name and identity, for admin and dispatcher only."""
+    with service.engine.connect() as conn:
+        return worksites.victim_identity(conn, victim_id)

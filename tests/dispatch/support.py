@@ -91,7 +91,32 @@ def matrix_names(client: TestClient, token: str, incident_id: str) -> dict[str, 
     free = make_team(client, token, f"Free-{uniq}")
     hospital = make_hospital(client, token, f"Hospital-{uniq}")
     task = assign(client, token, incident_id, busy["id"])
+    threat = client.post(
+        "/api/v1/threats",
+        json={"lat": HANANO[0], "lon": HANANO[1], "radius_m": 300, "reason": "matrix"},
+        headers=auth(token),
+    )
+    orders = threat.json()["pullbacks"]
+    closure = client.post(
+        "/api/v1/roads/closures",
+        json={"lat": HANANO[0], "lon": HANANO[1], "reason": "rubble"},
+        headers=auth(token),
+    )
+    client.post(
+        f"/api/v1/incidents/{incident_id}/worksites",
+        json={"worksite_id": "C-6", "category": "A"},
+        headers=auth(token),
+    )
+    victim = client.post(
+        f"/api/v1/incidents/{incident_id}/victims",
+        json={"status": "trapped", "worksite_id": "C-6", "name": "sealed"},
+        headers=auth(token),
+    )
     return {
+        "worksite_id": "C-6",
+        "victim_id": victim.json()["id"],
+        "closure_id": closure.json()["id"],
+        "order_id": orders[0]["id"],
         "uniq": uniq,
         "team_id": busy["id"],
         "free_team": free["id"],
@@ -104,6 +129,15 @@ def needs_dispatch_records(path: str, body: Any) -> bool:
     text = path + json.dumps(body)
     return any(
         f"{{{key}}}" in text
-        for key in ("uniq", "team_id", "free_team", "hospital_id", "task_id", "order_id",
-                    "victim_id", "worksite_id", "closure_id")
+        for key in (
+            "uniq",
+            "team_id",
+            "free_team",
+            "hospital_id",
+            "task_id",
+            "order_id",
+            "victim_id",
+            "worksite_id",
+            "closure_id",
+        )
     )

@@ -1,0 +1,168 @@
+"""Roads on the real Helsinki extract (© OpenStreetMap contributors, ODbL 1.0): import, routes
+and rankings that change when a segment closes, closures from reports and strikes."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from hanano.cli import main
+from hanano.clock import ManualClock
+from hanano.dispatch.roads import RoadRouter, current_graph, import_roads, read_osm
+from hanano.service import Service
+from hanano.settings import Settings
+from hanano.store.rebuild import rebuild, snapshot
+from hanano.web.app import build_app
+from tests.dispatch.support import make_incident, make_team
+from tests.helpers import auth
+
+HELSINKI = Path(__file__).parent.parent / "data" / "osm" / "helsinki.osm.pbf"
+STATION = (60.1699, 24.9384)
+SOUTH = (60.1640, 24.9500)
+
+
+@pytest.fixture
+def helsinki(service: Service) -> Service:
+    service.execute(lambda tx: import_roads(tx, "test", HELSINKI))
+    return service
+
+
+@pytest.fixture
+def hclient(helsinki: Service) -> Iterator[TestClient]:
+    with TestClient(build_app(helsinki)) as test_client:
+        yield test_client
+
+
+def test_reader_builds_a_drivable_directed_graph() -> None:
+    graph = read_osm(HELSINKI)
+    assert graph.node_count > 1500
+    assert len(graph.src) > graph.node_count
+    assert graph.lat.min() > 60.16 and graph.lat.max() < 60.18
+    # One-way streets make some segments one-directional.
+    pairs = set(zip(graph.src.tolist(), graph.dst.tolist(), strict=True))
+    assert any((v, u) not in pairs for u, v in pairs)
+
+
+def test_import_roads_from_the_cli_once(db_url: str, clock: ManualClock) -> None:
+    runner = CliRunner()
+    first = runner.invoke(main, ["--db", db_url, "city", "import-roads", str(HELSINKI)])
+    assert first.exit_code == 0, first.output
+    assert "road nodes" in first.output
+    again = runner.invoke(main, ["--db", db_url, "city", "import-roads", str(HELSINKI)])
+    assert again.exit_code != 0 and "already imported" in again.output
+    listed = runner.invoke(main, ["--db", db_url, "roads"])
+    assert "road graph" in listed.output
+
+
+def _route(client: TestClient, token: str) -> dict:  # type: ignore[type-arg]
+    response = client.get(
+        "/api/v1/roads/route",
+        params={"from": f"{STATION[0]},{STATION[1]}", "to": f"{SOUTH[0]},{SOUTH[1]}"},
+        headers=auth(token),
+    )
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_route_avoids_a_closed_segment_and_returns_when_reopened(
+    hclient: TestClient, tokens: dict[str, str]
+) -> None:
+    d = tokens["dispatcher"]
+    before = _route(hclient, d)
+    assert before["via"] == "by road" and 60 < before["seconds"] < 600
+    points = before["points"]
+    middle = len(points) // 2
+    lat = (points[middle][0] + points[middle + 1][0]) / 2
+    lon = (points[middle][1] + points[middle + 1][1]) / 2
+    closed = hclient.post(
+        "/api/v1/roads/closures",
+        json={"lat": lat, "lon": lon, "reason": "crater"},
+        headers=auth(tokens["team_leader"]),
+    )
+    assert closed.status_code == 201, closed.text
+    assert closed.json()["segments"] and "m from the segment" in closed.json()["reason"]
+    after = _route(hclient, d)
+    assert after["points"] != points
+    assert after["seconds"] > before["seconds"]
+    reopened = hclient.post(
+        f"/api/v1/roads/closures/{closed.json()['id']}/reopen",
+        json={"reason": "filled"},
+        headers=auth(d),
+    )
+    assert reopened.status_code == 200
+    assert _route(hclient, d)["points"] == points
+
+
+def test_ranking_changes_when_a_segment_on_the_fastest_route_closes(
+    hclient: TestClient, tokens: dict[str, str], clock: ManualClock, helsinki: Service
+) -> None:
+    d = tokens["dispatcher"]
+    with helsinki.engine.connect() as conn:
+        found = current_graph(conn)
+    assert found is not None
+    router = RoadRouter(found[1], frozenset(), helsinki.settings)
+    a_at, b_at = (60.1720, 24.9420), (60.1660, 24.9440)
+    incident_at = (60.1690, 24.9470)
+    make_team(hclient, d, "Kallio-1", at=a_at)
+    make_team(hclient, d, "Punavuori-1", at=b_at, sector="B")
+    incident = make_incident(hclient, d, clock, at=incident_at, kind="collapse")
+    url = f"/api/v1/incidents/{incident}/recommendations"
+    first = hclient.get(url, headers=auth(d)).json()["recommendations"]
+    assert all(r["via"] == "by road" for r in first)
+    leader, runner_up = first[0], first[1]
+    start = a_at if leader["name"] == "Kallio-1" else b_at
+    found = router.route(start, incident_at)
+    assert found is not None
+    # Close the leader's route one segment at a time until the order flips.
+    for (lat1, lon1), (lat2, lon2) in zip(found[1], found[1][1:], strict=False):
+        closed = hclient.post(
+            "/api/v1/roads/closures",
+            json={"lat": (lat1 + lat2) / 2, "lon": (lon1 + lon2) / 2, "reason": "rubble"},
+            headers=auth(d),
+        ).json()
+        ranked = hclient.get(url, headers=auth(d)).json()["recommendations"]
+        if ranked[0]["name"] == runner_up["name"]:
+            break
+        hclient.post(
+            f"/api/v1/roads/closures/{closed['id']}/reopen",
+            json={"reason": "try the next"},
+            headers=auth(d),
+        )
+    else:
+        pytest.fail("no single closure on the leader's route changed the ranking")
+    moved = next(r for r in ranked if r["name"] == leader["name"])
+    assert moved["travel_s"] > leader["travel_s"]
+    assert ranked[0]["reason"].startswith(f"{runner_up['name']}: ")
+    assert "by road" in ranked[0]["reason"]
+    with helsinki.engine.connect() as conn:
+        live = snapshot(conn)
+    rebuild(helsinki.engine)
+    with helsinki.engine.connect() as conn:
+        assert snapshot(conn) == live
+
+
+def test_blocked_road_and_strike_reports_close_the_nearest_segment(
+    hclient: TestClient, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    d = tokens["dispatcher"]
+    route = _route(hclient, d)["points"]
+    on_road = route[len(route) // 2]
+    make_incident(hclient, d, clock, at=(on_road[0], on_road[1]), kind="blocked_road")
+    make_incident(hclient, d, clock, at=(route[1][0], route[1][1]), kind="strike")
+    closures = hclient.get("/api/v1/roads/closures", headers=auth(d)).json()["closures"]
+    assert sorted(c["source"] for c in closures) == ["report", "strike"]
+    assert all(c["report_id"] for c in closures)
+
+
+def test_without_a_graph_travel_is_straight_line_times_detour(
+    service: Service, tokens: dict[str, str]
+) -> None:
+    settings = Settings(database_url="sqlite://", road_speed_kmh=36.0, detour_factor=1.4)
+    from hanano.dispatch.travel import StraightLine
+
+    leg = StraightLine.from_settings(settings).legs_to(60.0, 25.0, [(60.0 + 1 / 111.32, 25.0)])[0]
+    assert leg.metres == pytest.approx(1400, rel=0.01)
+    assert leg.seconds == pytest.approx(140, rel=0.01)
+    assert leg.via == "by straight line"

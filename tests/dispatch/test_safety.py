@@ -1,0 +1,231 @@
+"""Double-tap watch, pull-back orders and their escalation, and check-in alarms, over HTTP."""
+
+import importlib.util
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hanano.clock import ManualClock
+from hanano.dispatch.teams import TeamPositionReported
+from hanano.service import Service
+from hanano.store.rebuild import rebuild, snapshot
+from hanano.store.records import RecordedEvent
+from hanano.web.stream import SEALED, operator_message
+from tests.dispatch.support import assign, make_incident, make_team, move
+from tests.helpers import HANANO, SAKHOUR, auth, offset
+
+
+def _on_scene(client: TestClient, token: str, incident: str, team_id: str) -> str:
+    task = assign(client, token, incident, team_id)
+    move(client, token, task["id"], "en_route")
+    assert move(client, token, task["id"], "on_scene").status_code == 200
+    return str(task["id"])
+
+
+def test_watch_pullback_acknowledge_and_escalate_end_to_end(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
+) -> None:
+    d, leader = tokens["dispatcher"], tokens["team_leader"]
+    incident = make_incident(client, d, clock, kind="strike")
+    watches = client.get("/api/v1/watches", headers=auth(d)).json()["watches"]
+    assert [w["incident_id"] for w in watches] == [incident]
+    assert "double-tap watch for 60 min after the last strike report" in watches[0]["reason"]
+    first = make_team(client, d, "Hanano-1")
+    second = make_team(client, d, "Hanano-2")
+    _on_scene(client, d, incident, first["id"])
+    en_route = assign(client, d, incident, second["id"])
+    move(client, d, en_route["id"], "en_route")
+
+    far = offset(*HANANO, north_m=3000)
+    missed = client.post(
+        "/api/v1/threats",
+        json={"lat": far[0], "lon": far[1], "radius_m": 500, "reason": "helicopter north"},
+        headers=auth(tokens["spotter"]),
+    )
+    assert missed.status_code == 201 and missed.json()["pullbacks"] == []
+
+    clock.advance(timedelta(minutes=35))
+    near = offset(*HANANO, east_m=400)
+    hit = client.post(
+        "/api/v1/threats",
+        json={"lat": near[0], "lon": near[1], "radius_m": 1000, "reason": "jet circling"},
+        headers=auth(tokens["spotter"]),
+    )
+    assert hit.status_code == 201, hit.text
+    orders = hit.json()["pullbacks"]
+    assert sorted(o["team_id"] for o in orders) == [first["id"], second["id"]]
+    assert all("under double-tap watch" in o["reason"] for o in orders)
+    assert "Pull back Hanano-1 (on scene)" in orders[0]["reason"]
+
+    ack = client.post(
+        f"/api/v1/pullbacks/{orders[0]['id']}/acknowledge",
+        json={"note": "leaving now"},
+        headers=auth(leader),
+    )
+    assert ack.status_code == 200
+    again = client.post(
+        f"/api/v1/pullbacks/{orders[0]['id']}/acknowledge", json={}, headers=auth(leader)
+    )
+    assert again.status_code == 409
+
+    clock.advance(timedelta(minutes=1))
+    aleppo.tick()
+    board = client.get("/api/v1/board", headers=auth(d)).json()
+    assert board["escalated"] == 0 and [o["id"] for o in board["pullbacks"]] == [orders[1]["id"]]
+    clock.advance(timedelta(minutes=2))
+    aleppo.tick()
+    board = client.get("/api/v1/board", headers=auth(d)).json()
+    assert board["escalated"] == 1
+    assert board["pullbacks"][0]["escalated_at"] is not None
+
+    with aleppo.engine.connect() as conn:
+        live = snapshot(conn)
+    rebuild(aleppo.engine)
+    with aleppo.engine.connect() as conn:
+        assert snapshot(conn) == live
+
+
+def test_watch_runs_60_minutes_after_the_last_arrival_then_threats_pull_nobody(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
+) -> None:
+    d = tokens["dispatcher"]
+    incident = make_incident(client, d, clock, kind="strike")
+    team = make_team(client, d, "Hanano-1")
+    clock.advance(timedelta(minutes=30))
+    _on_scene(client, d, incident, team["id"])
+    clock.advance(timedelta(minutes=59))
+    aleppo.tick()
+    assert len(client.get("/api/v1/watches", headers=auth(d)).json()["watches"]) == 1
+    clock.advance(timedelta(minutes=2))
+    aleppo.tick()
+    assert client.get("/api/v1/watches", headers=auth(d)).json()["watches"] == []
+    hit = client.post(
+        "/api/v1/threats",
+        json={"lat": HANANO[0], "lon": HANANO[1], "radius_m": 1000, "reason": "late"},
+        headers=auth(d),
+    )
+    assert hit.json()["pullbacks"] == []
+
+
+def test_fire_is_not_watched_but_a_later_strike_report_starts_the_watch(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    d = tokens["dispatcher"]
+    incident = make_incident(client, d, clock, kind="fire")
+    assert client.get("/api/v1/watches", headers=auth(d)).json()["watches"] == []
+    same = make_incident(client, d, clock, kind="strike")
+    assert same == incident
+    watches = client.get("/api/v1/watches", headers=auth(d)).json()["watches"]
+    assert [w["incident_id"] for w in watches] == [incident]
+
+
+def test_zone_threat_covers_sites_inside_it(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    d = tokens["dispatcher"]
+    incident = make_incident(client, d, clock, kind="strike")
+    team = make_team(client, d, "Hanano-1")
+    _on_scene(client, d, incident, team["id"])
+    lat, lon = HANANO
+    box = [
+        [lon - 0.01, lat - 0.01],
+        [lon + 0.01, lat - 0.01],
+        [lon + 0.01, lat + 0.01],
+        [lon - 0.01, lat + 0.01],
+    ]
+    hit = client.post(
+        "/api/v1/threats", json={"polygon": box, "reason": "zone warned"}, headers=auth(d)
+    )
+    assert [o["team_id"] for o in hit.json()["pullbacks"]] == [team["id"]]
+    bad = client.post("/api/v1/threats", json={"reason": "nowhere"}, headers=auth(d))
+    assert bad.status_code == 422
+
+
+def test_checkin_alarm_after_ten_silent_minutes_and_cleared_by_checkin(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
+) -> None:
+    d, leader = tokens["dispatcher"], tokens["team_leader"]
+    incident = make_incident(client, d, clock, at=SAKHOUR, kind="collapse")
+    team = make_team(client, d, "Hanano-1")
+    _on_scene(client, d, incident, team["id"])
+    clock.advance(timedelta(minutes=9))
+    aleppo.tick()
+    assert client.get("/api/v1/board", headers=auth(d)).json()["checkin_alarms"] == []
+    clock.advance(timedelta(minutes=2))
+    aleppo.tick()
+    alarms = client.get("/api/v1/board", headers=auth(d)).json()["checkin_alarms"]
+    assert [a["team"] for a in alarms] == ["Hanano-1"]
+    client.post(f"/api/v1/teams/{team['id']}/checkin", json={"note": "ok"}, headers=auth(leader))
+    assert client.get("/api/v1/board", headers=auth(d)).json()["checkin_alarms"] == []
+    clock.advance(timedelta(minutes=11))
+    client.post(
+        f"/api/v1/teams/{team['id']}/position",
+        json={"lat": SAKHOUR[0], "lon": SAKHOUR[1]},
+        headers=auth(leader),
+    )
+    aleppo.tick()
+    assert client.get("/api/v1/board", headers=auth(d)).json()["checkin_alarms"] == []
+
+
+def test_positions_are_sealed_on_the_operator_stream() -> None:
+    event = TeamPositionReported(
+        team_id="T-1", task_id=None, lat=36.2, lon=37.1, accuracy_m=5.0, observed_at="x"
+    )
+    recorded = RecordedEvent(
+        seq=1,
+        time="t",
+        actor="a",
+        type=event.type,
+        version=1,
+        data=event.model_dump(mode="json"),
+        canonical=b"",
+        leaf_hash=b"",
+    )
+    data = operator_message(recorded)["data"]["data"]
+    assert data["lat"] == SEALED and data["lon"] == SEALED and data["team_id"] == "T-1"
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("hanano.warning.events") is None,
+    reason="the early-warning domain (hanano.warning.events) has not landed",
+)
+def test_warning_alert_pulls_teams_back_from_watched_sites(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
+) -> None:
+    from hanano.warning.events import AlertIssued
+
+    d = tokens["dispatcher"]
+    incident = make_incident(client, d, clock, kind="strike")
+    team = make_team(client, d, "Hanano-1")
+    _on_scene(client, d, incident, team["id"])
+    lat, lon = HANANO
+    zone = [[lon - 0.01, lat - 0.01], [lon + 0.01, lat - 0.01], [lon + 0.01, lat + 0.01]]
+    zone.append([lon - 0.01, lat + 0.01])
+
+    def alert(level: str, alert_id: str) -> AlertIssued:
+        return AlertIssued(
+            alert_id=alert_id,
+            level=level,  # type: ignore[arg-type]
+            msg_type="Alert",
+            sent="2026-11-25T10:00:00Z",
+            expires="2026-11-25T11:00:00Z",
+            zones=[{"pcode": "N0129", "polygon": zone}],
+            references=[],
+            cap_references=[],
+            threat_ids=[],
+            headline_en="",
+            headline_ar="",
+            description_en="",
+            description_ar="",
+            instruction_en="",
+            instruction_ar="",
+            reason="test",
+        )
+
+    aleppo.execute(lambda tx: tx.append("hanano:warning", alert("watch", "A-1")))
+    assert client.get("/api/v1/pullbacks", headers=auth(d)).json()["pullbacks"] == []
+    aleppo.execute(lambda tx: tx.append("hanano:warning", alert("imminent", "A-2")))
+    orders = client.get("/api/v1/pullbacks", headers=auth(d)).json()["pullbacks"]
+    assert [o["team_id"] for o in orders] == [team["id"]]
+    assert "imminent alert A-2 for N0129" in orders[0]["reason"]
