@@ -254,7 +254,10 @@ def log_witness(url: str, signer_key: str, log_key: str, state_path: Path) -> No
     from hanano.evidence.witness import ForkDetected, WitnessError, witness_once
 
     if not signer_key.startswith("PRIVATE+KEY+"):
-        signer_key = Path(signer_key).read_text(encoding="utf-8").strip()
+        try:
+            signer_key = Path(signer_key).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise click.ClickException(f"--key is neither a signer key nor a file: {exc}") from exc
     with httpx.Client(base_url=url.rstrip("/"), timeout=30.0) as client:
 
         def request(method: str, path: str, body: str | None) -> tuple[int, str]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from hanano.clock import isoformat
 from hanano.errors import Problem, conflict, invalid, not_found
 from hanano.evidence import merkle, note
 from hanano.evidence.cosign import (
@@ -45,11 +46,20 @@ MAX_SUBMISSION = 64 * 1024
 # The log's side
 
 
-def accept_cosignatures(tx: Tx, submitted: str) -> list[str]:
-    """Store the valid cosignatures by registered witnesses in a cosigned checkpoint.
+@dataclass(frozen=True)
+class Accepted:
+    """Valid cosignatures by registered witnesses of one checkpoint, ready to store."""
 
-    `submitted` is the checkpoint note with the witness's signature lines appended. Returns the
-    names of the witnesses whose cosignatures were stored. Refuses (409) a checkpoint the log
+    size: int
+    cosignatures: list[tuple[str, int, str]]
+    """(witness name, timestamp, signature line)"""
+
+
+def check_cosignatures(conn: Connection, submitted: str) -> Accepted:
+    """Check a cosigned checkpoint: the checkpoint note with a witness's lines appended.
+
+    Read-only, so the web layer runs it before anything reaches the single writer: the endpoint
+    takes no token, and junk must cost the writer nothing. Refuses (409) a checkpoint the log
     never signed, (403) a submission with no valid cosignature by a registered witness.
     """
     try:
@@ -57,7 +67,7 @@ def accept_cosignatures(tx: Tx, submitted: str) -> list[str]:
         checkpoint = parse_checkpoint(body)
     except ValueError as exc:
         raise invalid("body", f"not a cosigned checkpoint: {exc}") from None
-    row = tx.conn.execute(
+    row = conn.execute(
         select(checkpoints.c.note).where(checkpoints.c.size == checkpoint.size)
     ).first()
     if row is None:
@@ -68,9 +78,8 @@ def accept_cosignatures(tx: Tx, submitted: str) -> list[str]:
             f"the log never signed this checkpoint: its checkpoint of size {checkpoint.size} "
             f"has root {_b64(parse_checkpoint(signed_body).root)}, not {_b64(checkpoint.root)}"
         )
-    known = _registered(tx.conn)
-    stored: list[str] = []
-    now = tx.now().isoformat().replace("+00:00", "Z")
+    known = _registered(conn)
+    accepted: list[tuple[str, int, str]] = []
     for line in lines:
         parsed = parse_cosignature_line(line)
         if parsed is None or (parsed.name, parsed.key_id) not in known:
@@ -78,11 +87,23 @@ def accept_cosignatures(tx: Tx, submitted: str) -> list[str]:
         name, key = known[(parsed.name, parsed.key_id)]
         if not verify_cosignature(body, parsed, key):
             raise Problem(403, "Forbidden", f"the cosignature by witness {name!r} does not verify")
-        _store(tx.conn, checkpoint.size, name, parsed.timestamp, parsed.line, now)
-        stored.append(name)
-    if not stored:
+        accepted.append((name, parsed.timestamp, parsed.line))
+    if not accepted:
         raise Problem(403, "Forbidden", "no cosignature by a registered witness")
-    return stored
+    return Accepted(checkpoint.size, accepted)
+
+
+def store_cosignatures(tx: Tx, accepted: Accepted) -> list[str]:
+    """Keep checked cosignatures (the latest per witness and checkpoint); their witnesses."""
+    now = isoformat(tx.now())
+    for name, stamp, line in accepted.cosignatures:
+        _store(tx.conn, accepted.size, name, stamp, line, now)
+    return [name for name, _, _ in accepted.cosignatures]
+
+
+def accept_cosignatures(tx: Tx, submitted: str) -> list[str]:
+    """Check and store in one command (the CLI and tests; the web layer checks first)."""
+    return store_cosignatures(tx, check_cosignatures(tx.conn, submitted))
 
 
 def _registered(conn: Connection) -> dict[tuple[str, int], tuple[str, CosignerKey]]:

@@ -5,12 +5,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from hanano.access.tokens import Principal
 from hanano.errors import invalid
 from hanano.evidence import log
 from hanano.evidence.receipts import make_receipt
-from hanano.evidence.witness import MAX_SUBMISSION, accept_cosignatures, with_cosignatures
+from hanano.evidence.witness import (
+    MAX_SUBMISSION,
+    Accepted,
+    check_cosignatures,
+    store_cosignatures,
+    with_cosignatures,
+)
 from hanano.web.deps import ALL, AUDIT, ServiceDep, allow
 
 router = APIRouter(prefix="/api/v1/log", tags=["evidence"])
@@ -90,5 +97,11 @@ async def add_cosignatures(request: Request, service: ServiceDep) -> JSONRespons
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise invalid("body", "not UTF-8") from None
-    stored = await service.sequencer.run(lambda tx: accept_cosignatures(tx, text))
+
+    def check() -> Accepted:
+        with service.engine.connect() as conn:
+            return check_cosignatures(conn, text)
+
+    accepted = await run_in_threadpool(check)
+    stored = await service.sequencer.run(lambda tx: store_cosignatures(tx, accepted))
     return JSONResponse({"stored": stored}, status_code=201)

@@ -243,9 +243,12 @@ def test_witness_cosigns_over_http_and_the_log_serves_the_cosignature(
     assert parsed is not None and verify_cosignature(body, parsed, parse_witness_key(verifier))
     assert parse_checkpoint(body).size == first["size"]
 
-    # The log grows; the witness checks consistency from what it cosigned, then cosigns again.
+    # The log grows; the witness checks consistency from what it cosigned, then cosigns again
+    # (its key read from a file this time, out of the process list).
     _events(service, 3, "radio")
-    code, out, err = _witness(url, signer, log_key, state)
+    key_file = tmp_path / "witness.key"
+    key_file.write_text(signer + "\n")
+    code, out, err = _witness(url, str(key_file), log_key, state)
     assert code == 0, err
     assert f"consistent with size {first['size']}" in err
     assert json.loads(state.read_text())["hanano/aleppo"]["size"] == first["size"] + 3
@@ -351,6 +354,8 @@ def test_witness_refuses_a_checkpoint_the_log_key_did_not_sign(
     code, _, err = _witness(url, signer, other_log_key, tmp_path / "w.json")
     assert code == 1 and "does not verify with the log key" in err
     assert not (tmp_path / "w.json").exists()
+    code, _, err = _witness(url, str(tmp_path / "nowhere.key"), other_log_key, tmp_path / "w.json")
+    assert code == 1 and "neither a signer key nor a file" in err
 
 
 def test_log_refuses_over_http_a_cosignature_for_a_root_it_never_signed(
@@ -362,9 +367,14 @@ def test_log_refuses_over_http_a_cosignature_for_a_root_it_never_signed(
     body = note.open_note(signed, [service.evidence.key.verifier])
     forged_body = body.replace(body.split("\n")[2], base64.b64encode(b"\x02" * 32).decode())
     forged = note.sign(forged_body, service.evidence.key.signer) + cosign(forged_body, signer, 7)
+    groups = service.sequencer.groups_committed
     refused = httpx.post(f"{url}/api/v1/log/cosignatures", content=forged.encode())
     assert refused.status_code == 409
     assert "never signed" in refused.json()["detail"]
+    junk = httpx.post(f"{url}/api/v1/log/cosignatures", content=signed.encode() + b"\xff")
+    assert junk.status_code == 422
+    # Refusals are decided before the writer: the endpoint takes no token.
+    assert service.sequencer.groups_committed == groups
     accepted = httpx.post(
         f"{url}/api/v1/log/cosignatures", content=(signed + cosign(body, signer, 7)).encode()
     )
