@@ -167,46 +167,29 @@ def issue(
     return alert_id
 
 
-def _current_threats(conn: Connection) -> dict[str, dict[str, Any]]:
-    """Per zone, the highest level any live threat gives it, with the soonest ETA at it."""
-    best: dict[str, dict[str, Any]] = {}
-    for r in conn.execute(select(threats).order_by(threats.c.threat_id, threats.c.pcode)):
-        current = best.get(r.pcode)
-        entry = {
-            "pcode": r.pcode,
-            "level": r.level,
-            "eta_min_s": r.eta_min_s,
-            "eta_max_s": r.eta_max_s,
-            "strikes": r.strikes,
-            "rank": r.rank,
-            "threats": [r.threat_id],
-        }
-        if current is None or RANK[r.level] > RANK[current["level"]]:
-            best[r.pcode] = entry
-        elif RANK[r.level] == RANK[current["level"]]:
-            current["threats"].append(r.threat_id)
-            if r.eta_min_s is not None and (
-                current["eta_min_s"] is None or r.eta_min_s < current["eta_min_s"]
-            ):
-                current["eta_min_s"], current["eta_max_s"] = r.eta_min_s, r.eta_max_s
-    return best
-
-
 @reacts_to(ThreatAssessed.type)
 def raise_alerts(tx: Tx, event: RecordedEvent) -> None:
-    """Alert the zones whose threat rose above what they were last told."""
-    cfg = settings()
-    best = _current_threats(tx.conn)
-    if not best:
+    """Alert the zones whose threat rose above what they were last told.
+
+    Every assessment is followed by this, so a zone's alerted level is already at least what
+    any other threat gives it: only the zones this assessment raises above it need an alert.
+    """
+    named = {z["pcode"]: z for z in event.data["zones"]}
+    if not named:
         return
     states = {
         r.pcode: r
-        for r in tx.conn.execute(select(zone_state).where(zone_state.c.pcode.in_(sorted(best))))
+        for r in tx.conn.execute(
+            select(zone_state.c.pcode, zone_state.c.level, zone_state.c.alert_id).where(
+                zone_state.c.pcode.in_(sorted(named))
+            )
+        )
     }
+    cfg = settings()
     for level in ("imminent", "warning", "watch"):
         rising = [
-            z
-            for p, z in sorted(best.items())
+            dict(z)
+            for p, z in sorted(named.items())
             if z["level"] == level
             and RANK[level] > RANK[states[p].level if p in states else "none"]
         ]
@@ -222,13 +205,12 @@ def raise_alerts(tx: Tx, event: RecordedEvent) -> None:
             and states[z["pcode"]].alert_id
             and states[z["pcode"]].level != "none"
         ]
-        threat_ids = [t for z in rising for t in z.pop("threats")]
         issue(
             tx,
             level,
             rising,
             previous,
-            threat_ids,
+            [event.data["threat_id"]],
             f"{len(rising)} zone(s) rose to {level}: {event.data['reason']}",
             cfg,
         )

@@ -9,6 +9,7 @@ sighting has confirmed for `track_timeout_min` ends, with that reason.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -214,7 +215,9 @@ def _number(track_id: str) -> int:
     return int(track_id.split("-", 1)[1])
 
 
+@functools.cache
 def settings() -> Settings:
+    """The process's settings, read once: reading the environment costs milliseconds."""
     return load_settings()
 
 

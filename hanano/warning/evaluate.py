@@ -1,0 +1,240 @@
+"""Evaluation: replay a scenario's sightings and strikes on a virtual clock through the real
+engine, then measure, per strike, whether it was warned and how far ahead, and per zone the
+false alarms.
+
+A strike is warned when its zone stood at warning or imminent (an alert episode: from the first
+such alert to the zone's all-clear) at the moment of impact; its lead time runs from the start
+of that episode to the impact. An episode during which no strike fell in the zone is a false
+alarm. Watch alerts are counted apart: they say an aircraft is airborne, not where it goes.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from hanano.clock import ManualClock, parse_iso
+from hanano.errors import Problem
+from hanano.geo.city import import_neighbourhoods
+from hanano.geo.gazetteer import aleppo_geojson
+from hanano.intake.commands import submit_report
+from hanano.intake.model import ReportIn
+from hanano.service import Service
+from hanano.settings import Settings
+from hanano.store.records import read_events
+from hanano.warning.events import AlertIssued
+from hanano.warning.posts import register_aleppo_bases, register_post
+from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
+
+ACTOR = "hanano:evaluate"
+ACTIONABLE = ("warning", "imminent")
+
+
+@dataclass
+class Episode:
+    pcode: str
+    start: datetime
+    end: datetime | None
+    alert_id: str
+    strikes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    strikes: list[dict[str, Any]]
+    zones: dict[str, dict[str, int]]
+    summary: dict[str, Any]
+
+    @property
+    def last_line(self) -> str:
+        s = self.summary
+        return (
+            f"warned={s['warned_pct']:.0f}% median_lead_s={s['median_lead_s']:.0f} "
+            f"p10_lead_s={s['p10_lead_s']:.0f} ge5min={s['ge5min_pct']:.0f}% "
+            f"false_alarm={s['false_alarm_pct']:.0f}%"
+        )
+
+
+def episodes(alerts: list[dict[str, Any]], levels: tuple[str, ...]) -> list[Episode]:
+    """Per zone, the spans from its first alert at one of `levels` to its all-clear."""
+    open_: dict[str, Episode] = {}
+    done: list[Episode] = []
+    for alert in alerts:
+        at = parse_iso(alert["sent"])
+        for zone in alert["zones"]:
+            pcode = zone["pcode"]
+            if alert["level"] == "all_clear":
+                if pcode in open_:
+                    episode = open_.pop(pcode)
+                    episode.end = at
+                    done.append(episode)
+            elif alert["level"] in levels and pcode not in open_:
+                open_[pcode] = Episode(pcode, at, None, alert["alert_id"])
+    return done + list(open_.values())
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = share * (len(ordered) - 1)
+    low = int(index)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (index - low)
+
+
+def measure(alerts: list[dict[str, Any]], strikes: list[dict[str, Any]]) -> Result:
+    actionable = episodes(alerts, ACTIONABLE)
+    any_level = episodes(alerts, (*ACTIONABLE, "watch"))
+    rows = []
+    for strike in strikes:
+        at = parse_iso(strike["at"])
+        pcode = strike.get("pcode")
+
+        def covering(eps: list[Episode], when: datetime = at, where: Any = pcode) -> Episode | None:
+            found = [
+                e
+                for e in eps
+                if e.pcode == where and e.start <= when and (e.end is None or when <= e.end)
+            ]
+            return min(found, key=lambda e: e.start) if found else None
+
+        hit = covering(actionable)
+        watched = covering(any_level)
+        if hit is not None:
+            hit.strikes.append(strike["strike_id"])
+        rows.append(
+            {
+                "strike_id": strike["strike_id"],
+                "at": strike["at"],
+                "pcode": pcode,
+                "warned": hit is not None,
+                "lead_s": (at - hit.start).total_seconds() if hit else None,
+                "alert_id": hit.alert_id if hit else None,
+                "watch_lead_s": (at - watched.start).total_seconds() if watched else None,
+            }
+        )
+    zones: dict[str, dict[str, int]] = {}
+    for e in actionable:
+        z = zones.setdefault(e.pcode, {"episodes": 0, "false_alarms": 0, "strikes": 0})
+        z["episodes"] += 1
+        z["strikes"] += len(e.strikes)
+        if not e.strikes:
+            z["false_alarms"] += 1
+    leads = [r["lead_s"] for r in rows if r["lead_s"] is not None]
+    total_eps = sum(z["episodes"] for z in zones.values())
+    false_eps = sum(z["false_alarms"] for z in zones.values())
+    summary = {
+        "strikes": len(rows),
+        "warned": len(leads),
+        "warned_pct": 100.0 * len(leads) / len(rows) if rows else 0.0,
+        "median_lead_s": statistics.median(leads) if leads else 0.0,
+        "mean_lead_s": statistics.fmean(leads) if leads else 0.0,
+        "p10_lead_s": percentile(leads, 0.10),
+        "ge5min_pct": 100.0 * sum(1 for v in leads if v >= 300) / len(leads) if leads else 0.0,
+        "watched_pct": 100.0 * sum(1 for r in rows if r["watch_lead_s"] is not None) / len(rows)
+        if rows
+        else 0.0,
+        "episodes": total_eps,
+        "false_alarms": false_eps,
+        "false_alarm_pct": 100.0 * false_eps / total_eps if total_eps else 0.0,
+    }
+    return Result(rows, zones, summary)
+
+
+def replay(
+    scenario: dict[str, Any],
+    db_url: str | None = None,
+    tick_s: float = 30.0,
+    progress: Callable[[str], None] | None = None,
+) -> Result:
+    """Run the scenario through a fresh store on a virtual clock and measure it."""
+    tmp = tempfile.TemporaryDirectory()
+    url = db_url or f"sqlite:///{tmp.name}/evaluate.db"
+    timeline: list[tuple[datetime, str, dict[str, Any]]] = [
+        (parse_iso(s["at"]), "sighting", s["body"]) for s in scenario["sightings"]
+    ]
+    # A strike is reported by the crews who hear it, a minute later: the history later sorties'
+    # zones are ranked by.
+    timeline += [
+        (parse_iso(s["at"]) + timedelta(minutes=1), "strike", s) for s in scenario["strikes"]
+    ]
+    timeline.sort(key=lambda item: (item[0], item[1]))
+    firsts = [parse_iso(s["took_off"]) for s in scenario["sorties"]] + [timeline[0][0]]
+    clock = ManualClock(min(firsts) - timedelta(minutes=5))
+    settings = Settings(database_url=url, mqtt_url=None, city="evaluate")
+    service = Service(settings, clock=clock).start()
+    refused = 0
+    try:
+        service.execute(lambda tx: import_neighbourhoods(tx, ACTOR, aleppo_geojson()))
+        service.execute(lambda tx: register_aleppo_bases(tx, ACTOR))
+        for post in scenario["posts"]:
+            _post(service, post)
+        step = timedelta(seconds=tick_s)
+        next_tick = clock.now() + step
+        for n, (at, kind, item) in enumerate(timeline):
+            while next_tick <= at:
+                clock.set(next_tick)
+                service.tick()
+                next_tick += step
+            clock.set(max(at, clock.now()))
+            try:
+                if kind == "sighting":
+                    _sight(service, item)
+                else:
+                    _strike(service, item)
+            except Problem:
+                refused += 1
+            if progress is not None and n % 200 == 0:
+                progress(f"{n}/{len(timeline)} at {at.isoformat()}")
+        end = clock.now() + timedelta(minutes=40)
+        while next_tick <= end:
+            clock.set(next_tick)
+            service.tick()
+            next_tick += step
+        with service.engine.connect() as conn:
+            alerts = [e.data for e in read_events(conn) if e.type == AlertIssued.type]
+    finally:
+        service.stop()
+        tmp.cleanup()
+    result = measure(alerts, scenario["strikes"])
+    result.summary["alerts"] = len(alerts)
+    result.summary["refused_inputs"] = refused
+    return result
+
+
+def _post(service: Service, post: dict[str, Any]) -> None:
+    def command(tx: Any) -> None:
+        register_post(tx, ACTOR, post["post_id"], post["post_id"], post["lat"], post["lon"])
+
+    service.execute(command)
+
+
+def _sight(service: Service, body: dict[str, Any]) -> None:
+    sighting = SightingIn.model_validate_json(json.dumps(body))
+    check_sighting(sighting, service.clock.now(), service.settings)
+    service.execute(lambda tx: report_sighting(tx, ACTOR, sighting))
+
+
+def _strike(service: Service, strike: dict[str, Any]) -> None:
+    report = ReportIn.model_validate_json(
+        json.dumps(
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"hanano-strike:{strike['strike_id']}")),
+                "kind": "strike",
+                "observed_at": strike["at"],
+                "lat": strike["lat"],
+                "lon": strike["lon"],
+                "accuracy_m": 50.0,
+                "source": "team",
+            }
+        )
+    )
+    city = service.city.get()
+    service.execute(lambda tx: submit_report(tx, ACTOR, report, city, service.settings))
