@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hanano.errors import Problem
+from hanano.errors import FieldError, Problem
 from hanano.service import Service
 from hanano.web import (
     dispatch_routes,
@@ -32,7 +32,10 @@ MAX_BODY = 64 * 1024
 
 
 def _too_large(limit: int) -> Problem:
-    return Problem(413, "Body too large", f"the request body exceeds {limit // 1024} KiB", [])
+    message = f"exceeds {limit // 1024} KiB"
+    return Problem(
+        413, "Body too large", f"the request body {message}", [FieldError("body", message)]
+    )
 
 
 class BodyLimit:

@@ -117,6 +117,7 @@ def test_malformed_json_and_oversized_bodies(
     )
     assert huge.status_code == 413
     assert huge.headers["content-type"] == "application/problem+json"
+    assert huge.json()["errors"][0]["field"] == "body"
     assert event_count(aleppo) == before
 
 
