@@ -458,7 +458,39 @@ def victim(
     click.echo(f"victim {victim_id} at {incident_id}")
 
 
+@click.command()
+@click.argument("incident_ids", nargs=-1)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def plan(ctx: click.Context, incident_ids: tuple[str, ...], as_json: bool) -> None:
+    """One team per waiting incident, minimising severity-weighted travel, beside nearest-first."""
+    from hanano.dispatch.recommend import plan as make_plan
+    from hanano.dispatch.travel import router_for
+
+    service = _service(ctx)
+    with service.engine.connect() as conn:
+        result = make_plan(
+            conn,
+            router_for(conn, service.settings),
+            service.clock.now(),
+            service.settings,
+            list(incident_ids) or None,
+        )
+    if as_json:
+        _echo_json(result)
+        return
+    click.echo(result["summary"])
+    greedy = {p["incident_id"]: p["team"] for p in result.get("nearest_first", [])}
+    for p in result.get("optimal", []):
+        travel = "-" if p["travel_s"] is None else f"{p['travel_s'] / 60:.1f} min"
+        click.echo(
+            f"{p['incident_id']:<10} sev {p['severity']}  {p['team'] or 'no team':<20} {travel:<10}"
+            f" nearest-first: {greedy.get(p['incident_id']) or 'no team'}"
+        )
+
+
 COMMANDS: list[click.Command] = [
+    plan,
     worksite,
     victim,
     roads,

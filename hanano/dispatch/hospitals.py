@@ -21,6 +21,8 @@ RECEIVING: tuple[str, ...] = ("open",)
 @register
 class HospitalRegistered(Event):
     type: ClassVar[str] = "dispatch.hospital_registered"
+    # Field hospitals have been bombed once found; their place is kept out of the log's text.
+    sensitive: ClassVar[frozenset[str]] = frozenset({"lat", "lon"})
     hospital_id: str
     name: str
     kind: HospitalKind

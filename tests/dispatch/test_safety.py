@@ -229,3 +229,24 @@ def test_warning_alert_pulls_teams_back_from_watched_sites(
     orders = client.get("/api/v1/pullbacks", headers=auth(d)).json()["pullbacks"]
     assert [o["team_id"] for o in orders] == [team["id"]]
     assert "imminent alert A-2 for N0129" in orders[0]["reason"]
+
+
+def test_watch_length_is_configurable(
+    client: TestClient,
+    tokens: dict[str, str],
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hanano.dispatch.common import dispatch_settings
+
+    monkeypatch.setenv("HANANO_DOUBLE_TAP_WATCH_MIN", "90")
+    dispatch_settings.cache_clear()
+    try:
+        d = tokens["dispatcher"]
+        make_incident(client, d, clock, kind="strike")
+        clock.advance(timedelta(minutes=75))
+        watches = client.get("/api/v1/watches", headers=auth(d)).json()["watches"]
+        assert len(watches) == 1 and "for 90 min" in watches[0]["reason"]
+    finally:
+        monkeypatch.undo()
+        dispatch_settings.cache_clear()
