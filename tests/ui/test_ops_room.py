@@ -94,6 +94,11 @@ def test_login_refuses_a_wrong_password_then_admits(
     assert (
         cookies["hanano_session"]["httpOnly"] and cookies["hanano_session"]["sameSite"] == "Strict"
     )
+    page.click("#logout")
+    page.wait_for_selector("#login-form")
+    page.reload()
+    page.wait_for_selector("#login-form")
+    assert not page.is_visible("#room")
 
 
 def test_a_report_appears_on_the_map_and_in_the_queue_in_every_browser(

@@ -6,7 +6,7 @@ import { TEXT } from "./i18n.js";
 const S = {
   session: null, lang: localStorage.getItem("hanano.lang") || "en",
   zones: [], incidents: new Map(), teams: new Map(), tasks: new Map(), hospitals: [],
-  alerts: [], tracks: [], watches: [], pullbacks: [], threats: [], board: null,
+  alerts: [], tracks: [], watches: [], pullbacks: [], threats: [], closures: [], board: null,
   recs: new Map(), selected: null, detail: null, tab: "queue",
   clock: { server: Date.now(), local: Date.now(), speed: 1 },
   can: {},
@@ -196,7 +196,7 @@ async function enter(session) {
 
 async function loadAll() {
   const [zones, incidents, teams, tasks, hospitals, alerts, tracks, watches, pullbacks, threats,
-    board] = await Promise.all([
+    board, closures] = await Promise.all([
     api("/api/v1/neighbourhoods").then((d) => d.features),
     api("/api/v1/incidents?limit=5000").then((d) => d.incidents),
     optional("/api/v1/teams", "teams"),
@@ -208,6 +208,7 @@ async function loadAll() {
     optional("/api/v1/pullbacks", "pullbacks"),
     optional("/api/v1/threats", "threats"),
     api("/api/v1/board").catch(() => null),
+    optional("/api/v1/roads/closures", "closures"),
   ]);
   S.zones = zones;
   // Threats are offered only by servers whose dispatch has rescuers' safety, to roles that may.
@@ -215,7 +216,7 @@ async function loadAll() {
   S.incidents = new Map(incidents.map((i) => [i.id, i]));
   S.teams = new Map(teams.map((x) => [x.id, x]));
   S.tasks = new Map(tasks.map((x) => [x.id, x]));
-  Object.assign(S, { hospitals, alerts, tracks, watches, pullbacks, threats, board });
+  Object.assign(S, { hospitals, alerts, tracks, watches, pullbacks, threats, board, closures });
   drawZones();
   renderAll();
 }
@@ -243,6 +244,7 @@ const refreshers = {
       optional("/api/v1/watches", "watches"), optional("/api/v1/pullbacks", "pullbacks"),
       optional("/api/v1/threats", "threats")]);
     S.board = await api("/api/v1/board").catch(() => null);
+    if (S.can.closures !== false) S.closures = await optional("/api/v1/roads/closures", "closures");
   },
 };
 const pending = { kinds: new Set(), ids: new Set(), full: false, timer: null };
@@ -299,8 +301,24 @@ function connect(types) {
   if (S.stream) S.stream.close();
   const stream = new EventSource("/api/v1/stream", { withCredentials: true });
   S.stream = stream;
-  stream.onopen = () => setLive(true);
-  stream.onerror = () => setLive(false);
+  stream.onopen = () => {
+    // Back after a break: what happened meanwhile never reached this page, so read it all again.
+    if (S.wasDown) { S.wasDown = false; loadAll().catch(() => {}); }
+    setLive(true);
+  };
+  stream.onerror = () => {
+    setLive(false);
+    S.wasDown = true;
+    if (stream.readyState !== EventSource.CLOSED) return;  // the browser retries by itself
+    // Refused outright: the session ended, or the server is away; find out which.
+    setTimeout(async () => {
+      if (S.stream !== stream) return;
+      try {
+        const session = await api("/api/v1/session", { login: true });
+        if (session.authenticated) connect(types); else showLogin();
+      } catch { setTimeout(() => connect(types), 3000); }
+    }, 2000);
+  };
   for (const type of [...types, "alert", "incident"]) {
     stream.addEventListener(type, (e) => onEvent(type, JSON.parse(e.data)));
   }
@@ -515,6 +533,12 @@ function drawWatches() {
     circle.addTo(watchLayer);
   }
   threatLayer.clearLayers();
+  for (const c of S.closures) {
+    if (!c.location || c.location.lat === null) continue;
+    const icon = L.divIcon({ className: "", iconSize: null, html: '<div class="closure-mark">⛔</div>' });
+    L.marker([c.location.lat, c.location.lon], { icon, keyboard: false })
+      .bindTooltip(`${t("road_closed")}: ${c.reason || ""}`).addTo(threatLayer);
+  }
   for (const threat of S.threats) {
     if (!threat.point || !threat.radius_m) continue;
     L.circle([threat.point.lat, threat.point.lon], { radius: threat.radius_m, color: "#e0202a",
