@@ -177,12 +177,15 @@ def test_a_zone_turns_red_on_alert_and_clears_at_all_clear(
     page = new_page()
     log_in(page, room["base"])
     assert zone_fill(page, HANANO_PCODE) == GREY
-    response = api.post("/api/v1/sightings", json=sighting_body(clock.now()))
-    assert response.status_code == 201, response.text
+    # A helicopter over Hanano, relayed by radio and entered on the alerts board.
+    page.click("#tabs [data-tab='alerts']")
+    page.select_option("#sighting select[name=aircraft]", "helicopter")
+    page.select_option("#sighting select[name=activity]", "over")
+    page.select_option("#sighting select[name=pcode]", HANANO_PCODE)
+    page.click("#sighting button[type=submit]")
     page.wait_for_function(
         f"document.querySelector('path.zone-{HANANO_PCODE}').getAttribute('fill') === '{RED}'"
     )
-    page.click("#tabs [data-tab='alerts']")
     page.wait_for_selector("#alerts .alert-row.level-imminent")
     shot(page, "05-alert")
     clock.advance(timedelta(minutes=2))

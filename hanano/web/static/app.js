@@ -129,7 +129,7 @@ function applyLanguage() {
   $("#lang").textContent = S.lang === "ar" ? "English" : "العربية";
   setLive(Boolean(S.live));
   renderHelp();
-  if (S.session?.authenticated) { renderAll(); labelZones(); renderLegend(); }
+  if (S.session?.authenticated) { renderAll(); labelZones(); renderLegend(); renderSightingForm(); }
 }
 
 function toggleLanguage() {
@@ -218,6 +218,7 @@ async function loadAll() {
   S.tasks = new Map(tasks.map((x) => [x.id, x]));
   Object.assign(S, { hospitals, alerts, tracks, watches, pullbacks, threats, board, closures });
   drawZones();
+  renderSightingForm();
   renderAll();
 }
 
@@ -576,6 +577,42 @@ async function reportThreat(latlng) {
   const done = await act(api("/api/v1/threats", { method: "POST",
     body: { lat: latlng.lat, lon: latlng.lng, radius_m: 500, reason } }));
   if (done) showTab("safety");
+}
+
+// crypto.randomUUID exists only in secure contexts; a laptop served over the LAN by plain http
+// is not one, while getRandomValues works everywhere.
+function uuid4() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, "0")).join("");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+// A sighting relayed by radio: the early-warning engine turns it into alerts for the zones.
+function renderSightingForm() {
+  const form = $("#sighting");
+  form.hidden = !["admin", "dispatcher", "spotter"].includes(S.session?.role) || S.can.alerts === false;
+  if (form.hidden) return;
+  const options = (select, values, label) => {
+    const current = select.value;
+    select.replaceChildren(...values.map(([v, text]) => h("option", { value: v }, text)));
+    if (current) select.value = current;
+    select.setAttribute("aria-label", label);
+  };
+  options(form.aircraft, ["helicopter", "fixed_wing", "drone", "unknown"].map((v) => [v, tt("aircraft_kind", v)]), t("aircraft"));
+  options(form.activity, ["over", "circling"].map((v) => [v, tt("activity", v)]), t("activity_label"));
+  const zones = [...S.zones].map((f) => [f.id, S.lang === "ar" ? f.properties.name_ar : f.properties.name_en])
+    .sort((a, b) => a[1].localeCompare(b[1], S.lang));
+  options(form.pcode, zones, t("zone"));
+}
+
+async function reportSighting(event) {
+  event.preventDefault();
+  const form = event.target;
+  const body = { id: uuid4(), observed_at: new Date(serverNow()).toISOString(),
+    aircraft: form.aircraft.value, activity: form.activity.value, pcode: form.pcode.value };
+  await act(api("/api/v1/sightings", { method: "POST", body }));
 }
 
 // --- boards -------------------------------------------------------------------------------
@@ -973,6 +1010,7 @@ async function boot() {
   $("#detail-close").addEventListener("click", closeDetail);
   $("#help-open").addEventListener("click", () => $("#help").showModal());
   $("#threat").addEventListener("click", armThreat);
+  $("#sighting").addEventListener("submit", reportSighting);
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   document.addEventListener("keydown", onKey);
   applyLanguage();
