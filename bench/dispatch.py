@@ -150,8 +150,13 @@ def build_store(
     return service, sorted(set(incident_ids)), closed
 
 
-def time_recommendations(service: Service, incident_ids: list[str], samples: int) -> list[float]:
+def time_recommendations(
+    service: Service, incident_ids: list[str], samples: int
+) -> tuple[list[float], list[float]]:
+    """Wall-clock and this thread's CPU time per recommendation, in ms. On a shared machine the
+    gap between them is time spent waiting for a core."""
     timings = []
+    cpu = []
     with service.engine.connect() as conn:
         recommend(
             conn,
@@ -163,6 +168,7 @@ def time_recommendations(service: Service, incident_ids: list[str], samples: int
         for i in range(samples):
             incident = incident_ids[i % len(incident_ids)]
             start = time.perf_counter()
+            start_cpu = time.thread_time()
             result = recommend(
                 conn,
                 incident,
@@ -171,8 +177,9 @@ def time_recommendations(service: Service, incident_ids: list[str], samples: int
                 service.settings,
             )
             timings.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.thread_time() - start_cpu) * 1000)
             assert result["recommendations"], result["summary"]
-    return timings
+    return timings, cpu
 
 
 def time_networkx(service: Service, incident_ids: list[str], samples: int) -> list[float]:
@@ -232,14 +239,15 @@ def run(
         flush=True,
     )
     try:
-        ours = time_recommendations(service, incidents, samples)
+        ours, ours_cpu = time_recommendations(service, incidents, samples)
         theirs = time_networkx(service, incidents, nx_samples)
     finally:
         service.stop()
     p50, p99 = statistics.median(ours), pct(ours, 99)
     nx50 = statistics.median(theirs)
     print(
-        f"  hanano recommendation: p50 {p50:.1f} ms, p99 {p99:.1f} ms ({samples} samples); "
+        f"  hanano recommendation: p50 {p50:.1f} ms, p99 {p99:.1f} ms ({samples} samples; "
+        f"CPU time p50 {statistics.median(ours_cpu):.1f} ms, p99 {pct(ours_cpu, 99):.1f} ms); "
         f"networkx single-source Dijkstra alone: p50 {nx50:.1f} ms ({nx_samples} samples); "
         f"speedup {nx50 / p50:.1f}x",
         flush=True,
@@ -253,7 +261,12 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--nx-samples", type=int, default=20)
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}, networkx {nx.__version__}", flush=True)
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    print(
+        f"python {sys.version.split()[0]}, networkx {nx.__version__}, "
+        f"load average at start {' '.join(load)}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         # Helsinki's extract is small (about 2,000 nodes): 20 teams and 20 closures leave it a

@@ -406,7 +406,7 @@ class RoadRouter:
         self.graph = graph
         self.closed = closed
         self.settings = settings
-        self.shortlist = 5
+        self.shortlist = 3
 
     def _search(self, target: int, limit: float) -> np.ndarray:
         matrix = self.graph.reversed_csr(self.closed)
@@ -425,13 +425,14 @@ class RoadRouter:
         # Teams beyond the search keep their straight-line order, after every team reached.
         k = min(self.shortlist, len(origins))
         kth = float(np.partition(straight, k - 1)[k - 1])
-        limit = max(300.0, 1.6 * kth / self.graph.typical_speed_ms)
+        limit = max(300.0, 1.3 * kth / self.graph.typical_speed_ms)
         times = self._search(target, limit)
         while np.isfinite(times[nodes]).sum() < k and limit < MAX_SEARCH_S:
-            limit *= 2
+            limit *= 1.5
             times = self._search(target, limit)
         off_speed = OFF_ROAD_KMH / 3.6
         fallback_speed = self.settings.road_speed_kmh / 3.6
+        beyond = f"no open road within {limit / 60:.0f} min"
         legs = []
         for node, off, metres in zip(nodes, offsets, straight, strict=True):
             road = float(times[node])
@@ -440,7 +441,7 @@ class RoadRouter:
             else:
                 detour = float(metres) * self.settings.detour_factor
                 seconds = max(detour / fallback_speed, limit)
-                legs.append(Leg(seconds, detour, "by straight line (no open road found)"))
+                legs.append(Leg(seconds, detour, f"by straight line ({beyond})"))
         return legs
 
     def route(
