@@ -66,7 +66,7 @@ class Settings(BaseSettings):
         25.0, description="A zone an airborne aircraft may reach within this is watched (minutes)."
     )
     circling_radius_m: float = Field(
-        2000.0, description="Zones this close below a circling aircraft are imminent (metres)."
+        1000.0, description="Zones this close below a circling aircraft are imminent (metres)."
     )
     all_clear_min: float = Field(
         10.0, description="A zone without threat for this long gets an all-clear (minutes)."

@@ -22,10 +22,10 @@ from hanano.store.reactions import on_tick, reacts_to
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.events import AlertIssued, ThreatAssessed
-from hanano.warning.plane import canonical_json
-from hanano.warning.tables import alerts, threats, zone_state
+from hanano.warning.plane import logged_json
+from hanano.warning.tables import alerts, zone_state
 from hanano.warning.tracks import ACTOR, settings
-from hanano.warning.zones import RANK, city_plane
+from hanano.warning.zones import RANK, city_plane, threatened_zones
 
 TITLE = {
     "watch": ("Aircraft airborne", "طائرة حربية في الجو"),
@@ -218,41 +218,60 @@ def raise_alerts(tx: Tx, event: RecordedEvent) -> None:
 
 @on_tick
 def all_clear(tx: Tx) -> None:
-    """An all-clear for every alerted zone that has had no threat for the configured time."""
+    """Bring alerted zones down once their threat has passed for the configured time: to the
+    level that still stands (an aircraft elsewhere may still be airborne), or, with no threat
+    at all, to an all-clear. Never silently."""
     cfg = settings()
     cutoff = isoformat(tx.now() - timedelta(minutes=cfg.all_clear_min))
-    threatened = select(threats.c.pcode)
-    rows = tx.conn.execute(
+    due = tx.conn.execute(
         select(zone_state)
         .where(
             zone_state.c.level != "none",
-            or_(zone_state.c.last_threat_at.is_(None), zone_state.c.last_threat_at <= cutoff),
-            zone_state.c.pcode.not_in(threatened),
+            or_(zone_state.c.peak_at.is_(None), zone_state.c.peak_at <= cutoff),
         )
         .order_by(zone_state.c.pcode)
     ).all()
-    if not rows:
+    if not due:
         return
-    zones = [
-        {
-            "pcode": r.pcode,
-            "level": "all_clear",
-            "eta_min_s": None,
-            "eta_max_s": None,
-            "strikes": 0,
-            "rank": n,
-        }
-        for n, r in enumerate(rows, start=1)
+    standing = threatened_zones(tx.conn)
+    clear = [
+        r
+        for r in due
+        if r.pcode not in standing and (r.last_threat_at is None or r.last_threat_at <= cutoff)
     ]
-    issue(
-        tx,
-        "all_clear",
-        zones,
-        [r.alert_id for r in rows if r.alert_id],
-        [],
-        f"no threat to these zones for {cfg.all_clear_min:g} min",
-        cfg,
-    )
+    if clear:
+        issue(
+            tx,
+            "all_clear",
+            [_bare(r.pcode, "all_clear", n) for n, r in enumerate(clear, start=1)],
+            [r.alert_id for r in clear if r.alert_id],
+            [],
+            f"no threat to these zones for {cfg.all_clear_min:g} min",
+            cfg,
+        )
+    for level in ("warning", "watch"):
+        lower = [r for r in due if standing.get(r.pcode) == level and RANK[r.level] > RANK[level]]
+        if lower:
+            issue(
+                tx,
+                level,
+                [_bare(r.pcode, level, n) for n, r in enumerate(lower, start=1)],
+                [r.alert_id for r in lower if r.alert_id],
+                [],
+                f"no threat above {level} to these zones for {cfg.all_clear_min:g} min",
+                cfg,
+            )
+
+
+def _bare(pcode: str, level: str, rank: int) -> dict[str, Any]:
+    return {
+        "pcode": pcode,
+        "level": level,
+        "eta_min_s": None,
+        "eta_max_s": None,
+        "strikes": 0,
+        "rank": rank,
+    }
 
 
 @projects(AlertIssued.type)
@@ -267,7 +286,7 @@ def _alert_issued(conn: Connection, event: RecordedEvent) -> None:
             msg_type=d["msg_type"],
             sent=d["sent"],
             expires=d["expires"],
-            data=canonical_json(d),
+            data=logged_json(event),
         )
     )
     level = "none" if d["level"] == "all_clear" else d["level"]
@@ -275,20 +294,28 @@ def _alert_issued(conn: Connection, event: RecordedEvent) -> None:
     known = set(
         conn.execute(select(zone_state.c.pcode).where(zone_state.c.pcode.in_(pcodes))).scalars()
     )
+    peak = None if level == "none" else event.time
     if known:
         conn.execute(
             zone_state.update()
             .where(zone_state.c.pcode.in_(sorted(known)))
-            .values(level=level, alert_id=d["alert_id"], since=d["sent"])
+            .values(level=level, alert_id=d["alert_id"], since=d["sent"], peak_at=peak)
         )
     fresh = [p for p in pcodes if p not in known]
     if fresh:
         conn.execute(
-            zone_state.insert(),
-            [
-                {"pcode": p, "level": level, "alert_id": d["alert_id"], "since": d["sent"]}
-                for p in fresh
-            ],
+            zone_state.insert().values(
+                [
+                    {
+                        "pcode": p,
+                        "level": level,
+                        "alert_id": d["alert_id"],
+                        "since": d["sent"],
+                        "peak_at": peak,
+                    }
+                    for p in fresh
+                ],
+            )
         )
 
 

@@ -62,14 +62,15 @@ class Result:
 
 
 def episodes(alerts: list[dict[str, Any]], levels: tuple[str, ...]) -> list[Episode]:
-    """Per zone, the spans from its first alert at one of `levels` to its all-clear."""
+    """Per zone, the spans from its first alert at one of `levels` to the alert that brings it
+    below them (an all-clear, or a step down to watch)."""
     open_: dict[str, Episode] = {}
     done: list[Episode] = []
     for alert in alerts:
         at = parse_iso(alert["sent"])
         for zone in alert["zones"]:
             pcode = zone["pcode"]
-            if alert["level"] == "all_clear":
+            if alert["level"] == "all_clear" or alert["level"] not in levels:
                 if pcode in open_:
                     episode = open_.pop(pcode)
                     episode.end = at

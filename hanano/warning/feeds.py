@@ -23,7 +23,7 @@ from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.cap import ForeignAlert, ForeignCapError, parse_foreign
 from hanano.warning.events import ForeignAlertReceived, ThreatAssessed
-from hanano.warning.plane import canonical_json
+from hanano.warning.plane import logged_json
 from hanano.warning.tables import foreign_alerts
 from hanano.warning.tracks import ACTOR
 from hanano.warning.zones import (
@@ -181,7 +181,7 @@ def _foreign_received(conn: Connection, event: RecordedEvent) -> None:
             urgency=d["urgency"],
             severity=d["severity"],
             headline=d["headline"],
-            pcodes=canonical_json(d["pcodes"]),
+            pcodes=logged_json(event, "pcodes"),
             received_at=event.time,
         )
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -33,9 +34,11 @@ def compass(east: float, north: float) -> float:
     return math.degrees(math.atan2(east, north)) % 360.0
 
 
-def canonical_json(value: Any) -> str:
-    """JSON as the log spells it (RFC 8785), so live and rebuilt projections store the same text:
-    the log writes 1.0 as 1, which a plain dump of the live value would not."""
-    import rfc8785
-
-    return bytes(rfc8785.dumps(value)).decode()
+def logged_json(event: Any, *path: str) -> str:
+    """A field of a recorded event as JSON text spelled as the log spells it (parsed back from
+    its canonical bytes), so live and rebuilt projections store the same text: the live value
+    holds 1.0 where the log, and so a rebuild, holds 1."""
+    value = json.loads(event.canonical)["data"]
+    for key in path:
+        value = value[key]
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

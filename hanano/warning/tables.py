@@ -83,18 +83,15 @@ tracks = Table(
     Index("ix_warning_tracks_status", "status"),
 )
 
+# One row per live threat: the zones it names, as the event gave them (canonical JSON), so an
+# assessment of a hundred zones writes one row.
 threats = Table(
     "warning_threats",
     metadata,
     Column("threat_id", String(60), primary_key=True),
-    Column("pcode", String(20), primary_key=True),
-    Column("level", String(10), nullable=False),
-    Column("eta_min_s", Float, nullable=True),
-    Column("eta_max_s", Float, nullable=True),
-    Column("strikes", Integer, nullable=False),
-    Column("rank", Integer, nullable=False),
+    Column("zones", Text, nullable=False),
+    Column("zone_count", Integer, nullable=False),
     Column("assessed_at", String(40), nullable=False),
-    Index("ix_warning_threats_pcode", "pcode"),
 )
 
 zone_state = Table(
@@ -105,6 +102,8 @@ zone_state = Table(
     Column("alert_id", String(20), nullable=True),
     Column("since", String(40), nullable=True),
     Column("last_threat_at", String(40), nullable=True),
+    # Last time a threat named the zone at its alerted level or above.
+    Column("peak_at", String(40), nullable=True),
 )
 
 alerts = Table(

@@ -27,7 +27,7 @@ from hanano.store.reactions import on_tick, reacts_to
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.events import SightingReported, TrackEnded, TrackStarted, TrackUpdated
-from hanano.warning.plane import canonical_json, compass, from_plane, to_plane
+from hanano.warning.plane import compass, from_plane, logged_json, to_plane
 from hanano.warning.tables import sightings, tracks
 
 ACTOR = "hanano:warning"
@@ -86,7 +86,7 @@ class TrackState:
         state = [self.lat, self.lon, float(self.vel[0]), float(self.vel[1])]
         return [round(v, 9) for v in state], [round(float(v), 6) for v in self.cov.flatten()]
 
-    def predict(self, dt: float, accel: float) -> TrackState:
+    def predict(self, dt: float, accel: float, max_speed: float = 250.0) -> TrackState:
         """Where the aircraft is expected `dt` seconds on, with grown uncertainty."""
         if dt <= 0:
             return TrackState(self.lat, self.lon, self.vel.copy(), self.cov.copy())
@@ -97,7 +97,21 @@ class TrackState:
         q[np.ix_([0, 2], [0, 2])] = q1
         q[np.ix_([1, 3], [1, 3])] = q1
         lat, lon = from_plane(self.lat, self.lon, float(self.vel[0]) * dt, float(self.vel[1]) * dt)
-        return TrackState(lat, lon, self.vel.copy(), f @ self.cov @ f.T + q)
+        return TrackState(lat, lon, self.vel.copy(), f @ self.cov @ f.T + q).bounded(
+            self.position_sigma + max_speed * dt, max_speed
+        )
+
+    def bounded(self, max_position_sigma: float, max_speed: float) -> TrackState:
+        """No wider than physics allows: over a long gap the white-noise model would let the
+        aircraft be farther than its top speed can carry it."""
+        cov = self.cov.copy()
+        for block, limit in ((slice(0, 2), max_position_sigma), (slice(2, 4), max_speed)):
+            worst = float(np.linalg.eigvalsh(cov[block, block]).max())
+            if worst > limit**2:
+                scale = math.sqrt(limit**2 / worst)
+                cov[block, :] *= scale
+                cov[:, block] *= scale
+        return TrackState(self.lat, self.lon, self.vel, cov)
 
     def innovation(self, lat: float, lon: float, pos_cov: list[float]) -> tuple[Matrix, Matrix]:
         y = np.array(to_plane(self.lat, self.lon, lat, lon))
@@ -236,7 +250,7 @@ def fuse_sighting(tx: Tx, event: RecordedEvent) -> None:
             if (at - last) > timedelta(minutes=cfg.track_timeout_min):
                 continue
             p = profile(d["aircraft"] if track.aircraft == "unknown" else track.aircraft)
-            predicted = track.state.predict((at - last).total_seconds(), p.accel)
+            predicted = track.state.predict((at - last).total_seconds(), p.accel, p.max_mps)
             d2 = predicted.mahalanobis2(d["est_lat"], d["est_lon"], d["est_cov"])
             reach = p.max_mps * max(0.0, (at - last).total_seconds())
             gap = math.hypot(
@@ -387,8 +401,8 @@ def _track_started(conn: Connection, event: RecordedEvent) -> None:
             status="live",
             started_at=d["at"],
             at=d["at"],
-            state=canonical_json(d["state"]),
-            cov=canonical_json(d["cov"]),
+            state=logged_json(event, "state"),
+            cov=logged_json(event, "cov"),
             lat=d["lat"],
             lon=d["lon"],
             speed_mps=round(state.speed, 2),
@@ -413,8 +427,8 @@ def _track_updated(conn: Connection, event: RecordedEvent) -> None:
         .values(
             aircraft=d["aircraft"],
             at=d["at"],
-            state=canonical_json(d["state"]),
-            cov=canonical_json(d["cov"]),
+            state=logged_json(event, "state"),
+            cov=logged_json(event, "cov"),
             lat=d["lat"],
             lon=d["lon"],
             speed_mps=d["speed_mps"],

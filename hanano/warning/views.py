@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -16,17 +17,18 @@ def live_tracks_view(conn: Connection) -> list[dict[str, Any]]:
         select(tracks).where(tracks.c.status == "live").order_by(tracks.c.number)
     ).all()
     zones: dict[str, list[dict[str, Any]]] = {}
-    for t in conn.execute(select(threats).order_by(threats.c.threat_id, threats.c.rank)):
-        zones.setdefault(t.threat_id, []).append(
+    for t in conn.execute(select(threats.c.threat_id, threats.c.zones)):
+        zones[t.threat_id] = [
             {
-                "pcode": t.pcode,
-                "level": t.level,
-                "eta_min_s": t.eta_min_s,
-                "eta_max_s": t.eta_max_s,
-                "strikes": t.strikes,
-                "rank": t.rank,
+                "pcode": z["pcode"],
+                "level": z["level"],
+                "eta_min_s": z["eta_min_s"],
+                "eta_max_s": z["eta_max_s"],
+                "strikes": z["strikes"],
+                "rank": z["rank"],
             }
-        )
+            for z in sorted(json.loads(t.zones), key=lambda z: z["rank"])
+        ]
     return [
         {
             "id": r.track_id,

@@ -33,7 +33,7 @@ from hanano.store.reactions import on_tick, reacts_to
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.events import ThreatAssessed, TrackEnded, TrackStarted, TrackUpdated
-from hanano.warning.plane import to_plane
+from hanano.warning.plane import logged_json, to_plane
 from hanano.warning.tables import threats, zone_state
 from hanano.warning.tracks import ACTOR, LiveTrack, live_tracks, profile, settings
 
@@ -41,8 +41,18 @@ LEVELS = ("none", "watch", "warning", "imminent")
 RANK = {name: n for n, name in enumerate(LEVELS)}
 # A heading known to within this is used to draw a corridor; worse, the aircraft could go anywhere.
 HEADING_USABLE_DEG = 60.0
-# Without a usable heading, zones this close in time are warned anyway.
-NEAR_WARNING_S = 180.0
+# Without a usable heading, zones this close in time (at typical speed) are warned anyway.
+NEAR_WARNING_S = 30.0
+# The corridor spans the heading's standard deviation times this, plus a floor, each side; it is
+# widened by the position's standard deviation times WIDEN_SIGMAS.
+CORRIDOR_SPREAD = 1.5
+CORRIDOR_FLOOR_DEG = 5.0
+CORRIDOR_MAX_HALF_DEG = 60.0
+WIDEN_SIGMAS = 1.0
+# A position known worse than this says nothing about which zones are next: watch only.
+MAX_WARNING_SIGMA_M = 3000.0
+# The zone below a circling aircraft is known to about this, however poor the fix.
+CIRCLING_SIGMA_CAP_M = 800.0
 OVERHEAD_FRESH_S = 300.0
 MAX_POLYGON_POINTS = 60
 
@@ -149,58 +159,79 @@ def sector(
     return Polygon(points).buffer(widen)
 
 
+@dataclass
+class _Marks:
+    """The zones found so far for one track, each at the highest level that found it."""
+
+    here: Point
+    sigma: float
+    profile: Any
+    found: dict[str, dict[str, Any]]
+
+    def eta(self, zone: Zone) -> tuple[float, float]:
+        distance = zone.plane.distance(self.here)
+        far = distance + math.sqrt(zone.plane.area / math.pi) * 2
+        return (
+            max(0.0, distance - 2 * self.sigma) / self.profile.max_mps,
+            (far + 2 * self.sigma) / self.profile.min_mps,
+        )
+
+    def mark(self, zone: Zone, level: str, with_eta: bool = True) -> None:
+        current = self.found.get(zone.pcode)
+        if current is None or RANK[level] > RANK[current["level"]]:
+            window = self.eta(zone) if with_eta else None
+            self.found[zone.pcode] = {
+                "pcode": zone.pcode,
+                "level": level,
+                "eta_min_s": None if window is None else round(window[0]),
+                "eta_max_s": None if window is None else round(window[1]),
+            }
+
+
+def _warn(marks: _Marks, state: Any, plane: CityPlane, horizon: float) -> str:
+    """Mark the zones in the corridor, and those within moments; say how."""
+    if marks.sigma > MAX_WARNING_SIGMA_M:
+        return "position too uncertain to warn any zone"
+    p = marks.profile
+    near = marks.here.buffer(p.typical_mps * NEAR_WARNING_S + WIDEN_SIGMAS * marks.sigma)
+    for zone in plane.within(near):
+        marks.mark(zone, "warning")
+    heading = state.heading
+    if heading is None or state.heading_sigma_deg > HEADING_USABLE_DEG:
+        return "no usable heading yet, so only zones within moments"
+    half = min(
+        CORRIDOR_MAX_HALF_DEG, CORRIDOR_SPREAD * state.heading_sigma_deg + CORRIDOR_FLOOR_DEG
+    )
+    corridor = sector(
+        marks.here, heading, half, p.typical_mps * horizon, WIDEN_SIGMAS * marks.sigma
+    )
+    for zone in plane.within(corridor):
+        if marks.eta(zone)[0] <= horizon:
+            marks.mark(zone, "warning")
+    return f"a {2 * half:.0f}° corridor on heading {heading:.0f}°"
+
+
 def assess(
     track: LiveTrack, now: datetime, plane: CityPlane, strikes: dict[str, int], cfg: Settings
 ) -> tuple[list[dict[str, Any]], str]:
     """The zones a track threatens now, each with level, ETA window and rank; and why."""
     p = profile(track.aircraft)
     age = max(0.0, (now - parse_iso(track.at)).total_seconds())
-    state = track.state.predict(min(age, cfg.track_timeout_min * 60), p.accel)
+    state = track.state.predict(min(age, cfg.track_timeout_min * 60), p.accel, p.max_mps)
     sigma = state.position_sigma
-    here = plane.point(state.lat, state.lon)
-    found: dict[str, dict[str, Any]] = {}
-
-    def mark(zone: Zone, level: str, eta: tuple[float, float] | None) -> None:
-        current = found.get(zone.pcode)
-        if current is None or RANK[level] > RANK[current["level"]]:
-            found[zone.pcode] = {
-                "pcode": zone.pcode,
-                "level": level,
-                "eta_min_s": None if eta is None else round(eta[0]),
-                "eta_max_s": None if eta is None else round(eta[1]),
-            }
-
-    def eta(zone: Zone) -> tuple[float, float]:
-        distance = zone.plane.distance(here)
-        far = distance + math.sqrt(zone.plane.area / math.pi) * 2
-        return max(0.0, distance - 2 * sigma) / p.max_mps, (far + 2 * sigma) / p.min_mps
-
+    marks = _Marks(plane.point(state.lat, state.lon), sigma, p, {})
     reach = p.max_mps * cfg.watch_horizon_min * 60 + 2 * sigma
-    for zone in plane.within(here.buffer(reach)):
-        mark(zone, "watch", eta(zone))
-    heading = state.heading
-    usable = heading is not None and state.heading_sigma_deg <= HEADING_USABLE_DEG
-    horizon = cfg.warning_horizon_min * 60
-    if usable and heading is not None:
-        half = min(90.0, 2 * state.heading_sigma_deg + 10.0)
-        corridor = sector(here, heading, half, p.max_mps * horizon, 2 * sigma)
-        shape_text = f"a {2 * half:.0f}° corridor on heading {heading:.0f}°"
-        for zone in plane.within(corridor):
-            window = eta(zone)
-            if window[0] <= horizon:
-                mark(zone, "warning", window)
-    else:
-        shape_text = "no usable heading yet, so only zones within reach"
-    near = here.buffer(p.max_mps * NEAR_WARNING_S + 2 * sigma)
-    for zone in plane.within(near):
-        mark(zone, "warning", eta(zone))
+    for zone in plane.within(marks.here.buffer(reach)):
+        marks.mark(zone, "watch")
+    shape_text = _warn(marks, state, plane, cfg.warning_horizon_min * 60)
     overhead = track.activity == "over" and age <= OVERHEAD_FRESH_S
     if track.circling:
-        for zone in plane.within(here.buffer(cfg.circling_radius_m + sigma)):
-            mark(zone, "imminent", None)
+        below = cfg.circling_radius_m + min(sigma, CIRCLING_SIGMA_CAP_M)
+        for zone in plane.within(marks.here.buffer(below)):
+            marks.mark(zone, "imminent", with_eta=False)
     if overhead and track.overhead_pcode in plane.zones:
-        mark(plane.zones[track.overhead_pcode], "imminent", None)
-    zones = rank_zones(list(found.values()), strikes)
+        marks.mark(plane.zones[track.overhead_pcode], "imminent", with_eta=False)
+    zones = rank_zones(list(marks.found.values()), strikes)
     counts = {lv: sum(1 for z in zones if z["level"] == lv) for lv in LEVELS[1:]}
     what = "circling" if track.circling else ("overhead" if overhead else "in flight")
     reason = (
@@ -225,11 +256,24 @@ def rank_zones(zones: list[dict[str, Any]], strikes: dict[str, int]) -> list[dic
     return zones
 
 
+def stored_zones(conn: Connection, threat_id: str) -> list[dict[str, Any]]:
+    text = conn.execute(select(threats.c.zones).where(threats.c.threat_id == threat_id)).scalar()
+    zones: list[dict[str, Any]] = json.loads(text) if text else []
+    return zones
+
+
 def stored_levels(conn: Connection, threat_id: str) -> dict[str, str]:
-    rows = conn.execute(
-        select(threats.c.pcode, threats.c.level).where(threats.c.threat_id == threat_id)
-    )
-    return {r.pcode: r.level for r in rows}
+    return {z["pcode"]: z["level"] for z in stored_zones(conn, threat_id)}
+
+
+def threatened_zones(conn: Connection) -> dict[str, str]:
+    """Zones any live threat names now, each with the highest level any gives it."""
+    found: dict[str, str] = {}
+    for text in conn.execute(select(threats.c.zones)).scalars():
+        for z in json.loads(text):
+            if RANK[z["level"]] > RANK[found.get(z["pcode"], "none")]:
+                found[z["pcode"]] = z["level"]
+    return found
 
 
 def reassess(tx: Tx, track: LiveTrack, cfg: Settings, *, force: bool = False) -> bool:
@@ -299,20 +343,12 @@ def _threat_assessed(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(threats.delete().where(threats.c.threat_id == d["threat_id"]))
     if d["zones"]:
         conn.execute(
-            threats.insert(),
-            [
-                {
-                    "threat_id": d["threat_id"],
-                    "pcode": z["pcode"],
-                    "level": z["level"],
-                    "eta_min_s": z["eta_min_s"],
-                    "eta_max_s": z["eta_max_s"],
-                    "strikes": z["strikes"],
-                    "rank": z["rank"],
-                    "assessed_at": event.time,
-                }
-                for z in d["zones"]
-            ],
+            threats.insert().values(
+                threat_id=d["threat_id"],
+                zones=logged_json(event, "zones"),
+                zone_count=len(d["zones"]),
+                assessed_at=event.time,
+            )
         )
     touched = before | {z["pcode"] for z in d["zones"]}
     if not touched:
@@ -330,9 +366,21 @@ def _threat_assessed(conn: Connection, event: RecordedEvent) -> None:
     fresh = sorted(touched - known)
     if fresh:
         conn.execute(
-            zone_state.insert(),
-            [{"pcode": p, "level": "none", "last_threat_at": event.time} for p in fresh],
+            zone_state.insert().values(
+                [{"pcode": p, "level": "none", "last_threat_at": event.time} for p in fresh],
+            )
         )
+    for level in LEVELS[1:]:
+        named = sorted(z["pcode"] for z in d["zones"] if z["level"] == level)
+        if named:
+            conn.execute(
+                zone_state.update()
+                .where(
+                    zone_state.c.pcode.in_(named),
+                    zone_state.c.level.in_(LEVELS[: RANK[level] + 1]),
+                )
+                .values(peak_at=event.time)
+            )
 
 
 def cutoff_for_all_clear(now: datetime, cfg: Settings) -> str:

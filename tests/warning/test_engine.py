@@ -233,3 +233,64 @@ def test_rebuild_gives_the_same_projections(
     rebuild(aleppo.engine)
     with aleppo.engine.connect() as conn:
         assert snapshot(conn) == live
+
+
+def test_zone_steps_down_to_watch_while_another_aircraft_is_airborne(
+    client: TestClient, aleppo: Service, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    setup_posts(aleppo)
+    spotter = tokens["spotter"]
+    far = sight(
+        client,
+        spotter,
+        sighting_body(clock.now(), activity="took_off", base_id="jirah", pcode=None),
+    )
+    circling = sight(client, spotter, sighting_body(clock.now(), activity="circling"))
+    assert circling["track"]["id"] != far["track"]["id"]
+    imminent = next(a for a in circling["alerts"] if a["level"] == "imminent")
+    clock.advance(timedelta(minutes=2))
+    sight(
+        client,
+        spotter,
+        sighting_body(
+            clock.now(),
+            activity="leaving",
+            pcode=None,
+            post_id="east-1",
+            bearing_deg=270,
+            distance_km=3,
+        ),
+    )
+    clock.advance(timedelta(minutes=6))
+    # The far aircraft is seen again near its base: still airborne, still a watch on the city.
+    kept = sight(
+        client,
+        spotter,
+        sighting_body(
+            clock.now(),
+            activity="bearing",
+            pcode=None,
+            lat=36.10,
+            lon=37.90,
+            bearing_deg=90,
+            distance_km=2,
+        ),
+    )
+    assert kept["track"]["id"] == far["track"]["id"]
+    clock.advance(timedelta(minutes=5))
+    aleppo.tick()
+    alerts = client.get("/api/v1/alerts").json()["alerts"]
+    stepped = [
+        a for a in alerts if a["level"] == "watch" and imminent["alert_id"] in a["references"]
+    ]
+    assert stepped and HANANO_PCODE in [z["pcode"] for z in stepped[0]["zones"]]
+    assert stepped[0]["msg_type"] == "Update"
+    assert not [a for a in alerts if a["level"] == "all_clear"]
+    clock.advance(timedelta(minutes=11))
+    aleppo.tick()
+    clock.advance(timedelta(minutes=11))
+    aleppo.tick()
+    alerts = client.get("/api/v1/alerts").json()["alerts"]
+    clear = [a for a in alerts if a["level"] == "all_clear"]
+    assert clear and HANANO_PCODE in [z["pcode"] for z in clear[0]["zones"]]
+    assert [a for a in alerts if a["status"] == "active"] == []
