@@ -43,7 +43,10 @@ _LINK = Prepared(
         link_reason=bindparam("reason"),
     )
 )
-_REPORTS_OF = Prepared(select(reports).where(reports.c.incident_id == bindparam("incident")))
+# In log order, so that live and rebuilt incidents sum and break ties the same way.
+_REPORTS_OF = Prepared(
+    select(reports).where(reports.c.incident_id == bindparam("incident")).order_by(reports.c.seq)
+)
 _REFRESHED = (
     "kind",
     "trapped",
