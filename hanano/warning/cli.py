@@ -217,9 +217,12 @@ def evaluate(scenario_path: str, json_out: str | None, tick_s: float) -> None:
         )
     s = result.summary
     click.echo(
-        f"strikes {s['strikes']}, warned {s['warned']}, mean lead {s['mean_lead_s']:.0f}s, "
-        f"watched {s['watched_pct']:.0f}%, alerts {s['alerts']}, "
-        f"episodes {s['episodes']}, refused inputs {s['refused_inputs']}"
+        f"strikes {s['strikes']} ({s['strikes_outside_zones']} outside every zone), "
+        f"warned {s['warned']}, mean lead {s['mean_lead_s']:.0f}s, "
+        f"watched {s['watched_pct']:.0f}%, alerts {s['alerts']} "
+        f"({s['actionable_alerts']} warning/imminent, "
+        f"{s['false_alarm_alerts_pct']:.0f}% with no strike in their zones within 30 min), "
+        f"zone episodes {s['episodes']}, refused inputs {s['refused_inputs']}"
     )
     if json_out:
         with open(json_out, "w", encoding="utf-8") as handle:

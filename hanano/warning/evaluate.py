@@ -129,24 +129,48 @@ def measure(alerts: list[dict[str, Any]], strikes: list[dict[str, Any]]) -> Resu
         if not e.strikes:
             z["false_alarms"] += 1
     leads = [r["lead_s"] for r in rows if r["lead_s"] is not None]
+    # A strike outside every zone cannot be warned by a zone's alert: counted apart.
+    placed = [r for r in rows if r["pcode"]]
     total_eps = sum(z["episodes"] for z in zones.values())
     false_eps = sum(z["false_alarms"] for z in zones.values())
     summary = {
         "strikes": len(rows),
+        "strikes_outside_zones": len(rows) - len(placed),
         "warned": len(leads),
-        "warned_pct": 100.0 * len(leads) / len(rows) if rows else 0.0,
+        "warned_pct": 100.0 * len(leads) / len(placed) if placed else 0.0,
         "median_lead_s": statistics.median(leads) if leads else 0.0,
         "mean_lead_s": statistics.fmean(leads) if leads else 0.0,
         "p10_lead_s": percentile(leads, 0.10),
         "ge5min_pct": 100.0 * sum(1 for v in leads if v >= 300) / len(leads) if leads else 0.0,
-        "watched_pct": 100.0 * sum(1 for r in rows if r["watch_lead_s"] is not None) / len(rows)
-        if rows
+        "watched_pct": 100.0 * sum(1 for r in placed if r["watch_lead_s"] is not None) / len(placed)
+        if placed
         else 0.0,
+        **_alert_false_alarms(alerts, strikes),
         "episodes": total_eps,
         "false_alarms": false_eps,
         "false_alarm_pct": 100.0 * false_eps / total_eps if total_eps else 0.0,
     }
     return Result(rows, zones, summary)
+
+
+def _alert_false_alarms(
+    alerts: list[dict[str, Any]], strikes: list[dict[str, Any]], window_min: float = 30.0
+) -> dict[str, float]:
+    """Alerts at warning or imminent none of whose zones was struck within `window_min` after:
+    a coarser measure than per zone, since one alert names every zone in a corridor."""
+    struck = [(parse_iso(s["at"]), s.get("pcode")) for s in strikes]
+    actionable = [a for a in alerts if a["level"] in ACTIONABLE]
+    false = 0
+    for a in actionable:
+        sent = parse_iso(a["sent"])
+        pcodes = {z["pcode"] for z in a["zones"]}
+        end = sent + timedelta(minutes=window_min)
+        if not any(p in pcodes and sent <= at <= end for at, p in struck):
+            false += 1
+    return {
+        "actionable_alerts": len(actionable),
+        "false_alarm_alerts_pct": 100.0 * false / len(actionable) if actionable else 0.0,
+    }
 
 
 def replay(
