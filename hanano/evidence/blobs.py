@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import os
 import secrets
-import shutil
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -79,7 +78,10 @@ class BlobStore:
             final = self.path_of(digest)
             if final.exists():
                 return StoredBlob(digest, size, head, final, created=False)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            if not final.parent.is_dir():
+                final.parent.mkdir(parents=True, exist_ok=True)
+                # The new directory's own entry must survive a crash too.
+                _fsync_dir(final.parent.parent)
             os.chmod(temp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
             # rename is atomic; two uploads of the same bytes race harmlessly to one result.
             os.replace(temp, final)
@@ -115,13 +117,6 @@ class BlobStore:
             os.fsync(target.fileno())
         return digest.hexdigest()
 
-    def rehash(self, sha256: str) -> str:
-        digest = hashlib.sha256()
-        with self.open_original(sha256) as source:
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
-        return digest.hexdigest()
-
     @contextlib.contextmanager
     def _spool(self, source: BinaryIO, limit: int | None) -> Iterator[tuple[Path, str, int, bytes]]:
         self.tmp.mkdir(parents=True, exist_ok=True)
@@ -145,14 +140,6 @@ class BlobStore:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
-
-
-def copy_file(source: Path, destination: Path) -> None:
-    """Copy a working file, flushed to disk."""
-    with source.open("rb") as src, destination.open("xb") as dst:
-        shutil.copyfileobj(src, dst, CHUNK)
-        dst.flush()
-        os.fsync(dst.fileno())
 
 
 def _fsync_dir(path: Path) -> None:
