@@ -83,8 +83,8 @@ class SightingReported(Event):
 @register
 class TrackStarted(Event):
     """Sightings of an aircraft not matching any live track start one. The state is the filter's:
-    x, y, vx, vy in metres and metres per second east/north of the city origin, and its 4x4
-    covariance, row-major."""
+    [lat, lon, v_east, v_north] (degrees, metres per second) and its 4x4 covariance in metres and
+    metres per second east/north, row-major."""
 
     type: ClassVar[str] = "warning.track_started"
     track_id: str

@@ -29,7 +29,7 @@ from hanano.warning.events import (
     TrackStarted,
     TrackUpdated,
 )
-from hanano.warning.plane import bearing_vector
+from hanano.warning.plane import bearing_vector, from_plane
 from hanano.warning.posts import get_place
 from hanano.warning.tables import sightings
 
@@ -156,37 +156,35 @@ def estimate(conn: Connection, s: SightingIn) -> tuple[Estimate, float | None, f
         if zone is None:
             raise _problem([FieldError("pcode", f"no neighbourhood {s.pcode}")])
     olat, olon = observer if observer else (None, None)
+    return _aircraft_position(s, observer, base, zone), olat, olon
+
+
+def _disc(lat: float, lon: float, sigma_m: float, reason: str) -> Estimate:
+    var = sigma_m**2
+    return Estimate(lat, lon, [var, 0.0, 0.0, var], reason)
+
+
+def _aircraft_position(
+    s: SightingIn, observer: tuple[float, float] | None, base: Any, zone: Any
+) -> Estimate:
+    """The best the sighting says: the base at take-off, the neighbourhood named, the post's
+    bearing (and distance), the observer's own surroundings, or near the base."""
     if s.activity == "took_off" and base is not None:
-        var = BASE_SIGMA_M**2
-        return (
-            Estimate(base.lat, base.lon, [var, 0, 0, var], f"took off from {base.name}"),
-            (olat),
-            olon,
-        )
+        return _disc(base.lat, base.lon, BASE_SIGMA_M, f"took off from {base.name}")
     if zone is not None:
-        var = zone.radius_m**2
         reason = f"over {zone.name_en} ({zone.pcode})"
-        return Estimate(zone.centroid_lat, zone.centroid_lon, [var, 0, 0, var], reason), olat, olon
+        return _disc(zone.centroid_lat, zone.centroid_lon, zone.radius_m, reason)
     if observer is not None and s.bearing_deg is not None:
-        return _along_bearing(observer, s.bearing_deg, s.distance_km), olat, olon
+        return _along_bearing(observer, s.bearing_deg, s.distance_km)
     if observer is not None:
         radius = (s.distance_km or DEFAULT_SIGHT_KM) * 1000
-        var = radius**2
-        return (
-            Estimate(observer[0], observer[1], [var, 0, 0, var], "near the observer"),
-            (olat),
-            olon,
-        )
-    assert base is not None
-    var = (BASE_SIGMA_M * 4) ** 2
-    return Estimate(base.lat, base.lon, [var, 0, 0, var], f"near {base.name}"), olat, olon
+        return _disc(observer[0], observer[1], radius, "near the observer")
+    return _disc(base.lat, base.lon, BASE_SIGMA_M * 4, f"near {base.name}")
 
 
 def _along_bearing(
     observer: tuple[float, float], bearing: float, distance_km: float | None
 ) -> Estimate:
-    from hanano.warning.plane import from_plane
-
     distance = (distance_km or DEFAULT_SIGHT_KM) * 1000
     along = max(MIN_SIGMA_M, distance * (RANGE_SIGMA_SHARE if distance_km else 0.6))
     across = max(MIN_SIGMA_M, distance * math.tan(math.radians(BEARING_SIGMA_DEG)))

@@ -34,7 +34,7 @@ from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.events import ThreatAssessed, TrackEnded, TrackStarted, TrackUpdated
 from hanano.warning.plane import logged_json, to_plane
-from hanano.warning.tables import threats, zone_state
+from hanano.warning.tables import foreign_alerts, threats, zone_state
 from hanano.warning.tracks import ACTOR, LiveTrack, live_tracks, profile, settings
 
 LEVELS = ("none", "watch", "warning", "imminent")
@@ -327,8 +327,6 @@ def clear_threat(tx: Tx, threat_id: str, reason: str) -> None:
 def expired_threats(conn: Connection, now: datetime) -> list[str]:
     """Foreign threats past their expiry (tracks end by their own rule)."""
     cutoff = isoformat(now)
-    from hanano.warning.tables import foreign_alerts
-
     rows = conn.execute(
         select(foreign_alerts.c.foreign_id).where(foreign_alerts.c.expires <= cutoff)
     )

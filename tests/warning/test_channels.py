@@ -224,3 +224,90 @@ def test_public_stream_gets_alerts(aleppo: Service, clock: ManualClock) -> None:
     assert alert["level"] == "imminent"
     assert HANANO_PCODE in [z["pcode"] for z in alert["zones"]]
     assert alert["headline_ar"].startswith("غارة وشيكة")
+
+
+@needs_mqtt
+def test_sighting_to_all_clear_on_every_channel(
+    aleppo: Service, clock: ManualClock, city: str, receiver: tuple[str, type[Receiver]]
+) -> None:
+    """Sightings posted over HTTP reach SSE, MQTT, webhooks and a siren as valid CAP, and the
+    all-clear follows on each."""
+    assert MQTT_URL is not None
+    url, hook = receiver
+    hook.failures_left = 0
+    aleppo.settings = Settings(
+        database_url=aleppo.settings.database_url,
+        city=city,
+        mqtt_url=MQTT_URL,
+        webhook_urls=url,
+        webhook_secret="k",
+    )
+    setup_posts(aleppo)
+    aleppo.execute(lambda tx: register_siren(tx, "test", "hanano-square", [HANANO_PCODE]))
+    spotter = aleppo.execute(lambda tx: create_token(tx, "t", "spotter", None)).secret
+    mqtt_in = Subscriber(MQTT_URL, f"hanano/{city}/#")
+    sse: queue.Queue[dict[str, Any]] = queue.Queue()
+    ready = threading.Event()
+
+    def listen(base: str) -> None:
+        with (
+            httpx.Client(base_url=base, timeout=httpx.Timeout(10, read=60)) as c,
+            c.stream("GET", "/api/v1/stream") as response,
+        ):
+            event = None
+            for line in response.iter_lines():
+                if line.startswith(": connected"):
+                    ready.set()
+                elif line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event == "alert":
+                    sse.put(json.loads(line[6:]))
+
+    topic = f"hanano/{city}/alerts/{HANANO_PCODE}"
+    siren = f"hanano/{city}/sirens/hanano-square"
+    try:
+        with running_server(aleppo, sweep_interval_s=0.5) as base:
+            threading.Thread(target=listen, args=(base,), daemon=True).start()
+            assert ready.wait(10)
+            with httpx.Client(base_url=base) as c:
+                for fields in (
+                    {"activity": "took_off", "base_id": "kuweires", "pcode": None},
+                    {"activity": "circling"},
+                ):
+                    clock.advance(timedelta(minutes=3))
+                    body = sighting_body(clock.now(), **fields)
+                    created = c.post("/api/v1/sightings", json=body, headers=auth(spotter))
+                    assert created.status_code == 201
+            first = [sse.get(timeout=10) for _ in range(2)]
+            assert [a["level"] for a in first] == ["watch", "imminent"]
+            got = mqtt_in.take()
+            caps = [m.payload for m in got if m.topic == topic]
+            assert len(caps) == 2
+            for payload in caps:
+                cap_schema().validate(payload)
+            # The siren's state is published (retained) from the first alert on: off at watch.
+            assert [m.payload for m in got if m.topic == siren] == [b"off", b"on"]
+            hooked = [json.loads(hook.received.get(timeout=10)[1]) for _ in range(2)]
+            assert [h["alert"]["level"] for h in hooked] == ["watch", "imminent"]
+
+            # The server's own timer runs the tick: the aircraft's track ends, then the all-clear.
+            clock.advance(timedelta(minutes=11))
+            time.sleep(3)
+            clock.advance(timedelta(minutes=11))
+            cleared = sse.get(timeout=10)
+            while cleared["level"] != "all_clear":
+                # Neighbours warned as the aircraft circled come first.
+                assert cleared["level"] == "warning"
+                cleared = sse.get(timeout=10)
+            assert HANANO_PCODE in [z["pcode"] for z in cleared["zones"]]
+            after = mqtt_in.take()
+            on_topic = [m.payload for m in after if m.topic == topic]
+            assert b"AllClear" in on_topic[0] and on_topic[-1] == b""
+            cap_schema().validate(on_topic[0])
+            assert [m.payload for m in after if m.topic == siren] == [b"off"]
+            delivered = [json.loads(hook.received.get(timeout=10)[1])["alert"]["level"]]
+            while delivered[-1] != "all_clear":
+                delivered.append(json.loads(hook.received.get(timeout=10)[1])["alert"]["level"])
+            assert set(delivered) <= {"warning", "all_clear"}
+    finally:
+        mqtt_in.close()
