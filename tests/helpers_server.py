@@ -27,6 +27,8 @@ def running_server(service: Service, sweep_interval_s: float = 10.0) -> Iterator
         port=port,
         log_level="warning",
         lifespan="on",
+        # Open event streams never end by themselves; do not wait long for them at shutdown.
+        timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -132,6 +132,8 @@ class Broadcaster:
 
     def sweep(self) -> None:
         """Announce incidents that became public by age alone since the last sweep."""
+        if not self.service.sequencer.running:
+            return  # the service is stopping; its engine may already be disposed
         with self._lock:
             if not any(is_restricted(s.role) for s in self._subscribers):
                 return
