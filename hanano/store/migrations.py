@@ -87,8 +87,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "intake: incidents indexed by zone and time", _incidents_by_zone_and_time),
     Migration(4, "early warning: posts, sightings, tracks, alerts, channels", _warning),
     Migration(8, "operations room: users and sessions", _users),
-    Migration(7, "evidence media: originals, custody, device keys", _media),
     Migration(6, "evidence log: witnesses, cosignatures, RFC 3161 timestamps", _witnesses_and_time),
+    Migration(7, "evidence media: originals, custody, device keys", _media),
 )
 
 
