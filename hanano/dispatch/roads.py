@@ -32,6 +32,7 @@ from hanano.dispatch.travel import Leg
 from hanano.errors import conflict, invalid, not_found
 from hanano.events import Event, register
 from hanano.settings import Settings
+from hanano.store.prepared import Prepared
 from hanano.store.projections import projects
 from hanano.store.reactions import reacts_to
 from hanano.store.records import RecordedEvent
@@ -344,13 +345,17 @@ _GRAPHS: dict[str, RoadGraph] = {}
 _GRAPHS_LOCK = threading.Lock()
 
 
+_LATEST_GRAPH = Prepared(
+    select(road_graphs.c.graph_id)
+    .order_by(road_graphs.c.imported_at.desc(), road_graphs.c.graph_id)
+    .limit(1)
+)
+
+
 def current_graph(conn: Connection) -> tuple[str, RoadGraph] | None:
     """The most recently imported road graph and its id, loaded once per process."""
-    graph_id = conn.execute(
-        select(road_graphs.c.graph_id)
-        .order_by(road_graphs.c.imported_at.desc(), road_graphs.c.graph_id)
-        .limit(1)
-    ).scalar()
+    # Every strike report asks, so the question is a prepared statement.
+    graph_id = _LATEST_GRAPH.run(conn).scalar()
     if graph_id is None:
         return None
     with _GRAPHS_LOCK:
