@@ -15,6 +15,7 @@ from hanano.web import (
     dispatch_routes,
     evidence_routes,
     intake_routes,
+    map_routes,
     media_routes,
     system_routes,
     ui_routes,
@@ -145,5 +146,6 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     app.include_router(dispatch_routes.router)
     app.include_router(evidence_routes.router)
     app.include_router(media_routes.router)
+    app.include_router(map_routes.router)
     ui_routes.install(app, service)
     return app

@@ -132,6 +132,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/v1/roads", None, DISPATCH_OPS),
     ("GET", "/api/v1/roads/closures", None, DISPATCH_OPS),
     ("GET", "/api/v1/roads/route?from=36.22,37.2&to=36.23,37.21", None, DISPATCH_OPS),
+    ("GET", "/api/v1/roads/geometry", None, DISPATCH_OPS),
+    ("GET", "/api/v1/roads/geometry/closed", None, DISPATCH_OPS),
     (
         "POST",
         "/api/v1/roads/closures",
