@@ -34,7 +34,9 @@ class Service:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.engine = engine or make_engine(settings.database_url)
-        self.sequencer = Sequencer(self.engine, self.clock, max_batch=settings.group_commit_max)
+        self.sequencer = Sequencer(
+            self.engine, self.clock, settings, max_batch=settings.group_commit_max
+        )
         self.tokens = TokenAuthority(self.engine)
         # The landmarks, squares and markets people name in Aleppo, from public sources.
         builtin = load_aleppo_aliases() if settings.city == "aleppo" else []

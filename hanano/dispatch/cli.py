@@ -316,7 +316,7 @@ def board(ctx: click.Context, as_json: bool) -> None:
 
     service = _service(ctx)
     with service.engine.connect() as conn:
-        result = safety_board(conn, service.clock.now())
+        result = safety_board(conn, service.clock.now(), service.settings.double_tap_watch_min)
     if as_json:
         _echo_json(result)
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any, Literal
 
@@ -10,7 +9,6 @@ from sqlalchemy import Column, Connection, Table, func, select
 
 from hanano.clock import parse_iso
 from hanano.errors import invalid
-from hanano.settings import Settings, load_settings
 
 Capability = Literal["light_rescue", "heavy_rescue", "medical", "fire"]
 CAPABILITIES: tuple[Capability, ...] = ("light_rescue", "heavy_rescue", "medical", "fire")
@@ -23,12 +21,6 @@ CAPABILITY_WORDS = {
 Duty = Literal["on_duty", "off_duty", "unavailable"]
 DISPATCH_ACTOR = "hanano:dispatch"
 LIVE_INCIDENT = ("open", "responding")
-
-
-@functools.lru_cache(maxsize=1)
-def dispatch_settings() -> Settings:
-    """Settings for reactions and ticks, which run without a request; read from HANANO_*."""
-    return load_settings()
 
 
 def next_number(conn: Connection, column: Column[Any]) -> int:

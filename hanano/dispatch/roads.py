@@ -26,7 +26,7 @@ from scipy.spatial import cKDTree
 from sqlalchemy import Connection, func, select
 
 from hanano.clock import isoformat
-from hanano.dispatch.common import DISPATCH_ACTOR, dispatch_settings, next_number
+from hanano.dispatch.common import DISPATCH_ACTOR, next_number
 from hanano.dispatch.tables import road_closures, road_graphs
 from hanano.dispatch.travel import Leg
 from hanano.errors import conflict, invalid, not_found
@@ -577,7 +577,7 @@ def _blocked_or_struck(tx: Tx, event: RecordedEvent) -> None:
     if d["kind"] == "blocked_road":
         within, why = BLOCKED_REPORT_SNAP_M, "road reported blocked"
     else:
-        within, why = dispatch_settings().road_snap_m, "strike on the road"
+        within, why = tx.settings.road_snap_m, "strike on the road"
     close_road(
         tx,
         DISPATCH_ACTOR,

@@ -18,7 +18,7 @@ from shapely.ops import nearest_points
 from sqlalchemy import Connection, Row, func, select
 
 from hanano.clock import isoformat, parse_iso
-from hanano.dispatch.common import DISPATCH_ACTOR, dispatch_settings, next_number
+from hanano.dispatch.common import DISPATCH_ACTOR, next_number
 from hanano.dispatch.tables import pullbacks, tasks, teams, threats
 from hanano.dispatch.tasks import AT_SITE
 from hanano.errors import conflict, invalid, not_found
@@ -100,10 +100,9 @@ class Watch:
     reason: str
 
 
-def active_watches(conn: Connection, now: datetime) -> list[Watch]:
-    """Strike sites under watch now: until W minutes after the last strike report there and
+def active_watches(conn: Connection, now: datetime, minutes: float) -> list[Watch]:
+    """Strike sites under watch now: until `minutes` after the last strike report there and
     after the last team arrived on scene."""
-    minutes = dispatch_settings().double_tap_watch_min
     horizon = isoformat(now - timedelta(minutes=minutes))
     reports, incidents = schema.reports, schema.incidents
     recent = set(
@@ -235,7 +234,7 @@ def covers(data: dict[str, Any], lat: float, lon: float) -> float | None:
 @reacts_to(ThreatReported.type)
 def _threat(tx: Tx, event: RecordedEvent) -> None:
     d = event.data
-    for watch in active_watches(tx.conn, tx.now()):
+    for watch in active_watches(tx.conn, tx.now(), tx.settings.double_tap_watch_min):
         distance = covers(d, watch.lat, watch.lon)
         if distance is None:
             continue
@@ -299,7 +298,7 @@ def acknowledge(tx: Tx, actor: str, order_id: str, note: str) -> None:
 
 @on_tick
 def escalate_pullbacks(tx: Tx) -> None:
-    limit = dispatch_settings().pullback_escalate_min
+    limit = tx.settings.pullback_escalate_min
     cutoff = isoformat(tx.now() - timedelta(minutes=limit))
     rows = tx.conn.execute(
         select(pullbacks, teams.c.name)
@@ -328,7 +327,7 @@ def escalate_pullbacks(tx: Tx) -> None:
 
 @on_tick
 def overdue_checkins(tx: Tx) -> None:
-    interval = dispatch_settings().checkin_interval_min
+    interval = tx.settings.checkin_interval_min
     cutoff = isoformat(tx.now() - timedelta(minutes=interval))
     rows = tx.conn.execute(
         select(tasks, teams.c.name)
@@ -446,7 +445,7 @@ def list_pullbacks(conn: Connection, open_only: bool = False) -> list[dict[str, 
     return [_pullback_view(r) for r in conn.execute(query).all()]
 
 
-def list_watches(conn: Connection, now: datetime) -> list[dict[str, Any]]:
+def list_watches(conn: Connection, now: datetime, minutes: float) -> list[dict[str, Any]]:
     return [
         {
             "incident_id": w.incident_id,
@@ -455,7 +454,7 @@ def list_watches(conn: Connection, now: datetime) -> list[dict[str, Any]]:
             "until": w.until,
             "reason": w.reason,
         }
-        for w in active_watches(conn, now)
+        for w in active_watches(conn, now, minutes)
     ]
 
 
@@ -475,7 +474,7 @@ def list_threats(conn: Connection) -> list[dict[str, Any]]:
     ]
 
 
-def board(conn: Connection, now: datetime) -> dict[str, Any]:
+def board(conn: Connection, now: datetime, watch_min: float) -> dict[str, Any]:
     """The dispatcher's safety board: escalated pull-backs first, then open ones, alarms."""
     open_orders = list_pullbacks(conn, open_only=True)
     open_orders.sort(key=lambda o: (o["escalated_at"] is None, o["issued_at"]))
@@ -500,5 +499,5 @@ def board(conn: Connection, now: datetime) -> dict[str, Any]:
             }
             for r in alarms
         ],
-        "watches": list_watches(conn, now),
+        "watches": list_watches(conn, now, watch_min),
     }

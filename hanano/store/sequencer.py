@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from hanano.clock import Clock, isoformat
 from hanano.events import Event
+from hanano.settings import Settings
 from hanano.store import projections, reactions, schema
 from hanano.store.log import encode_event
 from hanano.store.prepared import Prepared, insert_all, release, rollback_to, savepoint
@@ -36,9 +37,11 @@ log = logging.getLogger(__name__)
 class Tx:
     """What a command sees: a connection inside the group's transaction, the clock, and append."""
 
-    def __init__(self, conn: Connection, clock: Clock, next_seq: int) -> None:
+    def __init__(self, conn: Connection, clock: Clock, next_seq: int, settings: Settings) -> None:
         self.conn = conn
         self.clock = clock
+        # Reactions and ticks run without a request: this is how they see the service's settings.
+        self.settings = settings
         self.next_seq = next_seq
         self.events: list[RecordedEvent] = []
         self._depth = 0
@@ -124,9 +127,12 @@ GroupHook = Callable[[Connection, list[RecordedEvent]], object]
 class Sequencer:
     """The single writer of the store."""
 
-    def __init__(self, engine: Engine, clock: Clock, *, max_batch: int = 512) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock, settings: Settings, *, max_batch: int = 512
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        self.settings = settings
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._listeners: list[Listener] = []
@@ -209,7 +215,7 @@ class Sequencer:
             with conn.begin():
                 next_seq = (_MAX_SEQ.run(conn).scalar() or 0) + 1
                 for job in jobs:
-                    tx = Tx(conn, self.clock, next_seq)
+                    tx = Tx(conn, self.clock, next_seq, self.settings)
                     # Each command in its own savepoint: one that fails leaves no trace and
                     # spares the others in its group.
                     savepoint(conn, "command")

@@ -24,7 +24,7 @@ from hanano.store.sequencer import Tx
 from hanano.warning.events import AlertIssued, ThreatAssessed
 from hanano.warning.plane import logged_json
 from hanano.warning.tables import alerts, zone_state
-from hanano.warning.tracks import ACTOR, settings
+from hanano.warning.tracks import ACTOR
 from hanano.warning.zones import RANK, city_plane, threatened_zones
 
 TITLE = {
@@ -185,7 +185,7 @@ def raise_alerts(tx: Tx, event: RecordedEvent) -> None:
             )
         )
     }
-    cfg = settings()
+    cfg = tx.settings
     for level in ("imminent", "warning", "watch"):
         rising = [
             dict(z)
@@ -221,7 +221,7 @@ def all_clear(tx: Tx) -> None:
     """Bring alerted zones down once their threat has passed for the configured time: to the
     level that still stands (an aircraft elsewhere may still be airborne), or, with no threat
     at all, to an all-clear. Never silently."""
-    cfg = settings()
+    cfg = tx.settings
     cutoff = isoformat(tx.now() - timedelta(minutes=cfg.all_clear_min))
     due = tx.conn.execute(
         select(zone_state)

@@ -9,7 +9,6 @@ sighting has confirmed for `track_timeout_min` ends, with that reason.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection, func, select
 
 from hanano.clock import isoformat, parse_iso
-from hanano.settings import Settings, load_settings
 from hanano.store.projections import projects
 from hanano.store.reactions import on_tick, reacts_to
 from hanano.store.records import RecordedEvent
@@ -229,18 +227,12 @@ def _number(track_id: str) -> int:
     return int(track_id.split("-", 1)[1])
 
 
-@functools.cache
-def settings() -> Settings:
-    """The process's settings, read once: reading the environment costs milliseconds."""
-    return load_settings()
-
-
 @reacts_to(SightingReported.type)
 def fuse_sighting(tx: Tx, event: RecordedEvent) -> None:
     """Fuse the sighting into the most consistent live track, or start one."""
     d = event.data
     at = parse_iso(d["observed_at"])
-    cfg = settings()
+    cfg = tx.settings
     best: tuple[float, LiveTrack, TrackState] | None = None
     if d["activity"] != "took_off":
         for track in live_tracks(tx.conn):
@@ -357,7 +349,7 @@ def _fuse(
 @on_tick
 def end_silent_tracks(tx: Tx) -> None:
     """End every live track no sighting has confirmed for the configured time."""
-    limit = settings().track_timeout_min
+    limit = tx.settings.track_timeout_min
     cutoff = isoformat(tx.now() - timedelta(minutes=limit))
     stale = tx.conn.execute(
         select(tracks.c.track_id, tracks.c.at)

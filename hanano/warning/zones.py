@@ -35,7 +35,7 @@ from hanano.store.sequencer import Tx
 from hanano.warning.events import ThreatAssessed, TrackEnded, TrackStarted, TrackUpdated
 from hanano.warning.plane import logged_json, to_plane
 from hanano.warning.tables import foreign_alerts, threats, zone_state
-from hanano.warning.tracks import ACTOR, LiveTrack, live_tracks, profile, settings
+from hanano.warning.tracks import ACTOR, LiveTrack, live_tracks, profile
 
 LEVELS = ("none", "watch", "warning", "imminent")
 RANK = {name: n for n, name in enumerate(LEVELS)}
@@ -293,7 +293,7 @@ def _track_moved(tx: Tx, event: RecordedEvent) -> None:
     track_id = event.data["track_id"]
     for track in live_tracks(tx.conn):
         if track.track_id == track_id:
-            reassess(tx, track, settings(), force=True)
+            reassess(tx, track, tx.settings, force=True)
             return
 
 
@@ -314,7 +314,7 @@ def _track_ended(tx: Tx, event: RecordedEvent) -> None:
 @on_tick
 def reassess_live_tracks(tx: Tx) -> None:
     """Aircraft move between sightings: their predicted corridors reach new zones."""
-    cfg = settings()
+    cfg = tx.settings
     for track in live_tracks(tx.conn):
         reassess(tx, track, cfg)
 

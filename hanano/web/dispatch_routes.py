@@ -397,7 +397,11 @@ def watches_list(
 ) -> dict[str, Any]:
     """Strike sites under double-tap watch now, and until when."""
     with service.engine.connect() as conn:
-        return {"watches": safety.list_watches(conn, service.clock.now())}
+        return {
+            "watches": safety.list_watches(
+                conn, service.clock.now(), service.settings.double_tap_watch_min
+            )
+        }
 
 
 @router.get("/pullbacks")
@@ -428,7 +432,7 @@ def safety_board(
 ) -> dict[str, Any]:
     """Escalated and open pull-backs, check-in alarms and active watches."""
     with service.engine.connect() as conn:
-        return safety.board(conn, service.clock.now())
+        return safety.board(conn, service.clock.now(), service.settings.double_tap_watch_min)
 
 
 # --- roads --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from hanano.service import Service
 from hanano.store.rebuild import rebuild, snapshot
 from hanano.store.records import RecordedEvent
 from hanano.web.stream import SEALED, operator_message
-from tests.dispatch.support import assign, make_incident, make_team, move
+from tests.dispatch.support import assign, leader_token, make_incident, make_team, move
 from tests.helpers import HANANO, SAKHOUR, auth, offset
 
 
@@ -26,7 +26,7 @@ def _on_scene(client: TestClient, token: str, incident: str, team_id: str) -> st
 def test_watch_pullback_acknowledge_and_escalate_end_to_end(
     client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
 ) -> None:
-    d, leader = tokens["dispatcher"], tokens["team_leader"]
+    d = tokens["dispatcher"]
     incident = make_incident(client, d, clock, kind="strike")
     watches = client.get("/api/v1/watches", headers=auth(d)).json()["watches"]
     assert [w["incident_id"] for w in watches] == [incident]
@@ -58,6 +58,7 @@ def test_watch_pullback_acknowledge_and_escalate_end_to_end(
     assert all("under double-tap watch" in o["reason"] for o in orders)
     assert "Pull back Hanano-1 (on scene)" in orders[0]["reason"]
 
+    leader = leader_token(client, tokens["admin"], orders[0]["team_id"])
     ack = client.post(
         f"/api/v1/pullbacks/{orders[0]['id']}/acknowledge",
         json={"note": "leaving now"},
@@ -145,9 +146,10 @@ def test_zone_threat_covers_sites_inside_it(
 def test_checkin_alarm_after_ten_silent_minutes_and_cleared_by_checkin(
     client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
 ) -> None:
-    d, leader = tokens["dispatcher"], tokens["team_leader"]
+    d = tokens["dispatcher"]
     incident = make_incident(client, d, clock, at=SAKHOUR, kind="collapse")
     team = make_team(client, d, "Hanano-1")
+    leader = leader_token(client, tokens["admin"], team["id"])
     _on_scene(client, d, incident, team["id"])
     clock.advance(timedelta(minutes=9))
     aleppo.tick()
@@ -232,21 +234,12 @@ def test_warning_alert_pulls_teams_back_from_watched_sites(
 
 
 def test_watch_length_is_configurable(
-    client: TestClient,
-    tokens: dict[str, str],
-    clock: ManualClock,
-    monkeypatch: pytest.MonkeyPatch,
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, service: Service
 ) -> None:
-    from hanano.dispatch.common import dispatch_settings
-
-    monkeypatch.setenv("HANANO_DOUBLE_TAP_WATCH_MIN", "90")
-    dispatch_settings.cache_clear()
-    try:
-        d = tokens["dispatcher"]
-        make_incident(client, d, clock, kind="strike")
-        clock.advance(timedelta(minutes=75))
-        watches = client.get("/api/v1/watches", headers=auth(d)).json()["watches"]
-        assert len(watches) == 1 and "for 90 min" in watches[0]["reason"]
-    finally:
-        monkeypatch.undo()
-        dispatch_settings.cache_clear()
+    # Reactions and ticks read the running service's settings, not the environment.
+    service.settings.double_tap_watch_min = 90
+    d = tokens["dispatcher"]
+    make_incident(client, d, clock, kind="strike")
+    clock.advance(timedelta(minutes=75))
+    watches = client.get("/api/v1/watches", headers=auth(d)).json()["watches"]
+    assert len(watches) == 1 and "for 90 min" in watches[0]["reason"]
