@@ -4,6 +4,10 @@
 A zone's alert only rises with the threat; it comes down only by an all-clear. Each alert
 groups the zones that rose to the same level at once, cites the alerts it supersedes in
 `references`, and carries its text in Arabic and English.
+
+An operator may issue an alert too (hanano/warning/manual.py). It holds its zones at its level
+until an operator cancels or clears it, or it expires: the engine may raise a held zone higher,
+but its all-clear brings the zone down no lower than the hold while it lasts.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from sqlalchemy import Connection, func, or_, select
 from hanano.clock import isoformat
 from hanano.errors import not_found
 from hanano.settings import Settings
+from hanano.store import schema
 from hanano.store.projections import projects
 from hanano.store.reactions import on_tick, reacts_to
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
-from hanano.warning.events import AlertIssued, ThreatAssessed
+from hanano.warning.events import AlertIssued, MsgType, ThreatAssessed
 from hanano.warning.plane import logged_json
 from hanano.warning.tables import alerts, zone_state
 from hanano.warning.tracks import ACTOR
@@ -32,6 +37,7 @@ TITLE = {
     "warning": ("Aircraft approaching", "طائرة حربية تقترب"),
     "imminent": ("Air strike imminent", "غارة وشيكة"),
     "all_clear": ("All clear", "زوال الخطر"),
+    "cancel": ("Alert cancelled", "إلغاء الإنذار"),
 }
 INSTRUCTION = {
     "watch": (
@@ -55,7 +61,14 @@ INSTRUCTION = {
         "approach them with care.",
         "زال الخطر عن هذه المناطق. قد تُستهدف المواقع المقصوفة مرة ثانية: اقتربوا منها بحذر.",
     ),
+    "cancel": (
+        "The earlier alert for these areas is withdrawn. Sites already hit may be struck again: "
+        "approach them with care.",
+        "سُحب الإنذار السابق لهذه المناطق. قد تُستهدف المواقع المقصوفة مرة ثانية: اقتربوا منها بحذر.",
+    ),
 }
+# How long an operator's alert may stand before it must be issued again.
+OPERATOR_MAX_HOURS = 24.0
 SHOWN_NAMES = 5
 
 
@@ -69,14 +82,21 @@ def _names(zones: list[dict[str, Any]], key: str, sep: str, more: str) -> str:
     return sep.join(names) + (more.format(rest) if rest else "")
 
 
-def texts(level: str, zones: list[dict[str, Any]]) -> dict[str, str]:
-    """Headline, description and instruction in English and Arabic."""
+def texts(level: str, zones: list[dict[str, Any]], *, operator: bool = False) -> dict[str, str]:
+    """Headline, description and instruction in English and Arabic. `level` may also be
+    "cancel"; an operator's alert without an ETA says who warned rather than "overhead"."""
     title_en, title_ar = TITLE[level]
     lines_en, lines_ar = [], []
     for z in zones:
         if level == "all_clear":
             lines_en.append(f"{z['name_en']} ({z['pcode']}): no threat now")
             lines_ar.append(f"{z['name_ar']} ({z['pcode']}): لا خطر الآن")
+        elif level == "cancel":
+            lines_en.append(f"{z['name_en']} ({z['pcode']}): earlier alert withdrawn")
+            lines_ar.append(f"{z['name_ar']} ({z['pcode']}): سُحب الإنذار السابق")
+        elif operator and z.get("eta_min_s") is None:
+            lines_en.append(f"{z['name_en']} ({z['pcode']}): warned by the operations room")
+            lines_ar.append(f"{z['name_ar']} ({z['pcode']}): إنذار من غرفة العمليات")
         elif z.get("eta_min_s") is None:
             lines_en.append(f"{z['name_en']} ({z['pcode']}): aircraft overhead now")
             lines_ar.append(f"{z['name_ar']} ({z['pcode']}): الطائرة فوق الحي الآن")
@@ -90,6 +110,15 @@ def texts(level: str, zones: list[dict[str, Any]]) -> dict[str, str]:
                 f"{z['name_ar']} ({z['pcode']}): قد تصل خلال {lo}–{hi} دقيقة؛ "
                 f"{z['strikes']} غارات مسجلة هنا"
             )
+    if not zones:
+        return {
+            "headline_en": title_en,
+            "headline_ar": title_ar,
+            "description_en": title_en,
+            "description_ar": title_ar,
+            "instruction_en": INSTRUCTION[level][0],
+            "instruction_ar": INSTRUCTION[level][1],
+        }
     return {
         "headline_en": f"{title_en}: {_names(zones, 'name_en', ', ', ' and {} more')}",
         "headline_ar": f"{title_ar}: {_names(zones, 'name_ar', '، ', ' و{} غيرها')}",
@@ -129,8 +158,15 @@ def issue(
     threat_ids: list[str],
     reason: str,
     cfg: Settings,
+    *,
+    actor: str = ACTOR,
+    msg_type: MsgType | None = None,
+    expires_min: float | None = None,
+    operator_text: dict[str, str] | None = None,
+    text_level: str | None = None,
 ) -> str:
-    """Append one alert for `zones`, citing the alerts it supersedes."""
+    """Append one alert for `zones`, citing the alerts it supersedes. An `actor` other than the
+    engine's marks it as an operator's; `operator_text` overrides the built texts it names."""
     plane = city_plane(tx.conn)
     full = []
     for z in zones:
@@ -148,20 +184,25 @@ def issue(
     alert_id = _next_alert_id(tx.conn)
     now = tx.now().replace(microsecond=0)
     references, cap_refs = _references(tx.conn, sorted(set(previous)), cfg.cap_sender)
+    operator = actor != ACTOR
+    built = texts(text_level or level, full, operator=operator)
+    built.update(operator_text or {})
+    minutes = cfg.alert_expiry_min if expires_min is None else expires_min
     tx.append(
-        ACTOR,
+        actor,
         AlertIssued(
             alert_id=alert_id,
             level=level,
-            msg_type="Update" if references else "Alert",
+            msg_type=msg_type or ("Update" if references else "Alert"),
             sent=isoformat(now),
-            expires=isoformat(now + timedelta(minutes=cfg.alert_expiry_min)),
+            expires=isoformat(now + timedelta(minutes=minutes)),
             zones=full,
             references=references,
             cap_references=cap_refs,
             threat_ids=sorted(set(threat_ids)),
             reason=reason,
-            **texts(level, full),
+            source="operator" if operator else "engine",
+            **built,
         ),
     )
     return alert_id
@@ -233,20 +274,25 @@ def all_clear(tx: Tx) -> None:
     ).all()
     if not due:
         return
-    standing = threatened_zones(tx.conn)
+    standing = standing_levels(tx.conn, tx.now())
     clear = [
         r
         for r in due
         if r.pcode not in standing and (r.last_threat_at is None or r.last_threat_at <= cutoff)
     ]
     if clear:
+        expired = sorted(
+            {r.alert_id for r in clear if r.alert_id}
+            & operator_alert_ids(tx.conn, [r.alert_id for r in clear if r.alert_id])
+        )
         issue(
             tx,
             "all_clear",
             [_bare(r.pcode, "all_clear", n) for n, r in enumerate(clear, start=1)],
             [r.alert_id for r in clear if r.alert_id],
             [],
-            f"no threat to these zones for {cfg.all_clear_min:g} min",
+            f"no threat to these zones for {cfg.all_clear_min:g} min"
+            + (f"; operator's alert {', '.join(expired)} expired" if expired else ""),
             cfg,
         )
     for level in ("warning", "watch"):
@@ -261,6 +307,57 @@ def all_clear(tx: Tx) -> None:
                 f"no threat above {level} to these zones for {cfg.all_clear_min:g} min",
                 cfg,
             )
+
+
+def operator_alerts_in_force(
+    conn: Connection, now: datetime, exclude: str | None = None
+) -> list[dict[str, Any]]:
+    """Operators' alerts that still hold their zones: not expired, not cancelled or cleared by
+    an operator. Found through the log's actor, so the engine's alerts are never parsed."""
+    e = schema.events
+    rows = conn.execute(
+        select(alerts.c.alert_id, alerts.c.level, alerts.c.expires, alerts.c.data)
+        .join(e, e.c.seq == alerts.c.seq)
+        .where(
+            alerts.c.sent >= isoformat(now - timedelta(hours=OPERATOR_MAX_HOURS)),
+            e.c.actor != ACTOR,
+        )
+        .order_by(alerts.c.number)
+    ).all()
+    ended: set[str] = set()
+    standing = []
+    for r in rows:
+        data = json.loads(r.data)
+        if data.get("source") != "operator":
+            continue
+        if r.level == "all_clear":
+            ended.update(data["references"])
+        elif r.expires > isoformat(now):
+            standing.append(data)
+    return [a for a in standing if a["alert_id"] not in ended and a["alert_id"] != exclude]
+
+
+def operator_alert_ids(conn: Connection, alert_ids: list[str]) -> set[str]:
+    e = schema.events
+    rows = conn.execute(
+        select(alerts.c.alert_id)
+        .join(e, e.c.seq == alerts.c.seq)
+        .where(alerts.c.alert_id.in_(sorted(set(alert_ids))), e.c.actor != ACTOR)
+    )
+    return set(rows.scalars())
+
+
+def standing_levels(
+    conn: Connection, now: datetime, exclude: str | None = None
+) -> dict[str, str]:
+    """The level each zone must stand at now: the highest any live threat gives it or any
+    operator's alert in force holds it at (but `exclude`)."""
+    standing = threatened_zones(conn)
+    for alert in operator_alerts_in_force(conn, now, exclude):
+        for z in alert["zones"]:
+            if RANK[alert["level"]] > RANK[standing.get(z["pcode"], "none")]:
+                standing[z["pcode"]] = alert["level"]
+    return standing
 
 
 def _bare(pcode: str, level: str, rank: int) -> dict[str, Any]:
@@ -341,8 +438,9 @@ def active_ids(conn: Connection) -> set[str]:
 def list_alerts(
     conn: Connection, now: datetime, recent_hours: float = 24.0, limit: int = 500
 ) -> list[dict[str, Any]]:
-    """Active alerts and those sent in the last `recent_hours`, newest first."""
-    active = active_ids(conn)
+    """Active alerts (those some zone stands at, and operators' alerts still holding their
+    zones) and those sent in the last `recent_hours`, newest first."""
+    active = active_ids(conn) | {a["alert_id"] for a in operator_alerts_in_force(conn, now)}
     since = isoformat(now - timedelta(hours=recent_hours))
     rows = conn.execute(
         select(alerts)

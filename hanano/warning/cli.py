@@ -230,3 +230,73 @@ def evaluate(scenario_path: str, json_out: str | None, tick_s: float) -> None:
                 {"summary": s, "strikes": result.strikes, "zones": result.zones}, handle, indent=1
             )
     click.echo(result.last_line)
+
+
+@warn.command("issue")
+@click.argument("pcodes", nargs=-1, required=True)
+@click.option("--level", required=True, type=click.Choice(["watch", "warning", "imminent"]))
+@click.option("--reason", required=True, help="Why: kept with the alert in the log.")
+@click.option("--eta", help="ETA window in minutes, as MIN-MAX (e.g. 4-10).")
+@click.option("--expires-min", type=float, help="How long it stands (default: alert_expiry_min).")
+@click.pass_context
+def issue_alert(
+    ctx: click.Context,
+    pcodes: tuple[str, ...],
+    level: str,
+    reason: str,
+    eta: str | None,
+    expires_min: float | None,
+) -> None:
+    """Issue an operator's alert for zones (P-codes); it stands until cancelled, cleared or
+    expired, like POST /api/v1/alerts."""
+    from hanano.warning.manual import ManualAlertIn, issue_manual
+
+    fields: dict[str, Any] = {"zones": list(pcodes), "level": level, "reason": reason}
+    if expires_min is not None:
+        fields["expires_min"] = expires_min
+    if eta:
+        low, _, high = eta.partition("-")
+        try:
+            fields["eta_min_s"] = round(float(low) * 60)
+            fields["eta_max_s"] = round(float(high or low) * 60)
+        except ValueError:
+            raise click.ClickException("--eta: give minutes as MIN-MAX, e.g. 4-10") from None
+    try:
+        body = ManualAlertIn.model_validate(fields)
+    except ValidationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    alert_id = _run(ctx, lambda tx: issue_manual(tx, CLI_ACTOR, body))
+    click.echo(f"alert {alert_id} {level}: {' '.join(sorted(set(pcodes)))}")
+
+
+def _end(ctx: click.Context, alert_id: str, kind: Any, reason: str) -> None:
+    from hanano.warning.alerts import get_alert
+    from hanano.warning.manual import end_alert
+
+    if not reason.strip():
+        raise click.ClickException("--reason: say why")
+    result = _run(ctx, lambda tx: end_alert(tx, CLI_ACTOR, alert_id, kind, reason.strip()))
+    with _service(ctx).engine.connect() as conn:
+        alert = get_alert(conn, result["alert_id"])
+    cleared = " ".join(result["cleared"]) or "-"
+    click.echo(f"alert {alert['alert_id']} {alert['level']} {alert['msg_type']}: {cleared}")
+    for reissued in result["reissued"]:
+        click.echo(f"  still alerted: {reissued}")
+
+
+@warn.command("cancel")
+@click.argument("alert_id")
+@click.option("--reason", required=True)
+@click.pass_context
+def cancel_alert(ctx: click.Context, alert_id: str, reason: str) -> None:
+    """Cancel an alert in force (CAP msgType Cancel, citing it)."""
+    _end(ctx, alert_id, "cancel", reason)
+
+
+@warn.command("all-clear")
+@click.argument("alert_id")
+@click.option("--reason", required=True)
+@click.pass_context
+def clear_alert(ctx: click.Context, alert_id: str, reason: str) -> None:
+    """Give the all-clear for an alert's zones, citing it."""
+    _end(ctx, alert_id, "all_clear", reason)

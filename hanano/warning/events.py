@@ -4,7 +4,9 @@
 to it to pull rescuers back from sites under threat. Its data always carries `alert_id`, `level`
 ("watch" | "warning" | "imminent" | "all_clear"), `zones` (each with `pcode` and `polygon` as
 [[lon, lat], ...]) and `references` (the alert ids it updates or ends); other fields may be
-added, never removed.
+added, never removed. A cancel (`msg_type` "Cancel") carries level "all_clear": its zones stand
+at no alert afterwards, like after an all-clear. `source` says whether the engine or an operator
+issued it (older alerts lack it: the engine's).
 
 An observation post is a target if the other side learns where it is, so its name and exact
 position, and where a spotter stood, enter the log only as salted commitments.
@@ -22,6 +24,7 @@ SightingSource = Literal["spotter", "sensor"]
 Level = Literal["watch", "warning", "imminent", "all_clear"]
 ThreatLevel = Literal["watch", "warning", "imminent"]
 MsgType = Literal["Alert", "Update", "Cancel"]
+AlertSource = Literal["engine", "operator"]
 
 
 @register
@@ -160,6 +163,7 @@ class AlertIssued(Event):
     instruction_en: str
     instruction_ar: str
     reason: str
+    source: AlertSource = "engine"
 
 
 @register

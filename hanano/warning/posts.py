@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -113,3 +114,31 @@ def _base_registered(conn: Connection, event: RecordedEvent) -> None:
             registered_at=event.time,
         )
     )
+
+
+def posts_view(conn: Connection, with_places: bool) -> list[dict[str, Any]]:
+    """Observation posts; their names and positions only `with_places` (they are targets)."""
+    rows = conn.execute(select(posts).where(posts.c.kind == "post").order_by(posts.c.post_id))
+    out = []
+    for r in rows:
+        item: dict[str, Any] = {"id": r.post_id, "registered_at": r.registered_at}
+        if with_places:
+            item.update(name=r.name, location={"lat": r.lat, "lon": r.lon})
+        else:
+            item.update(name=None, location=None, sealed=True)
+        out.append(item)
+    return out
+
+
+def bases_view(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(select(posts).where(posts.c.kind == "base").order_by(posts.c.post_id))
+    return [
+        {
+            "id": r.post_id,
+            "name": r.name,
+            "name_ar": r.name_ar,
+            "location": {"lat": r.lat, "lon": r.lon},
+            "registered_at": r.registered_at,
+        }
+        for r in rows
+    ]

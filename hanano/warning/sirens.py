@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -13,7 +14,10 @@ from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.events import SirenRegistered
 from hanano.warning.posts import ID_PATTERN
-from hanano.warning.tables import sirens
+from hanano.warning.tables import sirens, zone_state
+
+# The levels at which a siren sounds; the MQTT channel applies the same rule.
+SOUNDING = ("warning", "imminent")
 
 
 def register_siren(tx: Tx, actor: str, siren_id: str, pcodes: list[str]) -> None:
@@ -42,4 +46,25 @@ def _siren_registered(conn: Connection, event: RecordedEvent) -> None:
         sirens.insert().values(
             siren_id=d["siren_id"], pcodes=json.dumps(d["pcodes"]), registered_at=event.time
         )
+    )
+
+
+def sirens_view(conn: Connection) -> list[dict[str, Any]]:
+    """Each siren, its zones, and whether it sounds now (any zone at warning or imminent)."""
+    levels = {r.pcode: r.level for r in conn.execute(select(zone_state))}
+    return [
+        {
+            "id": r.siren_id,
+            "pcodes": json.loads(r.pcodes),
+            "sounding": any(levels.get(p) in SOUNDING for p in json.loads(r.pcodes)),
+            "registered_at": r.registered_at,
+        }
+        for r in conn.execute(select(sirens).order_by(sirens.c.siren_id))
+    ]
+
+
+def siren_exists(conn: Connection, siren_id: str) -> bool:
+    return (
+        conn.execute(select(sirens.c.siren_id).where(sirens.c.siren_id == siren_id)).first()
+        is not None
     )

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.errors import Problem, invalid
 from hanano.events import Role
-from hanano.warning import views
+from hanano.warning import manual, posts, sirens, views
 from hanano.warning.alerts import get_alert, list_alerts
 from hanano.warning.cap import to_atom
 from hanano.warning.feeds import import_cap
@@ -148,3 +148,194 @@ def alert_cap(
     with service.engine.connect() as conn:
         alert = get_alert(conn, alert_id)
     return Response(views.cap_document(alert, service.settings), media_type=CAP_TYPE)
+
+
+# --- operators' alerts --------------------------------------------------------------------
+
+ALERT_ROLES: tuple[Role, ...] = ("admin", "dispatcher")
+
+
+def _parsed(model: Any, raw: bytes) -> Any:
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise from_validation_error(exc) from None
+
+
+@router.post(
+    "/alerts",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": manual.ManualAlertIn.model_json_schema()}},
+        }
+    },
+)
+async def issue_alert(
+    request: Request,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*ALERT_ROLES))],
+) -> JSONResponse:
+    """An operator's alert for zones (P-codes) at watch, warning or imminent; it holds them until
+    an operator cancels or clears it, or it expires. 409 if a zone already stands that high."""
+    body = _parsed(manual.ManualAlertIn, await request.body())
+    manual.check_manual(body)
+    alert_id = await service.sequencer.run(lambda tx: manual.issue_manual(tx, who.actor, body))
+    with service.engine.connect() as conn:
+        alert = get_alert(conn, alert_id)
+    return JSONResponse(
+        {"id": alert_id, "alert": alert},
+        status_code=201,
+        headers={"Location": f"/api/v1/alerts/{alert_id}.cap"},
+    )
+
+
+async def _end(
+    request: Request, service: Any, who: Principal, alert_id: str, kind: Any
+) -> JSONResponse:
+    body = _parsed(manual.EndAlertIn, await request.body())
+    result = await service.sequencer.run(
+        lambda tx: manual.end_alert(tx, who.actor, alert_id, kind, body.reason)
+    )
+    with service.engine.connect() as conn:
+        alert = get_alert(conn, result["alert_id"])
+    return JSONResponse({"id": result["alert_id"], "alert": alert, **result}, status_code=201)
+
+
+END_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": manual.EndAlertIn.model_json_schema()}},
+    }
+}
+
+
+@router.post("/alerts/{alert_id}/cancel", status_code=201, openapi_extra=END_BODY)
+async def cancel_alert(
+    alert_id: str,
+    request: Request,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*ALERT_ROLES))],
+) -> JSONResponse:
+    """Cancel an alert in force (CAP msgType Cancel, citing it); a reason is required. Zones a
+    live threat still holds are re-issued at that level rather than left silent."""
+    return await _end(request, service, who, alert_id, "cancel")
+
+
+@router.post("/alerts/{alert_id}/all-clear", status_code=201, openapi_extra=END_BODY)
+async def clear_alert(
+    alert_id: str,
+    request: Request,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*ALERT_ROLES))],
+) -> JSONResponse:
+    """The all-clear for an alert's zones, citing it; a reason is required. Zones a live threat
+    still holds are re-issued at that level rather than cleared."""
+    return await _end(request, service, who, alert_id, "all_clear")
+
+
+# --- observation posts, air bases, sirens -------------------------------------------------
+
+PLACE_WRITE: tuple[Role, ...] = ("admin", "dispatcher")
+# Spotters need the ids of posts to report from; only command sees where the posts are.
+POST_READ: tuple[Role, ...] = ("admin", "dispatcher", "spotter", "auditor")
+POST_PLACES: tuple[Role, ...] = ("admin", "dispatcher")
+NETWORK_READ: tuple[Role, ...] = ("admin", "dispatcher", "team_leader", "spotter", "auditor")
+PlaceId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class PostIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: PlaceId
+    name: Name
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+
+class BaseIn(PostIn):
+    name_ar: Name
+
+
+class SirenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: PlaceId
+    pcodes: Annotated[list[str], Field(min_length=1, max_length=500)]
+
+
+@router.get("/observation-posts")
+def observation_posts(
+    service: ServiceDep, who: Annotated[Principal, Depends(allow(*POST_READ))]
+) -> dict[str, Any]:
+    """Observation posts; names and positions for admin and dispatcher only (posts are
+    targets), ids for the spotters who report from them."""
+    with service.engine.connect() as conn:
+        items = posts.posts_view(conn, who.role in POST_PLACES)
+    return {"observation_posts": items, "count": len(items)}
+
+
+@router.post("/observation-posts", status_code=201)
+async def observation_post_create(
+    body: PostIn,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*PLACE_WRITE))],
+) -> dict[str, Any]:
+    """Register an observation post; its name and position enter the log sealed. 409 if the
+    id is taken."""
+    await service.sequencer.run(
+        lambda tx: posts.register_post(tx, who.actor, body.id, body.name, body.lat, body.lon)
+    )
+    return {"id": body.id}
+
+
+@router.get("/air-bases")
+def air_bases(
+    service: ServiceDep, _: Annotated[Principal, Depends(allow(*NETWORK_READ))]
+) -> dict[str, Any]:
+    """Known air bases, where sorties start (public knowledge, nothing sealed)."""
+    with service.engine.connect() as conn:
+        items = posts.bases_view(conn)
+    return {"air_bases": items, "count": len(items)}
+
+
+@router.post("/air-bases", status_code=201)
+async def air_base_create(
+    body: BaseIn,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*PLACE_WRITE))],
+) -> dict[str, Any]:
+    """Register a known air base. 409 if the id is taken."""
+    await service.sequencer.run(
+        lambda tx: posts.register_base(
+            tx, who.actor, body.id, body.name, body.name_ar, body.lat, body.lon
+        )
+    )
+    return {"id": body.id}
+
+
+@router.get("/sirens")
+def sirens_list(
+    service: ServiceDep, _: Annotated[Principal, Depends(allow(*NETWORK_READ))]
+) -> dict[str, Any]:
+    """Sirens, the zones each sounds for, and whether it sounds now."""
+    with service.engine.connect() as conn:
+        items = sirens.sirens_view(conn)
+    return {"sirens": items, "count": len(items)}
+
+
+@router.post("/sirens", status_code=201)
+async def siren_create(
+    body: SirenIn,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*PLACE_WRITE))],
+) -> dict[str, Any]:
+    """Map a siren to the zones it sounds for; posting it again replaces its zones."""
+
+    def command(tx: Any) -> bool:
+        existed = sirens.siren_exists(tx.conn, body.id)
+        sirens.register_siren(tx, who.actor, body.id, body.pcodes)
+        return existed
+
+    replaced = await service.sequencer.run(command)
+    return {"id": body.id, "pcodes": sorted(set(body.pcodes)), "replaced": replaced}
