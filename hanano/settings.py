@@ -112,6 +112,21 @@ class Settings(BaseSettings):
     road_snap_m: float = Field(
         30.0, description="A strike this close to a road segment closes it (metres)."
     )
+    login_max_failures: int = Field(
+        5, description="Failed logins for one username within the window before it is locked."
+    )
+    login_max_failures_per_address: int = Field(
+        20, description="Failed logins from one address within the window before it is locked."
+    )
+    login_window_s: float = Field(
+        900.0, description="Failed logins are counted over this long (seconds)."
+    )
+    login_lock_s: float = Field(
+        900.0, description="A locked username or address is refused (429) this long (seconds)."
+    )
+    login_slow_s: float = Field(
+        0.5, description="Each further failed login is answered this much later (seconds)."
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

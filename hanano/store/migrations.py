@@ -77,6 +77,12 @@ def _incidents_by_zone_and_time(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX ix_incidents_zone_time ON incidents (pcode, last_report_at)")
 
 
+def _login_failures(conn: Connection) -> None:
+    from hanano.access.login_limit import login_failures
+
+    schema.metadata.create_all(conn, tables=[login_failures])
+
+
 # Versions are taken in order, one per change of schema; never edit an applied migration,
 # add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -89,6 +95,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "operations room: users and sessions", _users),
     Migration(6, "evidence log: witnesses, cosignatures, RFC 3161 timestamps", _witnesses_and_time),
     Migration(7, "evidence media: originals, custody, device keys", _media),
+    Migration(13, "operations room: failed logins counted", _login_failures),
 )
 
 

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from hanano.access.login_limit import LoginLimiter
 from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.access.users import (
     SESSION_TTL_S,
@@ -35,6 +36,7 @@ from hanano.errors import Problem
 from hanano.events import EVENT_TYPES, Role
 from hanano.service import Service
 from hanano.web.deps import ADMIN, ALL, ServiceDep, allow
+from hanano.web.problems import problem_response
 from hanano.web.sessions import CSRF_HEADER, SESSION_COOKIE, current_session
 
 PRELOGIN_COOKIE = "hanano_prelogin"
@@ -141,18 +143,39 @@ def session_get(
     return {"authenticated": False, "csrf": token, "clock": _clock(service)}
 
 
-@router.post("/api/v1/session")
+def _too_many(retry_after: int) -> Response:
+    problem = Problem(
+        429,
+        "Too Many Requests",
+        f"too many failed logins for this username or from this address; "
+        f"try again in {retry_after} s",
+    )
+    refused = problem_response(problem)
+    refused.headers["Retry-After"] = str(retry_after)
+    return refused
+
+
+@router.post("/api/v1/session", response_model=None)
 async def session_login(
     body: Login, request: Request, response: Response, service: ServiceDep
-) -> dict[str, Any]:
-    """Log in with a username and password; sets the session cookie."""
+) -> dict[str, Any] | Response:
+    """Log in with a username and password; sets the session cookie. Failed logins are answered
+    more and more slowly, then refused (429 with Retry-After) for the username or the address."""
     expected = request.cookies.get(PRELOGIN_COOKIE, "")
     sent = request.headers.get(CSRF_HEADER, "")
     if not expected or not hmac.compare_digest(expected.encode(), sent.encode()):
         raise Problem(403, "Forbidden", "missing or wrong X-CSRF-Token for this login")
+    limiter: LoginLimiter = request.app.state.login_limiter
+    address = request.client.host if request.client else "unknown"
+    verdict = await asyncio.to_thread(limiter.begin, body.username, address)
+    if verdict.retry_after is not None:
+        return _too_many(verdict.retry_after)
     found = await asyncio.to_thread(verify_password, service.engine, body.username, body.password)
     if found is None:
+        hold = await asyncio.to_thread(limiter.failed, body.username, address, verdict)
+        await asyncio.sleep(hold)
         raise Problem(401, "Unauthorized", "unknown username or wrong password")
+    await asyncio.to_thread(limiter.succeeded, body.username, address)
     user_id, role = found
     opened = await service.sequencer.run(lambda tx: start_session(tx, user_id, role))
     _cookie(response, request, SESSION_COOKIE, opened.secret, SESSION_TTL_S)
@@ -215,5 +238,6 @@ def install(app: FastAPI, service: Service) -> None:
     sessions = SessionAuthority(service.engine)
     service.sequencer.add_listener(sessions.on_events)
     app.state.sessions = sessions
+    app.state.login_limiter = LoginLimiter(service.engine, service.settings)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
