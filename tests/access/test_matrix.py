@@ -77,6 +77,47 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         {"cap": FOREIGN_CAP},
         {"admin", "dispatcher"},
     ),
+    # operators' alerts, posts, bases and sirens rows begin
+    (
+        "POST",
+        "/api/v1/alerts",
+        {"zones": ["N0139"], "level": "imminent", "reason": "matrix"},
+        {"admin", "dispatcher"},
+    ),
+    ("POST", "/api/v1/alerts/{manual_alert}/cancel", {"reason": "matrix"}, {"admin", "dispatcher"}),
+    (
+        "POST",
+        "/api/v1/alerts/{manual_alert}/all-clear",
+        {"reason": "matrix"},
+        {"admin", "dispatcher"},
+    ),
+    ("GET", "/api/v1/observation-posts", None, {"admin", "dispatcher", "spotter", "auditor"}),
+    (
+        "POST",
+        "/api/v1/observation-posts",
+        {"id": "post-m", "name": "roof", "lat": 36.2, "lon": 37.2},
+        {"admin", "dispatcher"},
+    ),
+    (
+        "GET",
+        "/api/v1/air-bases",
+        None,
+        {"admin", "dispatcher", "team_leader", "spotter", "auditor"},
+    ),
+    (
+        "POST",
+        "/api/v1/air-bases",
+        {"id": "base-m", "name": "base", "name_ar": "مطار", "lat": 36.2, "lon": 37.6},
+        {"admin", "dispatcher"},
+    ),
+    (
+        "GET",
+        "/api/v1/sirens",
+        None,
+        {"admin", "dispatcher", "team_leader", "spotter", "auditor"},
+    ),
+    ("POST", "/api/v1/sirens", {"id": "siren-1", "pcodes": ["N0129"]}, {"admin", "dispatcher"}),
+    # operators' alerts, posts, bases and sirens rows end
     # dispatch rows begin
     ("GET", "/api/v1/teams", None, DISPATCH_OPS),
     (
@@ -186,6 +227,7 @@ def test_matrix_covers_every_route(client: TestClient) -> None:
             .replace("{cleared}", "{incident_id}")
             .replace("{open}", "{incident_id}")
             .replace("{alert}", "{alert_id}")
+            .replace("{manual_alert}", "{alert_id}")
             .replace("{free_team}", "{team_id}")
             .replace("{token}", "{token_id}")
             .replace("{media}", "{sha256}"),
@@ -244,6 +286,17 @@ def test_each_role_against_each_endpoint(
                 "/api/v1/sightings", json=sighting_body(clock.now()), headers=auth(dispatcher)
             )
             names["alert"] = client.get("/api/v1/alerts").json()["alerts"][0]["alert_id"]
+        if "{manual_alert}" in path:
+            issued = client.post(
+                "/api/v1/alerts",
+                json={
+                    "zones": ["N0160" if path.endswith("cancel") else "N0171"],
+                    "level": "imminent",
+                    "reason": "matrix",
+                },
+                headers=auth(tokens["admin"]),
+            )
+            names["manual_alert"] = issued.json()["id"]
         if "{media}" in path or path == "/api/v1/media" or "{device_key}" in str(body):
             names.update(media_names(client, dispatcher, names["open"]))
         payload = fill(body, names)

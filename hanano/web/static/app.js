@@ -9,7 +9,7 @@ const S = {
   alerts: [], tracks: [], watches: [], pullbacks: [], threats: [], closures: [], board: null,
   recs: new Map(), selected: null, detail: null, tab: "queue",
   clock: { server: Date.now(), local: Date.now(), speed: 1 },
-  can: {},
+  can: {}, roadsId: undefined,
 };
 const LEVEL_COLOUR = { imminent: "#e0202a", warning: "#f08a24", watch: "#e8c62a" };
 const SEV_COLOUR = ["#9aa3ad", "#f2d14b", "#f5a623", "#f06a2b", "#d8282f", "#8e0d3c"];
@@ -190,6 +190,8 @@ async function enter(session) {
   connect(session.clock.event_types || []);
   await loadAll();
   document.body.dataset.ready = "1";
+  // Roads are scenery: drawn after the page is ready to use, never holding it back.
+  loadRoads().catch((error) => { if (error.message !== "401") console.error(error); });
 }
 
 // --- data ---------------------------------------------------------------------------------
@@ -240,6 +242,7 @@ const refreshers = {
   hospitals: async () => { S.hospitals = await optional("/api/v1/hospitals", "hospitals"); },
   alerts: async () => { S.alerts = await optional("/api/v1/alerts", "alerts"); },
   tracks: async () => { S.tracks = await optional("/api/v1/tracks", "tracks"); },
+  roads: () => loadRoads(),
   safety: async () => {
     [S.watches, S.pullbacks, S.threats] = await Promise.all([
       optional("/api/v1/watches", "watches"), optional("/api/v1/pullbacks", "pullbacks"),
@@ -270,6 +273,7 @@ async function flush() {
 function onEvent(type, message) {
   if (message.time) syncClock(message.time);
   addTimeline(type, message);
+  if (type.startsWith("dispatch.road")) schedule(["roads"]);
   const d = message.data || {};
   const ids = ["incident_id", "target_id", "new_incident_id"].map((k) => d[k]).filter(Boolean);
   if (type.startsWith("intake.")) {
@@ -328,6 +332,7 @@ function connect(types) {
 
 // --- map ----------------------------------------------------------------------------------
 
+let roadLayer, closedRoadLayer, roadRenderer;
 let map, zoneLayer, incidentLayer, teamLayer, hospitalLayer, trackLayer, watchLayer, threatLayer;
 const zoneShapes = new Map();
 const incidentMarks = new Map();
@@ -340,8 +345,14 @@ function initMap() {
   // Areas lie under the points: a watch circle or a zone must never catch an incident's click.
   map.createPane("zones").style.zIndex = 300;
   map.createPane("areas").style.zIndex = 350;
+  // Roads lie over the zones' fill and under everything that can be clicked; thousands of lines
+  // are one canvas, not thousands of SVG paths.
+  map.createPane("roads").style.zIndex = 320;
+  roadRenderer = L.canvas({ pane: "roads", padding: 0.5 });
   map.attributionControl.addAttribution("Neighbourhoods: OCHA (CC BY-IGO) · Leaflet");
   zoneLayer = L.layerGroup().addTo(map);
+  roadLayer = L.layerGroup().addTo(map);
+  closedRoadLayer = L.layerGroup().addTo(map);
   watchLayer = L.layerGroup().addTo(map);
   threatLayer = L.layerGroup().addTo(map);
   incidentLayer = L.layerGroup().addTo(map);
@@ -350,7 +361,7 @@ function initMap() {
   trackLayer = L.layerGroup().addTo(map);
   L.control.layers(null, {
     Incidents: incidentLayer, Teams: teamLayer, Hospitals: hospitalLayer, Aircraft: trackLayer,
-    Watches: watchLayer, Threats: threatLayer,
+    Watches: watchLayer, Threats: threatLayer, Roads: roadLayer,
   }, { position: "topright" }).addTo(map);
   map.on("click", (e) => { if (S.threatMode) reportThreat(e.latlng); });
   map.on("zoomend", () => {
@@ -548,6 +559,64 @@ function drawWatches() {
   }
 }
 
+// --- roads --------------------------------------------------------------------------------
+
+// The encoded polyline format: per point, lat and lon deltas in 5-bit chunks.
+function decodePolyline(text, precision = 5) {
+  const points = [];
+  const scale = 10 ** precision;
+  let i = 0, lat = 0, lon = 0;
+  while (i < text.length) {
+    const deltas = [0, 0];
+    for (const axis of [0, 1]) {
+      let shift = 0, result = 0, byte;
+      do {
+        byte = text.charCodeAt(i++) - 63;
+        result |= (byte & 0x1f) << shift;
+        shift += 5;
+      } while (byte >= 0x20);
+      deltas[axis] = result & 1 ? ~(result >> 1) : result >> 1;
+    }
+    lat += deltas[0];
+    lon += deltas[1];
+    points.push([lat / scale, lon / scale]);
+  }
+  return points;
+}
+
+// The imported road graph under everything, closed segments in red. The lines come once per
+// graph (the server answers 304 while it is the same); closed segments again on every closure.
+async function loadRoads() {
+  if (!map || S.can.roads === false) return;
+  let geometry;
+  try {
+    geometry = await api("/api/v1/roads/geometry");
+    S.can.roads = true;
+  } catch (error) {
+    if (error.status === 403 || error.status === 404) { S.can.roads = false; return; }
+    throw error;
+  }
+  if (geometry.graph_id !== S.roadsId) {
+    S.roadsId = geometry.graph_id;
+    roadLayer.clearLayers();
+    const lines = geometry.lines.map((line) => decodePolyline(line, geometry.precision));
+    if (lines.length) {
+      L.polyline(lines, { renderer: roadRenderer, color: "#8d99a6", weight: 1.3, opacity: 0.6,
+        interactive: false, smoothFactor: 1.5 }).addTo(roadLayer);
+    }
+    $("#map").dataset.roads = String(lines.length);
+  }
+  const closed = geometry.graph_id ? (await api("/api/v1/roads/geometry/closed")).closed : [];
+  closedRoadLayer.clearLayers();
+  const segments = closed.flatMap((c) => c.lines);
+  if (segments.length) {
+    L.polyline(segments, { renderer: roadRenderer, color: "#e0202a", weight: 5, opacity: 0.95,
+      lineCap: "round", interactive: false }).addTo(closedRoadLayer);
+  }
+  $("#map").dataset.closedRoads = String(segments.length);
+  renderLegend();
+}
+
 function renderLegend() {
   const legend = $("#legend");
   legend.replaceChildren(
@@ -559,6 +628,8 @@ function renderLegend() {
     h("div", {}, h("b", {}, t("legend_zones")),
       ...["watch", "warning", "imminent"].map((s) =>
         h("span", { class: "chip", style: `--c:${LEVEL_COLOUR[s]}` }, tt("alert_level", s)))),
+    S.roadsId ? h("div", {}, h("span", { class: "road-key" }), t("roads"),
+      h("span", { class: "road-key closed" }), t("closed_roads")) : null,
   );
 }
 
@@ -572,7 +643,7 @@ function armThreat() {
 
 async function reportThreat(latlng) {
   armThreat();
-  const reason = window.prompt(t("threat_reason"));
+  const reason = await ask({ title: t("threat_title"), label: t("threat_reason"), ok: t("report_threat") });
   if (!reason) return;
   const done = await act(api("/api/v1/threats", { method: "POST",
     body: { lat: latlng.lat, lon: latlng.lng, radius_m: 500, reason } }));
@@ -745,30 +816,72 @@ function renderSafety() {
 const streamed = [];
 
 function addTimeline(type, message) {
-  if (!message.time || type.startsWith("user.")) return;
-  const d = message.data || {};
-  const label = type.replace(/^[a-z]+\./, "").replaceAll("_", " ");
-  const ref = d.incident_id || d.team_id || d.alert_id || d.task_id || d.report_id || "";
-  streamed.unshift({ at: message.time, text: `${label} ${ref}`.trim(), kind: type.split(".")[0] });
+  if (!message.time || type.startsWith("user.") || type.startsWith("token.")) return;
+  // Kept as the event's own data and worded only when drawn, so a switch of language rewords
+  // the whole hour.
+  streamed.unshift({ at: message.time, type, data: message.data || {}, kind: type.split(".")[0] });
   if (streamed.length > 500) streamed.pop();
 }
 
+function zoneName(pcode) {
+  const f = pcode && S.zones.find((z) => z.id === pcode);
+  if (!f) return pcode || t("unknown_place");
+  return S.lang === "ar" ? f.properties.name_ar : f.properties.name_en;
+}
+
+// One line of the timeline in the page's language: the event type's template from i18n.js, its
+// {placeholders} filled from the event's data, names and states translated.
+function timelineText(type, d) {
+  const zones = Array.isArray(d.zones) ? d.zones : [];
+  const values = {
+    team: S.teams.get(d.team_id)?.name || d.team_id,
+    kind: d.kind && tt("kind", d.kind),
+    state: d.state && tt("state", d.state),
+    duty: d.duty && tt("state", d.duty),
+    status: d.status && tt("status", d.status),
+    hospital_status: d.status && tt("hospital_status", d.status),
+    level: d.level && tt("alert_level", d.level),
+    aircraft: d.aircraft && tt("aircraft_kind", d.aircraft),
+    hospital: S.hospitals.find((x) => x.id === d.hospital_id)?.name || d.hospital_id,
+    zone: zoneName(d.pcode),
+    zones: zones.slice(0, 3).map((z) => zoneName(typeof z === "string" ? z : z.pcode))
+      .join(S.lang === "ar" ? "، " : ", ") + (zones.length > 3 ? ` +${zones.length - 3}` : ""),
+    zone_count: zones.length,
+  };
+  const template = (TEXT[S.lang].tl || {})[type];
+  if (!template) return t("tl_other").replace("{event}", type.replace(/^[a-z]+\./, "").replaceAll("_", " "));
+  return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? d[k] ?? ""));
+}
+
+// The same happening seen twice (in a list the page holds and over the stream) shows once.
+const TIMELINE_KEYS = {
+  "intake.incident_opened": (d) => `opened:${d.incident_id}`,
+  "warning.alert_issued": (d) => `alert:${d.alert_id}`,
+  "dispatch.pullback_ordered": (d) => `pullback:${d.order_id}`,
+};
+
 function renderTimeline() {
   const cutoff = serverNow() - 3600 * 1000;
-  const items = [...streamed];
+  const items = [];
   for (const i of S.incidents.values()) {
-    items.push({ at: i.opened_at, text: `${t("opened")} ${i.id} · ${placeName(i)}`, kind: "intake", ref: ["incident", i.id] });
+    items.push({ at: i.opened_at, key: `opened:${i.id}`, text: `${t("opened")} ${i.id} · ${placeName(i)}`, kind: "intake", ref: ["incident", i.id] });
   }
   for (const a of S.alerts) {
-    items.push({ at: a.sent, text: `${t("alert")} ${tt("alert_level", a.level)} · ${zoneNames(a.zones, 2)}`, kind: "warning", ref: ["alert", a.alert_id] });
+    items.push({ at: a.sent, key: `alert:${a.alert_id}`, text: `${t("alert")} ${tt("alert_level", a.level)} · ${zoneNames(a.zones, 2)}`, kind: "warning", ref: ["alert", a.alert_id] });
   }
   for (const p of S.pullbacks) {
-    items.push({ at: p.issued_at, text: `${t("pullback")} ${p.id} · ${p.team_id}`, kind: "dispatch" });
+    items.push({ at: p.issued_at, key: `pullback:${p.id}`, text: `${t("pullback")} ${p.id} · ${S.teams.get(p.team_id)?.name || p.team_id}`, kind: "dispatch" });
+  }
+  for (const x of streamed) {
+    const d = x.data;
+    const key = TIMELINE_KEYS[x.type]?.(d) || `${x.at}|${x.type}|${d.report_id || d.incident_id || d.team_id || d.track_id || d.closure_id || ""}`;
+    items.push({ at: x.at, key, text: timelineText(x.type, d), kind: x.kind,
+      ref: d.incident_id ? ["incident", d.incident_id] : null });
   }
   const seen = new Set();
   const recent = items.filter((x) => x.at && Date.parse(x.at) >= cutoff)
     .sort((a, b) => String(b.at).localeCompare(String(a.at)))
-    .filter((x) => { const k = x.at + x.text; if (seen.has(k)) return false; seen.add(k); return true; })
+    .filter((x) => { if (seen.has(x.key)) return false; seen.add(x.key); return true; })
     .slice(0, 200);
   $("#timeline").replaceChildren(...(recent.length ? recent.map((x) => h("li", {
     class: `row tl-${x.kind}`, onclick: x.ref ? () => openDetail(...x.ref) : null },
@@ -876,13 +989,17 @@ async function assign(incidentId, teamId, reason) {
   if (done) { S.recs.delete(incidentId); loadIncidentDetail(incidentId); }
 }
 
-function override(incidentId, teamId) {
-  const reason = window.prompt(t("reason_needed"));
+async function override(incidentId, teamId) {
+  const name = S.teams.get(teamId)?.name || teamId;
+  const reason = await ask({ title: t("override_title").replace("{team}", name),
+    label: t("reason_needed"), ok: t("send") });
   if (reason) assign(incidentId, teamId, reason);
 }
 
-function setStatus(id, status) {
-  const reason = window.prompt(t("status_reason"), tt("status", status));
+async function setStatus(id, status) {
+  const reason = await ask({
+    title: t("status_title").replace("{incident}", id).replace("{status}", tt("status", status)),
+    label: t("status_reason"), value: tt("status", status), ok: t("set_status") });
   if (reason) act(api(`/api/v1/incidents/${id}/status`, { method: "POST", body: { status, reason } }));
 }
 
@@ -977,8 +1094,46 @@ function moveSelection(step) {
   document.querySelector(`#queue [data-id="${CSS.escape(next.id)}"]`)?.scrollIntoView({ block: "nearest" });
 }
 
+// A question in the page, in the page's language: a labelled field in a modal dialog. Enter
+// answers, Esc or Cancel gives null; Tab stays inside. Never window.prompt, which stops the
+// page (and the live stream's drawing) and speaks the browser's language.
+function ask({ title, label, value = "", ok = t("ok"), detail = "" }) {
+  const dialog = $("#ask");
+  if (dialog.open) return Promise.resolve(null);
+  const input = $("#ask-input");
+  $("#ask-title").textContent = title;
+  $("#ask-detail").textContent = detail;
+  $("#ask-detail").hidden = !detail;
+  $("#ask-label").textContent = label;
+  $("#ask-ok").textContent = ok;
+  $("#ask-cancel").textContent = t("cancel");
+  input.value = value;
+  dialog.returnValue = "";
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => {
+      const answer = input.value.trim();
+      resolve(dialog.returnValue === "ok" && answer ? answer : null);
+    }, { once: true });
+    dialog.showModal();
+    input.focus();
+    input.select();
+  });
+}
+
+function trapFocus(event) {
+  if (event.key !== "Tab") return;
+  const items = [...event.currentTarget.querySelectorAll("input, select, textarea, button")]
+    .filter((el) => !el.disabled && el.offsetParent !== null);
+  if (!items.length) return;
+  const first = items[0], last = items[items.length - 1];
+  if (event.shiftKey && document.activeElement === first) { last.focus(); event.preventDefault(); }
+  else if (!event.shiftKey && document.activeElement === last) { first.focus(); event.preventDefault(); }
+}
+
 function onKey(event) {
   if (!S.session || event.ctrlKey || event.metaKey || event.altKey) return;
+  // Keys typed in an open dialog belong to it.
+  if (document.querySelector("dialog[open]")) return;
   if (["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName)) return;
   const key = event.key;
   const tabs = ["queue", "teams", "alerts", "safety", "timeline"];
@@ -1009,6 +1164,8 @@ async function boot() {
   $("#login-form").addEventListener("submit", login);
   $("#detail-close").addEventListener("click", closeDetail);
   $("#help-open").addEventListener("click", () => $("#help").showModal());
+  $("#ask-cancel").addEventListener("click", () => $("#ask").close(""));
+  for (const dialog of document.querySelectorAll("dialog")) dialog.addEventListener("keydown", trapFocus);
   $("#threat").addEventListener("click", armThreat);
   $("#sighting").addEventListener("submit", reportSighting);
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
