@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, func, select
 
 from hanano.clock import parse_iso
 from hanano.dispatch.common import CAPABILITY_WORDS, LIVE_INCIDENT
@@ -42,6 +42,8 @@ COVERAGE_MARGIN_S = 120.0  # "almost as close": within 2 min
 TIRED_AFTER_H = 12.0
 FATIGUE_S_PER_H = 60.0  # each hour on duty past the limit counts as a minute farther
 UNSERVED_S = 3 * 3600.0  # an incident left without a team costs as if 3 h away
+# At least this many teams are ranked exactly, by their exact travel times, ahead of the rest.
+SHORTLIST = 3
 
 
 @register
@@ -86,6 +88,7 @@ class Candidate:
             "travel_s": round(self.leg.seconds, 1),
             "travel_m": round(self.leg.metres, 1),
             "via": self.leg.via,
+            "travel_at_least": self.leg.at_least,
             "score_s": round(self.score, 1),
             "capabilities": sorted(self.capabilities),
             "reason": self.reason(),
@@ -93,8 +96,11 @@ class Candidate:
 
     def reason(self) -> str:
         assert self.leg is not None
-        minutes = max(1, round(self.leg.seconds / 60))
-        parts = [f"{minutes} min {self.leg.via}{self.origin_words}", *self.notes]
+        if self.leg.at_least:
+            travel = f"more than {int(self.leg.seconds // 60)} min {self.leg.via}"
+        else:
+            travel = f"{max(1, round(self.leg.seconds / 60))} min {self.leg.via}"
+        parts = [f"{travel}{self.origin_words}", *self.notes]
         return f"{self.name}: " + ", ".join(parts)
 
 
@@ -106,14 +112,13 @@ def needs(kind: str, severity: int) -> tuple[tuple[str, ...], int]:
 
 
 def _last_ended(conn: Connection) -> dict[str, str]:
+    # One row per team however long the operation has run.
     rows = conn.execute(
-        select(tasks.c.team_id, tasks.c.ended_at).where(tasks.c.ended_at.isnot(None))
+        select(tasks.c.team_id, func.max(tasks.c.ended_at))
+        .where(tasks.c.ended_at.isnot(None))
+        .group_by(tasks.c.team_id)
     )
-    ended: dict[str, str] = {}
-    for team_id, at in rows:
-        if at > ended.get(team_id, ""):
-            ended[team_id] = at
-    return ended
+    return {team_id: at for team_id, at in rows}
 
 
 def _hours(text: str | None, now: datetime) -> float:
@@ -200,7 +205,7 @@ def recommend(
         return result
     free, excluded = candidates(conn, now, settings)
     result["excluded"] = excluded
-    ranked = rank(free, (incident.lat, incident.lon), missing, router)
+    ranked = rank(free, (incident.lat, incident.lon), missing, router, max(SHORTLIST, more))
     result["recommendations"] = [c.view() for c in ranked]
     if not ranked:
         why = "; ".join(e["reason"] for e in excluded) or "no teams are registered"
@@ -216,15 +221,19 @@ def recommend(
 
 
 def rank(
-    free: list[Candidate], site: tuple[float, float], missing: Sequence[str], router: Router
+    free: list[Candidate],
+    site: tuple[float, float],
+    missing: Sequence[str],
+    router: Router,
+    enough: int = SHORTLIST,
 ) -> list[Candidate]:
+    """Free teams best first. At least `enough` of them (all, if fewer) are placed exactly; the
+    router may give the others lower bounds on their travel time, marked as such."""
     if not free:
         return []
-    legs = router.legs_to(site[0], site[1], [c.origin for c in free])
-    for cand, leg in zip(free, legs, strict=True):
-        cand.leg = leg
+    for cand in free:
         cand.notes = []
-        cand.score = leg.seconds
+        cand.score = 0.0
         usable = set(cand.capabilities)
         if "heavy_rescue" in usable and cand.crew_short:
             usable.discard("heavy_rescue")
@@ -247,6 +256,18 @@ def rank(
             cand.notes.append(f"rested {_duration(cand.rested_min)}")
         else:
             cand.notes.append(f"on duty {_duration(cand.duty_hours * 60)}, no task yet")
+    # What each team's score may add to its travel time, coverage included where it could
+    # apply, so that the router knows how far to search for `enough` teams to be placed.
+    sizes: dict[str, int] = {}
+    for cand in free:
+        sizes[cand.sector] = sizes.get(cand.sector, 0) + 1
+    penalties = [c.score + (COVERAGE_MARGIN_S if sizes[c.sector] == 1 else 0.0) for c in free]
+    legs = router.legs_to(
+        site[0], site[1], [c.origin for c in free], penalties=penalties, enough=enough
+    )
+    for cand, leg in zip(free, legs, strict=True):
+        cand.leg = leg
+        cand.score += leg.seconds
     _coverage(free)
     return sorted(free, key=lambda c: (c.score, c.name))
 
@@ -257,13 +278,16 @@ def _coverage(free: list[Candidate]) -> None:
     for cand in free:
         by_sector.setdefault(cand.sector, []).append(cand)
     for cand in free:
-        if len(by_sector[cand.sector]) > 1 or cand.leg is None:
+        if len(by_sector[cand.sector]) > 1 or cand.leg is None or cand.leg.at_least:
             continue
+        # A team beyond the router's search is not counted as a rival: its time is unknown.
+        # That matters only for teams ranked after the exact shortlist.
         rivals = [
             o
             for o in free
             if o is not cand
             and o.leg is not None
+            and not o.leg.at_least
             and o.leg.seconds - cand.leg.seconds <= COVERAGE_MARGIN_S
         ]
         if rivals:

@@ -4,7 +4,8 @@ travel times that avoid closed segments.
 The graph is reference data kept beside the log; the log records which graph (by hash) and
 every closure and reopening (by OSM node pairs, so closures survive a re-import of the same
 roads). Routing runs one Dijkstra from the incident over the reversed graph, which gives every
-team's time to it at once.
+team's time to it at once; for a recommendation it is bounded to a travel-time horizon just
+wide enough to rank the best teams exactly.
 """
 
 from __future__ import annotations
@@ -60,6 +61,13 @@ ONEWAY_YES = {"yes", "1", "true"}
 NO_ACCESS = {"no", "private"}
 OFF_ROAD_KMH = 10.0
 MAX_SEARCH_S = 4 * 3600.0  # from a point to the nearest road node, on foot or crawling
+MIN_SEARCH_S = 120.0
+# A bounded search's first horizon assumes this quantile of the graph's road time per
+# straight-line metre: high enough that a second, wider search is seldom needed, low enough not
+# to search far past the teams that matter (the area searched grows with the horizon squared).
+PACE_QUANTILE = 0.98
+PACE_SAMPLES = 12
+PACE_MIN_M = 300.0
 BLOCKED_REPORT_SNAP_M = 100.0
 METRES_PER_DEGREE = 111_320.0
 ClosureSource = Literal["manual", "report", "strike"]
@@ -126,7 +134,10 @@ class RoadGraph:
         self.edge_tree = cKDTree(self._xy(mid_lat, mid_lon))
         self.index = {int(osm): i for i, osm in enumerate(self.osm_ids)}
         self.max_edge_m = float(self.length_m.max()) if len(self.length_m) else 0.0
+        # No route is faster than the straight line at the fastest road's speed.
+        self.max_speed_ms = float(np.max(self.length_m / self.time_s)) if len(self.time_s) else 8.0
         self._csr: dict[frozenset[int], csr_matrix] = {}
+        self._pace: float | None = None
         self._lock = threading.Lock()
 
     def _xy(self, lat: Any, lon: Any) -> np.ndarray:
@@ -222,6 +233,31 @@ class RoadGraph:
                 self._csr.clear()
             self._csr[closed] = matrix
             return matrix
+
+    def pace(self) -> float:
+        """Road seconds per straight-line metre that most journeys on this graph stay under,
+        measured once from searches at a few fixed sample nodes. Only a first guess at how far
+        a search must go: results never depend on it."""
+        if self._pace is not None:
+            return self._pace
+        matrix = self.reversed_csr(frozenset())
+        rng = np.random.default_rng(0)
+        count = min(PACE_SAMPLES, self.node_count)
+        ratios = []
+        for node in rng.choice(self.node_count, size=count, replace=False):
+            times = dijkstra(matrix, directed=True, indices=int(node), limit=1200.0)
+            reached = np.flatnonzero(np.isfinite(times))
+            metres = np.linalg.norm(self.xy[reached] - self.xy[node], axis=1)
+            far = metres >= PACE_MIN_M
+            ratios.append(times[reached][far] / metres[far])
+        found = np.concatenate(ratios) if ratios else np.empty(0)
+        pace = (
+            float(np.quantile(found, PACE_QUANTILE))
+            if len(found) >= 100
+            else 1.3 / self.typical_speed_ms
+        )
+        self._pace = pace
+        return pace
 
 
 def _haversine(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
@@ -411,41 +447,90 @@ class RoadRouter:
         self.graph = graph
         self.closed = closed
         self.settings = settings
-        self.shortlist = 3
+        self.searches: list[float] = []  # the horizon of each search, for tests and profiling
 
     def _search(self, target: int, limit: float) -> np.ndarray:
+        self.searches.append(limit)
         matrix = self.graph.reversed_csr(self.closed)
         return np.asarray(dijkstra(matrix, directed=True, indices=target, limit=limit))
 
-    def legs_to(self, lat: float, lon: float, origins: Sequence[tuple[float, float]]) -> list[Leg]:
+    def _exhausted(self, times: np.ndarray) -> bool:
+        """Whether a bounded search reached every node that can reach its target: no open edge
+        leads from a node it did not reach to one it did."""
+        matrix = self.graph.reversed_csr(self.closed)
+        reached = np.isfinite(times)
+        from_reached = np.repeat(reached, np.diff(matrix.indptr))
+        return not bool(np.any(from_reached & ~reached[matrix.indices]))
+
+    def legs_to(
+        self,
+        lat: float,
+        lon: float,
+        origins: Sequence[tuple[float, float]],
+        *,
+        penalties: Sequence[float] | None = None,
+        enough: int | None = None,
+    ) -> list[Leg]:
         if not origins:
             return []
-        target, target_off = self.graph.nearest_node(lat, lon)
-        nodes, offsets = self.graph.nearest_nodes(origins)
+        graph = self.graph
+        target, target_off = graph.nearest_node(lat, lon)
+        nodes, offsets = graph.nearest_nodes(origins)
         straight = _haversine(
             np.array([o[0] for o in origins]), np.array([o[1] for o in origins]), lat, lon
         )
-        # Search only as far as the shortlist needs (the k nearest teams by straight line, at
-        # the graph's typical speed and a generous detour), and widen if too few are reached.
-        # Teams beyond the search keep their straight-line order, after every team reached.
-        k = min(self.shortlist, len(origins))
-        kth = float(np.partition(straight, k - 1)[k - 1])
-        limit = max(300.0, 1.3 * kth / self.graph.typical_speed_ms)
-        times = self._search(target, limit)
-        while np.isfinite(times[nodes]).sum() < k and limit < MAX_SEARCH_S:
-            limit *= 1.5
+        # Off the road at both ends, on foot.
+        off_road = (offsets + target_off) / (OFF_ROAD_KMH / 3.6)
+        extra = np.zeros(len(origins)) if penalties is None else np.asarray(penalties, float)
+        between = _haversine(
+            graph.lat[nodes], graph.lon[nodes], float(graph.lat[target]), float(graph.lon[target])
+        )
+        if enough is None or enough >= len(origins):
+            limit = float("inf")
             times = self._search(target, limit)
-        off_speed = OFF_ROAD_KMH / 3.6
+            road = times[nodes] + off_road
+        else:
+            # One Dijkstra from the incident, bounded by a travel-time horizon. Every origin
+            # reached within it has its exact time; every other one needs longer than the
+            # horizon. So once `enough` origins reached have time + penalty within the horizon,
+            # they are exactly the best `enough` or more, in their exact order. The first
+            # horizon is a guess from straight-line distance at the graph's pace; when too few
+            # are in, the search is run again half as far again.
+            guess = graph.pace() * between + off_road + extra
+            limit = max(MIN_SEARCH_S, float(np.partition(guess, enough - 1)[enough - 1]))
+            while True:
+                times = self._search(target, limit)
+                road = times[nodes] + off_road
+                settled = np.isfinite(road) & (road + extra <= limit)
+                if settled.sum() >= enough or limit >= MAX_SEARCH_S:
+                    break
+                if self._exhausted(times):
+                    # Every node that can reach the incident was reached: a wider search
+                    # would find no one else.
+                    limit = float("inf")
+                    break
+                limit = min(limit * 1.5, MAX_SEARCH_S)
         fallback_speed = self.settings.road_speed_kmh / 3.6
-        beyond = f"no open road within {limit / 60:.0f} min"
         legs = []
-        for node, off, metres in zip(nodes, offsets, straight, strict=True):
-            road = float(times[node])
-            if np.isfinite(road):
-                legs.append(Leg(road + (off + target_off) / off_speed, float(metres), "by road"))
+        for i, metres in enumerate(straight):
+            if np.isfinite(road[i]):
+                legs.append(Leg(float(road[i]), float(metres), "by road"))
+            elif limit < MAX_SEARCH_S:
+                # Beyond the horizon: not reached within it, and no faster than the straight
+                # line at the fastest road's speed.
+                bound = max(limit, float(between[i]) / graph.max_speed_ms) + off_road[i]
+                legs.append(Leg(float(bound), float(metres), "by road", at_least=True))
             else:
+                # No open road (within the longest search): the straight line stretched by the
+                # detour factor, and never counted as nearer than the longest search, so that
+                # a team cut off by closures ranks after every team that has a road.
                 detour = float(metres) * self.settings.detour_factor
-                seconds = max(detour / fallback_speed, limit)
+                seconds = max(detour / fallback_speed, MAX_SEARCH_S)
+                beyond = (
+                    "no open road"
+                    if not np.isfinite(limit)
+                    else f"no open road within {limit / 60:.0f} min"
+                )
                 legs.append(Leg(seconds, detour, f"by straight line ({beyond})"))
         return legs
 

@@ -18,12 +18,25 @@ class Leg:
     seconds: float
     metres: float
     via: str  # "by road", "by straight line"
+    # The search stopped before reaching this origin: `seconds` is a lower bound.
+    at_least: bool = False
 
 
 class Router(Protocol):
     def legs_to(
-        self, lat: float, lon: float, origins: Sequence[tuple[float, float]]
-    ) -> list[Leg]: ...
+        self,
+        lat: float,
+        lon: float,
+        origins: Sequence[tuple[float, float]],
+        *,
+        penalties: Sequence[float] | None = None,
+        enough: int | None = None,
+    ) -> list[Leg]:
+        """The leg from each origin to the place. With `enough`, a router may stop early once
+        that many origins have exact legs whose seconds plus `penalties` (what the caller will
+        add to each leg's time when ranking) are no more than any other origin's could be;
+        the others then get lower bounds (`at_least`). Without it, every leg is exact."""
+        ...
 
 
 class StraightLine:
@@ -37,7 +50,15 @@ class StraightLine:
     def from_settings(cls, settings: Settings) -> StraightLine:
         return cls(settings.road_speed_kmh, settings.detour_factor)
 
-    def legs_to(self, lat: float, lon: float, origins: Sequence[tuple[float, float]]) -> list[Leg]:
+    def legs_to(
+        self,
+        lat: float,
+        lon: float,
+        origins: Sequence[tuple[float, float]],
+        *,
+        penalties: Sequence[float] | None = None,
+        enough: int | None = None,
+    ) -> list[Leg]:
         legs = []
         for o_lat, o_lon in origins:
             metres = haversine_m(o_lat, o_lon, lat, lon) * self.detour

@@ -4,13 +4,25 @@ and rankings that change when a segment closes, closures from reports and strike
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from hanano.cli import main
 from hanano.clock import ManualClock
-from hanano.dispatch.roads import RoadRouter, current_graph, import_roads, read_osm
+from hanano.dispatch.recommend import Candidate, rank
+from hanano.dispatch.roads import (
+    MAX_SEARCH_S,
+    OFF_ROAD_KMH,
+    RoadGraph,
+    RoadRouter,
+    current_graph,
+    import_roads,
+    read_osm,
+)
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store.rebuild import rebuild, snapshot
@@ -166,3 +178,119 @@ def test_without_a_graph_travel_is_straight_line_times_detour(
     assert leg.metres == pytest.approx(1400, rel=0.01)
     assert leg.seconds == pytest.approx(140, rel=0.01)
     assert leg.via == "by straight line"
+
+
+def _plain_times_to(graph: RoadGraph, closed: frozenset[int], origin: int) -> np.ndarray:
+    """Fastest times from one node to every node: a plain, unbounded Dijkstra over the graph as
+    driven (not turned round), closed edges left out."""
+    keep = np.ones(len(graph.src), dtype=bool)
+    keep[list(closed)] = False
+    n = graph.node_count
+    forward = csr_matrix((graph.time_s[keep], (graph.src[keep], graph.dst[keep])), shape=(n, n))
+    return np.asarray(dijkstra(forward, directed=True, indices=origin))
+
+
+@pytest.mark.parametrize("enough", [1, 3, 6])
+def test_bounded_search_ranks_as_a_plain_full_dijkstra_does(enough: int) -> None:
+    graph = read_osm(HELSINKI)
+    rng = np.random.default_rng(enough)
+    closed_at = rng.choice(len(graph.src), size=60, replace=False)
+    closed = graph.edges_of(
+        [[graph.osm_ids[graph.src[e]], graph.osm_ids[graph.dst[e]]] for e in closed_at]
+    )
+    assert len(closed) >= 60
+    settings = Settings(database_url="sqlite://")
+    # Teams a few metres off random road nodes; some with what ranking adds to their time.
+    team_nodes = rng.choice(graph.node_count, size=30, replace=False)
+    origins = [
+        (float(graph.lat[v]) + rng.normal(0, 1e-4), float(graph.lon[v]) + rng.normal(0, 1e-4))
+        for v in team_nodes
+    ]
+    penalties = rng.choice([0.0, 0.0, 60.0, 120.0, 600.0], size=len(origins))
+    nodes, offsets = graph.nearest_nodes(origins)
+    plain = {int(v): _plain_times_to(graph, closed, int(v)) for v in set(nodes.tolist())}
+    walk = OFF_ROAD_KMH / 3.6
+    one_search = cut_off = 0
+    for place in rng.choice(graph.node_count, size=25, replace=False):
+        lat, lon = float(graph.lat[place]) + 2e-4, float(graph.lon[place])
+        target, target_off = graph.nearest_node(lat, lon)
+        exact = np.array(
+            [
+                plain[int(v)][target] + (off + target_off) / walk
+                for v, off in zip(nodes, offsets, strict=True)
+            ]
+        )
+        # Without a bound, every time is the plain search's; a team with no open road at all
+        # is put after every team with one.
+        every = RoadRouter(graph, closed, settings).legs_to(lat, lon, origins)
+        full = np.array([leg.seconds for leg in every])
+        reachable = np.isfinite(exact)
+        assert full[reachable] == pytest.approx(exact[reachable])
+        assert not any(leg.at_least for leg in every)
+        assert all(
+            every[i].via == "by straight line (no open road)" for i in np.flatnonzero(~reachable)
+        )
+        assert np.all(full[~reachable] >= MAX_SEARCH_S)
+        truth_s = np.where(reachable, exact, full)
+
+        router = RoadRouter(graph, closed, settings)
+        legs = router.legs_to(lat, lon, origins, penalties=penalties.tolist(), enough=enough)
+        limit = router.searches[-1]
+        one_search += len(router.searches) == 1
+        seconds = np.array([leg.seconds for leg in legs])
+        beyond = np.array([leg.at_least for leg in legs])
+        # Every team reached has its exact time; every other one a true lower bound.
+        assert seconds[~beyond] == pytest.approx(truth_s[~beyond])
+        assert np.all(seconds[beyond] <= truth_s[beyond] + 1e-9)
+        assert np.all(truth_s[beyond] > limit)
+        # The best teams, counted with what ranking adds, come out in the same order.
+        order = np.lexsort((np.arange(len(origins)), seconds + penalties))[:enough]
+        truth = np.lexsort((np.arange(len(origins)), truth_s + penalties))[:enough]
+        assert order.tolist() == truth.tolist()
+        assert not beyond[order].any()
+        if not reachable.any():
+            # Cut off from every team: the search stops once it has run out of roads.
+            assert len(router.searches) < 4
+            cut_off += 1
+    # Most places need one bounded search only, and at least one is an island.
+    assert one_search >= 15 and cut_off >= 1
+
+
+def test_teams_beyond_the_search_rank_last_with_a_lower_bound_in_words() -> None:
+    graph = read_osm(HELSINKI)
+    router = RoadRouter(graph, frozenset(), Settings(database_url="sqlite://"))
+    target, _ = graph.nearest_node(*STATION)
+    site = (float(graph.lat[target]), float(graph.lon[target]))
+    times = dijkstra(graph.reversed_csr(frozenset()), directed=True, indices=target)
+    by_time = np.argsort(times)
+    finite = by_time[np.isfinite(times[by_time])]
+    # The nearest team a few streets away, four from the far edge of the reachable city.
+    chosen = [int(finite[40]), *(int(v) for v in finite[-4:])]
+    free = [
+        Candidate(
+            team_id=f"T-{i}",
+            name=f"Team-{i}",
+            sector="A",
+            capabilities={"light_rescue", "heavy_rescue", "medical"},
+            origin=(float(graph.lat[v]), float(graph.lon[v])),
+            origin_words="",
+            duty_hours=2.0,
+            rested_min=None,
+        )
+        for i, v in enumerate(chosen)
+    ]
+    ranked = rank(free, site, ["heavy_rescue"], router, enough=1)
+    assert ranked[0].name == "Team-0"
+    assert ranked[0].leg is not None and not ranked[0].leg.at_least
+    assert ranked[0].leg.seconds == pytest.approx(float(times[chosen[0]]))
+    far = ranked[1:]
+    assert all(c.leg is not None and c.leg.at_least for c in far)
+    for cand in far:
+        assert cand.leg is not None
+        assert cand.leg.seconds <= float(times[chosen[int(cand.team_id[2:])]])
+        assert cand.reason().startswith(
+            f"{cand.name}: more than {int(cand.leg.seconds // 60)} min by road"
+        )
+        assert cand.view()["travel_at_least"] is True
+    assert ranked[0].view()["travel_at_least"] is False
+    assert len(router.searches) == 1 and router.searches[0] < float(times[chosen[1]])
