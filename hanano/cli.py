@@ -347,6 +347,7 @@ _register_dispatch_commands()
 
 
 def _register_warning_commands() -> None:
+    from hanano.warning import feeds_cli  # noqa: F401 - adds its commands to `warn`
     from hanano.warning.cli import warn
 
     main.add_command(warn)

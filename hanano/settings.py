@@ -91,6 +91,24 @@ class Settings(BaseSettings):
         "", description="HMAC-SHA256 key signing webhook bodies (X-Hanano-Signature)."
     )
     webhook_attempts: int = Field(6, description="Attempts per webhook before giving up.")
+    webhook_backoff_s: float = Field(
+        1.0, description="Wait after a failed alert delivery, doubled after each (seconds)."
+    )
+    webhook_max_backoff_s: float = Field(
+        300.0, description="Longest wait between two attempts at one alert delivery (seconds)."
+    )
+    delivery_poll_s: float = Field(
+        5.0, description="How often undelivered webhook and MQTT alerts are looked for (seconds)."
+    )
+    feed_poll_s: float = Field(
+        60.0, description="How often each registered foreign CAP feed is fetched (seconds)."
+    )
+    feed_timeout_s: float = Field(
+        10.0, description="Time allowed to connect to and read a foreign CAP feed (seconds)."
+    )
+    feed_max_bytes: int = Field(
+        2 * 1024 * 1024, description="Largest foreign feed or CAP document fetched (bytes)."
+    )
     double_tap_watch_min: float = Field(
         60.0, description="A strike site stays under double-tap watch this long (minutes)."
     )

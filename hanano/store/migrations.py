@@ -83,6 +83,14 @@ def _login_failures(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=[login_failures])
 
 
+def _deliveries_and_feeds(conn: Connection) -> None:
+    from hanano.warning.feeds import create_tables as create_feed_tables
+    from hanano.warning.outbox import create_tables as create_outbox_tables
+
+    create_outbox_tables(conn)
+    create_feed_tables(conn)
+
+
 # Versions are taken in order, one per change of schema; never edit an applied migration,
 # add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -91,6 +99,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "dispatch: teams, tasks, worksites, victims, roads", _dispatch),
     Migration(5, "intake: incidents indexed by latitude", _incidents_by_latitude),
     Migration(9, "intake: incidents indexed by zone and time", _incidents_by_zone_and_time),
+    Migration(10, "early warning: delivery outbox, foreign CAP feeds", _deliveries_and_feeds),
     Migration(4, "early warning: posts, sightings, tracks, alerts, channels", _warning),
     Migration(8, "operations room: users and sessions", _users),
     Migration(6, "evidence log: witnesses, cosignatures, RFC 3161 timestamps", _witnesses_and_time),

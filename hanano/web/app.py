@@ -14,6 +14,7 @@ from hanano.service import Service
 from hanano.web import (
     dispatch_routes,
     evidence_routes,
+    feed_routes,
     intake_routes,
     map_routes,
     media_routes,
@@ -111,7 +112,7 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     service.sequencer.add_listener(broadcaster.on_events)
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async def sweep() -> None:
             while True:
                 await asyncio.sleep(sweep_interval_s)
@@ -119,13 +120,16 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
                 await asyncio.to_thread(service.tick)
 
         from hanano.warning.channels import start_channels
+        from hanano.warning.poller import start_feed_poller
 
         channels = start_channels(service, broadcaster)
+        feed_poller = app.state.feed_poller = start_feed_poller(service)
         task = asyncio.create_task(sweep())
         try:
             yield
         finally:
             task.cancel()
+            await asyncio.to_thread(feed_poller.stop)
             await asyncio.to_thread(channels.stop)
 
     app = FastAPI(
@@ -143,6 +147,7 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     app.include_router(system_routes.router)
     app.include_router(intake_routes.router)
     app.include_router(warning_router)
+    app.include_router(feed_routes.router)
     app.include_router(dispatch_routes.router)
     app.include_router(evidence_routes.router)
     app.include_router(media_routes.router)

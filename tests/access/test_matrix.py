@@ -1,5 +1,6 @@
 """Every endpoint against every role: who may, who is refused."""
 
+import uuid
 from typing import Any
 
 import pytest
@@ -77,6 +78,12 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         {"cap": FOREIGN_CAP},
         {"admin", "dispatcher"},
     ),
+    # feeds and deliveries rows begin
+    ("POST", "/api/v1/feeds", {"url": "http://127.0.0.1:9/partner.atom"}, {"admin"}),
+    ("GET", "/api/v1/feeds", None, {"admin"}),
+    ("DELETE", "/api/v1/feeds/{feed}", None, {"admin"}),
+    ("GET", "/api/v1/deliveries", None, {"admin"}),
+    # feeds and deliveries rows end
     # operators' alerts, posts, bases and sirens rows begin
     (
         "POST",
@@ -230,7 +237,8 @@ def test_matrix_covers_every_route(client: TestClient) -> None:
             .replace("{manual_alert}", "{alert_id}")
             .replace("{free_team}", "{team_id}")
             .replace("{token}", "{token_id}")
-            .replace("{media}", "{sha256}"),
+            .replace("{media}", "{sha256}")
+            .replace("{feed}", "{feed_id}"),
         )
         for m, p, _, _ in MATRIX
     }
@@ -297,6 +305,12 @@ def test_each_role_against_each_endpoint(
                 headers=auth(tokens["admin"]),
             )
             names["manual_alert"] = issued.json()["id"]
+        if "{feed}" in path:
+            names["feed"] = client.post(
+                "/api/v1/feeds",
+                json={"url": f"http://127.0.0.1:9/{uuid.uuid4().hex}.atom"},
+                headers=auth(tokens["admin"]),
+            ).json()["feed_id"]
         if "{media}" in path or path == "/api/v1/media" or "{device_key}" in str(body):
             names.update(media_names(client, dispatcher, names["open"]))
         payload = fill(body, names)

@@ -3,10 +3,17 @@
 The sequencer calls `Fanout.on_events` in its writer thread after each durable group; the fanout
 only queues there. Its own thread renders each alert once (JSON and CAP) and hands it to every
 channel's worker, so a slow or broken channel delays neither the writer nor the others.
+
+A channel with an `outbox_key` (MQTT, each webhook) is durable: the alert's delivery to it was
+written to the outbox in the alert's own transaction (hanano.warning.outbox); its worker records
+each attempt there, and the outbox hands back what failed, or what a restart left undone, when it
+falls due. A channel's `deliver` makes one attempt and raises `DeliveryFailed` (or any error)
+when it did not deliver.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -16,6 +23,7 @@ from typing import Any, Protocol
 from hanano.settings import Settings
 from hanano.store.records import RecordedEvent
 from hanano.warning.events import AlertIssued
+from hanano.warning.outbox import DeliveryFailed, Due, Key, Outbox
 from hanano.warning.views import cap_document
 
 log = logging.getLogger(__name__)
@@ -28,6 +36,9 @@ class AlertMessage:
     alert: dict[str, Any]
     cap: bytes
     city: str
+    # The AlertIssued event's place in the log, and which attempt at this delivery this is.
+    seq: int = 0
+    attempt: int = 1
 
     @property
     def cleared(self) -> bool:
@@ -38,14 +49,16 @@ class Channel(Protocol):
     name: str
 
     def deliver(self, message: AlertMessage) -> None:
-        """Deliver one alert; may block (it runs in the channel's own thread)."""
+        """Deliver one alert in one attempt; may block (it runs in the channel's own thread)."""
 
     def close(self) -> None: ...
 
 
 class _Worker:
-    def __init__(self, channel: Channel) -> None:
+    def __init__(self, channel: Channel, outbox: Outbox | None) -> None:
         self.channel = channel
+        self.key: Key | None = getattr(channel, "outbox_key", None) if outbox else None
+        self.outbox = outbox
         self.queue: queue.SimpleQueue[AlertMessage | None] = queue.SimpleQueue()
         self.thread = threading.Thread(
             target=self._run, name=f"hanano-channel-{channel.name}", daemon=True
@@ -57,12 +70,23 @@ class _Worker:
             message = self.queue.get()
             if message is None:
                 return
+            error: DeliveryFailed | None = None
             try:
                 self.channel.deliver(message)
-            except Exception:
-                log.exception(
-                    "channel %s failed on %s", self.channel.name, message.alert["alert_id"]
+            except DeliveryFailed as exc:
+                error = exc
+            except Exception as exc:
+                error = DeliveryFailed(f"{type(exc).__name__}: {exc}")
+            if error is not None:
+                log.warning(
+                    "channel %s failed on %s (attempt %d): %s",
+                    self.channel.name,
+                    message.alert["alert_id"],
+                    message.attempt,
+                    error,
                 )
+            if self.key is not None and self.outbox is not None:
+                self.outbox.attempted(self.key, message.alert["alert_id"], message.seq, error)
 
     def stop(self) -> None:
         self.queue.put(None)
@@ -73,13 +97,19 @@ class _Worker:
 class Fanout:
     """Alerts from the log to every channel."""
 
-    def __init__(self, settings: Settings, channels: list[Channel]) -> None:
+    def __init__(
+        self, settings: Settings, channels: list[Channel], outbox: Outbox | None = None
+    ) -> None:
         self.settings = settings
-        self.workers = [_Worker(c) for c in channels]
-        self._queue: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self.outbox = outbox
+        self.workers = [_Worker(c, outbox) for c in channels]
+        self._by_key = {w.key: w for w in self.workers if w.key is not None}
+        self._queue: queue.SimpleQueue[tuple[int, dict[str, Any]] | None] = queue.SimpleQueue()
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="hanano-fanout", daemon=True)
         self._thread.start()
+        if outbox is not None:
+            outbox.start(self._redeliver)
 
     def on_events(self, events: list[RecordedEvent]) -> None:
         """The sequencer's listener: queue the group's alerts, nothing more."""
@@ -87,27 +117,42 @@ class Fanout:
             return
         for event in events:
             if event.type == AlertIssued.type:
-                self._queue.put(event.data)
+                self._queue.put((event.seq, event.data))
+
+    def _render(self, seq: int, alert: dict[str, Any]) -> AlertMessage:
+        return AlertMessage(alert, cap_document(alert, self.settings), self.settings.city, seq)
 
     def _run(self) -> None:
         while True:
-            alert = self._queue.get()
-            if alert is None:
+            item = self._queue.get()
+            if item is None:
                 return
+            seq, alert = item
             try:
-                message = AlertMessage(
-                    alert, cap_document(alert, self.settings), self.settings.city
-                )
+                message = self._render(seq, alert)
             except Exception:
                 log.exception("alert %s could not be rendered", alert.get("alert_id"))
                 continue
             for worker in self.workers:
+                if worker.key is not None and self.outbox is not None:
+                    self.outbox.claim(worker.key, alert["alert_id"])
                 worker.queue.put(message)
+
+    def _redeliver(self, due: Due, alert: dict[str, Any]) -> bool:
+        """The outbox's retry: the due delivery to its channel's worker, after what it has."""
+        worker = self._by_key.get(due.key)
+        if worker is None or self._stopped:
+            return False
+        message = self._render(due.seq, alert)
+        worker.queue.put(dataclasses.replace(message, attempt=due.attempts + 1))
+        return True
 
     def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
+        if self.outbox is not None:
+            self.outbox.stop()
         self._queue.put(None)
         self._thread.join(timeout=10)
         for worker in self.workers:
@@ -131,16 +176,18 @@ def channels_from_settings(
         if url:
             from hanano.warning.channels.webhooks import WebhookChannel
 
-            channels.append(
-                WebhookChannel(url, settings.webhook_secret, attempts=settings.webhook_attempts)
-            )
+            channels.append(WebhookChannel(url, settings.webhook_secret))
     return channels
 
 
 def start_channels(service: Any, broadcaster: Any = None) -> Fanout:
-    """Start the configured channels and subscribe them to the service's commits."""
+    """Start the configured channels and the outbox's retries, and subscribe them to the
+    service's commits."""
+    outbox = Outbox(service.engine, service.sequencer, service.settings, service.clock)
     fanout = Fanout(
-        service.settings, channels_from_settings(service.settings, service.engine, broadcaster)
+        service.settings,
+        channels_from_settings(service.settings, service.engine, broadcaster),
+        outbox,
     )
     service.sequencer.add_listener(fanout.on_events)
     return fanout

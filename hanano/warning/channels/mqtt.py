@@ -1,13 +1,17 @@
 """MQTT: each alert's CAP document on hanano/{city}/alerts/{pcode}, QoS 1, retained while the
 zone is alerted so a phone that connects later still gets it; at the all-clear the all-clear is
 sent, then the retained message is cleared (an empty retained message). Sirens listen on
-hanano/{city}/sirens/{siren_id} for "on" and "off"."""
+hanano/{city}/sirens/{siren_id} for "on" and "off".
+
+A delivery is done once the broker has acknowledged every publish (QoS 1 PUBACK); one that is not
+raises, and the outbox (hanano.warning.outbox) tries it again later, after a restart too."""
 
 from __future__ import annotations
 
 import json
 import logging
 import threading
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlparse
@@ -17,6 +21,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
 from hanano.warning.channels import AlertMessage
+from hanano.warning.outbox import MQTT, DeliveryFailed, target_name
 
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT_S = 10.0
@@ -56,6 +61,7 @@ class MqttChannel:
     def __init__(self, url: str, city: str, engine: Any = None) -> None:
         self.city = city
         self.engine = engine
+        self.outbox_key = (MQTT, target_name(url))
         self.client = connect(url, city)
         self._sirens: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -73,8 +79,19 @@ class MqttChannel:
             else:
                 pending.append(self._publish(topic, message.cap, retain=True))
         pending.extend(self._sound_sirens())
-        for info in pending:
-            info.wait_for_publish(PUBLISH_TIMEOUT_S)
+        deadline = time.monotonic() + PUBLISH_TIMEOUT_S
+        try:
+            for info in pending:
+                info.wait_for_publish(max(deadline - time.monotonic(), 0.01))
+                if not info.is_published():
+                    raise DeliveryFailed(
+                        f"the broker did not acknowledge within {PUBLISH_TIMEOUT_S:.0f}s"
+                    )
+        except (DeliveryFailed, RuntimeError, ValueError):
+            # The sirens' states may not have reached the broker: the retry sends them all.
+            with self._lock:
+                self._sirens.clear()
+            raise
 
     def _sound_sirens(self) -> list[mqtt.MQTTMessageInfo]:
         """Each siren on while any of its zones stands at warning or imminent, else off."""
