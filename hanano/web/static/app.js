@@ -381,7 +381,7 @@ function drawZones() {
       style: { className: `zone zone-${f.id}`, color: "#7b8794", weight: 1, fillOpacity: 0.06,
         fillColor: "#7b8794" },
     });
-    shape.on("click", () => openDetail("zone", f.id));
+    shape.on("click", () => (S.pickZone ? pickZone(f.id) : openDetail("zone", f.id)));
     shape.addTo(zoneLayer);
     zoneShapes.set(f.id, shape);
     bounds.extend(shape.getBounds());
@@ -686,6 +686,76 @@ async function reportSighting(event) {
   await act(api("/api/v1/sightings", { method: "POST", body }));
 }
 
+// An operator's alert: zones from the list or clicked on the map, a level and a reason. It
+// stands until cancelled or cleared from its row below (or it expires).
+const ALERT_ROLES = ["admin", "dispatcher"];
+const canIssue = () => ALERT_ROLES.includes(S.session?.role) && S.can.alerts !== false;
+
+function renderIssueForm() {
+  const form = $("#issue-alert");
+  form.hidden = !canIssue();
+  if (form.hidden) return;
+  const chosen = new Set([...form.pcode.selectedOptions].map((o) => o.value));
+  const zones = [...S.zones].map((f) => [f.id, S.lang === "ar" ? f.properties.name_ar : f.properties.name_en])
+    .sort((a, b) => a[1].localeCompare(b[1], S.lang));
+  form.pcode.replaceChildren(...zones.map(([v, text]) =>
+    h("option", { value: v, selected: chosen.has(v) }, `${text} (${v})`)));
+  form.pcode.setAttribute("aria-label", t("zone"));
+  const level = form.level.value || "warning";
+  form.level.replaceChildren(...["watch", "warning", "imminent"].map((v) =>
+    h("option", { value: v }, tt("alert_level", v))));
+  form.level.value = level;
+  form.level.setAttribute("aria-label", t("level"));
+  form.reason.placeholder = t("reason");
+  form.reason.setAttribute("aria-label", t("reason"));
+}
+
+function armZonePick() {
+  S.pickZone = !S.pickZone;
+  $("#map").classList.toggle("arming", S.pickZone);
+  $("#pick-zone").classList.toggle("on", S.pickZone);
+}
+
+// A zone clicked on the map while picking joins (or leaves) the alert's zones.
+function pickZone(pcode) {
+  const option = [...$("#issue-alert").pcode.options].find((o) => o.value === pcode);
+  if (option) option.selected = !option.selected;
+}
+
+async function issueAlert(event) {
+  event.preventDefault();
+  const form = event.target;
+  const zones = [...form.pcode.selectedOptions].map((o) => o.value);
+  if (!zones.length) { toast(t("choose_zone"), true); return; }
+  const body = { zones, level: form.level.value, reason: form.reason.value.trim() };
+  if (await act(api("/api/v1/alerts", { method: "POST", body }))) {
+    form.reason.value = "";
+    for (const o of form.pcode.options) o.selected = false;
+    if (S.pickZone) armZonePick();
+  }
+}
+
+// Cancel or all-clear for one alert, with the reason typed in its row (kept across redraws).
+function endAlertControls(a) {
+  if (!canIssue() || a.status !== "active" || a.level === "all_clear") return null;
+  S.endReasons ||= {};
+  const reason = h("input", { name: "reason", maxlength: "500", placeholder: t("reason"),
+    "aria-label": t("reason"), value: S.endReasons[a.alert_id] || "",
+    oninput: (e) => { S.endReasons[a.alert_id] = e.target.value; } });
+  const end = (kind) => async (e) => {
+    e.preventDefault();
+    const text = reason.value.trim();
+    if (!text) { reason.focus(); toast(t("reason_needed"), true); return; }
+    const done = await act(api(`/api/v1/alerts/${a.alert_id}/${kind}`,
+      { method: "POST", body: { reason: text } }));
+    if (done) delete S.endReasons[a.alert_id];
+  };
+  return h("form", { class: "end-alert", onclick: (e) => e.stopPropagation(), onsubmit: end("all-clear") },
+    reason,
+    h("button", { type: "button", class: "cancel-alert", onclick: end("cancel") }, t("cancel_alert")),
+    h("button", { type: "submit", class: "primary clear-alert" }, t("all_clear_alert")));
+}
+
 // --- boards -------------------------------------------------------------------------------
 
 function queue() {
@@ -777,7 +847,9 @@ function renderAlerts() {
       a.zones.length > 4 ? ` +${a.zones.length - 4}` : "")),
   h("span", { class: "when" }, time(a.sent), h("br"),
     h("small", {}, tt("status", a.status)),
-    a.level !== "all_clear" && levels.size ? h("br") : null)));
+    a.level !== "all_clear" && levels.size ? h("br") : null),
+  endAlertControls(a)));
+  renderIssueForm();
   $("#alerts").replaceChildren(...(rows.length ? rows : [h("li", { class: "empty" }, t("none"))]));
 }
 
@@ -1168,6 +1240,8 @@ async function boot() {
   for (const dialog of document.querySelectorAll("dialog")) dialog.addEventListener("keydown", trapFocus);
   $("#threat").addEventListener("click", armThreat);
   $("#sighting").addEventListener("submit", reportSighting);
+  $("#issue-alert").addEventListener("submit", issueAlert);
+  $("#pick-zone").addEventListener("click", armZonePick);
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   document.addEventListener("keydown", onKey);
   applyLanguage();
