@@ -228,3 +228,43 @@ def test_arabic_turns_the_layout_right_to_left(
     # The choice survives a reload.
     page.reload()
     page.wait_for_selector("html[dir='rtl']")
+
+
+def test_a_dispatcher_issues_an_alert_from_the_page_and_clears_it(
+    room: dict[str, Any], new_page: Callable[..., Any]
+) -> None:
+    """The zone picked by clicking it on the map turns red at the operator's imminent alert and
+    comes back at the all-clear given, with its reason, in the alert's row."""
+    page = new_page()
+    log_in(page, room["base"])
+    page.click("#tabs [data-tab='alerts']")
+    page.wait_for_selector("#issue-alert:not([hidden])")
+    page.click("#pick-zone")
+    page.locator(f"path.zone-{HANANO_PCODE}").dispatch_event("click")
+    selected = page.eval_on_selector(
+        "#issue-alert select[name=pcode]", "s => [...s.selectedOptions].map(o => o.value)"
+    )
+    assert selected == [HANANO_PCODE]
+    page.select_option("#issue-alert select[name=level]", "imminent")
+    page.click("#issue-alert button[type=submit]")
+    # A reason is required: without one the browser keeps the form and nothing is sent.
+    assert room["api"].get("/api/v1/alerts").json()["count"] == 0
+    page.fill("#issue-alert input[name=reason]", "jets circling over Hanano, radio from Jabal")
+    page.click("#issue-alert button[type=submit]")
+    page.wait_for_function(
+        f"document.querySelector('path.zone-{HANANO_PCODE}').getAttribute('fill') === '{RED}'"
+    )
+    row = page.locator("#alerts .alert-row.level-imminent.active")
+    row.wait_for()
+    shot(page, "09-operator-alert")
+    [alert] = room["api"].get("/api/v1/alerts").json()["alerts"]
+    assert alert["source"] == "operator" and alert["zones"][0]["pcode"] == HANANO_PCODE
+    row.locator("input[name=reason]").fill("aircraft seen leaving to the east")
+    row.locator("button.clear-alert").click()
+    page.wait_for_function(
+        f"document.querySelector('path.zone-{HANANO_PCODE}').getAttribute('fill') === '{GREY}'"
+    )
+    page.wait_for_selector("#alerts .alert-row.level-all_clear")
+    cleared = room["api"].get("/api/v1/alerts").json()["alerts"][0]
+    assert cleared["references"] == [alert["alert_id"]]
+    assert cleared["reason"] == "aircraft seen leaving to the east"
