@@ -22,6 +22,7 @@ from hanano.errors import invalid
 from hanano.events import Event, register
 from hanano.settings import Settings
 from hanano.store import schema
+from hanano.store.prepared import Prepared
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
@@ -111,14 +112,19 @@ def needs(kind: str, severity: int) -> tuple[tuple[str, ...], int]:
     return caps, TEAMS_BY_SEVERITY.get(severity, 1)
 
 
+# Every recommendation reads these, so they are compiled once (a recommendation is timed in
+# milliseconds, and building a statement costs a fraction of one).
+_TEAMS = Prepared(select(teams).order_by(teams.c.name))
+# One row per team however long the operation has run.
+_LAST_ENDED = Prepared(
+    select(tasks.c.team_id, func.max(tasks.c.ended_at))
+    .where(tasks.c.ended_at.isnot(None))
+    .group_by(tasks.c.team_id)
+)
+
+
 def _last_ended(conn: Connection) -> dict[str, str]:
-    # One row per team however long the operation has run.
-    rows = conn.execute(
-        select(tasks.c.team_id, func.max(tasks.c.ended_at))
-        .where(tasks.c.ended_at.isnot(None))
-        .group_by(tasks.c.team_id)
-    )
-    return {team_id: at for team_id, at in rows}
+    return {team_id: at for team_id, at in _LAST_ENDED.run(conn).all()}
 
 
 def _hours(text: str | None, now: datetime) -> float:
@@ -132,7 +138,7 @@ def candidates(
     ended = _last_ended(conn)
     free: list[Candidate] = []
     excluded: list[dict[str, str]] = []
-    for row in conn.execute(select(teams).order_by(teams.c.name)).all():
+    for row in _TEAMS.run(conn).all():
         if row.duty != "on_duty":
             excluded.append(
                 {"team_id": row.team_id, "reason": f"{row.name}: {row.duty.replace('_', ' ')}"}

@@ -415,17 +415,20 @@ def open_closures(conn: Connection) -> list[list[list[int]]]:
 
 
 _CLOSED: dict[tuple[Any, ...], frozenset[int]] = {}
+# Asked by every recommendation: closures are only ever added or reopened, so these three
+# numbers change exactly when the set of open closures does.
+_CLOSURES_STATE = Prepared(
+    select(
+        func.count(),
+        func.max(road_closures.c.number),
+        func.count(road_closures.c.reopened_at),
+    ).select_from(road_closures)
+)
 
 
 def closed_edges(conn: Connection, graph_id: str, graph: RoadGraph) -> frozenset[int]:
     """Edges of every open closure, recomputed only when a closure is added or reopened."""
-    state = conn.execute(
-        select(
-            func.count(),
-            func.max(road_closures.c.number),
-            func.count(road_closures.c.reopened_at),
-        ).select_from(road_closures)
-    ).one()
+    state = _CLOSURES_STATE.run(conn).first()
     key = (graph_id, *state)
     with _GRAPHS_LOCK:
         cached = _CLOSED.get(key)
