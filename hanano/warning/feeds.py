@@ -134,6 +134,9 @@ def remove_feed(tx: Tx, actor: str, feed_id: str, reason: str = "removed by an o
     if not tx.conn.execute(select(feeds.c.feed_id).where(feeds.c.feed_id == feed_id)).first():
         raise not_found(f"feed {feed_id}")
     tx.append(actor, ForeignFeedRemoved(feed_id=feed_id, reason=reason))
+    # Its fetch state goes with it: the same URL added again is read afresh.
+    tx.conn.execute(feed_state.delete().where(feed_state.c.feed_id == feed_id))
+    tx.conn.execute(feed_items.delete().where(feed_items.c.feed_id == feed_id))
 
 
 def list_feeds(conn: Connection) -> list[dict[str, Any]]:

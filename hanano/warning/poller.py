@@ -212,9 +212,9 @@ class FeedPoller:
             parse_xml(body)  # entities are refused here, before anything else reads it
             outcome.imported.extend(self._import(body))
         except (FetchError, Problem, httpx.HTTPError) as exc:
+            # Not marked read: it is tried again next time, and its error stays on the feed.
             outcome.errors.append(f"{link}: {_describe(exc)}")
-            if not isinstance(exc, Problem) and not str(exc).startswith("refused"):
-                return  # a network failure: read it again next time
+            return
         now = isoformat(self.wall.now())
         self._write(
             lambda conn: conn.execute(
