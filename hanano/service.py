@@ -67,6 +67,7 @@ class Service:
             with self.engine.begin() as conn:
                 catch_up(conn, evidence)
             self.sequencer.add_group_hook(evidence.extend)
+            self.sequencer.add_listener(evidence.committed)
             self.sequencer.start()
             if self.timestamper is not None:
                 self.timestamper.start()

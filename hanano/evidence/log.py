@@ -57,14 +57,21 @@ def parse_checkpoint(text: str) -> Checkpoint:
 
 
 class NodeReader:
-    """Reads stored subtree hashes, from this group's new nodes first, then the database."""
+    """Reads stored subtree hashes: this group's new nodes first, then nodes known committed,
+    then the database."""
 
-    def __init__(self, conn: Connection, pending: dict[tuple[int, int], bytes] | None = None):
+    def __init__(
+        self,
+        conn: Connection,
+        pending: dict[tuple[int, int], bytes] | None = None,
+        committed: dict[tuple[int, int], bytes] | None = None,
+    ):
         self.conn = conn
         self.pending = pending if pending is not None else {}
+        self.committed = committed if committed is not None else {}
 
     def __call__(self, level: int, index: int) -> bytes:
-        found = self.pending.get((level, index))
+        found = self.pending.get((level, index)) or self.committed.get((level, index))
         if found is not None:
             return found
         row = _NODE.run(self.conn, {"level": level, "idx": index}).first()
@@ -93,13 +100,19 @@ class EvidenceLog:
         self.key = key
         self.origin = origin
         self.clock = clock
+        # The right edge of the tree, which the next append and root read: a stored subtree
+        # never changes, so nodes known committed spare the writer a query each (on PostgreSQL
+        # a round trip each). Only a durable group's nodes enter it (see committed()).
+        self._frontier: dict[tuple[int, int], bytes] = {}
+        self._pending: tuple[int, dict[tuple[int, int], bytes]] | None = None
 
     def extend(self, conn: Connection, events: list[RecordedEvent]) -> Checkpoint | None:
         """Called by the sequencer inside the group's transaction, after its commands."""
+        self._pending = None
         if not events:
             return None
         pending: dict[tuple[int, int], bytes] = {}
-        reader = NodeReader(conn, pending)
+        reader = NodeReader(conn, pending, self._frontier)
         rows = []
         for event in events:
             for level, index, digest in merkle.append_nodes(event.seq - 1, event.leaf_hash, reader):
@@ -117,7 +130,22 @@ class EvidenceLog:
                 "created_at": isoformat(self.clock.now()),
             },
         )
+        self._pending = (size, pending)
         return checkpoint
+
+    def committed(self, events: list[RecordedEvent]) -> None:
+        """Called by the sequencer once a group is durable: its nodes join the frontier. A group
+        that failed never reaches here, so its nodes are never trusted."""
+        if self._pending is None or not events or self._pending[0] != events[-1].seq:
+            return
+        self._frontier.update(self._pending[1])
+        self._pending = None
+        # Keep only the two rightmost nodes of each level: all an append or a root reads.
+        newest: dict[int, int] = {}
+        for level, index in self._frontier:
+            newest[level] = max(index, newest.get(level, index))
+        for key in [k for k in self._frontier if k[1] < newest[k[0]] - 1]:
+            del self._frontier[key]
 
 
 def tree_size(conn: Connection) -> int:

@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, RootTransaction, func, select
 
 from hanano.clock import Clock, isoformat
 from hanano.events import Event
@@ -208,28 +208,48 @@ class Sequencer:
         finally:
             conn.close()
 
+    def _run_commands(
+        self,
+        conn: Connection,
+        transaction: RootTransaction,
+        jobs: list[_Job[Any]],
+        outcomes: list[tuple[bool, Any]],
+    ) -> list[RecordedEvent]:
+        """Run the group's commands in order; each outcome is noted for its caller."""
+        events: list[RecordedEvent] = []
+        next_seq = (_MAX_SEQ.run(conn).scalar() or 0) + 1
+        # A lone command needs no savepoint: if it fails, the whole transaction goes, which
+        # spares two statements (two round trips on PostgreSQL) per command.
+        alone = len(jobs) == 1
+        for job in jobs:
+            tx = Tx(conn, self.clock, next_seq, self.settings)
+            # Each command in its own savepoint: one that fails leaves no trace and spares the
+            # others in its group.
+            if not alone:
+                savepoint(conn, "command")
+            try:
+                result = job.command(tx)
+            except Exception as exc:  # the command's own failure, reported to its caller
+                if alone:
+                    transaction.rollback()
+                else:
+                    rollback_to(conn, "command")
+                    release(conn, "command")
+                outcomes.append((False, exc))
+                continue
+            if not alone:
+                release(conn, "command")
+            next_seq = tx.next_seq
+            events.extend(tx.events)
+            outcomes.append((True, result))
+        return events
+
     def _commit_group(self, conn: Connection, jobs: list[_Job[Any]]) -> Connection:
         outcomes: list[tuple[bool, Any]] = []
         events: list[RecordedEvent] = []
         try:
-            with conn.begin():
-                next_seq = (_MAX_SEQ.run(conn).scalar() or 0) + 1
-                for job in jobs:
-                    tx = Tx(conn, self.clock, next_seq, self.settings)
-                    # Each command in its own savepoint: one that fails leaves no trace and
-                    # spares the others in its group.
-                    savepoint(conn, "command")
-                    try:
-                        result = job.command(tx)
-                    except Exception as exc:  # the command's own failure, reported to its caller
-                        rollback_to(conn, "command")
-                        release(conn, "command")
-                        outcomes.append((False, exc))
-                        continue
-                    release(conn, "command")
-                    next_seq = tx.next_seq
-                    events.extend(tx.events)
-                    outcomes.append((True, result))
+            with conn.begin() as transaction:
+                events = self._run_commands(conn, transaction, jobs, outcomes)
                 if events:
                     for hook in self._group_hooks:
                         hook(conn, events)
