@@ -3,17 +3,20 @@ Arabic. Screenshots of the main screens go to test-artifacts/."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx2 as httpx
+import numpy as np
 import pytest
 
 from hanano.access.tokens import create_token
 from hanano.access.users import create_user, hash_password
 from hanano.clock import ManualClock
+from hanano.dispatch.roads import RoadGraph, build_graph, store_graph
 from hanano.service import Service
 from tests.dispatch.support import BASE
 from tests.helpers import HANANO, SAKHOUR, auth, offset, report_body
@@ -158,9 +161,11 @@ def test_accepting_the_recommendation_moves_the_team(
     if "/api/v1/threats" not in api.get("/openapi.json").json()["paths"]:
         assert page.is_hidden("#threat")
         return
-    page.on("dialog", lambda dialog: dialog.accept("jet circling over the site"))
     page.keyboard.press("x")
     page.click(f"path.incident-{incident}")
+    page.wait_for_selector("#ask[open]")
+    page.fill("#ask-input", "jet circling over the site")
+    page.press("#ask-input", "Enter")
     page.wait_for_selector("[data-panel='safety'].on #pullbacks .pullback.open")
     assert "Hanano-1" in page.inner_text("#pullbacks")
     shot(page, "07-safety")
@@ -228,6 +233,150 @@ def test_arabic_turns_the_layout_right_to_left(
     # The choice survives a reload.
     page.reload()
     page.wait_for_selector("html[dir='rtl']")
+
+
+def street_grid(centre: tuple[float, float], n: int = 9, step_m: float = 150.0) -> RoadGraph:
+    """A grid of two-way streets around a point, `step_m` apart: a road graph in Aleppo for the
+    map to draw (the OSM test extract is of Helsinki)."""
+    dlat = step_m / 111_320
+    dlon = step_m / (111_320 * math.cos(math.radians(centre[0])))
+    lats = [centre[0] + (r - n // 2) * dlat for r in range(n) for _ in range(n)]
+    lons = [centre[1] + (c - n // 2) * dlon for _ in range(n) for c in range(n)]
+    src: list[int] = []
+    dst: list[int] = []
+    for r in range(n):
+        for c in range(n):
+            here = r * n + c
+            for there in ([here + 1] if c + 1 < n else []) + ([here + n] if r + 1 < n else []):
+                src += [here, there]
+                dst += [there, here]
+    return build_graph(
+        np.arange(1000, 1000 + n * n, dtype=np.int64),
+        np.array(lats),
+        np.array(lons),
+        np.array(src, dtype=np.int32),
+        np.array(dst, dtype=np.int32),
+        np.full(len(src), 25.0),
+    )
+
+
+def test_roads_lie_under_the_incidents_and_a_strike_on_one_turns_it_red(
+    room: dict[str, Any], clock: ManualClock, new_page: Callable[..., Any]
+) -> None:
+    service: Service = room["service"]
+    grid = street_grid(HANANO)
+    service.execute(lambda tx: store_graph(tx, "test", grid, "0" * 64, "test grid"))
+    page = new_page()
+    log_in(page, room["base"])
+    # Every street of the grid (144 blocks; the corners' two each merge into one line), on one
+    # canvas in the roads pane, none closed yet.
+    page.wait_for_function("document.querySelector('#map').dataset.roads === '140'")
+    assert page.get_attribute("#map", "data-closed-roads") == "0"
+    assert page.locator(".leaflet-roads-pane canvas").count() == 1
+    # A strike in the middle of a street closes it (dispatch's own reaction); the map shows it
+    # red at once, over the stream.
+    incident = report(room["api"], clock, offset(*HANANO, east_m=75), trapped=2)
+    page.wait_for_function("document.querySelector('#map').dataset.closedRoads === '1'")
+    page.wait_for_selector(f"path.incident-{incident}")
+    page.click("#theme")
+    shot(page, "08-roads-light")
+    page.click("#theme")
+    shot(page, "08-roads")
+    # The roads never catch a click meant for an incident or a zone.
+    page.click(f"path.incident-{incident}")
+    page.wait_for_selector(f"#detail-body[data-kind='incident'][data-id='{incident}']")
+    page.click("#detail-close")
+    closures = room["api"].get("/api/v1/roads/closures").json()["closures"]
+    [closure] = closures
+    reopened = room["api"].post(
+        f"/api/v1/roads/closures/{closure['id']}/reopen", json={"reason": "rubble cleared"}
+    )
+    assert reopened.status_code == 200
+    page.wait_for_function("document.querySelector('#map').dataset.closedRoads === '0'")
+
+
+def test_reasons_are_asked_in_the_page_in_the_chosen_language(
+    room: dict[str, Any], clock: ManualClock, new_page: Callable[..., Any]
+) -> None:
+    api = room["api"]
+    add_team(api, "Hanano-1")
+    other = add_team(api, "Sakhour-2", offset(*SAKHOUR, east_m=400))
+    incident = report(api, clock, HANANO, trapped=2, kind="collapse")
+    page = new_page()
+    native: list[str] = []
+    page.on("dialog", lambda dialog: (native.append(dialog.message), dialog.dismiss()))
+    log_in(page, room["base"])
+    page.click(f"#queue [data-id='{incident}']")
+    override = f"#detail-body .recs li[data-team='{other}'] button.override"
+    page.wait_for_selector(override)
+    page.click(override)
+    page.wait_for_selector("#ask[open]")
+    assert "Sakhour-2" in page.inner_text("#ask-title")
+    assert page.evaluate("document.activeElement.id") == "ask-input"
+    # Tab and Shift+Tab go round inside the dialog and never reach the page behind it.
+    for key in ("Tab", "Tab", "Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab"):
+        page.keyboard.press(key)
+        assert page.evaluate("document.querySelector('#ask').contains(document.activeElement)")
+    # Esc cancels: nothing is sent.
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#ask:not([open])", state="attached")
+    assert api.get("/api/v1/tasks?active=true").json()["tasks"] == []
+    # Enter sends the reason typed.
+    page.click(override)
+    page.wait_for_selector("#ask[open]")
+    page.fill("#ask-input", "Hanano-1 is digging at the bakery")
+    page.press("#ask-input", "Enter")
+    page.click("#tabs [data-tab='teams']")
+    page.wait_for_selector(f"#teams tr[data-team='{other}'][data-state='assigned']")
+    # In Arabic, the same dialog for a change of status, its words and layout Arabic.
+    page.keyboard.press("l")
+    page.wait_for_selector("html[dir='rtl']")
+    page.click("#tabs [data-tab='queue']")
+    page.click(f"#queue [data-id='{incident}']")
+    page.click("#detail-body .acts button:has-text('أُنجزت')")
+    page.wait_for_selector("#ask[open]")
+    assert "تغيير حالة" in page.inner_text("#ask-title")
+    assert page.inner_text("#ask-cancel") == "إلغاء"
+    assert page.input_value("#ask-input") == "أُنجزت"
+    page.wait_for_timeout(200)
+    shot(page, "09-reason-dialog-ar")
+    page.press("#ask-input", "Enter")
+    page.wait_for_function(
+        f"!document.querySelector(\"#queue [data-id='{incident}']\")", timeout=5000
+    )
+    assert api.get(f"/api/v1/incidents/{incident}").json()["status"] == "cleared"
+    assert native == []  # no window.prompt or confirm anywhere in the flow
+
+
+def test_the_last_hour_reads_in_the_chosen_language(
+    room: dict[str, Any], clock: ManualClock, new_page: Callable[..., Any]
+) -> None:
+    api = room["api"]
+    team = add_team(api, "Hanano-1")
+    page = new_page()
+    log_in(page, room["base"])
+    incident = report(api, clock, HANANO, trapped=1, kind="collapse")
+    page.click("#tabs [data-tab='timeline']")
+    page.wait_for_function("document.querySelector('#timeline').innerText.includes('collapse')")
+    assigned = api.post(
+        f"/api/v1/incidents/{incident}/assign", json={"team_id": team, "reason": ""}
+    )
+    assert assigned.status_code in (200, 201), assigned.text
+    page.wait_for_function(
+        "document.querySelector('#timeline').innerText.includes('Hanano-1 sent to')"
+    )
+    english = page.inner_text("#timeline")
+    assert "Report " in english and "Hanano" in english
+    page.keyboard.press("l")
+    page.wait_for_selector("html[dir='rtl']")
+    arabic = page.inner_text("#timeline")
+    assert "بلاغ" in arabic and "انهيار" in arabic and "هنانو" in arabic
+    assert "أُرسل Hanano-1 إلى" in arabic
+    assert "Report" not in arabic and "sent to" not in arabic and "collapse" not in arabic
+    shot(page, "10-timeline-ar")
+    page.keyboard.press("l")
+    page.wait_for_selector("html[dir='ltr']")
+    assert "Hanano-1 sent to" in page.inner_text("#timeline")
 
 
 def test_a_dispatcher_issues_an_alert_from_the_page_and_clears_it(

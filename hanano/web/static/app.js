@@ -349,6 +349,8 @@ function initMap() {
   // are one canvas, not thousands of SVG paths.
   map.createPane("roads").style.zIndex = 320;
   roadRenderer = L.canvas({ pane: "roads", padding: 0.5 });
+  // A closure's mark stands where its report was, often on the incident itself: below it.
+  map.createPane("closures").style.zIndex = 380;
   map.attributionControl.addAttribution("Neighbourhoods: OCHA (CC BY-IGO) · Leaflet");
   zoneLayer = L.layerGroup().addTo(map);
   roadLayer = L.layerGroup().addTo(map);
@@ -548,7 +550,7 @@ function drawWatches() {
   for (const c of S.closures) {
     if (!c.location || c.location.lat === null) continue;
     const icon = L.divIcon({ className: "", iconSize: null, html: '<div class="closure-mark">⛔</div>' });
-    L.marker([c.location.lat, c.location.lon], { icon, keyboard: false })
+    L.marker([c.location.lat, c.location.lon], { icon, keyboard: false, pane: "closures" })
       .bindTooltip(`${t("road_closed")}: ${c.reason || ""}`).addTo(threatLayer);
   }
   for (const threat of S.threats) {
