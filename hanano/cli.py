@@ -100,12 +100,17 @@ def token() -> None:
 @token.command("create")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--name", default=None, help="Who holds it (kept sealed).")
+@click.option("--team", default=None, help="The team a team_leader token acts for, e.g. T-3.")
 @click.pass_context
-def token_create(ctx: click.Context, role: str, name: str | None) -> None:
+def token_create(ctx: click.Context, role: str, name: str | None, team: str | None) -> None:
     """Issue a token; it is printed once and only its hash is kept."""
     service = _service(ctx)
-    issued = service.execute(lambda tx: create_token(tx, CLI_ACTOR, role, name))
-    click.echo(f"token_id: {issued.token_id}", err=True)
+    try:
+        issued = service.execute(lambda tx: create_token(tx, CLI_ACTOR, role, name, team))
+    except Problem as problem:
+        raise click.ClickException(str(problem)) from None
+    bound = f" for team {issued.team}" if issued.team else ""
+    click.echo(f"token_id: {issued.token_id}{bound}", err=True)
     click.echo(issued.secret)
 
 
@@ -126,16 +131,23 @@ def token_revoke(ctx: click.Context, token_id: str, reason: str) -> None:
 @token.command("list")
 @click.pass_context
 def token_list(ctx: click.Context) -> None:
-    """List tokens (ids and roles, never secrets)."""
+    """List tokens (ids, roles and a team leader's team; never secrets)."""
     from sqlalchemy import select
 
+    from hanano.access.tokens import leader_teams
     from hanano.store import schema
 
     service = _service(ctx)
+    query = (
+        select(schema.tokens, leader_teams.c.team_id)
+        .outerjoin(leader_teams, leader_teams.c.principal_id == schema.tokens.c.token_id)
+        .order_by(schema.tokens.c.created_at)
+    )
     with service.engine.connect() as conn:
-        for row in conn.execute(select(schema.tokens).order_by(schema.tokens.c.created_at)):
+        for row in conn.execute(query):
             state = f"revoked {row.revoked_at}" if row.revoked_at else "active"
-            click.echo(f"{row.token_id}\t{row.role}\t{row.name or ''}\t{state}")
+            team = row.team_id or ""
+            click.echo(f"{row.token_id}\t{row.role}\t{team}\t{row.name or ''}\t{state}")
 
 
 # --- city ---------------------------------------------------------------------------------

@@ -70,6 +70,9 @@ class TokenCreated(Event):
     role: Role
     name: str | None
     token_hash: str
+    # The team a team_leader token acts for. Added after the first logs were written: entries
+    # without it replay as unbound tokens, so the version stays 1.
+    team: str | None = None
 
 
 @register

@@ -130,6 +130,11 @@ class Settings(BaseSettings):
     road_snap_m: float = Field(
         30.0, description="A strike this close to a road segment closes it (metres)."
     )
+    coverage_threshold_min: float = Field(
+        8.0,
+        description="A zone whose nearest available team is farther than this is uncovered "
+        "(minutes).",
+    )
     login_max_failures: int = Field(
         5, description="Failed logins for one username within the window before it is locked."
     )

@@ -1,4 +1,11 @@
-"""API tokens with roles. A token is shown once; the store keeps only its SHA-256."""
+"""API tokens with roles. A token is shown once; the store keeps only its SHA-256.
+
+A team_leader token (or login) is bound to the one team its holder leads: the field actions of a
+team (position, check-in, duty, task steps, pull-back acknowledgements) are refused for any other
+team, so a leader's lost phone cannot move or clear a team that is not theirs. The binding is a
+field of the creating event and lives in its own projection, `leader_teams`, keyed by the token
+or user id.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +14,14 @@ import secrets
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Column, Connection, Engine, String, Table, select
 
 from hanano.errors import invalid, not_found
 from hanano.events import ROLES, Role, TokenCreated, TokenRevoked
 from hanano.store import schema
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
+from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
 
 TOKEN_PREFIX = "hn_"  # noqa: S105 - a prefix that marks hanano tokens, not a secret
@@ -25,6 +33,7 @@ class Principal:
 
     token_id: str
     role: Role
+    team: str | None = None
 
     @property
     def actor(self) -> str:
@@ -39,6 +48,47 @@ class IssuedToken:
     token_id: str
     role: Role
     secret: str
+    team: str | None = None
+
+
+leader_teams = Table(
+    "leader_teams",
+    metadata,
+    Column("principal_id", String(40), primary_key=True),  # a token id or a user id
+    Column("team_id", String(40), nullable=False),
+    Column("bound_at", String(40), nullable=False),
+    info={"projection": True},
+)
+
+
+def check_team(conn: Connection, role: str, team: str | None) -> str | None:
+    """The team a new token or user is bound to: only a team_leader has one, and it must exist."""
+    if team is None:
+        return None
+    from hanano.dispatch.tables import teams
+
+    team = team.strip()
+    if role != "team_leader":
+        raise invalid("team", f"only a team_leader is bound to a team, not a {role}")
+    found = conn.execute(select(teams.c.team_id).where(teams.c.team_id == team)).first()
+    if found is None:
+        raise invalid("team", f"team {team} does not exist")
+    return team
+
+
+def bind_team(conn: Connection, principal_id: str, team: str | None, at: str) -> None:
+    """Projection step shared by tokens and users: record whom a team leader acts for."""
+    if team:
+        conn.execute(
+            leader_teams.insert().values(principal_id=principal_id, team_id=team, bound_at=at)
+        )
+
+
+def team_of(conn: Connection, principal_id: str) -> str | None:
+    found: str | None = conn.execute(
+        select(leader_teams.c.team_id).where(leader_teams.c.principal_id == principal_id)
+    ).scalar()
+    return found
 
 
 def hash_token(secret: str) -> str:
@@ -46,14 +96,19 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(tx: Tx, actor: str, role: str, name: str | None) -> IssuedToken:
+def create_token(
+    tx: Tx, actor: str, role: str, name: str | None, team: str | None = None
+) -> IssuedToken:
     if role not in ROLES:
         raise invalid("role", f"must be one of {', '.join(ROLES)}")
+    bound = check_team(tx.conn, role, team)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = "tok_" + secrets.token_hex(6)
-    event = TokenCreated(token_id=token_id, role=role, name=name, token_hash=hash_token(secret))
+    event = TokenCreated(
+        token_id=token_id, role=role, name=name, token_hash=hash_token(secret), team=bound
+    )
     tx.append(actor, event)
-    return IssuedToken(token_id, event.role, secret)
+    return IssuedToken(token_id, event.role, secret, bound)
 
 
 def revoke_token(tx: Tx, actor: str, token_id: str, reason: str) -> None:
@@ -77,6 +132,7 @@ def _token_created(conn: Connection, event: RecordedEvent) -> None:
             created_at=event.time,
         )
     )
+    bind_team(conn, d["token_id"], d.get("team"), event.time)
 
 
 @projects(TokenRevoked.type)
@@ -103,14 +159,15 @@ class TokenAuthority:
         if cached is not None:
             return cached
         with self._engine.connect() as conn:
+            tokens = schema.tokens
             row = conn.execute(
-                select(schema.tokens.c.token_id, schema.tokens.c.role).where(
-                    schema.tokens.c.token_hash == digest, schema.tokens.c.revoked_at.is_(None)
-                )
+                select(tokens.c.token_id, tokens.c.role, leader_teams.c.team_id)
+                .outerjoin(leader_teams, leader_teams.c.principal_id == tokens.c.token_id)
+                .where(tokens.c.token_hash == digest, tokens.c.revoked_at.is_(None))
             ).first()
         if row is None:
             return None
-        principal = Principal(row.token_id, row.role)
+        principal = Principal(row.token_id, row.role, row.team_id)
         with self._lock:
             self._cache[digest] = principal
         return principal

@@ -31,8 +31,11 @@ def _read_password(from_stdin: bool) -> str:
 @click.option(
     "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
 )
+@click.option("--team", default=None, help="The team a team_leader acts for, e.g. T-3.")
 @click.pass_context
-def user_create(ctx: click.Context, username: str, role: str, password_stdin: bool) -> None:
+def user_create(
+    ctx: click.Context, username: str, role: str, password_stdin: bool, team: str | None
+) -> None:
     """Create a login; the password is prompted for (or read from stdin) and only its argon2id
     hash is kept, sealed."""
     from hanano.cli import service_for
@@ -41,10 +44,13 @@ def user_create(ctx: click.Context, username: str, role: str, password_stdin: bo
     try:
         hashed = hash_password(password)
         service = service_for(ctx)
-        user_id = service.execute(lambda tx: create_user(tx, CLI_ACTOR, username, role, hashed))
+        user_id = service.execute(
+            lambda tx: create_user(tx, CLI_ACTOR, username, role, hashed, team)
+        )
     except Problem as problem:
         raise click.ClickException(str(problem)) from None
-    click.echo(f"created {user_id} ({role})")
+    bound = f", team {team.strip()}" if team else ""
+    click.echo(f"created {user_id} ({role}{bound})")
 
 
 @user_group.command("list")
@@ -55,4 +61,6 @@ def user_list(ctx: click.Context) -> None:
 
     with service_for(ctx).engine.connect() as conn:
         for user in list_users(conn):
-            click.echo(f"{user['id']}\t{user['username'] or ''}\t{user['role']}")
+            click.echo(
+                f"{user['id']}\t{user['username'] or ''}\t{user['role']}\t{user['team'] or ''}"
+            )

@@ -33,7 +33,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Column, Connection, Engine, String, Table, Text, select
 
-from hanano.access.tokens import Principal
+from hanano.access.tokens import Principal, bind_team, check_team, leader_teams
 from hanano.errors import Problem, conflict, invalid
 from hanano.events import ROLES, Event, Role, register
 from hanano.store.projections import projects
@@ -87,6 +87,8 @@ class UserCreated(Event):
     username: str
     role: Role
     password_hash: str
+    # The team a team_leader acts for; entries written before it existed replay as unbound.
+    team: str | None = None
 
 
 @register
@@ -147,17 +149,22 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def create_user(tx: Tx, actor: str, username: str, role: str, password_hash: str) -> str:
+def create_user(
+    tx: Tx, actor: str, username: str, role: str, password_hash: str, team: str | None = None
+) -> str:
     name = check_username(username)
     if role not in ROLES or role == "public":
         raise invalid("role", f"must be one of {', '.join(r for r in ROLES if r != 'public')}")
+    bound = check_team(tx.conn, role, team)
     taken = tx.conn.execute(select(users.c.user_id).where(users.c.username == name)).first()
     if taken is not None:
         raise conflict(f"user {name} exists")
     user_id = "usr_" + secrets.token_hex(6)
     tx.append(
         actor,
-        UserCreated(user_id=user_id, username=name, role=role, password_hash=password_hash),
+        UserCreated(
+            user_id=user_id, username=name, role=role, password_hash=password_hash, team=bound
+        ),
     )
     return user_id
 
@@ -206,9 +213,19 @@ def end_session(tx: Tx, actor: str, secret: str, reason: str) -> bool:
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(select(users).order_by(users.c.created_at, users.c.user_id))
+    rows = conn.execute(
+        select(users, leader_teams.c.team_id)
+        .outerjoin(leader_teams, leader_teams.c.principal_id == users.c.user_id)
+        .order_by(users.c.created_at, users.c.user_id)
+    )
     return [
-        {"id": r.user_id, "username": r.username, "role": r.role, "created_at": r.created_at}
+        {
+            "id": r.user_id,
+            "username": r.username,
+            "role": r.role,
+            "team": r.team_id,
+            "created_at": r.created_at,
+        }
         for r in rows
     ]
 
@@ -225,6 +242,7 @@ def _user_created(conn: Connection, event: RecordedEvent) -> None:
             created_at=event.time,
         )
     )
+    bind_team(conn, d["user_id"], d.get("team"), event.time)
 
 
 @projects(SessionStarted.type)
@@ -273,13 +291,18 @@ class SessionAuthority:
         if cached is None:
             with self._engine.connect() as conn:
                 row = conn.execute(
-                    select(sessions.c.user_id, sessions.c.role, sessions.c.expires_at).where(
-                        sessions.c.session_hash == digest, sessions.c.ended_at.is_(None)
+                    select(
+                        sessions.c.user_id,
+                        sessions.c.role,
+                        sessions.c.expires_at,
+                        leader_teams.c.team_id,
                     )
+                    .outerjoin(leader_teams, leader_teams.c.principal_id == sessions.c.user_id)
+                    .where(sessions.c.session_hash == digest, sessions.c.ended_at.is_(None))
                 ).first()
             if row is None:
                 return None
-            cached = (Principal(row.user_id, row.role), row.expires_at)
+            cached = (Principal(row.user_id, row.role, row.team_id), row.expires_at)
             with self._lock:
                 self._cache[digest] = cached
         principal, expires_at = cached

@@ -489,7 +489,33 @@ def plan(ctx: click.Context, incident_ids: tuple[str, ...], as_json: bool) -> No
         )
 
 
+@click.command("coverage")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def coverage_command(ctx: click.Context, as_json: bool) -> None:
+    """Each zone's nearest available team, zones over the threshold, suggested moves."""
+    from hanano.dispatch.coverage import coverage
+
+    service = _service(ctx)
+    with service.engine.connect() as conn:
+        result = coverage(conn, service.clock.now(), service.settings)
+    if as_json:
+        _echo_json(result)
+        return
+    click.echo(result["summary"])
+    for zone in result["zones"]:
+        if not zone["over"]:
+            continue
+        travel = "no team" if zone["travel_s"] is None else f"{zone['travel_s'] / 60:.1f} min"
+        click.echo(f"OVER {zone['pcode']:<7} {zone['name']:<30} {travel:<10} {zone['team'] or ''}")
+    for move in result["suggestions"]:
+        click.echo(move["reason"])
+    if result["suggestions"]:
+        click.echo(result["note"])
+
+
 COMMANDS: list[click.Command] = [
+    coverage_command,
     plan,
     worksite,
     victim,

@@ -91,6 +91,12 @@ def _deliveries_and_feeds(conn: Connection) -> None:
     create_feed_tables(conn)
 
 
+def _leader_teams(conn: Connection) -> None:
+    from hanano.access.tokens import leader_teams
+
+    schema.metadata.create_all(conn, tables=[leader_teams])
+
+
 # Versions are taken in order, one per change of schema; never edit an applied migration,
 # add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -104,6 +110,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "operations room: users and sessions", _users),
     Migration(6, "evidence log: witnesses, cosignatures, RFC 3161 timestamps", _witnesses_and_time),
     Migration(7, "evidence media: originals, custody, device keys", _media),
+    Migration(11, "access: team leaders bound to their team", _leader_teams),
     Migration(13, "operations room: failed logins counted", _login_failures),
 )
 

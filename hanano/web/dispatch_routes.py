@@ -12,9 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from hanano.access.field import pullback_team, require_own_team, task_team
 from hanano.access.tokens import Principal
 from hanano.dispatch import hospitals, recommend, roads, safety, tasks, teams, worksites
 from hanano.dispatch.common import Capability, Duty
+from hanano.dispatch.coverage import coverage
 from hanano.dispatch.travel import StraightLine, router_for
 from hanano.errors import invalid
 from hanano.events import Role
@@ -159,6 +161,7 @@ async def teams_duty(
     service: ServiceDep,
     who: Annotated[Principal, Depends(allow(*FIELD))],
 ) -> dict[str, str]:
+    require_own_team(who, team_id)
     await service.sequencer.run(
         lambda tx: teams.set_duty(tx, who.actor, team_id, body.duty, body.reason)
     )
@@ -173,6 +176,7 @@ async def teams_position(
     who: Annotated[Principal, Depends(allow(*FIELD))],
 ) -> dict[str, str]:
     """The team leader's phone reports where the team is; it also counts as a check-in."""
+    require_own_team(who, team_id)
     observed = _when(body.observed_at, "observed_at")
     await service.sequencer.run(
         lambda tx: teams.report_position(
@@ -189,6 +193,7 @@ async def teams_checkin(
     service: ServiceDep,
     who: Annotated[Principal, Depends(allow(*FIELD))],
 ) -> dict[str, str]:
+    require_own_team(who, team_id)
     task_id = await service.sequencer.run(
         lambda tx: tasks.check_in(tx, who.actor, team_id, body.note)
     )
@@ -261,11 +266,13 @@ async def tasks_transition(
     who: Annotated[Principal, Depends(allow(*FIELD))],
 ) -> dict[str, Any]:
     """Move a task on; an illegal step is refused with 409 and the legal ones."""
-    await service.sequencer.run(
-        lambda tx: tasks.transition(
-            tx, who.actor, task_id, body.state, body.reason, body.hospital_id
-        )
-    )
+
+    def command(tx: Tx) -> None:
+        if who.role == "team_leader":
+            require_own_team(who, task_team(tx.conn, task_id))
+        tasks.transition(tx, who.actor, task_id, body.state, body.reason, body.hospital_id)
+
+    await service.sequencer.run(command)
     with service.engine.connect() as conn:
         return tasks.task_view(tasks.task_row(conn, task_id))
 
@@ -422,7 +429,13 @@ async def pullbacks_acknowledge(
     who: Annotated[Principal, Depends(allow(*FIELD))],
 ) -> dict[str, str]:
     """The team leader confirms the team is pulling back."""
-    await service.sequencer.run(lambda tx: safety.acknowledge(tx, who.actor, order_id, body.note))
+
+    def command(tx: Tx) -> None:
+        if who.role == "team_leader":
+            require_own_team(who, pullback_team(tx.conn, order_id))
+        safety.acknowledge(tx, who.actor, order_id, body.note)
+
+    await service.sequencer.run(command)
     return {"id": order_id, "status": "acknowledged"}
 
 
@@ -433,6 +446,16 @@ def safety_board(
     """Escalated and open pull-backs, check-in alarms and active watches."""
     with service.engine.connect() as conn:
         return safety.board(conn, service.clock.now(), service.settings.double_tap_watch_min)
+
+
+@router.get("/coverage")
+def coverage_view(
+    service: ServiceDep, _: Annotated[Principal, Depends(allow(*COMMAND))]
+) -> dict[str, Any]:
+    """Each zone's nearest available team and travel time, the zones beyond
+    `coverage_threshold_min`, and suggested moves of idle teams (suggestions only)."""
+    with service.engine.connect() as conn:
+        return coverage(conn, service.clock.now(), service.settings)
 
 
 # --- roads --------------------------------------------------------------------------------

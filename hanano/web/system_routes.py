@@ -21,6 +21,8 @@ class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     role: Role
     name: Annotated[str | None, Field(max_length=200)] = None
+    # The team a team_leader token acts for (refused for any other role).
+    team: Annotated[str | None, Field(min_length=1, max_length=40)] = None
 
 
 class Revoke(BaseModel):
@@ -34,19 +36,25 @@ def health(service: ServiceDep) -> dict[str, Any]:
 
 
 @router.get("/me", tags=["access"])
-def me(who: Annotated[Principal, Depends(allow(*ALL))]) -> dict[str, str]:
-    return {"token_id": who.token_id, "role": who.role}
+def me(who: Annotated[Principal, Depends(allow(*ALL))]) -> dict[str, str | None]:
+    """Who the caller is; `team` is the team a team leader acts for (None for other roles)."""
+    return {"token_id": who.token_id, "role": who.role, "team": who.team}
 
 
 @router.post("/tokens", status_code=201, tags=["access"])
 async def tokens_create(
     body: TokenRequest, service: ServiceDep, who: Annotated[Principal, Depends(allow(*ADMIN))]
-) -> dict[str, str]:
-    """Issue a token; the secret is in this answer only."""
+) -> dict[str, str | None]:
+    """Issue a token; the secret is in this answer only. A team_leader token names its team."""
     issued = await service.sequencer.run(
-        lambda tx: create_token(tx, who.actor, body.role, body.name)
+        lambda tx: create_token(tx, who.actor, body.role, body.name, body.team)
     )
-    return {"token_id": issued.token_id, "role": issued.role, "token": issued.secret}
+    return {
+        "token_id": issued.token_id,
+        "role": issued.role,
+        "team": issued.team,
+        "token": issued.secret,
+    }
 
 
 @router.post("/tokens/{token_id}/revoke", tags=["access"])

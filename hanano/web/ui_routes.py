@@ -62,6 +62,7 @@ class UserIn(BaseModel):
     username: Annotated[str, Field(min_length=2, max_length=100)]
     role: Role
     password: Annotated[str, Field(min_length=1, max_length=1000)]
+    team: Annotated[str | None, Field(min_length=1, max_length=40)] = None
 
 
 def _clock(service: Service) -> dict[str, Any]:
@@ -219,13 +220,18 @@ def users_list(
 @router.post("/api/v1/users", status_code=201)
 async def users_create(
     body: UserIn, service: ServiceDep, who: Annotated[Principal, Depends(allow(*ADMIN))]
-) -> dict[str, str]:
+) -> dict[str, str | None]:
     """Create a person's login; the password is hashed with argon2id and never stored as is."""
     hashed = await asyncio.to_thread(hash_password, body.password)
     user_id = await service.sequencer.run(
-        lambda tx: create_user(tx, who.actor, body.username, body.role, hashed)
+        lambda tx: create_user(tx, who.actor, body.username, body.role, hashed, body.team)
     )
-    return {"id": user_id, "username": body.username.strip().lower(), "role": body.role}
+    return {
+        "id": user_id,
+        "username": body.username.strip().lower(),
+        "role": body.role,
+        "team": body.team.strip() if body.team else None,
+    }
 
 
 def service_sessions(request: Request) -> SessionAuthority:

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from hanano.clock import ManualClock
 from hanano.events import ROLES
-from tests.dispatch.support import matrix_names, needs_dispatch_records
+from tests.dispatch.support import leader_token, matrix_names, needs_dispatch_records
 from tests.evidence.media_support import media_names, media_photo
 from tests.helpers import HANANO, SAKHOUR, auth, post, report_body
 from tests.warning.common import sighting_body
@@ -177,6 +177,7 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/v1/pullbacks", None, DISPATCH_OPS),
     ("POST", "/api/v1/pullbacks/{order_id}/acknowledge", {"note": "moving"}, DISPATCH_FIELD),
     ("GET", "/api/v1/board", None, DISPATCH_OPS),
+    ("GET", "/api/v1/coverage", None, DISPATCH_COMMAND),
     ("GET", "/api/v1/roads", None, DISPATCH_OPS),
     ("GET", "/api/v1/roads/closures", None, DISPATCH_OPS),
     ("GET", "/api/v1/roads/route?from=36.22,37.2&to=36.23,37.21", None, DISPATCH_OPS),
@@ -322,17 +323,21 @@ def test_each_role_against_each_endpoint(
             payload = report_body(clock.now(), lat=HANANO[0], lon=HANANO[1])
         if path == "/api/v1/sightings":
             payload = sighting_body(clock.now())
+        token = tokens[role]
+        if role == "team_leader" and "team_id" in names:
+            # A team leader acts only for their own team: the one this row acts on
+            # (tests/access/test_team_leaders.py covers the other teams).
+            acting = names["free_team"] if "{free_team}" in path else names["team_id"]
+            token = leader_token(client, tokens["admin"], acting)
         if path == "/api/v1/media":
             response = client.post(
                 path,
                 data={"incident_id": names["open"]},
                 files={"file": ("photo.jpg", media_photo(), "image/jpeg")},
-                headers=auth(tokens[role]),
+                headers=auth(token),
             )
         else:
-            response = client.request(
-                method, fill(path, names), json=payload, headers=auth(tokens[role])
-            )
+            response = client.request(method, fill(path, names), json=payload, headers=auth(token))
         if role in allowed:
             assert 200 <= response.status_code < 300, (method, path, role, response.text)
         else:
@@ -352,7 +357,7 @@ def test_unknown_and_malformed_tokens_are_refused(
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
     anonymous = client.get("/api/v1/me")
-    assert anonymous.json() == {"token_id": "anonymous", "role": "public"}
+    assert anonymous.json() == {"token_id": "anonymous", "role": "public", "team": None}
 
 
 def test_revoked_token_stops_working_at_once(client: TestClient, tokens: dict[str, str]) -> None:

@@ -82,6 +82,17 @@ def move(client: TestClient, token: str, task_id: str, state: str, **fields: Any
     )
 
 
+def leader_token(client: TestClient, admin: str, team_id: str) -> str:
+    """A team_leader token bound to `team_id`: a leader acts only for their own team."""
+    response = client.post(
+        "/api/v1/tokens",
+        json={"role": "team_leader", "name": f"leader of {team_id}", "team": team_id},
+        headers=auth(admin),
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["token"])
+
+
 def matrix_names(client: TestClient, token: str, incident_id: str) -> dict[str, str]:
     """Fresh dispatch records for one row of the access matrix (tests/access/test_matrix.py)."""
     import uuid
@@ -116,7 +127,8 @@ def matrix_names(client: TestClient, token: str, incident_id: str) -> dict[str, 
         "worksite_id": "C-6",
         "victim_id": victim.json()["id"],
         "closure_id": closure.json()["id"],
-        "order_id": orders[0]["id"],
+        # The threat pulls back every team at the site; this row's is the busy team's order.
+        "order_id": next(o["id"] for o in orders if o["team_id"] == busy["id"]),
         "uniq": uniq,
         "team_id": busy["id"],
         "free_team": free["id"],

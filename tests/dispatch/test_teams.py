@@ -5,7 +5,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from hanano.clock import ManualClock
-from tests.dispatch.support import make_hospital, make_team
+from tests.dispatch.support import leader_token, make_hospital, make_team
 from tests.helpers import HANANO, auth
 
 
@@ -18,7 +18,7 @@ def test_team_registers_on_duty_and_its_position_goes_stale_after_30_minutes(
     assert team["duty"] == "on_duty"
     assert team["capabilities"] == ["light_rescue", "heavy_rescue", "medical"]
     assert team["position"] is None
-    leader = tokens["team_leader"]
+    leader = leader_token(client, tokens["admin"], team["id"])
     sent = client.post(
         f"/api/v1/teams/{team['id']}/position",
         json={"lat": HANANO[0], "lon": HANANO[1], "accuracy_m": 12},

@@ -1,0 +1,51 @@
+"""A team leader acts only for the team they lead.
+
+Dispatchers and admins act for any team. A team_leader's position reports, check-ins, duty
+changes, task steps and pull-back acknowledgements are refused (403) for every other team, and
+refused outright when the token or login was issued before leaders were bound to a team: such a
+token cannot say whose team it speaks for.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from hanano.access.tokens import Principal
+from hanano.errors import Problem
+
+
+def require_own_team(who: Principal, team_id: str | None) -> None:
+    """Raise 403 unless the caller may act for `team_id` (None: the record does not exist, so
+    the command itself answers 404)."""
+    if who.role != "team_leader" or team_id is None:
+        return
+    if who.team is None:
+        raise Problem(
+            403,
+            "Forbidden",
+            "this team_leader token has no team; an admin must issue one bound to your team",
+        )
+    if who.team != team_id:
+        raise Problem(
+            403,
+            "Forbidden",
+            f"the team_leader of team {who.team} may not act for team {team_id}",
+        )
+
+
+def task_team(conn: Connection, task_id: str) -> str | None:
+    from hanano.dispatch.tables import tasks
+
+    found: str | None = conn.execute(
+        select(tasks.c.team_id).where(tasks.c.task_id == task_id)
+    ).scalar()
+    return found
+
+
+def pullback_team(conn: Connection, order_id: str) -> str | None:
+    from hanano.dispatch.tables import pullbacks
+
+    found: str | None = conn.execute(
+        select(pullbacks.c.team_id).where(pullbacks.c.order_id == order_id)
+    ).scalar()
+    return found
