@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select, update
 
+from hanano.access.tokens import create_token
 from hanano.cli import main
 from hanano.clock import ManualClock
 from hanano.evidence import merkle, note
@@ -17,7 +18,9 @@ from hanano.evidence.log import parse_checkpoint
 from hanano.evidence.receipts import ReceiptError, check_receipt, make_receipt
 from hanano.evidence.tables import checkpoints, merkle_nodes
 from hanano.service import Service
+from hanano.settings import Settings
 from hanano.store import schema
+from hanano.store.sequencer import Tx
 from tests.helpers import HANANO, auth, offset, post, report_body
 
 
@@ -336,3 +339,37 @@ def test_redaction_erases_plaintext_and_the_log_still_verifies(db_url: str) -> N
     engine.dispose()
     assert text is None
     assert sealed.salt is None and sealed.value is None and sealed.erased_at
+
+
+def test_two_writers_on_one_store_keep_one_verifiable_tree(
+    settings: Settings, clock: ManualClock
+) -> None:
+    """A CLI command writing while the server runs: each process's writer remembers the tree's
+    right edge it committed, and must still build on the other's leaves correctly."""
+    first = Service(settings, clock=clock).start()
+    second = Service(settings, clock=clock).start()
+    try:
+        for n in range(12):
+            writer = first if n % 3 else second
+            writer.execute(lambda tx, n=n: create_token(tx, "test", "spotter", f"spotter {n}"))
+        # A command that fails alone leaves no node behind for the next append to trust.
+        with pytest.raises(ValueError):
+            first.execute(_append_then_fail)
+        first.execute(lambda tx: create_token(tx, "test", "spotter", "after the failure"))
+    finally:
+        second.stop()
+    try:
+        assert _audit(first) == []
+        all_leaves = leaves(first)
+        with first.engine.connect() as conn:
+            marks = conn.execute(select(checkpoints).order_by(checkpoints.c.size)).all()
+        assert marks[-1].size == len(all_leaves) == 13
+        for mark in marks:
+            assert bytes(mark.root) == merkle.root_hash(all_leaves[: mark.size])
+    finally:
+        first.stop()
+
+
+def _append_then_fail(tx: Tx) -> None:
+    create_token(tx, "test", "spotter", "never stored")
+    raise ValueError("refused after appending")
