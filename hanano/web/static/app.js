@@ -630,8 +630,8 @@ function renderLegend() {
     h("div", {}, h("b", {}, t("legend_zones")),
       ...["watch", "warning", "imminent"].map((s) =>
         h("span", { class: "chip", style: `--c:${LEVEL_COLOUR[s]}` }, tt("alert_level", s)))),
-    S.roadsId ? h("div", {}, h("span", { class: "road-key" }), t("roads"),
-      h("span", { class: "road-key closed" }), t("closed_roads")) : null,
+    ...(S.roadsId ? [h("div", {}, h("span", { class: "road-key" }), t("roads"),
+      h("span", { class: "road-key closed" }), t("closed_roads"))] : []),
   );
 }
 

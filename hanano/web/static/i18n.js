@@ -40,8 +40,8 @@ export const TEXT = {
     status_title: "Set {incident} to “{status}”",
     tl_other: "{event}",
     tl: {
-      "intake.report_received": "Report {report_id}: {kind} · {zone}",
-      "intake.report_linked": "Report {report_id} joined {incident_id}",
+      "intake.report_received": "Report: {kind} · {zone}",
+      "intake.report_linked": "A further report on {incident_id}",
       "intake.incident_opened": "Incident {incident_id} opened",
       "intake.incident_status_changed": "{incident_id} is now {status}",
       "intake.incidents_merged": "{source_id} merged into {target_id}",
@@ -135,8 +135,8 @@ export const TEXT = {
     status_title: "تغيير حالة {incident} إلى «{status}»",
     tl_other: "حدث: {event}",
     tl: {
-      "intake.report_received": "بلاغ {report_id}: {kind} · {zone}",
-      "intake.report_linked": "البلاغ {report_id} أُلحق بالحادثة {incident_id}",
+      "intake.report_received": "بلاغ: {kind} · {zone}",
+      "intake.report_linked": "بلاغ آخر عن الحادثة {incident_id}",
       "intake.incident_opened": "فُتحت الحادثة {incident_id}",
       "intake.incident_status_changed": "الحادثة {incident_id} أصبحت {status}",
       "intake.incidents_merged": "دُمجت {source_id} في {target_id}",
