@@ -119,9 +119,15 @@ _CACHE_LOCK = threading.Lock()
 def city_plane(conn: Connection) -> CityPlane:
     """The city's zones, cached per store until they change."""
     n = schema.neighbourhoods
+    # A zone's centre and radius follow its outline, so their sums notice a re-import without
+    # reading every outline's text: this runs on each sighting, inside the writer.
     key = tuple(
         conn.execute(
-            select(func.count(), func.max(n.c.pcode), func.sum(func.length(n.c.geometry)))
+            select(
+                func.count(),
+                func.max(n.c.pcode),
+                func.sum(n.c.centroid_lat + n.c.centroid_lon + n.c.radius_m),
+            )
         ).one()
     )
     url = str(conn.engine.url)
