@@ -304,7 +304,12 @@ def test_reasons_are_asked_in_the_page_in_the_chosen_language(
     incident = report(api, clock, HANANO, trapped=2, kind="collapse")
     page = new_page()
     native: list[str] = []
-    page.on("dialog", lambda dialog: (native.append(dialog.message), dialog.dismiss()))
+
+    def refuse(dialog: Any) -> None:
+        native.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
     log_in(page, room["base"])
     page.click(f"#queue [data-id='{incident}']")
     override = f"#detail-body .recs li[data-team='{other}'] button.override"
