@@ -24,7 +24,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
@@ -110,6 +110,7 @@ _WALL = SystemClock()
 # The fan-out makes the first attempt at once; the outbox's own thread takes a row it has not
 # heard about only after this, so the two never race for the same first attempt.
 FIRST_ATTEMPT_GRACE = timedelta(seconds=10)
+FLUSH_S = 0.2
 
 
 @reacts_to(AlertIssued.type)
@@ -188,6 +189,48 @@ def list_deliveries(
     return out
 
 
+def _write_outcome(
+    conn: Connection,
+    settings: Settings,
+    key: Key,
+    alert_id: str,
+    seq: int,
+    error: DeliveryFailed | None,
+    now: datetime,
+) -> None:
+    """One attempt's outcome on its row (made if the target was configured after the alert)."""
+    where = and_(
+        deliveries.c.channel == key[0],
+        deliveries.c.target == key[1],
+        deliveries.c.alert_id == alert_id,
+    )
+    row = conn.execute(select(deliveries.c.attempts).where(where)).first()
+    if row is None:
+        conn.execute(
+            deliveries.insert().values(
+                channel=key[0],
+                target=key[1],
+                alert_id=alert_id,
+                seq=seq,
+                attempts=0,
+                created_at=isoformat(now),
+            )
+        )
+    attempts = (row.attempts if row is not None else 0) + 1
+    values: dict[str, Any] = {"attempts": attempts, "last_attempt_at": isoformat(now)}
+    if error is None:
+        values.update(delivered_at=isoformat(now), next_attempt_at=None)
+    else:
+        values["last_error"] = str(error)[:2000]
+        limit = settings.webhook_attempts if key[0] == WEBHOOK else None
+        if error.final or (limit is not None and attempts >= limit):
+            values.update(gave_up_at=isoformat(now), next_attempt_at=None)
+            log.warning("%s %s gave up on %s: %s", key[0], key[1], alert_id, error)
+        else:
+            values["next_attempt_at"] = isoformat(now + backoff(settings, attempts))
+    conn.execute(deliveries.update().where(where).values(**values))
+
+
 class Outbox:
     """Records each attempt and retries what is due, through the channels' own workers.
 
@@ -216,6 +259,8 @@ class Outbox:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._dispatch: Callable[[Due, dict[str, Any]], bool] | None = None
+        self._outcomes: list[tuple[Key, str, int, DeliveryFailed | None, datetime]] = []
+        self._flush_timer: threading.Timer | None = None
 
     # --- the fan-out's first attempt ---------------------------------------------------
 
@@ -228,46 +273,37 @@ class Outbox:
             return True
 
     def attempted(self, key: Key, alert_id: str, seq: int, error: DeliveryFailed | None) -> None:
-        """Write how an attempt went; the delivery is free for another attempt once written.
+        """Note how an attempt went; the delivery is free for another attempt once written.
 
-        A target configured after the alert was committed has no row yet: it gets one here, so
-        its failures are still retried and shown."""
-        now = self.wall.now()
+        Outcomes are written together, FLUSH_S after the first of them, in one command: every
+        alert would otherwise cost the writer one more commit (one more fsync) right when the
+        next sighting's alerts are being written."""
+        with self._lock:
+            self._outcomes.append((key, alert_id, seq, error, self.wall.now()))
+            if self._flush_timer is not None:
+                return
+            self._flush_timer = threading.Timer(FLUSH_S, self.flush)
+            self._flush_timer.daemon = True
+            self._flush_timer.start()
+
+    def flush(self) -> None:
+        """Write the noted outcomes now."""
+        with self._lock:
+            outcomes, self._outcomes = self._outcomes, []
+            self._flush_timer = None
+        if not outcomes:
+            return
         settings = self.settings
 
         def write(conn: Connection) -> None:
-            where = and_(
-                deliveries.c.channel == key[0],
-                deliveries.c.target == key[1],
-                deliveries.c.alert_id == alert_id,
-            )
-            row = conn.execute(select(deliveries.c.attempts).where(where)).first()
-            if row is None:
-                conn.execute(
-                    deliveries.insert().values(
-                        channel=key[0],
-                        target=key[1],
-                        alert_id=alert_id,
-                        seq=seq,
-                        attempts=0,
-                        created_at=isoformat(now),
-                    )
-                )
-            attempts = (row.attempts if row is not None else 0) + 1
-            values: dict[str, Any] = {"attempts": attempts, "last_attempt_at": isoformat(now)}
-            if error is None:
-                values.update(delivered_at=isoformat(now), next_attempt_at=None)
-            else:
-                values["last_error"] = str(error)[:2000]
-                limit = settings.webhook_attempts if key[0] == WEBHOOK else None
-                if error.final or (limit is not None and attempts >= limit):
-                    values.update(gave_up_at=isoformat(now), next_attempt_at=None)
-                    log.warning("%s %s gave up on %s: %s", key[0], key[1], alert_id, error)
-                else:
-                    values["next_attempt_at"] = isoformat(now + backoff(settings, attempts))
-            conn.execute(deliveries.update().where(where).values(**values))
+            for key, alert_id, seq, error, at in outcomes:
+                _write_outcome(conn, settings, key, alert_id, seq, error, at)
 
-        self._write(write, lambda: self._release(key, alert_id))
+        def release() -> None:
+            for key, alert_id, *_ in outcomes:
+                self._release(key, alert_id)
+
+        self._write(write, release)
 
     def _release(self, key: Key, alert_id: str) -> None:
         with self._lock:
@@ -319,6 +355,7 @@ class Outbox:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop retrying (the outcomes still to come are written by `flush`)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:

@@ -150,13 +150,16 @@ class Fanout:
     def stop(self) -> None:
         if self._stopped:
             return
-        self._stopped = True
         if self.outbox is not None:
             self.outbox.stop()
+        self._stopped = True
         self._queue.put(None)
         self._thread.join(timeout=10)
         for worker in self.workers:
             worker.stop()
+        if self.outbox is not None:
+            # The workers' last outcomes, so a delivery made is not made again at the next start.
+            self.outbox.flush()
 
 
 def channels_from_settings(
