@@ -97,14 +97,6 @@ def _leader_teams(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=[leader_teams])
 
 
-def _deliveries_and_feeds(conn: Connection) -> None:
-    from hanano.warning.feeds import create_tables as create_feed_tables
-    from hanano.warning.outbox import create_tables as create_outbox_tables
-
-    create_outbox_tables(conn)
-    create_feed_tables(conn)
-
-
 # Versions are taken in order, one per change of schema; never edit an applied migration,
 # add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
