@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -514,20 +515,22 @@ class RoadRouter:
                     break
                 limit = min(limit * 1.5, MAX_SEARCH_S)
         fallback_speed = self.settings.road_speed_kmh / 3.6
+        # Beyond the horizon: not reached within it, and no faster than the straight line at
+        # the fastest road's speed.
+        bounds = (np.maximum(limit, between / graph.max_speed_ms) + off_road).tolist()
         legs = []
-        for i, metres in enumerate(straight):
-            if np.isfinite(road[i]):
-                legs.append(Leg(float(road[i]), float(metres), "by road"))
+        for i, (seconds_by_road, metres) in enumerate(
+            zip(road.tolist(), straight.tolist(), strict=True)
+        ):
+            if math.isfinite(seconds_by_road):
+                legs.append(Leg(seconds_by_road, metres, "by road"))
             elif limit < MAX_SEARCH_S:
-                # Beyond the horizon: not reached within it, and no faster than the straight
-                # line at the fastest road's speed.
-                bound = max(limit, float(between[i]) / graph.max_speed_ms) + off_road[i]
-                legs.append(Leg(float(bound), float(metres), "by road", at_least=True))
+                legs.append(Leg(bounds[i], metres, "by road", at_least=True))
             else:
                 # No open road (within the longest search): the straight line stretched by the
                 # detour factor, and never counted as nearer than the longest search, so that
                 # a team cut off by closures ranks after every team that has a road.
-                detour = float(metres) * self.settings.detour_factor
+                detour = metres * self.settings.detour_factor
                 seconds = max(detour / fallback_speed, MAX_SEARCH_S)
                 beyond = (
                     "no open road"
