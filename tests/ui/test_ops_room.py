@@ -422,3 +422,233 @@ def test_a_dispatcher_issues_an_alert_from_the_page_and_clears_it(
     cleared = room["api"].get("/api/v1/alerts").json()["alerts"][0]
     assert cleared["references"] == [alert["alert_id"]]
     assert cleared["reason"] == "aircraft seen leaving to the east"
+
+
+def add_hospital(
+    api: httpx.Client, name: str, at: tuple[float, float], status: str = "open"
+) -> str:
+    body = {"name": name, "kind": "field_hospital", "lat": at[0], "lon": at[1], "status": status}
+    response = api.post("/api/v1/hospitals", json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def hospital_choices(page: Any) -> list[str]:
+    return list(
+        page.eval_on_selector_all(
+            "#ask input[name=hospital_id], #ask input[name=hospital]",
+            "inputs => inputs.filter(i => !i.disabled).map(i => i.value)",
+        )
+    )
+
+
+def test_a_dispatcher_records_a_worksite_and_victims_from_the_page(
+    room: dict[str, Any], clock: ManualClock, new_page: Callable[..., Any]
+) -> None:
+    """Worksite and victims entered in in-page dialogs reach the API; the victim's name is read
+    only by a dispatcher who asks for it, never by an auditor, and never in the timeline."""
+    service: Service = room["service"]
+    api = room["api"]
+    incident = report(api, clock, HANANO, trapped=2, kind="collapse")
+    near = add_hospital(api, "Dar al-Shifa", offset(*HANANO, north_m=600))
+    far = add_hospital(api, "Al-Quds field hospital", offset(*HANANO, north_m=-3000))
+    full = add_hospital(api, "Al-Zarzour", offset(*HANANO, east_m=200), status="full")
+    page = new_page()
+    native: list[str] = []
+    page.on("dialog", lambda d: (native.append(d.message), d.dismiss()))
+    log_in(page, room["base"])
+    page.click(f"#queue [data-id='{incident}']")
+    page.click("#detail-body button.add-worksite")
+    page.wait_for_selector("#ask[open] #ask-f-worksite_id")
+    # Every category is offered with its meaning.
+    assert "live victims confirmed, small voids" in page.inner_text("#ask")
+    page.fill("#ask-f-worksite_id", "c-6")
+    page.check("#ask input[name=category][value=B]")
+    page.check("#ask input[name=hazards][value=gas_leak]")
+    page.check("#ask input[name=operations][value=shoring]")
+    page.fill("#ask input[name=operations-other]", "hydraulic jack")
+    shot(page, "11-worksite-dialog")
+    page.click("#ask-ok")
+    page.wait_for_selector("#detail-body li[data-worksite='C-6']")
+    [site] = api.get(f"/api/v1/incidents/{incident}/worksites").json()["worksites"]
+    assert (site["id"], site["category"]) == ("C-6", "B")
+    assert site["hazards"] == ["gas_leak"] and site["operations"] == ["shoring", "hydraulic jack"]
+    assert "gas leak" in page.inner_text("#detail-body li[data-worksite='C-6']")
+
+    # Live victims are confirmed in a big void now: category A.
+    page.click("#detail-body li[data-worksite='C-6'] button.change-category")
+    page.wait_for_selector("#ask[open] input[name=category][value=B]:checked")
+    page.check("#ask input[name=category][value=A]")
+    page.fill("#ask-f-reason", "voice heard under the stairs")
+    page.click("#ask-ok")
+    page.wait_for_selector("#detail-body li[data-worksite='C-6'] .cat:text-is('A')")
+    [site] = api.get(f"/api/v1/incidents/{incident}/worksites").json()["worksites"]
+    assert site["category"] == "A" and site["hazards"] == ["gas_leak"]
+
+    # A trapped victim at the only worksite, with a name.
+    page.click("#detail-body button.record-victim")
+    page.wait_for_selector("#ask[open] input[name=status][value=trapped]:checked")
+    assert page.input_value("#ask-f-worksite_id") == "C-6"
+    assert page.is_hidden("#ask [data-field=hospital_id]")  # only for a victim extracted alive
+    page.select_option("#ask-f-triage", "red")
+    page.fill("#ask-f-name", "Ahmad Haj Ali")
+    page.click("#ask-ok")
+    page.wait_for_selector("#detail-body li.victim.status-trapped")
+    [victim] = api.get(f"/api/v1/incidents/{incident}/victims").json()["victims"]
+    assert (victim["status"], victim["triage"], victim["worksite_id"], victim["mark"]) == (
+        "trapped",
+        "red",
+        "C-6",
+        "L-1",
+    )
+    identity = api.get(f"/api/v1/victims/{victim['id']}/identity").json()
+    assert identity["name"] == "Ahmad Haj Ali"
+    assert "Ahmad" not in page.inner_text("#detail-body")
+    # Extracted alive and sent to a hospital chosen among the open ones, nearest first.
+    row = f"#detail-body li[data-victim='{victim['id']}']"
+    page.click(f"{row} button.update-victim")
+    page.wait_for_selector("#ask[open]")
+    page.check("#ask input[name=status][value=extracted_alive]")
+    page.wait_for_selector("#ask [data-field=hospital_id]:not([hidden])")
+    assert hospital_choices(page) == ["", near, far] and full not in hospital_choices(page)
+    page.check(f"#ask input[name=hospital_id][value='{far}']")
+    page.click("#ask-ok")
+    page.wait_for_selector(f"{row}.status-extracted_alive")
+    [victim] = api.get(f"/api/v1/incidents/{incident}/victims").json()["victims"]
+    assert victim["status"] == "extracted_alive" and victim["hospital_id"] == far
+    assert "Al-Quds field hospital" in page.inner_text(row)
+    # The name only when the dispatcher asks, and never in the last hour.
+    page.click(f"{row} button.show-name")
+    page.wait_for_selector(f"{row} .identity")
+    assert "Ahmad Haj Ali" in page.inner_text(row)
+    shot(page, "12-worksites-victims")
+    page.click("#tabs [data-tab='timeline']")
+    page.wait_for_function("document.querySelector('#timeline').innerText.includes('V-1')")
+    assert "Ahmad" not in page.inner_text("#timeline")
+    page.keyboard.press("l")
+    page.wait_for_selector("html[dir='rtl']")
+    assert "مواقع العمل" in page.inner_text("#detail-body")
+    assert "أُخرج حياً" in page.inner_text(row)
+    shot(page, "12-worksites-victims-ar")
+    assert native == []
+
+    # An auditor reads worksites and victims but neither names nor the buttons to change them.
+    hashed = hash_password(PASSWORD)
+    service.execute(lambda tx: create_user(tx, "test", "omar", "auditor", hashed))
+    auditor = new_page()
+    auditor.goto(room["base"] + "/")
+    auditor.fill("#username", "omar")
+    auditor.fill("#password", PASSWORD)
+    auditor.click("#login-form button[type=submit]")
+    auditor.wait_for_selector("body[data-ready='1']")
+    auditor.click(f"#queue [data-id='{incident}']")
+    auditor.wait_for_selector(f"#detail-body li[data-victim='{victim['id']}']")
+    for button in (
+        "add-worksite",
+        "change-category",
+        "record-victim",
+        "update-victim",
+        "show-name",
+    ):
+        assert auditor.locator(f"#detail-body button.{button}").count() == 0, button
+
+
+def test_transport_goes_to_the_hospital_the_dispatcher_picks(
+    room: dict[str, Any], clock: ManualClock, new_page: Callable[..., Any]
+) -> None:
+    api = room["api"]
+    team = add_team(api, "Hanano-1")
+    incident = report(api, clock, HANANO, trapped=1)
+    near = add_hospital(api, "Dar al-Shifa", offset(*HANANO, north_m=600))
+    far = add_hospital(api, "Al-Quds field hospital", offset(*HANANO, north_m=-3000))
+    add_hospital(api, "Al-Zarzour", offset(*HANANO, east_m=200), status="full")
+    add_hospital(api, "Al-Bayan", offset(*HANANO, east_m=100), status="destroyed")
+    task = api.post(f"/api/v1/incidents/{incident}/assign", json={"team_id": team, "reason": ""})
+    task_id = task.json()["id"]
+    for state in ("en_route", "on_scene"):
+        moved = api.post(f"/api/v1/tasks/{task_id}/transition", json={"state": state})
+        assert moved.status_code == 200, moved.text
+    page = new_page()
+    log_in(page, room["base"])
+    page.click("#tabs [data-tab='teams']")
+    page.click(f"#teams tr[data-team='{team}'] button:has-text('transporting')")
+    page.wait_for_selector("#ask[open] input[name=hospital]")
+    # Open hospitals only, nearest first with their distance; the others are named as refused.
+    assert hospital_choices(page) == [near, far]
+    assert page.is_checked(f"#ask input[name=hospital][value='{near}']")
+    text = page.inner_text("#ask")
+    assert "0.6 km" in text and "3.0 km" in text
+    assert "Al-Zarzour (full)" in text and "Al-Bayan (destroyed)" in text
+    shot(page, "13-transport-dialog")
+    # Esc: nothing moves.
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#ask:not([open])", state="attached")
+    assert api.get(f"/api/v1/tasks/{task_id}").json()["state"] == "on_scene"
+    page.click(f"#teams tr[data-team='{team}'] button:has-text('transporting')")
+    page.check(f"#ask input[name=hospital][value='{far}']")
+    page.click("#ask-ok")
+    page.wait_for_selector(f"#teams tr[data-team='{team}'][data-state='transporting']")
+    moved = api.get(f"/api/v1/tasks/{task_id}").json()
+    assert moved["state"] == "transporting" and moved["hospital_id"] == far
+    # At hospital keeps the chosen one without asking again.
+    page.click(f"#teams tr[data-team='{team}'] button:has-text('at hospital')")
+    page.wait_for_selector(f"#teams tr[data-team='{team}'][data-state='at_hospital']")
+    assert api.get(f"/api/v1/tasks/{task_id}").json()["hospital_id"] == far
+
+
+def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def test_coverage_shows_the_suggested_moves_and_shades_zones_beyond_reach(
+    room: dict[str, Any], new_page: Callable[..., Any]
+) -> None:
+    api = room["api"]
+    first = add_team(api, "Hanano-1", HANANO)
+    second = add_team(api, "Hanano-2", offset(*HANANO, east_m=30))
+    expected = api.get("/api/v1/coverage").json()
+    assert expected["suggestions"]
+    page = new_page()
+    log_in(page, room["base"])
+    page.click("#tabs [data-tab='teams']")
+    page.wait_for_selector("#coverage .move")
+    block = page.inner_text("#coverage")
+    assert f"over {expected['threshold_min']:g} min" in block
+    assert expected["suggestions"][0]["reason"] in block
+    # Two teams at one centre: their labels are stacked, not drawn over each other.
+    boxes = [page.locator(f".team-mark[data-team='{t}']").bounding_box() for t in (first, second)]
+    assert not overlap(boxes[0], boxes[1])
+    # The coverage layer, off at first, shades the zones beyond reach.
+    assert page.locator("path.uncovered").count() == 0
+    page.hover(".leaflet-control-layers")
+    page.click(".leaflet-control-layers-overlays label:has-text('Coverage')")
+    pcode = expected["over_threshold"][0]
+    page.wait_for_selector(f"path.uncovered-{pcode}")
+    assert page.locator("path.uncovered").count() == len(expected["over_threshold"])
+    page.mouse.move(700, 600)
+    shot(page, "14-coverage")
+    # A team going off duty changes the coverage; the board follows over the stream.
+    off = api.post(f"/api/v1/teams/{second}/duty", json={"duty": "off_duty", "reason": "rest"})
+    assert off.status_code == 200, off.text
+    after = api.get("/api/v1/coverage").json()
+    assert after["teams_available"] == 1
+    assert len(after["suggestions"]) < len(expected["suggestions"])
+    page.wait_for_function(
+        f"document.querySelectorAll('#coverage .move').length === {len(after['suggestions'])}",
+        timeout=6000,
+    )
+    assert page.locator(f"#coverage .move[data-team='{second}']").count() == 0
+    # In Arabic, the layer switch and the block speak Arabic.
+    page.keyboard.press("l")
+    page.wait_for_selector("html[dir='rtl']")
+    page.hover(".leaflet-control-layers")
+    layers = page.inner_text(".leaflet-control-layers-overlays")
+    assert "التغطية" in layers and "الحوادث" in layers and "Incidents" not in layers
+    assert "تحركات مقترحة" in page.inner_text("#coverage") or not after["suggestions"]
+    page.mouse.move(700, 600)
+    shot(page, "14-coverage-ar")

@@ -10,7 +10,15 @@ const S = {
   recs: new Map(), selected: null, detail: null, tab: "queue",
   clock: { server: Date.now(), local: Date.now(), speed: 1 },
   can: {}, roadsId: undefined,
+  // Per incident: its worksites and victims (without names); names fetched one by one, only for
+  // the roles the API gives them to, and only when asked.
+  sites: new Map(), identities: new Map(), coverage: null,
 };
+const FIELD_ROLES = ["admin", "dispatcher", "team_leader"];
+const COMMAND_ROLES = ["admin", "dispatcher"];
+const canField = () => FIELD_ROLES.includes(S.session?.role);
+const canCommand = () => COMMAND_ROLES.includes(S.session?.role);
+const COVERAGE_COLOUR = "#a855f7";
 const LEVEL_COLOUR = { imminent: "#e0202a", warning: "#f08a24", watch: "#e8c62a" };
 const SEV_COLOUR = ["#9aa3ad", "#f2d14b", "#f5a623", "#f06a2b", "#d8282f", "#8e0d3c"];
 const STATE_COLOUR = {
@@ -67,6 +75,27 @@ function ago(iso) {
   if (s < 90) return `${Math.round(s)} s`;
   if (s < 5400) return `${Math.round(s / 60)} ${t("min")}`;
   return `${(s / 3600).toFixed(1)} h`;
+}
+
+// A template's {placeholders} filled in.
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
+}
+
+const listSep = () => (S.lang === "ar" ? "، " : ", ");
+
+function distanceKm(a, b) {
+  const rad = Math.PI / 180;
+  const dlat = (b.lat - a.lat) * rad, dlon = (b.lon - a.lon) * rad;
+  const x = Math.sin(dlat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dlon / 2) ** 2;
+  return 12742 * Math.asin(Math.sqrt(x));
+}
+
+// Server-worded text may carry an ISO timestamp (a watch's end in a pull-back's reason): shown
+// in local time with UTC on hover, like every other time on the page.
+const ISO_IN_TEXT = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))/;
+function withTimes(text) {
+  return String(text || "").split(ISO_IN_TEXT).map((part, n) => (n % 2 ? time(part) : part));
 }
 
 function toast(message, bad = false) {
@@ -129,7 +158,9 @@ function applyLanguage() {
   $("#lang").textContent = S.lang === "ar" ? "English" : "العربية";
   setLive(Boolean(S.live));
   renderHelp();
-  if (S.session?.authenticated) { renderAll(); labelZones(); renderLegend(); renderSightingForm(); }
+  if (S.session?.authenticated) {
+    renderAll(); labelZones(); renderLegend(); renderSightingForm(); layerSwitch();
+  }
 }
 
 function toggleLanguage() {
@@ -192,6 +223,7 @@ async function enter(session) {
   document.body.dataset.ready = "1";
   // Roads are scenery: drawn after the page is ready to use, never holding it back.
   loadRoads().catch((error) => { if (error.message !== "401") console.error(error); });
+  schedule(["coverage"]);
 }
 
 // --- data ---------------------------------------------------------------------------------
@@ -221,6 +253,7 @@ async function loadAll() {
   Object.assign(S, { hospitals, alerts, tracks, watches, pullbacks, threats, board, closures });
   drawZones();
   renderSightingForm();
+  layerSwitch();
   renderAll();
 }
 
@@ -243,6 +276,19 @@ const refreshers = {
   alerts: async () => { S.alerts = await optional("/api/v1/alerts", "alerts"); },
   tracks: async () => { S.tracks = await optional("/api/v1/tracks", "tracks"); },
   roads: () => loadRoads(),
+  sites: async () => { if (S.detail?.kind === "incident") await loadSites(S.detail.id); },
+  // Coverage is computed over every zone and team: at most once in two seconds, whatever the
+  // stream brings meanwhile.
+  coverage: async () => {
+    if (S.can.coverage === false || S.coverageTimer) return;
+    const wait = 2000 - (Date.now() - (S.coverageAt || 0));
+    if (wait > 0) {
+      S.coverageTimer = setTimeout(() => { S.coverageTimer = null; schedule(["coverage"]); }, wait);
+      return;
+    }
+    S.coverageAt = Date.now();
+    await loadCoverage();
+  },
   safety: async () => {
     [S.watches, S.pullbacks, S.threats] = await Promise.all([
       optional("/api/v1/watches", "watches"), optional("/api/v1/pullbacks", "pullbacks"),
@@ -273,7 +319,7 @@ async function flush() {
 function onEvent(type, message) {
   if (message.time) syncClock(message.time);
   addTimeline(type, message);
-  if (type.startsWith("dispatch.road")) schedule(["roads"]);
+  if (type.startsWith("dispatch.road")) schedule(["roads", "coverage"]);
   const d = message.data || {};
   const ids = ["incident_id", "target_id", "new_incident_id"].map((k) => d[k]).filter(Boolean);
   if (type.startsWith("intake.")) {
@@ -281,9 +327,11 @@ function onEvent(type, message) {
   } else if (type.startsWith("dispatch.hospital")) {
     schedule(["hospitals"]);
   } else if (type.startsWith("dispatch.team")) {
-    schedule(["teams"]);
+    schedule(["teams", "coverage"]);
   } else if (/dispatch\.(task|recommendation)/.test(type)) {
-    schedule(["tasks", "teams", "incidents", "safety"], ids);
+    schedule(["tasks", "teams", "incidents", "safety", "coverage"], ids);
+  } else if (/dispatch\.(worksite|victim)/.test(type)) {
+    schedule(["sites"]);
   } else if (type.startsWith("dispatch.")) {
     schedule(["safety", "tasks"]);
   } else if (type === "warning.alert_issued" || type === "alert") {
@@ -334,6 +382,7 @@ function connect(types) {
 
 let roadLayer, closedRoadLayer, roadRenderer;
 let map, zoneLayer, incidentLayer, teamLayer, hospitalLayer, trackLayer, watchLayer, threatLayer;
+let coverageLayer, layerControl;
 const zoneShapes = new Map();
 const incidentMarks = new Map();
 
@@ -361,16 +410,31 @@ function initMap() {
   hospitalLayer = L.layerGroup().addTo(map);
   teamLayer = L.layerGroup().addTo(map);
   trackLayer = L.layerGroup().addTo(map);
-  L.control.layers(null, {
-    Incidents: incidentLayer, Teams: teamLayer, Hospitals: hospitalLayer, Aircraft: trackLayer,
-    Watches: watchLayer, Threats: threatLayer, Roads: roadLayer,
-  }, { position: "topright" }).addTo(map);
+  // Off until asked for: the shading would hide the alert levels under it.
+  coverageLayer = L.layerGroup();
+  map.on("overlayadd", (e) => { if (e.layer === coverageLayer) { drawCoverage(); schedule(["coverage"]); } });
+  layerSwitch();
   map.on("click", (e) => { if (S.threatMode) reportThreat(e.latlng); });
   map.on("zoomend", () => {
     $("#map").classList.toggle("labels", map.getZoom() >= 14);
+    drawTeams();  // which labels would overlap depends on the zoom
   });
   $("#map").classList.toggle("labels", map.getZoom() >= 14);
   renderLegend();
+}
+
+// The layer switch in the page's language (Leaflet takes the names once, so it is rebuilt).
+function layerSwitch() {
+  if (!map) return;
+  if (layerControl) layerControl.remove();
+  const name = (key) => tt("layer", key);
+  const overlays = {
+    [name("incidents")]: incidentLayer, [name("teams")]: teamLayer,
+    [name("hospitals")]: hospitalLayer, [name("aircraft")]: trackLayer,
+    [name("watches")]: watchLayer, [name("threats")]: threatLayer, [name("roads")]: roadLayer,
+  };
+  if (S.can.coverage) overlays[name("coverage")] = coverageLayer;
+  layerControl = L.control.layers(null, overlays, { position: "topright" }).addTo(map);
 }
 
 function drawZones() {
@@ -490,15 +554,39 @@ function teamState(team) {
   return task ? task.state : "free";
 }
 
+// Teams standing at (nearly) the same spot on screen, often at one centre, share it: their
+// labels are stacked in a column around the first one's point instead of drawn over each other.
+function teamStacks() {
+  const stacks = [];
+  const teams = [...S.teams.values()].sort((a, b) => a.name.localeCompare(b.name));
+  for (const team of teams) {
+    const at = team.position || team.base;
+    if (!at) continue;
+    const p = map.latLngToLayerPoint([at.lat, at.lon]);
+    let stack = stacks.find((x) => Math.abs(x.p.x - p.x) < 90 && Math.abs(x.p.y - p.y) < 24 * x.members.length);
+    if (!stack) { stack = { p, members: [] }; stacks.push(stack); }
+    stack.members.push({ team, at, p });
+  }
+  const offsets = new Map();
+  for (const { p, members } of stacks) {
+    members.forEach((m, k) => offsets.set(m.team.id, {
+      dx: p.x - m.p.x, dy: p.y - m.p.y + (k - (members.length - 1) / 2) * 26, stacked: members.length > 1,
+    }));
+  }
+  return offsets;
+}
+
 function drawTeams() {
   teamLayer.clearLayers();
+  const offsets = teamStacks();
   for (const team of S.teams.values()) {
     const at = team.position || team.base;
     if (!at) continue;
     const state = teamState(team);
+    const off = offsets.get(team.id) || { dx: 0, dy: 0, stacked: false };
     const icon = L.divIcon({
       className: "", iconSize: null,
-      html: `<div class="team-mark" style="--c:${STATE_COLOUR[state] || "#2fa84f"}"></div>`,
+      html: `<div class="team-mark${off.stacked ? " stacked" : ""}" style="--c:${STATE_COLOUR[state] || "#2fa84f"};--dx:${off.dx.toFixed(1)}px;--dy:${off.dy.toFixed(1)}px"></div>`,
     });
     const marker = L.marker([at.lat, at.lon], { icon, title: team.name, keyboard: false });
     marker.on("add", () => {
@@ -702,7 +790,6 @@ function renderIssueForm() {
     .sort((a, b) => a[1].localeCompare(b[1], S.lang));
   form.pcode.replaceChildren(...zones.map(([v, text]) =>
     h("option", { value: v, selected: chosen.has(v) }, `${text} (${v})`)));
-  form.pcode.setAttribute("aria-label", t("zone"));
   const level = form.level.value || "warning";
   form.level.replaceChildren(...["watch", "warning", "imminent"].map((v) =>
     h("option", { value: v }, tt("alert_level", v))));
@@ -825,11 +912,124 @@ function renderTeams() {
 
 async function transition(task, state) {
   const body = { state };
-  if (state === "transporting" || state === "at_hospital") {
-    const open = S.hospitals.find((x) => x.status === "open");
-    if (open) body.hospital_id = open.id;
+  // Transporting names its hospital, chosen by the dispatcher; at hospital keeps that one.
+  if (state === "transporting") {
+    body.hospital_id = await chooseHospital(task);
+    if (!body.hospital_id) return;
   }
   await act(api(`/api/v1/tasks/${task.id}/transition`, { method: "POST", body }));
+}
+
+function incidentPlace(incidentId) {
+  const loc = S.incidents.get(incidentId)?.location;
+  return loc && loc.lat !== null && loc.lat !== undefined ? loc : null;
+}
+
+// Open hospitals, nearest first, as choices in the dialog; the others are named, not offered.
+function hospitalChoices(from) {
+  const offered = S.hospitals.filter((x) => x.status === "open").map((x) => ({
+    x, km: from && x.location ? distanceKm(from, x.location) : null,
+  })).sort((a, b) => (a.km ?? Infinity) - (b.km ?? Infinity) || a.x.name.localeCompare(b.x.name));
+  const refused = S.hospitals.filter((x) => x.status !== "open");
+  return {
+    options: offered.map(({ x, km }) => [x.id, x.name,
+      `${km === null ? "" : `${km.toFixed(1)} ${t("km")} · `}${x.kind.replaceAll("_", " ")}`]),
+    refusedText: refused.length ? fill(t("not_offered"), { list: refused.map((x) =>
+      `${x.name} (${tt("hospital_status", x.status)})`).join(listSep()) }) : "",
+  };
+}
+
+async function chooseHospital(task) {
+  const team = S.teams.get(task.team_id);
+  const from = incidentPlace(task.incident_id) || team?.position || team?.base;
+  const { options, refusedText } = hospitalChoices(from);
+  if (!options.length) { toast(t("no_open_hospital"), true); return null; }
+  const values = await askForm({
+    title: fill(t("transport_title"), { team: team?.name || task.team_id }),
+    detail: [t("nearest_first"), refusedText].filter(Boolean).join(" "), ok: t("transport"),
+    fields: [{ name: "hospital", label: t("destination"), type: "choice", required: true,
+      value: options[0][0], options }],
+  });
+  return values?.hospital || null;
+}
+
+// --- coverage -----------------------------------------------------------------------------
+
+async function loadCoverage() {
+  try {
+    S.coverage = await api("/api/v1/coverage");
+    if (!S.can.coverage) { S.can.coverage = true; layerSwitch(); }
+  } catch (error) {
+    if (error.status === 403 || error.status === 404) { S.can.coverage = false; S.coverage = null; return; }
+    throw error;
+  }
+}
+
+function coverageSummary(c) {
+  const min = String(c.threshold_min);
+  if (!c.zones.length) return c.summary;
+  if (!c.teams_available) return t("coverage_no_team");
+  if (!c.over_threshold.length) return fill(t("coverage_ok"), { min });
+  return fill(t("coverage_summary"), { over: c.over_threshold.length, zones: c.zones.length, min });
+}
+
+// The server words each suggestion in English; in Arabic it is worded here from its fields.
+function suggestionReason(s, c) {
+  if (S.lang === "en") return s.reason;
+  const names = s.covers.slice(0, 5).map(zoneName).join(listSep()) + (s.covers.length > 5 ? ` +${s.covers.length - 5}` : "");
+  let words = fill(t("coverage_reason"), { n: s.covers.length, min: c.threshold_min, names });
+  if (s.from_pcode !== s.to_pcode) words += `؛ ${fill(t("still_covered"), { from: zoneName(s.from_pcode) })}`;
+  return words;
+}
+
+function renderCoverage() {
+  const box = $("#coverage");
+  const c = S.coverage;
+  box.hidden = !c;
+  if (!c) return;
+  const min = c.threshold_min;
+  const over = c.zones.filter((z) => z.over);
+  const moveText = (s) => fill(t("move"), { team: S.teams.get(s.team_id)?.name || s.team, to: zoneName(s.to_pcode) });
+  box.replaceChildren(
+    h("h2", {}, t("coverage")),
+    h("p", { class: `summary ${over.length ? "bad" : "good"}` }, coverageSummary(c)),
+    over.length ? h("h3", {}, fill(t("coverage_zones"), { min })) : null,
+    over.length ? h("ul", { class: "over-zones" }, ...over.slice(0, 60).map((z) => h("li", {
+      "data-pcode": z.pcode, onclick: () => openDetail("zone", z.pcode) },
+    zoneName(z.pcode), " ", h("small", {}, z.travel_s === null ? t("no_team")
+      : `${Math.round(z.travel_s / 60)} ${t("min")}`)))) : null,
+    c.suggestions.length ? h("h3", {}, t("suggested_moves")) : null,
+    c.suggestions.length ? h("ol", { class: "moves" }, ...c.suggestions.map((s) => h("li", {
+      class: "move", "data-team": s.team_id, "data-to": s.to_pcode },
+    h("b", {}, moveText(s)), h("br"), h("small", { dir: "auto" }, suggestionReason(s, c))))) : null,
+    over.length && c.teams_available && !c.suggestions.length ? h("p", { class: "hint" }, t("coverage_stuck")) : null,
+    c.suggestions.length ? h("p", { class: "hint" }, t("coverage_note")) : null,
+  );
+}
+
+// With the coverage layer on: the zones beyond reach shaded, and each suggested move drawn as a
+// dashed line from the team to the zone it would cover from.
+function drawCoverage() {
+  if (!coverageLayer) return;
+  coverageLayer.clearLayers();
+  if (!map.hasLayer(coverageLayer) || !S.coverage) return;
+  const over = new Set(S.coverage.over_threshold);
+  for (const f of S.zones) {
+    if (!over.has(f.id)) continue;
+    L.geoJSON(f, { pane: "zones", interactive: false, style: { className: `uncovered uncovered-${f.id}`,
+      color: COVERAGE_COLOUR, weight: 1.5, dashArray: "5 4", fillColor: COVERAGE_COLOUR, fillOpacity: 0.3 } })
+      .addTo(coverageLayer);
+  }
+  for (const s of S.coverage.suggestions) {
+    const team = S.teams.get(s.team_id);
+    const at = team?.position || team?.base;
+    if (!at) continue;
+    L.polyline([[at.lat, at.lon], [s.lat, s.lon]], { color: COVERAGE_COLOUR, weight: 3, dashArray: "8 6",
+      interactive: false, className: "coverage-move" }).addTo(coverageLayer);
+    L.circleMarker([s.lat, s.lon], { radius: 8, color: COVERAGE_COLOUR, weight: 3, fillOpacity: 0.25,
+      className: "coverage-dest" })
+      .bindTooltip(fill(t("move"), { team: team.name, to: zoneName(s.to_pcode) })).addTo(coverageLayer);
+  }
 }
 
 function renderAlerts() {
@@ -867,14 +1067,15 @@ function renderSafety() {
     h("li", { class: `row pullback ${p.acknowledged_at ? "done" : "open"} ${p.escalated_at ? "escalated" : ""}`, "data-id": p.id },
       h("span", { class: "main" }, h("b", {}, `${p.id} · ${teamName(p.team_id)} ← ${p.incident_id}`),
         p.escalated_at ? h("span", { class: "pill bad" }, t("escalated")) : null,
-        h("br"), h("small", {}, p.reason)),
+        h("br"), h("small", {}, ...withTimes(p.reason))),
       h("span", { class: "when" }, time(p.issued_at), h("br"),
         p.acknowledged_at ? h("small", {}, `${t("acknowledged")} `, time(p.acknowledged_at))
           : h("button", { class: "primary small", onclick: () => act(api(`/api/v1/pullbacks/${p.id}/acknowledge`, { method: "POST", body: { note: "" } })) }, t("acknowledge")))))
     : [h("li", { class: "empty" }, t("none"))]));
   $("#watches").replaceChildren(...(S.watches.length ? S.watches.map((w) => h("li", {
     class: "row", onclick: () => openDetail("incident", w.incident_id) },
-  h("span", { class: "main" }, h("b", {}, w.incident_id), h("br"), h("small", {}, w.reason)),
+  h("span", { class: "main" }, h("b", {}, w.incident_id), h("br"),
+    h("small", { title: w.reason }, `${t("watch")} · ${t("until")} `, time(w.until))),
   h("span", { class: "when" }, `${Math.ceil(Math.max(0, (Date.parse(w.until) - serverNow()) / 60000))} ${t("min")} ${t("left")}`)))
     : [h("li", { class: "empty" }, t("none"))]));
   const alarms = S.board?.checkin_alarms || [];
@@ -976,6 +1177,8 @@ function renderAll() {
   renderAlerts();
   renderSafety();
   renderTimeline();
+  renderCoverage();
+  drawCoverage();
   if (S.detail) renderDetail();
   $("#clock").replaceChildren(time(new Date(serverNow()).toISOString()));
 }
@@ -998,11 +1201,184 @@ function closeDetail() {
 
 async function loadIncidentDetail(id) {
   try { S.incidents.set(id, await api(`/api/v1/incidents/${encodeURIComponent(id)}`)); } catch { return; }
+  await loadSites(id).catch(() => {});
   if (S.can.teams !== false && !S.recs.has(id)) {
     try { S.recs.set(id, await api(`/api/v1/incidents/${encodeURIComponent(id)}/recommendations`)); }
     catch { S.recs.set(id, null); }
   }
   if (S.detail?.id === id) renderDetail();
+}
+
+// Worksites and victims of one incident; roles that may not read them see neither section.
+async function loadSites(id) {
+  if (S.can.sites === false) return;
+  const base = `/api/v1/incidents/${encodeURIComponent(id)}`;
+  try {
+    const [w, v] = await Promise.all([api(`${base}/worksites`), api(`${base}/victims`)]);
+    S.can.sites = true;
+    S.sites.set(id, { worksites: w.worksites, victims: v.victims });
+  } catch (error) {
+    if (error.status === 403) { S.can.sites = false; return; }
+    if (error.status !== 404) throw error;
+  }
+}
+
+async function refreshSites(id) {
+  await loadSites(id).catch(() => {});
+  if (S.detail?.id === id) renderDetail();
+}
+
+const CATEGORIES = ["A", "B", "C", "D", "E", "F"];
+const CATEGORY_COLOUR = { A: "#d8282f", B: "#d8282f", C: "#f5a623", D: "#f5a623", E: "#6c757d", F: "#2fa84f" };
+const HAZARDS = ["unstable_structure", "gas_leak", "fire", "unexploded_ordnance", "electricity", "dust", "flooding"];
+const OPERATIONS = ["search", "shoring", "breaching", "lifting", "cutting", "medical", "firefighting", "rubble_removal"];
+const TRIAGE = ["red", "yellow", "green", "black"];
+const TRIAGE_COLOUR = { red: "#d8282f", yellow: "#f2d14b", green: "#2fa84f", black: "#1f2328" };
+const VICTIM_STATUSES = ["trapped", "extracted_alive", "dead"];
+const VICTIM_NEXT = { trapped: ["extracted_alive", "dead"], extracted_alive: ["dead"], dead: [] };
+
+function worksitesSection(i, sites) {
+  const rows = sites.worksites.map((w) => h("li", { class: "site", "data-worksite": w.id },
+    h("span", { class: "cat", style: `--c:${CATEGORY_COLOUR[w.category]}`, title: tt("category_meaning", w.category) }, w.category),
+    h("span", { class: "main" }, h("b", {}, w.id), " · ", tt("category_meaning", w.category),
+      w.hazards.length ? h("small", { class: "line" }, `${t("hazards")}: ${w.hazards.map((x) => tt("hazard", x)).join(listSep())}`) : null,
+      w.operations.length ? h("small", { class: "line" }, `${t("operations")}: ${w.operations.map((x) => tt("operation", x)).join(listSep())}`) : null),
+    canField() ? h("button", { class: "change-category", onclick: () => changeCategory(i, w) }, t("change_category")) : null));
+  return [
+    h("div", { class: "section-head" }, h("h3", {}, `${t("worksites")} (${rows.length})`),
+      canField() ? h("button", { class: "add-worksite", onclick: () => addWorksite(i) }, `+ ${t("add_worksite")}`) : null),
+    rows.length ? h("ul", { class: "sites" }, ...rows) : h("p", { class: "hint" }, t("none")),
+  ];
+}
+
+function victimsSection(i, sites) {
+  const counts = VICTIM_STATUSES.map((st) => [st, sites.victims.filter((v) => v.status === st).length])
+    .filter(([, n]) => n).map(([st, n]) => `${n} ${tt("victim_status", st)}`).join(" · ");
+  const rows = sites.victims.map((v) => {
+    const who = S.identities.get(v.id);
+    const hospital = v.hospital_id && (S.hospitals.find((x) => x.id === v.hospital_id)?.name || v.hospital_id);
+    return h("li", { class: `victim status-${v.status}`, "data-victim": v.id },
+      h("span", { class: "mark", style: `--c:${v.triage ? TRIAGE_COLOUR[v.triage] : "#9aa3ad"}`,
+        title: v.triage ? tt("triage_colour", v.triage) : t("no_triage") }, v.mark),
+      h("span", { class: "main" },
+        h("span", { class: `pill victim-${v.status}` }, tt("victim_status", v.status)), " ",
+        v.triage ? tt("triage_colour", v.triage) : h("small", {}, t("no_triage")),
+        v.worksite_id ? ` · ${v.worksite_id}` : "",
+        hospital ? h("small", { class: "line" }, `✚ ${hospital}`) : null,
+        who ? h("small", { class: "line identity" }, who.name || who.identity
+          ? [who.name, who.identity].filter(Boolean).join(" · ") : t("no_name")) : null),
+      canCommand() && !who ? h("button", { class: "small show-name", onclick: () => showName(i.id, v.id) }, t("show_name")) : null,
+      canField() ? h("button", { class: "update-victim", onclick: () => updateVictim(i, v) }, t("update")) : null);
+  });
+  return [
+    h("div", { class: "section-head" }, h("h3", {}, `${t("victims")} (${rows.length})`),
+      canField() ? h("button", { class: "record-victim", onclick: () => recordVictim(i) }, `+ ${t("record_victim")}`) : null),
+    counts ? h("p", { class: "counts" }, counts) : null,
+    rows.length ? h("ul", { class: "victims" }, ...rows) : h("p", { class: "hint" }, t("none")),
+  ];
+}
+
+function hazardFields(w = null) {
+  return [
+    { name: "hazards", label: t("hazards"), type: "checks", value: w?.hazards,
+      options: HAZARDS.map((x) => [x, tt("hazard", x)]) },
+    { name: "operations", label: t("operations"), type: "checks", value: w?.operations,
+      options: OPERATIONS.map((x) => [x, tt("operation", x)]) },
+  ];
+}
+
+const categoryOptions = () => CATEGORIES.map((c) => [c, c, tt("category_meaning", c)]);
+
+async function addWorksite(i) {
+  const values = await askForm({
+    title: fill(t("ws_title"), { incident: i.id }), ok: t("add_worksite"),
+    fields: [
+      { name: "worksite_id", label: t("worksite_id"), required: true, placeholder: "C-6",
+        pattern: "[A-Za-z]-[1-9][0-9]{0,2}", title: t("ws_id_hint"), maxlength: 5, dir: "ltr" },
+      { name: "category", label: t("category"), type: "choice", required: true, options: categoryOptions() },
+      ...hazardFields(),
+    ],
+  });
+  if (!values) return;
+  const body = { worksite_id: values.worksite_id.toUpperCase(), category: values.category,
+    hazards: values.hazards, operations: values.operations };
+  if (await act(api(`/api/v1/incidents/${encodeURIComponent(i.id)}/worksites`, { method: "POST", body }))) refreshSites(i.id);
+}
+
+async function changeCategory(i, w) {
+  const values = await askForm({
+    title: fill(t("ws_cat_title"), { worksite: `${w.id} · ${i.id}` }), ok: t("change_category"),
+    fields: [
+      { name: "category", label: t("category"), type: "choice", required: true, value: w.category, options: categoryOptions() },
+      ...hazardFields(w),
+      { name: "reason", label: t("reason") },
+    ],
+  });
+  if (!values) return;
+  const body = { category: values.category, hazards: values.hazards, operations: values.operations,
+    reason: values.reason || "" };
+  const path = `/api/v1/incidents/${encodeURIComponent(i.id)}/worksites/${encodeURIComponent(w.id)}`;
+  if (await act(api(path, { method: "POST", body }))) refreshSites(i.id);
+}
+
+function victimFields(i, v = null) {
+  const sites = S.sites.get(i.id)?.worksites || [];
+  const statuses = v ? [v.status, ...VICTIM_NEXT[v.status]] : VICTIM_STATUSES;
+  const { options } = hospitalChoices(incidentPlace(i.id));
+  const fields = [
+    { name: "status", label: t("victim_status_label"), type: "choice", required: true,
+      value: v?.status || "trapped", options: statuses.map((st) => [st, tt("victim_status", st)]) },
+    { name: "triage", label: t("triage"), type: "select", value: v?.triage || "",
+      options: [["", t("no_triage")], ...TRIAGE.map((c) => [c, tt("triage_colour", c)])] },
+  ];
+  if (!v) {
+    fields.push({ name: "worksite_id", label: t("worksite"), type: "select",
+      value: sites.length === 1 ? sites[0].id : "",
+      options: [["", t("no_worksite")], ...sites.map((w) => [w.id, `${w.id} · ${w.category}`])] });
+  }
+  // Only a victim extracted alive goes to a hospital, and only to an open one.
+  fields.push({ name: "hospital_id", label: t("destination"), type: "choice",
+    value: v?.hospital_id || "", when: (x) => x.status === "extracted_alive",
+    options: [["", t("no_destination")], ...options] });
+  fields.push({ name: "name", label: t("name"), maxlength: 200 },
+    { name: "identity", label: t("identity"), maxlength: 200 });
+  return fields;
+}
+
+function victimBody(values) {
+  const body = {};
+  for (const [k, v] of Object.entries(values)) if (v !== null && v !== "") body[k] = v;
+  return body;
+}
+
+async function recordVictim(i) {
+  const values = await askForm({ title: fill(t("victim_title"), { incident: i.id }),
+    detail: t("names_note"), ok: t("record_victim"), fields: victimFields(i) });
+  if (!values) return;
+  const path = `/api/v1/incidents/${encodeURIComponent(i.id)}/victims`;
+  if (await act(api(path, { method: "POST", body: victimBody(values) }))) refreshSites(i.id);
+}
+
+async function updateVictim(i, v) {
+  const values = await askForm({ title: fill(t("victim_update_title"), { mark: v.mark, incident: i.id }),
+    detail: t("names_note"), ok: t("update"), fields: victimFields(i, v) });
+  if (!values) return;
+  const path = `/api/v1/victims/${encodeURIComponent(v.id)}`;
+  if (await act(api(path, { method: "POST", body: victimBody(values) }))) {
+    S.identities.delete(v.id);
+    refreshSites(i.id);
+  }
+}
+
+// A name is read only when a dispatcher asks for it, and kept only in this page's memory.
+async function showName(incidentId, victimId) {
+  try {
+    S.identities.set(victimId, await api(`/api/v1/victims/${encodeURIComponent(victimId)}/identity`));
+  } catch (error) {
+    toast(error.status === 403 ? t("not_allowed") : `${t("failed")}: ${error.message}`, true);
+    return;
+  }
+  if (S.detail?.id === incidentId) renderDetail();
 }
 
 function field(label, ...value) {
@@ -1047,6 +1423,8 @@ function incidentDetail(id) {
         ? h("button", { class: "primary accept", onclick: () => assign(id, r.team_id, "") }, t("accept"), h("kbd", {}, "A"))
         : h("button", { class: "override", onclick: () => override(id, r.team_id) }, t("send"))))));
   }
+  const sites = S.sites.get(id);
+  if (sites) out.push(...worksitesSection(i, sites), ...victimsSection(i, sites));
   out.push(h("h3", {}, t("set_status")), h("div", { class: "acts" },
     ...["responding", "cleared", "closed"].filter((s) => s !== i.status).map((s) =>
       h("button", { onclick: () => setStatus(id, s) }, tt("status", s)))));
@@ -1192,6 +1570,103 @@ function ask({ title, label, value = "", ok = t("ok"), detail = "" }) {
     input.focus();
     input.select();
   });
+}
+
+// The same dialog with several fields: a line of text, a list, one of several large choices, or
+// boxes to tick (with a line for others). Resolves to the values by field name, or null.
+// A field with `when` shows only while `when(values)` holds; hidden, it is disabled, so it
+// neither blocks the form nor is sent.
+function askForm({ title, detail = "", fields, ok = t("ok") }) {
+  const dialog = $("#ask");
+  if (dialog.open) return Promise.resolve(null);
+  const input = $("#ask-input");
+  const box = $("#ask-fields");
+  const form = $("#ask-form");
+  $("#ask-title").textContent = title;
+  $("#ask-detail").textContent = detail;
+  $("#ask-detail").hidden = !detail;
+  $("#ask-ok").textContent = ok;
+  $("#ask-cancel").textContent = t("cancel");
+  $("#ask-label").hidden = true;
+  input.hidden = true;
+  input.required = false;
+  const rows = fields.map(formField);
+  box.replaceChildren(...rows);
+  box.hidden = false;
+  dialog.classList.add("form");
+  const update = () => {
+    const values = readForm(fields);
+    rows.forEach((row, n) => {
+      if (!fields[n].when) return;
+      row.hidden = !fields[n].when(values);
+      for (const el of row.querySelectorAll("input, select")) el.disabled = row.hidden;
+    });
+  };
+  form.addEventListener("change", update);
+  update();
+  dialog.returnValue = "";
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => {
+      const values = dialog.returnValue === "ok" ? readForm(fields) : null;
+      form.removeEventListener("change", update);
+      box.replaceChildren();
+      box.hidden = true;
+      dialog.classList.remove("form");
+      $("#ask-label").hidden = false;
+      input.hidden = false;
+      input.required = true;
+      resolve(values);
+    }, { once: true });
+    dialog.showModal();
+    (box.querySelector("input[type=radio]:checked") || box.querySelector("input, select"))?.focus();
+  });
+}
+
+function formField(f) {
+  const id = `ask-f-${f.name}`;
+  let row;
+  if (f.type === "select") {
+    row = h("div", { class: "ask-field" }, h("label", { for: id }, f.label),
+      h("select", { id, name: f.name }, ...f.options.map(([v, text]) =>
+        h("option", { value: v, selected: v === (f.value ?? "") }, text))));
+  } else if (f.type === "choice") {
+    row = h("fieldset", { class: "ask-field choices" }, h("legend", {}, f.label),
+      ...f.options.map(([v, text, more], n) => h("label", { class: "choice" },
+        h("input", { type: "radio", name: f.name, value: v, checked: v === f.value,
+          required: f.required && n === 0 }),
+        h("span", {}, h("b", {}, text), more ? h("small", {}, more) : null))));
+  } else if (f.type === "checks") {
+    const chosen = new Set(f.value || []);
+    row = h("fieldset", { class: "ask-field checks" }, h("legend", {}, f.label),
+      ...f.options.map(([v, text]) => h("label", { class: "check" },
+        h("input", { type: "checkbox", name: f.name, value: v, checked: chosen.has(v) }), text)),
+      h("input", { name: `${f.name}-other`, class: "other", maxlength: "300", dir: "auto",
+        value: [...chosen].filter((v) => !f.options.some(([o]) => o === v)).join(", "),
+        placeholder: t("other_items"), "aria-label": `${f.label}: ${t("other_items")}` }));
+  } else {
+    row = h("div", { class: "ask-field" }, h("label", { for: id }, f.label),
+      h("input", { id, name: f.name, value: f.value || "", required: f.required, pattern: f.pattern,
+        placeholder: f.placeholder, title: f.title, maxlength: String(f.maxlength || 200),
+        autocomplete: "off", dir: f.dir || "auto" }));
+  }
+  row.dataset.field = f.name;
+  return row;
+}
+
+function readForm(fields) {
+  const form = $("#ask-form");
+  const values = {};
+  for (const f of fields) {
+    const els = [...form.querySelectorAll(`[name="${f.name}"]`)].filter((el) => !el.disabled);
+    if (!els.length) { values[f.name] = null; continue; }
+    if (f.type === "choice") values[f.name] = els.find((el) => el.checked)?.value ?? null;
+    else if (f.type === "checks") {
+      const other = form.querySelector(`[name="${f.name}-other"]`)?.value || "";
+      values[f.name] = [...els.filter((el) => el.checked).map((el) => el.value),
+        ...other.split(/[,،]/).map((x) => x.trim().slice(0, 100)).filter(Boolean)];
+    } else values[f.name] = els[0].value.trim();
+  }
+  return values;
 }
 
 function trapFocus(event) {
