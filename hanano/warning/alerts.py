@@ -347,9 +347,7 @@ def operator_alert_ids(conn: Connection, alert_ids: list[str]) -> set[str]:
     return set(rows.scalars())
 
 
-def standing_levels(
-    conn: Connection, now: datetime, exclude: str | None = None
-) -> dict[str, str]:
+def standing_levels(conn: Connection, now: datetime, exclude: str | None = None) -> dict[str, str]:
     """The level each zone must stand at now: the highest any live threat gives it or any
     operator's alert in force holds it at (but `exclude`)."""
     standing = threatened_zones(conn)

@@ -94,9 +94,7 @@ def log_entries(client: TestClient, tokens: dict[str, str]) -> list[dict[str, An
 
 
 def foreign_events(client: TestClient, tokens: dict[str, str]) -> list[dict[str, Any]]:
-    return [
-        e for e in log_entries(client, tokens) if e["type"] == "warning.foreign_alert_received"
-    ]
+    return [e for e in log_entries(client, tokens) if e["type"] == "warning.foreign_alert_received"]
 
 
 def feed_state(client: TestClient, tokens: dict[str, str], feed_id: str) -> dict[str, Any]:
