@@ -148,11 +148,11 @@ def _travel(
     zone_times = np.full((len(zones), len(zones)), np.inf)
     via: set[str] = set()
     for i, zone in enumerate(zones):
-        if free:
-            legs = router.legs_to(zone.lat, zone.lon, origins)
-            team_times[i] = [leg.seconds for leg in legs]
-            via.update(leg.via for leg in legs)
-        zone_times[i] = [leg.seconds for leg in router.legs_to(zone.lat, zone.lon, centroids)]
+        # One search per zone answers both: from every team and from every centroid.
+        legs = router.legs_to(zone.lat, zone.lon, origins + centroids)
+        team_times[i] = [leg.seconds for leg in legs[: len(origins)]]
+        via.update(leg.via for leg in legs[: len(origins)])
+        zone_times[i] = [leg.seconds for leg in legs[len(origins) :]]
     return team_times, zone_times, ", ".join(sorted(via)) or None
 
 
