@@ -168,6 +168,10 @@ def test_accepting_the_recommendation_moves_the_team(
     page.press("#ask-input", "Enter")
     page.wait_for_selector("[data-panel='safety'].on #pullbacks .pullback.open")
     assert "Hanano-1" in page.inner_text("#pullbacks")
+    # The watch's end in the order's reason reads in local time, UTC on hover.
+    reason = page.inner_text("#pullbacks .pullback.open small")
+    assert reason.endswith("until 14:00"), reason  # 11:00 UTC in Damascus
+    assert page.get_attribute("#pullbacks .pullback.open small time", "title").endswith("Z UTC")
     shot(page, "07-safety")
     page.click("#pullbacks .pullback.open button")
     page.wait_for_selector("#pullbacks .pullback.done")
@@ -393,6 +397,9 @@ def test_a_dispatcher_issues_an_alert_from_the_page_and_clears_it(
     log_in(page, room["base"])
     page.click("#tabs [data-tab='alerts']")
     page.wait_for_selector("#issue-alert:not([hidden])")
+    # The zones' list has a visible label, which is also its accessible name.
+    assert page.is_visible("#issue-alert label[for=alert-zones]")
+    assert page.get_by_label("Zones (Ctrl+click").count() == 1
     page.click("#pick-zone")
     page.locator(f"path.zone-{HANANO_PCODE}").dispatch_event("click")
     selected = page.eval_on_selector(

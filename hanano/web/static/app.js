@@ -72,7 +72,7 @@ function time(iso) {
 function ago(iso) {
   if (!iso) return "";
   const s = Math.max(0, (serverNow() - Date.parse(iso)) / 1000);
-  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 90) return `${Math.round(s)} ${t("sec")}`;
   if (s < 5400) return `${Math.round(s / 60)} ${t("min")}`;
   return `${(s / 3600).toFixed(1)} h`;
 }
@@ -990,20 +990,23 @@ function renderCoverage() {
   const min = c.threshold_min;
   const over = c.zones.filter((z) => z.over);
   const moveText = (s) => fill(t("move"), { team: S.teams.get(s.team_id)?.name || s.team, to: zoneName(s.to_pcode) });
+  // The moves first: they are what a dispatcher acts on; then the worst zones, the rest counted.
+  const shown = over.slice(0, 12);
   box.replaceChildren(
     h("h2", {}, t("coverage")),
     h("p", { class: `summary ${over.length ? "bad" : "good"}` }, coverageSummary(c)),
-    over.length ? h("h3", {}, fill(t("coverage_zones"), { min })) : null,
-    over.length ? h("ul", { class: "over-zones" }, ...over.slice(0, 60).map((z) => h("li", {
-      "data-pcode": z.pcode, onclick: () => openDetail("zone", z.pcode) },
-    zoneName(z.pcode), " ", h("small", {}, z.travel_s === null ? t("no_team")
-      : `${Math.round(z.travel_s / 60)} ${t("min")}`)))) : null,
     c.suggestions.length ? h("h3", {}, t("suggested_moves")) : null,
     c.suggestions.length ? h("ol", { class: "moves" }, ...c.suggestions.map((s) => h("li", {
       class: "move", "data-team": s.team_id, "data-to": s.to_pcode },
     h("b", {}, moveText(s)), h("br"), h("small", { dir: "auto" }, suggestionReason(s, c))))) : null,
-    over.length && c.teams_available && !c.suggestions.length ? h("p", { class: "hint" }, t("coverage_stuck")) : null,
     c.suggestions.length ? h("p", { class: "hint" }, t("coverage_note")) : null,
+    over.length && c.teams_available && !c.suggestions.length ? h("p", { class: "hint" }, t("coverage_stuck")) : null,
+    over.length ? h("h3", {}, fill(t("coverage_zones"), { min })) : null,
+    over.length ? h("ul", { class: "over-zones" }, ...shown.map((z) => h("li", {
+      "data-pcode": z.pcode, onclick: () => openDetail("zone", z.pcode) },
+    zoneName(z.pcode), " ", h("small", {}, z.travel_s === null ? t("no_team")
+      : `${Math.round(z.travel_s / 60)} ${t("min")}`))),
+    over.length > shown.length ? h("li", { class: "more" }, `+${over.length - shown.length}`) : null) : null,
   );
 }
 
@@ -1125,7 +1128,12 @@ function timelineText(type, d) {
   };
   const template = (TEXT[S.lang].tl || {})[type];
   if (!template) return t("tl_other").replace("{event}", type.replace(/^[a-z]+\./, "").replaceAll("_", " "));
-  return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? d[k] ?? ""));
+  return template.replace(/\{(\w+)\}/g, (_, k) => isolateId(String(values[k] ?? d[k] ?? "")));
+}
+
+// An ID such as C-6 or INC-1 inside Arabic text is kept left to right (else it reads "6-C").
+function isolateId(text) {
+  return S.lang === "ar" && /^[A-Z]{1,4}-\d+$/.test(text) ? `\u2066${text}\u2069` : text;
 }
 
 // The same happening seen twice (in a list the page holds and over the stream) shows once.
