@@ -1398,7 +1398,8 @@ function renderDetail() {
   const body = $("#detail-body");
   const views = { incident: incidentDetail, team: teamDetail, zone: zoneDetail,
     hospital: hospitalDetail, track: trackDetail, alert: alertDetail };
-  body.replaceChildren(...(views[kind]?.(id) || [h("p", {}, id)]));
+  const parts = views[kind]?.(id) || [h("p", {}, id)];
+  body.replaceChildren(...parts.filter((x) => x !== null && x !== undefined && x !== false));
   body.dataset.kind = kind;
   body.dataset.id = id;
 }
