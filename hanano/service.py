@@ -93,9 +93,17 @@ class Service:
             if not self.sequencer.running:
                 return  # shutting down: the next start will catch up on time
             try:
-                self.execute(handler)
+                more = self.execute(handler) or []
             except Exception:
                 log.exception("tick handler %s failed", getattr(handler, "__name__", handler))
+                continue
+            for command in more:
+                if not self.sequencer.running:
+                    return
+                try:
+                    self.execute(command)
+                except Exception:
+                    log.exception("tick command of %s failed", getattr(handler, "__name__", ""))
 
     def __enter__(self) -> Service:
         return self.start()

@@ -6,7 +6,10 @@ reaction, e.g. "hanano:dispatch"). Cross-domain reactions are how domains cooper
 importing each other: dispatch reacts to an early-warning alert event, whichever lands first.
 
 Tick handlers run on a schedule (the server calls `Service.tick`) for what depends on time
-passing: watches expiring, check-ins overdue, all-clears due. They read the injected clock.
+passing: watches expiring, check-ins overdue, all-clears due. They read the injected clock. A
+handler with much to do (every live track, say) returns the work as separate commands instead:
+each then runs as its own command, so the single writer is never held long and a report or a
+sighting that arrives meanwhile waits for one small command, not for all of them.
 """
 
 from collections.abc import Callable
@@ -18,7 +21,8 @@ if TYPE_CHECKING:
     from hanano.store.sequencer import Tx
 
 Reaction = Callable[["Tx", RecordedEvent], None]
-TickHandler = Callable[["Tx"], None]
+TickCommand = Callable[["Tx"], None]
+TickHandler = Callable[["Tx"], "list[TickCommand] | None"]
 
 _REACTIONS: dict[str, list[Reaction]] = {}
 _TICKS: list[TickHandler] = []

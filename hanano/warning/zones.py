@@ -11,6 +11,7 @@ headed there, as Sentry used.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import threading
@@ -29,7 +30,7 @@ from hanano.clock import isoformat, parse_iso
 from hanano.settings import Settings
 from hanano.store import schema
 from hanano.store.projections import projects
-from hanano.store.reactions import on_tick, reacts_to
+from hanano.store.reactions import TickCommand, on_tick, reacts_to
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.events import ThreatAssessed, TrackEnded, TrackStarted, TrackUpdated
@@ -318,11 +319,18 @@ def _track_ended(tx: Tx, event: RecordedEvent) -> None:
 
 
 @on_tick
-def reassess_live_tracks(tx: Tx) -> None:
-    """Aircraft move between sightings: their predicted corridors reach new zones."""
-    cfg = tx.settings
+def reassess_live_tracks(tx: Tx) -> list[TickCommand]:
+    """Aircraft move between sightings: their predicted corridors reach new zones. Each track is
+    reassessed as a command of its own (with fifty aircraft up, all at once would hold the writer
+    for a few hundred milliseconds, and a sighting would wait that long for its alert)."""
+    return [functools.partial(_reassess_track, track_id=t.track_id) for t in live_tracks(tx.conn)]
+
+
+def _reassess_track(tx: Tx, track_id: str) -> None:
     for track in live_tracks(tx.conn):
-        reassess(tx, track, cfg)
+        if track.track_id == track_id:  # still live: a sighting may have ended it meanwhile
+            reassess(tx, track, tx.settings)
+            return
 
 
 def clear_threat(tx: Tx, threat_id: str, reason: str) -> None:
