@@ -68,6 +68,17 @@ class Settings(BaseSettings):
     circling_radius_m: float = Field(
         1000.0, description="Zones this close below a circling aircraft are imminent (metres)."
     )
+    warning_min_probability: float = Field(
+        0.0023,
+        description="A zone in an aircraft's corridor is warned only if its probability of "
+        "being the target (heading likelihood times its strike history) is at least this; "
+        "below it, watch. 0: every zone in the corridor is warned.",
+    )
+    strike_prior_smoothing: float = Field(
+        1.0,
+        description="Strikes added to every zone's logged count before the counts are used as "
+        "the prior for an aircraft's target, so a zone never struck keeps some chance.",
+    )
     all_clear_min: float = Field(
         10.0, description="A zone without threat for this long gets an all-clear (minutes)."
     )

@@ -58,8 +58,13 @@ ASSUMPTIONS: dict[str, Any] = {
     "circling_named_probability": 0.6,
     "report_delay_s": [5, 40],
     "route_wobble_m": 1500,
+    "history": "strikes logged before the day, the prior zones are ranked by: HRW air-strike "
+    "sites whose image window ended before the day, each logged at a time drawn within the "
+    "last HISTORY_DAYS days of its window",
     "note": "Simulated sorties, spotters and sightings; only the strike sites are real.",
 }
+# A deployment logs the strikes its crews attend; a year of them is the history a day starts with.
+HISTORY_DAYS = 365
 
 
 @dataclass
@@ -274,6 +279,8 @@ def generate(
         sightings.extend(_sightings(s, rng, locate))
     sightings.sort(key=lambda x: x["at"])
     strikes.sort(key=lambda x: x["at"])
+    # Its own generator, so that adding the history leaves a seed's sorties as they were.
+    history = _history(locate, day, random.Random(f"history-{seed}"))  # noqa: S311
     return {
         "name": f"aleppo-{day.isoformat()}-{len(plan)}-sorties-seed-{seed}",
         "day": day.isoformat(),
@@ -291,4 +298,26 @@ def generate(
         ],
         "strikes": strikes,
         "sightings": sightings,
+        "history": history,
     }
+
+
+def _history(locate: Any, day: date, rng: random.Random) -> list[dict[str, Any]]:
+    """Strikes at the HRW sites whose image window closed before `day`: what hanano would have
+    logged by then. None of them is a strike of the day (those windows hold the day)."""
+    out = []
+    for site in load_impact_sites():
+        if site.cause != AIR_STRIKE or site.window_end >= day:
+            continue
+        pcode = locate(site.lat, site.lon)
+        if not pcode:
+            continue
+        first = max(site.window_start, site.window_end - timedelta(days=HISTORY_DAYS))
+        span = (site.window_end - first).days
+        on = first + timedelta(days=rng.randint(0, span))
+        at = datetime(on.year, on.month, on.day, tzinfo=UTC) + timedelta(
+            seconds=rng.uniform(4 * 3600, 19 * 3600)
+        )
+        out.append({"at": at.isoformat(), "lat": site.lat, "lon": site.lon, "pcode": pcode})
+    out.sort(key=lambda x: x["at"])
+    return out

@@ -6,7 +6,10 @@ the horizon, widened by twice the position's standard deviation) says which neig
 may reach and an ETA window for each (nearest edge at top speed, far side at the slowest
 speed). A circling aircraft, or one seen over a neighbourhood, makes the zone below imminent.
 Zones are ranked by the strikes hanano has logged in them: the prior that the aircraft is
-headed there, as Sentry used.
+headed there, as Sentry used. That prior times how well each zone lies on the estimated heading
+is the probability that the zone is the target; a zone of the corridor whose probability is
+below `warning_min_probability` stays at watch, and rises to warning when a later assessment
+makes it likelier (the alert then cites the earlier one).
 """
 
 from __future__ import annotations
@@ -218,6 +221,46 @@ def _warn(marks: _Marks, state: Any, plane: CityPlane, horizon: float) -> str:
     return f"a {2 * half:.0f}° corridor on heading {heading:.0f}°"
 
 
+def target_probabilities(
+    marks: _Marks,
+    state: Any,
+    plane: CityPlane,
+    strikes: dict[str, int],
+    smoothing: float,
+    horizon: float,
+) -> dict[str, float]:
+    """For each zone the track could reach within `horizon`, the probability that it is the
+    aircraft's target: the strikes logged there (plus `smoothing`) as the prior, times how well
+    the zone's direction agrees with the estimated heading (a normal in the angle off the
+    heading, as wide as the heading's and the position's uncertainty). Without a usable heading
+    every reachable zone is as likely as its history makes it."""
+    heading = state.heading
+    usable = heading is not None and state.heading_sigma_deg <= HEADING_USABLE_DEG
+    weights: dict[str, float] = {}
+    for pcode in marks.found:
+        zone = plane.zones[pcode]
+        if marks.eta(zone)[0] > horizon:
+            continue
+        likelihood = 1.0
+        if usable:
+            centre = zone.plane.centroid
+            dx, dy = centre.x - marks.here.x, centre.y - marks.here.y
+            distance = math.hypot(dx, dy)
+            radius = math.sqrt(zone.plane.area / math.pi)
+            if distance > radius + marks.sigma:
+                off = abs((math.degrees(math.atan2(dx, dy)) - heading + 180.0) % 360.0 - 180.0)
+                off = max(0.0, off - math.degrees(math.atan2(radius, distance)))
+                spread = math.hypot(
+                    state.heading_sigma_deg,
+                    math.degrees(math.atan2(marks.sigma, distance)),
+                    CORRIDOR_FLOOR_DEG,
+                )
+                likelihood = math.exp(-0.5 * (off / spread) ** 2)
+        weights[pcode] = (strikes.get(pcode, 0) + smoothing) * likelihood
+    total = sum(weights.values())
+    return {p: w / total for p, w in weights.items()} if total > 0 else {}
+
+
 def assess(
     track: LiveTrack, now: datetime, plane: CityPlane, strikes: dict[str, int], cfg: Settings
 ) -> tuple[list[dict[str, Any]], str]:
@@ -238,6 +281,15 @@ def assess(
             marks.mark(zone, "imminent", with_eta=False)
     if overhead and track.overhead_pcode in plane.zones:
         marks.mark(plane.zones[track.overhead_pcode], "imminent", with_eta=False)
+    if cfg.warning_min_probability > 0:
+        chances = target_probabilities(
+            marks, state, plane, strikes, cfg.strike_prior_smoothing, cfg.warning_horizon_min * 60
+        )
+        for pcode, z in marks.found.items():
+            chance = chances.get(pcode, 0.0)
+            z["p_target"] = round(chance, 4)
+            if z["level"] == "warning" and chance < cfg.warning_min_probability:
+                z["level"] = "watch"
     zones = rank_zones(list(marks.found.values()), strikes)
     counts = {lv: sum(1 for z in zones if z["level"] == lv) for lv in LEVELS[1:]}
     what = "circling" if track.circling else ("overhead" if overhead else "in flight")
