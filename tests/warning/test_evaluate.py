@@ -100,3 +100,12 @@ def test_cli_writes_a_scenario_and_evaluates_it(tmp_path: Path) -> None:
     lines = ran.output.strip().splitlines()
     assert LAST_LINE.match(lines[-1]), lines[-1]
     assert any(line.startswith("strike S") for line in lines)
+
+
+def test_scenario_carries_the_strikes_logged_before_the_day() -> None:
+    scenario = generate(city().locate, sorties=3, seed=7, span_hours=1)
+    history = scenario["history"]
+    assert len(history) > 100
+    assert all(h["at"] < scenario["day"] and h["pcode"] for h in history)
+    day_sites = {(s["lat"], s["lon"]) for s in scenario["strikes"]}
+    assert not day_sites & {(round(h["lat"], 6), round(h["lon"], 6)) for h in history}
