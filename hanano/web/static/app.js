@@ -992,7 +992,7 @@ function renderCoverage() {
   const moveText = (s) => fill(t("move"), { team: S.teams.get(s.team_id)?.name || s.team, to: zoneName(s.to_pcode) });
   // The moves first: they are what a dispatcher acts on; then the worst zones, the rest counted.
   const shown = over.slice(0, 12);
-  box.replaceChildren(
+  box.replaceChildren(...[
     h("h2", {}, t("coverage")),
     h("p", { class: `summary ${over.length ? "bad" : "good"}` }, coverageSummary(c)),
     c.suggestions.length ? h("h3", {}, t("suggested_moves")) : null,
@@ -1007,7 +1007,7 @@ function renderCoverage() {
     zoneName(z.pcode), " ", h("small", {}, z.travel_s === null ? t("no_team")
       : `${Math.round(z.travel_s / 60)} ${t("min")}`))),
     over.length > shown.length ? h("li", { class: "more" }, `+${over.length - shown.length}`) : null) : null,
-  );
+  ].filter(Boolean));
 }
 
 // With the coverage layer on: the zones beyond reach shaded, and each suggested move drawn as a
@@ -1128,12 +1128,7 @@ function timelineText(type, d) {
   };
   const template = (TEXT[S.lang].tl || {})[type];
   if (!template) return t("tl_other").replace("{event}", type.replace(/^[a-z]+\./, "").replaceAll("_", " "));
-  return template.replace(/\{(\w+)\}/g, (_, k) => isolateId(String(values[k] ?? d[k] ?? "")));
-}
-
-// An ID such as C-6 or INC-1 inside Arabic text is kept left to right (else it reads "6-C").
-function isolateId(text) {
-  return S.lang === "ar" && /^[A-Z]{1,4}-\d+$/.test(text) ? `\u2066${text}\u2069` : text;
+  return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? d[k] ?? ""));
 }
 
 // The same happening seen twice (in a list the page holds and over the stream) shows once.
