@@ -511,6 +511,7 @@ def test_a_dispatcher_records_a_worksite_and_victims_from_the_page(
     identity = api.get(f"/api/v1/victims/{victim['id']}/identity").json()
     assert identity["name"] == "Ahmad Haj Ali"
     assert "Ahmad" not in page.inner_text("#detail-body")
+    assert "null" not in page.inner_text("#detail-body")
     # Extracted alive and sent to a hospital chosen among the open ones, nearest first.
     row = f"#detail-body li[data-victim='{victim['id']}']"
     page.click(f"{row} button.update-victim")
@@ -625,6 +626,7 @@ def test_coverage_shows_the_suggested_moves_and_shades_zones_beyond_reach(
     page.click("#tabs [data-tab='teams']")
     page.wait_for_selector("#coverage .move")
     block = page.inner_text("#coverage")
+    assert "null" not in block and "undefined" not in block
     assert f"over {expected['threshold_min']:g} min" in block
     assert expected["suggestions"][0]["reason"] in block
     # Two teams at one centre: their labels are stacked, not drawn over each other.
