@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from hanano.clock import ManualClock
 from hanano.service import Service
 from hanano.store.rebuild import rebuild, snapshot
-from tests.dispatch.support import make_hospital, make_incident, make_team, move
+from tests.dispatch.support import leader_token, make_hospital, make_incident, make_team, move
 from tests.helpers import HANANO, auth, offset
 
 
@@ -88,7 +88,7 @@ def test_victim_marks_status_steps_and_sealed_names(
 def test_a_whole_rescue_through_the_api(
     client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
 ) -> None:
-    d, leader = tokens["dispatcher"], tokens["team_leader"]
+    d = tokens["dispatcher"]
     hospital = make_hospital(client, d)
     make_team(client, d, "Hanano-1", at=offset(*HANANO, north_m=700))
     make_team(client, d, "Hanano-2", at=offset(*HANANO, north_m=2500), sector="B")
@@ -99,20 +99,25 @@ def test_a_whole_rescue_through_the_api(
         f"/api/v1/incidents/{incident}/assign", json={"team_id": top["team_id"]}, headers=auth(d)
     ).json()
     assert task["decision"] == "accepted"
+    # The leader of the team sent: a team leader acts only for their own team.
+    leader = leader_token(client, tokens["admin"], top["team_id"])
     clock.advance(timedelta(minutes=1))
-    move(client, leader, task["id"], "en_route")
+    assert move(client, leader, task["id"], "en_route").status_code == 200
     clock.advance(timedelta(minutes=4))
-    move(client, leader, task["id"], "on_scene")
-    client.post(
+    assert move(client, leader, task["id"], "on_scene").status_code == 200
+    worksite = client.post(
         f"/api/v1/incidents/{incident}/worksites",
         json={"worksite_id": "A-1", "category": "A", "operations": ["breaching"]},
         headers=auth(leader),
     )
-    victim = client.post(
+    assert worksite.status_code == 201, worksite.text
+    created = client.post(
         f"/api/v1/incidents/{incident}/victims",
         json={"status": "trapped", "worksite_id": "A-1", "name": "sealed name"},
         headers=auth(leader),
-    ).json()["id"]
+    )
+    assert created.status_code == 201, created.text
+    victim = created.json()["id"]
     clock.advance(timedelta(minutes=20))
     threat = client.post(
         "/api/v1/threats",
@@ -120,13 +125,17 @@ def test_a_whole_rescue_through_the_api(
         headers=auth(tokens["spotter"]),
     ).json()
     order = threat["pullbacks"][0]
-    client.post(f"/api/v1/pullbacks/{order['id']}/acknowledge", json={}, headers=auth(leader))
+    acknowledged = client.post(
+        f"/api/v1/pullbacks/{order['id']}/acknowledge", json={}, headers=auth(leader)
+    )
+    assert acknowledged.status_code == 200, acknowledged.text
     clock.advance(timedelta(minutes=15))
-    client.post(
+    extracted = client.post(
         f"/api/v1/victims/{victim}",
         json={"status": "extracted_alive", "triage": "yellow", "hospital_id": hospital},
         headers=auth(leader),
     )
+    assert extracted.status_code == 200, extracted.text
     for state, extra in (
         ("transporting", {"hospital_id": hospital}),
         ("at_hospital", {}),
