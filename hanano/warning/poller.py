@@ -264,6 +264,13 @@ class FeedPoller:
         now = isoformat(self.wall.now())
 
         def write(conn: Connection) -> None:
+            if (
+                conn.execute(select(feeds.c.feed_id).where(feeds.c.feed_id == feed_id)).first()
+                is None
+            ):
+                # Removed while this fetch was under way: its state went with it, and a feed
+                # added again later (same URL, same id) must start as never fetched.
+                return
             row = conn.execute(select(feed_state).where(feed_state.c.feed_id == feed_id)).first()
             values: dict[str, Any] = {"checked_at": now, "status": outcome.status}
             if outcome.status == "failed":

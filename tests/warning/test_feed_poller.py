@@ -287,3 +287,25 @@ def test_poller_thread_runs_with_the_app(
     seen = fake.hits["/feed.atom"]
     time.sleep(0.6)
     assert fake.hits["/feed.atom"] == seen
+
+
+def test_a_fetch_that_ends_after_its_feed_was_removed_leaves_no_state(
+    aleppo: Service, tokens: dict[str, str], partner: Any
+) -> None:
+    base, fake = partner
+    fake.pages["/late.cap"] = (200, CAP12.format(n=31).encode(), "")
+    configure(aleppo, feed_poll_s=3600, mqtt_url=None)
+    with TestClient(build_app(aleppo)) as client:
+        feed_id = add(client, tokens, f"{base}/late.cap")
+        poller: FeedPoller = client.app.state.feed_poller  # type: ignore[attr-defined]
+        wait_for(lambda: feed_state(client, tokens, feed_id)["status"])
+        admin = auth(tokens["admin"])
+        assert client.delete(f"/api/v1/feeds/{feed_id}", headers=admin).status_code == 200
+        # A fetch already under way when the feed was removed finishes now.
+        outcome = poller.poll_feed(feed_id, f"{base}/late.cap")
+        assert outcome.status == "ok"
+        # The same URL added again is the same feed id, and it starts as never fetched.
+        poller.stop()
+        again = client.post("/api/v1/feeds", json={"url": f"{base}/late.cap"}, headers=admin)
+        assert again.status_code == 201 and again.json()["feed_id"] == feed_id
+        assert feed_state(client, tokens, feed_id)["status"] is None
