@@ -313,8 +313,16 @@ async function flush() {
   try {
     await Promise.all(kinds.map((k) => refreshers[k](k === "incidents" ? ids : undefined)));
   } catch (error) { if (error.message !== "401") console.error(error); }
-  renderAll();
+  // What touches one part redraws only that part: redrawing the queue under the pointer can
+  // swallow a click (pressed on one row, released on its replacement).
+  if (kinds.length && kinds.every((k) => k in PARTIAL)) for (const k of kinds) PARTIAL[k]();
+  else renderAll();
 }
+
+const PARTIAL = {
+  coverage: () => { renderCoverage(); drawCoverage(); },
+  sites: () => { renderTimeline(); if (S.detail) renderDetail(); },  // an event: the last hour too
+};
 
 function onEvent(type, message) {
   if (message.time) syncClock(message.time);
