@@ -1429,7 +1429,7 @@ function incidentDetail(id) {
     out.push(h("h3", {}, t("recommendations")));
     if (!recs.recommendations.length) out.push(h("p", { class: "hint" }, recs.summary || t("no_teams")));
     out.push(h("ol", { class: "recs" }, ...recs.recommendations.slice(0, 5).map((r, n) => h("li", { "data-team": r.team_id },
-      h("span", { class: "main" }, h("b", {}, r.name), ` · ${Math.round(r.travel_s / 60)} ${t("min")}`,
+      h("span", { class: "main" }, h("b", {}, r.name), ` · ${r.travel_at_least ? "> " : ""}${Math.round(r.travel_s / 60)} ${t("min")}`,
         h("br"), h("small", {}, r.reason)),
       n === 0
         ? h("button", { class: "primary accept", onclick: () => assign(id, r.team_id, "") }, t("accept"), h("kbd", {}, "A"))
