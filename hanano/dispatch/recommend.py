@@ -4,6 +4,7 @@ minimises priority-weighted travel time, beside what nearest-first would have do
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,6 +81,16 @@ class Candidate:
     leg: Leg | None = None
     score: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # The same reason as data, one part per note, so that a page can word it in its own
+    # language: each {"code": ..., **numbers and names}.
+    origin_part: dict[str, Any] = field(default_factory=lambda: {"code": "origin"})
+    crew: int = 0
+    min_crew: int = 0
+    parts: list[dict[str, Any]] = field(default_factory=list)
+
+    def note(self, words: str, code: str, **params: Any) -> None:
+        self.notes.append(words)
+        self.parts.append({"code": code, **params})
 
     def view(self) -> dict[str, Any]:
         assert self.leg is not None
@@ -93,6 +104,7 @@ class Candidate:
             "score_s": round(self.score, 1),
             "capabilities": sorted(self.capabilities),
             "reason": self.reason(),
+            "reason_parts": self.reason_parts(),
         }
 
     def reason(self) -> str:
@@ -103,6 +115,35 @@ class Candidate:
             travel = f"{max(1, round(self.leg.seconds / 60))} min {self.leg.via}"
         parts = [f"{travel}{self.origin_words}", *self.notes]
         return f"{self.name}: " + ", ".join(parts)
+
+    def reason_parts(self) -> list[dict[str, Any]]:
+        """The reason's travel, origin and notes, in the order of the sentence."""
+        assert self.leg is not None
+        minutes = (
+            int(self.leg.seconds // 60)
+            if self.leg.at_least
+            else max(1, round(self.leg.seconds / 60))
+        )
+        travel = {"code": "travel", "minutes": minutes, "at_least": self.leg.at_least}
+        return [{**travel, **_via(self.leg.via)}, self.origin_part, *self.parts]
+
+
+_NO_ROAD_WITHIN = re.compile(r"^by straight line \(no open road within (\d+) min\)$")
+
+
+def _via(words: str) -> dict[str, Any]:
+    """How the router measured a leg, from its words: by road, or by straight line (when there
+    is no road graph, or no open road to the site)."""
+    if words == "by road":
+        return {"via": "road"}
+    if words == "by straight line":
+        return {"via": "straight_line"}
+    if words == "by straight line (no open road)":
+        return {"via": "straight_line", "no_open_road": True}
+    within = _NO_ROAD_WITHIN.match(words)
+    if within:
+        return {"via": "straight_line", "no_open_road": True, "within_min": int(within[1])}
+    return {"via": "other", "words": words}
 
 
 def needs(kind: str, severity: int) -> tuple[tuple[str, ...], int]:
@@ -133,20 +174,32 @@ def _hours(text: str | None, now: datetime) -> float:
 
 def candidates(
     conn: Connection, now: datetime, settings: Settings
-) -> tuple[list[Candidate], list[dict[str, str]]]:
+) -> tuple[list[Candidate], list[dict[str, Any]]]:
     """Teams that could go now, and why each other team cannot."""
     ended = _last_ended(conn)
     free: list[Candidate] = []
-    excluded: list[dict[str, str]] = []
+    excluded: list[dict[str, Any]] = []
     for row in _TEAMS.run(conn).all():
         if row.duty != "on_duty":
             excluded.append(
-                {"team_id": row.team_id, "reason": f"{row.name}: {row.duty.replace('_', ' ')}"}
+                {
+                    "team_id": row.team_id,
+                    "reason": f"{row.name}: {row.duty.replace('_', ' ')}",
+                    "code": "duty",
+                    "team": row.name,
+                    "duty": row.duty,
+                }
             )
             continue
         if row.task_id is not None:
             excluded.append(
-                {"team_id": row.team_id, "reason": f"{row.name}: busy on task {row.task_id}"}
+                {
+                    "team_id": row.team_id,
+                    "reason": f"{row.name}: busy on task {row.task_id}",
+                    "code": "busy",
+                    "team": row.name,
+                    "task_id": row.task_id,
+                }
             )
             continue
         free.append(_candidate(row, now, settings, ended.get(row.team_id)))
@@ -157,12 +210,15 @@ def _candidate(row: Row[Any], now: datetime, settings: Settings, ended: str | No
     caps = {c for c in row.capabilities.split(",") if c}
     origin: tuple[float, float] = (row.base_lat, row.base_lon)
     words = " from its base"
+    place: dict[str, Any] = {"code": "origin", "place": "base"}
     if row.lat is not None and row.position_at is not None:
         age = (now - parse_iso(row.position_at)).total_seconds() / 60
         if age <= settings.position_stale_min:
             origin, words = (row.lat, row.lon), ""
+            place = {"code": "origin", "place": "position"}
         else:
-            words = f" from its base (position {age:.0f} min old)"
+            words = f" from its base (position {round(age)} min old)"
+            place = {"code": "origin", "place": "base", "position_age_min": round(age)}
     since_rest = ended if ended and (row.duty_since is None or ended >= row.duty_since) else None
     return Candidate(
         team_id=row.team_id,
@@ -175,6 +231,9 @@ def _candidate(row: Row[Any], now: datetime, settings: Settings, ended: str | No
         rested_min=None if since_rest is None else _hours(since_rest, now) * 60,
         crew_short=row.crew < row.min_crew,
         crew_words=f"{row.crew} of its minimum {row.min_crew} crew",
+        origin_part=place,
+        crew=row.crew,
+        min_crew=row.min_crew,
     )
 
 
@@ -205,9 +264,13 @@ def recommend(
     }
     if incident.status not in LIVE_INCIDENT or incident.merged_into:
         result["summary"] = f"{incident_id} is {incident.status}; no team is needed"
+        result["summary_parts"] = [
+            {"code": "not_needed", "incident_id": incident_id, "status": incident.status}
+        ]
         return result
     if incident.lat is None:
         result["summary"] = f"{incident_id} has no known place, so no travel time can be given"
+        result["summary_parts"] = [{"code": "no_place", "incident_id": incident_id}]
         return result
     free, excluded = candidates(conn, now, settings)
     result["excluded"] = excluded
@@ -216,13 +279,29 @@ def recommend(
     if not ranked:
         why = "; ".join(e["reason"] for e in excluded) or "no teams are registered"
         result["summary"] = f"No team available for {incident_id}: {why}"
+        result["summary_parts"] = [
+            {"code": "no_team_available", "incident_id": incident_id},
+            *(
+                [{k: v for k, v in e.items() if k != "reason"} for e in excluded]
+                or [{"code": "no_teams_registered"}]
+            ),
+        ]
     elif more == 0:
         result["summary"] = (
             f"{incident_id} already has the {wanted} team(s) its run card asks for; "
             f"best extra: {ranked[0].reason()}"
         )
+        result["summary_parts"] = [
+            {"code": "enough_teams", "incident_id": incident_id, "teams": wanted},
+            {"code": "best_extra", "team_id": ranked[0].team_id, "team": ranked[0].name},
+            *ranked[0].reason_parts(),
+        ]
     else:
         result["summary"] = f"Send {ranked[0].reason()}"
+        result["summary_parts"] = [
+            {"code": "send", "team_id": ranked[0].team_id, "team": ranked[0].name},
+            *ranked[0].reason_parts(),
+        ]
     return result
 
 
@@ -239,29 +318,41 @@ def rank(
         return []
     for cand in free:
         cand.notes = []
+        cand.parts = []
         cand.score = 0.0
         usable = set(cand.capabilities)
         if "heavy_rescue" in usable and cand.crew_short:
             usable.discard("heavy_rescue")
-            cand.notes.append(f"not for heavy rescue: {cand.crew_words}")
+            cand.note(
+                f"not for heavy rescue: {cand.crew_words}",
+                "crew_short",
+                crew=cand.crew,
+                min_crew=cand.min_crew,
+            )
         matched = [c for c in missing if c in usable]
         lacking = [c for c in missing if c not in usable]
         if matched:
-            cand.notes.append(" + ".join(CAPABILITY_WORDS[c] for c in matched))
+            words = " + ".join(CAPABILITY_WORDS[c] for c in matched)
+            cand.note(words, "matches", capabilities=matched)
         elif not missing:
-            words = ", ".join(CAPABILITY_WORDS[c] for c in sorted(usable))
-            cand.notes.append(words or "no capability")
+            offered = sorted(usable)
+            words = ", ".join(CAPABILITY_WORDS[c] for c in offered)
+            cand.note(words or "no capability", "offers", capabilities=offered)
         # The run card lists the capability that matters most first; lacking it costs time.
         if missing and missing[0] not in usable:
             cand.score += CAPABILITY_MISS_S
-            cand.notes.append(f"lacks {' or '.join(CAPABILITY_WORDS[c] for c in lacking)}")
+            words = " or ".join(CAPABILITY_WORDS[c] for c in lacking)
+            cand.note(f"lacks {words}", "lacks", capabilities=lacking)
         if cand.duty_hours > TIRED_AFTER_H:
             cand.score += (cand.duty_hours - TIRED_AFTER_H) * FATIGUE_S_PER_H
-            cand.notes.append(f"tired: on duty {cand.duty_hours:.0f} h")
+            hours = round(cand.duty_hours)
+            cand.note(f"tired: on duty {hours} h", "tired", duty_hours=hours)
         elif cand.rested_min is not None:
-            cand.notes.append(f"rested {_duration(cand.rested_min)}")
+            value, unit = _duration(cand.rested_min)
+            cand.note(f"rested {value} {unit}", "rested", value=value, unit=unit)
         else:
-            cand.notes.append(f"on duty {_duration(cand.duty_hours * 60)}, no task yet")
+            value, unit = _duration(cand.duty_hours * 60)
+            cand.note(f"on duty {value} {unit}, no task yet", "no_task_yet", value=value, unit=unit)
     # What each team's score may add to its travel time, coverage included where it could
     # apply, so that the router knows how far to search for `enough` teams to be placed.
     sizes: dict[str, int] = {}
@@ -298,13 +389,17 @@ def _coverage(free: list[Candidate]) -> None:
         ]
         if rivals:
             cand.score += COVERAGE_MARGIN_S
-            cand.notes.append(
-                f"last free team in sector {cand.sector}; {rivals[0].name} is almost as close"
+            cand.note(
+                f"last free team in sector {cand.sector}; {rivals[0].name} is almost as close",
+                "last_in_sector",
+                sector=cand.sector,
+                rival=rivals[0].name,
+                rival_team_id=rivals[0].team_id,
             )
 
 
-def _duration(minutes: float) -> str:
-    return f"{minutes:.0f} min" if minutes < 90 else f"{minutes / 60:.0f} h"
+def _duration(minutes: float) -> tuple[int, str]:
+    return (round(minutes), "min") if minutes < 90 else (round(minutes / 60), "h")
 
 
 # --- accepting or overriding --------------------------------------------------------------

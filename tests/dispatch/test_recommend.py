@@ -3,22 +3,113 @@ against brute force; accepting and overriding."""
 
 import itertools
 import json
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from hanano.clock import ManualClock
-from hanano.dispatch.recommend import UNSERVED_S, nearest_first, optimal_assignment, total_cost
+from hanano.dispatch.common import CAPABILITY_WORDS
+from hanano.dispatch.recommend import (
+    UNSERVED_S,
+    Candidate,
+    nearest_first,
+    optimal_assignment,
+    rank,
+    total_cost,
+)
+from hanano.dispatch.travel import Leg
 from tests.dispatch.support import assign, make_incident, make_team, move
-from tests.helpers import HANANO, SAKHOUR, auth, offset
+from tests.helpers import HANANO, SAKHOUR, auth, offset, post, report_body
+
+
+# The reason's parts worded back into English, part by part, the way the operations room words
+# them: equal to the server's sentence, every note has its part with the same numbers.
+def _caps(names: list[str], joiner: str) -> str:
+    return joiner.join(CAPABILITY_WORDS[c] for c in names)
+
+
+def _part(p: dict[str, Any]) -> str:
+    code = p["code"]
+    if code == "travel":
+        via = str(
+            {"road": "by road", "straight_line": "by straight line"}.get(p["via"], p.get("words"))
+        )
+        if p.get("no_open_road"):
+            within = p.get("within_min")
+            via += f" (no open road within {within} min)" if within else " (no open road)"
+        return f"{'more than ' if p['at_least'] else ''}{p['minutes']} min {via}"
+    if code == "origin":
+        if p["place"] == "position":
+            return ""
+        age = p.get("position_age_min")
+        return " from its base" + (f" (position {age} min old)" if age is not None else "")
+    words: dict[str, Callable[[], str]] = {
+        "crew_short": lambda: (
+            f"not for heavy rescue: {p['crew']} of its minimum {p['min_crew']} crew"
+        ),
+        "matches": lambda: _caps(p["capabilities"], " + "),
+        "offers": lambda: _caps(p["capabilities"], ", ") or "no capability",
+        "lacks": lambda: f"lacks {_caps(p['capabilities'], ' or ')}",
+        "tired": lambda: f"tired: on duty {p['duty_hours']} h",
+        "rested": lambda: f"rested {p['value']} {p['unit']}",
+        "no_task_yet": lambda: f"on duty {p['value']} {p['unit']}, no task yet",
+        "last_in_sector": lambda: (
+            f"last free team in sector {p['sector']}; {p['rival']} is almost as close"
+        ),
+    }
+    return words[code]()
+
+
+def _worded(name: str, parts: list[dict[str, Any]]) -> str:
+    assert [p["code"] for p in parts[:2]] == ["travel", "origin"]
+    travel = _part(parts[0]) + _part(parts[1])
+    return f"{name}: " + ", ".join([travel, *(_part(p) for p in parts[2:])])
+
+
+def _summary_worded(result: dict[str, Any]) -> str:
+    head, *rest = result["summary_parts"]
+    incident = head.get("incident_id")
+    if head["code"] == "send":
+        return f"Send {_worded(head['team'], rest)}"
+    if head["code"] == "enough_teams":
+        best, *parts = rest
+        return (
+            f"{incident} already has the {head['teams']} team(s) its run card asks for; "
+            f"best extra: {_worded(best['team'], parts)}"
+        )
+    if head["code"] == "not_needed":
+        return f"{incident} is {head['status']}; no team is needed"
+    if head["code"] == "no_place":
+        return f"{incident} has no known place, so no travel time can be given"
+    assert head["code"] == "no_team_available"
+    why = [
+        f"{e['team']}: busy on task {e['task_id']}"
+        if e["code"] == "busy"
+        else f"{e['team']}: {e['duty'].replace('_', ' ')}"
+        if e["code"] == "duty"
+        else "no teams are registered"
+        for e in rest
+    ]
+    return f"No team available for {incident}: {'; '.join(why)}"
+
+
+SEEN: set[str] = set()
 
 
 def _recs(client: TestClient, token: str, incident: str) -> dict:  # type: ignore[type-arg]
     response = client.get(f"/api/v1/incidents/{incident}/recommendations", headers=auth(token))
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    result: dict[str, Any] = response.json()
+    for rec in result["recommendations"]:
+        assert _worded(rec["name"], rec["reason_parts"]) == rec["reason"]
+        SEEN.update(p["code"] for p in rec["reason_parts"])
+    assert _summary_worded(result) == result["summary"]
+    SEEN.update(p["code"] for p in result["summary_parts"])
+    return result
 
 
 def test_ranked_by_travel_with_reasons_in_words(
@@ -211,3 +302,94 @@ def test_plan_differs_from_nearest_first_over_http(
     assert plan["weighted_travel_s"]["optimal"] < plan["weighted_travel_s"]["nearest_first"]
     assert plan["differs_at"] == [severe, minor]
     assert "saves" in plan["summary"]
+
+
+def test_every_note_of_a_reason_has_its_part_with_the_same_numbers(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    """The parts of each reason, worded back, are the reason (checked in `_recs` for every
+    response); here every kind of note and summary is produced at least once."""
+    d = tokens["dispatcher"]
+    SEEN.clear()
+    gone = make_incident(client, d, clock, at=SAKHOUR)
+    client.post(
+        f"/api/v1/incidents/{gone}/status",
+        json={"status": "closed", "reason": "false alarm"},
+        headers=auth(d),
+    )
+    _recs(client, d, gone)  # not needed
+    nowhere = post(client, d, report_body(clock.now(), text="a blast somewhere east"))
+    assert nowhere.status_code == 201, nowhere.text
+    _recs(client, d, nowhere.json()["incident"]["id"])  # no place
+    _recs(client, d, make_incident(client, d, clock))  # no team registered
+    short = make_team(client, d, "Short-1", at=offset(*HANANO, north_m=300), crew=2)
+    fire = make_team(
+        client, d, "Fire-1", at=offset(*HANANO, north_m=600), sector="C", capabilities=["fire"]
+    )
+    bare = make_team(
+        client,
+        d,
+        "Bare-1",
+        at=offset(*HANANO, north_m=-700),
+        sector="D",
+        crew=2,
+        capabilities=["heavy_rescue"],
+    )
+    client.post(
+        f"/api/v1/teams/{bare['id']}/position",
+        json={"lat": HANANO[0], "lon": HANANO[1] + 0.01},
+        headers=auth(d),
+    )
+    collapse = make_incident(client, d, clock, kind="collapse", trapped=2)
+    recs = _recs(client, d, collapse)["recommendations"]
+    by_name = {r["name"]: r["reason_parts"] for r in recs}
+    crew = next(p for p in by_name["Short-1"] if p["code"] == "crew_short")
+    assert (crew["crew"], crew["min_crew"]) == (2, 4)
+    assert by_name["Bare-1"][1] == {"code": "origin", "place": "position"}
+    # Its run card met by one team, the others are offered as extras, with all they can do.
+    casualties = make_incident(client, d, clock, at=offset(*HANANO, north_m=100), kind="casualties")
+    assign(client, d, casualties, short["id"])
+    assign(client, d, casualties, fire["id"])
+    result = _recs(client, d, casualties)
+    assert result["needs"]["assigned"] >= result["needs"]["teams"]
+    recs = result["recommendations"]
+    bare_parts = next(r["reason_parts"] for r in recs if r["team_id"] == bare["id"])
+    assert {"code": "offers", "capabilities": []} in bare_parts
+    clock.advance(timedelta(hours=13))
+    make_team(client, d, "Rested-1", at=offset(*HANANO, north_m=900), sector="B")
+    _recs(client, d, make_incident(client, d, clock, at=offset(*HANANO, east_m=300)))
+    for code in (
+        "travel", "origin", "crew_short", "matches", "offers", "lacks", "tired",
+        "no_task_yet", "send", "enough_teams", "best_extra", "not_needed", "no_place",
+        "no_team_available", "no_teams_registered",
+    ):  # fmt: skip
+        assert code in SEEN, code
+
+
+class FakeRouter:
+    """The same leg for every team: stands in for the road graph's search."""
+
+    def __init__(self, leg: Leg) -> None:
+        self.leg = leg
+
+    def legs_to(self, *_: Any, **__: Any) -> list[Leg]:
+        return [self.leg]
+
+
+def test_travel_parts_say_how_the_time_was_measured() -> None:
+    """Lower bounds and the straight line when no road is open carry their numbers too."""
+    words = {
+        Leg(1000.0, 5000.0, "by road", at_least=True): "more than 16 min by road",
+        Leg(1900.0, 9000.0, "by straight line (no open road)"): "32 min by straight line "
+        "(no open road)",
+        Leg(1900.0, 9000.0, "by straight line (no open road within 30 min)"): "32 min by "
+        "straight line (no open road within 30 min)",
+        Leg(20.0, 100.0, "by straight line"): "1 min by straight line",
+    }
+    for leg, travel in words.items():
+        cand = Candidate("T-1", "Hanano-2", "A", {"medical"}, HANANO, " from its base", 2.0, 200)
+        cand.origin_part = {"code": "origin", "place": "base"}
+
+        (ranked,) = rank([cand], SAKHOUR, ["medical"], FakeRouter(leg))
+        assert ranked.reason() == f"Hanano-2: {travel} from its base, medical, rested 3 h"
+        assert _worded("Hanano-2", ranked.reason_parts()) == ranked.reason()
