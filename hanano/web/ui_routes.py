@@ -126,6 +126,7 @@ def session_get(
             "user_id": found.principal.token_id,
             "username": username_of(service, found.principal.token_id),
             "role": found.principal.role,
+            "team": found.principal.team,
             "csrf": found.csrf,
             "expires_at": found.expires_at,
             "clock": _clock(service),
@@ -187,6 +188,8 @@ async def session_login(
         "user_id": user_id,
         "username": username_of(service, user_id),
         "role": role,
+        # A team leader's own team: the page offers them what the API lets them do for it.
+        "team": session.principal.team if session else None,
         "csrf": session.csrf if session else None,
         "expires_at": opened.expires_at.isoformat(),
         "clock": _clock(service),

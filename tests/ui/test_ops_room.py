@@ -4,6 +4,7 @@ Arabic. Screenshots of the main screens go to test-artifacts/."""
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -41,9 +42,9 @@ def room(aleppo: Service) -> Iterator[dict[str, Any]]:
         yield {"base": base, "api": api, "service": aleppo}
 
 
-def log_in(page: Any, base: str) -> None:
+def log_in(page: Any, base: str, username: str = "amina") -> None:
     page.goto(base + "/")
-    page.fill("#username", "amina")
+    page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("body[data-ready='1']")
@@ -58,7 +59,7 @@ def report(api: httpx.Client, clock: ManualClock, at: tuple[float, float], **fie
     return str(response.json()["incident"]["id"])
 
 
-def add_team(api: httpx.Client, name: str, at: tuple[float, float] = BASE) -> str:
+def add_team(api: httpx.Client, name: str, at: tuple[float, float] = BASE, **fields: Any) -> str:
     response = api.post(
         "/api/v1/teams",
         json={
@@ -69,6 +70,7 @@ def add_team(api: httpx.Client, name: str, at: tuple[float, float] = BASE) -> st
             "sector": "A",
             "crew": 6,
             "capabilities": ["light_rescue", "heavy_rescue", "medical"],
+            **fields,
         },
     )
     assert response.status_code == 201, response.text
@@ -237,6 +239,115 @@ def test_arabic_turns_the_layout_right_to_left(
     # The choice survives a reload.
     page.reload()
     page.wait_for_selector("html[dir='rtl']")
+
+
+def test_recommendations_give_their_reasons_in_arabic(
+    room: dict[str, Any], clock: ManualClock, new_page: Callable[..., Any]
+) -> None:
+    api = room["api"]
+    add_team(api, "Off-1", offset(*HANANO, north_m=200), on_duty=False)
+    incident = report(api, clock, HANANO, trapped=2, kind="collapse")
+    page = new_page()
+    log_in(page, room["base"])
+    page.keyboard.press("l")
+    page.wait_for_selector("html[dir='rtl']")
+    page.click(f"#queue [data-id='{incident}']")
+    # No team fits: the page says why, in Arabic.
+    page.wait_for_selector("#detail-body .recs + p.summary, #detail-body p.summary")
+    summary = page.inner_text("#detail-body p.summary")
+    assert summary == f"لا يوجد فريق متاح للحادثة {incident}: Off-1: خارج المناوبة", summary
+    near = add_team(api, "Hanano-1", offset(*HANANO, north_m=500))
+    short = add_team(api, "Sakhour-2", offset(*HANANO, east_m=700), crew=2, min_crew=4)
+    fire = add_team(api, "Fire-3", offset(*HANANO, north_m=-900), capabilities=["fire"])
+    page.wait_for_function("document.querySelectorAll('#detail-body .recs li').length === 3")
+    reasons = {
+        team: page.inner_text(f"#detail-body .recs li[data-team='{team}'] small.reason")
+        for team in (near, short, fire)
+    }
+    shot(page, "11-recommendations-ar")
+    assert reasons[near].startswith("Hanano-1: 1 د بخط مستقيم من مركزه، إنقاذ ثقيل + إسعاف، ")
+    assert "لا يصلح للإنقاذ الثقيل: طاقمه 2 والحد الأدنى 4" in reasons[short]
+    assert "ينقصه إنقاذ ثقيل أو إسعاف" in reasons[fire]
+    for reason in reasons.values():
+        words = reason
+        for name in ("Hanano-1", "Sakhour-2", "Fire-3"):
+            words = words.replace(name, "")
+        assert not re.search("[A-Za-z]", words), reason
+        assert "في المناوبة منذ" in reason  # no task yet, and how long on duty
+    # In English the page words the same parts as the server's sentence.
+    page.keyboard.press("l")
+    page.wait_for_selector("html[dir='ltr']")
+    served = api.get(f"/api/v1/incidents/{incident}/recommendations").json()["recommendations"]
+    for rec in served:
+        shown = page.inner_text(f"#detail-body .recs li[data-team='{rec['team_id']}'] small.reason")
+        assert shown == rec["reason"]
+
+
+def test_a_team_leader_acknowledges_the_pull_back_of_their_own_team_only(
+    room: dict[str, Any], clock: ManualClock, new_page: Callable[..., Any]
+) -> None:
+    api = room["api"]
+    if "/api/v1/threats" not in api.get("/openapi.json").json()["paths"]:
+        pytest.skip("this server's dispatch has no threats or pull-backs")
+    own = add_team(api, "Hanano-1")
+    other = add_team(api, "Sakhour-2", offset(*SAKHOUR, east_m=400))
+    admin = room["service"].execute(lambda tx: create_token(tx, "test", "admin", None)).secret
+    created = api.post(
+        "/api/v1/users",
+        json={"username": "khaled", "role": "team_leader", "password": PASSWORD, "team": own},
+        headers=auth(admin),
+    )
+    assert created.status_code == 201, created.text
+    incident = report(api, clock, HANANO, trapped=4)
+    for team in (own, other):
+        sent = api.post(
+            f"/api/v1/incidents/{incident}/assign", json={"team_id": team, "reason": "both needed"}
+        )
+        assert sent.status_code == 201, sent.text
+    threat = api.post(
+        "/api/v1/threats",
+        json={"lat": HANANO[0], "lon": HANANO[1], "radius_m": 500, "reason": "jet circling"},
+    )
+    assert threat.status_code == 201, threat.text
+    orders = {p["team_id"]: p["id"] for p in api.get("/api/v1/pullbacks").json()["pullbacks"]}
+    assert set(orders) == {own, other}
+    page = new_page()
+    log_in(page, room["base"], "khaled")
+    assert page.inner_text("#who").endswith("team_leader · Hanano-1")
+    page.click("#tabs [data-tab='teams']")
+    page.wait_for_selector(f"#teams tr.mine[data-team='{own}']")
+    # Steps of a task are offered for their own team only.
+    assert page.locator(f"#teams tr[data-team='{own}'] .acts button").count() > 0
+    assert page.locator(f"#teams tr[data-team='{other}'] .acts button").count() == 0
+    page.click("#tabs [data-tab='safety']")
+    mine = f"#pullbacks .pullback.open[data-team='{own}']"
+    theirs = f"#pullbacks .pullback.open[data-team='{other}']"
+    page.wait_for_selector(mine)
+    assert page.locator(f"{theirs} button").count() == 0
+    assert page.inner_text(f"{theirs} .ack-by") == "awaiting Sakhour-2's leader"
+    shot(page, "12-team-leader-safety")
+    page.click(f"{mine} button")
+    page.wait_for_selector(f"#pullbacks .pullback.done[data-team='{own}']")
+    acknowledged = {
+        p["team_id"]: p["acknowledged_at"] for p in api.get("/api/v1/pullbacks").json()["pullbacks"]
+    }
+    assert acknowledged[own] is not None and acknowledged[other] is None
+    # The API itself refuses them the other team's order, whatever a page offers.
+    with httpx.Client(base_url=room["base"], timeout=10) as khaled:
+        login = khaled.get("/api/v1/session").json()["csrf"]
+        khaled.post(
+            "/api/v1/session",
+            json={"username": "khaled", "password": PASSWORD},
+            headers={"X-CSRF-Token": login},
+        )
+        csrf = khaled.get("/api/v1/session").json()["csrf"]
+        refused = khaled.post(
+            f"/api/v1/pullbacks/{orders[other]}/acknowledge",
+            json={"note": ""},
+            headers={"X-CSRF-Token": csrf},
+        )
+    assert refused.status_code == 403
+    assert "may not act for team" in refused.json()["detail"]
 
 
 def street_grid(centre: tuple[float, float], n: int = 9, step_m: float = 150.0) -> RoadGraph:

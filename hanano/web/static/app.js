@@ -18,6 +18,10 @@ const FIELD_ROLES = ["admin", "dispatcher", "team_leader"];
 const COMMAND_ROLES = ["admin", "dispatcher"];
 const canField = () => FIELD_ROLES.includes(S.session?.role);
 const canCommand = () => COMMAND_ROLES.includes(S.session?.role);
+// A team leader acts for their own team only (the API refuses the rest with a 403), so the page
+// offers them no buttons for other teams.
+const ownTeam = () => (S.session?.role === "team_leader" ? S.session.team || null : null);
+const mayActFor = (teamId) => canField() && (S.session.role !== "team_leader" || ownTeam() === teamId);
 const COVERAGE_COLOUR = "#a855f7";
 const LEVEL_COLOUR = { imminent: "#e0202a", warning: "#f08a24", watch: "#e8c62a" };
 const SEV_COLOUR = ["#9aa3ad", "#f2d14b", "#f5a623", "#f06a2b", "#d8282f", "#8e0d3c"];
@@ -220,6 +224,8 @@ async function enter(session) {
   initMap();
   connect(session.clock.event_types || []);
   await loadAll();
+  const mine = ownTeam() && S.teams.get(ownTeam());
+  if (mine) $("#who").textContent += ` · ${mine.name}`;
   document.body.dataset.ready = "1";
   // Roads are scenery: drawn after the page is ready to use, never holding it back.
   loadRoads().catch((error) => { if (error.message !== "401") console.error(error); });
@@ -270,7 +276,8 @@ const refreshers = {
     }
     S.recs.clear();
   },
-  teams: async () => { S.teams = new Map((await optional("/api/v1/teams", "teams")).map((x) => [x.id, x])); },
+  // A team registered, on or off duty, or moved changes every recommendation.
+  teams: async () => { S.teams = new Map((await optional("/api/v1/teams", "teams")).map((x) => [x.id, x])); S.recs.clear(); },
   tasks: async () => { S.tasks = new Map((await optional("/api/v1/tasks?active=true", "tasks")).map((x) => [x.id, x])); S.recs.clear(); },
   hospitals: async () => { S.hospitals = await optional("/api/v1/hospitals", "hospitals"); },
   alerts: async () => { S.alerts = await optional("/api/v1/alerts", "alerts"); },
@@ -317,6 +324,8 @@ async function flush() {
   // swallow a click (pressed on one row, released on its replacement).
   if (kinds.length && kinds.every((k) => k in PARTIAL)) for (const k of kinds) PARTIAL[k]();
   else renderAll();
+  // The open incident's recommendations, cleared by the change, are asked for again.
+  if (S.detail?.kind === "incident" && !S.recs.has(S.detail.id)) loadIncidentDetail(S.detail.id);
 }
 
 const PARTIAL = {
@@ -903,7 +912,7 @@ function renderTeams() {
     const task = taskFor(team);
     const state = teamState(team);
     const since = task ? task.times[task.state] : team.duty_since;
-    return h("tr", { "data-team": team.id, "data-state": state },
+    return h("tr", { "data-team": team.id, "data-state": state, class: ownTeam() === team.id ? "mine" : null },
       h("td", {}, h("button", { class: "link", onclick: () => openDetail("team", team.id) }, team.name),
         h("br"), h("small", {}, `${team.crew} · ${team.sector}`)),
       h("td", {}, h("span", { class: "chip", style: `--c:${STATE_COLOUR[state] || "#888"}` },
@@ -911,7 +920,7 @@ function renderTeams() {
       task ? h("button", { class: "link incident-link", onclick: () => openDetail("incident", task.incident_id) },
         task.incident_id) : null),
       h("td", { title: since || "" }, ago(since)),
-      h("td", {}, h("div", { class: "acts" }, ...(task ? task.legal_next : []).map((next) =>
+      h("td", {}, h("div", { class: "acts" }, ...(task && mayActFor(team.id) ? task.legal_next : []).map((next) =>
         h("button", { class: `small ${next === "withdrawn" ? "danger" : ""}`,
           onclick: () => transition(task, next) }, tt("state", next))))));
   });
@@ -988,6 +997,60 @@ function suggestionReason(s, c) {
   let words = fill(t("coverage_reason"), { n: s.covers.length, min: c.threshold_min, names });
   if (s.from_pcode !== s.to_pcode) words += `؛ ${fill(t("still_covered"), { from: zoneName(s.from_pcode) })}`;
   return words;
+}
+
+// A recommendation's reason, worded in the page's language from its parts (the server's
+// `reason_parts`); the server's English sentence stands in when a part is one this page does
+// not know.
+const rs = (key, values = {}) => fill(TEXT[S.lang].rs?.[key] ?? TEXT.en.rs[key], values);
+const capWords = (caps, joiner) => caps.map((c) => tt("capability", c)).join(rs(joiner));
+const duration = (p) => rs(p.unit === "h" ? "h" : "min", { n: p.value });
+
+function partWords(p) {
+  switch (p.code) {
+    case "travel": {
+      if (p.via !== "road" && p.via !== "straight_line") return null;
+      let via = rs(`via_${p.via}`);
+      if (p.no_open_road) via += p.within_min ? rs("no_open_road_within", { min: p.within_min }) : rs("no_open_road");
+      return rs(p.at_least ? "travel_at_least" : "travel", { minutes: p.minutes, via });
+    }
+    case "origin":
+      if (p.place === "position") return rs("origin_position");
+      return p.position_age_min == null ? rs("origin_base") : rs("origin_stale", { age: p.position_age_min });
+    case "crew_short": return rs("crew_short", { crew: p.crew, min_crew: p.min_crew });
+    case "matches": return capWords(p.capabilities, "and");
+    case "offers": return capWords(p.capabilities, "list") || rs("no_capability");
+    case "lacks": return rs("lacks", { caps: capWords(p.capabilities, "or") });
+    case "tired": return rs("tired", { hours: p.duty_hours });
+    case "rested": return rs("rested", { duration: duration(p) });
+    case "no_task_yet": return rs("no_task_yet", { duration: duration(p) });
+    case "last_in_sector": return rs("last_in_sector", { sector: p.sector, rival: p.rival });
+    default: return null;
+  }
+}
+
+// The team's name is isolated (bdi) so that a Latin name does not pull the Arabic words and
+// numbers after it into its own direction.
+function reasonText(r) {
+  const parts = r.reason_parts || [];
+  const words = parts.map(partWords);
+  if (parts[0]?.code !== "travel" || parts[1]?.code !== "origin" || words.includes(null)) return r.reason;
+  return [h("bdi", {}, r.name), `: ${[words[0] + words[1], ...words.slice(2)].join(rs("sep"))}`];
+}
+
+// Why no team is recommended, from the summary's parts; the server's words otherwise.
+function summaryText(recs) {
+  const [head, ...rest] = recs.summary_parts || [];
+  const incident = head?.incident_id;
+  if (head?.code === "not_needed") return rs("not_needed", { incident, status: tt("status", head.status) });
+  if (head?.code === "no_place") return rs("no_place", { incident });
+  if (head?.code === "no_team_available") {
+    const why = rest.map((e) => (e.code === "busy" ? rs("busy", { team: e.team, task: e.task_id })
+      : e.code === "duty" ? rs("duty", { team: e.team, duty: tt("state", e.duty) })
+        : e.code === "no_teams_registered" ? rs("no_teams_registered") : null));
+    if (!why.includes(null)) return rs("no_team_available", { incident, why: why.join(rs("why_sep")) });
+  }
+  return recs.summary || t("no_teams");
 }
 
 function renderCoverage() {
@@ -1075,12 +1138,13 @@ function renderSafety() {
   $("#n-safety").textContent = open.length + (S.board?.checkin_alarms?.length || 0);
   const teamName = (id) => S.teams.get(id)?.name || id;
   $("#pullbacks").replaceChildren(...(S.pullbacks.length ? S.pullbacks.slice(0, 100).map((p) =>
-    h("li", { class: `row pullback ${p.acknowledged_at ? "done" : "open"} ${p.escalated_at ? "escalated" : ""}`, "data-id": p.id },
+    h("li", { class: `row pullback ${p.acknowledged_at ? "done" : "open"} ${p.escalated_at ? "escalated" : ""} ${ownTeam() === p.team_id ? "mine" : ""}`, "data-id": p.id, "data-team": p.team_id },
       h("span", { class: "main" }, h("b", {}, `${p.id} · ${teamName(p.team_id)} ← ${p.incident_id}`),
         p.escalated_at ? h("span", { class: "pill bad" }, t("escalated")) : null,
         h("br"), h("small", {}, ...withTimes(p.reason))),
       h("span", { class: "when" }, time(p.issued_at), h("br"),
         p.acknowledged_at ? h("small", {}, `${t("acknowledged")} `, time(p.acknowledged_at))
+          : !mayActFor(p.team_id) ? h("small", { class: "ack-by" }, fill(t("ack_by_leader"), { team: teamName(p.team_id) }))
           : h("button", { class: "primary small", onclick: () => act(api(`/api/v1/pullbacks/${p.id}/acknowledge`, { method: "POST", body: { note: "" } })) }, t("acknowledge")))))
     : [h("li", { class: "empty" }, t("none"))]));
   $("#watches").replaceChildren(...(S.watches.length ? S.watches.map((w) => h("li", {
@@ -1427,10 +1491,10 @@ function incidentDetail(id) {
   }
   if (recs && recs.recommendations) {
     out.push(h("h3", {}, t("recommendations")));
-    if (!recs.recommendations.length) out.push(h("p", { class: "hint" }, recs.summary || t("no_teams")));
+    if (!recs.recommendations.length) out.push(h("p", { class: "hint summary" }, summaryText(recs)));
     out.push(h("ol", { class: "recs" }, ...recs.recommendations.slice(0, 5).map((r, n) => h("li", { "data-team": r.team_id },
-      h("span", { class: "main" }, h("b", {}, r.name), ` · ${r.travel_at_least ? "> " : ""}${Math.round(r.travel_s / 60)} ${t("min")}`,
-        h("br"), h("small", {}, r.reason)),
+      h("span", { class: "main" }, h("b", {}, h("bdi", {}, r.name)), ` · ${r.travel_at_least ? "> " : ""}${Math.round(r.travel_s / 60)} ${t("min")}`,
+        h("br"), h("small", { class: "reason" }, reasonText(r))),
       n === 0
         ? h("button", { class: "primary accept", onclick: () => assign(id, r.team_id, "") }, t("accept"), h("kbd", {}, "A"))
         : h("button", { class: "override", onclick: () => override(id, r.team_id) }, t("send"))))));
