@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from hanano.access.tokens import create_token
 from hanano.clock import ManualClock
+from hanano.dispatch.roads import import_roads
 from hanano.events import ROLES
 from hanano.geo.city import import_neighbourhoods
 from hanano.geo.gazetteer import aleppo_geojson
@@ -27,6 +28,7 @@ from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store.engine import normalise_url
 from hanano.web.app import build_app
+from tests.helpers import HELSINKI
 
 BACKEND = os.environ.get("HANANO_TEST_BACKEND", "sqlite")
 PG_URL = os.environ.get("HANANO_TEST_DATABASE_URL")
@@ -121,4 +123,17 @@ def tokens(service: Service) -> dict[str, str]:
 @pytest.fixture
 def client(aleppo: Service) -> Iterator[TestClient]:
     with TestClient(build_app(aleppo)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def helsinki(service: Service) -> Service:
+    """The store with the real Helsinki road graph imported."""
+    service.execute(lambda tx: import_roads(tx, "test", HELSINKI))
+    return service
+
+
+@pytest.fixture
+def hclient(helsinki: Service) -> Iterator[TestClient]:
+    with TestClient(build_app(helsinki)) as test_client:
         yield test_client

@@ -1,11 +1,14 @@
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 HANANO = (36.2270, 37.2026)  # inside Hanano, N0129
 SAKHOUR = (36.2195, 37.1898)  # inside Al-Sakhour, N0139
+# The real OSM extract of central Helsinki (see tests/data/osm/ATTRIBUTION.md).
+HELSINKI = Path(__file__).parent / "data" / "osm" / "helsinki.osm.pbf"
 
 
 def offset(

@@ -3,7 +3,6 @@ idle teams that cover them without uncovering another zone."""
 
 import itertools
 import re
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,9 +21,7 @@ from hanano.geo.distance import haversine_m
 from hanano.service import Service
 from hanano.store import schema
 from tests.dispatch.support import assign, make_incident, make_team
-from tests.helpers import HANANO, auth, offset
-
-HELSINKI = Path(__file__).parent.parent / "data" / "osm" / "helsinki.osm.pbf"
+from tests.helpers import HANANO, HELSINKI, auth, offset
 
 
 def _centroids(service: Service) -> dict[str, tuple[str, float, float]]:

@@ -1,9 +1,6 @@
 """Roads on the real Helsinki extract (© OpenStreetMap contributors, ODbL 1.0): import, routes
 and rankings that change when a segment closes, closures from reports and strikes."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -20,31 +17,16 @@ from hanano.dispatch.roads import (
     RoadGraph,
     RoadRouter,
     current_graph,
-    import_roads,
     read_osm,
 )
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store.rebuild import rebuild, snapshot
-from hanano.web.app import build_app
 from tests.dispatch.support import make_incident, make_team
-from tests.helpers import auth
+from tests.helpers import HELSINKI, auth
 
-HELSINKI = Path(__file__).parent.parent / "data" / "osm" / "helsinki.osm.pbf"
 STATION = (60.1699, 24.9384)
 SOUTH = (60.1640, 24.9500)
-
-
-@pytest.fixture
-def helsinki(service: Service) -> Service:
-    service.execute(lambda tx: import_roads(tx, "test", HELSINKI))
-    return service
-
-
-@pytest.fixture
-def hclient(helsinki: Service) -> Iterator[TestClient]:
-    with TestClient(build_app(helsinki)) as test_client:
-        yield test_client
 
 
 def test_reader_builds_a_drivable_directed_graph() -> None:

@@ -5,34 +5,17 @@ come and go with closures."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 
-from hanano.dispatch.roads import current_graph, import_roads
+from hanano.dispatch.roads import current_graph
 from hanano.service import Service
-from hanano.web.app import build_app
 from hanano.web.map_routes import decode_polyline, encode_polyline
 from tests.helpers import auth
 
-HELSINKI = Path(__file__).parent.parent / "data" / "osm" / "helsinki.osm.pbf"
 # On Mannerheimintie, a few metres off the carriageway.
 ON_A_ROAD = (60.1699, 24.9384)
-
-
-@pytest.fixture
-def helsinki(service: Service) -> Service:
-    service.execute(lambda tx: import_roads(tx, "test", HELSINKI))
-    return service
-
-
-@pytest.fixture
-def hclient(helsinki: Service) -> Iterator[TestClient]:
-    with TestClient(build_app(helsinki)) as test_client:
-        yield test_client
 
 
 def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
