@@ -12,7 +12,8 @@ The counts live in a table of their own, so a restart does not wipe them, and no
 they are a brake, not a record. Writing every wrong password into the log would let anyone who
 can reach the login form write into the evidence carried out of the city, at will, and would put
 whatever was typed as a username (often a person's name, or a password typed in the wrong box)
-into it. The table holds keyed hashes only, never a username or an address in clear.
+into it. The table holds SHA-256 hashes only, never a username or an address in clear (a
+guessable name's hash is no secret, but it keeps the names out of every casual look).
 
 Times are the wall clock's, like sessions': a person waits in real seconds even when the
 simulator replays a day thirty times faster.
