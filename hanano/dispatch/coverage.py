@@ -19,19 +19,17 @@ a team by posting its position or changing its base.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-from shapely import STRtree
-from shapely.geometry import Point, shape
 from sqlalchemy import Connection, select
 
 from hanano.dispatch.recommend import Candidate, candidates
 from hanano.dispatch.travel import Router, router_for
+from hanano.geo.city import City, load_city
 from hanano.geo.distance import haversine_m
 from hanano.settings import Settings
 from hanano.store import schema
@@ -47,29 +45,24 @@ class Zone:
     lon: float
 
 
-def _zones(conn: Connection) -> tuple[list[Zone], list[str]]:
+def _zones(conn: Connection) -> list[Zone]:
     n = schema.neighbourhoods
     rows = conn.execute(
-        select(n.c.pcode, n.c.name_en, n.c.centroid_lat, n.c.centroid_lon, n.c.geometry).order_by(
-            n.c.pcode
-        )
+        select(n.c.pcode, n.c.name_en, n.c.centroid_lat, n.c.centroid_lon).order_by(n.c.pcode)
     ).all()
-    zones = [Zone(r.pcode, r.name_en, r.centroid_lat, r.centroid_lon) for r in rows]
-    return zones, [r.geometry for r in rows]
+    return [Zone(r.pcode, r.name_en, r.centroid_lat, r.centroid_lon) for r in rows]
 
 
-def _home_zones(zones: list[Zone], geometries: list[str], teams: list[Candidate]) -> list[int]:
+def _home_zones(zones: list[Zone], city: City, teams: list[Candidate]) -> list[int]:
     """The zone each team stands in, or the one with the nearest centroid when it stands outside
     every zone."""
-    if not teams:
-        return []
-    tree = STRtree([shape(json.loads(g)) for g in geometries])
+    index = {z.pcode: i for i, z in enumerate(zones)}
     homes = []
     for team in teams:
         lat, lon = team.origin
-        inside = tree.query(Point(lon, lat), predicate="intersects")
-        if len(inside):
-            homes.append(int(min(inside)))
+        pcode = city.locate(lat, lon)
+        if pcode in index:
+            homes.append(index[pcode])
         else:
             distances = [haversine_m(lat, lon, z.lat, z.lon) for z in zones]
             homes.append(int(np.argmin(distances)))
@@ -186,7 +179,7 @@ def _zone_views(
 
 def _suggestions(
     zones: list[Zone],
-    geometries: list[str],
+    city: City,
     free: list[Candidate],
     team_times: np.ndarray,
     zone_times: np.ndarray,
@@ -194,7 +187,7 @@ def _suggestions(
 ) -> tuple[list[dict[str, Any]], np.ndarray]:
     """The greedy moves, each with its reason in words, and the travel times once all are made."""
     threshold_s = threshold_min * 60.0
-    homes = _home_zones(zones, geometries, free)
+    homes = _home_zones(zones, city, free)
     times = team_times.copy()
     suggestions = []
     for t, k in suggest_moves(team_times, zone_times, threshold_s):
@@ -232,13 +225,18 @@ def _suggestions(
 
 
 def coverage(
-    conn: Connection, now: datetime, settings: Settings, router: Router | None = None
+    conn: Connection,
+    now: datetime,
+    settings: Settings,
+    router: Router | None = None,
+    city: City | None = None,
 ) -> dict[str, Any]:
     """Each zone's nearest available team and travel time, the zones over the threshold, and
-    suggested moves of idle teams that would cover them."""
+    suggested moves of idle teams that would cover them. `city` is the service's cached city
+    (its zone index); without it the zones are read from the store."""
     threshold_min = settings.coverage_threshold_min
     threshold_s = threshold_min * 60.0
-    zones, geometries = _zones(conn)
+    zones = _zones(conn)
     free, excluded = candidates(conn, now, settings)
     result: dict[str, Any] = {
         "threshold_min": threshold_min,
@@ -268,7 +266,7 @@ def coverage(
         result["summary"] = f"No team is available, so no zone is covered: {why}"
         return result
     suggestions, final = _suggestions(
-        zones, geometries, free, team_times, zone_times, threshold_min
+        zones, city or load_city(conn), free, team_times, zone_times, threshold_min
     )
     still = [z.pcode for i, z in enumerate(zones) if final[i].min() > threshold_s]
     result["suggestions"] = suggestions

@@ -455,7 +455,7 @@ def coverage_view(
     """Each zone's nearest available team and travel time, the zones beyond
     `coverage_threshold_min`, and suggested moves of idle teams (suggestions only)."""
     with service.engine.connect() as conn:
-        return coverage(conn, service.clock.now(), service.settings)
+        return coverage(conn, service.clock.now(), service.settings, city=service.city.get(conn))
 
 
 # --- roads --------------------------------------------------------------------------------
