@@ -52,15 +52,23 @@ def _siren_registered(conn: Connection, event: RecordedEvent) -> None:
 def sirens_view(conn: Connection) -> list[dict[str, Any]]:
     """Each siren, its zones, and whether it sounds now (any zone at warning or imminent)."""
     levels = {r.pcode: r.level for r in conn.execute(select(zone_state))}
-    return [
-        {
-            "id": r.siren_id,
-            "pcodes": json.loads(r.pcodes),
-            "sounding": any(levels.get(p) in SOUNDING for p in json.loads(r.pcodes)),
-            "registered_at": r.registered_at,
-        }
-        for r in conn.execute(select(sirens).order_by(sirens.c.siren_id))
-    ]
+    out = []
+    for r in conn.execute(select(sirens).order_by(sirens.c.siren_id)):
+        pcodes = json.loads(r.pcodes)
+        out.append(
+            {
+                "id": r.siren_id,
+                "pcodes": pcodes,
+                "sounding": sounds(pcodes, levels),
+                "registered_at": r.registered_at,
+            }
+        )
+    return out
+
+
+def sounds(pcodes: list[str], levels: dict[str, str]) -> bool:
+    """A siren sounds while any of its zones stands at warning or imminent."""
+    return any(levels.get(p) in SOUNDING for p in pcodes)
 
 
 def siren_exists(conn: Connection, siren_id: str) -> bool:

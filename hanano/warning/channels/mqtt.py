@@ -25,7 +25,6 @@ from hanano.warning.outbox import MQTT, DeliveryFailed, target_name
 
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT_S = 10.0
-SOUNDING = ("warning", "imminent")
 
 
 def connect(url: str, name: str) -> mqtt.Client:
@@ -97,6 +96,7 @@ class MqttChannel:
         """Each siren on while any of its zones stands at warning or imminent, else off."""
         if self.engine is None:
             return []
+        from hanano.warning.sirens import sounds
         from hanano.warning.tables import sirens, zone_state
 
         with self.engine.connect() as conn:
@@ -105,7 +105,7 @@ class MqttChannel:
         out = []
         with self._lock:
             for siren_id, pcodes in sorted(mapping.items()):
-                state = "on" if any(levels.get(p) in SOUNDING for p in pcodes) else "off"
+                state = "on" if sounds(pcodes, levels) else "off"
                 if self._sirens.get(siren_id) != state:
                     self._sirens[siren_id] = state
                     out.append(
