@@ -17,6 +17,7 @@ from hanano.geo.city import CityCache
 from hanano.geo.gazetteer import load_aleppo_aliases
 from hanano.settings import Settings
 from hanano.store.engine import make_engine
+from hanano.store.fingerprint import derive_key
 from hanano.store.migrations import migrate
 from hanano.store.reactions import tick_handlers
 from hanano.store.sequencer import Sequencer, Tx
@@ -66,6 +67,7 @@ class Service:
             evidence = self.evidence
             with self.engine.begin() as conn:
                 catch_up(conn, evidence)
+            self.sequencer.fingerprint_key = derive_key(evidence.key.signer)
             self.sequencer.add_group_hook(evidence.extend)
             self.sequencer.add_listener(evidence.committed)
             self.sequencer.start()

@@ -41,6 +41,8 @@ class Principal:
 
 
 ANONYMOUS = Principal("anonymous", "public")
+# Whoever runs the CLI on the server's own machine holds its store and key: an administrator.
+CONSOLE = Principal("cli", "admin")
 
 
 @dataclass(frozen=True)

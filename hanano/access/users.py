@@ -35,7 +35,17 @@ from sqlalchemy import Column, Connection, Engine, String, Table, Text, select
 
 from hanano.access.tokens import Principal, bind_team, check_team, leader_teams
 from hanano.errors import Problem, conflict, invalid
-from hanano.events import ROLES, Event, Role, register
+from hanano.events import (
+    ACCESS_RECORDS,
+    KEEPERS,
+    NOBODY,
+    ROLES,
+    Audience,
+    Event,
+    Role,
+    readable_by,
+    register,
+)
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.schema import metadata
@@ -82,6 +92,7 @@ class UserCreated(Event):
     """A person who may log in. The username and the argon2id hash enter the log sealed."""
 
     type: ClassVar[str] = "user.created"
+    audience: ClassVar[Audience] = readable_by(KEEPERS, fields={"password_hash": NOBODY})
     sensitive: ClassVar[frozenset[str]] = frozenset({"username", "password_hash"})
     user_id: str
     username: str
@@ -96,6 +107,7 @@ class SessionStarted(Event):
     """A login. Only the SHA-256 of the session secret is kept."""
 
     type: ClassVar[str] = "user.session_started"
+    audience: ClassVar[Audience] = ACCESS_RECORDS
     user_id: str
     session_hash: str
     expires_at: str
@@ -104,6 +116,7 @@ class SessionStarted(Event):
 @register
 class SessionEnded(Event):
     type: ClassVar[str] = "user.session_ended"
+    audience: ClassVar[Audience] = ACCESS_RECORDS
     session_hash: str
     reason: str
 

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Row, select
 
 from hanano.dispatch.tables import hospitals
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import Event, register
+from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
@@ -21,6 +21,7 @@ RECEIVING: tuple[str, ...] = ("open",)
 @register
 class HospitalRegistered(Event):
     type: ClassVar[str] = "dispatch.hospital_registered"
+    audience: ClassVar[Audience] = OPERATIONAL
     # Field hospitals have been bombed once found; their place is kept out of the log's text.
     sensitive: ClassVar[frozenset[str]] = frozenset({"lat", "lon"})
     hospital_id: str
@@ -34,6 +35,7 @@ class HospitalRegistered(Event):
 @register
 class HospitalStatusChanged(Event):
     type: ClassVar[str] = "dispatch.hospital_status_changed"
+    audience: ClassVar[Audience] = OPERATIONAL
     hospital_id: str
     status: HospitalStatus
     previous: HospitalStatus

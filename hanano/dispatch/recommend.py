@@ -20,7 +20,7 @@ from hanano.dispatch.tables import decisions, tasks, teams
 from hanano.dispatch.tasks import ACTIVE, assign_task, incident_row
 from hanano.dispatch.travel import Leg, Router
 from hanano.errors import invalid
-from hanano.events import Event, register
+from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.settings import Settings
 from hanano.store import schema
 from hanano.store.prepared import Prepared
@@ -51,6 +51,7 @@ SHORTLIST = 3
 @register
 class RecommendationAccepted(Event):
     type: ClassVar[str] = "dispatch.recommendation_accepted"
+    audience: ClassVar[Audience] = OPERATIONAL
     incident_id: str
     team_id: str
     recommendation: str
@@ -59,6 +60,7 @@ class RecommendationAccepted(Event):
 @register
 class RecommendationOverridden(Event):
     type: ClassVar[str] = "dispatch.recommendation_overridden"
+    audience: ClassVar[Audience] = OPERATIONAL
     incident_id: str
     team_id: str
     recommended_team_id: str | None

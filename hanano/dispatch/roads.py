@@ -32,7 +32,7 @@ from hanano.dispatch.common import DISPATCH_ACTOR, next_number
 from hanano.dispatch.tables import road_closures, road_graphs
 from hanano.dispatch.travel import Leg
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import Event, register
+from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.settings import Settings
 from hanano.store.prepared import Prepared
 from hanano.store.projections import projects
@@ -77,6 +77,7 @@ ClosureSource = Literal["manual", "report", "strike"]
 @register
 class RoadsImported(Event):
     type: ClassVar[str] = "dispatch.roads_imported"
+    audience: ClassVar[Audience] = OPERATIONAL
     graph_id: str
     source_sha256: str
     nodes: int
@@ -87,6 +88,7 @@ class RoadsImported(Event):
 @register
 class RoadClosed(Event):
     type: ClassVar[str] = "dispatch.road_closed"
+    audience: ClassVar[Audience] = OPERATIONAL
     closure_id: str
     lat: float
     lon: float
@@ -99,6 +101,7 @@ class RoadClosed(Event):
 @register
 class RoadReopened(Event):
     type: ClassVar[str] = "dispatch.road_reopened"
+    audience: ClassVar[Audience] = OPERATIONAL
     closure_id: str
     reason: str
 

@@ -22,7 +22,7 @@ from hanano.dispatch.common import DISPATCH_ACTOR, next_number
 from hanano.dispatch.tables import pullbacks, tasks, teams, threats
 from hanano.dispatch.tasks import AT_SITE
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import Event, register
+from hanano.events import OPERATIONAL, OPERATIONS, Audience, Event, readable_by, register
 from hanano.geo.distance import haversine_m
 from hanano.store import schema
 from hanano.store.projections import projects
@@ -39,6 +39,7 @@ class ThreatReported(Event):
     """A threat to a place: a point with a radius, or zones (polygons of [lon, lat])."""
 
     type: ClassVar[str] = "dispatch.threat_reported"
+    audience: ClassVar[Audience] = readable_by(OPERATIONS, own=frozenset({"spotter"}))
     threat_id: str
     source: ThreatSource
     alert_id: str | None
@@ -52,6 +53,7 @@ class ThreatReported(Event):
 @register
 class PullbackOrdered(Event):
     type: ClassVar[str] = "dispatch.pullback_ordered"
+    audience: ClassVar[Audience] = OPERATIONAL
     order_id: str
     threat_id: str
     incident_id: str
@@ -63,6 +65,7 @@ class PullbackOrdered(Event):
 @register
 class PullbackAcknowledged(Event):
     type: ClassVar[str] = "dispatch.pullback_acknowledged"
+    audience: ClassVar[Audience] = OPERATIONAL
     order_id: str
     team_id: str
     note: str
@@ -71,6 +74,7 @@ class PullbackAcknowledged(Event):
 @register
 class PullbackEscalated(Event):
     type: ClassVar[str] = "dispatch.pullback_escalated"
+    audience: ClassVar[Audience] = OPERATIONAL
     order_id: str
     team_id: str
     reason: str
@@ -79,6 +83,7 @@ class PullbackEscalated(Event):
 @register
 class CheckinOverdue(Event):
     type: ClassVar[str] = "dispatch.checkin_overdue"
+    audience: ClassVar[Audience] = OPERATIONAL
     task_id: str
     team_id: str
     incident_id: str

@@ -17,7 +17,7 @@ from hanano.dispatch.hospitals import RECEIVING, hospital_row
 from hanano.dispatch.tables import tasks, teams
 from hanano.dispatch.teams import team_row
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import Event, register
+from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.store import schema
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
@@ -69,6 +69,7 @@ TIME_COLUMN = {
 @register
 class TaskAssigned(Event):
     type: ClassVar[str] = "dispatch.task_assigned"
+    audience: ClassVar[Audience] = OPERATIONAL
     task_id: str
     team_id: str
     incident_id: str
@@ -78,6 +79,7 @@ class TaskAssigned(Event):
 @register
 class TaskTransitioned(Event):
     type: ClassVar[str] = "dispatch.task_transitioned"
+    audience: ClassVar[Audience] = OPERATIONAL
     task_id: str
     team_id: str
     incident_id: str
@@ -92,6 +94,7 @@ class TeamCheckedIn(Event):
     """A team on scene said it is safe; silence past the interval raises an alarm."""
 
     type: ClassVar[str] = "dispatch.team_checked_in"
+    audience: ClassVar[Audience] = OPERATIONAL
     task_id: str
     team_id: str
     note: str

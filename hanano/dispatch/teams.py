@@ -15,7 +15,7 @@ from hanano.clock import isoformat, parse_iso
 from hanano.dispatch.common import CAPABILITIES, Capability, Duty
 from hanano.dispatch.tables import tasks, teams
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import Event, register
+from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
@@ -24,6 +24,7 @@ from hanano.store.sequencer import Tx
 @register
 class TeamRegistered(Event):
     type: ClassVar[str] = "dispatch.team_registered"
+    audience: ClassVar[Audience] = OPERATIONAL
     sensitive: ClassVar[frozenset[str]] = frozenset({"base_lat", "base_lon", "leader"})
     team_id: str
     name: str
@@ -43,6 +44,7 @@ class TeamUpdated(Event):
     """Changed particulars of a team; fields left out stay as they were."""
 
     type: ClassVar[str] = "dispatch.team_updated"
+    audience: ClassVar[Audience] = OPERATIONAL
     sensitive: ClassVar[frozenset[str]] = frozenset({"leader"})
     team_id: str
     crew: int | None = None
@@ -56,6 +58,7 @@ class TeamUpdated(Event):
 @register
 class TeamDutyChanged(Event):
     type: ClassVar[str] = "dispatch.team_duty_changed"
+    audience: ClassVar[Audience] = OPERATIONAL
     team_id: str
     duty: Duty
     previous: Duty
@@ -67,6 +70,7 @@ class TeamPositionReported(Event):
     """Where a team leader's phone was; counts as a check-in for a team on scene."""
 
     type: ClassVar[str] = "dispatch.team_position_reported"
+    audience: ClassVar[Audience] = OPERATIONAL
     sensitive: ClassVar[frozenset[str]] = frozenset({"lat", "lon", "accuracy_m"})
     team_id: str
     task_id: str | None

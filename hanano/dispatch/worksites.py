@@ -19,7 +19,7 @@ from hanano.dispatch.hospitals import RECEIVING, hospital_row
 from hanano.dispatch.tables import victim_identities, victims, worksites
 from hanano.dispatch.tasks import incident_row
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import Event, register
+from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
@@ -46,6 +46,7 @@ WORKSITE_ID = re.compile(r"^[A-Z]-[1-9][0-9]{0,2}$")
 @register
 class WorksiteOpened(Event):
     type: ClassVar[str] = "dispatch.worksite_opened"
+    audience: ClassVar[Audience] = OPERATIONAL
     sensitive: ClassVar[frozenset[str]] = frozenset({"lat", "lon"})
     incident_id: str
     worksite_id: str
@@ -60,6 +61,7 @@ class WorksiteOpened(Event):
 @register
 class WorksiteUpdated(Event):
     type: ClassVar[str] = "dispatch.worksite_updated"
+    audience: ClassVar[Audience] = OPERATIONAL
     incident_id: str
     worksite_id: str
     category: Category | None
@@ -71,6 +73,7 @@ class WorksiteUpdated(Event):
 @register
 class VictimRecorded(Event):
     type: ClassVar[str] = "dispatch.victim_recorded"
+    audience: ClassVar[Audience] = OPERATIONAL
     sensitive: ClassVar[frozenset[str]] = frozenset({"name", "identity"})
     victim_id: str
     incident_id: str
@@ -85,6 +88,7 @@ class VictimRecorded(Event):
 @register
 class VictimUpdated(Event):
     type: ClassVar[str] = "dispatch.victim_updated"
+    audience: ClassVar[Audience] = OPERATIONAL
     sensitive: ClassVar[frozenset[str]] = frozenset({"name", "identity"})
     victim_id: str
     status: VictimStatus

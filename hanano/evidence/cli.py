@@ -55,12 +55,14 @@ def log_receipt(
     ctx: click.Context, event_id: int, disclose: tuple[str, ...], cosigned: bool
 ) -> None:
     """Write a self-contained receipt (C2SP tlog-proof) for event EVENT_ID to stdout."""
+    from hanano.access.tokens import CONSOLE
     from hanano.evidence.receipts import make_receipt
 
     service = _service(ctx)
     with service.engine.connect() as conn:
         try:
-            click.echo(make_receipt(conn, event_id, disclose, cosigned=cosigned), nl=False)
+            receipt = make_receipt(conn, event_id, CONSOLE, disclose, cosigned=cosigned)
+            click.echo(receipt, nl=False)
         except Problem as problem:
             raise click.ClickException(str(problem)) from problem
 

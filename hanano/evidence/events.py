@@ -5,7 +5,7 @@ from typing import ClassVar
 from sqlalchemy import Connection, select, update
 
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import Event, register
+from hanano.events import OPERATORS, Audience, Event, readable_by, register
 from hanano.evidence.cosign import parse_witness_key
 from hanano.evidence.tables import witnesses
 from hanano.store import schema
@@ -19,6 +19,7 @@ class FieldRedacted(Event):
     """A sensitive field's plaintext and salt were erased; its commitment stays in the log."""
 
     type: ClassVar[str] = "evidence.field_redacted"
+    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
     seq: int
     field: str
     reason: str
@@ -52,6 +53,7 @@ class WitnessAdded(Event):
     """The log accepts cosignatures by this witness key from now on (C2SP tlog-cosignature)."""
 
     type: ClassVar[str] = "evidence.witness_added"
+    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
     name: str
     key: str
 

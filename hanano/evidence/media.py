@@ -38,7 +38,7 @@ from sqlalchemy import (
 
 from hanano.clock import isoformat
 from hanano.errors import Problem, conflict, invalid, not_found
-from hanano.events import Event, register
+from hanano.events import OPERATORS, Audience, Event, readable_by, register
 from hanano.evidence import note
 from hanano.store import schema
 from hanano.store.projections import projects
@@ -107,6 +107,7 @@ class DeviceKeyRegistered(Event):
     """A capture device's public key, so files it signs can be checked against it."""
 
     type: ClassVar[str] = "evidence.device_key_registered"
+    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
     key_id: str
     verifier_key: str
 
@@ -116,6 +117,7 @@ class MediaAdded(Event):
     """An evidentiary original was stored. The uploader is the event's actor."""
 
     type: ClassVar[str] = "evidence.media_added"
+    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
     sensitive: ClassVar[frozenset[str]] = frozenset({"place"})
     sha256: str
     size: int
@@ -132,6 +134,7 @@ class MediaAccessed(Event):
     """Someone read an original (a download)."""
 
     type: ClassVar[str] = "evidence.media_accessed"
+    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
     sha256: str
     reason: str
     via: Literal["api", "cli"]
@@ -142,6 +145,7 @@ class MediaCopied(Event):
     """A working copy was made; it names its original. `copy_sha256` is what the copy held."""
 
     type: ClassVar[str] = "evidence.media_copied"
+    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
     sha256: str
     copy_sha256: str
     copy_size: int
@@ -155,6 +159,7 @@ class MediaExported(Event):
     """An original left the store (to an investigator, a court, an archive)."""
 
     type: ClassVar[str] = "evidence.media_exported"
+    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
     sha256: str
     destination: str
     recipient: str | None

@@ -121,6 +121,7 @@ def export(
     The export event is logged only once the files are written and the original has been
     re-hashed on the way out, so the log never claims an export that did not happen.
     """
+    from hanano.access.tokens import CONSOLE
     from hanano.evidence.receipts import make_receipt
 
     if not reason.strip():
@@ -136,7 +137,7 @@ def export(
         if read != sha256:
             raise Problem(500, "Original damaged", f"the stored file no longer hashes to {sha256}")
         with service.engine.connect() as conn:
-            receipt = make_receipt(conn, item.seq)
+            receipt = make_receipt(conn, item.seq, CONSOLE)
             chain = media.custody(conn, sha256)
         receipt_path = directory / f"{sha256}.media-added.tlog-proof"
         _write_new(receipt_path, receipt)

@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from hanano.errors import invalid, not_found
+from hanano.access.tokens import Principal
+from hanano.access.visibility import entry_withheld, withheld
+from hanano.errors import FieldError, Problem, invalid, not_found
 from hanano.evidence import merkle, note
 from hanano.evidence.cosign import (
     parse_cosignature_line,
@@ -47,13 +49,26 @@ class CheckedReceipt:
 
 
 def make_receipt(
-    conn: Connection, seq: int, disclose: tuple[str, ...] = (), *, cosigned: bool = False
+    conn: Connection,
+    seq: int,
+    who: Principal,
+    disclose: tuple[str, ...] = (),
+    *,
+    cosigned: bool = False,
 ) -> str:
     """A receipt for event `seq` against the latest checkpoint, with its cosignatures; with
-    `cosigned`, against the latest checkpoint that covers the event and a witness cosigned."""
+    `cosigned`, against the latest checkpoint that covers the event and a witness cosigned.
+
+    The visibility rule decides as for the log's entries: `who` gets a receipt only for an entry
+    they may read as it stands, and may disclose only fields their role reads."""
     row = conn.execute(select(schema.events).where(schema.events.c.seq == seq)).first()
     if row is None:
         raise not_found(f"event {seq}")
+    document = json.loads(bytes(row.canonical))
+    refused = entry_withheld(document, who)
+    if refused is not None:
+        raise Problem(403, "Forbidden", f"event {seq}: {refused}")
+    _check_disclosable(document, disclose, who)
     if cosigned:
         size_found = conn.execute(
             select(func.max(cosignatures.c.size)).where(cosignatures.c.size >= seq)
@@ -90,6 +105,18 @@ def make_receipt(
         "",
     ]
     return "\n".join(lines) + "\n" + checkpoint_note
+
+
+def _check_disclosable(document: dict[str, Any], disclose: tuple[str, ...], who: Principal) -> None:
+    hidden = withheld(str(document.get("type")), who.role)
+    for name in disclose:
+        if name in hidden:
+            raise Problem(
+                403,
+                "Forbidden",
+                f"field {name!r} of {document.get('type')} is not disclosed to the {who.role} role",
+                [FieldError("disclose", f"{name} may not be disclosed")],
+            )
 
 
 def check_receipt(text: str, verifier_key: str, witness_keys: Sequence[str] = ()) -> CheckedReceipt:

@@ -26,6 +26,7 @@ from hanano.geo.distance import degrees_for_metres, haversine_m
 from hanano.intake.model import ReportIn
 from hanano.settings import Settings
 from hanano.store import schema
+from hanano.store.fingerprint import fingerprint, same_body
 from hanano.store.prepared import Prepared
 from hanano.store.sequencer import Tx
 
@@ -131,10 +132,10 @@ def submit_report(
 ) -> ReportResult:
     """Store a report and link it; a retry with the same id and body returns the first result."""
     report_id = str(report.id)
-    body_hash = report.body_hash()
+    body = report.body()
     existing = _REPORT_BY_ID.run(tx.conn, {"report_id": report_id}).first()
     if existing is not None:
-        if existing.body_hash != body_hash:
+        if not same_body(existing.body_hash, tx.fingerprint_key, body, report.legacy_hash()):
             raise conflict(f"report {report_id} was already received with a different body")
         decision = "opened" if existing.link_reason.startswith("Opened") else "linked"
         return ReportResult(
@@ -147,7 +148,7 @@ def submit_report(
         actor,
         ReportReceived(
             report_id=report_id,
-            body_hash=body_hash,
+            body_hash=fingerprint(tx.fingerprint_key, body),
             kind=report.kind,
             observed_at=observed,
             lat=report.lat,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import orjson
@@ -31,11 +31,12 @@ class ReportIn(BaseModel):
     casualties: Annotated[int | None, Field(ge=0, le=100_000)] = None
     source: ReportSource
 
-    def body_hash(self) -> str:
-        """Fingerprint of the report's content, to tell a retry from a reused id.
-
-        Only equality matters here, so a deterministic dump with sorted keys is enough.
-        """
+    def body(self) -> dict[str, Any]:
+        """The report's content as fingerprinted, to tell a retry from a reused id."""
         body = self.model_dump(mode="json")
         body["observed_at"] = self.observed_at.astimezone(UTC).isoformat()
-        return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        return body
+
+    def legacy_hash(self) -> str:
+        """The unkeyed hash that reports received before fingerprints were keyed carry."""
+        return hashlib.sha256(orjson.dumps(self.body(), option=orjson.OPT_SORT_KEYS)).hexdigest()

@@ -1,8 +1,8 @@
 """What each role may see of incidents and reports.
 
-Exact places where rescuers work now are a target list for a second strike: the reporter and
-public roles see an incident only once it is cleared or after a delay, and only its
-neighbourhood.
+Exact places where rescuers work now are a target list for a second strike: the roles handed to
+people outside the team (reporter, public, spotter) see an incident only once it is cleared or
+after a delay, and only its neighbourhood.
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ from sqlalchemy import Connection, Row, and_, or_, select
 
 from hanano.clock import isoformat
 from hanano.errors import not_found
-from hanano.events import Role
+from hanano.events import IncidentOpened, Role
 from hanano.store import schema
-
-RESTRICTED_ROLES: frozenset[Role] = frozenset({"reporter", "public"})
 
 incidents = schema.incidents
 reports = schema.reports
@@ -35,7 +33,10 @@ class IncidentFilter:
 
 
 def is_restricted(role: Role) -> bool:
-    return role in RESTRICTED_ROLES
+    """Whether the role reads incidents only as the public does: true of every role the
+    visibility rule does not let read the intake's own events."""
+    rule = IncidentOpened.audience
+    return rule is None or role not in rule.roles
 
 
 def public_cutoff(now: datetime, delay_min: float) -> str:

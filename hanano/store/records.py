@@ -65,3 +65,14 @@ def read_events(
         after = last
         if remaining is not None:
             remaining -= len(rows)
+
+
+def read_entries(conn: Connection, after: int, limit: int) -> list[tuple[int, bytes, bytes]]:
+    """Log entries as hashed: (seq, canonical bytes, leaf hash), in log order."""
+    rows = conn.execute(
+        select(schema.events.c.seq, schema.events.c.canonical, schema.events.c.leaf_hash)
+        .where(schema.events.c.seq > after)
+        .order_by(schema.events.c.seq)
+        .limit(limit)
+    ).all()
+    return [(r.seq, bytes(r.canonical), bytes(r.leaf_hash)) for r in rows]

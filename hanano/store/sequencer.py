@@ -37,11 +37,20 @@ log = logging.getLogger(__name__)
 class Tx:
     """What a command sees: a connection inside the group's transaction, the clock, and append."""
 
-    def __init__(self, conn: Connection, clock: Clock, next_seq: int, settings: Settings) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        clock: Clock,
+        next_seq: int,
+        settings: Settings,
+        fingerprint_key: bytes = b"",
+    ) -> None:
         self.conn = conn
         self.clock = clock
         # Reactions and ticks run without a request: this is how they see the service's settings.
         self.settings = settings
+        # The server's key for idempotency fingerprints (hanano.store.fingerprint).
+        self.fingerprint_key = fingerprint_key
         self.next_seq = next_seq
         self.events: list[RecordedEvent] = []
         self._depth = 0
@@ -140,6 +149,8 @@ class Sequencer:
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
         self.groups_committed = 0
+        # Set by the service from its secret before the writer starts.
+        self.fingerprint_key = b""
 
     def add_listener(self, listener: Listener) -> None:
         """Called in the writer thread with each group's events, once they are durable and
@@ -222,7 +233,7 @@ class Sequencer:
         # spares two statements (two round trips on PostgreSQL) per command.
         alone = len(jobs) == 1
         for job in jobs:
-            tx = Tx(conn, self.clock, next_seq, self.settings)
+            tx = Tx(conn, self.clock, next_seq, self.settings, self.fingerprint_key)
             # Each command in its own savepoint: one that fails leaves no trace and spares the
             # others in its group.
             if not alone:

@@ -16,7 +16,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from hanano.events import Event, register
+from hanano.events import (
+    EVERYONE,
+    NOBODY,
+    OPERATIONAL,
+    OPERATIONS,
+    OPERATORS,
+    Audience,
+    Event,
+    readable_by,
+    register,
+)
 
 Aircraft = Literal["helicopter", "fixed_wing", "drone", "unknown"]
 Activity = Literal["took_off", "bearing", "over", "circling", "leaving"]
@@ -26,10 +36,41 @@ ThreatLevel = Literal["watch", "warning", "imminent"]
 MsgType = Literal["Alert", "Update", "Cancel"]
 AlertSource = Literal["engine", "operator"]
 
+# A sighting's bearing, distance and the position derived from them lead back to the post it was
+# made from: only the operators read them, and they enter the log as salted commitments. Nobody
+# reads the idempotency fingerprint: it never leaves the server.
+POST_REVEALING = frozenset(
+    {
+        "observer_lat",
+        "observer_lon",
+        "bearing_deg",
+        "distance_km",
+        "est_lat",
+        "est_lon",
+        "est_cov",
+        "est_reason",
+        "text",
+    }
+)
+SIGHTING_AUDIENCE = readable_by(
+    OPERATIONS,
+    own=frozenset({"spotter"}),
+    fields={**dict.fromkeys(POST_REVEALING, OPERATORS), "body_hash": NOBODY},
+)
+# A new track's covariance lies along the first sighting's bearing and grows with its distance,
+# and its reason quotes both: together with its position they would place the post.
+TRACK_REVEALING = frozenset({"cov", "reason"})
+TRACK_AUDIENCE = readable_by(OPERATIONS, fields=dict.fromkeys(TRACK_REVEALING, OPERATORS))
+
 
 @register
 class ObservationPostRegistered(Event):
     type: ClassVar[str] = "warning.post_registered"
+    # Spotters read the posts' ids, to report from theirs; only operators read where they are.
+    audience: ClassVar[Audience] = readable_by(
+        OPERATORS | {"auditor", "spotter"},
+        fields=dict.fromkeys(("name", "lat", "lon"), OPERATORS),
+    )
     sensitive: ClassVar[frozenset[str]] = frozenset({"name", "lat", "lon"})
     post_id: str
     name: str
@@ -42,6 +83,7 @@ class AirBaseRegistered(Event):
     """A known air base: where sorties come from. Public knowledge, so nothing is sealed."""
 
     type: ClassVar[str] = "warning.air_base_registered"
+    audience: ClassVar[Audience] = readable_by(OPERATIONS | {"spotter"})
     base_id: str
     name: str
     name_ar: str
@@ -59,7 +101,8 @@ class SightingReported(Event):
     """
 
     type: ClassVar[str] = "warning.sighting_reported"
-    sensitive: ClassVar[frozenset[str]] = frozenset({"observer_lat", "observer_lon", "text"})
+    audience: ClassVar[Audience] = SIGHTING_AUDIENCE
+    sensitive: ClassVar[frozenset[str]] = POST_REVEALING | {"body_hash"}
     sighting_id: str
     body_hash: str
     observed_at: str
@@ -90,6 +133,8 @@ class TrackStarted(Event):
     metres per second east/north, row-major."""
 
     type: ClassVar[str] = "warning.track_started"
+    audience: ClassVar[Audience] = TRACK_AUDIENCE
+    sensitive: ClassVar[frozenset[str]] = TRACK_REVEALING
     track_id: str
     sighting_id: str
     aircraft: Aircraft
@@ -105,6 +150,8 @@ class TrackStarted(Event):
 @register
 class TrackUpdated(Event):
     type: ClassVar[str] = "warning.track_updated"
+    audience: ClassVar[Audience] = TRACK_AUDIENCE
+    sensitive: ClassVar[frozenset[str]] = TRACK_REVEALING
     track_id: str
     sighting_id: str
     aircraft: Aircraft
@@ -123,6 +170,7 @@ class TrackUpdated(Event):
 @register
 class TrackEnded(Event):
     type: ClassVar[str] = "warning.track_ended"
+    audience: ClassVar[Audience] = OPERATIONAL
     track_id: str
     reason: str
 
@@ -136,6 +184,7 @@ class ThreatAssessed(Event):
     """
 
     type: ClassVar[str] = "warning.threat_assessed"
+    audience: ClassVar[Audience] = OPERATIONAL
     threat_id: str
     zones: list[dict[str, Any]]
     reason: str
@@ -147,6 +196,7 @@ class AlertIssued(Event):
     the fields other domains rely on."""
 
     type: ClassVar[str] = "warning.alert_issued"
+    audience: ClassVar[Audience] = readable_by(EVERYONE)
     alert_id: str
     level: Level
     msg_type: MsgType
@@ -171,6 +221,7 @@ class SirenRegistered(Event):
     """A siren and the zones it sounds for; registering it again replaces its zones."""
 
     type: ClassVar[str] = "warning.siren_registered"
+    audience: ClassVar[Audience] = readable_by(OPERATIONS | {"spotter"})
     siren_id: str
     pcodes: list[str]
 
@@ -180,6 +231,7 @@ class ForeignAlertReceived(Event):
     """Another agency's CAP alert, as parsed, kept whole so its threat can be explained."""
 
     type: ClassVar[str] = "warning.foreign_alert_received"
+    audience: ClassVar[Audience] = OPERATIONAL
     foreign_id: str
     sender: str
     identifier: str

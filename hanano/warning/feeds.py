@@ -22,7 +22,7 @@ from sqlalchemy import Column, Connection, Integer, String, Table, Text, select
 
 from hanano.clock import isoformat, parse_iso
 from hanano.errors import Problem, conflict, invalid, not_found
-from hanano.events import Event, register
+from hanano.events import ACCESS_RECORDS, Audience, Event, register
 from hanano.store.projections import projects
 from hanano.store.reactions import on_tick
 from hanano.store.records import RecordedEvent
@@ -51,6 +51,7 @@ class ForeignFeedAdded(Event):
     """An operator asked for another agency's CAP feed to be fetched and imported."""
 
     type: ClassVar[str] = "warning.foreign_feed_added"
+    audience: ClassVar[Audience] = ACCESS_RECORDS
     feed_id: str
     url: str
 
@@ -58,6 +59,7 @@ class ForeignFeedAdded(Event):
 @register
 class ForeignFeedRemoved(Event):
     type: ClassVar[str] = "warning.foreign_feed_removed"
+    audience: ClassVar[Audience] = ACCESS_RECORDS
     feed_id: str
     reason: str
 

@@ -6,6 +6,8 @@ import json
 import math
 from typing import Any
 
+from hanano.store.log import canonical_bytes
+
 M_PER_DEG_LAT = 111_320.0
 
 
@@ -35,10 +37,12 @@ def compass(east: float, north: float) -> float:
 
 
 def logged_json(event: Any, *path: str) -> str:
-    """A field of a recorded event as JSON text spelled as the log spells it (parsed back from
-    its canonical bytes), so live and rebuilt projections store the same text: the live value
-    holds 1.0 where the log, and so a rebuild, holds 1."""
-    value = json.loads(event.canonical)["data"]
+    """A field of a recorded event as JSON text spelled as the log spells it (through its RFC
+    8785 canonical bytes), so live and rebuilt projections store the same text: the live value
+    holds 1.0 where the log, and so a rebuild, holds 1. The value is taken from the event's data,
+    not its leaf, where a sealed field stands only as its commitment."""
+    value = event.data
     for key in path:
         value = value[key]
+    value = json.loads(canonical_bytes(value))
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

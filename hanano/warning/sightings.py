@@ -17,6 +17,7 @@ from hanano.clock import isoformat
 from hanano.errors import FieldError, Problem, conflict
 from hanano.settings import Settings
 from hanano.store import schema
+from hanano.store.fingerprint import fingerprint, same_body
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
@@ -74,10 +75,15 @@ class SightingIn(BaseModel):
     source: SightingSource = "spotter"
     confidence: Annotated[float | None, Field(gt=0, le=1)] = None
 
-    def body_hash(self) -> str:
+    def body(self) -> dict[str, Any]:
+        """The sighting's content as fingerprinted, to tell a retry from a reused id."""
         body = self.model_dump(mode="json")
         body["observed_at"] = self.observed_at.isoformat()
-        return hashlib.sha256(bytes(rfc8785.dumps(body))).hexdigest()
+        return body
+
+    def legacy_hash(self) -> str:
+        """The unkeyed hash that sightings received before fingerprints were keyed carry."""
+        return hashlib.sha256(bytes(rfc8785.dumps(self.body()))).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -206,14 +212,14 @@ def report_sighting(tx: Tx, actor: str, s: SightingIn) -> SightingResult:
     """Store a sighting; the tracker reacts within the same transaction. Retries are answered
     with the first result."""
     sighting_id = str(s.id)
-    body_hash = s.body_hash()
+    body = s.body()
     row = tx.conn.execute(
         select(sightings.c.body_hash, sightings.c.track_id, sightings.c.track_reason).where(
             sightings.c.sighting_id == sighting_id
         )
     ).first()
     if row is not None:
-        if row.body_hash != body_hash:
+        if not same_body(row.body_hash, tx.fingerprint_key, body, s.legacy_hash()):
             raise conflict(f"sighting {sighting_id} was already received with a different body")
         return SightingResult(
             sighting_id, row.track_id, "replayed", row.track_reason or "", replayed=True
@@ -227,7 +233,7 @@ def report_sighting(tx: Tx, actor: str, s: SightingIn) -> SightingResult:
         actor,
         SightingReported(
             sighting_id=sighting_id,
-            body_hash=body_hash,
+            body_hash=fingerprint(tx.fingerprint_key, body),
             observed_at=isoformat(s.observed_at),
             source=s.source,
             confidence=confidence,

@@ -14,9 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hanano.access.field import pullback_team, require_own_team, task_team
 from hanano.access.tokens import Principal
+from hanano.access.visibility import readers
 from hanano.dispatch import hospitals, recommend, roads, safety, tasks, teams, worksites
 from hanano.dispatch.common import Capability, Duty
 from hanano.dispatch.coverage import coverage
+from hanano.dispatch.hospitals import HospitalRegistered
+from hanano.dispatch.safety import ThreatReported
+from hanano.dispatch.tasks import TaskAssigned
+from hanano.dispatch.teams import TeamRegistered
 from hanano.dispatch.travel import StraightLine, router_for
 from hanano.errors import invalid
 from hanano.events import Role
@@ -25,7 +30,8 @@ from hanano.web.deps import ServiceDep, allow
 
 router = APIRouter(prefix="/api/v1", tags=["dispatch"])
 
-OPS: tuple[Role, ...] = ("admin", "dispatcher", "team_leader", "auditor")
+# Who reads the operation's records: the readers the visibility rule gives its events.
+OPS = readers(TeamRegistered, TaskAssigned, HospitalRegistered)
 COMMAND: tuple[Role, ...] = ("admin", "dispatcher")
 FIELD: tuple[Role, ...] = ("admin", "dispatcher", "team_leader")
 
@@ -350,7 +356,7 @@ def recommendations_plan(
 # --- safety -------------------------------------------------------------------------------
 
 THREAT_REPORTERS: tuple[Role, ...] = ("admin", "dispatcher", "team_leader", "spotter")
-THREAT_READERS: tuple[Role, ...] = ("admin", "dispatcher", "team_leader", "spotter", "auditor")
+THREAT_READERS = readers(ThreatReported)
 
 
 class ThreatIn(Strict):

@@ -72,11 +72,12 @@ def consistency(
 
 @router.get("/receipt/{seq}", response_class=PlainTextResponse)
 def receipt(
-    seq: int, service: ServiceDep, _: Annotated[Principal, Depends(allow(*AUDIT))]
+    seq: int, service: ServiceDep, who: Annotated[Principal, Depends(allow(*AUDIT))]
 ) -> PlainTextResponse:
-    """A self-contained receipt (C2SP tlog-proof) for event `seq`, checkable offline."""
+    """A self-contained receipt (C2SP tlog-proof) for event `seq`, checkable offline, for an
+    entry the caller's role may read as it stands."""
     with service.engine.connect() as conn:
-        return PlainTextResponse(make_receipt(conn, seq), media_type=TEXT)
+        return PlainTextResponse(make_receipt(conn, seq, who), media_type=TEXT)
 
 
 @router.post(

@@ -61,12 +61,15 @@ async def post_report(
     result = await service.sequencer.run(
         lambda tx: commands.submit_report(tx, who.actor, report, city, service.settings)
     )
-    incident: dict[str, Any] = {"id": result.incident_id}
+    body: dict[str, Any] = {"id": result.report_id, "status": "received"}
     if not is_restricted(who.role):
-        # The reason gives the distance to the incident's location: probing with reports from
-        # several points would reveal where rescuers are working.
-        incident.update(decision=result.decision, reason=result.reason)
-    body: dict[str, Any] = {"id": result.report_id, "incident": incident}
+        # Only the roles that read incidents learn which one the report joined: probing with
+        # reports from several points would otherwise reveal where rescuers are working.
+        body["incident"] = {
+            "id": result.incident_id,
+            "decision": result.decision,
+            "reason": result.reason,
+        }
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return JSONResponse(body, status_code=201, headers=headers)
 

@@ -1,8 +1,9 @@
-"""Server-Sent Events: committed events fanned out to subscribers, filtered by role.
+"""Server-Sent Events: committed events fanned out to subscribers, filtered by the visibility rule.
 
-Privileged roles get each event with its sensitive fields left sealed. The reporter and public
-roles never get raw events: they get an incident, at neighbourhood precision, once it is cleared
-or old enough to be public, and nothing about teams or victims.
+Each subscriber gets the events its role (or, for its own events, its token) may read, without
+the fields the rule withholds from it, and with sensitive fields left sealed. The roles that do
+not read incidents (reporter, public, spotter) get instead each incident, at neighbourhood
+precision, once it is cleared or old enough to be public, and nothing about teams or victims.
 """
 
 from __future__ import annotations
@@ -16,42 +17,52 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hanano.access.tokens import Principal
+from hanano.access.visibility import SEALED, event_view
 from hanano.errors import Problem
-from hanano.events import EVENT_TYPES, Role
 from hanano.intake.views import get_incident, is_restricted, public_cutoff
 from hanano.service import Service
 from hanano.store import schema
 from hanano.store.records import RecordedEvent
 
-SEALED = "[sealed]"
 QUEUE_LIMIT = 10_000
+__all__ = ["SEALED", "Broadcaster", "event_message", "sse_stream"]
 
 
 @dataclass(eq=False)
 class Subscriber:
-    role: Role
+    who: Principal
     loop: asyncio.AbstractEventLoop
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     dropped: bool = False
 
 
-def operator_message(event: RecordedEvent) -> dict[str, Any]:
-    data = dict(event.data)
-    cls = EVENT_TYPES.get(event.type)
-    for name in cls.sensitive if cls else ():
-        if name in data:
-            data[name] = SEALED
-    return {
-        "event": event.type,
-        "id": event.seq,
-        "data": {
-            "seq": event.seq,
-            "time": event.time,
-            "actor": event.actor,
-            "type": event.type,
-            "data": data,
-        },
-    }
+def event_message(event: RecordedEvent, who: Principal) -> dict[str, Any] | None:
+    """The stream message of one event for one reader, or None if the rule hides it."""
+    view = event_view(event, who)
+    if view is None:
+        return None
+    return {"event": event.type, "id": event.seq, "data": view}
+
+
+def messages_for(
+    events: list[RecordedEvent], who: Principal, cache: dict[tuple[str, int], Any]
+) -> list[dict[str, Any]]:
+    """The messages of a group for one reader. What a role reads is the same for every
+    subscriber of that role, so it is worked out once per role; only events a reader sees as
+    their actor differ, and those are not shared."""
+    out = []
+    for event in events:
+        if event.actor == who.actor:
+            message = event_message(event, who)
+        else:
+            key = (who.role, event.seq)
+            if key not in cache:
+                cache[key] = event_message(event, Principal("", who.role))
+            message = cache[key]
+        if message is not None:
+            out.append(message)
+    return out
 
 
 class Broadcaster:
@@ -61,8 +72,8 @@ class Broadcaster:
         self._lock = threading.Lock()
         self._announced: set[str] = set()
 
-    def subscribe(self, role: Role) -> Subscriber:
-        sub = Subscriber(role, asyncio.get_running_loop())
+    def subscribe(self, who: Principal) -> Subscriber:
+        sub = Subscriber(who, asyncio.get_running_loop())
         with self._lock:
             self._subscribers.add(sub)
         return sub
@@ -82,12 +93,15 @@ class Broadcaster:
             subscribers = list(self._subscribers)
         if not subscribers:
             return
-        operator = [operator_message(e) for e in events]
         public: list[dict[str, Any]] = []
-        if any(is_restricted(s.role) for s in subscribers):
+        if any(is_restricted(s.who.role) for s in subscribers):
             public = self.public_messages(self._incidents_touched(events))
+        cache: dict[tuple[str, int], Any] = {}
         for sub in subscribers:
-            for message in public if is_restricted(sub.role) else operator:
+            messages = messages_for(events, sub.who, cache)
+            if is_restricted(sub.who.role):
+                messages = public + messages
+            for message in messages:
                 sub.loop.call_soon_threadsafe(self._offer, sub, message)
 
     def publish(self, message: dict[str, Any]) -> None:
@@ -135,7 +149,7 @@ class Broadcaster:
         if not self.service.sequencer.running:
             return  # the service is stopping; its engine may already be disposed
         with self._lock:
-            if not any(is_restricted(s.role) for s in self._subscribers):
+            if not any(is_restricted(s.who.role) for s in self._subscribers):
                 return
         settings = self.service.settings
 
@@ -157,7 +171,7 @@ class Broadcaster:
             return
         messages = self.public_messages(fresh)
         with self._lock:
-            subscribers = [s for s in self._subscribers if is_restricted(s.role)]
+            subscribers = [s for s in self._subscribers if is_restricted(s.who.role)]
         for sub in subscribers:
             for message in messages:
                 sub.loop.call_soon_threadsafe(self._offer, sub, message)

@@ -9,8 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from hanano.access.tokens import Principal, create_token, revoke_token
+from hanano.access.visibility import entry_view
 from hanano.events import Role
 from hanano.store import schema
+from hanano.store.records import read_entries
 from hanano.web.deps import ADMIN, ALL, AUDIT, ServiceDep, allow
 from hanano.web.stream import Broadcaster, sse_stream
 
@@ -90,28 +92,16 @@ def neighbourhoods(
 @router.get("/events", tags=["evidence"])
 def events(
     service: ServiceDep,
-    _: Annotated[Principal, Depends(allow(*AUDIT))],
+    who: Annotated[Principal, Depends(allow(*AUDIT))],
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> dict[str, Any]:
-    """Log entries as hashed: canonical bytes (sensitive fields as commitments) and leaf hash."""
+    """Log entries as hashed (canonical bytes, sensitive fields as commitments) with their leaf
+    hashes. An entry the visibility rule withholds from the caller's role keeps only its place
+    and leaf hash, with the reason, so the tree can still be checked."""
     with service.engine.connect() as conn:
-        rows = conn.execute(
-            select(schema.events)
-            .where(schema.events.c.seq > after)
-            .order_by(schema.events.c.seq)
-            .limit(limit)
-        ).all()
-    return {
-        "events": [
-            {
-                "seq": r.seq,
-                "entry": bytes(r.canonical).decode(),
-                "leaf_hash": bytes(r.leaf_hash).hex(),
-            }
-            for r in rows
-        ]
-    }
+        rows = read_entries(conn, after, limit)
+    return {"events": [entry_view(seq, canonical, leaf, who) for seq, canonical, leaf in rows]}
 
 
 @router.get("/stream", tags=["live"])
@@ -120,7 +110,7 @@ async def stream(
 ) -> StreamingResponse:
     """Server-Sent Events of what the caller's role may see."""
     broadcaster: Broadcaster = request.app.state.broadcaster
-    sub = broadcaster.subscribe(who.role)
+    sub = broadcaster.subscribe(who)
     return StreamingResponse(
         sse_stream(broadcaster, sub),
         media_type="text/event-stream",

@@ -10,11 +10,19 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from hanano.access.tokens import ANONYMOUS, Principal
+from hanano.access.visibility import field_readers, readers
 from hanano.errors import Problem, invalid
 from hanano.events import Role
 from hanano.warning import manual, posts, sirens, views
 from hanano.warning.alerts import get_alert, list_alerts
 from hanano.warning.cap import to_atom
+from hanano.warning.events import (
+    AirBaseRegistered,
+    ObservationPostRegistered,
+    SirenRegistered,
+    TrackStarted,
+    TrackUpdated,
+)
 from hanano.warning.feeds import import_cap
 from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
 from hanano.web.deps import ServiceDep, allow, principal
@@ -23,7 +31,7 @@ from hanano.web.problems import from_validation_error
 router = APIRouter(prefix="/api/v1", tags=["warning"])
 
 SIGHTING_ROLES: tuple[Role, ...] = ("admin", "dispatcher", "spotter")
-TRACK_ROLES: tuple[Role, ...] = ("admin", "dispatcher", "team_leader", "spotter")
+TRACK_ROLES = readers(TrackStarted, TrackUpdated)
 CAP_TYPE = "application/cap+xml; charset=utf-8"
 
 
@@ -56,11 +64,14 @@ async def post_sighting(
         raise from_validation_error(exc) from None
     check_sighting(sighting, service.clock.now(), service.settings)
     result = await service.sequencer.run(lambda tx: report_sighting(tx, who.actor, sighting))
-    body: dict[str, Any] = {
-        "id": result.sighting_id,
-        "track": {"id": result.track_id, "decision": result.decision, "reason": result.reason},
-        "alerts": result.alerts,
-    }
+    body: dict[str, Any] = {"id": result.sighting_id, "status": "received", "alerts": result.alerts}
+    if who.role in TRACK_ROLES:
+        # A spotter's token does not learn where its sighting put the aircraft: sent with
+        # another post's id, that would place the post.
+        track: dict[str, Any] = {"id": result.track_id, "decision": result.decision}
+        if who.role in field_readers(TrackStarted, ("reason",)):
+            track["reason"] = result.reason
+        body["track"] = track
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return JSONResponse(body, status_code=201, headers=headers)
 
@@ -239,9 +250,9 @@ async def clear_alert(
 
 PLACE_WRITE: tuple[Role, ...] = ("admin", "dispatcher")
 # Spotters need the ids of posts to report from; only command sees where the posts are.
-POST_READ: tuple[Role, ...] = ("admin", "dispatcher", "spotter", "auditor")
-POST_PLACES: tuple[Role, ...] = ("admin", "dispatcher")
-NETWORK_READ: tuple[Role, ...] = ("admin", "dispatcher", "team_leader", "spotter", "auditor")
+POST_READ = readers(ObservationPostRegistered)
+POST_PLACES = field_readers(ObservationPostRegistered, ("name", "lat", "lon"))
+NETWORK_READ = readers(AirBaseRegistered, SirenRegistered)
 PlaceId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 

@@ -68,7 +68,9 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ),
     # operations room rows end
     ("POST", "/api/v1/sightings", {}, {"admin", "dispatcher", "spotter"}),
-    ("GET", "/api/v1/tracks", None, {"admin", "dispatcher", "team_leader", "spotter"}),
+    # A spotter's token reads no tracks: a sighting sent with another post's id would then
+    # place that post.
+    ("GET", "/api/v1/tracks", None, DISPATCH_OPS),
     ("GET", "/api/v1/alerts", None, EVERYONE),
     ("GET", "/api/v1/alerts.atom", None, EVERYONE),
     ("GET", "/api/v1/alerts/{alert}.cap", None, EVERYONE),
@@ -172,7 +174,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         {"lat": 36.227, "lon": 37.2026, "radius_m": 500, "reason": "jet"},
         {"admin", "dispatcher", "team_leader", "spotter"},
     ),
-    ("GET", "/api/v1/threats", None, {"admin", "dispatcher", "team_leader", "spotter", "auditor"}),
+    # Threats marked by operators sit on rescue sites: not for spotters' tokens.
+    ("GET", "/api/v1/threats", None, DISPATCH_OPS),
     ("GET", "/api/v1/watches", None, DISPATCH_OPS),
     ("GET", "/api/v1/pullbacks", None, DISPATCH_OPS),
     ("POST", "/api/v1/pullbacks/{order_id}/acknowledge", {"note": "moving"}, DISPATCH_FIELD),

@@ -1,5 +1,6 @@
 """The public and reporters never see where rescuers work now."""
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -67,26 +68,37 @@ def test_cleared_incident_is_public_at_once(
     assert listed[0]["status"] == "cleared"
 
 
-def test_reporter_gets_only_the_incident_id_back(
+def test_reporter_learns_nothing_of_the_incident(
     client: TestClient, tokens: dict[str, str], clock: ManualClock
 ) -> None:
-    answer = post(
-        client, tokens["reporter"], report_body(clock.now(), lat=HANANO[0], lon=HANANO[1])
+    operator = post(
+        client, tokens["dispatcher"], report_body(clock.now(), lat=HANANO[0], lon=HANANO[1])
     ).json()
-    assert set(answer) == {"id", "incident"}
-    # No distance or decision that would let repeated reports locate the rescue site.
-    assert set(answer["incident"]) == {"id"}
+    incident_id = operator["incident"]["id"]
+    # Probes near the open incident and far from it get the same answer: their own report id.
+    for role in ("reporter", "spotter"):
+        for lat in (HANANO[0] + 0.0008, HANANO[0] + 0.004):
+            answer = post(
+                client, tokens[role], report_body(clock.now(), lat=lat, lon=HANANO[1])
+            ).json()
+            assert set(answer) == {"id", "status"}
+            assert incident_id not in json.dumps(answer)
 
 
 def test_operators_see_the_exact_place(
     client: TestClient, tokens: dict[str, str], clock: ManualClock
 ) -> None:
-    incident_id = post(
+    post(
         client,
         tokens["reporter"],
         report_body(clock.now(), lat=HANANO[0], lon=HANANO[1], accuracy_m=10.0),
-    ).json()["incident"]["id"]
-    for role in ("admin", "dispatcher", "team_leader", "spotter", "auditor"):
+    )
+    listed = client.get("/api/v1/incidents", headers=auth(tokens["dispatcher"])).json()
+    incident_id = listed["incidents"][0]["id"]
+    for role in ("admin", "dispatcher", "team_leader", "auditor"):
         detail = client.get(f"/api/v1/incidents/{incident_id}", headers=auth(tokens[role])).json()
         assert detail["location"]["lat"] == pytest.approx(HANANO[0])
         assert detail["location"]["precision"] == "point"
+    # A spotter's token is handed out like a reporter's: the open site stays hidden from it.
+    hidden = client.get(f"/api/v1/incidents/{incident_id}", headers=auth(tokens["spotter"]))
+    assert hidden.status_code == 404

@@ -6,12 +6,13 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from hanano.access.tokens import Principal
 from hanano.clock import ManualClock
 from hanano.dispatch.teams import TeamPositionReported
 from hanano.service import Service
 from hanano.store.rebuild import rebuild, snapshot
 from hanano.store.records import RecordedEvent
-from hanano.web.stream import SEALED, operator_message
+from hanano.web.stream import SEALED, event_message
 from tests.dispatch.support import assign, leader_token, make_incident, make_team, move
 from tests.helpers import HANANO, SAKHOUR, auth, offset
 
@@ -184,7 +185,9 @@ def test_positions_are_sealed_on_the_operator_stream() -> None:
         canonical=b"",
         leaf_hash=b"",
     )
-    data = operator_message(recorded)["data"]["data"]
+    message = event_message(recorded, Principal("tok_d", "dispatcher"))
+    assert message is not None
+    data = message["data"]["data"]
     assert data["lat"] == SEALED and data["lon"] == SEALED and data["team_id"] == "T-1"
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from hanano.access.tokens import Principal
 from hanano.clock import ManualClock
 from hanano.service import Service
 from hanano.web.stream import Broadcaster, Subscriber
@@ -73,8 +74,8 @@ def test_dispatch_events_on_the_stream_by_role(
         client.post("/api/v1/tasks/K-1/transition", json={"state": "en_route"}, headers=auth(d))
 
     async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Any]]:
-        operator = broadcaster.subscribe("dispatcher")
-        reporter = broadcaster.subscribe("reporter")
+        operator = broadcaster.subscribe(Principal("tok_d", "dispatcher"))
+        reporter = broadcaster.subscribe(Principal("tok_r", "reporter"))
         team_id = await asyncio.to_thread(steps_before)
         await asyncio.sleep(0.1)
         seen_by_operator, early = _drain(operator), _drain(reporter)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select, update
 
-from hanano.access.tokens import create_token
+from hanano.access.tokens import CONSOLE, create_token
 from hanano.cli import main
 from hanano.clock import ManualClock
 from hanano.evidence import merkle, note
@@ -109,8 +109,8 @@ def test_receipt_checks_offline_and_discloses_one_field(
             .scalars()
             .first()
         )
-        plain = make_receipt(conn, seq)
-        disclosing = make_receipt(conn, seq, ("text",))
+        plain = make_receipt(conn, seq, CONSOLE)
+        disclosing = make_receipt(conn, seq, CONSOLE, ("text",))
     checked = check_receipt(plain, verifier)
     assert checked.entry["seq"] == seq
     assert checked.entry["data"]["text"].startswith("hmac-sha256:")
@@ -334,7 +334,9 @@ def test_redaction_erases_plaintext_and_the_log_still_verifies(db_url: str) -> N
     with engine.connect() as conn:
         text = conn.execute(select(schema.reports.c.text)).scalar()
         sealed = conn.execute(
-            select(schema.sealed_fields).where(schema.sealed_fields.c.seq == 110)
+            select(schema.sealed_fields).where(
+                schema.sealed_fields.c.seq == 110, schema.sealed_fields.c.field == "text"
+            )
         ).one()
     engine.dispose()
     assert text is None

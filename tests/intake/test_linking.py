@@ -19,7 +19,7 @@ def test_twenty_reports_of_one_blast_make_one_incident_and_all_are_kept(
     ids = set()
     for n in range(20):
         point = offset(*HANANO, north_m=(n % 5) * 20 - 40, east_m=(n // 5) * 20 - 30)
-        response = post(client, tokens["spotter"], located(clock, point, trapped=n // 4))
+        response = post(client, tokens["dispatcher"], located(clock, point, trapped=n // 4))
         assert response.status_code == 201, response.text
         ids.add(response.json()["incident"]["id"])
         clock.advance(timedelta(seconds=40))
@@ -45,17 +45,17 @@ def test_twenty_reports_of_one_blast_make_one_incident_and_all_are_kept(
 def test_distance_and_time_limits_decide_the_link(
     client: TestClient, tokens: dict[str, str], clock: ManualClock
 ) -> None:
-    first = post(client, tokens["spotter"], located(clock, HANANO)).json()["incident"]
+    first = post(client, tokens["dispatcher"], located(clock, HANANO)).json()["incident"]
     assert first["decision"] == "opened"
-    near = post(client, tokens["spotter"], located(clock, offset(*HANANO, north_m=120))).json()
+    near = post(client, tokens["dispatcher"], located(clock, offset(*HANANO, north_m=120))).json()
     assert near["incident"] == {**near["incident"], "id": first["id"], "decision": "linked"}
     assert " m from " in near["incident"]["reason"]
-    far = post(client, tokens["spotter"], located(clock, offset(*HANANO, north_m=-400))).json()
+    far = post(client, tokens["dispatcher"], located(clock, offset(*HANANO, north_m=-400))).json()
     assert far["incident"]["id"] != first["id"]
     assert far["incident"]["decision"] == "opened"
     assert "150 m" in far["incident"]["reason"]
     clock.advance(timedelta(minutes=45))
-    late = post(client, tokens["spotter"], located(clock, HANANO)).json()
+    late = post(client, tokens["dispatcher"], located(clock, HANANO)).json()
     assert late["incident"]["id"] not in (first["id"], far["incident"]["id"])
 
 
@@ -63,21 +63,23 @@ def test_text_only_reports_link_by_neighbourhood(
     client: TestClient, tokens: dict[str, str], clock: ManualClock
 ) -> None:
     first = post(
-        client, tokens["spotter"], report_body(clock.now(), text="برميل متفجر على حي هنانو")
+        client, tokens["dispatcher"], report_body(clock.now(), text="برميل متفجر على حي هنانو")
     )
     assert first.status_code == 201
     incident_id = first.json()["incident"]["id"]
     second = post(
         client,
-        tokens["spotter"],
+        tokens["dispatcher"],
         report_body(clock.now(), text="Strike in Hanano, 3 trapped", trapped=3),
     )
     assert second.json()["incident"]["id"] == incident_id
     assert "Hanano (N0129)" in second.json()["incident"]["reason"]
-    elsewhere = post(client, tokens["spotter"], report_body(clock.now(), text="غارة على الصاخور"))
+    elsewhere = post(
+        client, tokens["dispatcher"], report_body(clock.now(), text="غارة على الصاخور")
+    )
     assert elsewhere.json()["incident"]["id"] != incident_id
     # A located report inside the zone refines the text-only incident.
-    fix = post(client, tokens["spotter"], located(clock, HANANO))
+    fix = post(client, tokens["dispatcher"], located(clock, HANANO))
     assert fix.json()["incident"]["id"] == incident_id
     detail = client.get(
         f"/api/v1/incidents/{incident_id}", headers=auth(tokens["dispatcher"])
@@ -89,7 +91,9 @@ def test_text_only_reports_link_by_neighbourhood(
 def test_text_only_report_is_placed_in_the_named_neighbourhood(
     client: TestClient, tokens: dict[str, str], clock: ManualClock
 ) -> None:
-    response = post(client, tokens["spotter"], report_body(clock.now(), text="قصف على حي الصاخور"))
+    response = post(
+        client, tokens["dispatcher"], report_body(clock.now(), text="قصف على حي الصاخور")
+    )
     incident_id = response.json()["incident"]["id"]
     detail = client.get(
         f"/api/v1/incidents/{incident_id}", headers=auth(tokens["dispatcher"])
@@ -97,7 +101,7 @@ def test_text_only_report_is_placed_in_the_named_neighbourhood(
     assert detail["neighbourhood"]["pcode"] == "N0139"
     assert detail["location"]["precision"] == "neighbourhood"
     assert detail["location"]["uncertainty_m"] > 200
-    unplaced = post(client, tokens["spotter"], report_body(clock.now(), text="a loud blast"))
+    unplaced = post(client, tokens["dispatcher"], report_body(clock.now(), text="a loud blast"))
     detail = client.get(
         f"/api/v1/incidents/{unplaced.json()['incident']['id']}", headers=auth(tokens["dispatcher"])
     ).json()
@@ -108,28 +112,28 @@ def test_text_only_report_is_placed_in_the_named_neighbourhood(
 def test_cleared_incident_is_not_joined(
     client: TestClient, tokens: dict[str, str], clock: ManualClock
 ) -> None:
-    first = post(client, tokens["spotter"], located(clock, SAKHOUR)).json()["incident"]["id"]
+    first = post(client, tokens["dispatcher"], located(clock, SAKHOUR)).json()["incident"]["id"]
     cleared = client.post(
         f"/api/v1/incidents/{first}/status",
         json={"status": "cleared", "reason": "site searched"},
         headers=auth(tokens["dispatcher"]),
     )
     assert cleared.status_code == 200
-    again = post(client, tokens["spotter"], located(clock, SAKHOUR)).json()["incident"]
+    again = post(client, tokens["dispatcher"], located(clock, SAKHOUR)).json()["incident"]
     assert again["id"] != first and again["decision"] == "opened"
 
 
 def test_repeat_reports_escalate_severity(
     client: TestClient, tokens: dict[str, str], clock: ManualClock
 ) -> None:
-    incident_id = post(client, tokens["spotter"], located(clock, HANANO, kind="fire")).json()[
+    incident_id = post(client, tokens["dispatcher"], located(clock, HANANO, kind="fire")).json()[
         "incident"
     ]["id"]
     severities = []
     for trapped, casualties in ((None, None), (2, None), (6, 3), (20, 40)):
         post(
             client,
-            tokens["spotter"],
+            tokens["dispatcher"],
             located(clock, HANANO, trapped=trapped, casualties=casualties),
         )
         detail = client.get(
@@ -144,7 +148,7 @@ def test_landmark_aliases_shipped_for_aleppo_place_reports(
     client: TestClient, tokens: dict[str, str], clock: ManualClock
 ) -> None:
     response = post(
-        client, tokens["spotter"], report_body(clock.now(), text="قصف قرب دوار الصاخور")
+        client, tokens["dispatcher"], report_body(clock.now(), text="قصف قرب دوار الصاخور")
     )
     incident_id = response.json()["incident"]["id"]
     detail = client.get(f"/api/v1/incidents/{incident_id}", headers=auth(tokens["dispatcher"]))

@@ -125,7 +125,7 @@ def test_metacharacters_are_stored_verbatim(
     client: TestClient, tokens: dict[str, str], clock: ManualClock
 ) -> None:
     text = '\'; DROP TABLE reports; -- <script>alert(1)</script> & "حي هنانو"'
-    response = post(client, tokens["reporter"], report_body(clock.now(), text=text))
+    response = post(client, tokens["dispatcher"], report_body(clock.now(), text=text))
     assert response.status_code == 201
     incident_id = response.json()["incident"]["id"]
     detail = client.get(f"/api/v1/incidents/{incident_id}", headers=auth(tokens["dispatcher"]))

@@ -41,7 +41,7 @@ def test_sighting_validation_and_replay(
     client: TestClient, aleppo: Service, tokens: dict[str, str], clock: ManualClock
 ) -> None:
     setup_posts(aleppo)
-    spotter = tokens["spotter"]
+    spotter = tokens["dispatcher"]  # a spotter's radio call, entered in the operations room
     bad = client.post(
         "/api/v1/sightings",
         json=sighting_body(clock.now(), activity="took_off", pcode=None),
@@ -83,7 +83,7 @@ def test_sortie_from_take_off_to_all_clear(
 ) -> None:
     setup_posts(aleppo)
     d = tokens["dispatcher"]
-    spotter = tokens["spotter"]
+    spotter = tokens["dispatcher"]  # a spotter's radio call, entered in the operations room
     # Strikes logged in Hanano make it the likeliest target among the zones in reach.
     for _ in range(3):
         post(client, d, report_body(clock.now(), lat=36.2270, lon=37.2026))
@@ -185,7 +185,7 @@ def test_silent_track_ends_and_unreachable_sighting_starts_another(
     client: TestClient, aleppo: Service, tokens: dict[str, str], clock: ManualClock
 ) -> None:
     setup_posts(aleppo)
-    spotter = tokens["spotter"]
+    spotter = tokens["dispatcher"]  # a spotter's radio call, entered in the operations room
     first = sight(
         client, spotter, sighting_body(clock.now(), activity="took_off", base_id="hama", pcode=None)
     )
@@ -212,7 +212,7 @@ def test_rebuild_gives_the_same_projections(
     client: TestClient, aleppo: Service, tokens: dict[str, str], clock: ManualClock
 ) -> None:
     setup_posts(aleppo)
-    spotter = tokens["spotter"]
+    spotter = tokens["dispatcher"]  # a spotter's radio call, entered in the operations room
     sight(
         client,
         spotter,
@@ -239,7 +239,7 @@ def test_zone_steps_down_to_watch_while_another_aircraft_is_airborne(
     client: TestClient, aleppo: Service, tokens: dict[str, str], clock: ManualClock
 ) -> None:
     setup_posts(aleppo)
-    spotter = tokens["spotter"]
+    spotter = tokens["dispatcher"]  # a spotter's radio call, entered in the operations room
     far = sight(
         client,
         spotter,
