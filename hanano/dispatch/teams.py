@@ -15,16 +15,19 @@ from hanano.clock import isoformat, parse_iso
 from hanano.dispatch.common import CAPABILITIES, Capability, Duty
 from hanano.dispatch.tables import tasks, teams
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import OPERATIONAL, Audience, Event, register
+from hanano.events import OPERATIONAL, OPERATIONS, OPERATORS, Audience, Event, readable_by, register
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
+
+# A rescuer named is a rescuer found: only the operators read who leads a team.
+LEADER_NAMED = readable_by(OPERATIONS, fields={"leader": OPERATORS})
 
 
 @register
 class TeamRegistered(Event):
     type: ClassVar[str] = "dispatch.team_registered"
-    audience: ClassVar[Audience] = OPERATIONAL
+    audience: ClassVar[Audience] = LEADER_NAMED
     sensitive: ClassVar[frozenset[str]] = frozenset({"base_lat", "base_lon", "leader"})
     team_id: str
     name: str
@@ -44,7 +47,7 @@ class TeamUpdated(Event):
     """Changed particulars of a team; fields left out stay as they were."""
 
     type: ClassVar[str] = "dispatch.team_updated"
-    audience: ClassVar[Audience] = OPERATIONAL
+    audience: ClassVar[Audience] = LEADER_NAMED
     sensitive: ClassVar[frozenset[str]] = frozenset({"leader"})
     team_id: str
     crew: int | None = None

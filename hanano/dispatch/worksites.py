@@ -19,7 +19,7 @@ from hanano.dispatch.hospitals import RECEIVING, hospital_row
 from hanano.dispatch.tables import victim_identities, victims, worksites
 from hanano.dispatch.tasks import incident_row
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import OPERATIONAL, Audience, Event, register
+from hanano.events import OPERATIONAL, OPERATIONS, OPERATORS, Audience, Event, readable_by, register
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
@@ -41,6 +41,9 @@ VICTIM_STEPS: dict[str, frozenset[str]] = {
     "dead": frozenset(),
 }
 WORKSITE_ID = re.compile(r"^[A-Z]-[1-9][0-9]{0,2}$")
+
+# Victims' names and identities are read by the operators only, and only on request.
+VICTIM_NAMED = readable_by(OPERATIONS, fields=dict.fromkeys(("name", "identity"), OPERATORS))
 
 
 @register
@@ -73,7 +76,7 @@ class WorksiteUpdated(Event):
 @register
 class VictimRecorded(Event):
     type: ClassVar[str] = "dispatch.victim_recorded"
-    audience: ClassVar[Audience] = OPERATIONAL
+    audience: ClassVar[Audience] = VICTIM_NAMED
     sensitive: ClassVar[frozenset[str]] = frozenset({"name", "identity"})
     victim_id: str
     incident_id: str
@@ -88,7 +91,7 @@ class VictimRecorded(Event):
 @register
 class VictimUpdated(Event):
     type: ClassVar[str] = "dispatch.victim_updated"
-    audience: ClassVar[Audience] = OPERATIONAL
+    audience: ClassVar[Audience] = VICTIM_NAMED
     sensitive: ClassVar[frozenset[str]] = frozenset({"name", "identity"})
     victim_id: str
     status: VictimStatus
