@@ -63,7 +63,7 @@ def test_sigkill_mid_load_loses_no_acknowledged_report(db_url: str, tmp_path: Pa
     runner = CliRunner()
     assert runner.invoke(main, ["--db", db_url, "init", "--aleppo"]).exit_code == 0
     token = runner.invoke(
-        main, ["--db", db_url, "token", "create", "--role", "reporter"]
+        main, ["--db", db_url, "token", "create", "--role", "dispatcher"]
     ).stdout.strip()
     headers = {"Authorization": f"Bearer {token}"}
     port = free_port()
