@@ -90,17 +90,21 @@ def create_tables(conn: Connection) -> None:
 
 
 def add_signing_tables(conn: Connection) -> None:
-    """Migration 16: feeds' signing certificates, and refused alerts. A store created after
-    this change already has the columns (migration 10 builds the table as it stands now)."""
+    """Migration 16: feeds' signing certificates, the certificate each foreign alert was signed
+    with, and refused alerts. A store created after this change already has the columns
+    (migrations 4 and 10 build the tables as they stand now)."""
     from sqlalchemy import inspect
 
     from hanano.warning.refusals import refused_alerts
 
-    present = {c["name"] for c in inspect(conn).get_columns("warning_feeds")}
-    if "cert_pem" not in present:
-        conn.exec_driver_sql("ALTER TABLE warning_feeds ADD COLUMN cert_pem TEXT")
-    if "cert_sha256" not in present:
-        conn.exec_driver_sql("ALTER TABLE warning_feeds ADD COLUMN cert_sha256 VARCHAR(64)")
+    added = (
+        ("warning_feeds", "cert_pem", "TEXT"),
+        ("warning_feeds", "cert_sha256", "VARCHAR(64)"),
+        ("warning_foreign_alerts", "signed_by", "VARCHAR(64)"),
+    )
+    for table, column, kind in added:
+        if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
     metadata.create_all(conn, tables=[refused_alerts])
 
 

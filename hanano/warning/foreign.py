@@ -153,11 +153,11 @@ def read_cap(
     raw = hashlib.sha256(document).hexdigest()
     if trust is None:
         return CapReading(raw, parsed)
+    if now is None:
+        raise ValueError("checking a signature needs the time, for the certificate's validity")
     claimed = (parsed[0].sender, parsed[0].identifier)
     try:
-        signed = parse_foreign(
-            verify_enveloped(document, trust, now or datetime.now().astimezone())
-        )
+        signed = parse_foreign(verify_enveloped(document, trust, now))
         if len(signed) != 1:
             raise SignatureRefused(f"the signed content holds {len(signed)} alerts, not one")
     except (SignatureRefused, ForeignCapError) as exc:
@@ -212,10 +212,29 @@ def import_cap(
     return ImportOutcome([_import_one(tx, actor, a, reading, plane) for a in parsed])
 
 
+def _signer_of(conn: Connection, fid: str) -> tuple[bool, str | None]:
+    """Whether that foreign alert was received, and the certificate it was signed with."""
+    row = conn.execute(
+        select(foreign_alerts.c.signed_by).where(foreign_alerts.c.foreign_id == fid)
+    ).first()
+    return (row is not None, row.signed_by if row is not None else None)
+
+
+def _may_change(conn: Connection, fid: str, signed_by: str | None) -> bool:
+    """An alert received signed can be replaced, updated or cancelled only by an alert signed
+    with the same certificate: otherwise an unsigned feed, or a partner with another
+    certificate, could clear the zones a signed partner warned, by naming its alert."""
+    _, signer = _signer_of(conn, fid)
+    return signer is None or signer == signed_by
+
+
 def _import_one(
     tx: Tx, actor: str, alert: ForeignAlert, reading: CapReading, plane: CityPlane
 ) -> Imported:
     fid = foreign_id(alert.sender, alert.identifier)
+    if not _may_change(tx.conn, fid, reading.signed_by):
+        why = "it was received signed, and only an alert signed with the same certificate may"
+        return Imported(fid, alert.sender, alert.identifier, None, [], f"passed over: {why}")
     pcodes = match_zones(alert, plane)
     expires = _time(alert.expires)
     tx.append(
@@ -237,11 +256,10 @@ def _import_one(
     )
     for ref in (alert.references or "").split():
         parts = ref.split(",")
-        if len(parts) >= 2:
+        target = foreign_id(parts[0], parts[1]) if len(parts) >= 2 else None
+        if target is not None and _may_change(tx.conn, target, reading.signed_by):
             clear_threat(
-                tx,
-                foreign_id(parts[0], parts[1]),
-                f"{alert.sender} {alert.msg_type.lower()}d it by {alert.identifier}",
+                tx, target, f"{alert.sender} {alert.msg_type.lower()}d it by {alert.identifier}"
             )
     level = level_of(alert)
     why = f"{alert.sender} {alert.identifier}: urgency {alert.urgency}, severity {alert.severity}"
@@ -289,5 +307,6 @@ def _foreign_received(conn: Connection, event: RecordedEvent) -> None:
             headline=d["headline"],
             pcodes=logged_json(event, "pcodes"),
             received_at=event.time,
+            signed_by=d.get("signed_by"),
         )
     )

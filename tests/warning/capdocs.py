@@ -20,9 +20,10 @@ from signxml.signer import XMLSigner
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
   <identifier>{identifier}</identifier><sender>warnings@met.partner.example</sender>
-  <sent>2026-11-25T10:00:00+00:00</sent><status>Actual</status><msgType>Alert</msgType>
-  <scope>Public</scope>
+  <sent>2026-11-25T10:00:00+00:00</sent><status>Actual</status><msgType>{msg_type}</msgType>
+  <scope>Public</scope>{references}
 """
+SENDER = "warnings@met.partner.example"
 INFO = """  <info><language>{language}</language><category>Security</category>
     <event>Air raid</event><urgency>Expected</urgency><severity>Severe</severity>
     <certainty>Likely</certainty><expires>{expires}</expires>
@@ -68,10 +69,16 @@ def alert(
     areas: str = "",
     description: str = "Aircraft expected; go to shelter.",
     expires: str = EXPIRES,
+    cancels: str | None = None,
 ) -> bytes:
     """A CAP 1.2 alert at level warning (Expected, Severe) for one zone of ours, in English
-    and Arabic."""
-    body = HEAD.format(identifier=identifier)
+    and Arabic; with `cancels`, the Cancel of the partner's alert of that identifier."""
+    references = f"<references>{SENDER},{cancels},2026-11-25T10:00:00+00:00</references>"
+    body = HEAD.format(
+        identifier=identifier,
+        msg_type="Cancel" if cancels else "Alert",
+        references=references if cancels else "",
+    )
     for language in ("en", "ar"):
         body += INFO.format(
             language=language,

@@ -238,6 +238,35 @@ def test_a_signed_feed_imports_only_what_its_partner_signed(
         assert snapshot(conn) == live
 
 
+def test_only_the_partners_certificate_can_change_or_cancel_its_signed_alert(
+    client: TestClient, aleppo: Service, tokens: dict[str, str], partner_key: Signer
+) -> None:
+    dispatcher = auth(tokens["dispatcher"])
+    cert = partner_key.pem.decode()
+
+    def post(document: bytes, pem: str | None = None) -> Any:
+        body = {"cap": document.decode(), **({"cert": pem} if pem else {})}
+        response = client.post("/api/v1/alerts/foreign", json=body, headers=dispatcher)
+        assert response.status_code == 201, response.text
+        return response.json()["imported"][0]
+
+    def threatened() -> list[str]:
+        with aleppo.engine.connect() as conn:
+            rows = conn.execute(select(threats.c.zones)).scalars().all()
+        return sorted(z["pcode"] for row in rows for z in json.loads(row))
+
+    assert post(partner_key.sign(alert("signed-1")), cert)["level"] == "warning"
+    assert threatened() == ["N0139"]
+    # Unsigned, naming the signed alert: a cancel, and the same alert moved to another zone.
+    post(alert("fake-cancel", cancels="signed-1"))
+    moved = post(alert("signed-1", pcode="N0129"))
+    assert moved["level"] is None and moved["reason"].startswith("passed over")
+    assert threatened() == ["N0139"]
+    # The partner's own signed cancel ends it.
+    post(partner_key.sign(alert("signed-1-cancel", cancels="signed-1")), cert)
+    assert threatened() == []
+
+
 def test_feed_registration_refuses_a_bad_or_expired_certificate(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
@@ -349,6 +378,7 @@ def test_a_store_from_before_signed_feeds_gains_their_columns(db_url: str) -> No
                 "CREATE TABLE warning_feeds (feed_id VARCHAR(40) PRIMARY KEY, url TEXT NOT NULL,"
                 " added_at VARCHAR(40) NOT NULL, actor VARCHAR(200) NOT NULL)"
             )
+            conn.exec_driver_sql("ALTER TABLE warning_foreign_alerts DROP COLUMN signed_by")
             conn.execute(
                 schema.schema_migrations.delete().where(schema.schema_migrations.c.version == 16)
             )
@@ -356,6 +386,8 @@ def test_a_store_from_before_signed_feeds_gains_their_columns(db_url: str) -> No
         with engine.connect() as conn:
             columns = {c["name"] for c in inspect(conn).get_columns("warning_feeds")}
             assert {"cert_pem", "cert_sha256"} <= columns
+            alert_columns = inspect(conn).get_columns("warning_foreign_alerts")
+            assert "signed_by" in {c["name"] for c in alert_columns}
             assert inspect(conn).has_table("warning_foreign_refused")
     finally:
         engine.dispose()
