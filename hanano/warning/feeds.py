@@ -118,6 +118,9 @@ def check_feed_url(given: object) -> str:
     url = given.strip()
     if len(url) > MAX_URL:
         raise invalid("url", f"at most {MAX_URL} characters")
+    if not url.isascii() or not url.isprintable():
+        # A URL on the wire is printable ASCII; anything else was not typed by an operator.
+        raise invalid("url", "printable ASCII only (percent-encode anything else)")
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise invalid("url", "an http:// or https:// URL with a host")

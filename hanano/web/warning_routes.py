@@ -81,8 +81,12 @@ def _foreign_body(raw: bytes, content_type: str) -> tuple[bytes, TrustedCert | N
         raise invalid("body", "a JSON object with the CAP document in `cap`") from None
     if not isinstance(body, dict) or not isinstance(body.get("cap"), str):
         raise invalid("cap", "give the CAP document as a string")
+    try:
+        document = body["cap"].encode()
+    except UnicodeEncodeError:
+        raise invalid("cap", "not valid Unicode (it holds a lone surrogate)") from None
     cert = body.get("cert")
-    return body["cap"].encode(), None if cert is None else load_cert(cert, "cert")
+    return document, None if cert is None else load_cert(cert, "cert")
 
 
 @router.post(

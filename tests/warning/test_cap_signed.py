@@ -153,6 +153,13 @@ def test_without_a_certificate_alerts_are_read_as_before(
         headers=dispatcher,
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cert"
+    lone_surrogate = client.post(
+        "/api/v1/alerts/foreign",
+        content=b'{"cap": "\\ud800"}',
+        headers={**dispatcher, "Content-Type": "application/json"},
+    )
+    assert lone_surrogate.status_code == 422
+    assert lone_surrogate.json()["errors"][0]["field"] == "cap"
 
 
 def test_a_signed_feed_imports_only_what_its_partner_signed(
@@ -286,6 +293,14 @@ def test_feed_registration_refuses_a_bad_or_expired_certificate(
         assert response.status_code == 422, cert
         [error] = response.json()["errors"]
         assert error["field"] == "cert" and words in error["message"]
+    for url in ("http://partner.example/\\ud800", "http://partner.example/a\\u0000b"):
+        response = client.post(
+            "/api/v1/feeds",
+            content=f'{{"url": "{url}"}}'.encode(),
+            headers={**admin, "Content-Type": "application/json"},
+        )
+        assert response.status_code == 422, url
+        assert response.json()["errors"][0]["field"] == "url"
     assert client.get("/api/v1/feeds", headers=admin).json()["count"] == 0
 
 
