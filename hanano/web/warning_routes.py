@@ -77,7 +77,8 @@ def _foreign_body(raw: bytes, content_type: str) -> tuple[bytes, TrustedCert | N
         return raw, None
     try:
         body = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: nesting deep enough to exhaust the parser's stack, e.g. 30,000 "[".
         raise invalid("body", "a JSON object with the CAP document in `cap`") from None
     if not isinstance(body, dict) or not isinstance(body.get("cap"), str):
         raise invalid("cap", "give the CAP document as a string")

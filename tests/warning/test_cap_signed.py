@@ -160,6 +160,12 @@ def test_without_a_certificate_alerts_are_read_as_before(
     )
     assert lone_surrogate.status_code == 422
     assert lone_surrogate.json()["errors"][0]["field"] == "cap"
+    nested = client.post(
+        "/api/v1/alerts/foreign",
+        content=b"[" * 30_000,
+        headers={**dispatcher, "Content-Type": "application/json"},
+    )
+    assert nested.status_code == 422 and nested.json()["errors"][0]["field"] == "body"
 
 
 def test_a_signed_feed_imports_only_what_its_partner_signed(
