@@ -44,7 +44,8 @@ class TrustedCert:
 
 
 def load_cert(pem: object, field: str = "cert") -> TrustedCert:
-    """One X.509 certificate in PEM; anything else is a 422 naming `field`."""
+    """An X.509 certificate in PEM (the first of a chain: the signer's); anything else is a 422
+    naming `field`."""
     if isinstance(pem, bytes):
         try:
             pem = pem.decode("ascii")
