@@ -21,6 +21,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "hanano.warning.alerts",
     "hanano.warning.sirens",
     "hanano.warning.feeds",
+    "hanano.warning.foreign",
     "hanano.warning.outbox",
     "hanano.dispatch.teams",
     "hanano.dispatch.hospitals",

@@ -118,7 +118,9 @@ class Settings(BaseSettings):
         10.0, description="Time allowed to connect to and read a foreign CAP feed (seconds)."
     )
     feed_max_bytes: int = Field(
-        2 * 1024 * 1024, description="Largest foreign feed or CAP document fetched (bytes)."
+        5_000_000,
+        description="Largest foreign CAP document or feed accepted (bytes): fetched by the feed "
+        "poller, read by `hanano warn import-cap`, or posted to /api/v1/alerts/foreign.",
     )
     double_tap_watch_min: float = Field(
         60.0, description="A strike site stays under double-tap watch this long (minutes)."

@@ -91,6 +91,12 @@ def _deliveries_and_feeds(conn: Connection) -> None:
     create_feed_tables(conn)
 
 
+def _signed_feeds(conn: Connection) -> None:
+    from hanano.warning.feeds import add_signing_tables
+
+    add_signing_tables(conn)
+
+
 def _leader_teams(conn: Connection) -> None:
     from hanano.access.tokens import leader_teams
 
@@ -112,6 +118,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "evidence media: originals, custody, device keys", _media),
     Migration(11, "access: team leaders bound to their team", _leader_teams),
     Migration(13, "operations room: failed logins counted", _login_failures),
+    Migration(
+        16, "early warning: feeds' signing certificates, refused foreign alerts", _signed_feeds
+    ),
 )
 
 

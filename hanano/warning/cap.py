@@ -5,8 +5,11 @@ external entities.
 
 from __future__ import annotations
 
-# The standard library builds our own documents; foreign ones are parsed only by defusedxml.
+# The standard library builds our own documents; foreign ones are parsed only by defusedxml
+# (and, to check their signatures, by lxml with entities and the network off).
+import io
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -160,9 +163,23 @@ class ForeignCapError(ValueError):
 @dataclass
 class ForeignArea:
     desc: str | None
-    polygons: list[list[tuple[float, float]]] = field(default_factory=list)  # (lat, lon)
+    # Each <polygon> as its text: a national service's alert carries hundreds of outlines of
+    # hundreds of points, six times smaller as text than as pairs of floats; they are read one
+    # at a time when zones are matched.
+    polygon_texts: list[str] = field(default_factory=list)
     circles: list[tuple[float, float, float]] = field(default_factory=list)  # lat, lon, km
     geocodes: list[tuple[str, str]] = field(default_factory=list)
+
+    def iter_polygons(self) -> Iterator[list[tuple[float, float]]]:
+        """Each polygon of at least three readable points, as (lat, lon) pairs."""
+        for text in self.polygon_texts:
+            points = _pairs(text)
+            if len(points) >= 3:
+                yield points
+
+    @property
+    def polygons(self) -> list[list[tuple[float, float]]]:
+        return list(self.iter_polygons())
 
 
 @dataclass
@@ -187,10 +204,6 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _children(element: Any, name: str) -> list[Any]:
-    return [c for c in element if _local(c.tag) == name]
-
-
 def _text(element: Any, name: str) -> str | None:
     for child in element:
         if _local(child.tag) == name and child.text is not None:
@@ -211,26 +224,117 @@ def _pairs(text: str) -> list[tuple[float, float]]:
 
 
 def parse_foreign(document: bytes) -> list[ForeignAlert]:
-    """Read a CAP 1.1 or 1.2 alert, or an Atom/RSS-free list of them, leniently.
+    """Read a CAP 1.1 or 1.2 alert, or a feed carrying several, leniently.
 
     Namespaces are matched by local name so 1.1, 1.2 and namespace-less documents all read; a
-    missing or malformed element is skipped rather than fatal. DTDs with entity declarations and
-    external references are refused: a document that tries one is rejected whole.
+    missing or malformed element is skipped rather than fatal. A document with a DTD is refused
+    whole, so no entity is ever declared, expanded or fetched. The document is read as a stream:
+    each <area>, <info> and <alert> is taken out of the tree once read, so a document of
+    megabytes never stands whole in memory as a tree.
     """
+    reader = _AlertReader()
     try:
-        root = SafeET.fromstring(document, forbid_dtd=False, forbid_entities=True)
+        for event, element in SafeET.iterparse(
+            io.BytesIO(document), events=("start", "end"), forbid_dtd=True
+        ):
+            reader.feed(event, element)
     except DefusedXmlException as exc:
-        raise ForeignCapError(f"refused: the document declares entities ({exc})") from exc
+        raise ForeignCapError(
+            f"refused: the document declares a DTD or entities ({type(exc).__name__})"
+        ) from exc
     except SafeET.ParseError as exc:
         raise ForeignCapError(f"not XML: {exc}") from exc
-    candidates = [root] if _local(root.tag) == "alert" else list(root.iter())
-    found = [_alert(e, root) for e in candidates if _local(e.tag) == "alert"]
-    if not found:
+    if not reader.alerts:
         raise ForeignCapError("no CAP <alert> element in the document")
-    return found
+    return reader.alerts
 
 
-def _alert(element: Any, root: Any) -> ForeignAlert:
+def xml_root_name(document: bytes) -> str:
+    """The local name of a document's root element, read without parsing the rest; a DTD is
+    refused as in `parse_foreign`."""
+    try:
+        for _, element in SafeET.iterparse(
+            io.BytesIO(document), events=("start",), forbid_dtd=True
+        ):
+            return _local(element.tag)
+    except DefusedXmlException as exc:
+        raise ForeignCapError(
+            f"refused: the document declares a DTD or entities ({type(exc).__name__})"
+        ) from exc
+    except SafeET.ParseError as exc:
+        raise ForeignCapError(f"not XML: {exc}") from exc
+    raise ForeignCapError("not XML: no element")
+
+
+@dataclass
+class _Info:
+    fields: dict[str, str | None]
+    areas: list[ForeignArea]
+
+
+_INFO_FIELDS = ("urgency", "severity", "certainty", "event", "headline", "expires")
+
+
+class _AlertReader:
+    """Turns the start and end events of a streamed document into alerts, dropping each part of
+    the tree as soon as it is read."""
+
+    def __init__(self) -> None:
+        self.alerts: list[ForeignAlert] = []
+        self._open: list[Any] = []  # the elements from the root to the one being read
+        self._areas: dict[int, list[ForeignArea]] = {}  # by id() of their open <info>
+        self._infos: dict[int, list[_Info]] = {}  # by id() of their open <alert>
+
+    def feed(self, event: str, element: Any) -> None:
+        if event == "start":
+            self._open.append(element)
+            return
+        self._open.pop()
+        parent = self._open[-1] if self._open else None
+        name = _local(element.tag)
+        parent_name = _local(parent.tag) if parent is not None else ""
+        if name == "area" and parent_name == "info":
+            self._areas.setdefault(id(parent), []).append(_area(element))
+        elif name == "info" and parent_name == "alert":
+            fields = {f: _text(element, f) for f in _INFO_FIELDS}
+            info = _Info(fields, self._areas.pop(id(element), []))
+            self._infos.setdefault(id(parent), []).append(info)
+        elif name == "alert":
+            self.alerts.append(_alert(element, self._infos.pop(id(element), [])))
+        else:
+            return
+        if parent is not None:
+            parent.remove(element)
+        element.clear()
+
+
+def _area(element: Any) -> ForeignArea:
+    parsed = ForeignArea(_text(element, "areaDesc"))
+    for child in element:
+        name = _local(child.tag)
+        if name == "polygon" and child.text:
+            parsed.polygon_texts.append(child.text)
+        elif name == "circle":
+            circle = _circle(child.text or "")
+            if circle is not None:
+                parsed.circles.append(circle)
+        elif name == "geocode":
+            key, value = _text(child, "valueName"), _text(child, "value")
+            if key and value:
+                parsed.geocodes.append((key, value))
+    return parsed
+
+
+def _circle(text: str) -> tuple[float, float, float] | None:
+    centre, _, radius = text.strip().partition(" ")
+    points = _pairs(centre)
+    try:
+        return (points[0][0], points[0][1], float(radius)) if points else None
+    except ValueError:
+        return None
+
+
+def _alert(element: Any, infos: list[_Info]) -> ForeignAlert:
     namespace = element.tag[1:].split("}", 1)[0] if element.tag.startswith("{") else ""
     version = {CAP12: "1.2", CAP11: "1.1"}.get(namespace, "unknown")
     alert = ForeignAlert(
@@ -244,30 +348,13 @@ def _alert(element: Any, root: Any) -> ForeignAlert:
     )
     if not alert.identifier or not alert.sender:
         raise ForeignCapError("a CAP alert needs its identifier and sender")
-    for info in _children(element, "info"):
-        alert.urgency = alert.urgency or _text(info, "urgency")
-        alert.severity = alert.severity or _text(info, "severity")
-        alert.certainty = alert.certainty or _text(info, "certainty")
-        alert.event = alert.event or _text(info, "event")
-        alert.headline = alert.headline or _text(info, "headline")
-        alert.expires = alert.expires or _text(info, "expires")
-        for area in _children(info, "area"):
-            parsed = ForeignArea(_text(area, "areaDesc"))
-            for polygon in _children(area, "polygon"):
-                points = _pairs(polygon.text or "")
-                if len(points) >= 3:
-                    parsed.polygons.append(points)
-            for circle in _children(area, "circle"):
-                centre, _, radius = (circle.text or "").strip().partition(" ")
-                pts = _pairs(centre)
-                try:
-                    if pts:
-                        parsed.circles.append((pts[0][0], pts[0][1], float(radius)))
-                except ValueError:
-                    pass
-            for geocode in _children(area, "geocode"):
-                name, value = _text(geocode, "valueName"), _text(geocode, "value")
-                if name and value:
-                    parsed.geocodes.append((name, value))
-            alert.areas.append(parsed)
+    for info in infos:
+        # The first <info> that gives a field gives it (the usual one-language-per-info form).
+        alert.urgency = alert.urgency or info.fields["urgency"]
+        alert.severity = alert.severity or info.fields["severity"]
+        alert.certainty = alert.certainty or info.fields["certainty"]
+        alert.event = alert.event or info.fields["event"]
+        alert.headline = alert.headline or info.fields["headline"]
+        alert.expires = alert.expires or info.fields["expires"]
+        alert.areas.extend(info.areas)
     return alert

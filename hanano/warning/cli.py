@@ -131,16 +131,48 @@ def add_siren(ctx: click.Context, siren_id: str, pcodes: tuple[str, ...]) -> Non
     click.echo(f"siren {siren_id} sounds for {' '.join(sorted(set(pcodes)))}")
 
 
-@warn.command("import-cap")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.pass_context
-def import_cap_file(ctx: click.Context, path: str) -> None:
-    """Read another agency's CAP 1.1/1.2 alert; its zones become threats on our map."""
-    from hanano.warning.feeds import import_cap
+def read_cert_file(path: str) -> Any:
+    """A partner's signing certificate from a PEM file, or a usage error naming --cert."""
+    from hanano.warning.signatures import load_cert
 
     with open(path, "rb") as handle:
-        document = handle.read()
-    for item in _run(ctx, lambda tx: import_cap(tx, CLI_ACTOR, document)):
+        pem = handle.read(64 * 1024 + 1)
+    try:
+        return load_cert(pem, "--cert")
+    except Problem as problem:
+        raise click.ClickException(str(problem)) from None
+
+
+@warn.command("import-cap")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--cert",
+    "cert_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The partner's signing certificate (PEM). The alert must then carry an enveloped "
+    "XML-DSig signature covering it whole that verifies with this certificate; otherwise it is "
+    "recorded as refused, nothing in it is acted on, and the command exits 1.",
+)
+@click.pass_context
+def import_cap_file(ctx: click.Context, path: str, cert_path: str | None) -> None:
+    """Read another agency's CAP 1.1/1.2 alert (at most feed_max_bytes, 5 MB by default); its
+    zones become threats on our map. Exits 1 if the alert is refused or cannot be read."""
+    from hanano.warning.foreign import Origin, import_cap, read_cap
+
+    service = _service(ctx)
+    limit = service.settings.feed_max_bytes
+    trust = read_cert_file(cert_path) if cert_path else None
+    with open(path, "rb") as handle:
+        document = handle.read(limit + 1)  # one byte over is enough to refuse it
+    try:
+        reading = read_cap(document, max_bytes=limit, trust=trust, now=service.clock.now())
+    except Problem as problem:
+        raise click.ClickException(str(problem)) from None
+    outcome = _run(ctx, lambda tx: import_cap(tx, CLI_ACTOR, reading, origin=Origin("import-cap")))
+    if outcome.refused is not None:
+        click.echo(f"refused: {outcome.refused} (document SHA-256 {reading.sha256})", err=True)
+        ctx.exit(1)
+    for item in outcome.imported:
         level = item.level or "none"
         click.echo(f"{item.sender} {item.identifier}: {level} {' '.join(item.pcodes)}")
 

@@ -243,3 +243,29 @@ class ForeignAlertReceived(Event):
     headline: str | None
     pcodes: list[str]
     raw_sha256: str
+    # The SHA-256 of the certificate whose signature on the alert was verified; None when its
+    # feed or partner has no certificate. Older entries lack it, so the version stays 1.
+    signed_by: str | None = None
+
+
+RefusalSource = Literal["feed", "import-cap", "api"]
+
+
+@register
+class ForeignAlertRefused(Event):
+    """A foreign CAP document from a feed or partner with a signing certificate, refused because
+    its enveloped XML-DSig signature, digest or certificate did not check out. Nothing in it was
+    acted on: no threat, no alert, no pull-back, no all-clear. `claimed_sender` and
+    `claimed_identifier` are what the unverified document says, for the operators to recognise
+    it; `url` is where a feed fetched it."""
+
+    type: ClassVar[str] = "warning.foreign_alert_refused"
+    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
+    source: RefusalSource
+    feed_id: str | None
+    url: str | None
+    document_sha256: str
+    cert_sha256: str
+    reason: str
+    claimed_sender: str | None
+    claimed_identifier: str | None

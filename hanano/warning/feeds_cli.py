@@ -7,7 +7,7 @@ import json
 
 import click
 
-from hanano.warning.cli import CLI_ACTOR, _run, _service, warn
+from hanano.warning.cli import CLI_ACTOR, _run, _service, read_cert_file, warn
 
 
 @warn.group("feeds")
@@ -17,33 +17,65 @@ def feeds_group() -> None:
 
 @feeds_group.command("add")
 @click.argument("url")
+@click.option(
+    "--cert",
+    "cert_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The agency's signing certificate (PEM). Each alert of the feed must then carry an "
+    "enveloped XML-DSig signature that verifies with it; one that does not is recorded as "
+    "refused, with the reason, and never acted on.",
+)
 @click.pass_context
-def feeds_add(ctx: click.Context, url: str) -> None:
-    """Poll the CAP Atom/RSS feed or CAP document at URL; each new alert is imported once."""
+def feeds_add(ctx: click.Context, url: str, cert_path: str | None) -> None:
+    """Poll the CAP Atom/RSS feed or CAP document at URL; each new alert is imported once.
+    To change a feed's certificate, remove the feed and add it again."""
     from hanano.warning.feeds import add_feed
 
-    created = _run(ctx, lambda tx: add_feed(tx, CLI_ACTOR, url))
-    click.echo(f"feed {created['feed_id']} polls {created['url']}")
+    trust = read_cert_file(cert_path) if cert_path else None
+    created = _run(ctx, lambda tx: add_feed(tx, CLI_ACTOR, url, trust))
+    signed = f", signed by certificate SHA-256 {trust.sha256}" if trust else ""
+    click.echo(f"feed {created['feed_id']} polls {created['url']}{signed}")
 
 
 @feeds_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON (as GET /api/v1/feeds) instead of a table."
+)
 @click.pass_context
 def feeds_list(ctx: click.Context, as_json: bool) -> None:
-    """Registered feeds with the outcome of their last fetch."""
+    """Registered feeds with the outcome of their last fetch, their signing certificate, and
+    the alerts refused for their signature (with the reason), then those refused from
+    `hanano warn import-cap` and the API."""
     from hanano.warning.feeds import list_feeds
+    from hanano.warning.refusals import list_refused
 
     with _service(ctx).engine.connect() as conn:
         items = list_feeds(conn)
+        refused = list_refused(conn)
     if as_json:
-        click.echo(json.dumps(items, indent=2))
+        body = {"feeds": items, "count": len(items), "refused": refused}
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
         return
     for f in items:
         state = f["status"] or "not fetched yet"
+        signed = f"  cert {f['cert_sha256'][:16]}" if f["cert_sha256"] else ""
         click.echo(
-            f"{f['feed_id']}  {f['url']}  {state}  imported {f['imported']}"
+            f"{f['feed_id']}  {f['url']}  {state}  imported {f['imported']}{signed}"
             + (f"  error: {f['error']}" if f["error"] else "")
         )
+        for r in f["refused"]:
+            click.echo(f"  {_refusal_line(r)}")
+    others = [r for r in refused if r["feed_id"] is None]
+    if others:
+        click.echo("refused outside feeds:")
+        for r in others:
+            click.echo(f"  {_refusal_line(r)}")
+
+
+def _refusal_line(r: dict[str, object]) -> str:
+    claimed = " ".join(str(v) for v in (r["claimed_sender"], r["claimed_identifier"]) if v)
+    where = r["url"] or r["source"]
+    return f"refused {r['refused_at']} {where} {claimed or '-'}: {r['reason']}"
 
 
 @feeds_group.command("remove")

@@ -7,13 +7,16 @@ the number of times the feed lists it (sender and identifier name it); a linked 
 whole is not fetched again. A failure of one feed or one document is recorded with the feed and
 logged; it never stops the others or the poller.
 
-XML is parsed only by defusedxml with entities forbidden, so a feed or a document declaring an
-entity is refused whole and nothing it points at is fetched.
+XML is parsed only by defusedxml with DTDs forbidden, as a stream, so a feed or a document
+declaring an entity is refused whole and nothing it points at is fetched. A feed registered with
+a signing certificate has each of its documents checked against it; a refused one is recorded
+(hanano.warning.refusals), kept as an error of the feed and tried again at the next poll.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -27,7 +30,10 @@ from sqlalchemy import Connection, select
 
 from hanano.clock import SystemClock, isoformat
 from hanano.errors import Problem
-from hanano.warning.feeds import feed_items, feed_state, feeds, import_cap
+from hanano.warning.cap import ForeignCapError, xml_root_name
+from hanano.warning.feeds import feed_items, feed_state, feed_trust, feeds
+from hanano.warning.foreign import Origin, import_cap, read_cap
+from hanano.warning.signatures import TrustedCert
 
 log = logging.getLogger(__name__)
 ACTOR = "hanano:feeds"
@@ -58,38 +64,57 @@ def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def cap_links(root: Any, base: str) -> list[str]:
-    """The CAP documents an Atom or RSS feed links to, as absolute http(s) URLs."""
+def _entry_links(element: Any) -> list[str]:
+    links = [c for c in element if _local(c.tag) == "link" and c.get("href")]
+    typed = [c for c in links if "cap" in (c.get("type") or "").lower()]
+    plain = [c for c in links if c.get("rel") in (None, "alternate", "enclosure")]
+    return [c.get("href") for c in (typed or plain[:1])]
+
+
+def _item_links(element: Any) -> list[str]:
+    found = []
+    for child in element:
+        if _local(child.tag) == "link" and (child.text or "").strip():
+            found.append(child.text.strip())
+        elif _local(child.tag) == "enclosure" and child.get("url"):
+            found.append(child.get("url"))
+    return found
+
+
+def feed_contents(document: bytes, base: str) -> tuple[list[str], bool]:
+    """The CAP documents an Atom or RSS feed links to, as absolute http(s) URLs, and whether it
+    carries alerts inline; read as a stream, each entry dropped once read."""
     found: list[str] = []
-    for element in root.iter():
-        name = _local(element.tag)
-        if name == "entry":
-            links = [c for c in element if _local(c.tag) == "link" and c.get("href")]
-            typed = [c for c in links if "cap" in (c.get("type") or "").lower()]
-            plain = [c for c in links if c.get("rel") in (None, "alternate", "enclosure")]
-            chosen = typed or plain[:1]
-            found.extend(c.get("href") for c in chosen)
-        elif name == "item":
-            for child in element:
-                if _local(child.tag) == "link" and (child.text or "").strip():
-                    found.append(child.text.strip())
-                elif _local(child.tag) == "enclosure" and child.get("url"):
-                    found.append(child.get("url"))
+    inline = False
+    try:
+        for _, element in SafeET.iterparse(io.BytesIO(document), events=("end",), forbid_dtd=True):
+            name = _local(element.tag)
+            if name == "entry":
+                found.extend(_entry_links(element))
+            elif name == "item":
+                found.extend(_item_links(element))
+            elif name == "alert":
+                inline = True
+            else:
+                continue
+            element.clear()
+    except DefusedXmlException as exc:
+        raise FetchError(f"refused: the feed declares a DTD or entities ({exc})") from exc
+    except SafeET.ParseError as exc:
+        raise FetchError(f"not XML: {exc}") from exc
     out: list[str] = []
     for href in found:
         url = urljoin(base, href.strip())
         if urlparse(url).scheme in ("http", "https") and url not in out:
             out.append(url)
-    return out[:MAX_LINKS]
+    return out[:MAX_LINKS], inline
 
 
-def parse_xml(document: bytes) -> Any:
+def root_name(document: bytes) -> str:
     try:
-        return SafeET.fromstring(document, forbid_dtd=False, forbid_entities=True)
-    except DefusedXmlException as exc:
-        raise FetchError(f"refused: the document declares entities ({exc})") from exc
-    except SafeET.ParseError as exc:
-        raise FetchError(f"not XML: {exc}") from exc
+        return xml_root_name(document)
+    except ForeignCapError as exc:
+        raise FetchError(str(exc)) from exc
 
 
 class FeedPoller:
@@ -140,19 +165,27 @@ class FeedPoller:
 
     def poll_all(self) -> list[PollOutcome]:
         with self.service.engine.connect() as conn:
-            registered = [(r.feed_id, r.url) for r in conn.execute(select(feeds))]
+            registered = [(r.feed_id, r.url, r.cert_pem) for r in conn.execute(select(feeds))]
         out = []
-        for feed_id, url in registered:
+        for feed_id, url, pem in registered:
             if self._stop.is_set():
                 break
-            out.append(self.poll_feed(feed_id, url))
+            out.append(self.poll_feed(feed_id, url, feed_trust(pem)))
         return out
 
-    def poll_feed(self, feed_id: str, url: str) -> PollOutcome:
-        """Fetch one feed and import what is new in it; record how it went."""
+    def _registered_trust(self, feed_id: str) -> TrustedCert | None:
+        with self.service.engine.connect() as conn:
+            pem = conn.execute(select(feeds.c.cert_pem).where(feeds.c.feed_id == feed_id)).scalar()
+        return feed_trust(pem)
+
+    def poll_feed(self, feed_id: str, url: str, trust: TrustedCert | None = None) -> PollOutcome:
+        """Fetch one feed and import what is new in it; record how it went. Without `trust`, the
+        certificate the feed is registered with, if any, is looked up: a caller cannot skip it."""
+        if trust is None:
+            trust = self._registered_trust(feed_id)
         with self._lock:
             try:
-                outcome = self._poll(feed_id, url)
+                outcome = self._poll(feed_id, url, trust)
             except Exception as exc:
                 message = (
                     str(exc) if isinstance(exc, FetchError) else f"{type(exc).__name__}: {exc}"
@@ -163,7 +196,7 @@ class FeedPoller:
             self._record(feed_id, outcome)
             return outcome
 
-    def _poll(self, feed_id: str, url: str) -> PollOutcome:
+    def _poll(self, feed_id: str, url: str, trust: TrustedCert | None) -> PollOutcome:
         with self.service.engine.connect() as conn:
             state = conn.execute(select(feed_state).where(feed_state.c.feed_id == feed_id)).first()
         headers = {}
@@ -174,28 +207,31 @@ class FeedPoller:
         status, body, response_headers = self._fetch(url, headers)
         if status == 304:
             return PollOutcome(feed_id, "not_modified")
-        root = parse_xml(body)
+        kind = root_name(body)
         outcome = PollOutcome(
             feed_id,
             "ok",
             etag=response_headers.get("etag"),
             last_modified=response_headers.get("last-modified"),
         )
-        kind = _local(root.tag)
+        origin = Origin("feed", feed_id, url)
         if kind == "alert":
-            outcome.imported.extend(self._import(body))
+            self._import(body, origin, trust, outcome)
         elif kind in ("feed", "rss", "RDF"):
-            if any(_local(e.tag) == "alert" for e in root.iter()):
-                outcome.imported.extend(self._import(body))
-            for link in cap_links(root, url):
-                self._read_linked(feed_id, link, outcome)
+            links, inline = feed_contents(body, url)
+            if inline:
+                self._import(body, origin, trust, outcome)
+            for link in links:
+                self._read_linked(feed_id, link, trust, outcome)
         else:
             raise FetchError(f"neither a CAP alert nor an Atom or RSS feed: <{kind}>")
         if outcome.errors:
             outcome.status = "failed"
         return outcome
 
-    def _read_linked(self, feed_id: str, link: str, outcome: PollOutcome) -> None:
+    def _read_linked(
+        self, feed_id: str, link: str, trust: TrustedCert | None, outcome: PollOutcome
+    ) -> None:
         digest = hashlib.sha256(link.encode()).hexdigest()
         with self.service.engine.connect() as conn:
             seen = conn.execute(
@@ -209,8 +245,8 @@ class FeedPoller:
             status, body, _ = self._fetch(link, {})
             if status != 200:
                 raise FetchError(f"HTTP {status}")
-            parse_xml(body)  # entities are refused here, before anything else reads it
-            outcome.imported.extend(self._import(body))
+            if not self._import(body, Origin("feed", feed_id, link), trust, outcome):
+                return  # refused: not marked read, tried again, recorded once
         except (FetchError, Problem, httpx.HTTPError) as exc:
             # Not marked read: it is tried again next time, and its error stays on the feed.
             outcome.errors.append(f"{link}: {_describe(exc)}")
@@ -224,15 +260,25 @@ class FeedPoller:
             )
         )
 
-    def _import(self, document: bytes) -> list[dict[str, Any]]:
-        max_bytes = self.max_bytes
-        imported = self.service.execute(
-            lambda tx: import_cap(tx, ACTOR, document, only_new=True, max_bytes=max_bytes)
+    def _import(
+        self, document: bytes, origin: Origin, trust: TrustedCert | None, outcome: PollOutcome
+    ) -> bool:
+        """Import a fetched document's new alerts; False when its signature was refused."""
+        # Read (and its signature checked) here, in the poller's thread, not in the writer's.
+        reading = read_cap(
+            document, max_bytes=self.max_bytes, trust=trust, now=self.service.clock.now()
         )
-        return [
+        result = self.service.execute(
+            lambda tx: import_cap(tx, ACTOR, reading, only_new=True, origin=origin)
+        )
+        if result.refused is not None:
+            outcome.errors.append(f"{origin.url}: refused: {result.refused}")
+            return False
+        outcome.imported.extend(
             {"foreign_id": i.foreign_id, "identifier": i.identifier, "level": i.level}
-            for i in imported
-        ]
+            for i in result.imported
+        )
+        return True
 
     def _fetch(self, url: str, headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
         limit = self.max_bytes

@@ -142,6 +142,8 @@ foreign_alerts = Table(
     Column("headline", Text, nullable=True),
     Column("pcodes", Text, nullable=False),
     Column("received_at", String(40), nullable=False),
+    # The SHA-256 of the certificate its signature verified with (migration 16); None: unsigned.
+    Column("signed_by", String(64), nullable=True),
 )
 
 TABLES = (posts, sightings, tracks, threats, zone_state, alerts, sirens, foreign_alerts)

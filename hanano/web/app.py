@@ -28,6 +28,7 @@ from hanano.web.problems import (
     problem_response,
 )
 from hanano.web.stream import Broadcaster
+from hanano.web.warning_routes import FOREIGN_PATH
 from hanano.web.warning_routes import router as warning_router
 
 MAX_BODY = 64 * 1024
@@ -143,7 +144,13 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     app.add_exception_handler(Problem, handle_problem)
     app.add_exception_handler(RequestValidationError, handle_request_validation)
     app.add_exception_handler(HTTPException, handle_http)
-    app.add_middleware(BodyLimit, large={media_routes.MEDIA_PATH: service.settings.media_max_bytes})
+    # A foreign CAP document may reach feed_max_bytes; in the JSON form its escapes can make
+    # the body up to twice that. The document's own limit is checked exactly when it is read.
+    large = {
+        media_routes.MEDIA_PATH: service.settings.media_max_bytes,
+        FOREIGN_PATH: 2 * service.settings.feed_max_bytes,
+    }
+    app.add_middleware(BodyLimit, large=large)
     app.include_router(system_routes.router)
     app.include_router(intake_routes.router)
     app.include_router(warning_router)

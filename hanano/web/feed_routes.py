@@ -9,6 +9,8 @@ from hanano.access.tokens import Principal
 from hanano.errors import invalid
 from hanano.warning.feeds import add_feed, list_feeds, remove_feed
 from hanano.warning.outbox import list_deliveries
+from hanano.warning.refusals import list_refused
+from hanano.warning.signatures import load_cert
 from hanano.web.deps import ADMIN, ServiceDep, allow
 
 router = APIRouter(prefix="/api/v1", tags=["warning"])
@@ -26,7 +28,15 @@ Admin = Annotated[Principal, Depends(allow(*ADMIN))]
                     "schema": {
                         "type": "object",
                         "required": ["url"],
-                        "properties": {"url": {"type": "string", "format": "uri"}},
+                        "properties": {
+                            "url": {"type": "string", "format": "uri"},
+                            "cert": {
+                                "type": "string",
+                                "description": "the agency's signing certificate (PEM): each "
+                                "alert of the feed must carry an enveloped XML-DSig signature "
+                                "that verifies with it, or it is refused",
+                            },
+                        },
                     }
                 }
             },
@@ -35,7 +45,9 @@ Admin = Annotated[Principal, Depends(allow(*ADMIN))]
 )
 async def post_feed(request: Request, service: ServiceDep, who: Admin) -> dict[str, Any]:
     """Poll another agency's CAP feed (Atom or RSS) or CAP document at this URL; each new alert
-    in it is imported once."""
+    in it is imported once. With `cert` (PEM), each alert must be signed with that certificate:
+    one whose signature, digest or certificate does not check out is recorded as refused, listed
+    with the feed, and never acted on."""
     try:
         body = json.loads(await request.body())
     except ValueError:
@@ -43,7 +55,9 @@ async def post_feed(request: Request, service: ServiceDep, who: Admin) -> dict[s
     if not isinstance(body, dict):
         raise invalid("body", "a JSON object with the feed's url")
     url = body.get("url")
-    created = await service.sequencer.run(lambda tx: add_feed(tx, who.actor, url))
+    cert = body.get("cert")
+    trust = None if cert is None else load_cert(cert, "cert")
+    created = await service.sequencer.run(lambda tx: add_feed(tx, who.actor, url, trust))
     poller = getattr(request.app.state, "feed_poller", None)
     if poller is not None:
         poller.poke()
@@ -52,10 +66,13 @@ async def post_feed(request: Request, service: ServiceDep, who: Admin) -> dict[s
 
 @router.get("/feeds")
 def get_feeds(service: ServiceDep, _: Admin) -> dict[str, Any]:
-    """Registered feeds and how their last fetch went."""
+    """Registered feeds, how their last fetch went, their signing certificate's SHA-256, and the
+    alerts refused from each for their signature, with the reason; `refused` lists the latest
+    refusals of every source (feeds, `hanano warn import-cap`, the API)."""
     with service.engine.connect() as conn:
         items = list_feeds(conn)
-    return {"feeds": items, "count": len(items)}
+        refused = list_refused(conn)
+    return {"feeds": items, "count": len(items), "refused": refused}
 
 
 @router.delete("/feeds/{feed_id}")

@@ -1,6 +1,7 @@
 """Sightings in; alerts out as JSON, CAP 1.2 and a CAP Atom feed, for anyone unless the operator
 requires a token."""
 
+import asyncio
 import json
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -11,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.access.visibility import field_readers, readers
-from hanano.errors import Problem, invalid
+from hanano.errors import FieldError, Problem, invalid
 from hanano.events import Role
 from hanano.warning import manual, posts, sirens, views
 from hanano.warning.alerts import get_alert, list_alerts
@@ -23,8 +24,9 @@ from hanano.warning.events import (
     TrackStarted,
     TrackUpdated,
 )
-from hanano.warning.feeds import import_cap
+from hanano.warning.foreign import Origin, import_cap, read_cap
 from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
+from hanano.warning.signatures import TrustedCert, load_cert
 from hanano.web.deps import ServiceDep, allow, principal
 from hanano.web.problems import from_validation_error
 
@@ -77,6 +79,26 @@ async def post_sighting(
 
 
 FEED_ROLES: tuple[Role, ...] = ("admin", "dispatcher")
+FOREIGN_PATH = "/api/v1/alerts/foreign"
+
+
+def _foreign_body(raw: bytes, content_type: str) -> tuple[bytes, TrustedCert | None]:
+    """The CAP document, and the partner's certificate if the JSON form gives one."""
+    if not content_type.startswith("application/json"):
+        return raw, None
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        # RecursionError: nesting deep enough to exhaust the parser's stack, e.g. 30,000 "[".
+        raise invalid("body", "a JSON object with the CAP document in `cap`") from None
+    if not isinstance(body, dict) or not isinstance(body.get("cap"), str):
+        raise invalid("cap", "give the CAP document as a string")
+    try:
+        document = body["cap"].encode()
+    except UnicodeEncodeError:
+        raise invalid("cap", "not valid Unicode (it holds a lone surrogate)") from None
+    cert = body.get("cert")
+    return document, None if cert is None else load_cert(cert, "cert")
 
 
 @router.post(
@@ -88,7 +110,19 @@ FEED_ROLES: tuple[Role, ...] = ("admin", "dispatcher")
             "content": {
                 "application/xml": {"schema": {"type": "string"}},
                 "application/json": {
-                    "schema": {"type": "object", "properties": {"cap": {"type": "string"}}}
+                    "schema": {
+                        "type": "object",
+                        "required": ["cap"],
+                        "properties": {
+                            "cap": {"type": "string"},
+                            "cert": {
+                                "type": "string",
+                                "description": "the partner's signing certificate (PEM): the "
+                                "alert must carry an enveloped XML-DSig signature that "
+                                "verifies with it",
+                            },
+                        },
+                    }
                 },
             },
         }
@@ -99,18 +133,28 @@ async def post_foreign_cap(
     service: ServiceDep,
     who: Annotated[Principal, Depends(allow(*FEED_ROLES))],
 ) -> dict[str, Any]:
-    """Another agency's CAP 1.1 or 1.2 alert (as XML, or JSON {"cap": "..."}): its zones
-    become threats, which raise our own alerts."""
-    raw = await request.body()
-    if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            document = str(json.loads(raw)["cap"]).encode()
-        except (ValueError, KeyError, TypeError):
-            raise invalid("cap", "give the CAP document as a string") from None
-    else:
-        document = raw
-    imported = await service.sequencer.run(lambda tx: import_cap(tx, who.actor, document))
-    return {"imported": [asdict(i) for i in imported]}
+    """Another agency's CAP 1.1 or 1.2 alert (as XML, or JSON {"cap": "...", "cert": "PEM"}),
+    at most feed_max_bytes (5 MB by default): its zones become threats, which raise our own
+    alerts. With `cert`, an alert whose signature, digest or certificate does not check out is
+    recorded as refused and answered 422 naming `cap`, with the reason; nothing in it is
+    acted on."""
+    document, trust = _foreign_body(await request.body(), request.headers.get("content-type", ""))
+    limit = service.settings.feed_max_bytes
+    # Parsing and checking a signature over megabytes is work for a thread, not the event loop.
+    reading = await asyncio.to_thread(
+        read_cap, document, max_bytes=limit, trust=trust, now=service.clock.now()
+    )
+    outcome = await service.sequencer.run(
+        lambda tx: import_cap(tx, who.actor, reading, origin=Origin("api"))
+    )
+    if outcome.refused is not None:
+        raise Problem(
+            422,
+            "Alert refused",
+            f"the alert was refused and recorded: {outcome.refused}",
+            [FieldError("cap", outcome.refused)],
+        )
+    return {"imported": [asdict(i) for i in outcome.imported]}
 
 
 @router.get("/tracks")
