@@ -146,6 +146,15 @@ class Settings(BaseSettings):
         description="A zone whose nearest available team is farther than this is uncovered "
         "(minutes).",
     )
+    auth_cache_s: float = Field(
+        2.0,
+        ge=0.0,
+        le=5.0,
+        description="A token or login session found valid is believed from memory this long "
+        "before the store is asked again (seconds); a revocation or logout made by another "
+        "process (the CLI, a second server on the same store) takes effect within it. "
+        "0: every request asks the store.",
+    )
     login_max_failures: int = Field(
         5, description="Failed logins for one username within the window before it is locked."
     )

@@ -244,7 +244,7 @@ def service_sessions(request: Request) -> SessionAuthority:
 
 def install(app: FastAPI, service: Service) -> None:
     """Add the page, its files, login and users to the app."""
-    sessions = SessionAuthority(service.engine)
+    sessions = SessionAuthority(service.engine, service.settings.auth_cache_s)
     service.sequencer.add_listener(sessions.on_events)
     app.state.sessions = sessions
     app.state.login_limiter = LoginLimiter(service.engine, service.settings)
