@@ -79,14 +79,26 @@ def init(ctx: click.Context, aleppo: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Serve the API (and the live stream) over HTTP."""
+    """Serve the API (and the live stream) over HTTP.
+
+    The client's address (for the login limits) is the connection's peer; X-Forwarded-For is
+    believed only from the proxies named in HANANO_TRUSTED_PROXIES."""
     import uvicorn
 
     from hanano.web.app import build_app
 
     service = _service(ctx)
     click.echo(f"hanano serving on http://{host}:{port} ({service.engine.dialect.name})")
-    uvicorn.run(build_app(service), host=host, port=port, log_level="warning", access_log=False)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app's
+    # ClientAddress middleware believes it only from `trusted_proxies`.
+    uvicorn.run(
+        build_app(service),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 # --- tokens -------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ def running_server(service: Service, sweep_interval_s: float = 10.0) -> Iterator
         port=port,
         log_level="warning",
         lifespan="on",
+        # As `hanano serve` runs it: the app, not uvicorn, decides whom X-Forwarded-For is from.
+        proxy_headers=False,
         # Open event streams never end by themselves; do not wait long for them at shutdown.
         timeout_graceful_shutdown=1,
     )

@@ -21,6 +21,7 @@ from hanano.web import (
     system_routes,
     ui_routes,
 )
+from hanano.web.client_address import ClientAddress
 from hanano.web.problems import (
     handle_http,
     handle_problem,
@@ -144,6 +145,7 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     app.add_exception_handler(RequestValidationError, handle_request_validation)
     app.add_exception_handler(HTTPException, handle_http)
     app.add_middleware(BodyLimit, large={media_routes.MEDIA_PATH: service.settings.media_max_bytes})
+    app.add_middleware(ClientAddress, trusted_proxies=service.settings.trusted_proxies)
     app.include_router(system_routes.router)
     app.include_router(intake_routes.router)
     app.include_router(warning_router)
