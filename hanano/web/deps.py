@@ -52,6 +52,21 @@ async def principal(request: Request, service: ServiceDep) -> Principal:
     return found
 
 
+def still_holds(request: Request, who: Principal) -> Callable[[], Awaitable[bool]] | None:
+    """For a response that outlives its request (the stream): whether the credentials it was
+    opened with still name the same caller; None for the public, who has none to lose."""
+    if who is ANONYMOUS:
+        return None
+
+    async def check() -> bool:
+        try:
+            return await principal(request, request.app.state.service) == who
+        except Problem:
+            return False
+
+    return check
+
+
 def allow(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency that admits only the given roles."""
 

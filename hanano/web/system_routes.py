@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hanano.access.tokens import Principal, create_token, revoke_token
 from hanano.events import Role
 from hanano.store import schema
-from hanano.web.deps import ADMIN, ALL, AUDIT, ServiceDep, allow
+from hanano.web.deps import ADMIN, ALL, AUDIT, ServiceDep, allow, still_holds
 from hanano.web.stream import Broadcaster, sse_stream
 
 router = APIRouter(prefix="/api/v1")
@@ -118,11 +118,12 @@ def events(
 async def stream(
     request: Request, who: Annotated[Principal, Depends(allow(*ALL))]
 ) -> StreamingResponse:
-    """Server-Sent Events of what the caller's role may see."""
+    """Server-Sent Events of what the caller's role may see. The stream ends (`event: ended`)
+    within seconds of the caller's token being revoked or session ended, in any process."""
     broadcaster: Broadcaster = request.app.state.broadcaster
     sub = broadcaster.subscribe(who.role)
     return StreamingResponse(
-        sse_stream(broadcaster, sub),
+        sse_stream(broadcaster, sub, still_allowed=still_holds(request, who)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
