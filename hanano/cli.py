@@ -131,7 +131,8 @@ def token_create(ctx: click.Context, role: str, name: str | None, team: str | No
 @click.option("--reason", required=True)
 @click.pass_context
 def token_revoke(ctx: click.Context, token_id: str, reason: str) -> None:
-    """Revoke a token at once."""
+    """Revoke a token: every running server refuses it within HANANO_AUTH_CACHE_S (2 s), and
+    streams opened with it end."""
     service = _service(ctx)
     try:
         service.execute(lambda tx: revoke_token(tx, CLI_ACTOR, token_id, reason))

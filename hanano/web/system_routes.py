@@ -64,6 +64,8 @@ async def tokens_revoke(
     service: ServiceDep,
     who: Annotated[Principal, Depends(allow(*ADMIN))],
 ) -> dict[str, str]:
+    """Revoke a token: refused at once by this server and within `auth_cache_s` (2 s) by every
+    other process on the store; streams opened with it end."""
     await service.sequencer.run(lambda tx: revoke_token(tx, who.actor, token_id, body.reason))
     return {"token_id": token_id, "status": "revoked"}
 

@@ -205,7 +205,8 @@ async def session_logout(
     service: ServiceDep,
     who: Annotated[Principal, Depends(allow(*ALL))],
 ) -> Response:
-    """Log out: the session ends at once, in this browser and wherever its cookie went."""
+    """Log out: the session ends at once on this server and within `auth_cache_s` (2 s) on
+    every other one on the store, in this browser and wherever its cookie went."""
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
         await service.sequencer.run(lambda tx: end_session(tx, who.actor, secret, "logged out"))
