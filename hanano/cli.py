@@ -79,14 +79,26 @@ def init(ctx: click.Context, aleppo: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Serve the API (and the live stream) over HTTP."""
+    """Serve the API (and the live stream) over HTTP.
+
+    The client's address (for the login limits) is the connection's peer; X-Forwarded-For is
+    believed only from the proxies named in HANANO_TRUSTED_PROXIES."""
     import uvicorn
 
     from hanano.web.app import build_app
 
     service = _service(ctx)
     click.echo(f"hanano serving on http://{host}:{port} ({service.engine.dialect.name})")
-    uvicorn.run(build_app(service), host=host, port=port, log_level="warning", access_log=False)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app's
+    # ClientAddress middleware believes it only from `trusted_proxies`.
+    uvicorn.run(
+        build_app(service),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 # --- tokens -------------------------------------------------------------------------------
@@ -119,7 +131,8 @@ def token_create(ctx: click.Context, role: str, name: str | None, team: str | No
 @click.option("--reason", required=True)
 @click.pass_context
 def token_revoke(ctx: click.Context, token_id: str, reason: str) -> None:
-    """Revoke a token at once."""
+    """Revoke a token: every running server refuses it within HANANO_AUTH_CACHE_S (2 s), and
+    streams opened with it end."""
     service = _service(ctx)
     try:
         service.execute(lambda tx: revoke_token(tx, CLI_ACTOR, token_id, reason))

@@ -38,7 +38,7 @@ class Service:
         self.sequencer = Sequencer(
             self.engine, self.clock, settings, max_batch=settings.group_commit_max
         )
-        self.tokens = TokenAuthority(self.engine)
+        self.tokens = TokenAuthority(self.engine, settings.auth_cache_s)
         # The landmarks, squares and markets people name in Aleppo, from public sources.
         builtin = load_aleppo_aliases() if settings.city == "aleppo" else []
         self.city = CityCache(self.engine, builtin)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import ipaddress
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -148,21 +150,65 @@ class Settings(BaseSettings):
         description="A zone whose nearest available team is farther than this is uncovered "
         "(minutes).",
     )
-    login_max_failures: int = Field(
-        5, description="Failed logins for one username within the window before it is locked."
+    auth_cache_s: float = Field(
+        2.0,
+        ge=0.0,
+        le=5.0,
+        description="A token or login session found valid is believed from memory this long "
+        "before the store is asked again (seconds); a revocation or logout made by another "
+        "process (the CLI, a second server on the same store) takes effect within it. "
+        "0: every request asks the store.",
+    )
+    login_delay_s: float = Field(
+        1.0,
+        gt=0.0,
+        description="After a second failed login in a row of the same username from the same "
+        "address, that pair is refused (429 with Retry-After) this long, doubled by each "
+        "further failure; a first failure costs nothing and a good password clears the pair. "
+        "The username is not held back at other addresses (seconds).",
+    )
+    login_max_delay_s: float = Field(
+        900.0,
+        gt=0.0,
+        description="The longest a (username, address) pair is held back after failures (seconds).",
     )
     login_max_failures_per_address: int = Field(
-        20, description="Failed logins from one address within the window before it is locked."
+        20,
+        ge=1,
+        description="Failed logins from one address, whatever the usernames, within "
+        "`login_window_s` before that address alone is refused for `login_lock_s`.",
     )
     login_window_s: float = Field(
-        900.0, description="Failed logins are counted over this long (seconds)."
+        900.0,
+        gt=0.0,
+        description="An address's failed logins are counted over this long, and a (username, "
+        "address) pair's failures are forgotten this long after its last one (seconds).",
     )
     login_lock_s: float = Field(
-        900.0, description="A locked username or address is refused (429) this long (seconds)."
+        900.0,
+        gt=0.0,
+        description="An address that spent its failed-login budget is refused (429) this long "
+        "(seconds).",
     )
-    login_slow_s: float = Field(
-        0.5, description="Each further failed login is answered this much later (seconds)."
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated IP addresses or CIDR networks of reverse proxies whose "
+        "X-Forwarded-For (the right-most address not itself a trusted proxy) and "
+        "X-Forwarded-Proto are believed. Empty: the socket peer is the client, whatever the "
+        "headers say (also from 127.0.0.1).",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        # Refused when the settings load, not at the first request behind the proxy.
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"{part.strip()!r} is not an IP address or CIDR") from None
+        return value
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -1,10 +1,7 @@
 """Kill the server with SIGKILL under load: every acknowledged report survives, exactly once."""
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,30 +17,10 @@ from hanano.cli import main
 from hanano.store import schema
 from hanano.store.engine import make_engine
 from hanano.store.rebuild import rebuild, snapshot
-from tests.helpers_server import free_port
+from tests.helpers_server import free_port, start_server
 
 CLIENTS = 8
 PER_CLIENT = 120
-
-
-def start_server(db_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HANANO_DATABASE_URL": db_url}
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hanano", "serve", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not start: " + log.read_text())
 
 
 def make_report(n: int) -> dict[str, object]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 from dataclasses import dataclass
 
 from sqlalchemy import Column, Connection, Engine, String, Table, select
 
+from hanano.access.recent import Recent
 from hanano.errors import invalid, not_found
 from hanano.events import ROLES, Role, TokenCreated, TokenRevoked
 from hanano.store import schema
@@ -147,17 +147,22 @@ def _token_revoked(conn: Connection, event: RecordedEvent) -> None:
 
 
 class TokenAuthority:
-    """Looks tokens up, caching hits briefly so each request does not cost a query."""
+    """Looks tokens up, remembering a found token for `cache_s` so that most requests cost no
+    query, and a revocation committed by any process takes effect within that time."""
 
-    def __init__(self, engine: Engine, ttl_s: float = 5.0) -> None:
+    def __init__(self, engine: Engine, cache_s: float) -> None:
         self._engine = engine
-        self._cache: dict[str, Principal] = {}
-        self._lock = threading.Lock()
+        self._recent: Recent[Principal] = Recent(cache_s)
+
+    def remembered(self, secret: str) -> Principal | None:
+        """The token's principal if it was found valid less than `cache_s` ago; no I/O, so an
+        event loop may call it."""
+        return self._recent.get(hash_token(secret))
 
     def authenticate(self, secret: str) -> Principal | None:
+        """The token's principal, from memory if recent, else from the store (blocking)."""
         digest = hash_token(secret)
-        with self._lock:
-            cached = self._cache.get(digest)
+        cached = self._recent.get(digest)
         if cached is not None:
             return cached
         with self._engine.connect() as conn:
@@ -170,12 +175,10 @@ class TokenAuthority:
         if row is None:
             return None
         principal = Principal(row.token_id, row.role, row.team_id)
-        with self._lock:
-            self._cache[digest] = principal
+        self._recent.put(digest, principal)
         return principal
 
     def on_events(self, events: list[RecordedEvent]) -> None:
-        """Forget cached tokens as soon as a revocation commits."""
+        """Forget remembered tokens as soon as a revocation commits in this process."""
         if any(e.type == TokenRevoked.type for e in events):
-            with self._lock:
-                self._cache.clear()
+            self._recent.clear()

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Column, Connection, Engine, String, Table, Text, select
 
+from hanano.access.recent import Recent
 from hanano.access.tokens import Principal, bind_team, check_team, leader_teams
 from hanano.errors import Problem, conflict, invalid
 from hanano.events import (
@@ -290,18 +290,24 @@ class SessionPrincipal:
 
 
 class SessionAuthority:
-    """Looks sessions up, caching hits so each request (and each SSE reconnect) costs no query."""
+    """Looks sessions up, remembering a found one for `cache_s` so that most requests (and SSE
+    reconnects) cost no query, and a logout committed by any process ends the session
+    everywhere within that time."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cache_s: float) -> None:
         self._engine = engine
-        self._cache: dict[str, tuple[Principal, str]] = {}
-        self._lock = threading.Lock()
+        self._recent: Recent[tuple[Principal, str]] = Recent(cache_s)
+
+    def remembered(self, secret: str) -> SessionPrincipal | None:
+        """The session if it was found open less than `cache_s` ago and has not expired; no I/O,
+        so an event loop may call it."""
+        return self._live(secret, self._recent.get(hash_secret(secret)))
 
     def authenticate(self, secret: str) -> SessionPrincipal | None:
+        """The session, from memory if recent, else from the store (blocking)."""
         digest = hash_secret(secret)
-        with self._lock:
-            cached = self._cache.get(digest)
-        if cached is None:
+        found = self._recent.get(digest)
+        if found is None:
             with self._engine.connect() as conn:
                 row = conn.execute(
                     select(
@@ -315,16 +321,20 @@ class SessionAuthority:
                 ).first()
             if row is None:
                 return None
-            cached = (Principal(row.user_id, row.role, row.team_id), row.expires_at)
-            with self._lock:
-                self._cache[digest] = cached
-        principal, expires_at = cached
+            found = (Principal(row.user_id, row.role, row.team_id), row.expires_at)
+            self._recent.put(digest, found)
+        return self._live(secret, found)
+
+    @staticmethod
+    def _live(secret: str, found: tuple[Principal, str] | None) -> SessionPrincipal | None:
+        if found is None:
+            return None
+        principal, expires_at = found
         if expires_at <= _iso(_wall_now()):
             return None
         return SessionPrincipal(principal, csrf_token(secret), expires_at)
 
     def on_events(self, events: list[RecordedEvent]) -> None:
-        """Forget cached sessions as soon as a logout commits."""
+        """Forget remembered sessions as soon as a logout commits in this process."""
         if any(e.type == SessionEnded.type for e in events):
-            with self._lock:
-                self._cache.clear()
+            self._recent.clear()

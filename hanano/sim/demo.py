@@ -71,7 +71,15 @@ def run_demo(host: str, port: int, speed: float, limit: int) -> None:
         "in, the demo accepts each recommendation itself"
     )
     try:
-        uvicorn.run(build_app(service), host=host, port=port, log_level="warning", access_log=False)
+        # As `hanano serve`: X-Forwarded-For is believed only from `trusted_proxies`.
+        uvicorn.run(
+            build_app(service),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,
+        )
     finally:
         service.stop()
 

@@ -21,6 +21,7 @@ from hanano.web import (
     system_routes,
     ui_routes,
 )
+from hanano.web.client_address import ClientAddress
 from hanano.web.problems import (
     handle_http,
     handle_problem,
@@ -151,6 +152,7 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
         FOREIGN_PATH: 2 * service.settings.feed_max_bytes,
     }
     app.add_middleware(BodyLimit, large=large)
+    app.add_middleware(ClientAddress, trusted_proxies=service.settings.trusted_proxies)
     app.include_router(system_routes.router)
     app.include_router(intake_routes.router)
     app.include_router(warning_router)

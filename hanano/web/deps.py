@@ -1,5 +1,6 @@
 """Request dependencies shared by the routers: the service, the caller, the role check."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -31,20 +32,39 @@ async def principal(request: Request, service: ServiceDep) -> Principal:
     """The caller: a Bearer token, else the operations room's session cookie, else the public
     role; a bad token or an ended session is a 401.
 
-    Async on purpose: a known token is answered from memory, and a sync dependency would cost a
-    thread hop on every request.
+    Async on purpose: a token seen in the last `auth_cache_s` is answered from memory, and a
+    sync dependency would cost a thread hop on every request; only a lookup in the store takes
+    one, so the event loop never waits on the database.
     """
     header = request.headers.get("authorization")
     if header is None:
         cookie = request.cookies.get(SESSION_COOKIE)
-        return ANONYMOUS if cookie is None else session_principal(request, cookie)
+        return ANONYMOUS if cookie is None else await session_principal(request, cookie)
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Problem(401, "Unauthorized", "use Authorization: Bearer TOKEN")
-    found = service.tokens.authenticate(secret.strip())
+    secret = secret.strip()
+    found = service.tokens.remembered(secret) or await asyncio.to_thread(
+        service.tokens.authenticate, secret
+    )
     if found is None:
         raise Problem(401, "Unauthorized", "unknown or revoked token")
     return found
+
+
+def still_holds(request: Request, who: Principal) -> Callable[[], Awaitable[bool]] | None:
+    """For a response that outlives its request (the stream): whether the credentials it was
+    opened with still name the same caller; None for the public, who has none to lose."""
+    if who is ANONYMOUS:
+        return None
+
+    async def check() -> bool:
+        try:
+            return await principal(request, request.app.state.service) == who
+        except Problem:
+            return False
+
+    return check
 
 
 def allow(*roles: Role) -> Callable[..., Awaitable[Principal]]:

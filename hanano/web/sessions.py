@@ -9,6 +9,7 @@ need no such token.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 
 from fastapi import Request
@@ -34,10 +35,12 @@ def current_session(request: Request) -> SessionPrincipal | None:
     return session_authority(request).authenticate(secret)
 
 
-def session_principal(request: Request, secret: str) -> Principal:
+async def session_principal(request: Request, secret: str) -> Principal:
     """The user behind a session cookie; 401 if it is unknown, ended or expired, 403 when a
-    state-changing request lacks the session's CSRF token."""
-    found = session_authority(request).authenticate(secret)
+    state-changing request lacks the session's CSRF token. A session seen lately is answered
+    from memory; otherwise the store is asked off the event loop."""
+    authority = session_authority(request)
+    found = authority.remembered(secret) or await asyncio.to_thread(authority.authenticate, secret)
     if found is None:
         raise Problem(401, "Unauthorized", "the session has ended; log in again")
     if request.method not in SAFE_METHODS:

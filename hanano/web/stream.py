@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,9 @@ from hanano.store.records import RecordedEvent
 
 QUEUE_LIMIT = 10_000
 __all__ = ["SEALED", "Broadcaster", "event_message", "sse_stream"]
+# How often an open stream checks that its token or session still holds (seconds). The check is
+# answered from memory but for one query per token per `auth_cache_s`.
+RECHECK_S = 1.0
 
 
 @dataclass(eq=False)
@@ -186,17 +189,34 @@ def format_sse(message: dict[str, Any]) -> bytes:
 
 
 async def sse_stream(
-    broadcaster: Broadcaster, sub: Subscriber, heartbeat_s: float = 15.0
+    broadcaster: Broadcaster,
+    sub: Subscriber,
+    heartbeat_s: float = 15.0,
+    still_allowed: Callable[[], Awaitable[bool]] | None = None,
 ) -> AsyncIterator[bytes]:
+    """The subscriber's messages as SSE. With `still_allowed`, the caller's token or session is
+    checked again every `RECHECK_S` and the stream ends once it no longer holds: a revoked
+    token's open stream stops as surely as its next request is refused."""
+    loop = asyncio.get_running_loop()
+    wait_s = min(heartbeat_s, RECHECK_S) if still_allowed is not None else heartbeat_s
     try:
         yield b": connected\n\n"
+        spoke_at = checked_at = loop.time()
         while not sub.dropped:
+            if still_allowed is not None and loop.time() - checked_at >= RECHECK_S:
+                if not await still_allowed():
+                    yield b'event: ended\ndata: {"reason":"token revoked or session ended"}\n\n'
+                    return
+                checked_at = loop.time()
             try:
-                message = await asyncio.wait_for(sub.queue.get(), timeout=heartbeat_s)
+                message = await asyncio.wait_for(sub.queue.get(), timeout=wait_s)
             except TimeoutError:
-                yield b": keep-alive\n\n"
+                if loop.time() - spoke_at >= heartbeat_s:
+                    yield b": keep-alive\n\n"
+                    spoke_at = loop.time()
                 continue
             yield format_sse(message)
+            spoke_at = loop.time()
         yield b'event: dropped\ndata: {"reason":"client too slow"}\n\n'
     finally:
         broadcaster.unsubscribe(sub)

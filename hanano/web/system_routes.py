@@ -13,7 +13,7 @@ from hanano.access.visibility import entry_view
 from hanano.events import Role
 from hanano.store import schema
 from hanano.store.records import read_entries
-from hanano.web.deps import ADMIN, ALL, AUDIT, ServiceDep, allow
+from hanano.web.deps import ADMIN, ALL, AUDIT, ServiceDep, allow, still_holds
 from hanano.web.stream import Broadcaster, sse_stream
 
 router = APIRouter(prefix="/api/v1")
@@ -66,6 +66,8 @@ async def tokens_revoke(
     service: ServiceDep,
     who: Annotated[Principal, Depends(allow(*ADMIN))],
 ) -> dict[str, str]:
+    """Revoke a token: refused at once by this server and within `auth_cache_s` (2 s) by every
+    other process on the store; streams opened with it end."""
     await service.sequencer.run(lambda tx: revoke_token(tx, who.actor, token_id, body.reason))
     return {"token_id": token_id, "status": "revoked"}
 
@@ -108,11 +110,12 @@ def events(
 async def stream(
     request: Request, who: Annotated[Principal, Depends(allow(*ALL))]
 ) -> StreamingResponse:
-    """Server-Sent Events of what the caller's role may see."""
+    """Server-Sent Events of what the caller's role may see. The stream ends (`event: ended`)
+    within seconds of the caller's token being revoked or session ended, in any process."""
     broadcaster: Broadcaster = request.app.state.broadcaster
     sub = broadcaster.subscribe(who)
     return StreamingResponse(
-        sse_stream(broadcaster, sub),
+        sse_stream(broadcaster, sub, still_allowed=still_holds(request, who)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

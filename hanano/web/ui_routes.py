@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from hanano.access.login_limit import LoginLimiter
+from hanano.access.login_limit import LoginLimiter, limiter_secret
 from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.access.users import (
     SESSION_TTL_S,
@@ -145,12 +145,14 @@ def session_get(
     return {"authenticated": False, "csrf": token, "clock": _clock(service)}
 
 
-def _too_many(retry_after: int) -> Response:
+def _too_many(retry_after: int, refused_for: str) -> Response:
+    which = (
+        "from this address" if refused_for == "address" else "for this username from this address"
+    )
     problem = Problem(
         429,
         "Too Many Requests",
-        f"too many failed logins for this username or from this address; "
-        f"try again in {retry_after} s",
+        f"too many failed logins {which}; try again in {retry_after} s",
     )
     refused = problem_response(problem)
     refused.headers["Retry-After"] = str(retry_after)
@@ -161,8 +163,10 @@ def _too_many(retry_after: int) -> Response:
 async def session_login(
     body: Login, request: Request, response: Response, service: ServiceDep
 ) -> dict[str, Any] | Response:
-    """Log in with a username and password; sets the session cookie. Failed logins are answered
-    more and more slowly, then refused (429 with Retry-After) for the username or the address."""
+    """Log in with a username and password; sets the session cookie. After two failed logins in
+    a row the same username from the same address is refused (429 with Retry-After) for a wait
+    that doubles with each further failure; an address that fails too often, whatever the
+    usernames, is refused for a while. The username is never refused at other addresses."""
     expected = request.cookies.get(PRELOGIN_COOKIE, "")
     sent = request.headers.get(CSRF_HEADER, "")
     if not expected or not hmac.compare_digest(expected.encode(), sent.encode()):
@@ -171,11 +175,10 @@ async def session_login(
     address = request.client.host if request.client else "unknown"
     verdict = await asyncio.to_thread(limiter.begin, body.username, address)
     if verdict.retry_after is not None:
-        return _too_many(verdict.retry_after)
+        return _too_many(verdict.retry_after, verdict.refused_for)
     found = await asyncio.to_thread(verify_password, service.engine, body.username, body.password)
     if found is None:
-        hold = await asyncio.to_thread(limiter.failed, body.username, address, verdict)
-        await asyncio.sleep(hold)
+        await asyncio.to_thread(limiter.failed, address, verdict)
         raise Problem(401, "Unauthorized", "unknown username or wrong password")
     await asyncio.to_thread(limiter.succeeded, body.username, address)
     user_id, role = found
@@ -202,7 +205,8 @@ async def session_logout(
     service: ServiceDep,
     who: Annotated[Principal, Depends(allow(*ALL))],
 ) -> Response:
-    """Log out: the session ends at once, in this browser and wherever its cookie went."""
+    """Log out: the session ends at once on this server and within `auth_cache_s` (2 s) on
+    every other one on the store, in this browser and wherever its cookie went."""
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
         await service.sequencer.run(lambda tx: end_session(tx, who.actor, secret, "logged out"))
@@ -244,9 +248,11 @@ def service_sessions(request: Request) -> SessionAuthority:
 
 def install(app: FastAPI, service: Service) -> None:
     """Add the page, its files, login and users to the app."""
-    sessions = SessionAuthority(service.engine)
+    sessions = SessionAuthority(service.engine, service.settings.auth_cache_s)
     service.sequencer.add_listener(sessions.on_events)
     app.state.sessions = sessions
-    app.state.login_limiter = LoginLimiter(service.engine, service.settings)
+    app.state.login_limiter = LoginLimiter(
+        service.engine, service.settings, limiter_secret(service.evidence.key.signer)
+    )
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

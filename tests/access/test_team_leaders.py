@@ -215,7 +215,7 @@ def test_binding_survives_a_rebuild_and_old_entries_replay_unbound(
     )
     with aleppo.engine.begin() as conn:
         projections.apply(conn, recorded)
-    principal = TokenAuthority(aleppo.engine).authenticate(secret)
+    principal = TokenAuthority(aleppo.engine, aleppo.settings.auth_cache_s).authenticate(secret)
     assert principal is not None
     assert (principal.role, principal.team) == ("team_leader", None)
     refused = client.post(f"/api/v1/teams/{own}/checkin", json={"note": "ok"}, headers=auth(secret))
