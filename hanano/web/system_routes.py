@@ -114,7 +114,12 @@ def events(
     }
 
 
-@router.get("/stream", tags=["live"])
+@router.get(
+    "/stream",
+    tags=["live"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+)
 async def stream(
     request: Request, who: Annotated[Principal, Depends(allow(*ALL))]
 ) -> StreamingResponse:
