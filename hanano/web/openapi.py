@@ -63,7 +63,7 @@ def authenticated_operations(routers: Iterable[APIRouter]) -> set[tuple[str, str
     return found
 
 
-def _statuses(path: str, method: str, operation: dict[str, Any], authenticated: bool) -> set[int]:
+def _statuses(method: str, operation: dict[str, Any], authenticated: bool) -> set[int]:
     statuses = {400, 422}
     if authenticated:
         statuses |= {401, 403}
@@ -74,7 +74,7 @@ def _statuses(path: str, method: str, operation: dict[str, Any], authenticated: 
     body = operation.get("requestBody")
     if body:
         statuses.add(413)
-        if any(t == "application/json" for t in body.get("content", {})):
+        if "application/json" in body.get("content", {}):
             statuses.add(415)
     return statuses
 
@@ -88,7 +88,7 @@ def declare_problems(document: dict[str, Any], authenticated: set[tuple[str, str
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
-            wanted = _statuses(path, method, operation, (path, method) in authenticated)
+            wanted = _statuses(method, operation, (path, method) in authenticated)
             wanted |= {int(s) for s in responses if s.isdigit() and int(s) >= 400}
             for status in sorted(wanted):
                 declared = responses.setdefault(str(status), {})

@@ -59,3 +59,19 @@ def test_swagger_ui_ships_with_its_licence_and_redoc_is_gone(client: TestClient)
     assert (vendored / "VERSION").read_text(encoding="utf-8").strip()
     assert client.get("/redoc").status_code == 404
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_the_document_declares_its_problem_responses(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert responses["422"]["content"] == problem, (method, path)
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                assert {"413", "415"} <= set(responses), (method, path)
+    reports = document["paths"]["/api/v1/reports"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "413", "415", "422"} <= set(reports)
+    assert "429" in document["paths"]["/api/v1/session"]["post"]["responses"]
+    assert "401" not in document["paths"]["/api/v1/health"]["get"]["responses"]
