@@ -35,13 +35,17 @@ class Service:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.engine = engine or make_engine(settings.database_url)
-        self.sequencer = Sequencer(
-            self.engine, self.clock, settings, max_batch=settings.group_commit_max
-        )
-        self.tokens = TokenAuthority(self.engine, settings.auth_cache_s)
         # The landmarks, squares and markets people name in Aleppo, from public sources.
         builtin = load_aleppo_aliases() if settings.city == "aleppo" else []
         self.city = CityCache(self.engine, builtin)
+        self.sequencer = Sequencer(
+            self.engine,
+            self.clock,
+            settings,
+            max_batch=settings.group_commit_max,
+            city=self.city.get,
+        )
+        self.tokens = TokenAuthority(self.engine, settings.auth_cache_s)
         self.sequencer.add_listener(self.tokens.on_events)
         self.sequencer.add_listener(self.city.on_events)
         self.key_path = default_key_path(settings.database_url, settings.log_key_file)

@@ -75,7 +75,7 @@ def teams(ctx: click.Context, as_json: bool) -> None:
 @click.option("--off-duty", is_flag=True, help="Register the team off duty.")
 @click.pass_context
 def teams_add(ctx: click.Context, /, **fields: Any) -> None:
-    """Register a team (on duty unless --off-duty)."""
+    """Register a team (on duty unless --off-duty); its base must lie in the city (not 0,0)."""
     from hanano.dispatch.teams import register_team
 
     fields["capabilities"] = list(fields["capabilities"])
@@ -106,7 +106,7 @@ def teams_duty(ctx: click.Context, team_id: str, duty: str, reason: str) -> None
 def teams_position(
     ctx: click.Context, team_id: str, lat: float, lon: float, accuracy: float | None
 ) -> None:
-    """Record where a team is now (counts as a check-in)."""
+    """Record where a team is now, in the city (counts as a check-in)."""
     from hanano.dispatch.teams import report_position
 
     _run(ctx, lambda tx: report_position(tx, CLI_ACTOR, team_id, lat, lon, accuracy, None))
@@ -133,7 +133,7 @@ def hospitals(ctx: click.Context) -> None:
 @click.option("--lon", required=True, type=float)
 @click.pass_context
 def hospitals_add(ctx: click.Context, name: str, kind: str, lat: float, lon: float) -> None:
-    """Register a hospital."""
+    """Register a hospital; it must lie in the city (not 0,0)."""
     from hanano.dispatch.hospitals import register_hospital
 
     hospital_id = _run(

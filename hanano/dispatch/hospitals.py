@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Row, select
 from hanano.dispatch.tables import hospitals
 from hanano.errors import conflict, invalid, not_found
 from hanano.events import OPERATIONAL, Audience, Event, register
+from hanano.geo.position import check_position
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
@@ -55,6 +56,7 @@ def register_hospital(
     name = name.strip()
     if not name:
         raise invalid("name", "a hospital needs a name")
+    check_position(tx.city(), tx.settings.city_margin_km, lat, lon)
     if tx.conn.execute(select(hospitals.c.hospital_id).where(hospitals.c.name == name)).first():
         raise conflict(f"a hospital named {name!r} already exists")
     ids = tx.conn.execute(select(hospitals.c.hospital_id)).scalars().all()

@@ -21,9 +21,10 @@ from hanano.clock import isoformat, parse_iso
 from hanano.dispatch.common import DISPATCH_ACTOR, next_number
 from hanano.dispatch.tables import pullbacks, tasks, teams, threats
 from hanano.dispatch.tasks import AT_SITE
-from hanano.errors import conflict, invalid, not_found
+from hanano.errors import conflict, not_found
 from hanano.events import OPERATIONAL, OPERATIONS, Audience, Event, readable_by, register
 from hanano.geo.distance import haversine_m
+from hanano.geo.position import check_area
 from hanano.store import schema
 from hanano.store.projections import projects
 from hanano.store.reactions import on_tick, reacts_to
@@ -191,15 +192,7 @@ def report_threat(
     source: ThreatSource = "manual",
     alert_id: str | None = None,
 ) -> str:
-    if (lat is None) != (lon is None):
-        raise invalid("lat", "lat and lon must be given together")
-    if lat is None and not polygons:
-        raise invalid("polygon", "give a point with a radius, or a zone")
-    if lat is not None and radius_m <= 0:
-        raise invalid("radius_m", "a point threat needs a radius above 0")
-    for ring in polygons:
-        if len(ring) < 3 or any(len(p) != 2 for p in ring):
-            raise invalid("polygon", "a zone needs at least three [lon, lat] points")
+    check_area(lat, lon, radius_m, polygons)
     number = next_number(tx.conn, threats.c.number)
     threat_id = f"TH-{number}"
     tx.append(

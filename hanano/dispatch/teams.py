@@ -16,6 +16,7 @@ from hanano.dispatch.common import CAPABILITIES, Capability, Duty
 from hanano.dispatch.tables import tasks, teams
 from hanano.errors import conflict, invalid, not_found
 from hanano.events import OPERATIONAL, OPERATIONS, OPERATORS, Audience, Event, readable_by, register
+from hanano.geo.position import check_position
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
@@ -123,6 +124,8 @@ def register_team(
     name = name.strip()
     if not name:
         raise invalid("name", "a team needs a name")
+    margin_km = tx.settings.city_margin_km
+    check_position(tx.city(), margin_km, base_lat, base_lon, "base_lat", "base_lon")
     if tx.conn.execute(select(teams.c.team_id).where(teams.c.name == name)).first():
         raise conflict(f"a team named {name!r} already exists")
     _crew(crew, min_crew)
@@ -190,6 +193,7 @@ def report_position(
     accuracy_m: float | None,
     observed_at: datetime | None,
 ) -> None:
+    check_position(tx.city(), tx.settings.city_margin_km, lat, lon)
     row = team_row(tx.conn, team_id)
     now = tx.now()
     when = observed_at or now

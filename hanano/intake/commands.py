@@ -23,6 +23,7 @@ from hanano.events import (
 )
 from hanano.geo.city import City
 from hanano.geo.distance import degrees_for_metres, haversine_m
+from hanano.geo.position import position_faults
 from hanano.intake.model import ReportIn
 from hanano.settings import Settings
 from hanano.store import schema
@@ -110,15 +111,7 @@ def check_report(report: ReportIn, now: datetime, city: City, settings: Settings
         missing = "lon" if report.lon is None else "lat"
         errors.append(FieldError(missing, "lat and lon must be given together"))
     elif report.lat is not None and report.lon is not None:
-        outside = city.distance_outside_m(report.lat, report.lon)
-        if outside > settings.city_margin_km * 1000:
-            errors.append(
-                FieldError(
-                    "lat",
-                    f"the point lies {outside / 1000:.0f} km outside the city "
-                    f"(limit {settings.city_margin_km:g} km)",
-                )
-            )
+        errors.extend(position_faults(city, settings.city_margin_km, report.lat, report.lon))
     if report.accuracy_m is not None and report.lat is None:
         errors.append(FieldError("accuracy_m", "given without coordinates"))
     if errors:

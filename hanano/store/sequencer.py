@@ -15,19 +15,24 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine, RootTransaction, func, select
 
 from hanano.clock import Clock, isoformat
 from hanano.events import Event
+from hanano.inputs import check_values
 from hanano.settings import Settings
 from hanano.store import projections, reactions, schema
 from hanano.store.log import encode_event
 from hanano.store.prepared import Prepared, insert_all, release, rollback_to, savepoint
 from hanano.store.records import RecordedEvent
 
+if TYPE_CHECKING:
+    from hanano.geo.city import City
+
 T = TypeVar("T")
+CityLookup = Callable[[Connection], "City"]
 _INSERT_EVENT = insert_all(schema.events)
 _INSERT_SEALED = insert_all(schema.sealed_fields)
 _MAX_SEQ = Prepared(select(func.max(schema.events.c.seq)))
@@ -35,7 +40,8 @@ log = logging.getLogger(__name__)
 
 
 class Tx:
-    """What a command sees: a connection inside the group's transaction, the clock, and append."""
+    """What a command sees: a connection inside the group's transaction, the clock, the city,
+    and append."""
 
     def __init__(
         self,
@@ -44,6 +50,7 @@ class Tx:
         next_seq: int,
         settings: Settings,
         fingerprint_key: bytes = b"",
+        city: CityLookup | None = None,
     ) -> None:
         self.conn = conn
         self.clock = clock
@@ -54,12 +61,26 @@ class Tx:
         self.next_seq = next_seq
         self.events: list[RecordedEvent] = []
         self._depth = 0
+        self._city = city
 
     def now(self) -> datetime:
         return self.clock.now()
 
+    def city(self) -> City:
+        """The city's zones, from the service's cache when there is one."""
+        if self._city is not None:
+            return self._city(self.conn)
+        from hanano.geo.city import load_city
+
+        return load_city(self.conn)
+
     def append(self, actor: str, event: Event) -> RecordedEvent:
-        """Put an event at the end of the log and apply it to the projections."""
+        """Put an event at the end of the log and apply it to the projections.
+
+        Every write passes here, whether it came from HTTP, the CLI or a file: no text with NUL
+        or bidirectional controls and no number that is not finite enters the log (422).
+        """
+        check_values(event.model_dump())
         seq = self.next_seq
         time = isoformat(self.clock.now())
         encoded = encode_event(seq, time, actor, event)
@@ -137,12 +158,19 @@ class Sequencer:
     """The single writer of the store."""
 
     def __init__(
-        self, engine: Engine, clock: Clock, settings: Settings, *, max_batch: int = 512
+        self,
+        engine: Engine,
+        clock: Clock,
+        settings: Settings,
+        *,
+        max_batch: int = 512,
+        city: CityLookup | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.settings = settings
         self.max_batch = max_batch
+        self.city = city
         self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._listeners: list[Listener] = []
         self._group_hooks: list[GroupHook] = []
@@ -233,7 +261,7 @@ class Sequencer:
         # spares two statements (two round trips on PostgreSQL) per command.
         alone = len(jobs) == 1
         for job in jobs:
-            tx = Tx(conn, self.clock, next_seq, self.settings, self.fingerprint_key)
+            tx = Tx(conn, self.clock, next_seq, self.settings, self.fingerprint_key, self.city)
             # Each command in its own savepoint: one that fails leaves no trace and spares the
             # others in its group.
             if not alone:

@@ -39,7 +39,7 @@ def warn() -> None:
 @click.option("--lon", required=True, type=float)
 @click.pass_context
 def add_post(ctx: click.Context, post_id: str, name: str, lat: float, lon: float) -> None:
-    """Register an observation post (its name and position are sealed in the log)."""
+    """Register an observation post in the city (its name and position are sealed in the log)."""
     from hanano.warning.posts import register_post
 
     _run(ctx, lambda tx: register_post(tx, CLI_ACTOR, post_id, name, lat, lon))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from hanano.errors import conflict, invalid
+from hanano.geo.position import check_position, coordinate_faults
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
@@ -38,15 +39,16 @@ class Place:
 def _check(place_id: str, lat: float, lon: float) -> None:
     if not ID_PATTERN.match(place_id):
         raise invalid("id", "letters, digits, '.', '_' or '-', at most 40")
-    if not (-90 <= lat <= 90):
-        raise invalid("lat", "must lie between -90 and 90")
-    if not (-180 <= lon <= 180):
-        raise invalid("lon", "must lie between -180 and 180")
+    errors = coordinate_faults(lat, lon)
+    if errors:
+        raise invalid(errors[0].field, errors[0].message)
 
 
 def register_post(tx: Tx, actor: str, post_id: str, name: str, lat: float, lon: float) -> None:
-    """Register an observation post; its name and position are sealed in the log."""
+    """Register an observation post; its name and position are sealed in the log. Posts are in
+    the city (on its roofs and hills); air bases, far outside it, are not held to that."""
     _check(post_id, lat, lon)
+    check_position(tx.city(), tx.settings.city_margin_km, lat, lon)
     if get_place(tx.conn, post_id) is not None:
         raise conflict(f"{post_id} is already registered")
     tx.append(actor, ObservationPostRegistered(post_id=post_id, name=name, lat=lat, lon=lon))

@@ -13,15 +13,18 @@ from hanano.errors import FieldError, Problem
 from hanano.service import Service
 from hanano.web import (
     dispatch_routes,
+    docs,
     evidence_routes,
     feed_routes,
     intake_routes,
     map_routes,
     media_routes,
+    openapi,
     system_routes,
     ui_routes,
 )
 from hanano.web.client_address import ClientAddress
+from hanano.web.input_guard import InputGuard
 from hanano.web.problems import (
     handle_http,
     handle_problem,
@@ -32,6 +35,16 @@ from hanano.web.stream import Broadcaster
 from hanano.web.warning_routes import FOREIGN_PATH
 from hanano.web.warning_routes import router as warning_router
 
+ROUTERS = (
+    system_routes.router,
+    intake_routes.router,
+    warning_router,
+    feed_routes.router,
+    dispatch_routes.router,
+    evidence_routes.router,
+    media_routes.router,
+    map_routes.router,
+)
 MAX_BODY = 64 * 1024
 
 
@@ -139,27 +152,28 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
         version="0.1.0",
         description="Operations platform for civil defence rescue teams.",
         lifespan=lifespan,
+        # /docs is served from vendored files (hanano.web.docs), never from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = service
     app.state.broadcaster = broadcaster
     app.add_exception_handler(Problem, handle_problem)
     app.add_exception_handler(RequestValidationError, handle_request_validation)
     app.add_exception_handler(HTTPException, handle_http)
-    # A foreign CAP document may reach feed_max_bytes; in the JSON form its escapes can make
-    # the body up to twice that. The document's own limit is checked exactly when it is read.
+    for router in ROUTERS:
+        app.include_router(router)
+    ui_routes.install(app, service)
+    docs.install(app)
+    openapi.install(app, (*ROUTERS, ui_routes.router))
+    # The last added runs first: the client's address is settled, then bodies are bounded, then
+    # the guard reads them. A foreign CAP document may reach feed_max_bytes; in the JSON form its
+    # escapes can make the body up to twice that (its own limit is checked exactly when read).
+    app.add_middleware(InputGuard, openapi=app.openapi)
     large = {
         media_routes.MEDIA_PATH: service.settings.media_max_bytes,
         FOREIGN_PATH: 2 * service.settings.feed_max_bytes,
     }
     app.add_middleware(BodyLimit, large=large)
     app.add_middleware(ClientAddress, trusted_proxies=service.settings.trusted_proxies)
-    app.include_router(system_routes.router)
-    app.include_router(intake_routes.router)
-    app.include_router(warning_router)
-    app.include_router(feed_routes.router)
-    app.include_router(dispatch_routes.router)
-    app.include_router(evidence_routes.router)
-    app.include_router(media_routes.router)
-    app.include_router(map_routes.router)
-    ui_routes.install(app, service)
     return app

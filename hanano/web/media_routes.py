@@ -21,6 +21,7 @@ from hanano.access.tokens import Principal
 from hanano.errors import Problem, invalid
 from hanano.evidence import media, media_ops
 from hanano.evidence.blobs import is_sha256_hex
+from hanano.inputs import check_text
 from hanano.web.deps import ADMIN, REPORTING, ServiceDep, allow
 
 router = APIRouter(prefix="/api/v1/media", tags=["evidence"])
@@ -84,6 +85,8 @@ async def upload(
             value = form.get(name)
             if value is not None and not isinstance(value, str):
                 raise invalid(name, "must be a text field")
+            # A form is not JSON, so the input guard does not see these fields.
+            check_text(name, value)
             text[name] = value
         incident_id = text["incident_id"]
         if not incident_id:

@@ -106,7 +106,12 @@ def events(
     return {"events": [entry_view(seq, canonical, leaf, who) for seq, canonical, leaf in rows]}
 
 
-@router.get("/stream", tags=["live"])
+@router.get(
+    "/stream",
+    tags=["live"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+)
 async def stream(
     request: Request, who: Annotated[Principal, Depends(allow(*ALL))]
 ) -> StreamingResponse:

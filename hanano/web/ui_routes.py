@@ -49,6 +49,7 @@ CSP = (
 )
 
 router = APIRouter(tags=["operations room"])
+RETRY_AFTER = {"headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}}}
 
 
 class Login(BaseModel):
@@ -159,7 +160,11 @@ def _too_many(retry_after: int, refused_for: str) -> Response:
     return refused
 
 
-@router.post("/api/v1/session", response_model=None)
+@router.post(
+    "/api/v1/session",
+    response_model=None,
+    responses={401: {}, 403: {}, 429: RETRY_AFTER},
+)
 async def session_login(
     body: Login, request: Request, response: Response, service: ServiceDep
 ) -> dict[str, Any] | Response:

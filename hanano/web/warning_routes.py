@@ -35,6 +35,7 @@ router = APIRouter(prefix="/api/v1", tags=["warning"])
 SIGHTING_ROLES: tuple[Role, ...] = ("admin", "dispatcher", "spotter")
 TRACK_ROLES = readers(TrackStarted, TrackUpdated)
 CAP_TYPE = "application/cap+xml; charset=utf-8"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
 
 def alert_reader(service: ServiceDep, who: Annotated[Principal, Depends(principal)]) -> Principal:
@@ -179,7 +180,11 @@ def alerts(
     return {"alerts": items, "count": len(items)}
 
 
-@router.get("/alerts.atom")
+@router.get(
+    "/alerts.atom",
+    response_class=Response,
+    responses={200: {"content": {ATOM_TYPE: {"schema": {"type": "string"}}}}},
+)
 def alerts_atom(service: ServiceDep, _: Annotated[Principal, Depends(alert_reader)]) -> Response:
     """A CAP Atom feed: one entry per alert of the last day, linking its CAP document."""
     now = service.clock.now()
@@ -192,10 +197,14 @@ def alerts_atom(service: ServiceDep, _: Annotated[Principal, Depends(alert_reade
         items[0]["sent"] if items else now.isoformat(),
         f"hanano alerts: {settings.city}",
     )
-    return Response(body, media_type="application/atom+xml; charset=utf-8")
+    return Response(body, media_type=ATOM_TYPE)
 
 
-@router.get("/alerts/{alert_id}.cap")
+@router.get(
+    "/alerts/{alert_id}.cap",
+    response_class=Response,
+    responses={200: {"content": {CAP_TYPE: {"schema": {"type": "string"}}}}},
+)
 def alert_cap(
     alert_id: str, service: ServiceDep, _: Annotated[Principal, Depends(alert_reader)]
 ) -> Response:

@@ -193,7 +193,8 @@ def test_feeds_api_and_cli(
             response = client.post("/api/v1/feeds", json=body, headers=admin)
             assert response.status_code == 422, body
             assert response.json()["errors"][0]["field"] == field
-        assert client.post("/api/v1/feeds", content=b"[", headers=admin).status_code == 422
+        as_json = {**admin, "Content-Type": "application/json"}
+        assert client.post("/api/v1/feeds", content=b"[", headers=as_json).status_code == 422
         assert client.get("/api/v1/feeds", headers=admin).json()["count"] == 0
         feed_id = add(client, tokens, f"{base}/a.cap")
         duplicate = client.post("/api/v1/feeds", json={"url": f"{base}/a.cap"}, headers=admin)

@@ -119,7 +119,9 @@ def test_entities_in_a_foreign_feed_are_refused(
     assert after == before
     assert (
         client.post(
-            "/api/v1/alerts/foreign", content=b"<x/>", headers=auth(tokens["spotter"])
+            "/api/v1/alerts/foreign",
+            content=b"<x/>",
+            headers={**auth(tokens["spotter"]), "Content-Type": "application/xml"},
         ).status_code
         == 403
     )
