@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hanano.timestamps import Timestamp
 
 
 class Settings(BaseSettings):
@@ -29,6 +33,10 @@ class Settings(BaseSettings):
     )
     max_future_min: float = Field(
         10.0, description="An observed time this far ahead of the server clock is refused."
+    )
+    earliest_observed_at: Timestamp = Field(
+        datetime(2000, 1, 1, tzinfo=UTC),
+        description="An observed or capture time before this is refused (ISO 8601 with offset).",
     )
     group_commit_max: int = Field(
         512, description="Most commands the sequencer commits in one transaction."

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
+from hanano.clock import canonical_time
 from hanano.events import (
     IncidentOpened,
     IncidentsMerged,
@@ -89,7 +90,7 @@ def _report_received(conn: Connection, event: RecordedEvent) -> None:
             "linked_incident_id": None,
             "link_reason": None,
             "kind": d["kind"],
-            "observed_at": d["observed_at"],
+            "observed_at": canonical_time(d["observed_at"]),
             "received_at": event.time,
             "lat": d["lat"],
             "lon": d["lon"],

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 from shapely.geometry import Point, Polygon
 from sqlalchemy import Column, Connection, Integer, String, Table, Text, select
 
-from hanano.clock import isoformat, parse_iso
+from hanano.clock import canonical_time, isoformat, parse_iso
 from hanano.errors import Problem, conflict, invalid, not_found
 from hanano.events import Event, register
 from hanano.store.projections import projects
@@ -335,8 +335,8 @@ def _foreign_received(conn: Connection, event: RecordedEvent) -> None:
             foreign_id=d["foreign_id"],
             sender=d["sender"],
             identifier=d["identifier"],
-            sent=d["sent"],
-            expires=d["expires"],
+            sent=d["sent"] and canonical_time(d["sent"]),
+            expires=d["expires"] and canonical_time(d["expires"]),
             msg_type=d["msg_type"],
             urgency=d["urgency"],
             severity=d["severity"],
