@@ -26,7 +26,9 @@ class Settings(BaseSettings):
         30.0, description="A report joins an incident whose reports are this recent (minutes)."
     )
     public_delay_min: float = Field(
-        120.0, description="The public sees an incident this long after its first report."
+        120.0,
+        description="The public sees an incident this long after the server received its first "
+        "report (minutes; never counted from a time a report claims).",
     )
     city_margin_km: float = Field(
         25.0, description="Coordinates farther than this outside the city's zones are refused."
