@@ -119,9 +119,11 @@ def _pad_short_years(conn: Connection) -> None:
             select(time).distinct().where(time.is_not(None), func.substr(time, 5, 1) != "-")
         )
         for value in short.scalars().all():
-            conn.execute(
-                update(stored).where(time == value).values({column_name: canonical_time(value)})
-            )
+            try:
+                padded = canonical_time(value)
+            except ValueError:
+                continue  # not a time this version wrote; left as it is rather than guessed
+            conn.execute(update(stored).where(time == value).values({column_name: padded}))
 
 
 def _delay_from_receipt(conn: Connection) -> None:

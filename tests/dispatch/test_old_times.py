@@ -14,7 +14,6 @@ from hanano.dispatch.tables import teams
 from hanano.dispatch.teams import TeamPositionReported, report_position
 from hanano.errors import Problem
 from hanano.service import Service
-from hanano.store.rebuild import rebuild
 from tests.dispatch.support import make_incident, make_team
 from tests.helpers import HANANO, auth
 
@@ -111,11 +110,13 @@ def test_a_store_holding_a_year_500_position_from_before_the_fix_still_dispatche
     assert listed.exit_code == 0, listed.output
     assert "Hanano-1" in listed.output
 
-    rebuild(aleppo.engine)
+    rebuilt = CliRunner().invoke(main, ["--db", db_url, "store", "rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
     with aleppo.engine.connect() as conn:
         stored = conn.execute(select(teams.c.position_at).where(teams.c.team_id == "T-1"))
         assert stored.scalar_one() == "0500-01-01T00:00:00.000000Z"
     assert dispatch_views(client, d, incident_id)["team"]["position"]["stale"] is True
+    assert CliRunner().invoke(main, ["--db", db_url, "teams"]).exit_code == 0
     # A real position still replaces the ancient one.
     sent = client.post(
         "/api/v1/teams/T-1/position", json={"lat": HANANO[0], "lon": HANANO[1]}, headers=auth(d)
