@@ -136,6 +136,8 @@ def backdated_incident(base: str, dispatcher: str, reporter: str, clock: ManualC
             body = report_body(
                 clock.now(), lat=HANANO[0], lon=HANANO[1], observed_at=earliest.isoformat()
             )
-            linked = client.post("/api/v1/reports", json=body, headers=auth(reporter))
-            assert linked.json()["incident"]["id"] == incident_id
+            sent = client.post("/api/v1/reports", json=body, headers=auth(reporter))
+            assert sent.status_code == 201, sent.text
+        seen = client.get(f"/api/v1/incidents/{incident_id}", headers=auth(dispatcher)).json()
+        assert seen["report_count"] == 5  # every backdated report joined the incident
     return incident_id
