@@ -239,7 +239,11 @@ def city_match(ctx: click.Context, text: str) -> None:
 @click.option("--text")
 @click.option("--trapped", type=int)
 @click.option("--casualties", type=int)
-@click.option("--observed-at", help="ISO 8601 time with offset (default: now).")
+@click.option(
+    "--observed-at",
+    help="ISO 8601 time with offset (default: now); refused before HANANO_EARLIEST_OBSERVED_AT "
+    "or more than HANANO_MAX_FUTURE_MIN minutes ahead.",
+)
 @click.option("--id", "report_id", help="Report UUID (default: a new one).")
 @click.pass_context
 def report(ctx: click.Context, /, **fields: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -59,13 +60,33 @@ class ScaledClock:
 
 
 def isoformat(when: datetime) -> str:
-    """ISO 8601 UTC with microseconds and a Z, the one spelling used in the log."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """ISO 8601 UTC with a four-digit year, microseconds and a Z: the one spelling of a time in
+    the log, the store and every answer. Times are compared as these strings, so every part has
+    a fixed width (strftime's %Y would write year 500 as "500", which sorts after "2026")."""
+    utc = when.astimezone(UTC)
+    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%fZ")
+
+
+# Before the year was zero-padded, times before year 1000 were stored with fewer digits.
+_SHORT_YEAR = re.compile(r"(\d{1,3})(?=-)")
 
 
 def parse_iso(text: str) -> datetime:
-    """Parse an ISO 8601 time; a time without an offset is refused rather than guessed."""
+    """Parse a time as the store holds it; a time without an offset is refused rather than
+    guessed. A year of fewer than four digits, as older versions wrote them, is read too."""
+    short = _SHORT_YEAR.match(text)
+    if short:
+        text = short[1].zfill(4) + text[short.end() :]
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError("time must carry a UTC offset")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time lies outside the years 1 to 9999 in UTC") from None
+
+
+def canonical_time(text: str) -> str:
+    """A stored or logged time in the one spelling of `isoformat` (for times logged before it
+    zero-padded years, so that projections compare them correctly)."""
+    return isoformat(parse_iso(text))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import UTC, datetime
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hanano.timestamps import Timestamp
 
 
 class Settings(BaseSettings):
@@ -24,13 +27,19 @@ class Settings(BaseSettings):
         30.0, description="A report joins an incident whose reports are this recent (minutes)."
     )
     public_delay_min: float = Field(
-        120.0, description="The public sees an incident this long after its first report."
+        120.0,
+        description="The public sees an incident this long after the server received its first "
+        "report (minutes; never counted from a time a report claims).",
     )
     city_margin_km: float = Field(
         25.0, description="Coordinates farther than this outside the city's zones are refused."
     )
     max_future_min: float = Field(
         10.0, description="An observed time this far ahead of the server clock is refused."
+    )
+    earliest_observed_at: Timestamp = Field(
+        datetime(2000, 1, 1, tzinfo=UTC),
+        description="An observed or capture time before this is refused (ISO 8601 with offset).",
     )
     group_commit_max: int = Field(
         512, description="Most commands the sequencer commits in one transaction."

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Row, select
 
-from hanano.clock import isoformat, parse_iso
+from hanano.clock import canonical_time, isoformat, parse_iso
 from hanano.dispatch.common import CAPABILITIES, Capability, Duty
 from hanano.dispatch.tables import tasks, teams
 from hanano.errors import conflict, invalid, not_found
@@ -20,6 +20,7 @@ from hanano.geo.position import check_position
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
+from hanano.timestamps import require_observed
 
 # A rescuer named is a rescuer found: only the operators read who leads a team.
 LEADER_NAMED = readable_by(OPERATIONS, fields={"leader": OPERATORS})
@@ -196,9 +197,9 @@ def report_position(
     check_position(tx.city(), tx.settings.city_margin_km, lat, lon)
     row = team_row(tx.conn, team_id)
     now = tx.now()
+    if observed_at is not None:
+        require_observed("observed_at", observed_at, now, tx.settings)
     when = observed_at or now
-    if (when - now).total_seconds() > 600:
-        raise invalid("observed_at", "is more than 10 minutes ahead of the server clock")
     if row.position_at is not None and parse_iso(row.position_at) > when:
         raise conflict(f"a newer position of {row.name} is already known ({row.position_at})")
     tx.append(
@@ -269,7 +270,12 @@ def _position(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         teams.update()
         .where(teams.c.team_id == d["team_id"])
-        .values(lat=d["lat"], lon=d["lon"], position_at=d["observed_at"], updated_at=event.time)
+        .values(
+            lat=d["lat"],
+            lon=d["lon"],
+            position_at=canonical_time(d["observed_at"]),
+            updated_at=event.time,
+        )
     )
     if d["task_id"] is not None:
         conn.execute(

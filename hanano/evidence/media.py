@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
@@ -40,11 +40,13 @@ from hanano.clock import isoformat
 from hanano.errors import Problem, conflict, invalid, not_found
 from hanano.events import OPERATORS, Audience, Event, readable_by, register
 from hanano.evidence import note
+from hanano.settings import Settings
 from hanano.store import schema
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
+from hanano.timestamps import parse_timestamp, require_observed
 
 _BIG = BigInteger().with_variant(Integer, "sqlite")
 
@@ -270,17 +272,16 @@ class Claims:
     signature: str | None = None
 
 
-def check_claims(claims: Claims, now: datetime, max_future_min: float) -> Claims:
-    """Refuse claims that are malformed; keep the capture time as the device wrote it."""
+def check_claims(claims: Claims, now: datetime, settings: Settings) -> Claims:
+    """Refuse claims that are malformed; the capture time is kept in UTC, in the store's one
+    spelling of a time."""
     if claims.captured_at is not None:
         try:
-            when = datetime.fromisoformat(claims.captured_at)
-        except ValueError:
-            raise invalid("captured_at", "must be an ISO 8601 time") from None
-        if when.tzinfo is None:
-            raise invalid("captured_at", "must carry a UTC offset")
-        if (when - now).total_seconds() > max_future_min * 60:
-            raise invalid("captured_at", f"is ahead of the server clock ({isoformat(now)})")
+            when = parse_timestamp(claims.captured_at)
+        except ValueError as exc:
+            raise invalid("captured_at", str(exc)) from None
+        require_observed("captured_at", when, now, settings)
+        claims = replace(claims, captured_at=isoformat(when))
     if (claims.lat is None) != (claims.lon is None):
         raise invalid("lon" if claims.lon is None else "lat", "lat and lon must be given together")
     if claims.lat is not None and not -90 <= claims.lat <= 90:

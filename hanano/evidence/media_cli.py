@@ -29,7 +29,10 @@ def media_group() -> None:
 @media_group.command("add")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--incident", "incident_id", required=True, help="The incident the file shows.")
-@click.option("--captured-at", help="Capture time as the device claims it (ISO 8601, offset).")
+@click.option(
+    "--captured-at",
+    help="Capture time as the device claims it (ISO 8601 with offset; kept in UTC).",
+)
 @click.option("--lat", type=float, help="Capture place as the device claims it (sealed).")
 @click.option("--lon", type=float)
 @click.option("--device-key", "device_key_id", help="Id (name+keyid) of the signing device key.")

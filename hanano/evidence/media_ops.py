@@ -49,7 +49,7 @@ def ingest(
     limit: int | None = None,
 ) -> Ingested:
     """Store an uploaded file as an original and log it; raise a Problem saying what is wrong."""
-    claims = media.check_claims(claims, service.clock.now(), service.settings.max_future_min)
+    claims = media.check_claims(claims, service.clock.now(), service.settings)
     with service.engine.connect() as conn:
         # Checked here too, before the bytes are written, so a mistyped incident leaves no file.
         media.require_incident(conn, incident_id)

@@ -30,6 +30,7 @@ from hanano.store import schema
 from hanano.store.fingerprint import fingerprint, same_body
 from hanano.store.prepared import Prepared
 from hanano.store.sequencer import Tx
+from hanano.timestamps import observed_error, require_observed
 
 incidents = schema.incidents
 reports = schema.reports
@@ -97,16 +98,12 @@ class ReportResult:
 
 
 def check_report(report: ReportIn, now: datetime, city: City, settings: Settings) -> None:
-    """Refuse what the schema alone cannot: times ahead of the clock, places outside the city."""
+    """Refuse what the schema alone cannot: times outside the store's window, places outside
+    the city."""
     errors: list[FieldError] = []
-    if report.observed_at - now > timedelta(minutes=settings.max_future_min):
-        errors.append(
-            FieldError(
-                "observed_at",
-                f"is more than {settings.max_future_min:g} minutes ahead of the server clock "
-                f"({isoformat(now)})",
-            )
-        )
+    out_of_window = observed_error("observed_at", report.observed_at, now, settings)
+    if out_of_window is not None:
+        errors.append(out_of_window)
     if (report.lat is None) != (report.lon is None):
         missing = "lon" if report.lon is None else "lat"
         errors.append(FieldError(missing, "lat and lon must be given together"))
@@ -124,6 +121,7 @@ def submit_report(
     tx: Tx, actor: str, report: ReportIn, city: City, settings: Settings
 ) -> ReportResult:
     """Store a report and link it; a retry with the same id and body returns the first result."""
+    require_observed("observed_at", report.observed_at, tx.now(), settings)
     report_id = str(report.id)
     body = report.body()
     existing = _REPORT_BY_ID.run(tx.conn, {"report_id": report_id}).first()

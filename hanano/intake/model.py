@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import orjson
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hanano.events import ReportKind, ReportSource
+from hanano.timestamps import Timestamp
 
 MAX_TEXT = 4000
 
@@ -22,7 +23,7 @@ class ReportIn(BaseModel):
 
     id: Annotated[UUID, Field(description="The sender's own UUID; a retry reuses it.")]
     kind: ReportKind
-    observed_at: Annotated[AwareDatetime, Field(description="When it was seen, with offset.")]
+    observed_at: Annotated[Timestamp, Field(description="When it was seen, with offset.")]
     lat: Annotated[float | None, Field(ge=-90, le=90)] = None
     lon: Annotated[float | None, Field(ge=-180, le=180)] = None
     accuracy_m: Annotated[float | None, Field(gt=0, le=100_000)] = None

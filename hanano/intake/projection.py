@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
+from hanano.clock import canonical_time
 from hanano.events import (
     IncidentOpened,
     IncidentsMerged,
@@ -55,6 +56,7 @@ _REFRESHED = (
     "report_count",
     "first_report_at",
     "last_report_at",
+    "first_received_at",
     "updated_at",
     "lat",
     "lon",
@@ -89,7 +91,7 @@ def _report_received(conn: Connection, event: RecordedEvent) -> None:
             "linked_incident_id": None,
             "link_reason": None,
             "kind": d["kind"],
-            "observed_at": d["observed_at"],
+            "observed_at": canonical_time(d["observed_at"]),
             "received_at": event.time,
             "lat": d["lat"],
             "lon": d["lon"],
@@ -175,6 +177,7 @@ def _insert_incident(conn: Connection, incident_id: str, time: str) -> None:
         report_count=0,
         first_report_at=time,
         last_report_at=time,
+        first_received_at=time,
         opened_at=time,
         updated_at=time,
     )
@@ -206,6 +209,8 @@ def refresh_incident(conn: Connection, incident_id: str, time: str) -> None:
         "report_count": len(rows),
         "first_report_at": min(r.observed_at for r in rows),
         "last_report_at": max(r.observed_at for r in rows),
+        # After a merge or split, the incident is as old as the earliest report it now holds.
+        "first_received_at": min(r.received_at for r in rows),
         "updated_at": time,
     }
     values.update(_place(conn, rows))

@@ -2,7 +2,9 @@
 
 Exact places where rescuers work now are a target list for a second strike: the roles handed to
 people outside the team (reporter, public, spotter) see an incident only once it is cleared or
-after a delay, and only its neighbourhood.
+after a delay, and only its neighbourhood. The delay counts from when the server received the
+incident's first report, never from the time a report claims: a backdated report must not make a
+site public early.
 """
 
 from __future__ import annotations
@@ -39,15 +41,13 @@ def is_restricted(role: Role) -> bool:
     return rule is None or role not in rule.roles
 
 
-def public_cutoff(now: datetime, delay_min: float) -> str:
-    return isoformat(now - timedelta(minutes=delay_min))
+def old_enough(now: datetime, delay_min: float) -> Any:
+    """Incidents whose first report reached the server at least the public delay ago."""
+    return incidents.c.first_received_at <= isoformat(now - timedelta(minutes=delay_min))
 
 
 def _public_clause(now: datetime, delay_min: float) -> Any:
-    return or_(
-        incidents.c.status.in_(("cleared", "closed")),
-        incidents.c.first_report_at <= public_cutoff(now, delay_min),
-    )
+    return or_(incidents.c.status.in_(("cleared", "closed")), old_enough(now, delay_min))
 
 
 def list_incidents(
@@ -99,6 +99,8 @@ def incident_view(row: Row[Any], restricted: bool) -> dict[str, Any]:
         "severity": row.severity,
         "neighbourhood": zone,
         "report_count": row.report_count,
+        "first_received_at": row.first_received_at,
+        # As the reports claim them: shown, never used to decide who may see the incident.
         "first_report_at": row.first_report_at,
         "last_report_at": row.last_report_at,
     }

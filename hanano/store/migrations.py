@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, column, func, inspect, select, table, update
 
-from hanano.clock import SystemClock, isoformat
+from hanano.clock import SystemClock, canonical_time, isoformat
 from hanano.store import schema
 
 
@@ -103,6 +103,54 @@ def _leader_teams(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=[leader_teams])
 
 
+# Times that clients claim, as projections hold them. Before the year was zero-padded, a year
+# before 1000 was written with fewer digits ("500-01-01T..."), which sorts after every real date.
+_CLAIMED_TIMES = (
+    ("reports", "observed_at"),
+    ("dispatch_teams", "position_at"),
+    ("warning_sightings", "observed_at"),
+    ("warning_tracks", "started_at"),
+    ("warning_tracks", "at"),
+    ("warning_foreign_alerts", "sent"),
+    ("warning_foreign_alerts", "expires"),
+)
+
+
+def _pad_short_years(conn: Connection) -> None:
+    for table_name, column_name in _CLAIMED_TIMES:
+        # Bare names, not today's Table objects: the migration sees the schema as it was.
+        stored = table(table_name, column(column_name))
+        time = stored.c[column_name]
+        short = conn.execute(
+            select(time).distinct().where(time.is_not(None), func.substr(time, 5, 1) != "-")
+        )
+        for value in short.scalars().all():
+            try:
+                padded = canonical_time(value)
+            except ValueError:
+                continue  # not a time this version wrote; left as it is rather than guessed
+            conn.execute(update(stored).where(time == value).values({column_name: padded}))
+
+
+def _delay_from_receipt(conn: Connection) -> None:
+    # The public delay counted from the earliest time a report claimed, which a backdated report
+    # moves at will; it now counts from when the server received the first report.
+    if "first_received_at" not in {c["name"] for c in inspect(conn).get_columns("incidents")}:
+        conn.exec_driver_sql("ALTER TABLE incidents ADD COLUMN first_received_at VARCHAR(40)")
+    _pad_short_years(conn)
+    # As the projection computes them. An incident merged into another holds no reports any
+    # more; it is never shown to the public, and keeps its opening time.
+    conn.exec_driver_sql(
+        "UPDATE incidents SET "
+        "first_received_at = COALESCE((SELECT MIN(r.received_at) FROM reports r "
+        "WHERE r.incident_id = incidents.incident_id), opened_at), "
+        "first_report_at = COALESCE((SELECT MIN(r.observed_at) FROM reports r "
+        "WHERE r.incident_id = incidents.incident_id), first_report_at), "
+        "last_report_at = COALESCE((SELECT MAX(r.observed_at) FROM reports r "
+        "WHERE r.incident_id = incidents.incident_id), last_report_at)"
+    )
+
+
 # Versions are taken in order, one per change of schema; never edit an applied migration,
 # add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -118,6 +166,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "evidence media: originals, custody, device keys", _media),
     Migration(11, "access: team leaders bound to their team", _leader_teams),
     Migration(13, "operations room: failed logins counted", _login_failures),
+    Migration(15, "intake: public delay from receipt, four-digit years", _delay_from_receipt),
     Migration(
         16, "early warning: feeds' signing certificates, refused foreign alerts", _signed_feeds
     ),

@@ -104,12 +104,16 @@ incidents = Table(
     Column("report_count", Integer, nullable=False),
     Column("trapped", Integer, nullable=True),
     Column("casualties", Integer, nullable=True),
+    # The earliest and latest times the reports claim to have observed the strike at.
     Column("first_report_at", String(40), nullable=False),
     Column("last_report_at", String(40), nullable=False),
     Column("opened_at", String(40), nullable=False),
     Column("updated_at", String(40), nullable=False),
     Column("cleared_at", String(40), nullable=True),
     Column("merged_into", String(20), nullable=True),
+    # When the server received the first of its reports (the log's time, which no client
+    # chooses): the public delay counts from it. Added by migration 14, hence last and nullable.
+    Column("first_received_at", String(40), nullable=True),
     Index("ix_incidents_status_last", "status", "last_report_at"),
     Index("ix_incidents_pcode", "pcode"),
 )

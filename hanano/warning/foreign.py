@@ -22,7 +22,7 @@ from typing import Any
 from shapely.geometry import Point, Polygon
 from sqlalchemy import Connection, select
 
-from hanano.clock import isoformat, parse_iso
+from hanano.clock import canonical_time, isoformat, parse_iso
 from hanano.errors import FieldError, Problem
 from hanano.store.projections import projects
 from hanano.store.reactions import on_tick
@@ -299,8 +299,8 @@ def _foreign_received(conn: Connection, event: RecordedEvent) -> None:
             foreign_id=d["foreign_id"],
             sender=d["sender"],
             identifier=d["identifier"],
-            sent=d["sent"],
-            expires=d["expires"],
+            sent=d["sent"] and canonical_time(d["sent"]),
+            expires=d["expires"] and canonical_time(d["expires"]),
             msg_type=d["msg_type"],
             urgency=d["urgency"],
             severity=d["severity"],

@@ -5,15 +5,15 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 import rfc8785
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, select
 
-from hanano.clock import isoformat
+from hanano.clock import canonical_time, isoformat
 from hanano.errors import FieldError, Problem, conflict
 from hanano.settings import Settings
 from hanano.store import schema
@@ -21,6 +21,7 @@ from hanano.store.fingerprint import fingerprint, same_body
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
+from hanano.timestamps import Timestamp, observed_error, require_observed
 from hanano.warning.events import (
     Activity,
     Aircraft,
@@ -49,7 +50,7 @@ class SightingIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     id: Annotated[UUID, Field(description="The sender's own UUID; a retry reuses it.")]
-    observed_at: Annotated[AwareDatetime, Field(description="When it was seen, with offset.")]
+    observed_at: Annotated[Timestamp, Field(description="When it was seen, with offset.")]
     aircraft: Aircraft
     activity: Annotated[
         Activity,
@@ -117,8 +118,9 @@ def _problem(errors: list[FieldError]) -> Problem:
 def check_sighting(s: SightingIn, now: datetime, settings: Settings) -> None:
     """Refuse what the schema alone cannot."""
     errors: list[FieldError] = []
-    if s.observed_at - now > timedelta(minutes=settings.max_future_min):
-        errors.append(FieldError("observed_at", "is ahead of the server clock"))
+    late_or_early = observed_error("observed_at", s.observed_at, now, settings)
+    if late_or_early is not None:
+        errors.append(late_or_early)
     if (s.lat is None) != (s.lon is None):
         errors.append(FieldError("lat", "lat and lon must be given together"))
     if s.post_id is not None and s.lat is not None:
@@ -211,6 +213,7 @@ def _along_bearing(
 def report_sighting(tx: Tx, actor: str, s: SightingIn) -> SightingResult:
     """Store a sighting; the tracker reacts within the same transaction. Retries are answered
     with the first result."""
+    require_observed("observed_at", s.observed_at, tx.now(), tx.settings)
     sighting_id = str(s.id)
     body = s.body()
     row = tx.conn.execute(
@@ -281,7 +284,7 @@ def _sighting_reported(conn: Connection, event: RecordedEvent) -> None:
             sighting_id=d["sighting_id"],
             seq=event.seq,
             body_hash=d["body_hash"],
-            observed_at=d["observed_at"],
+            observed_at=canonical_time(d["observed_at"]),
             received_at=event.time,
             source=d["source"],
             confidence=d["confidence"],

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, func, select
 
-from hanano.clock import isoformat, parse_iso
+from hanano.clock import canonical_time, isoformat, parse_iso
 from hanano.store.projections import projects
 from hanano.store.reactions import on_tick, reacts_to
 from hanano.store.records import RecordedEvent
@@ -391,8 +391,8 @@ def _track_started(conn: Connection, event: RecordedEvent) -> None:
             number=_number(d["track_id"]),
             aircraft=d["aircraft"],
             status="live",
-            started_at=d["at"],
-            at=d["at"],
+            started_at=canonical_time(d["at"]),
+            at=canonical_time(d["at"]),
             state=logged_json(event, "state"),
             cov=logged_json(event, "cov"),
             lat=d["lat"],
@@ -418,7 +418,7 @@ def _track_updated(conn: Connection, event: RecordedEvent) -> None:
         .where(tracks.c.track_id == d["track_id"])
         .values(
             aircraft=d["aircraft"],
-            at=d["at"],
+            at=canonical_time(d["at"]),
             state=logged_json(event, "state"),
             cov=logged_json(event, "cov"),
             lat=d["lat"],

@@ -6,7 +6,6 @@ roles only: no route here admits the reporter or public role.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -26,6 +25,7 @@ from hanano.dispatch.travel import StraightLine, router_for
 from hanano.errors import invalid
 from hanano.events import Role
 from hanano.store.sequencer import Tx
+from hanano.timestamps import Timestamp
 from hanano.web.deps import ServiceDep, allow
 
 router = APIRouter(prefix="/api/v1", tags=["dispatch"])
@@ -76,7 +76,7 @@ class PositionIn(Strict):
     lat: Lat
     lon: Lon
     accuracy_m: Annotated[float | None, Field(ge=0, le=100_000)] = None
-    observed_at: datetime | None = None
+    observed_at: Timestamp | None = None
 
 
 class CheckInIn(Strict):
@@ -100,12 +100,6 @@ class TransitionIn(Strict):
     state: tasks.TaskState
     reason: Reason = ""
     hospital_id: Annotated[str | None, Field(max_length=40)] = None
-
-
-def _when(value: datetime | None, name: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise invalid(name, "must carry a UTC offset")
-    return value
 
 
 # --- teams --------------------------------------------------------------------------------
@@ -183,10 +177,9 @@ async def teams_position(
 ) -> dict[str, str]:
     """The team leader's phone reports where the team is; it also counts as a check-in."""
     require_own_team(who, team_id)
-    observed = _when(body.observed_at, "observed_at")
     await service.sequencer.run(
         lambda tx: teams.report_position(
-            tx, who.actor, team_id, body.lat, body.lon, body.accuracy_m, observed
+            tx, who.actor, team_id, body.lat, body.lon, body.accuracy_m, body.observed_at
         )
     )
     return {"id": team_id, "status": "recorded"}
@@ -287,11 +280,11 @@ async def tasks_transition(
 def stats_response(
     service: ServiceDep,
     _: Annotated[Principal, Depends(allow(*OPS))],
-    since: datetime | None = None,
+    since: Timestamp | None = None,
 ) -> dict[str, Any]:
     """Response-time segments per incident, with their 50th and 90th percentiles."""
     with service.engine.connect() as conn:
-        return tasks.response_segments(conn, _when(since, "since"))
+        return tasks.response_segments(conn, since)
 
 
 # --- recommendation and assignment --------------------------------------------------------

@@ -1,6 +1,5 @@
 """Reports in; incidents out, as each role may see them."""
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,6 +12,7 @@ from hanano.events import IncidentStatus
 from hanano.intake import commands
 from hanano.intake.model import ReportIn
 from hanano.intake.views import IncidentFilter, get_incident, is_restricted, list_incidents
+from hanano.timestamps import Timestamp
 from hanano.web.deps import ALL, DISPATCH, INCIDENT_STATUS, REPORTING, ServiceDep, allow
 from hanano.web.problems import from_validation_error
 
@@ -79,14 +79,12 @@ def incidents(
     service: ServiceDep,
     who: Annotated[Principal, Depends(allow(*ALL))],
     status: IncidentStatus | None = None,
-    since: datetime | None = None,
+    since: Timestamp | None = None,
     bbox: Annotated[str | None, Query(description="west,south,east,north")] = None,
     neighbourhood: str | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> dict[str, Any]:
     """Incidents, most severe and newest first."""
-    if since is not None and since.tzinfo is None:
-        raise invalid("since", "must carry a UTC offset")
     flt = IncidentFilter(status, since, parse_bbox(bbox), neighbourhood, limit)
     with service.engine.connect() as conn:
         items = list_incidents(

@@ -42,7 +42,9 @@ _UPLOAD_SCHEMA = {
                         "incident_id": {"type": "string"},
                         "captured_at": {
                             "type": "string",
-                            "description": "capture time as the device claims it, ISO 8601",
+                            "format": "date-time",
+                            "description": "capture time as the device claims it: ISO 8601 "
+                            "with a four-digit year and a UTC offset, stored in UTC",
                         },
                         "lat": {"type": "number"},
                         "lon": {"type": "number"},

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from hanano.access.tokens import Principal
 from hanano.access.visibility import SEALED, event_view
 from hanano.errors import Problem
-from hanano.intake.views import get_incident, is_restricted, public_cutoff
+from hanano.intake.views import get_incident, is_restricted, old_enough
 from hanano.service import Service
 from hanano.store import schema
 from hanano.store.records import RecordedEvent
@@ -155,13 +155,12 @@ class Broadcaster:
             if not any(is_restricted(s.who.role) for s in self._subscribers):
                 return
         settings = self.service.settings
-
-        cutoff = public_cutoff(self.service.clock.now(), settings.public_delay_min)
+        now = self.service.clock.now()
         with self.service.engine.connect() as conn:
             ids = (
                 conn.execute(
                     select(schema.incidents.c.incident_id).where(
-                        schema.incidents.c.first_report_at <= cutoff,
+                        old_enough(now, settings.public_delay_min),
                         schema.incidents.c.merged_into.is_(None),
                         schema.incidents.c.status.in_(("open", "responding")),
                     )

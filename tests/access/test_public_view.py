@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hanano.clock import ManualClock
-from tests.helpers import HANANO, auth, post, report_body
+from hanano.clock import ManualClock, isoformat
+from hanano.service import Service
+from hanano.store.rebuild import rebuild, snapshot
+from tests.helpers import HANANO, auth, offset, post, report_body
 
 HIDDEN_KEYS = {"reports", "trapped", "casualties", "uncertainty_m", "opened_at", "updated_at"}
 
@@ -102,3 +104,106 @@ def test_operators_see_the_exact_place(
     # A spotter's token is handed out like a reporter's: the open site stays hidden from it.
     hidden = client.get(f"/api/v1/incidents/{incident_id}", headers=auth(tokens["spotter"]))
     assert hidden.status_code == 404
+
+
+def visible(client: TestClient, headers: dict[str, str], incident_id: str) -> bool:
+    listed = client.get("/api/v1/incidents", headers=headers).json()["incidents"]
+    detail = client.get(f"/api/v1/incidents/{incident_id}", headers=headers)
+    assert (incident_id in [i["id"] for i in listed]) == (detail.status_code == 200)
+    return detail.status_code == 200
+
+
+@pytest.mark.parametrize("role", ["public", "reporter"])
+def test_backdated_reports_do_not_make_an_incident_public_early(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, role: str
+) -> None:
+    d, headers = tokens["dispatcher"], auth(tokens[role])
+    opened_at = clock.now()
+    first = report_body(opened_at, lat=HANANO[0], lon=HANANO[1])
+    incident_id = post(client, d, first).json()["incident"]["id"]
+    clock.advance(timedelta(minutes=20))
+    # Each report claims a time 29 minutes before the earliest so far: inside the link window,
+    # so all join the incident, and together they claim it is more than two hours old.
+    earliest = opened_at - timedelta(minutes=1)
+    for _ in range(4):
+        earliest -= timedelta(minutes=29)
+        body = report_body(
+            clock.now(), lat=HANANO[0], lon=HANANO[1], observed_at=earliest.isoformat()
+        )
+        assert post(client, tokens["reporter"], body).status_code == 201
+    seen = client.get(f"/api/v1/incidents/{incident_id}", headers=auth(d)).json()
+    assert seen["report_count"] == 5  # every backdated report joined the incident
+    assert not visible(client, headers, incident_id)
+    assert seen["first_report_at"] == isoformat(earliest)  # as claimed, for display
+    assert seen["first_received_at"] == isoformat(opened_at)
+
+    # Public exactly when the delay has passed since the server received the first report.
+    clock.set(opened_at + timedelta(minutes=120) - timedelta(microseconds=1))
+    assert not visible(client, headers, incident_id)
+    clock.set(opened_at + timedelta(minutes=120))
+    assert visible(client, headers, incident_id)
+
+
+def test_report_dated_long_ago_does_not_make_a_new_incident_public(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    public = auth(tokens["public"])
+    epoch = report_body(
+        clock.now(), lat=HANANO[0], lon=HANANO[1], observed_at="1970-01-01T00:00:00Z"
+    )
+    refused = post(client, tokens["reporter"], epoch)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "observed_at"
+    # The earliest time the store accepts is still decades before the server received it.
+    old = report_body(clock.now(), lat=HANANO[0], lon=HANANO[1], observed_at="2000-01-01T00:00:00Z")
+    assert post(client, tokens["reporter"], old).status_code == 201
+    listed = client.get("/api/v1/incidents", headers=auth(tokens["dispatcher"])).json()
+    (incident_id,) = [i["id"] for i in listed["incidents"]]
+    assert client.get("/api/v1/incidents", headers=public).json()["incidents"] == []
+    assert not visible(client, public, incident_id)
+    clock.advance(timedelta(minutes=119, seconds=59))
+    assert not visible(client, public, incident_id)
+    clock.advance(timedelta(seconds=1))
+    assert visible(client, public, incident_id)
+
+
+def test_receipt_time_follows_reports_through_merge_and_split(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
+) -> None:
+    d = tokens["dispatcher"]
+    public = auth(tokens["public"])
+    older_at = clock.now()
+    older = post(client, d, report_body(older_at, lat=HANANO[0], lon=HANANO[1])).json()
+    clock.advance(timedelta(minutes=90))
+    far = offset(*HANANO, north_m=400)
+    newer = post(client, d, report_body(clock.now(), lat=far[0], lon=far[1])).json()
+    newer_id, older_id = newer["incident"]["id"], older["incident"]["id"]
+    assert newer_id != older_id
+    # Merged into the newer incident, the older one's first report makes it 90 minutes old.
+    merged = client.post(
+        f"/api/v1/incidents/{older_id}/merge",
+        json={"into": newer_id, "reason": "one strike"},
+        headers=auth(d),
+    )
+    assert merged.status_code == 200, merged.text
+    view = client.get(f"/api/v1/incidents/{newer_id}", headers=auth(d)).json()
+    assert view["first_received_at"] == isoformat(older_at)
+    clock.advance(timedelta(minutes=30))
+    assert visible(client, public, newer_id)
+    assert not visible(client, public, older_id)  # merged away: never shown
+    # Split off, the newer report's incident counts from when that report was received.
+    split = client.post(
+        f"/api/v1/incidents/{newer_id}/split",
+        json={"report_ids": [newer["id"]], "reason": "two strikes after all"},
+        headers=auth(d),
+    )
+    assert split.status_code == 201, split.text
+    split_id = split.json()["new_incident_id"]
+    assert not visible(client, public, split_id)
+    clock.advance(timedelta(minutes=90))
+    assert visible(client, public, split_id)
+    with aleppo.engine.connect() as conn:
+        live = snapshot(conn)
+    rebuild(aleppo.engine)
+    with aleppo.engine.connect() as conn:
+        assert snapshot(conn) == live

@@ -88,7 +88,8 @@ def test_upload_stores_the_original_once_and_logs_hash_type_claims_and_uploader(
     assert data["size"] == len(content)
     assert data["media_type"] == "image/jpeg"
     assert data["incident_id"] == incident
-    assert data["captured_at"] == "2026-11-25T09:58:00+02:00"
+    # The device's claim, in the store's one spelling of a time (UTC).
+    assert data["captured_at"] == "2026-11-25T07:58:00.000000Z"
     assert data["device_key_id"] is None
     # The place is sensitive: the log holds a salted commitment, the plaintext is kept apart.
     assert data["place"].startswith("hmac-sha256:")
@@ -119,9 +120,12 @@ def test_type_is_sniffed_from_the_bytes_and_other_files_are_refused(
     assert text.status_code == 415
     missing = upload(client, tokens["spotter"], photo(seed=2), "INC-999")
     assert missing.status_code == 404
-    bad_time = upload(client, tokens["spotter"], photo(seed=3), incident, captured_at="yesterday")
-    assert bad_time.status_code == 422
-    assert bad_time.json()["errors"][0]["field"] == "captured_at"
+    for captured_at in ("yesterday", "0500-01-01T00:00:00Z", "1999-12-31T23:00:00Z", "0"):
+        bad_time = upload(
+            client, tokens["spotter"], photo(seed=3), incident, captured_at=captured_at
+        )
+        assert bad_time.status_code == 422, captured_at
+        assert bad_time.json()["errors"][0]["field"] == "captured_at"
     half_place = upload(client, tokens["spotter"], photo(seed=4), incident, lat=36.2)
     assert half_place.status_code == 422
     no_file = client.post(

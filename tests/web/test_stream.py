@@ -93,3 +93,51 @@ def test_stream_by_role(aleppo: Service, clock: ManualClock) -> None:
                 assert "reports" not in view and "trapped" not in view
                 assert "Ahmad" not in json.dumps(view)
         stop.set()
+
+
+def test_public_stream_counts_the_delay_from_receipt_not_from_claimed_times(
+    aleppo: Service, clock: ManualClock
+) -> None:
+    dispatcher = aleppo.execute(lambda tx: create_token(tx, "t", "dispatcher", None)).secret
+    reporter = aleppo.execute(lambda tx: create_token(tx, "t", "reporter", None)).secret
+    stop = threading.Event()
+    with running_server(aleppo, sweep_interval_s=0.1) as base:
+        public: queue.Queue[dict[str, Any]] = queue.Queue()
+        ready = threading.Event()
+        threading.Thread(target=listen, args=(base, {}, public, ready, stop), daemon=True).start()
+        assert ready.wait(10)
+        try:
+            incident_id = backdated_incident(base, dispatcher, reporter, clock)
+            # The reports claim the strike is over two hours old; neither they nor the sweep
+            # announce it before two hours have passed since the server received the first.
+            assert collect(public, 1) == []
+            clock.advance(timedelta(minutes=100) - timedelta(microseconds=1))
+            assert collect(public, 0.5) == []
+            clock.advance(timedelta(microseconds=1))
+            announced = collect(public, 1)
+            assert [m["data"]["id"] for m in announced] == [incident_id]
+            assert announced[0]["data"]["location"]["precision"] == "neighbourhood"
+        finally:
+            stop.set()
+
+
+def backdated_incident(base: str, dispatcher: str, reporter: str, clock: ManualClock) -> str:
+    """An incident opened now, then four reports 20 minutes later, each claiming to have seen
+    the strike 29 minutes before the earliest so far; the clock ends 20 minutes on."""
+    opened_at = clock.now()
+    with httpx.Client(base_url=base) as client:
+        first = report_body(opened_at, lat=HANANO[0], lon=HANANO[1])
+        created = client.post("/api/v1/reports", json=first, headers=auth(dispatcher))
+        incident_id = str(created.json()["incident"]["id"])
+        clock.advance(timedelta(minutes=20))
+        earliest = opened_at - timedelta(minutes=1)
+        for _ in range(4):
+            earliest -= timedelta(minutes=29)
+            body = report_body(
+                clock.now(), lat=HANANO[0], lon=HANANO[1], observed_at=earliest.isoformat()
+            )
+            sent = client.post("/api/v1/reports", json=body, headers=auth(reporter))
+            assert sent.status_code == 201, sent.text
+        seen = client.get(f"/api/v1/incidents/{incident_id}", headers=auth(dispatcher)).json()
+        assert seen["report_count"] == 5  # every backdated report joined the incident
+    return incident_id

@@ -1483,6 +1483,7 @@ function incidentDetail(id) {
       field(t("zone"), placeName(i)),
       field(t("reports"), i.report_count),
       field(t("trapped"), i.trapped ?? "–"), field(t("casualties"), i.casualties ?? "–"),
+      field(t("first_received"), time(i.first_received_at)),
       field(t("first_report"), time(i.first_report_at)), field(t("last_report"), time(i.last_report_at))),
   ];
   if (tasks.length) {
