@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Engine
 
 from hanano.access.tokens import TokenAuthority
 from hanano.clock import Clock, SystemClock
-from hanano.evidence.keys import default_key_path, load_or_create
+from hanano.evidence.identity import bind_log_key
 from hanano.evidence.log import EvidenceLog, catch_up
 from hanano.evidence.tsa import Timestamper
 from hanano.geo.city import CityCache
@@ -43,7 +44,7 @@ class Service:
         self.city = CityCache(self.engine, builtin)
         self.sequencer.add_listener(self.tokens.on_events)
         self.sequencer.add_listener(self.city.on_events)
-        self.key_path = default_key_path(settings.database_url, settings.log_key_file)
+        self.key_path: Path | None = None
         self.log_origin = settings.log_origin or f"hanano/{settings.city}"
         self._evidence: EvidenceLog | None = None
         self._started = False
@@ -54,18 +55,26 @@ class Service:
 
     @property
     def evidence(self) -> EvidenceLog:
+        """The log and its key, bound to the store by start()."""
         if self._evidence is None:
-            self._evidence = EvidenceLog(
-                load_or_create(self.key_path, self.log_origin), self.log_origin, self.clock
-            )
+            raise RuntimeError("the service is not started: its log key is not bound yet")
         return self._evidence
 
     def start(self) -> Service:
+        """Migrate, bind the log's key and check the log covers exactly the stored events.
+
+        Raises LogKeyError (the key is missing or not this log's) or LogIntegrityError (rows
+        written or removed behind the server's back) before anything is signed.
+        """
         if not self._started:
-            migrate(self.engine)
+            try:
+                migrate(self.engine)
+                self._bind_log()
+            except Exception:
+                # A refused start leaves no connection open behind it.
+                self.engine.dispose()
+                raise
             evidence = self.evidence
-            with self.engine.begin() as conn:
-                catch_up(conn, evidence)
             self.sequencer.add_group_hook(evidence.extend)
             self.sequencer.add_listener(evidence.committed)
             self.sequencer.start()
@@ -73,6 +82,23 @@ class Service:
                 self.timestamper.start()
             self._started = True
         return self
+
+    def _bind_log(self) -> None:
+        with self.engine.connect() as conn:
+            # One writer at a time: two processes opening a new store record one key.
+            conn.info["writer"] = True
+            with conn.begin():
+                bound = bind_log_key(
+                    conn,
+                    self.settings.database_url,
+                    self.settings.log_key_file,
+                    self.log_origin,
+                    self.clock,
+                )
+                evidence = EvidenceLog(bound.key, self.log_origin, self.clock)
+                catch_up(conn, evidence, log_begins=bound.log_begins)
+        self.key_path = bound.path
+        self._evidence = evidence
 
     def stop(self) -> None:
         if self._started:

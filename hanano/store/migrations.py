@@ -97,6 +97,12 @@ def _leader_teams(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=[leader_teams])
 
 
+def _log_identity(conn: Connection) -> None:
+    from hanano.evidence.tables import log_identity
+
+    schema.metadata.create_all(conn, tables=[log_identity])
+
+
 # Versions are taken in order, one per change of schema; never edit an applied migration,
 # add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -112,6 +118,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "evidence media: originals, custody, device keys", _media),
     Migration(11, "access: team leaders bound to their team", _leader_teams),
     Migration(13, "operations room: failed logins counted", _login_failures),
+    Migration(14, "evidence log: the key that signs it, recorded", _log_identity),
 )
 
 
