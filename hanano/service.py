@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from hanano.access.tokens import TokenAuthority
 from hanano.clock import Clock, SystemClock
-from hanano.evidence.identity import bind_log_key
+from hanano.evidence.identity import BoundKey, bind_log_key
 from hanano.evidence.log import EvidenceLog, catch_up
 from hanano.evidence.tsa import Timestamper
 from hanano.geo.city import CityCache
@@ -84,8 +85,18 @@ class Service:
         return self
 
     def _bind_log(self) -> None:
+        try:
+            bound, evidence = self._bind_log_once()
+        except IntegrityError:
+            # Another process recorded the key of a new store at the same moment (PostgreSQL:
+            # both inserted, one waited for the other); its record now holds, so bind to it.
+            bound, evidence = self._bind_log_once()
+        self.key_path = bound.path
+        self._evidence = evidence
+
+    def _bind_log_once(self) -> tuple[BoundKey, EvidenceLog]:
         with self.engine.connect() as conn:
-            # One writer at a time: two processes opening a new store record one key.
+            # One writer at a time (SQLite): two processes opening a new store record one key.
             conn.info["writer"] = True
             with conn.begin():
                 bound = bind_log_key(
@@ -97,8 +108,7 @@ class Service:
                 )
                 evidence = EvidenceLog(bound.key, self.log_origin, self.clock)
                 catch_up(conn, evidence, log_begins=bound.log_begins)
-        self.key_path = bound.path
-        self._evidence = evidence
+        return bound, evidence
 
     def stop(self) -> None:
         if self._started:

@@ -24,6 +24,9 @@ def _json_text(value: object) -> bytes | None:
     """RFC 8785's encoding of a string (Python's JSON encoder escapes exactly as it does)."""
     if type(value) is not str:
         return None
+    # Times and names are printable ASCII with nothing to escape: quoted as they are.
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return b'"' + value.encode() + b'"'
     try:
         return json.dumps(value, ensure_ascii=False).encode()
     except UnicodeEncodeError:
@@ -93,7 +96,7 @@ class SealedCheck:
         query = select(_sealed.c.seq, _sealed.c.field, _sealed.c.salt, _sealed.c.value).where(
             _sealed.c.seq.between(first, last)
         )
-        for seq, name, salt, value in conn.execute(query):
+        for seq, name, salt, value in conn.execute(query).all():
             found.setdefault(seq, {})[name] = (salt, value)
         return found
 

@@ -48,7 +48,11 @@ def load_or_create(path: Path, origin: str) -> LogKey:
         return load_key(path)
     signer, verifier = note.generate_key(origin)
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another process made it a moment ago: that key is the one.
+        return load_key(path)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(signer + "\n")
         handle.flush()

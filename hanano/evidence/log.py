@@ -122,9 +122,7 @@ class EvidenceLog:
             # Every event the server writes is signed in its own group, so a gap means rows
             # were put into `events` behind its back; signing now would vouch for them.
             raise LogIntegrityError(
-                f"events {signed + 1} to {events[0].seq - 1} are in the store but no signed "
-                "checkpoint covers them: they were written outside hanano and the server will "
-                "not sign them (run `hanano log verify`)"
+                unsigned_message(signed + 1, events[0].seq - 1)
                 if events[0].seq > signed + 1
                 else f"event {events[0].seq} follows no signed checkpoint of size {signed}: the "
                 "log was changed outside hanano (run `hanano log verify`)"
@@ -228,6 +226,14 @@ def last_seq(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.max(schema.events.c.seq), 0))).scalar_one())
 
 
+def unsigned_message(first: int, last: int) -> str:
+    which = f"event {first} is" if first == last else f"events {first} to {last} are"
+    return (
+        f"{which} in the store but no signed checkpoint covers them: they were written outside "
+        "hanano, and the server will not sign them (run `hanano log verify`)"
+    )
+
+
 def catch_up(conn: Connection, log: EvidenceLog, *, log_begins: bool, batch: int = 5000) -> int:
     """Check that the log covers exactly the stored events before the server writes on.
 
@@ -253,15 +259,7 @@ def catch_up(conn: Connection, log: EvidenceLog, *, log_begins: bool, batch: int
             "they were deleted; the server will not write on it (run `hanano log verify`)"
         )
     if stored > covered and not log_begins:
-        which = (
-            f"event {stored} is"
-            if stored == covered + 1
-            else f"events {covered + 1} to {stored} are"
-        )
-        raise LogIntegrityError(
-            f"{which} in the store but no signed checkpoint covers them: they were written "
-            "outside hanano, and the server will not sign them (run `hanano log verify`)"
-        )
+        raise LogIntegrityError(unsigned_message(covered + 1, stored))
     appended = 0
     while True:
         pending = list(read_events(conn, after=covered, limit=batch))

@@ -254,3 +254,23 @@ def test_deleting_every_checkpoint_does_not_get_the_log_re_signed(
     result = verify(db_url)
     assert result.exit_code == 1
     assert "events 1 to 9 inserted" in "".join(verdicts(result)["unsigned"])
+
+
+def test_a_running_server_does_not_sign_a_row_slipped_in_behind_it(
+    db_url: str, built: Built, settings: Settings, clock: ManualClock
+) -> None:
+    from hanano.access.tokens import create_token
+
+    service = Service(settings, clock=clock).start()
+    try:
+        with writing(db_url) as conn:
+            _insert_row(conn, built)
+        with pytest.raises(LogIntegrityError, match=r"event 9 is in the store.*hanano log verify"):
+            service.execute(lambda tx: create_token(tx, "cli", "spotter", "after the intruder"))
+    finally:
+        service.stop()
+    with writing(db_url) as conn:
+        signed = conn.execute(select(func.max(checkpoints.c.size))).scalar_one()
+        stored = conn.execute(select(func.max(events.c.seq))).scalar_one()
+    assert (signed, stored) == (built.last_seq, built.last_seq + 1)
+    assert "unsigned" in verdicts(verify(db_url))
