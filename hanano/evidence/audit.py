@@ -223,7 +223,6 @@ class _Walk:
 
     def __init__(self, marks: Sequence[Any], report: AuditReport) -> None:
         self.report = report
-        self.marks = marks
         self.signed = marks[-1].size if marks else 0
         self.due = _Checkpoints(marks)
         self.frontier = _Frontier()
@@ -234,7 +233,7 @@ class _Walk:
     def batch(self, rows: Sequence[Any], sealed: dict[int, dict[str, tuple[Any, Any]]]) -> None:
         # The hot loop of verify: names bound locally, rare cases handed to methods.
         report, frontier, due, signed = self.report, self.frontier, self.due, self.signed
-        push, columns_match, watch = frontier.push, self.columns.match, self.sealed.watch
+        push, copies = frontier.push, self.copies
         expected = self.expected
         for seq, stored_bytes, stored_leaf, logged_leaf, time, actor, etype, version in rows:
             canonical = stored_bytes if type(stored_bytes) is bytes else _as_bytes(stored_bytes)
@@ -259,20 +258,30 @@ class _Walk:
                     f"event {seq}: the log's own copy of its leaf (a stored subtree hash) is gone",
                 )
             else:
-                if not columns_match(canonical, seq, time, actor, etype, version):
-                    for difference in column_differences(
-                        canonical, seq, time, actor, etype, version
-                    ):
-                        report.add(COLUMN_MISMATCH, difference)
-                fields = sealed.get(seq)
-                if fields is not None or etype in watch:
-                    for problem in self.sealed.check(seq, canonical, fields or {}):
-                        report.add(SEALED_MISMATCH, problem)
+                copies(canonical, seq, time, actor, etype, version, sealed.get(seq))
             push(leaf)
             expected = seq + 1
             if frontier.size == due.size:
                 due.reached(frontier, report)
         self.expected = expected
+
+    def copies(
+        self,
+        canonical: bytes,
+        seq: int,
+        time: object,
+        actor: object,
+        etype: object,
+        version: object,
+        fields: dict[str, tuple[Any, Any]] | None,
+    ) -> None:
+        """What stands beside an intact leaf: the columns copying it, its sealed plaintext."""
+        if not self.columns.match(canonical, seq, time, actor, etype, version):
+            for difference in column_differences(canonical, seq, time, actor, etype, version):
+                self.report.add(COLUMN_MISMATCH, difference)
+        if fields is not None or etype in self.sealed.watch:
+            for problem in self.sealed.check(seq, canonical, fields or {}):
+                self.report.add(SEALED_MISMATCH, problem)
 
     def finish(self, conn: Connection) -> None:
         report, last = self.report, self.expected - 1
