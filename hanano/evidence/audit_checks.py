@@ -3,78 +3,81 @@ plaintext against its commitment.
 
 The `events` columns time, actor, type and version are copies of the leaf kept for queries. The
 leaf is RFC 8785 JSON with sorted keys, {"actor":…,"data":…,"seq":…,"time":…,"type":…,"v":…}, so
-the columns match it exactly when the leaf starts with the actor's encoding and ends with that of
-seq, time, type and version: a comparison of bytes, without parsing each event.
+the columns match it when the leaf starts with the actor and ends with seq, time, type and
+version: a comparison of bytes, without parsing each event.
 """
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from hanano.events import EVENT_TYPES
-from hanano.store import schema
 from hanano.store.sealed import SealedMismatch, committed_without_row, open_sealed
 
-_sealed = schema.sealed_fields
 _REDACTED = "evidence.field_redacted"
 
 
-def _json_text(value: object) -> bytes | None:
-    """RFC 8785's encoding of a string (Python's JSON encoder escapes exactly as it does)."""
-    if type(value) is not str:
-        return None
-    # Times and names are printable ASCII with nothing to escape: quoted as they are.
-    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
-        return b'"' + value.encode() + b'"'
-    try:
-        return json.dumps(value, ensure_ascii=False).encode()
-    except UnicodeEncodeError:
-        return None
-
-
 class ColumnCheck:
-    """Whether an event's columns copy its leaf; the encodings of actors and types are cached,
-    as a log has few of each."""
+    """The bytes an event's leaf must start and end with if its columns copy it.
+
+    A column value without a quote or backslash is compared as it stands between quotes: if those
+    bytes stand in the leaf at their place, the leaf's string holds no escape either and so equals
+    the column. A value with a quote or backslash, or one the leaf escapes (a control character),
+    does not compare equal and goes to `column_differences`, which decides exactly. The parts
+    that repeat (actor, type and version) are cached in `known`: a log has few of each.
+    """
 
     def __init__(self) -> None:
-        self._heads: dict[object, bytes | None] = {}
-        self._types: dict[object, bytes | None] = {}
+        self.known: dict[tuple[object, object, object], tuple[bytes, bytes] | None] = {}
 
-    def match(
-        self, canonical: bytes, seq: int, time: object, actor: object, etype: object, version: Any
-    ) -> bool:
-        head = self._heads.get(actor, b"")
-        if head == b"":
-            encoded = _json_text(actor)
-            head = self._heads[actor] = None if encoded is None else b'{"actor":' + encoded
-        kind = self._types.get(etype, b"")
-        if kind == b"":
-            kind = self._types[etype] = _json_text(etype)
-        when = _json_text(time)
-        if head is None or kind is None or when is None or type(version) is not int:
-            return False
-        tail = b',"seq":%d,"time":%b,"type":%b,"v":%d}' % (seq, when, kind, version)
-        return canonical.endswith(tail) and canonical.startswith(head + b',"data":')
+    def parts(self, actor: object, etype: object, version: object) -> tuple[bytes, bytes] | None:
+        """(what the leaf starts with, what it ends with after its time), or None if the fast
+        comparison cannot be made."""
+        head = _quoted(actor, b'{"actor":"', b'","data":')
+        tail = (
+            None
+            if type(version) is not int
+            else _quoted(etype, b'","type":"', b'","v":%d}' % version)
+        )
+        found = None if head is None or tail is None else (head, tail)
+        self.known[actor, etype, version] = found
+        return found
+
+
+def _quoted(value: object, before: bytes, after: bytes) -> bytes | None:
+    if type(value) is not str or '"' in value or "\\" in value:
+        return None
+    try:
+        return before + value.encode() + after
+    except UnicodeEncodeError:
+        return None
 
 
 def column_differences(
     canonical: bytes, seq: int, time: object, actor: object, etype: object, version: object
 ) -> list[str]:
-    """Each column that says something else than the leaf, named with both values."""
+    """Each column that says something else than the leaf, named with both values (none when
+    the fast comparison only could not tell)."""
     try:
         document = json.loads(canonical)
         leaf = {k: document[k] for k in ("time", "actor", "type", "v")}
     except (ValueError, KeyError, TypeError):
         return [f"event {seq}: its entry is not a log entry, so its columns cannot match it"]
     columns = {"time": time, "actor": actor, "type": etype, "v": version}
-    found = [
+    return [
         f"event {seq}: its {'version' if name == 'v' else name} column says {value!r} but its "
         f"leaf says {leaf[name]!r}"
         for name, value in columns.items()
         if type(value) is not type(leaf[name]) or value != leaf[name]
     ]
-    return found or [f"event {seq}: its columns do not copy its leaf"]
+
+
+def by_event(rows: Sequence[Any]) -> dict[int, dict[str, tuple[Any, Any]]]:
+    """Sealed rows (seq, field, salt, value) as {seq: {field: (salt, value)}}."""
+    found: dict[int, dict[str, tuple[Any, Any]]] = {}
+    for seq, name, salt, value in rows:
+        found.setdefault(seq, {})[name] = (salt, value)
+    return found
 
 
 class SealedCheck:
@@ -88,17 +91,6 @@ class SealedCheck:
         self.watch = frozenset(t for t, cls in EVENT_TYPES.items() if cls.sensitive) | {_REDACTED}
         self._erased: list[tuple[int, str]] = []
         self._redacted: set[tuple[object, object]] = set()
-
-    def rows(
-        self, conn: Connection, first: int, last: int
-    ) -> dict[int, dict[str, tuple[Any, Any]]]:
-        found: dict[int, dict[str, tuple[Any, Any]]] = {}
-        query = select(_sealed.c.seq, _sealed.c.field, _sealed.c.salt, _sealed.c.value).where(
-            _sealed.c.seq.between(first, last)
-        )
-        for seq, name, salt, value in conn.execute(query).all():
-            found.setdefault(seq, {})[name] = (salt, value)
-        return found
 
     def check(self, seq: int, canonical: bytes, fields: dict[str, tuple[Any, Any]]) -> list[str]:
         """Problems of one event whose leaf holds, with its sealed rows."""

@@ -274,3 +274,27 @@ def test_a_running_server_does_not_sign_a_row_slipped_in_behind_it(
         stored = conn.execute(select(func.max(events.c.seq))).scalar_one()
     assert (signed, stored) == (built.last_seq, built.last_seq + 1)
     assert "unsigned" in verdicts(verify(db_url))
+
+
+def test_columns_the_leaf_escapes_still_compare_exactly(
+    db_url: str, settings: Settings, clock: ManualClock
+) -> None:
+    """Names with quotes, backslashes or control characters stand escaped in the leaf and raw in
+    the column: they are the same, and an edit hidden behind a quote is still found."""
+    from hanano.access.tokens import create_token
+
+    actor = 'user:Abu "Saleh" \\ night\tshift'
+    service = Service(settings, clock=clock).start()
+    try:
+        service.execute(lambda tx: create_token(tx, actor, "spotter", "a"))
+        service.execute(lambda tx: create_token(tx, "cli", "spotter", "b"))
+    finally:
+        service.stop()
+    intact = verify(db_url)
+    assert intact.exit_code == 0, intact.output
+    with writing(db_url) as conn:
+        conn.execute(update(events).where(events.c.seq == 2).values(actor='cli","data":{"x'))
+    found = verdicts(verify(db_url))
+    assert found["column_mismatch"] == [
+        "event 2: its actor column says 'cli\",\"data\":{\"x' but its leaf says 'cli'"
+    ]
