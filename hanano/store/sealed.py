@@ -8,7 +8,6 @@ commitment; erased fields (salt and value both gone) read as None.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from collections.abc import Collection
@@ -40,7 +39,7 @@ def _recompute(salt: bytes, plain: Any) -> str:
         message = json.dumps(plain, ensure_ascii=False).encode()
     else:
         message = canonical_bytes(plain)
-    return COMMITMENT_PREFIX + hmac.new(salt, message, hashlib.sha256).hexdigest()
+    return COMMITMENT_PREFIX + hmac.digest(salt, message, "sha256").hex()
 
 
 def open_sealed(committed: object, salt: object, value: object) -> Any:
