@@ -78,8 +78,8 @@ def _sealed_rows(conn: Connection, first: int, last: int) -> dict[int, dict[str,
     query = select(_sealed.c.seq, _sealed.c.field, _sealed.c.salt, _sealed.c.value).where(
         _sealed.c.seq.between(first, last)
     )
-    for row in conn.execute(query):
-        found.setdefault(row.seq, {})[row.field] = (row.salt, row.value)
+    for seq, name, salt, value in conn.execute(query).all():
+        found.setdefault(seq, {})[name] = (salt, value)
     return found
 
 
