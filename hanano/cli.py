@@ -14,8 +14,11 @@ from pydantic import ValidationError
 from hanano.access.tokens import create_token, revoke_token
 from hanano.errors import Problem
 from hanano.events import ROLES
+from hanano.evidence.keys import LogKeyError
+from hanano.evidence.log import LogIntegrityError
 from hanano.service import Service
-from hanano.settings import load_settings
+from hanano.settings import Settings, load_settings
+from hanano.store.records import LogTampered
 
 CLI_ACTOR = "cli"
 
@@ -28,12 +31,25 @@ def service_for(ctx: click.Context) -> Service:
 def _service(ctx: click.Context) -> Service:
     obj: dict[str, Any] = ctx.ensure_object(dict)
     if "service" not in obj:
-        settings = load_settings(**({"database_url": obj["db"]} if obj.get("db") else {}))
-        service = Service(settings).start()
+        service = Service(_settings(obj))
+        try:
+            service.start()
+        except (LogKeyError, LogIntegrityError, LogTampered) as exc:
+            service.stop()
+            raise click.ClickException(f"hanano will not start on this store: {exc}") from None
         ctx.call_on_close(service.stop)
         obj["service"] = service
     svc: Service = obj["service"]
     return svc
+
+
+def settings_for(ctx: click.Context) -> Settings:
+    """The settings of this invocation (for commands that must not start the service)."""
+    return _settings(ctx.ensure_object(dict))
+
+
+def _settings(obj: dict[str, Any]) -> Settings:
+    return load_settings(**({"database_url": obj["db"]} if obj.get("db") else {}))
 
 
 def _fail(problem: Problem) -> None:
@@ -310,24 +326,38 @@ def store() -> None:
 @store.command("rebuild")
 @click.pass_context
 def store_rebuild(ctx: click.Context) -> None:
-    """Rebuild every projection from the event log."""
-    from sqlalchemy import func, select
+    """Rebuild every projection from the event log.
 
-    from hanano.store import schema
+    The log is verified first and the replay reads only what its leaves hold: a store changed
+    outside hanano is refused (see `hanano log verify`) and its projections are left as they were.
+    """
+    from hanano.evidence.audit import verify_log
     from hanano.store.rebuild import rebuild
 
     service = _service(ctx)
     service.sequencer.stop()
     with service.engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(schema.events)).scalar() or 0
-    with click.progressbar(length=total, label="replaying events", file=sys.stderr) as bar:
+        checked = verify_log(conn, service.evidence.key.verifier)
+    if not checked.ok:
+        first = checked.verdicts[0]
+        raise click.ClickException(
+            f"refused: the log does not verify ({len(checked.verdicts)} problems; first: "
+            f"{first.kind}: {first.message}); run `hanano log verify` for all of them. "
+            "The projections were left as they were."
+        )
+    with click.progressbar(length=checked.events, label="replaying events", file=sys.stderr) as bar:
         done = [0]
 
         def progress(count: int) -> None:
             bar.update(count - done[0])
             done[0] = count
 
-        count = rebuild(service.engine, progress)
+        try:
+            count = rebuild(service.engine, progress)
+        except LogTampered as exc:
+            raise click.ClickException(
+                f"refused: {exc}. The projections were left as they were."
+            ) from None
         bar.update(count - done[0])
     click.echo(f"rebuilt projections from {count} events")
 

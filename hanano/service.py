@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from hanano.access.tokens import TokenAuthority
 from hanano.clock import Clock, SystemClock
-from hanano.evidence.keys import default_key_path, load_or_create
+from hanano.evidence.identity import BoundKey, bind_log_key
+from hanano.evidence.keys import purpose_key
 from hanano.evidence.log import EvidenceLog, catch_up
 from hanano.evidence.tsa import Timestamper
 from hanano.geo.city import CityCache
 from hanano.geo.gazetteer import load_aleppo_aliases
 from hanano.settings import Settings
 from hanano.store.engine import make_engine
-from hanano.store.fingerprint import derive_key
+from hanano.store.fingerprint import FINGERPRINTS
 from hanano.store.migrations import migrate
 from hanano.store.reactions import tick_handlers
 from hanano.store.sequencer import Sequencer, Tx
@@ -48,7 +51,7 @@ class Service:
         self.tokens = TokenAuthority(self.engine, settings.auth_cache_s)
         self.sequencer.add_listener(self.tokens.on_events)
         self.sequencer.add_listener(self.city.on_events)
-        self.key_path = default_key_path(settings.database_url, settings.log_key_file)
+        self.key_path: Path | None = None
         self.log_origin = settings.log_origin or f"hanano/{settings.city}"
         self._evidence: EvidenceLog | None = None
         self._started = False
@@ -59,19 +62,27 @@ class Service:
 
     @property
     def evidence(self) -> EvidenceLog:
+        """The log and its key, bound to the store by start()."""
         if self._evidence is None:
-            self._evidence = EvidenceLog(
-                load_or_create(self.key_path, self.log_origin), self.log_origin, self.clock
-            )
+            raise RuntimeError("the service is not started: its log key is not bound yet")
         return self._evidence
 
     def start(self) -> Service:
+        """Migrate, bind the log's key and check the log covers exactly the stored events.
+
+        Raises LogKeyError (the key is missing or not this log's) or LogIntegrityError (rows
+        written or removed behind the server's back) before anything is signed.
+        """
         if not self._started:
-            migrate(self.engine)
+            try:
+                migrate(self.engine)
+                self._bind_log()
+            except Exception:
+                # A refused start leaves no connection open behind it.
+                self.engine.dispose()
+                raise
             evidence = self.evidence
-            with self.engine.begin() as conn:
-                catch_up(conn, evidence)
-            self.sequencer.fingerprint_key = derive_key(evidence.key.signer)
+            self.sequencer.fingerprint_key = purpose_key(evidence.key.signer, FINGERPRINTS)
             self.sequencer.add_group_hook(evidence.extend)
             self.sequencer.add_listener(evidence.committed)
             self.sequencer.start()
@@ -79,6 +90,32 @@ class Service:
                 self.timestamper.start()
             self._started = True
         return self
+
+    def _bind_log(self) -> None:
+        try:
+            bound, evidence = self._bind_log_once()
+        except IntegrityError:
+            # Another process recorded the key of a new store at the same moment (PostgreSQL:
+            # both inserted, one waited for the other); its record now holds, so bind to it.
+            bound, evidence = self._bind_log_once()
+        self.key_path = bound.path
+        self._evidence = evidence
+
+    def _bind_log_once(self) -> tuple[BoundKey, EvidenceLog]:
+        with self.engine.connect() as conn:
+            # One writer at a time (SQLite): two processes opening a new store record one key.
+            conn.info["writer"] = True
+            with conn.begin():
+                bound = bind_log_key(
+                    conn,
+                    self.settings.database_url,
+                    self.settings.log_key_file,
+                    self.log_origin,
+                    self.clock,
+                )
+                evidence = EvidenceLog(bound.key, self.log_origin, self.clock)
+                catch_up(conn, evidence, log_begins=bound.log_begins)
+        return bound, evidence
 
     def stop(self) -> None:
         if self._started:

@@ -46,7 +46,10 @@ class Settings(BaseSettings):
     )
     log_key_file: str | None = Field(
         None,
-        description="The log's signing key (default: beside the SQLite file, or ./hanano-log.key).",
+        description="The log's signing key file. Default: the path the store recorded when its "
+        "log began (for SQLite, else the file beside the database); a new store makes its key "
+        "beside the SQLite file, or at ./hanano-log.key. A missing file, or one holding another "
+        "key than the store's log, stops hanano: a new key is never made for an existing log.",
     )
     log_origin: str | None = Field(
         None, description="The log's name in its checkpoints (default hanano/<city>)."

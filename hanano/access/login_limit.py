@@ -64,10 +64,8 @@ login_failures = Table(
 MAX_DOUBLINGS = 40
 
 
-def limiter_secret(log_signer_key: str) -> bytes:
-    """The key that names the rows, derived from the log's signing key (its own purpose, so it
-    reveals nothing of the signing key and signs nothing)."""
-    return hmac.new(log_signer_key.encode(), b"hanano login limiter", hashlib.sha256).digest()
+# The purpose of the key that names the rows (hanano.evidence.keys.purpose_key).
+LOGIN_COUNTERS = "login limiter"
 
 
 def address_group(address: str) -> str:

@@ -105,7 +105,8 @@ def log_check_receipt(path: Path, verifier_key: str, witness_keys: tuple[str, ..
     "--key",
     "verifier_key",
     default=None,
-    help="Verifier key to check against (default: this store's own key).",
+    help="Verifier key to check against (default: the one of the log's key file, "
+    "HANANO_LOG_KEY_FILE or the path the store recorded).",
 )
 @click.option(
     "--tsa-cert",
@@ -114,65 +115,70 @@ def log_check_receipt(path: Path, verifier_key: str, witness_keys: tuple[str, ..
 )
 @click.pass_context
 def log_verify(ctx: click.Context, verifier_key: str | None, tsa_cert: str | None) -> None:
-    """Recompute every leaf and root, check every checkpoint and its RFC 3161 timestamp; name
-    the first tampered event."""
-    from sqlalchemy import func, select
+    """Check the whole log without changing the store: every leaf, root, checkpoint signature,
+    the columns that copy each leaf, sealed plaintext against its commitment, cosignatures and
+    RFC 3161 timestamps.
 
-    from hanano.evidence.audit import verify_log
-    from hanano.evidence.witness import verify_cosignatures
-    from hanano.store import schema
+    The store is opened read-only: nothing is migrated, signed or created. Each problem is
+    printed on its own line as "verdict: what it names", the verdict one of bad_signature,
+    key_mismatch, altered, reordered, removed, duplicated, truncated, checkpoint_mismatch,
+    unsigned, subtree_missing, column_mismatch, sealed_mismatch, bad_cosignature, bad_timestamp,
+    unchecked_timestamps. Exit status: 0 only for an intact log, 1 with verdicts, 2 if the check
+    cannot be made (no store, no key).
+    """
+    from hanano.cli import settings_for
+    from hanano.evidence.audit_run import CannotVerify, event_count, readonly_store, verify_store
 
-    service = _service(ctx)
-    key = verifier_key or service.evidence.key.verifier
-    with service.engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(schema.events)).scalar() or 0
-        with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
-            seen = [0]
+    settings = settings_for(ctx)
+    try:
+        with readonly_store(settings.database_url) as conn:
+            total = event_count(conn)
+            with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
+                seen = [0]
 
-            def progress(count: int) -> None:
-                bar.update(count - seen[0])
-                seen[0] = count
+                def progress(count: int) -> None:
+                    bar.update(count - seen[0])
+                    seen[0] = count
 
-            report = verify_log(conn, key, progress)
-        times = _verify_times(conn, tsa_cert or service.settings.tsa_cert)
-        cosigned, cosign_problems = verify_cosignatures(conn)
-    problems = report.problems + times.problems + cosign_problems
-    if not problems:
+                outcome = verify_store(conn, settings, verifier_key, tsa_cert, progress)
+    except CannotVerify as exc:
+        raise _CannotCheck(f"cannot verify the log: {exc}") from None
+    report, times = outcome.report, outcome.times
+    if report.ok:
         click.echo(f"log verifies: {report.events} events, {report.checkpoints} checkpoints")
-        if cosigned:
-            click.echo(f"{cosigned} witness cosignatures verify")
+        if outcome.cosigned:
+            click.echo(f"{outcome.cosigned} witness cosignatures verify")
         if times.checked:
             click.echo(
                 f"{times.checked} RFC 3161 timestamps verify, from {times.earliest} "
                 f"to {times.latest}"
             )
         return
-    for problem in problems:
-        click.echo(problem, err=True)
-    raise click.ClickException(f"log does NOT verify: {problems[0]}")
+    _print_verdicts(report)
+    kinds = sorted({v.kind for v in report.verdicts})
+    raise click.ClickException(
+        f"log does NOT verify: {len(report.verdicts)} problems ({', '.join(kinds)}); "
+        f"first: {report.verdicts[0].message}"
+    )
 
 
-def _verify_times(conn: Any, tsa_cert: str | None) -> Any:
-    from sqlalchemy import func, select
+VERDICTS_SHOWN = 20
+"""Verdicts printed per kind: a removed event makes every later checkpoint disagree."""
 
-    from hanano.evidence.tables import checkpoint_timestamps
-    from hanano.evidence.tsa import TimestampReport, load_chain, verify_timestamps
 
-    stored = conn.execute(select(func.count()).select_from(checkpoint_timestamps)).scalar() or 0
-    if not stored:
-        return TimestampReport()
-    if not tsa_cert:
-        return TimestampReport(
-            problems=[
-                f"{stored} RFC 3161 timestamps are stored but cannot be checked: give the "
-                "authority's certificate chain (--tsa-cert or HANANO_TSA_CERT)"
-            ]
-        )
-    try:
-        chain = load_chain(tsa_cert)
-    except (OSError, ValueError) as exc:
-        raise click.ClickException(f"cannot read the TSA certificate chain: {exc}") from exc
-    return verify_timestamps(conn, chain)
+class _CannotCheck(click.ClickException):
+    exit_code = 2
+
+
+def _print_verdicts(report: Any) -> None:
+    shown: dict[str, int] = {}
+    for verdict in report.verdicts:
+        shown[verdict.kind] = shown.get(verdict.kind, 0) + 1
+        if shown[verdict.kind] <= VERDICTS_SHOWN:
+            click.echo(f"{verdict.kind}: {verdict.message}")
+    for kind, count in shown.items():
+        if count > VERDICTS_SHOWN:
+            click.echo(f"{kind}: {count - VERDICTS_SHOWN} more not shown")
 
 
 @log_group.command("redact")

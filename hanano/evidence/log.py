@@ -17,6 +17,7 @@ from hanano.errors import invalid, not_found
 from hanano.evidence import merkle, note
 from hanano.evidence.keys import LogKey
 from hanano.evidence.tables import checkpoints, merkle_nodes
+from hanano.store import schema
 from hanano.store.prepared import Prepared, insert_all
 from hanano.store.records import RecordedEvent
 
@@ -27,6 +28,11 @@ _NODE = Prepared(
 )
 _INSERT_NODE = insert_all(merkle_nodes)
 _INSERT_CHECKPOINT = insert_all(checkpoints)
+_TREE_SIZE = Prepared(select(func.coalesce(func.max(checkpoints.c.size), 0)))
+
+
+class LogIntegrityError(Exception):
+    """The stored events and the log disagree: the server will not sign over them."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,16 @@ class EvidenceLog:
         self._pending = None
         if not events:
             return None
+        signed = int(_TREE_SIZE.run(conn).scalar() or 0)
+        if events[0].seq != signed + 1:
+            # Every event the server writes is signed in its own group, so a gap means rows
+            # were put into `events` behind its back; signing now would vouch for them.
+            raise LogIntegrityError(
+                unsigned_message(signed + 1, events[0].seq - 1)
+                if events[0].seq > signed + 1
+                else f"event {events[0].seq} follows no signed checkpoint of size {signed}: the "
+                "log was changed outside hanano (run `hanano log verify`)"
+            )
         pending: dict[tuple[int, int], bytes] = {}
         reader = NodeReader(conn, pending, self._frontier)
         rows = []
@@ -193,16 +209,62 @@ def _check_size(conn: Connection, size: int, field: str) -> None:
         raise invalid(field, f"must be in [1, {current}] (the log's size)")
 
 
-def catch_up(conn: Connection, log: EvidenceLog, batch: int = 5000) -> int:
-    """Append events the tree does not cover yet (a store that predates its evidence log)."""
+def nodes_cover(conn: Connection) -> int:
+    """How many leaves the stored subtree hashes reach: node (L, i) covers up to (i+1) * 2^L."""
+    top = conn.execute(select(func.max(merkle_nodes.c.level))).scalar()
+    reach = 0
+    for level in range(-1 if top is None else int(top), -1, -1):
+        last = conn.execute(
+            select(func.max(merkle_nodes.c.idx)).where(merkle_nodes.c.level == level)
+        ).scalar()
+        if last is not None:
+            reach = max(reach, (int(last) + 1) << level)
+    return reach
+
+
+def last_seq(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(schema.events.c.seq), 0))).scalar_one())
+
+
+def unsigned_message(first: int, last: int) -> str:
+    which = f"event {first} is" if first == last else f"events {first} to {last} are"
+    return (
+        f"{which} in the store but no signed checkpoint covers them: they were written outside "
+        "hanano, and the server will not sign them (run `hanano log verify`)"
+    )
+
+
+def catch_up(conn: Connection, log: EvidenceLog, *, log_begins: bool, batch: int = 5000) -> int:
+    """Check that the log covers exactly the stored events before the server writes on.
+
+    Events no signed checkpoint covers are signed only when `log_begins` (a store from before
+    the evidence log, opened with a key made just now); anywhere else they were written behind
+    the server's back, and so is a log that reaches past the last stored event (truncation).
+    Either raises LogIntegrityError.
+    """
     from hanano.store.records import read_events
 
     covered = tree_size(conn)
+    stored = last_seq(conn)
+    reach = nodes_cover(conn)
+    if max(covered, reach) > stored:
+        raise LogIntegrityError(
+            f"the log was truncated: its checkpoints or subtree hashes cover "
+            f"{max(covered, reach)} events but the store holds events only up to {stored}; "
+            "the server will not write on it (run `hanano log verify`)"
+        )
+    if reach < covered:
+        raise LogIntegrityError(
+            f"the log's subtree hashes reach event {reach} but its checkpoints cover {covered}: "
+            "they were deleted; the server will not write on it (run `hanano log verify`)"
+        )
+    if stored > covered and not log_begins:
+        raise LogIntegrityError(unsigned_message(covered + 1, stored))
     appended = 0
     while True:
-        events = list(read_events(conn, after=covered, limit=batch))
-        if not events:
+        pending = list(read_events(conn, after=covered, limit=batch))
+        if not pending:
             return appended
-        log.extend(conn, events)
-        covered = events[-1].seq
-        appended += len(events)
+        log.extend(conn, pending)
+        covered = pending[-1].seq
+        appended += len(pending)

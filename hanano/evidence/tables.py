@@ -30,6 +30,17 @@ checkpoints = Table(
 
 EVIDENCE_TABLES = (merkle_nodes, checkpoints)
 
+# Which key signs this log, written once when the log begins: a process that finds another key
+# (or none) where the key should be stops, rather than signing with a new one.
+log_identity = Table(
+    "log_identity",
+    metadata,
+    Column("origin", String(200), primary_key=True),
+    Column("verifier_key", Text, nullable=False),
+    Column("key_file", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
 # Witnesses the log accepts cosignatures from: a projection of `evidence.witness_added` events.
 witnesses = Table(
     "witnesses",

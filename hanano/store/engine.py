@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 
 def normalise_url(url: str) -> str:
@@ -50,5 +53,47 @@ def _sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
+
+    return engine
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be opened for reading (no such file, no such database)."""
+
+
+def make_readonly_engine(url: str) -> Engine:
+    """An engine that cannot write: SQLite opened with mode=ro (no WAL switch, no file created),
+    PostgreSQL in read-only transactions. Each connection's transaction is one snapshot
+    (a SQLite read transaction, PostgreSQL REPEATABLE READ), so a checker reading the whole log
+    sees one state of it even while a server appends."""
+    url = normalise_url(url)
+    if not url.startswith("sqlite"):
+        return create_engine(
+            url,
+            poolclass=NullPool,
+            isolation_level="REPEATABLE READ",
+            execution_options={"postgresql_readonly": True},
+        )
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise StoreUnavailable("a read-only check needs a SQLite file")
+    path = Path(database).absolute()
+    if not path.is_file():
+        raise StoreUnavailable(f"no SQLite store at {path}")
+    uri = f"{path.as_uri()}?mode=ro"
+
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+        # Transactions are begun by the listener below, not by pysqlite.
+        connection.isolation_level = None
+        connection.execute("PRAGMA query_only=ON")
+        connection.execute("PRAGMA busy_timeout=30000")
+        return connection
+
+    engine = create_engine("sqlite+pysqlite://", creator=connect, poolclass=NullPool)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
 
     return engine

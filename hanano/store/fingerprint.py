@@ -2,7 +2,8 @@
 
 A plain hash of a report lets anyone who reads it confirm a guess of the sealed text, even after
 the text is erased. The fingerprint is an HMAC under a key only the server holds (derived from
-the log's signing key), it enters the log sealed, and no role reads it.
+the log's signing key: `hanano.evidence.keys.purpose_key`), it enters the log sealed, and no
+role reads it.
 """
 
 from __future__ import annotations

@@ -151,6 +151,12 @@ def _delay_from_receipt(conn: Connection) -> None:
     )
 
 
+def _log_identity(conn: Connection) -> None:
+    from hanano.evidence.tables import log_identity
+
+    schema.metadata.create_all(conn, tables=[log_identity])
+
+
 # Versions are taken in order, one per change of schema; never edit an applied migration,
 # add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -166,6 +172,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "evidence media: originals, custody, device keys", _media),
     Migration(11, "access: team leaders bound to their team", _leader_teams),
     Migration(13, "operations room: failed logins counted", _login_failures),
+    Migration(14, "evidence log: the key that signs it, recorded", _log_identity),
     Migration(15, "intake: public delay from receipt, four-digit years", _delay_from_receipt),
     Migration(
         16, "early warning: feeds' signing certificates, refused foreign alerts", _signed_feeds

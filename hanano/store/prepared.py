@@ -74,6 +74,16 @@ class Prepared:
         finally:
             cursor.close()
 
+    def tuples(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """The rows as the driver gives them (plain tuples): for loops over the whole log."""
+        compiled = self._compile(conn)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(compiled[0], self._arguments(compiled, params))
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
     def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return

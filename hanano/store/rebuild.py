@@ -12,7 +12,12 @@ from hanano.store.records import read_events
 
 
 def rebuild(engine: Engine, progress: Callable[[int], None] | None = None) -> int:
-    """Clear the projections and replay all events into them in one transaction."""
+    """Clear the projections and replay all events into them in one transaction.
+
+    Events are replayed from their leaves only (see `read_events`); at the first event that
+    contradicts its leaf, LogTampered is raised and the transaction rolls back, so the
+    projections stay as they were.
+    """
     handlers = projections.projectors()
     count = 0
     with engine.connect() as conn:
@@ -20,8 +25,7 @@ def rebuild(engine: Engine, progress: Callable[[int], None] | None = None) -> in
         with conn.begin():
             for table in reversed(schema.projection_tables()):
                 conn.execute(table.delete())
-            reader = conn
-            for event in read_events(reader):
+            for event in read_events(conn):
                 handler = handlers.get(event.type)
                 if handler is not None:
                     handler(conn, event)

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from hanano.access.login_limit import LoginLimiter, limiter_secret
+from hanano.access.login_limit import LOGIN_COUNTERS, LoginLimiter
 from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.access.users import (
     SESSION_TTL_S,
@@ -34,6 +34,7 @@ from hanano.access.users import (
 )
 from hanano.errors import Problem
 from hanano.events import EVENT_TYPES, Role
+from hanano.evidence.keys import purpose_key
 from hanano.service import Service
 from hanano.web.deps import ADMIN, ALL, ServiceDep, allow
 from hanano.web.problems import problem_response
@@ -257,7 +258,7 @@ def install(app: FastAPI, service: Service) -> None:
     service.sequencer.add_listener(sessions.on_events)
     app.state.sessions = sessions
     app.state.login_limiter = LoginLimiter(
-        service.engine, service.settings, limiter_secret(service.evidence.key.signer)
+        service.engine, service.settings, purpose_key(service.evidence.key.signer, LOGIN_COUNTERS)
     )
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
