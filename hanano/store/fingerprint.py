@@ -13,15 +13,9 @@ import hmac
 from typing import Any
 
 import rfc8785
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-_INFO = b"hanano idempotency fingerprint v1"
-
-
-def derive_key(secret: str) -> bytes:
-    """A key for fingerprints, derived from a server secret and good for nothing else."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(secret.encode())
+# The purpose of the fingerprints' key (hanano.evidence.keys.purpose_key).
+FINGERPRINTS = "idempotency fingerprints"
 
 
 def fingerprint(key: bytes, body: dict[str, Any]) -> str:
