@@ -42,7 +42,7 @@ def test_watch_pullback_acknowledge_and_escalate_end_to_end(
     missed = client.post(
         "/api/v1/threats",
         json={"lat": far[0], "lon": far[1], "radius_m": 500, "reason": "helicopter north"},
-        headers=auth(tokens["spotter"]),
+        headers=auth(tokens["team_leader"]),
     )
     assert missed.status_code == 201 and missed.json()["pullbacks"] == []
 
@@ -51,7 +51,7 @@ def test_watch_pullback_acknowledge_and_escalate_end_to_end(
     hit = client.post(
         "/api/v1/threats",
         json={"lat": near[0], "lon": near[1], "radius_m": 1000, "reason": "jet circling"},
-        headers=auth(tokens["spotter"]),
+        headers=auth(tokens["team_leader"]),
     )
     assert hit.status_code == 201, hit.text
     orders = hit.json()["pullbacks"]

@@ -122,7 +122,7 @@ def test_a_whole_rescue_through_the_api(
     threat = client.post(
         "/api/v1/threats",
         json={"lat": HANANO[0], "lon": HANANO[1], "radius_m": 800, "reason": "jet returning"},
-        headers=auth(tokens["spotter"]),
+        headers=auth(tokens["team_leader"]),
     ).json()
     order = threat["pullbacks"][0]
     acknowledged = client.post(
