@@ -129,12 +129,17 @@ def token() -> None:
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--name", default=None, help="Who holds it (kept sealed).")
 @click.option("--team", default=None, help="The team a team_leader token acts for, e.g. T-3.")
+@click.option(
+    "--post", default=None, help="The observation post a spotter token reports from, e.g. east-1."
+)
 @click.pass_context
-def token_create(ctx: click.Context, role: str, name: str | None, team: str | None) -> None:
+def token_create(
+    ctx: click.Context, role: str, name: str | None, team: str | None, post: str | None
+) -> None:
     """Issue a token; it is printed once and only its hash is kept."""
     service = _service(ctx)
     try:
-        issued = service.execute(lambda tx: create_token(tx, CLI_ACTOR, role, name, team))
+        issued = service.execute(lambda tx: create_token(tx, CLI_ACTOR, role, name, team, post))
     except Problem as problem:
         raise click.ClickException(str(problem)) from None
     bound = f" for team {issued.team}" if issued.team else ""

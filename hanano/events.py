@@ -129,6 +129,8 @@ class TokenCreated(Event):
     # The team a team_leader token acts for. Added after the first logs were written: entries
     # without it replay as unbound tokens, so the version stays 1.
     team: str | None = None
+    # The observation post a spotter token reports from (added later still, likewise).
+    post: str | None = None
 
 
 @register
@@ -174,7 +176,10 @@ class ReportReceived(Event):
     type: ClassVar[str] = "intake.report_received"
     # The idempotency fingerprint is keyed and sealed, and no role reads it: it never leaves the
     # server, so sealed text cannot be confirmed by guessing.
-    audience: ClassVar[Audience] = readable_by(OPERATIONS, fields={"body_hash": NOBODY})
+    audience: ClassVar[Audience] = readable_by(
+        OPERATIONS,
+        fields={"body_hash": NOBODY, "text": OPERATORS | {"team_leader"}},
+    )
     sensitive: ClassVar[frozenset[str]] = frozenset({"text", "body_hash"})
     report_id: str
     body_hash: str

@@ -2,8 +2,11 @@
 
 Text must carry no NUL (PostgreSQL cannot store it), no bidirectional override or isolate
 (U+202A-U+202E, U+2066-U+2069: they make "Team 1-B" display as another team, or a reason read
-backwards) and no unpaired surrogate (no encoding can store it). The marks Arabic text uses
-legitimately, U+200E, U+200F and U+061C, are kept. Numbers must be finite.
+backwards), no other control character (escape sequences, a bell or a bare carriage return
+rewrite an operator's terminal when the text is printed; tabs, line feeds and CR LF are kept),
+no invisible separator that makes two names look alike (U+200B, U+2060, U+FEFF) and no unpaired
+surrogate (no encoding can store it). The marks Arabic text uses legitimately, U+200C, U+200D,
+U+200E, U+200F and U+061C, are kept. Numbers must be finite.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ from typing import Any
 
 from hanano.errors import FieldError, Problem
 
-_UNSAFE = re.compile("[\x00\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff"
+    "\u202a-\u202e\u2066-\u2069\ud800-\udfff]|\r(?!\n)"
+)
 
 
 def text_fault(value: str) -> str | None:
@@ -28,7 +34,11 @@ def text_fault(value: str) -> str | None:
         return "contains a NUL character"
     if "\ud800" <= char <= "\udfff":
         return "contains an unpaired surrogate"
-    return f"contains the bidirectional control character U+{ord(char):04X}"
+    if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
+        return f"contains the bidirectional control character U+{ord(char):04X}"
+    if char in "\u200b\u2060\ufeff":
+        return f"contains the invisible character U+{ord(char):04X}"
+    return f"contains the control character U+{ord(char):04X}"
 
 
 def printable(text: str) -> str:

@@ -157,6 +157,11 @@ class Settings(BaseSettings):
     road_snap_m: float = Field(
         30.0, description="A strike this close to a road segment closes it (metres)."
     )
+    field_threat_max_radius_m: float = Field(
+        2000.0,
+        description="Widest threat a spotter or team leader may report around a point (metres); "
+        "wider areas and zones are for dispatchers and admins.",
+    )
     coverage_threshold_min: float = Field(
         8.0,
         description="A zone whose nearest available team is farther than this is uncovered "

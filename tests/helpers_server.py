@@ -67,7 +67,8 @@ def spawn_server(db_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
 
 
 def wait_until_serving(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + 30
+    # Generous: a loaded CI machine takes seconds to import and migrate before it serves.
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline and process.poll() is None:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:

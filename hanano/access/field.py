@@ -1,4 +1,4 @@
-"""A team leader acts only for the team they lead.
+"""A team leader acts only for the team they lead; a spotter reports only from their own post.
 
 Dispatchers and admins act for any team. A team_leader's position reports, check-ins, duty
 changes, task steps and pull-back acknowledgements are refused (403) for every other team, and
@@ -31,6 +31,24 @@ def require_own_team(who: Principal, team_id: str | None) -> None:
             "Forbidden",
             f"the team_leader of team {who.team} may not act for team {team_id}",
         )
+
+
+def own_post(who: Principal, post_id: str | None) -> str | None:
+    """The post a spotter's sighting is made from: their own, whatever the sighting says it is
+    from, and 403 if it names another. Operators may relay a sighting from any post.
+
+    A stolen spotter token must not be able to report from another post: the aircraft position
+    such a sighting implies would be published in the alerts, and would place that post."""
+    if who.role != "spotter":
+        return post_id
+    if post_id is not None and post_id != who.post:
+        mine = f"post {who.post}" if who.post else "no observation post"
+        raise Problem(
+            403,
+            "Forbidden",
+            f"this spotter token reports from {mine}, not from post {post_id}",
+        )
+    return who.post
 
 
 def task_team(conn: Connection, task_id: str) -> str | None:

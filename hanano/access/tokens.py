@@ -1,5 +1,8 @@
 """API tokens with roles. A token is shown once; the store keeps only its SHA-256.
 
+A spotter token may be bound to the observation post it reports from (`spotter_posts`): it
+then reports from that post only, and no other post's id is of use to whoever holds it.
+
 A team_leader token (or login) is bound to the one team its holder leads: the field actions of a
 team (position, check-in, duty, task steps, pull-back acknowledgements) are refused for any other
 team, so a leader's lost phone cannot move or clear a team that is not theirs. The binding is a
@@ -34,6 +37,7 @@ class Principal:
     token_id: str
     role: Role
     team: str | None = None
+    post: str | None = None
 
     @property
     def actor(self) -> str:
@@ -51,6 +55,7 @@ class IssuedToken:
     role: Role
     secret: str
     team: str | None = None
+    post: str | None = None
 
 
 leader_teams = Table(
@@ -61,6 +66,33 @@ leader_teams = Table(
     Column("bound_at", String(40), nullable=False),
     info={"projection": True},
 )
+
+
+spotter_posts = Table(
+    "spotter_posts",
+    metadata,
+    Column("principal_id", String(40), primary_key=True),
+    Column("post_id", String(40), nullable=False),
+    Column("bound_at", String(40), nullable=False),
+    info={"projection": True},
+)
+
+
+def check_post(conn: Connection, role: str, post: str | None) -> str | None:
+    """The post a new spotter token reports from: only a spotter has one, and it must exist."""
+    if post is None:
+        return None
+    from hanano.warning.tables import posts
+
+    post = post.strip()
+    if role != "spotter":
+        raise invalid("post", f"only a spotter is bound to an observation post, not a {role}")
+    found = conn.execute(
+        select(posts.c.post_id).where(posts.c.post_id == post, posts.c.kind == "post")
+    ).first()
+    if found is None:
+        raise invalid("post", f"observation post {post} does not exist")
+    return post
 
 
 def check_team(conn: Connection, role: str, team: str | None) -> str | None:
@@ -99,18 +131,29 @@ def hash_token(secret: str) -> str:
 
 
 def create_token(
-    tx: Tx, actor: str, role: str, name: str | None, team: str | None = None
+    tx: Tx,
+    actor: str,
+    role: str,
+    name: str | None,
+    team: str | None = None,
+    post: str | None = None,
 ) -> IssuedToken:
     if role not in ROLES:
         raise invalid("role", f"must be one of {', '.join(ROLES)}")
     bound = check_team(tx.conn, role, team)
+    station = check_post(tx.conn, role, post)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = "tok_" + secrets.token_hex(6)
     event = TokenCreated(
-        token_id=token_id, role=role, name=name, token_hash=hash_token(secret), team=bound
+        token_id=token_id,
+        role=role,
+        name=name,
+        token_hash=hash_token(secret),
+        team=bound,
+        post=station,
     )
     tx.append(actor, event)
-    return IssuedToken(token_id, event.role, secret, bound)
+    return IssuedToken(token_id, event.role, secret, bound, station)
 
 
 def revoke_token(tx: Tx, actor: str, token_id: str, reason: str) -> None:
@@ -135,6 +178,12 @@ def _token_created(conn: Connection, event: RecordedEvent) -> None:
         )
     )
     bind_team(conn, d["token_id"], d.get("team"), event.time)
+    if d.get("post"):
+        conn.execute(
+            spotter_posts.insert().values(
+                principal_id=d["token_id"], post_id=d["post"], bound_at=event.time
+            )
+        )
 
 
 @projects(TokenRevoked.type)
@@ -168,13 +217,19 @@ class TokenAuthority:
         with self._engine.connect() as conn:
             tokens = schema.tokens
             row = conn.execute(
-                select(tokens.c.token_id, tokens.c.role, leader_teams.c.team_id)
+                select(
+                    tokens.c.token_id,
+                    tokens.c.role,
+                    leader_teams.c.team_id,
+                    spotter_posts.c.post_id,
+                )
                 .outerjoin(leader_teams, leader_teams.c.principal_id == tokens.c.token_id)
+                .outerjoin(spotter_posts, spotter_posts.c.principal_id == tokens.c.token_id)
                 .where(tokens.c.token_hash == digest, tokens.c.revoked_at.is_(None))
             ).first()
         if row is None:
             return None
-        principal = Principal(row.token_id, row.role, row.team_id)
+        principal = Principal(row.token_id, row.role, row.team_id, row.post_id)
         self._recent.put(digest, principal)
         return principal
 

@@ -20,6 +20,7 @@ from hanano.dispatch.tables import victim_identities, victims, worksites
 from hanano.dispatch.tasks import incident_row
 from hanano.errors import conflict, invalid, not_found
 from hanano.events import OPERATIONAL, OPERATIONS, OPERATORS, Audience, Event, readable_by, register
+from hanano.geo.position import check_position
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
@@ -124,6 +125,10 @@ def open_worksite(
     note: str = "",
 ) -> str:
     incident_row(tx.conn, incident_id)
+    if (lat is None) != (lon is None):
+        raise invalid("lat", "lat and lon must be given together")
+    if lat is not None and lon is not None:
+        check_position(tx.city(), tx.settings.city_margin_km, lat, lon)
     if not WORKSITE_ID.match(worksite_id):
         raise invalid("worksite_id", "must be a sector letter and a number, e.g. C-6")
     if _worksite(tx.conn, incident_id, worksite_id) is not None:

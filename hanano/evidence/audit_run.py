@@ -25,7 +25,7 @@ from hanano.evidence.audit import (
 )
 from hanano.evidence.identity import key_file_for, recorded_identity
 from hanano.evidence.keys import KEY_SETTING, LogKeyError, load_key
-from hanano.evidence.tables import checkpoint_timestamps
+from hanano.evidence.tables import checkpoint_timestamps, cosignatures
 from hanano.evidence.tsa import TimestampReport, load_chain, verify_timestamps
 from hanano.evidence.witness import verify_cosignatures
 from hanano.settings import Settings
@@ -42,6 +42,9 @@ class Outcome:
     report: AuditReport
     cosigned: int
     times: TimestampReport
+    # The largest tree a witness cosigned (0: none): only up to there is the log's end vouched
+    # for by anyone but the store itself.
+    witnessed_size: int = 0
 
 
 @contextmanager
@@ -88,7 +91,8 @@ def verify_store(
         report.add(BAD_COSIGNATURE, problem)
     times = _verify_times(conn, tsa_cert or settings.tsa_cert, report)
     report.sort()
-    return Outcome(report, cosigned, times)
+    witnessed = conn.execute(select(func.coalesce(func.max(cosignatures.c.size), 0))).scalar()
+    return Outcome(report, cosigned, times, int(witnessed or 0))
 
 
 def _key_file_verifier(settings: Settings, identity: object) -> str:

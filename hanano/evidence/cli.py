@@ -153,12 +153,25 @@ def log_verify(ctx: click.Context, verifier_key: str | None, tsa_cert: str | Non
                 f"{times.checked} RFC 3161 timestamps verify, from {times.earliest} "
                 f"to {times.latest}"
             )
+        click.echo(_truncation_note(report.events, outcome.witnessed_size))
         return
     _print_verdicts(report)
     kinds = sorted({v.kind for v in report.verdicts})
     raise click.ClickException(
         f"log does NOT verify: {len(report.verdicts)} problems ({', '.join(kinds)}); "
         f"first: {report.verdicts[0].message}"
+    )
+
+
+def _truncation_note(events: int, witnessed: int) -> str:
+    """What the store alone cannot show: a cut at its end that took its checkpoints with it."""
+    if witnessed >= events:
+        return f"its end is vouched for by a witness's cosignature (tree of {witnessed})"
+    last = f"up to event {witnessed}" if witnessed else "nowhere"
+    return (
+        f"note: a witness vouches for the log {last}; had the events after that been cut off "
+        "with their checkpoints, the store alone could not show it (compare with a witness's "
+        "state or a checkpoint kept elsewhere)"
     )
 
 

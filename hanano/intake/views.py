@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, and_, or_, select
 
 from hanano.clock import isoformat
 from hanano.errors import not_found
-from hanano.events import IncidentOpened, Role
+from hanano.events import IncidentOpened, ReportReceived, Role
 from hanano.store import schema
 
 incidents = schema.incidents
@@ -46,7 +46,12 @@ def old_enough(now: datetime, delay_min: float) -> Any:
     return incidents.c.first_received_at <= isoformat(now - timedelta(minutes=delay_min))
 
 
-def _public_clause(now: datetime, delay_min: float) -> Any:
+# What the public reads of an incident's status: a team's arrival does not show.
+PUBLIC_STATUS = {"responding": "open"}
+
+
+def public_clause(now: datetime, delay_min: float) -> Any:
+    """Incidents the public may see now: cleared or closed, or old enough."""
     return or_(incidents.c.status.in_(("cleared", "closed")), old_enough(now, delay_min))
 
 
@@ -59,14 +64,21 @@ def list_incidents(
     ).outerjoin(zones, zones.c.pcode == incidents.c.pcode)
     query = query.where(incidents.c.merged_into.is_(None))
     if flt.status:
-        query = query.where(incidents.c.status == flt.status)
+        statuses = [flt.status]
+        if is_restricted(role):
+            statuses = [
+                s
+                for s in ("open", "responding", "cleared", "closed")
+                if PUBLIC_STATUS.get(s, s) == PUBLIC_STATUS.get(flt.status, flt.status)
+            ]
+        query = query.where(incidents.c.status.in_(statuses))
     if flt.since:
         query = query.where(incidents.c.last_report_at >= isoformat(flt.since))
     if flt.pcode:
         query = query.where(incidents.c.pcode == flt.pcode)
     restricted = is_restricted(role)
     if restricted:
-        query = query.where(_public_clause(now, delay_min))
+        query = query.where(public_clause(now, delay_min))
     if flt.bbox:
         west, south, east, north = flt.bbox
         if restricted:
@@ -105,6 +117,9 @@ def incident_view(row: Row[Any], restricted: bool) -> dict[str, Any]:
         "last_report_at": row.last_report_at,
     }
     if restricted:
+        # Whether a team is at the site now is for the operation only: to the public an incident
+        # is open until it is cleared.
+        view["status"] = PUBLIC_STATUS.get(row.status, row.status)
         view["location"] = (
             {"lat": row.centroid_lat, "lon": row.centroid_lon, "precision": "neighbourhood"}
             if zone and row.centroid_lat is not None
@@ -141,7 +156,7 @@ def get_incident(
     ).outerjoin(zones, zones.c.pcode == incidents.c.pcode)
     query = query.where(incidents.c.incident_id == incident_id)
     if restricted:
-        query = query.where(_public_clause(now, delay_min), incidents.c.merged_into.is_(None))
+        query = query.where(public_clause(now, delay_min), incidents.c.merged_into.is_(None))
     row = conn.execute(query).first()
     if row is None:
         raise not_found(f"incident {incident_id}")
@@ -152,11 +167,12 @@ def get_incident(
         rows = conn.execute(
             select(reports).where(reports.c.incident_id == incident_id).order_by(reports.c.seq)
         ).all()
-        view["reports"] = [report_view(r) for r in rows]
+        with_text = role in ReportReceived.audience.field_readers("text")
+        view["reports"] = [report_view(r, with_text) for r in rows]
     return view
 
 
-def report_view(row: Row[Any]) -> dict[str, Any]:
+def report_view(row: Row[Any], with_text: bool = True) -> dict[str, Any]:
     return {
         "id": row.report_id,
         "kind": row.kind,
@@ -165,7 +181,8 @@ def report_view(row: Row[Any]) -> dict[str, Any]:
         "lat": row.lat,
         "lon": row.lon,
         "accuracy_m": row.accuracy_m,
-        "text": row.text,
+        # Free text often names victims: only the roles the rule lets read it do.
+        "text": row.text if with_text else None,
         "trapped": row.trapped,
         "casualties": row.casualties,
         "source": row.source,
@@ -174,3 +191,12 @@ def report_view(row: Row[Any]) -> dict[str, Any]:
         "link_reason": row.link_reason,
         "incident_id": row.incident_id,
     }
+
+
+def report_incident(conn: Connection, report_id: str, actor: str | None = None) -> str | None:
+    """The incident a report is in now; with `actor`, only if that actor sent it."""
+    query = select(reports.c.incident_id).where(reports.c.report_id == report_id)
+    if actor is not None:
+        query = query.where(reports.c.actor == actor)
+    found: str | None = conn.execute(query).scalar()
+    return found

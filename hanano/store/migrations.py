@@ -97,6 +97,12 @@ def _signed_feeds(conn: Connection) -> None:
     add_signing_tables(conn)
 
 
+def _spotter_posts(conn: Connection) -> None:
+    from hanano.access.tokens import spotter_posts
+
+    schema.metadata.create_all(conn, tables=[spotter_posts])
+
+
 def _leader_teams(conn: Connection) -> None:
     from hanano.access.tokens import leader_teams
 
@@ -177,6 +183,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         16, "early warning: feeds' signing certificates, refused foreign alerts", _signed_feeds
     ),
+    Migration(17, "access: spotters bound to their observation post", _spotter_posts),
 )
 
 

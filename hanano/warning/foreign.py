@@ -272,7 +272,7 @@ def _import_one(
         return Imported(fid, alert.sender, alert.identifier, None, pcodes, f"{what}: {why}")
     zones = rank_zones(
         [{"pcode": p, "level": level, "eta_min_s": None, "eta_max_s": None} for p in pcodes],
-        strike_counts(tx.conn),
+        strike_counts(tx.conn, tx.now(), tx.settings.public_delay_min),
     )
     tx.append(ACTOR, ThreatAssessed(threat_id=fid, zones=zones, reason=f"foreign alert {why}"))
     return Imported(fid, alert.sender, alert.identifier, level, pcodes, f"threat: {why}")

@@ -100,7 +100,7 @@ def issue_manual(tx: Tx, actor: str, body: ManualAlertIn) -> str:
             f"an operator's alert only raises zones: {'; '.join(already)}; "
             f"leave them out or choose a higher level"
         )
-    strikes = strike_counts(tx.conn)
+    strikes = strike_counts(tx.conn, tx.now(), tx.settings.public_delay_min)
     zones: list[dict[str, Any]] = [
         {
             "pcode": p,

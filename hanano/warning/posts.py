@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from hanano.errors import conflict, invalid
+from hanano.errors import FieldError, conflict, invalid
 from hanano.geo.position import check_position, coordinate_faults
 from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
@@ -40,6 +40,8 @@ def _check(place_id: str, lat: float, lon: float) -> None:
     if not ID_PATTERN.match(place_id):
         raise invalid("id", "letters, digits, '.', '_' or '-', at most 40")
     errors = coordinate_faults(lat, lon)
+    if not errors and lat == 0 and lon == 0:
+        errors = [FieldError("lat", "0,0 is what a device sends without a fix, not a place")]
     if errors:
         raise invalid(errors[0].field, errors[0].message)
 

@@ -15,6 +15,8 @@ from sqlalchemy import Connection, select
 
 from hanano.clock import canonical_time, isoformat
 from hanano.errors import FieldError, Problem, conflict
+from hanano.geo.city import City
+from hanano.geo.position import check_position
 from hanano.settings import Settings
 from hanano.store import schema
 from hanano.store.fingerprint import fingerprint, same_body
@@ -37,6 +39,11 @@ from hanano.warning.tables import sightings
 
 # A spotter who gives a bearing but no distance sees or hears an aircraft about this far away.
 DEFAULT_SIGHT_KM = 4.0
+# Closer than this, a bearing says little about where the aircraft is and much about where the
+# observer stands: such a sighting is taken as seen near the observer.
+MIN_BEARING_KM = 1.5
+# Outside the city's zones, "near the observer" is placed in a cell of this size (degrees).
+GRID_DEG = 0.03
 BASE_SIGMA_M = 700.0
 # Spotters' bearings are good to about ten degrees; their distances to about a third.
 BEARING_SIGMA_DEG = 10.0
@@ -141,7 +148,9 @@ def check_sighting(s: SightingIn, now: datetime, settings: Settings) -> None:
         raise _problem(errors)
 
 
-def estimate(conn: Connection, s: SightingIn) -> tuple[Estimate, float | None, float | None]:
+def estimate(
+    conn: Connection, s: SightingIn, city: City, margin_km: float
+) -> tuple[Estimate, float | None, float | None]:
     """Where the sighting puts the aircraft, and where the observer stood."""
     observer: tuple[float, float] | None = None
     if s.post_id is not None:
@@ -150,6 +159,7 @@ def estimate(conn: Connection, s: SightingIn) -> tuple[Estimate, float | None, f
             raise _problem([FieldError("post_id", f"no observation post {s.post_id}")])
         observer = (post.lat, post.lon)
     elif s.lat is not None and s.lon is not None:
+        check_position(city, margin_km, s.lat, s.lon)
         observer = (s.lat, s.lon)
     base = None
     if s.base_id is not None:
@@ -164,7 +174,7 @@ def estimate(conn: Connection, s: SightingIn) -> tuple[Estimate, float | None, f
         if zone is None:
             raise _problem([FieldError("pcode", f"no neighbourhood {s.pcode}")])
     olat, olon = observer if observer else (None, None)
-    return _aircraft_position(s, observer, base, zone), olat, olon
+    return _aircraft_position(s, observer, base, zone, city), olat, olon
 
 
 def _disc(lat: float, lon: float, sigma_m: float, reason: str) -> Estimate:
@@ -173,7 +183,7 @@ def _disc(lat: float, lon: float, sigma_m: float, reason: str) -> Estimate:
 
 
 def _aircraft_position(
-    s: SightingIn, observer: tuple[float, float] | None, base: Any, zone: Any
+    s: SightingIn, observer: tuple[float, float] | None, base: Any, zone: Any, city: City
 ) -> Estimate:
     """The best the sighting says: the base at take-off, the neighbourhood named, the post's
     bearing (and distance), the observer's own surroundings, or near the base."""
@@ -182,12 +192,29 @@ def _aircraft_position(
     if zone is not None:
         reason = f"over {zone.name_en} ({zone.pcode})"
         return _disc(zone.centroid_lat, zone.centroid_lon, zone.radius_m, reason)
-    if observer is not None and s.bearing_deg is not None:
+    far_enough = s.distance_km is None or s.distance_km >= MIN_BEARING_KM
+    if observer is not None and s.bearing_deg is not None and far_enough:
         return _along_bearing(observer, s.bearing_deg, s.distance_km)
     if observer is not None:
-        radius = (s.distance_km or DEFAULT_SIGHT_KM) * 1000
-        return _disc(observer[0], observer[1], radius, "near the observer")
+        return _near_observer(observer, (s.distance_km or DEFAULT_SIGHT_KM) * 1000, city)
     return _disc(base.lat, base.lon, BASE_SIGMA_M * 4, f"near {base.name}")
+
+
+def _near_observer(observer: tuple[float, float], radius_m: float, city: City) -> Estimate:
+    """An aircraft seen close to the observer, without a bearing worth the name. Its estimate is
+    centred on the observer's neighbourhood (or a coarse grid cell outside the city), never on
+    the observer: the alerts it raises are public, and would place the post."""
+    pcode = city.locate(observer[0], observer[1])
+    if pcode is not None:
+        zone = city.neighbourhoods[pcode]
+        centre, spread = (zone.centroid_lat, zone.centroid_lon), zone.radius_m
+    else:
+        centre = (
+            (math.floor(observer[0] / GRID_DEG) + 0.5) * GRID_DEG,
+            (math.floor(observer[1] / GRID_DEG) + 0.5) * GRID_DEG,
+        )
+        spread = GRID_DEG * 111_320.0
+    return _disc(centre[0], centre[1], math.hypot(radius_m, spread), "near the observer")
 
 
 def _along_bearing(
@@ -227,7 +254,7 @@ def report_sighting(tx: Tx, actor: str, s: SightingIn) -> SightingResult:
         return SightingResult(
             sighting_id, row.track_id, "replayed", row.track_reason or "", replayed=True
         )
-    est, olat, olon = estimate(tx.conn, s)
+    est, olat, olon = estimate(tx.conn, s, tx.city(), tx.settings.city_margin_km)
     confidence = s.confidence if s.confidence is not None else 1.0
     # A less confident sensor says less: its position counts for less in the track.
     cov = [v / confidence for v in est.cov]

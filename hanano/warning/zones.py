@@ -30,6 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, func, select
 
 from hanano.clock import isoformat, parse_iso
+from hanano.intake.views import public_clause
 from hanano.settings import Settings
 from hanano.store import schema
 from hanano.store.projections import projects
@@ -146,12 +147,21 @@ def city_plane(conn: Connection) -> CityPlane:
     return plane
 
 
-def strike_counts(conn: Connection) -> dict[str, int]:
-    """Strikes logged per neighbourhood: the prior for where an aircraft is headed."""
+def strike_counts(conn: Connection, now: datetime, public_delay_min: float) -> dict[str, int]:
+    """Strikes logged per neighbourhood: the prior for where an aircraft is headed.
+
+    Only strikes the public may already see are counted: the counts shape public alerts (their
+    zones' order and text), and a fresh strike must not show there before its delay is up. A
+    history of months hardly moves for the last two hours."""
     i = schema.incidents
     rows = conn.execute(
         select(i.c.pcode, func.count())
-        .where(i.c.kind == "strike", i.c.merged_into.is_(None), i.c.pcode.is_not(None))
+        .where(
+            i.c.kind == "strike",
+            i.c.merged_into.is_(None),
+            i.c.pcode.is_not(None),
+            public_clause(now, public_delay_min),
+        )
         .group_by(i.c.pcode)
     )
     return {r[0]: int(r[1]) for r in rows}
@@ -338,7 +348,9 @@ def threatened_zones(conn: Connection) -> dict[str, str]:
 def reassess(tx: Tx, track: LiveTrack, cfg: Settings, *, force: bool = False) -> bool:
     """Assess a track's threat now; append it if the zones or their levels changed."""
     plane = city_plane(tx.conn)
-    zones, reason = assess(track, tx.now(), plane, strike_counts(tx.conn), cfg)
+    zones, reason = assess(
+        track, tx.now(), plane, strike_counts(tx.conn, tx.now(), cfg.public_delay_min), cfg
+    )
     levels = {z["pcode"]: z["level"] for z in zones}
     if not force and levels == stored_levels(tx.conn, track.track_id):
         return False

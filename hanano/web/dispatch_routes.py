@@ -364,6 +364,16 @@ class AcknowledgeIn(Strict):
     note: Reason = ""
 
 
+def _check_field_threat(body: ThreatIn, who: Principal, limit_m: float) -> None:
+    # A stolen field token must not be a switch that pulls every team in the city back.
+    if who.role in COMMAND:
+        return
+    if body.polygon:
+        raise invalid("polygon", f"a {who.role} reports a point and a radius; zones are operators'")
+    if body.radius_m > limit_m:
+        raise invalid("radius_m", f"a {who.role} may report at most {limit_m:g} m around a point")
+
+
 @router.post("/threats", status_code=201)
 async def threats_create(
     body: ThreatIn,
@@ -371,7 +381,9 @@ async def threats_create(
     who: Annotated[Principal, Depends(allow(*THREAT_REPORTERS))],
 ) -> dict[str, Any]:
     """A threat (point and radius, or zone): every team at a watched site it covers is ordered
-    to pull back."""
+    to pull back. Spotters and team leaders report what they see near them: a point within
+    `field_threat_max_radius_m`; zones and wider areas are the operators'."""
+    _check_field_threat(body, who, service.settings.field_threat_max_radius_m)
     threat_id = await service.sequencer.run(
         lambda tx: safety.report_threat(
             tx,

@@ -3,7 +3,7 @@
 import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +22,8 @@ from hanano.web.deps import ALL, AUDIT, ServiceDep, allow
 
 router = APIRouter(prefix="/api/v1/log", tags=["evidence"])
 TEXT = "text/plain; charset=utf-8"
+# Positions in the log are 64-bit in the store: a larger number is no position at all.
+LOG_INDEX_MAX = 2**63 - 1
 
 
 def _b64(items: list[bytes]) -> list[str]:
@@ -32,7 +34,7 @@ def _b64(items: list[bytes]) -> list[str]:
 def checkpoint(
     service: ServiceDep,
     _: Annotated[Principal, Depends(allow(*ALL))],
-    size: Annotated[int | None, Query(ge=1)] = None,
+    size: Annotated[int | None, Query(ge=1, le=LOG_INDEX_MAX)] = None,
 ) -> PlainTextResponse:
     """The latest signed checkpoint (C2SP tlog-checkpoint), or the one of a past size, with the
     witnesses' cosignatures of it (C2SP tlog-cosignature)."""
@@ -46,8 +48,8 @@ def checkpoint(
 def inclusion(
     service: ServiceDep,
     _: Annotated[Principal, Depends(allow(*ALL))],
-    index: Annotated[int, Query(ge=0)],
-    size: Annotated[int, Query(ge=1)],
+    index: Annotated[int, Query(ge=0, le=LOG_INDEX_MAX)],
+    size: Annotated[int, Query(ge=1, le=LOG_INDEX_MAX)],
 ) -> dict[str, Any]:
     """RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves (base64 hashes)."""
     with service.engine.connect() as conn:
@@ -60,8 +62,8 @@ def inclusion(
 def consistency(
     service: ServiceDep,
     _: Annotated[Principal, Depends(allow(*ALL))],
-    first: Annotated[int, Query(alias="from", ge=1)],
-    second: Annotated[int, Query(alias="to", ge=1)],
+    first: Annotated[int, Query(alias="from", ge=1, le=LOG_INDEX_MAX)],
+    second: Annotated[int, Query(alias="to", ge=1, le=LOG_INDEX_MAX)],
 ) -> dict[str, Any]:
     """RFC 9162 consistency proof between the trees of sizes `from` and `to`."""
     with service.engine.connect() as conn:
@@ -72,7 +74,9 @@ def consistency(
 
 @router.get("/receipt/{seq}", response_class=PlainTextResponse)
 def receipt(
-    seq: int, service: ServiceDep, who: Annotated[Principal, Depends(allow(*AUDIT))]
+    seq: Annotated[int, Path(ge=1, le=LOG_INDEX_MAX)],
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*AUDIT))],
 ) -> PlainTextResponse:
     """A self-contained receipt (C2SP tlog-proof) for event `seq`, checkable offline, for an
     entry the caller's role may read as it stands."""

@@ -18,16 +18,18 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from hanano.access.tokens import Principal
-from hanano.errors import Problem, invalid
+from hanano.errors import Problem, invalid, not_found
 from hanano.evidence import media, media_ops
 from hanano.evidence.blobs import is_sha256_hex
 from hanano.inputs import check_text
+from hanano.intake.views import is_restricted, report_incident
+from hanano.service import Service
 from hanano.web.deps import ADMIN, REPORTING, ServiceDep, allow
 
 router = APIRouter(prefix="/api/v1/media", tags=["evidence"])
 MEDIA_PATH = "/api/v1/media"
 MEDIA_READ = ("admin", "dispatcher", "auditor")
-_FIELDS = ("incident_id", "captured_at", "lat", "lon", "device_key", "signature")
+_FIELDS = ("incident_id", "report_id", "captured_at", "lat", "lon", "device_key", "signature")
 
 _UPLOAD_SCHEMA = {
     "requestBody": {
@@ -36,10 +38,17 @@ _UPLOAD_SCHEMA = {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "required": ["file", "incident_id"],
+                    "required": ["file"],
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
-                        "incident_id": {"type": "string"},
+                        "incident_id": {
+                            "type": "string",
+                            "description": "the incident it shows (roles that read incidents)",
+                        },
+                        "report_id": {
+                            "type": "string",
+                            "description": "or the sender's own report it belongs with",
+                        },
                         "captured_at": {
                             "type": "string",
                             "format": "date-time",
@@ -90,9 +99,7 @@ async def upload(
             # A form is not JSON, so the input guard does not see these fields.
             check_text(name, value)
             text[name] = value
-        incident_id = text["incident_id"]
-        if not incident_id:
-            raise invalid("incident_id", "name the incident this file shows")
+        incident_id = await asyncio.to_thread(_incident_of, service, who, text)
         claims = media.Claims(
             captured_at=text["captured_at"] or None,
             lat=_number(text["lat"], "lat"),
@@ -106,12 +113,33 @@ async def upload(
     finally:
         await form.close()
     added = ingested.added
-    return {
+    answer: dict[str, Any] = {
         "sha256": added.sha256,
         "size": added.size,
         "media_type": added.media_type,
-        "event": added.seq,
     }
+    if not is_restricted(who.role):
+        answer["event"] = added.seq
+    return answer
+
+
+def _incident_of(service: Service, who: Principal, text: dict[str, str | None]) -> str:
+    """The incident an upload belongs to. The roles that do not read incidents attach a file to
+    their own report: whether an incident id exists would otherwise tell them whether a report
+    of theirs joined an open incident, and so where rescuers work."""
+    incident_id, report_id = text["incident_id"], text["report_id"]
+    restricted = is_restricted(who.role)
+    if restricted and incident_id:
+        raise invalid("incident_id", "attach the file to your own report: give report_id")
+    if report_id:
+        with service.engine.connect() as conn:
+            found = report_incident(conn, report_id, who.actor if restricted else None)
+        if found is None:
+            raise not_found(f"report {report_id}")
+        return found
+    if not incident_id:
+        raise invalid("incident_id", "name the incident this file shows, or give report_id")
+    return incident_id
 
 
 def _number(value: object, field: str) -> float | None:

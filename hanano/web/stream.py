@@ -73,7 +73,9 @@ class Broadcaster:
         self.service = service
         self._subscribers: set[Subscriber] = set()
         self._lock = threading.Lock()
-        self._announced: set[str] = set()
+        # The public view last sent of each incident: only a changed view is sent again, so
+        # the moments rescuers act at a public site do not show on the public stream.
+        self._announced: dict[str, str] = {}
 
     def subscribe(self, who: Principal) -> Subscriber:
         sub = Subscriber(who, asyncio.get_running_loop())
@@ -143,7 +145,10 @@ class Broadcaster:
                     view = get_incident(conn, "public", incident_id, now, settings.public_delay_min)
                 except Problem:  # not public (yet)
                     continue
-                self._announced.add(incident_id)
+                seen = json.dumps(view, sort_keys=True, default=str)
+                if self._announced.get(incident_id) == seen:
+                    continue
+                self._announced[incident_id] = seen
                 messages.append({"event": "incident", "data": view})
         return messages
 

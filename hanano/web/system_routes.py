@@ -14,6 +14,7 @@ from hanano.events import Role
 from hanano.store import schema
 from hanano.store.records import read_entries
 from hanano.web.deps import ADMIN, ALL, AUDIT, ServiceDep, allow, still_holds
+from hanano.web.evidence_routes import LOG_INDEX_MAX
 from hanano.web.stream import Broadcaster, sse_stream
 
 router = APIRouter(prefix="/api/v1")
@@ -25,6 +26,8 @@ class TokenRequest(BaseModel):
     name: Annotated[str | None, Field(max_length=200)] = None
     # The team a team_leader token acts for (refused for any other role).
     team: Annotated[str | None, Field(min_length=1, max_length=40)] = None
+    # The observation post a spotter token reports from (refused for any other role).
+    post: Annotated[str | None, Field(min_length=1, max_length=40)] = None
 
 
 class Revoke(BaseModel):
@@ -39,22 +42,25 @@ def health(service: ServiceDep) -> dict[str, Any]:
 
 @router.get("/me", tags=["access"])
 def me(who: Annotated[Principal, Depends(allow(*ALL))]) -> dict[str, str | None]:
-    """Who the caller is; `team` is the team a team leader acts for (None for other roles)."""
-    return {"token_id": who.token_id, "role": who.role, "team": who.team}
+    """Who the caller is; `team` is the team a team leader acts for, `post` the observation post
+    a spotter reports from (None otherwise)."""
+    return {"token_id": who.token_id, "role": who.role, "team": who.team, "post": who.post}
 
 
 @router.post("/tokens", status_code=201, tags=["access"])
 async def tokens_create(
     body: TokenRequest, service: ServiceDep, who: Annotated[Principal, Depends(allow(*ADMIN))]
 ) -> dict[str, str | None]:
-    """Issue a token; the secret is in this answer only. A team_leader token names its team."""
+    """Issue a token; the secret is in this answer only. A team_leader token names its team, a
+    spotter token may name the observation post it reports from."""
     issued = await service.sequencer.run(
-        lambda tx: create_token(tx, who.actor, body.role, body.name, body.team)
+        lambda tx: create_token(tx, who.actor, body.role, body.name, body.team, body.post)
     )
     return {
         "token_id": issued.token_id,
         "role": issued.role,
         "team": issued.team,
+        "post": issued.post,
         "token": issued.secret,
     }
 
@@ -95,7 +101,7 @@ def neighbourhoods(
 def events(
     service: ServiceDep,
     who: Annotated[Principal, Depends(allow(*AUDIT))],
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=LOG_INDEX_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> dict[str, Any]:
     """Log entries as hashed (canonical bytes, sensitive fields as commitments) with their leaf

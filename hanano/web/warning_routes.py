@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from hanano.access.field import own_post
 from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.access.visibility import field_readers, readers
 from hanano.errors import FieldError, Problem, invalid
@@ -65,6 +66,9 @@ async def post_sighting(
         sighting = SightingIn.model_validate_json(await request.body())
     except ValidationError as exc:
         raise from_validation_error(exc) from None
+    post = own_post(who, sighting.post_id)
+    if post != sighting.post_id and sighting.lat is None:
+        sighting = sighting.model_copy(update={"post_id": post})
     check_sighting(sighting, service.clock.now(), service.settings)
     result = await service.sequencer.run(lambda tx: report_sighting(tx, who.actor, sighting))
     body: dict[str, Any] = {"id": result.sighting_id, "status": "received", "alerts": result.alerts}
@@ -333,9 +337,12 @@ def observation_posts(
     service: ServiceDep, who: Annotated[Principal, Depends(allow(*POST_READ))]
 ) -> dict[str, Any]:
     """Observation posts; names and positions for admin and dispatcher only (posts are
-    targets), ids for the spotters who report from them."""
+    targets); a spotter sees only the id of the post it reports from."""
     with service.engine.connect() as conn:
         items = posts.posts_view(conn, who.role in POST_PLACES)
+    if who.role == "spotter":
+        # A spotter's token lists only the post it reports from.
+        items = [i for i in items if i["id"] == who.post]
     return {"observation_posts": items, "count": len(items)}
 
 

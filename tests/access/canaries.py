@@ -101,11 +101,21 @@ def plant_people(client: TestClient, tokens: dict[str, str], at: Points) -> str:
         )
     )
     tokens["team_leader"] = leader_token(client, admin, team_id)
+    post = at.next()
+    ok(
+        client.post(
+            "/api/v1/observation-posts",
+            json={"id": "post-cnry", "name": "cnry-post-name", "lat": post[0], "lon": post[1]},
+            headers=auth(admin),
+        )
+    )
     for role in ("reporter", "spotter", "auditor", "public"):
+        # The spotter reports from the post (a spotter's token is bound to its post).
+        post_of = {"post": "post-cnry"} if role == "spotter" else {}
         tokens[role] = ok(
             client.post(
                 "/api/v1/tokens",
-                json={"role": role, "name": f"cnry-token-{role}"},
+                json={"role": role, "name": f"cnry-token-{role}", **post_of},
                 headers=auth(admin),
             )
         )["token"]
@@ -145,6 +155,7 @@ def plant_records(
         )["id"],
     )
     site = at.next()
+    sent: dict[str, str] = {}
     for role in ("reporter", "spotter", "team_leader", "dispatcher"):
         report = report_body(
             clock.now(),
@@ -154,7 +165,8 @@ def plant_records(
             trapped=2,
             text=f"cnry-report-text-{role.replace('_', '-')}",
         )
-        ok(client.post("/api/v1/reports", json=report, headers=auth(tokens[role])))
+        answer = ok(client.post("/api/v1/reports", json=report, headers=auth(tokens[role])))
+        sent[role] = answer["id"]
     listed = ok(client.get("/api/v1/incidents", headers=auth(d)))["incidents"]
     incident_id = listed[0]["id"]
     keep("incident_id", incident_id)
@@ -252,14 +264,6 @@ def plant_records(
         )
     )
     keep("closure_id", closure["id"])
-    post = at.next()
-    ok(
-        client.post(
-            "/api/v1/observation-posts",
-            json={"id": "post-cnry", "name": "cnry-post-name", "lat": post[0], "lon": post[1]},
-            headers=auth(d),
-        )
-    )
     observer = at.next()
     for body in (
         sighting_body(
@@ -294,7 +298,7 @@ def plant_records(
     media = ok(
         client.post(
             "/api/v1/media",
-            data={"incident_id": incident_id, "lat": str(photo_at[0]), "lon": str(photo_at[1])},
+            data={"report_id": sent["reporter"], "lat": str(photo_at[0]), "lon": str(photo_at[1])},
             files={"file": ("photo.jpg", media_photo(), "image/jpeg")},
             headers=auth(tokens["reporter"]),
         )

@@ -36,7 +36,7 @@ def drain(sub: Subscriber) -> list[dict[str, Any]]:
 
 def me(client: TestClient, token: str) -> Principal:
     found = client.get("/api/v1/me", headers=auth(token)).json()
-    return Principal(found["token_id"], found["role"], found["team"])
+    return Principal(found["token_id"], found["role"], found["team"], found.get("post"))
 
 
 def test_reports_do_not_locate_open_incidents(
@@ -131,6 +131,14 @@ def test_a_spotters_threat_does_not_reveal_the_teams_it_pulls_back(
     assert [o["team_id"] for o in orders] == [team["id"]], "the threat still pulls the team back"
 
 
+def bound_spotter(client: TestClient, admin: str, post_id: str) -> str:
+    issued = client.post(
+        "/api/v1/tokens", json={"role": "spotter", "post": post_id}, headers=auth(admin)
+    )
+    assert issued.status_code == 201, issued.text
+    return str(issued.json()["token"])
+
+
 def _sighting_views(
     client: TestClient, tokens: dict[str, str], body: dict[str, Any]
 ) -> dict[str, str]:
@@ -169,6 +177,7 @@ def test_sightings_do_not_place_the_post(
         json={"id": "post-1", "name": "roof", "lat": 36.2311713, "lon": 37.1729413},
         headers=auth(tokens["admin"]),
     )
+    tokens["spotter"] = bound_spotter(client, tokens["admin"], "post-1")
     body = sighting_body(
         clock.now(),
         post_id="post-1",

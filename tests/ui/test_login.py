@@ -46,7 +46,7 @@ def test_login_sets_a_secure_cookie_and_the_session_authenticates(
     # Over plain http (this test client) the cookie cannot be Secure; over https it is.
     assert "Secure" not in cookie
     me = client.get("/api/v1/me").json()
-    assert me == {"token_id": user_id, "role": "dispatcher", "team": None}
+    assert me == {"token_id": user_id, "role": "dispatcher", "team": None, "post": None}
     session = client.get("/api/v1/session").json()
     assert session["authenticated"] and session["role"] == "dispatcher" and session["csrf"]
 
