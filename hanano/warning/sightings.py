@@ -159,7 +159,9 @@ def estimate(
             raise _problem([FieldError("post_id", f"no observation post {s.post_id}")])
         observer = (post.lat, post.lon)
     elif s.lat is not None and s.lon is not None:
-        check_position(city, margin_km, s.lat, s.lon)
+        # Spotters watch air bases far outside the city: only a position that is no place at
+        # all (0,0, off the globe) is refused.
+        check_position(city, math.inf, s.lat, s.lon)
         observer = (s.lat, s.lon)
     base = None
     if s.base_id is not None:

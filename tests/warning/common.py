@@ -7,6 +7,7 @@ from typing import Any
 
 import xmlschema
 
+from hanano.access.tokens import create_token
 from hanano.service import Service
 from hanano.warning.cap import schema_path
 from hanano.warning.posts import register_aleppo_bases, register_post
@@ -31,6 +32,13 @@ def sighting_body(at: datetime, **fields: Any) -> dict[str, Any]:
 def setup_posts(service: Service) -> None:
     service.execute(lambda tx: register_aleppo_bases(tx, "test"))
     service.execute(lambda tx: register_post(tx, "test", "east-1", "Abu Khaled's roof", *EAST_POST))
+
+
+def spotter_at(service: Service, post_id: str = "east-1") -> str:
+    """A spotter token bound to its observation post (a spotter reports from its own post)."""
+    return service.execute(
+        lambda tx: create_token(tx, "test", "spotter", f"spotter at {post_id}", post=post_id)
+    ).secret
 
 
 @cache

@@ -13,7 +13,7 @@ from hanano.settings import Settings
 from hanano.warning.cap import ForeignCapError, cap_polygon, parse_foreign
 from hanano.web.app import build_app
 from tests.helpers import auth
-from tests.warning.common import cap_schema, setup_posts, sighting_body
+from tests.warning.common import cap_schema, setup_posts, sighting_body, spotter_at
 
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 
@@ -49,7 +49,7 @@ def test_every_level_validates_against_the_schema(
     client: TestClient, aleppo: Service, tokens: dict[str, str], clock: ManualClock
 ) -> None:
     setup_posts(aleppo)
-    every_level(client, aleppo, tokens["spotter"], clock)
+    every_level(client, aleppo, spotter_at(aleppo), clock)
     alerts = client.get("/api/v1/alerts").json()["alerts"]
     assert {a["level"] for a in alerts} == {"watch", "warning", "imminent", "all_clear"}
     schema = cap_schema()
@@ -85,7 +85,7 @@ def test_atom_feed_links_each_cap_document(
     client: TestClient, aleppo: Service, tokens: dict[str, str], clock: ManualClock
 ) -> None:
     setup_posts(aleppo)
-    every_level(client, aleppo, tokens["spotter"], clock)
+    every_level(client, aleppo, spotter_at(aleppo), clock)
     feed = client.get("/api/v1/alerts.atom")
     assert feed.status_code == 200
     assert feed.headers["content-type"].startswith("application/atom+xml")

@@ -84,10 +84,12 @@ def test_sortie_from_take_off_to_all_clear(
     setup_posts(aleppo)
     d = tokens["dispatcher"]
     spotter = tokens["dispatcher"]  # a spotter's radio call, entered in the operations room
-    # Strikes logged in Hanano make it the likeliest target among the zones in reach.
+    # Strikes logged in Hanano make it the likeliest target among the zones in reach. They
+    # count once they are public (two hours after the last was received).
     for _ in range(3):
         post(client, d, report_body(clock.now(), lat=36.2270, lon=37.2026))
         clock.advance(timedelta(minutes=40))
+    clock.advance(timedelta(minutes=121))
 
     took_off = sight(
         client,

@@ -293,7 +293,14 @@ def test_sirens_and_places_over_the_api(
             "location": {"lat": 36.205, "lon": 37.23},
         }
     ]
-    spotter = client.get("/api/v1/observation-posts", headers=auth(tokens["spotter"])).json()
+    # A spotter's token lists only the post it reports from, without its name or place.
+    unbound = client.get("/api/v1/observation-posts", headers=auth(tokens["spotter"])).json()
+    assert unbound["observation_posts"] == []
+    bound = client.post(
+        "/api/v1/tokens", json={"role": "spotter", "post": "roof-7"}, headers=auth(tokens["admin"])
+    ).json()["token"]
+    spotter = client.get("/api/v1/observation-posts", headers=auth(bound)).json()
+    assert [p["id"] for p in spotter["observation_posts"]] == ["roof-7"]
     assert spotter["observation_posts"][0]["location"] is None
     assert spotter["observation_posts"][0]["name"] is None
     # The log holds the post's name and position only as commitments.
