@@ -80,7 +80,10 @@ def init(ctx: click.Context, aleppo: bool) -> None:
     """Create or migrate the store; with --aleppo, load the city's zones."""
     service = _service(ctx)
     click.echo(f"store ready: {service.engine.url.render_as_string(hide_password=True)}")
-    click.echo(f"log signing key: {service.key_path} (keep it apart from the database)")
+    click.echo(
+        f"log signing key: {service.key_path} (keep a copy apart from the database: "
+        "whoever holds both could re-sign a rewritten history)"
+    )
     click.echo(f"log verifier key: {service.evidence.key.verifier}")
     if aleppo:
         from hanano.geo.city import import_neighbourhoods
