@@ -44,7 +44,12 @@ def test_token_bound_to_a_team_and_shown_by_me(
     assert issued.status_code == 201, issued.text
     assert issued.json()["team"] == own
     me = client.get("/api/v1/me", headers=auth(issued.json()["token"])).json()
-    assert me == {"token_id": issued.json()["token_id"], "role": "team_leader", "team": own}
+    assert me == {
+        "token_id": issued.json()["token_id"],
+        "role": "team_leader",
+        "team": own,
+        "post": None,
+    }
     plain = client.get("/api/v1/me", headers=auth(tokens["dispatcher"])).json()
     assert plain["team"] is None
 
