@@ -263,6 +263,7 @@ def hanano_durable(figures: Figures, url: str, prefix: str, budget: float) -> An
     from sqlalchemy import insert
 
     from hanano.clock import SystemClock
+    from hanano.domains import MIGRATIONS
     from hanano.evidence import note
     from hanano.evidence.keys import LogKey
     from hanano.evidence.log import EvidenceLog
@@ -275,7 +276,7 @@ def hanano_durable(figures: Figures, url: str, prefix: str, budget: float) -> An
 
     print(f"hanano durable append on {prefix} (groups of {GROUP}, budget {budget:.0f} s)")
     engine = make_engine(url)
-    migrate(engine)
+    migrate(engine, MIGRATIONS)
     signer, verifier = note.generate_key("bench/evidence")
     log = EvidenceLog(LogKey(signer, verifier), "bench/evidence", SystemClock())
     seq = 0

@@ -37,8 +37,8 @@ from fastapi.testclient import TestClient
 from paho.mqtt.enums import CallbackAPIVersion
 
 from hanano.access.tokens import create_token
+from hanano.city.commands import import_neighbourhoods
 from hanano.clock import ManualClock
-from hanano.geo.city import import_neighbourhoods
 from hanano.geo.gazetteer import aleppo_geojson
 from hanano.service import Service
 from hanano.settings import Settings

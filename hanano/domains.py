@@ -1,46 +1,20 @@
-"""The domain modules that declare events, tables and projections.
+"""Every domain of hanano, in the order they are migrated and their handlers run.
 
-Importing them registers their event types, tables and projection handlers. A new domain adds its
-modules here, its migration to `hanano.store.migrations`, its router to `hanano.web.app` and its
-commands to `hanano.cli`.
+Adding a domain is adding its package (see `hanano.domain`) and one line here.
 """
 
-import importlib
+from hanano.access.domain import DOMAIN as ACCESS
+from hanano.city.domain import DOMAIN as CITY
+from hanano.dispatch.domain import DOMAIN as DISPATCH
+from hanano.domain import Domain
+from hanano.evidence.domain import DOMAIN as EVIDENCE
+from hanano.intake.domain import DOMAIN as INTAKE
+from hanano.store.registry import Registry
+from hanano.warning.domain import DOMAIN as WARNING
 
-DOMAIN_MODULES: tuple[str, ...] = (
-    "hanano.access.tokens",
-    "hanano.access.users",
-    "hanano.evidence.events",
-    "hanano.evidence.media",
-    "hanano.geo.city",
-    "hanano.intake.projection",
-    "hanano.warning.posts",
-    "hanano.warning.sightings",
-    "hanano.warning.tracks",
-    "hanano.warning.zones",
-    "hanano.warning.alerts",
-    "hanano.warning.sirens",
-    "hanano.warning.feeds",
-    "hanano.warning.foreign",
-    "hanano.warning.outbox",
-    "hanano.dispatch.teams",
-    "hanano.dispatch.hospitals",
-    "hanano.dispatch.tasks",
-    "hanano.dispatch.roads",
-    "hanano.dispatch.recommend",
-    "hanano.dispatch.safety",
-    "hanano.dispatch.worksites",
-)
+DOMAINS: tuple[Domain, ...] = (ACCESS, CITY, INTAKE, EVIDENCE, WARNING, DISPATCH)
 
+REGISTRY = Registry.merge((d.handlers for d in DOMAINS), (t for d in DOMAINS for t in d.tables))
 
-_loaded = False
-
-
-def load_domains() -> None:
-    """Import every domain module once, so all events and projectors are registered."""
-    global _loaded  # noqa: PLW0603 - a once-only flag; the imports themselves are idempotent
-    if _loaded:
-        return
-    for name in DOMAIN_MODULES:
-        importlib.import_module(name)
-    _loaded = True
+# What `hanano.store.migrations.migrate` applies, domain by domain.
+MIGRATIONS = tuple((d.name, d.migrations) for d in DOMAINS)

@@ -5,25 +5,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from hanano.access.tokens import TokenAuthority
+from hanano.city.model import CityCache
 from hanano.clock import Clock, SystemClock
 from hanano.evidence.identity import BoundKey, bind_log_key
 from hanano.evidence.keys import purpose_key
 from hanano.evidence.log import EvidenceLog, catch_up
 from hanano.evidence.tsa import Timestamper
-from hanano.geo.city import CityCache
 from hanano.geo.gazetteer import load_aleppo_aliases
 from hanano.settings import Settings
 from hanano.store.engine import make_engine
 from hanano.store.fingerprint import FINGERPRINTS
 from hanano.store.migrations import migrate
-from hanano.store.reactions import tick_handlers
+from hanano.store.rebuild import rebuild
+from hanano.store.registry import Registry
 from hanano.store.sequencer import Sequencer, Tx
+
+if TYPE_CHECKING:
+    from hanano.domain import Domain
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -33,8 +37,22 @@ class Service:
     """Everything a process of hanano shares; start() before use, stop() to finish writes."""
 
     def __init__(
-        self, settings: Settings, clock: Clock | None = None, engine: Engine | None = None
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        engine: Engine | None = None,
+        domains: tuple[Domain, ...] | None = None,
     ) -> None:
+        if domains is None:
+            # Late, by design: the domains' modules import this one (their workers and CLI
+            # take a Service), so the list of domains is read when a service is made.
+            from hanano.domains import DOMAINS
+
+            domains = DOMAINS
+        self.domains = domains
+        self.registry = Registry.merge(
+            (d.handlers for d in domains), (t for d in domains for t in d.tables)
+        )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.engine = engine or make_engine(settings.database_url)
@@ -46,7 +64,7 @@ class Service:
             self.clock,
             settings,
             max_batch=settings.group_commit_max,
-            city=self.city.get,
+            registry=self.registry,
         )
         self.tokens = TokenAuthority(self.engine, settings.auth_cache_s)
         self.sequencer.add_listener(self.tokens.on_events)
@@ -75,7 +93,7 @@ class Service:
         """
         if not self._started:
             try:
-                migrate(self.engine)
+                migrate(self.engine, [(d.name, d.migrations) for d in self.domains])
                 self._bind_log()
             except Exception:
                 # A refused start leaves no connection open behind it.
@@ -132,7 +150,7 @@ class Service:
     def tick(self) -> None:
         """Run every time-driven handler once, each as its own command (the server does so on a
         timer; tests call it after moving the clock)."""
-        for handler in tick_handlers():
+        for handler in self.registry.ticks:
             if not self.sequencer.running:
                 return  # shutting down: the next start will catch up on time
             try:
@@ -147,6 +165,10 @@ class Service:
                     self.execute(command)
                 except Exception:
                     log.exception("tick command of %s failed", getattr(handler, "__name__", ""))
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Replay the whole log into freshly cleared projections (see `hanano.store.rebuild`)."""
+        return rebuild(self.engine, self.registry, progress)
 
     def __enter__(self) -> Service:
         return self.start()

@@ -19,10 +19,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from hanano.access.tokens import create_token
+from hanano.city.commands import import_neighbourhoods
 from hanano.clock import ManualClock
 from hanano.dispatch.roads import import_roads
 from hanano.events import ROLES
-from hanano.geo.city import import_neighbourhoods
 from hanano.geo.gazetteer import aleppo_geojson
 from hanano.service import Service
 from hanano.settings import Settings

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from hanano.cli import main
+from hanano.domains import REGISTRY
 from hanano.store import schema
 from hanano.store.engine import make_engine
 from hanano.store.rebuild import rebuild, snapshot
@@ -121,13 +122,13 @@ def test_sigkill_mid_load_loses_no_acknowledged_report(db_url: str, tmp_path: Pa
                 .scalars()
                 .all()
             )
-            live = snapshot(conn)
+            live = snapshot(conn, REGISTRY)
         assert all(stored[i] == 1 for i in acked_before_kill)
         assert set(stored) == {str(b["id"]) for p in plans for b in p}
         assert max(stored.values()) == 1
         assert seqs == list(range(1, len(seqs) + 1))
-        rebuild(engine)
+        rebuild(engine, REGISTRY)
         with engine.connect() as conn:
-            assert snapshot(conn) == live
+            assert snapshot(conn, REGISTRY) == live
     finally:
         engine.dispose()

@@ -41,24 +41,11 @@ import math
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Engine, Float, Integer, String, Table, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from hanano.access.tables import login_failures
 from hanano.settings import Settings
-from hanano.store.schema import metadata
-
-login_failures = Table(
-    "login_failures",
-    metadata,
-    # HMAC-SHA256 (hex) of "addr" and an address, or of "pair", a username and an address.
-    Column("key", String(64), primary_key=True),
-    Column("failures", Integer, nullable=False),
-    # When the row's counting window began: an address's first failure in it; a pair's latest
-    # failure (its window slides with each one).
-    Column("window_start", Float, nullable=False),
-    # An address: refused until then once its budget is spent. A pair: the end of its wait.
-    Column("locked_until", Float, nullable=True),
-)
 
 # Past this many doublings the wait is long capped anyway; it keeps 2**n a small number.
 MAX_DOUBLINGS = 40

@@ -16,15 +16,16 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Engine, String, Table, select
+from sqlalchemy import Connection, Engine, select
 
+from hanano.access import tables as access_tables
+from hanano.access.events import TokenCreated, TokenRevoked
+from hanano.access.handlers import HANDLERS
 from hanano.access.recent import Recent
+from hanano.access.tables import leader_teams, spotter_posts
 from hanano.errors import invalid, not_found
-from hanano.events import ROLES, Role, TokenCreated, TokenRevoked
-from hanano.store import schema
-from hanano.store.projections import projects
+from hanano.events import ROLES, Role
 from hanano.store.records import RecordedEvent
-from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
 
 TOKEN_PREFIX = "hn_"  # noqa: S105 - a prefix that marks hanano tokens, not a secret
@@ -56,26 +57,6 @@ class IssuedToken:
     secret: str
     team: str | None = None
     post: str | None = None
-
-
-leader_teams = Table(
-    "leader_teams",
-    metadata,
-    Column("principal_id", String(40), primary_key=True),  # a token id or a user id
-    Column("team_id", String(40), nullable=False),
-    Column("bound_at", String(40), nullable=False),
-    info={"projection": True},
-)
-
-
-spotter_posts = Table(
-    "spotter_posts",
-    metadata,
-    Column("principal_id", String(40), primary_key=True),
-    Column("post_id", String(40), nullable=False),
-    Column("bound_at", String(40), nullable=False),
-    info={"projection": True},
-)
 
 
 def check_post(conn: Connection, role: str, post: str | None) -> str | None:
@@ -158,18 +139,18 @@ def create_token(
 
 def revoke_token(tx: Tx, actor: str, token_id: str, reason: str) -> None:
     row = tx.conn.execute(
-        select(schema.tokens.c.revoked_at).where(schema.tokens.c.token_id == token_id)
+        select(access_tables.tokens.c.revoked_at).where(access_tables.tokens.c.token_id == token_id)
     ).first()
     if row is None:
         raise not_found(f"token {token_id}")
     tx.append(actor, TokenRevoked(token_id=token_id, reason=reason))
 
 
-@projects(TokenCreated.type)
+@HANDLERS.projects(TokenCreated.type)
 def _token_created(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
-        schema.tokens.insert().values(
+        access_tables.tokens.insert().values(
             token_id=d["token_id"],
             role=d["role"],
             name=d["name"],
@@ -186,11 +167,11 @@ def _token_created(conn: Connection, event: RecordedEvent) -> None:
         )
 
 
-@projects(TokenRevoked.type)
+@HANDLERS.projects(TokenRevoked.type)
 def _token_revoked(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
-        schema.tokens.update()
-        .where(schema.tokens.c.token_id == event.data["token_id"])
+        access_tables.tokens.update()
+        .where(access_tables.tokens.c.token_id == event.data["token_id"])
         .values(revoked_at=event.time)
     )
 
@@ -215,7 +196,7 @@ class TokenAuthority:
         if cached is not None:
             return cached
         with self._engine.connect() as conn:
-            tokens = schema.tokens
+            tokens = access_tables.tokens
             row = conn.execute(
                 select(
                     tokens.c.token_id,

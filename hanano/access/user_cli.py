@@ -7,10 +7,9 @@ import sys
 import click
 
 from hanano.access.users import create_user, hash_password, list_users
+from hanano.console import CLI_ACTOR, service_for
 from hanano.errors import Problem
 from hanano.events import ROLES
-
-CLI_ACTOR = "cli"
 
 
 @click.group("user")
@@ -38,7 +37,6 @@ def user_create(
 ) -> None:
     """Create a login; the password is prompted for (or read from stdin) and only its argon2id
     hash is kept, sealed."""
-    from hanano.cli import service_for
 
     password = _read_password(password_stdin)
     try:
@@ -57,7 +55,6 @@ def user_create(
 @click.pass_context
 def user_list(ctx: click.Context) -> None:
     """Users: id, username and role (never passwords)."""
-    from hanano.cli import service_for
 
     with service_for(ctx).engine.connect() as conn:
         for user in list_users(conn):

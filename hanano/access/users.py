@@ -30,10 +30,12 @@ from typing import Any, ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Column, Connection, Engine, String, Table, Text, select
+from sqlalchemy import Connection, Engine, select
 
+from hanano.access.handlers import HANDLERS
 from hanano.access.recent import Recent
-from hanano.access.tokens import Principal, bind_team, check_team, leader_teams
+from hanano.access.tables import leader_teams, sessions, users
+from hanano.access.tokens import Principal, bind_team, check_team
 from hanano.errors import Problem, conflict, invalid
 from hanano.events import (
     ACCESS_RECORDS,
@@ -46,9 +48,7 @@ from hanano.events import (
     readable_by,
     register,
 )
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
-from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
 
 SESSION_TTL_S = 12 * 3600  # one shift
@@ -61,28 +61,6 @@ _HASHER = PasswordHasher()
 # password and the timing does not tell which names exist.
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
-users = Table(
-    "users",
-    metadata,
-    Column("user_id", String(40), primary_key=True),
-    Column("username", String(100), nullable=True, unique=True),
-    Column("role", String(20), nullable=False),
-    Column("password_hash", Text, nullable=True),
-    Column("created_at", String(40), nullable=False),
-    info={"projection": True},
-)
-
-sessions = Table(
-    "user_sessions",
-    metadata,
-    Column("session_hash", String(64), primary_key=True),
-    Column("user_id", String(40), nullable=False),
-    Column("role", String(20), nullable=False),
-    Column("started_at", String(40), nullable=False),
-    Column("expires_at", String(40), nullable=False),
-    Column("ended_at", String(40), nullable=True),
-    info={"projection": True},
-)
 
 USER_TABLES = (users, sessions)
 
@@ -243,7 +221,7 @@ def list_users(conn: Connection) -> list[dict[str, Any]]:
     ]
 
 
-@projects(UserCreated.type)
+@HANDLERS.projects(UserCreated.type)
 def _user_created(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -258,7 +236,7 @@ def _user_created(conn: Connection, event: RecordedEvent) -> None:
     bind_team(conn, d["user_id"], d.get("team"), event.time)
 
 
-@projects(SessionStarted.type)
+@HANDLERS.projects(SessionStarted.type)
 def _session_started(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     role = conn.execute(select(users.c.role).where(users.c.user_id == d["user_id"])).scalar_one()
@@ -273,7 +251,7 @@ def _session_started(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(SessionEnded.type)
+@HANDLERS.projects(SessionEnded.type)
 def _session_ended(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         sessions.update()

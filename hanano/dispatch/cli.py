@@ -8,22 +8,8 @@ from typing import Any
 
 import click
 
+from hanano.console import CLI_ACTOR, run, service_for
 from hanano.errors import Problem
-
-CLI_ACTOR = "cli"
-
-
-def _service(ctx: click.Context) -> Any:
-    from hanano.cli import _service as service_of
-
-    return service_of(ctx)
-
-
-def _run(ctx: click.Context, command: Any) -> Any:
-    try:
-        return _service(ctx).execute(command)
-    except Problem as problem:
-        raise click.ClickException(str(problem)) from None
 
 
 def _echo_json(value: Any) -> None:
@@ -39,7 +25,7 @@ def teams(ctx: click.Context, as_json: bool) -> None:
         return
     from hanano.dispatch.teams import list_teams
 
-    service = _service(ctx)
+    service = service_for(ctx)
     with service.engine.connect() as conn:
         items = list_teams(conn, service.clock.now(), service.settings.position_stale_min)
     if as_json:
@@ -80,7 +66,7 @@ def teams_add(ctx: click.Context, /, **fields: Any) -> None:
 
     fields["capabilities"] = list(fields["capabilities"])
     on_duty = not fields.pop("off_duty")
-    team_id = _run(ctx, lambda tx: register_team(tx, CLI_ACTOR, on_duty=on_duty, **fields))
+    team_id = run(ctx, lambda tx: register_team(tx, CLI_ACTOR, on_duty=on_duty, **fields))
     click.echo(f"team {team_id} {fields['name']}")
 
 
@@ -93,7 +79,7 @@ def teams_duty(ctx: click.Context, team_id: str, duty: str, reason: str) -> None
     """Put a team on or off duty."""
     from hanano.dispatch.teams import set_duty
 
-    _run(ctx, lambda tx: set_duty(tx, CLI_ACTOR, team_id, duty, reason))  # type: ignore[arg-type]
+    run(ctx, lambda tx: set_duty(tx, CLI_ACTOR, team_id, duty, reason))  # type: ignore[arg-type]
     click.echo(f"{team_id} {duty}")
 
 
@@ -109,7 +95,7 @@ def teams_position(
     """Record where a team is now, in the city (counts as a check-in)."""
     from hanano.dispatch.teams import report_position
 
-    _run(ctx, lambda tx: report_position(tx, CLI_ACTOR, team_id, lat, lon, accuracy, None))
+    run(ctx, lambda tx: report_position(tx, CLI_ACTOR, team_id, lat, lon, accuracy, None))
     click.echo(f"{team_id} position recorded")
 
 
@@ -121,7 +107,7 @@ def hospitals(ctx: click.Context) -> None:
         return
     from hanano.dispatch.hospitals import list_hospitals
 
-    with _service(ctx).engine.connect() as conn:
+    with service_for(ctx).engine.connect() as conn:
         for h in list_hospitals(conn):
             click.echo(f"{h['id']:<6} {h['name']:<30} {h['kind']:<15} {h['status']}")
 
@@ -136,7 +122,7 @@ def hospitals_add(ctx: click.Context, name: str, kind: str, lat: float, lon: flo
     """Register a hospital; it must lie in the city (not 0,0)."""
     from hanano.dispatch.hospitals import register_hospital
 
-    hospital_id = _run(
+    hospital_id = run(
         ctx,
         lambda tx: register_hospital(tx, CLI_ACTOR, name=name, kind=kind, lat=lat, lon=lon),  # type: ignore[arg-type]
     )
@@ -152,7 +138,7 @@ def hospitals_status(ctx: click.Context, hospital_id: str, status: str, reason: 
     """Set a hospital's status."""
     from hanano.dispatch.hospitals import set_status
 
-    _run(ctx, lambda tx: set_status(tx, CLI_ACTOR, hospital_id, status, reason))  # type: ignore[arg-type]
+    run(ctx, lambda tx: set_status(tx, CLI_ACTOR, hospital_id, status, reason))  # type: ignore[arg-type]
     click.echo(f"{hospital_id} {status}")
 
 
@@ -165,7 +151,7 @@ def recommend(ctx: click.Context, incident_id: str, as_json: bool) -> None:
     from hanano.dispatch.recommend import recommend as advise
     from hanano.dispatch.travel import router_for
 
-    service = _service(ctx)
+    service = service_for(ctx)
     with service.engine.connect() as conn:
         try:
             result = advise(
@@ -197,8 +183,8 @@ def assign(ctx: click.Context, incident_id: str, team_id: str, reason: str) -> N
     from hanano.dispatch.recommend import assign as do_assign
     from hanano.dispatch.travel import router_for
 
-    service = _service(ctx)
-    task_id, decision = _run(
+    service = service_for(ctx)
+    task_id, decision = run(
         ctx,
         lambda tx: do_assign(
             tx,
@@ -238,7 +224,7 @@ def task(
     """Move a task to its next state."""
     from hanano.dispatch.tasks import transition
 
-    _run(ctx, lambda tx: transition(tx, CLI_ACTOR, task_id, state, reason, hospital_id))
+    run(ctx, lambda tx: transition(tx, CLI_ACTOR, task_id, state, reason, hospital_id))
     click.echo(f"task {task_id} {state}")
 
 
@@ -249,7 +235,7 @@ def tasks(ctx: click.Context, as_json: bool) -> None:
     """List live tasks."""
     from hanano.dispatch.tasks import list_tasks
 
-    with _service(ctx).engine.connect() as conn:
+    with service_for(ctx).engine.connect() as conn:
         items = list_tasks(conn, active_only=True)
     if as_json:
         _echo_json(items)
@@ -264,7 +250,7 @@ def response_times(ctx: click.Context) -> None:
     """Response-time segments: 50th and 90th percentiles in seconds."""
     from hanano.dispatch.tasks import response_segments
 
-    with _service(ctx).engine.connect() as conn:
+    with service_for(ctx).engine.connect() as conn:
         result = response_segments(conn)
     for name, seg in result["segments"].items():
         click.echo(f"{name:<22} n={seg['count']:<4} p50={seg['p50_s']} p90={seg['p90_s']}")
@@ -282,14 +268,14 @@ def threat(
     """Report a threat at a point: teams at watched sites it covers are pulled back."""
     from hanano.dispatch.safety import list_pullbacks, report_threat
 
-    threat_id = _run(
+    threat_id = run(
         ctx,
         lambda tx: report_threat(
             tx, CLI_ACTOR, lat=lat, lon=lon, radius_m=radius_m, polygons=[], reason=reason
         ),
     )
     click.echo(f"threat {threat_id}")
-    with _service(ctx).engine.connect() as conn:
+    with service_for(ctx).engine.connect() as conn:
         for order in list_pullbacks(conn):
             if order["threat_id"] == threat_id:
                 click.echo(f"  {order['id']}: {order['reason']}")
@@ -303,7 +289,7 @@ def acknowledge(ctx: click.Context, order_id: str, note: str) -> None:
     """Acknowledge a pull-back order for the team."""
     from hanano.dispatch.safety import acknowledge as ack
 
-    _run(ctx, lambda tx: ack(tx, CLI_ACTOR, order_id, note))
+    run(ctx, lambda tx: ack(tx, CLI_ACTOR, order_id, note))
     click.echo(f"{order_id} acknowledged")
 
 
@@ -314,7 +300,7 @@ def board(ctx: click.Context, as_json: bool) -> None:
     """The safety board: escalated and open pull-backs, check-in alarms, watches."""
     from hanano.dispatch.safety import board as safety_board
 
-    service = _service(ctx)
+    service = service_for(ctx)
     with service.engine.connect() as conn:
         result = safety_board(conn, service.clock.now(), service.settings.double_tap_watch_min)
     if as_json:
@@ -336,7 +322,7 @@ def import_roads(ctx: click.Context, path: Path) -> None:
     """Build the drivable road graph from an OpenStreetMap extract (.osm.pbf)."""
     from hanano.dispatch.roads import import_roads as do_import
 
-    event = _run(ctx, lambda tx: do_import(tx, CLI_ACTOR, path))
+    event = run(ctx, lambda tx: do_import(tx, CLI_ACTOR, path))
     click.echo(
         f"imported {event.nodes} road nodes and {event.edges} directed segments from {path.name} "
         f"(graph {event.graph_id[:12]})"
@@ -351,7 +337,7 @@ def roads(ctx: click.Context) -> None:
         return
     from hanano.dispatch.roads import graph_info, list_closures
 
-    with _service(ctx).engine.connect() as conn:
+    with service_for(ctx).engine.connect() as conn:
         info = graph_info(conn)
         closures = list_closures(conn)
     if info is None:
@@ -373,7 +359,7 @@ def roads_close(ctx: click.Context, lat: float, lon: float, reason: str) -> None
     """Close the road segment nearest a point."""
     from hanano.dispatch.roads import close_road
 
-    closure_id = _run(ctx, lambda tx: close_road(tx, CLI_ACTOR, lat, lon, reason))
+    closure_id = run(ctx, lambda tx: close_road(tx, CLI_ACTOR, lat, lon, reason))
     click.echo(f"closed {closure_id}")
 
 
@@ -385,7 +371,7 @@ def roads_reopen(ctx: click.Context, closure_id: str, reason: str) -> None:
     """Reopen a closed segment."""
     from hanano.dispatch.roads import reopen_road
 
-    _run(ctx, lambda tx: reopen_road(tx, CLI_ACTOR, closure_id, reason))
+    run(ctx, lambda tx: reopen_road(tx, CLI_ACTOR, closure_id, reason))
     click.echo(f"reopened {closure_id}")
 
 
@@ -407,7 +393,7 @@ def worksite(
     """Open a worksite at an incident (INSARAG ID such as C-6, category A-F)."""
     from hanano.dispatch.worksites import open_worksite
 
-    _run(
+    run(
         ctx,
         lambda tx: open_worksite(
             tx,
@@ -442,7 +428,7 @@ def victim(
     """Record a victim at an incident."""
     from hanano.dispatch.worksites import record_victim
 
-    victim_id = _run(
+    victim_id = run(
         ctx,
         lambda tx: record_victim(
             tx,
@@ -467,7 +453,7 @@ def plan(ctx: click.Context, incident_ids: tuple[str, ...], as_json: bool) -> No
     from hanano.dispatch.recommend import plan as make_plan
     from hanano.dispatch.travel import router_for
 
-    service = _service(ctx)
+    service = service_for(ctx)
     with service.engine.connect() as conn:
         result = make_plan(
             conn,
@@ -496,7 +482,7 @@ def coverage_command(ctx: click.Context, as_json: bool) -> None:
     """Each zone's nearest available team, zones over the threshold, suggested moves."""
     from hanano.dispatch.coverage import coverage
 
-    service = _service(ctx)
+    service = service_for(ctx)
     with service.engine.connect() as conn:
         result = coverage(conn, service.clock.now(), service.settings)
     if as_json:
@@ -533,9 +519,10 @@ COMMANDS: list[click.Command] = [
 ]
 
 
-def register(main: click.Group) -> None:
-    for command in COMMANDS:
-        main.add_command(command)
-    city = main.commands.get("city")
-    if isinstance(city, click.Group):
-        city.add_command(import_roads)
+@click.group("city")
+def city_roads() -> None:
+    """The city's neighbourhoods and the names people give places."""
+
+
+city_roads.add_command(import_roads)
+COMMANDS.append(city_roads)

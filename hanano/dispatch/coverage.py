@@ -27,12 +27,12 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, select
 
+from hanano.city import tables as city_tables
+from hanano.city.model import City, load_city
 from hanano.dispatch.recommend import Candidate, candidates
 from hanano.dispatch.travel import Router, router_for
-from hanano.geo.city import City, load_city
 from hanano.geo.distance import haversine_m
 from hanano.settings import Settings
-from hanano.store import schema
 
 NOTE = "Suggestions only: a dispatcher moves a team by posting its position or changing its base."
 
@@ -46,7 +46,7 @@ class Zone:
 
 
 def _zones(conn: Connection) -> list[Zone]:
-    n = schema.neighbourhoods
+    n = city_tables.neighbourhoods
     rows = conn.execute(
         select(n.c.pcode, n.c.name_en, n.c.centroid_lat, n.c.centroid_lon).order_by(n.c.pcode)
     ).all()

@@ -6,11 +6,12 @@ from typing import Any, ClassVar, Literal
 
 from sqlalchemy import Connection, Row, select
 
+from hanano.city.model import city_of
+from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import hospitals
 from hanano.errors import conflict, invalid, not_found
 from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.geo.position import check_position
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
@@ -56,7 +57,7 @@ def register_hospital(
     name = name.strip()
     if not name:
         raise invalid("name", "a hospital needs a name")
-    check_position(tx.city(), tx.settings.city_margin_km, lat, lon)
+    check_position(city_of(tx), tx.settings.city_margin_km, lat, lon)
     if tx.conn.execute(select(hospitals.c.hospital_id).where(hospitals.c.name == name)).first():
         raise conflict(f"a hospital named {name!r} already exists")
     ids = tx.conn.execute(select(hospitals.c.hospital_id)).scalars().all()
@@ -92,7 +93,7 @@ def set_status(tx: Tx, actor: str, hospital_id: str, status: HospitalStatus, rea
     )
 
 
-@projects(HospitalRegistered.type)
+@HANDLERS.projects(HospitalRegistered.type)
 def _registered(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -108,7 +109,7 @@ def _registered(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(HospitalStatusChanged.type)
+@HANDLERS.projects(HospitalStatusChanged.type)
 def _status(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(

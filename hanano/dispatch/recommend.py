@@ -16,15 +16,15 @@ from sqlalchemy import Connection, Row, func, select
 
 from hanano.clock import parse_iso
 from hanano.dispatch.common import CAPABILITY_WORDS, LIVE_INCIDENT
+from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import decisions, tasks, teams
 from hanano.dispatch.tasks import ACTIVE, assign_task, incident_row
 from hanano.dispatch.travel import Leg, Router
 from hanano.errors import invalid
 from hanano.events import OPERATIONAL, Audience, Event, register
+from hanano.intake import tables as intake_tables
 from hanano.settings import Settings
-from hanano.store import schema
 from hanano.store.prepared import Prepared
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
@@ -448,7 +448,7 @@ def assign(
     return task_id, decision
 
 
-@projects(RecommendationAccepted.type)
+@HANDLERS.projects(RecommendationAccepted.type)
 def _accepted(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -464,7 +464,7 @@ def _accepted(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(RecommendationOverridden.type)
+@HANDLERS.projects(RecommendationOverridden.type)
 def _overridden(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -525,7 +525,7 @@ def plan(
     incident_ids: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """One team for each waiting incident (live, located, no team yet), weighted by severity."""
-    incidents = schema.incidents
+    incidents = intake_tables.incidents
     query = select(incidents).where(
         incidents.c.status.in_(LIVE_INCIDENT),
         incidents.c.merged_into.is_(None),

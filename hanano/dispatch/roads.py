@@ -29,14 +29,13 @@ from sqlalchemy import Connection, func, select
 
 from hanano.clock import isoformat
 from hanano.dispatch.common import DISPATCH_ACTOR, next_number
+from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import road_closures, road_graphs
 from hanano.dispatch.travel import Leg
 from hanano.errors import conflict, invalid, not_found
 from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.settings import Settings
 from hanano.store.prepared import Prepared
-from hanano.store.projections import projects
-from hanano.store.reactions import reacts_to
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
@@ -663,7 +662,7 @@ def reopen_road(tx: Tx, actor: str, closure_id: str, reason: str) -> None:
     tx.append(actor, RoadReopened(closure_id=closure_id, reason=reason))
 
 
-@reacts_to("intake.report_received")
+@HANDLERS.reacts_to("intake.report_received")
 def _blocked_or_struck(tx: Tx, event: RecordedEvent) -> None:
     d = event.data
     if d["kind"] not in ("blocked_road", "strike") or d["lat"] is None:
@@ -684,7 +683,7 @@ def _blocked_or_struck(tx: Tx, event: RecordedEvent) -> None:
     )
 
 
-@projects(RoadClosed.type)
+@HANDLERS.projects(RoadClosed.type)
 def _closed(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -702,7 +701,7 @@ def _closed(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(RoadReopened.type)
+@HANDLERS.projects(RoadReopened.type)
 def _reopened(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         road_closures.update()

@@ -19,15 +19,14 @@ from sqlalchemy import Connection, Row, func, select
 
 from hanano.clock import isoformat, parse_iso
 from hanano.dispatch.common import DISPATCH_ACTOR, next_number
+from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import pullbacks, tasks, teams, threats
 from hanano.dispatch.tasks import AT_SITE
 from hanano.errors import conflict, not_found
 from hanano.events import OPERATIONAL, OPERATIONS, Audience, Event, readable_by, register
 from hanano.geo.distance import haversine_m
 from hanano.geo.position import check_area
-from hanano.store import schema
-from hanano.store.projections import projects
-from hanano.store.reactions import on_tick, reacts_to
+from hanano.intake import tables as intake_tables
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
@@ -110,7 +109,7 @@ def active_watches(conn: Connection, now: datetime, minutes: float) -> list[Watc
     """Strike sites under watch now: until `minutes` after the last strike report there and
     after the last team arrived on scene."""
     horizon = isoformat(now - timedelta(minutes=minutes))
-    reports, incidents = schema.reports, schema.incidents
+    reports, incidents = intake_tables.reports, intake_tables.incidents
     recent = set(
         conn.execute(
             select(reports.c.incident_id).where(
@@ -229,7 +228,7 @@ def covers(data: dict[str, Any], lat: float, lon: float) -> float | None:
     return None
 
 
-@reacts_to(ThreatReported.type)
+@HANDLERS.reacts_to(ThreatReported.type)
 def _threat(tx: Tx, event: RecordedEvent) -> None:
     d = event.data
     for watch in active_watches(tx.conn, tx.now(), tx.settings.double_tap_watch_min):
@@ -263,7 +262,7 @@ def _threat(tx: Tx, event: RecordedEvent) -> None:
             )
 
 
-@reacts_to("warning.alert_issued")
+@HANDLERS.reacts_to("warning.alert_issued")
 def _alert(tx: Tx, event: RecordedEvent) -> None:
     d = event.data
     if d.get("level") not in THREAT_LEVELS:
@@ -294,7 +293,7 @@ def acknowledge(tx: Tx, actor: str, order_id: str, note: str) -> None:
     tx.append(actor, PullbackAcknowledged(order_id=order_id, team_id=row.team_id, note=note))
 
 
-@on_tick
+@HANDLERS.on_tick
 def escalate_pullbacks(tx: Tx) -> None:
     limit = tx.settings.pullback_escalate_min
     cutoff = isoformat(tx.now() - timedelta(minutes=limit))
@@ -323,7 +322,7 @@ def escalate_pullbacks(tx: Tx) -> None:
         )
 
 
-@on_tick
+@HANDLERS.on_tick
 def overdue_checkins(tx: Tx) -> None:
     interval = tx.settings.checkin_interval_min
     cutoff = isoformat(tx.now() - timedelta(minutes=interval))
@@ -356,7 +355,7 @@ def overdue_checkins(tx: Tx) -> None:
 # --- projection ---------------------------------------------------------------------------
 
 
-@projects(ThreatReported.type)
+@HANDLERS.projects(ThreatReported.type)
 def _threat_reported(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -375,7 +374,7 @@ def _threat_reported(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(PullbackOrdered.type)
+@HANDLERS.projects(PullbackOrdered.type)
 def _pullback(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -392,7 +391,7 @@ def _pullback(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(PullbackAcknowledged.type)
+@HANDLERS.projects(PullbackAcknowledged.type)
 def _acknowledged(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         pullbacks.update()
@@ -401,7 +400,7 @@ def _acknowledged(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(PullbackEscalated.type)
+@HANDLERS.projects(PullbackEscalated.type)
 def _escalated(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         pullbacks.update()
@@ -410,7 +409,7 @@ def _escalated(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(CheckinOverdue.type)
+@HANDLERS.projects(CheckinOverdue.type)
 def _overdue(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         tasks.update()

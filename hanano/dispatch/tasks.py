@@ -13,13 +13,13 @@ from sqlalchemy import Connection, Row, select
 
 from hanano.clock import isoformat, parse_iso
 from hanano.dispatch.common import LIVE_INCIDENT, next_number
+from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.hospitals import RECEIVING, hospital_row
 from hanano.dispatch.tables import tasks, teams
 from hanano.dispatch.teams import team_row
 from hanano.errors import conflict, invalid, not_found
 from hanano.events import OPERATIONAL, Audience, Event, register
-from hanano.store import schema
-from hanano.store.projections import projects
+from hanano.intake import tables as intake_tables
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
@@ -108,7 +108,7 @@ def task_row(conn: Connection, task_id: str) -> Row[Any]:
 
 
 def incident_row(conn: Connection, incident_id: str) -> Row[Any]:
-    incidents = schema.incidents
+    incidents = intake_tables.incidents
     row = conn.execute(select(incidents).where(incidents.c.incident_id == incident_id)).first()
     if row is None:
         raise not_found(f"incident {incident_id}")
@@ -185,7 +185,7 @@ def check_in(tx: Tx, actor: str, team_id: str, note: str) -> str:
 # --- projection ---------------------------------------------------------------------------
 
 
-@projects(TaskAssigned.type)
+@HANDLERS.projects(TaskAssigned.type)
 def _assigned(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -207,7 +207,7 @@ def _assigned(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(TaskTransitioned.type)
+@HANDLERS.projects(TaskTransitioned.type)
 def _transitioned(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     values: dict[str, Any] = {
@@ -229,7 +229,7 @@ def _transitioned(conn: Connection, event: RecordedEvent) -> None:
         )
 
 
-@projects(TeamCheckedIn.type)
+@HANDLERS.projects(TeamCheckedIn.type)
 def _checked_in(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         tasks.update()
@@ -297,7 +297,7 @@ def _seconds(start: str | None, end: str | None) -> float | None:
 
 def response_segments(conn: Connection, since: datetime | None = None) -> dict[str, Any]:
     """Per incident: report → first assignment → first team rolling → first on scene → clear."""
-    incidents = schema.incidents
+    incidents = intake_tables.incidents
     query = select(incidents.c.incident_id, incidents.c.opened_at, incidents.c.cleared_at).where(
         incidents.c.merged_into.is_(None)
     )

@@ -11,13 +11,14 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Row, select
 
+from hanano.city.model import city_of
 from hanano.clock import canonical_time, isoformat, parse_iso
 from hanano.dispatch.common import CAPABILITIES, Capability, Duty
+from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import tasks, teams
 from hanano.errors import conflict, invalid, not_found
 from hanano.events import OPERATIONAL, OPERATIONS, OPERATORS, Audience, Event, readable_by, register
 from hanano.geo.position import check_position
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.timestamps import require_observed
@@ -126,7 +127,7 @@ def register_team(
     if not name:
         raise invalid("name", "a team needs a name")
     margin_km = tx.settings.city_margin_km
-    check_position(tx.city(), margin_km, base_lat, base_lon, "base_lat", "base_lon")
+    check_position(city_of(tx), margin_km, base_lat, base_lon, "base_lat", "base_lon")
     if tx.conn.execute(select(teams.c.team_id).where(teams.c.name == name)).first():
         raise conflict(f"a team named {name!r} already exists")
     _crew(crew, min_crew)
@@ -194,7 +195,7 @@ def report_position(
     accuracy_m: float | None,
     observed_at: datetime | None,
 ) -> None:
-    check_position(tx.city(), tx.settings.city_margin_km, lat, lon)
+    check_position(city_of(tx), tx.settings.city_margin_km, lat, lon)
     row = team_row(tx.conn, team_id)
     now = tx.now()
     if observed_at is not None:
@@ -218,7 +219,7 @@ def report_position(
 # --- projection ---------------------------------------------------------------------------
 
 
-@projects(TeamRegistered.type)
+@HANDLERS.projects(TeamRegistered.type)
 def _registered(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -241,7 +242,7 @@ def _registered(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(TeamUpdated.type)
+@HANDLERS.projects(TeamUpdated.type)
 def _updated(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     values: dict[str, Any] = {"updated_at": event.time}
@@ -253,7 +254,7 @@ def _updated(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(teams.update().where(teams.c.team_id == d["team_id"]).values(values))
 
 
-@projects(TeamDutyChanged.type)
+@HANDLERS.projects(TeamDutyChanged.type)
 def _duty(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     since = event.time if d["duty"] == "on_duty" else None
@@ -264,7 +265,7 @@ def _duty(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(TeamPositionReported.type)
+@HANDLERS.projects(TeamPositionReported.type)
 def _position(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(

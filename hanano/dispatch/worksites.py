@@ -14,14 +14,15 @@ from typing import Any, ClassVar, Literal
 
 from sqlalchemy import Connection, Row, func, select
 
+from hanano.city.model import city_of
 from hanano.dispatch.common import next_number
+from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.hospitals import RECEIVING, hospital_row
 from hanano.dispatch.tables import victim_identities, victims, worksites
 from hanano.dispatch.tasks import incident_row
 from hanano.errors import conflict, invalid, not_found
 from hanano.events import OPERATIONAL, OPERATIONS, OPERATORS, Audience, Event, readable_by, register
 from hanano.geo.position import check_position
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
@@ -128,7 +129,7 @@ def open_worksite(
     if (lat is None) != (lon is None):
         raise invalid("lat", "lat and lon must be given together")
     if lat is not None and lon is not None:
-        check_position(tx.city(), tx.settings.city_margin_km, lat, lon)
+        check_position(city_of(tx), tx.settings.city_margin_km, lat, lon)
     if not WORKSITE_ID.match(worksite_id):
         raise invalid("worksite_id", "must be a sector letter and a number, e.g. C-6")
     if _worksite(tx.conn, incident_id, worksite_id) is not None:
@@ -255,7 +256,7 @@ def update_victim(
 # --- projection ---------------------------------------------------------------------------
 
 
-@projects(WorksiteOpened.type)
+@HANDLERS.projects(WorksiteOpened.type)
 def _opened(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -274,7 +275,7 @@ def _opened(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(WorksiteUpdated.type)
+@HANDLERS.projects(WorksiteUpdated.type)
 def _updated(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     values: dict[str, Any] = {"updated_at": event.time}
@@ -303,7 +304,7 @@ def _mark(conn: Connection, incident_id: str, status: str) -> str:
     return f"{prefix}-{int(count or 0) + 1}"
 
 
-@projects(VictimRecorded.type)
+@HANDLERS.projects(VictimRecorded.type)
 def _victim(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -327,7 +328,7 @@ def _victim(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(VictimUpdated.type)
+@HANDLERS.projects(VictimUpdated.type)
 def _victim_updated(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     row = conn.execute(select(victims).where(victims.c.victim_id == d["victim_id"])).one()

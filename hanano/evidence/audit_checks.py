@@ -84,9 +84,7 @@ class SealedCheck:
     """Sealed rows against their leaves' commitments; erasures against the redactions logged."""
 
     def __init__(self) -> None:
-        from hanano.domains import load_domains
-
-        load_domains()
+        # Every domain's event types are registered by then (the service or CLI loaded them).
         # Types whose events commit to sealed fields, and redactions (which vouch for erasures).
         self.watch = frozenset(t for t, cls in EVENT_TYPES.items() if cls.sensitive) | {_REDACTED}
         self._erased: list[tuple[int, str]] = []

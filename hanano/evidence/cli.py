@@ -6,13 +6,8 @@ from typing import Any
 
 import click
 
+from hanano.console import CLI_ACTOR, service_for, settings_for
 from hanano.errors import Problem
-
-
-def _service(ctx: click.Context) -> Any:
-    from hanano.cli import service_for
-
-    return service_for(ctx)
 
 
 @click.group("log")
@@ -24,7 +19,7 @@ def log_group() -> None:
 @click.pass_context
 def log_key(ctx: click.Context) -> None:
     """Print the log's verifier key, the one thing a checker needs."""
-    click.echo(_service(ctx).evidence.key.verifier)
+    click.echo(service_for(ctx).evidence.key.verifier)
 
 
 @log_group.command("checkpoint")
@@ -34,7 +29,7 @@ def log_checkpoint(ctx: click.Context) -> None:
     from hanano.evidence.log import latest_checkpoint
     from hanano.evidence.witness import with_cosignatures
 
-    service = _service(ctx)
+    service = service_for(ctx)
     with service.engine.connect() as conn:
         try:
             click.echo(with_cosignatures(conn, latest_checkpoint(conn)), nl=False)
@@ -58,7 +53,7 @@ def log_receipt(
     from hanano.access.tokens import CONSOLE
     from hanano.evidence.receipts import make_receipt
 
-    service = _service(ctx)
+    service = service_for(ctx)
     with service.engine.connect() as conn:
         try:
             receipt = make_receipt(conn, event_id, CONSOLE, disclose, cosigned=cosigned)
@@ -126,7 +121,6 @@ def log_verify(ctx: click.Context, verifier_key: str | None, tsa_cert: str | Non
     unchecked_timestamps. Exit status: 0 only for an intact log, 1 with verdicts, 2 if the check
     cannot be made (no store, no key).
     """
-    from hanano.cli import settings_for
     from hanano.evidence.audit_run import CannotVerify, event_count, readonly_store, verify_store
 
     settings = settings_for(ctx)
@@ -201,18 +195,16 @@ def _print_verdicts(report: Any) -> None:
 @click.pass_context
 def log_redact(ctx: click.Context, event_id: int, field: str, reason: str) -> None:
     """Erase a sealed field's plaintext and salt for good; the log still verifies."""
-    from hanano.cli import CLI_ACTOR
     from hanano.evidence.events import redact_field
-    from hanano.store.rebuild import rebuild
 
-    service = _service(ctx)
+    service = service_for(ctx)
     try:
         service.execute(lambda tx: redact_field(tx, CLI_ACTOR, event_id, field, reason))
     except Problem as problem:
         raise click.ClickException(str(problem)) from problem
     service.sequencer.stop()
     # Projections still hold the plaintext; replaying the log without it removes it there too.
-    rebuild(service.engine)
+    service.rebuild()
     click.echo(f"erased {field} of event {event_id}")
 
 
@@ -236,10 +228,9 @@ def log_witness_key(name: str) -> None:
 @click.pass_context
 def log_add_witness(ctx: click.Context, verifier_key: str, name: str) -> None:
     """Accept cosignatures by this witness key (logged as an event)."""
-    from hanano.cli import CLI_ACTOR
     from hanano.evidence.events import add_witness
 
-    service = _service(ctx)
+    service = service_for(ctx)
     try:
         service.execute(lambda tx: add_witness(tx, CLI_ACTOR, name, verifier_key))
     except Problem as problem:
@@ -319,7 +310,7 @@ def log_timestamp(ctx: click.Context) -> None:
     """Get RFC 3161 timestamps now for checkpoints that lack one (after the authority was down)."""
     from hanano.evidence.tsa import TimestampError, missing, stamp_missing
 
-    service = _service(ctx)
+    service = service_for(ctx)
     url = service.settings.tsa_url
     if not url:
         raise click.ClickException("no time-stamping authority: set HANANO_TSA_URL")

@@ -7,9 +7,9 @@ from sqlalchemy import Connection, select, update
 from hanano.errors import conflict, invalid, not_found
 from hanano.events import OPERATORS, Audience, Event, readable_by, register
 from hanano.evidence.cosign import parse_witness_key
+from hanano.evidence.handlers import HANDLERS
 from hanano.evidence.tables import witnesses
 from hanano.store import schema
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
@@ -58,7 +58,7 @@ class WitnessAdded(Event):
     key: str
 
 
-@projects(WitnessAdded.type)
+@HANDLERS.projects(WitnessAdded.type)
 def _project_witness(conn: Connection, event: RecordedEvent) -> None:
     parsed = parse_witness_key(event.data["key"])
     conn.execute(

@@ -25,14 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
     BigInteger,
-    Column,
     Connection,
-    Float,
-    Index,
     Integer,
-    String,
-    Table,
-    Text,
     select,
 )
 
@@ -40,9 +34,11 @@ from hanano.clock import isoformat
 from hanano.errors import Problem, conflict, invalid, not_found
 from hanano.events import OPERATORS, Audience, Event, readable_by, register
 from hanano.evidence import note
+from hanano.evidence.handlers import HANDLERS
+from hanano.evidence.tables import media_custody, media_device_keys, media_items
+from hanano.intake import tables as intake_tables
 from hanano.settings import Settings
 from hanano.store import schema
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
@@ -52,43 +48,6 @@ _BIG = BigInteger().with_variant(Integer, "sqlite")
 
 # --- tables (projections, rebuilt from the log) --------------------------------------------
 
-media_items = Table(
-    "media_items",
-    metadata,
-    Column("sha256", String(64), primary_key=True),
-    Column("seq", _BIG, nullable=False),
-    Column("incident_id", String(20), nullable=False),
-    Column("size", _BIG, nullable=False),
-    Column("media_type", String(60), nullable=False),
-    Column("captured_at", String(40), nullable=True),
-    Column("lat", Float, nullable=True),
-    Column("lon", Float, nullable=True),
-    Column("device_key_id", String(80), nullable=True),
-    Column("uploaded_by", String(200), nullable=False),
-    Column("uploaded_at", String(40), nullable=False),
-    Index("ix_media_items_incident", "incident_id"),
-)
-
-media_custody = Table(
-    "media_custody",
-    metadata,
-    Column("seq", _BIG, primary_key=True, autoincrement=False),
-    Column("sha256", String(64), nullable=False),
-    Column("action", String(20), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("time", String(40), nullable=False),
-    Column("reason", Text, nullable=True),
-    Index("ix_media_custody_sha", "sha256", "seq"),
-)
-
-media_device_keys = Table(
-    "media_device_keys",
-    metadata,
-    Column("key_id", String(80), primary_key=True),
-    Column("verifier_key", Text, nullable=False),
-    Column("registered_by", String(200), nullable=False),
-    Column("registered_at", String(40), nullable=False),
-)
 
 MEDIA_TABLES = (media_items, media_custody, media_device_keys)
 for _table in MEDIA_TABLES:
@@ -368,7 +327,9 @@ def check_signature(conn: Connection, claims: Claims, sha256_hex: str) -> None:
 
 def require_incident(conn: Connection, incident_id: str) -> None:
     found = conn.execute(
-        select(schema.incidents.c.incident_id).where(schema.incidents.c.incident_id == incident_id)
+        select(intake_tables.incidents.c.incident_id).where(
+            intake_tables.incidents.c.incident_id == incident_id
+        )
     ).first()
     if found is None:
         raise not_found(f"incident {incident_id}")
@@ -501,7 +462,7 @@ def custody(conn: Connection, sha256: str) -> list[dict[str, Any]]:
 # --- projection --------------------------------------------------------------------------------
 
 
-@projects(DeviceKeyRegistered.type)
+@HANDLERS.projects(DeviceKeyRegistered.type)
 def _device_key_registered(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         media_device_keys.insert().values(
@@ -526,7 +487,7 @@ def _custody_row(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(MediaAdded.type)
+@HANDLERS.projects(MediaAdded.type)
 def _media_added(conn: Connection, event: RecordedEvent) -> None:
     data = event.data
     place = data.get("place") or {}
@@ -548,9 +509,9 @@ def _media_added(conn: Connection, event: RecordedEvent) -> None:
     _custody_row(conn, event)
 
 
-projects(MediaAccessed.type)(_custody_row)
-projects(MediaCopied.type)(_custody_row)
-projects(MediaExported.type)(_custody_row)
+HANDLERS.projects(MediaAccessed)(_custody_row)
+HANDLERS.projects(MediaCopied)(_custody_row)
+HANDLERS.projects(MediaExported)(_custody_row)
 
 
 def create_tables(conn: Connection) -> None:

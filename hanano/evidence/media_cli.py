@@ -6,19 +6,8 @@ from typing import Any
 
 import click
 
+from hanano.console import CLI_ACTOR, service_for
 from hanano.errors import Problem
-
-
-def _service(ctx: click.Context) -> Any:
-    from hanano.cli import service_for
-
-    return service_for(ctx)
-
-
-def _actor() -> str:
-    from hanano.cli import CLI_ACTOR
-
-    return CLI_ACTOR
 
 
 @click.group("media")
@@ -52,11 +41,11 @@ def media_add(
     from hanano.evidence.media import Claims
     from hanano.evidence.media_ops import ingest
 
-    service = _service(ctx)
+    service = service_for(ctx)
     claims = Claims(captured_at, lat, lon, device_key_id, signature)
     try:
         with path.open("rb") as source:
-            done = ingest(service, _actor(), source, incident_id, claims)
+            done = ingest(service, CLI_ACTOR, source, incident_id, claims)
     except Problem as problem:
         raise click.ClickException(str(problem)) from problem
     added = done.added
@@ -71,9 +60,9 @@ def media_register_device(ctx: click.Context, verifier_key: str) -> None:
     """Register a capture device's verifier key (name+keyid+base64); prints its id."""
     from hanano.evidence.media import register_device_key
 
-    service = _service(ctx)
+    service = service_for(ctx)
     try:
-        key_id = service.execute(lambda tx: register_device_key(tx, _actor(), verifier_key))
+        key_id = service.execute(lambda tx: register_device_key(tx, CLI_ACTOR, verifier_key))
     except Problem as problem:
         raise click.ClickException(str(problem)) from problem
     click.echo(key_id)
@@ -92,9 +81,9 @@ def media_copy(ctx: click.Context, sha256: str, reason: str, derived: Path | Non
     """Make a working copy of an original (the original is never touched); prints its path."""
     from hanano.evidence.media_ops import working_copy
 
-    service = _service(ctx)
+    service = service_for(ctx)
     try:
-        copy, seq = working_copy(service, _actor(), sha256, reason, derived)
+        copy, seq = working_copy(service, CLI_ACTOR, sha256, reason, derived)
     except Problem as problem:
         raise click.ClickException(str(problem)) from problem
     click.echo(f"event {seq}: working copy of {sha256}", err=True)
@@ -119,9 +108,9 @@ def media_export(
     """Export an original with a receipt of its logged hash and its chain of custody."""
     from hanano.evidence.media_ops import export
 
-    service = _service(ctx)
+    service = service_for(ctx)
     try:
-        written, seq = export(service, _actor(), sha256, directory, reason, recipient)
+        written, seq = export(service, CLI_ACTOR, sha256, directory, reason, recipient)
     except (Problem, FileExistsError) as problem:
         raise click.ClickException(str(problem)) from problem
     click.echo(f"event {seq}: exported {sha256}", err=True)
@@ -137,7 +126,7 @@ def media_custody(ctx: click.Context, sha256: str, as_json: bool) -> None:
     """Print a file's chain of custody, read from the log."""
     from hanano.evidence.media import custody
 
-    service = _service(ctx)
+    service = service_for(ctx)
     with service.engine.connect() as conn:
         try:
             chain = custody(conn, sha256)

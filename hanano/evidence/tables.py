@@ -4,7 +4,7 @@ Subtree hashes and checkpoints are part of the log, not projections: `hanano log
 recomputes them from the events. Of the rest only `witnesses` is a projection.
 """
 
-from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, LargeBinary, String, Table, Text
 
 from hanano.store.schema import metadata
 
@@ -77,3 +77,44 @@ checkpoint_timestamps = Table(
 )
 
 WITNESS_AND_TIME_TABLES = (witnesses, cosignatures, checkpoint_timestamps)
+
+
+media_items = Table(
+    "media_items",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("seq", _BIG, nullable=False),
+    Column("incident_id", String(20), nullable=False),
+    Column("size", _BIG, nullable=False),
+    Column("media_type", String(60), nullable=False),
+    Column("captured_at", String(40), nullable=True),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("device_key_id", String(80), nullable=True),
+    Column("uploaded_by", String(200), nullable=False),
+    Column("uploaded_at", String(40), nullable=False),
+    Index("ix_media_items_incident", "incident_id"),
+)
+
+
+media_custody = Table(
+    "media_custody",
+    metadata,
+    Column("seq", _BIG, primary_key=True, autoincrement=False),
+    Column("sha256", String(64), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("time", String(40), nullable=False),
+    Column("reason", Text, nullable=True),
+    Index("ix_media_custody_sha", "sha256", "seq"),
+)
+
+
+media_device_keys = Table(
+    "media_device_keys",
+    metadata,
+    Column("key_id", String(80), primary_key=True),
+    Column("verifier_key", Text, nullable=False),
+    Column("registered_by", String(200), nullable=False),
+    Column("registered_at", String(40), nullable=False),
+)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
+from hanano.city.model import City
 from hanano.errors import FieldError, Problem
-from hanano.geo.city import City
 
 
 def coordinate_faults(

@@ -11,9 +11,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, func, select
 
+from hanano.city.model import City
 from hanano.clock import isoformat, parse_iso
 from hanano.errors import FieldError, Problem, conflict, invalid, not_found
-from hanano.events import (
+from hanano.geo.distance import degrees_for_metres, haversine_m
+from hanano.geo.position import position_faults
+from hanano.intake import tables as intake_tables
+from hanano.intake.events import (
     IncidentOpened,
     IncidentsMerged,
     IncidentSplit,
@@ -21,19 +25,15 @@ from hanano.events import (
     ReportLinked,
     ReportReceived,
 )
-from hanano.geo.city import City
-from hanano.geo.distance import degrees_for_metres, haversine_m
-from hanano.geo.position import position_faults
 from hanano.intake.model import ReportIn
 from hanano.settings import Settings
-from hanano.store import schema
 from hanano.store.fingerprint import fingerprint, same_body
 from hanano.store.prepared import Prepared
 from hanano.store.sequencer import Tx
 from hanano.timestamps import observed_error, require_observed
 
-incidents = schema.incidents
-reports = schema.reports
+incidents = intake_tables.incidents
+reports = intake_tables.reports
 LIVE_STATUSES = ("open", "responding")
 
 _REPORT_BY_ID = Prepared(

@@ -9,8 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
+from hanano.city import tables as city_tables
 from hanano.clock import canonical_time
-from hanano.events import (
+from hanano.geo.distance import haversine_m
+from hanano.intake import tables as intake_tables
+from hanano.intake.events import (
     IncidentOpened,
     IncidentsMerged,
     IncidentSplit,
@@ -18,19 +21,17 @@ from hanano.events import (
     ReportLinked,
     ReportReceived,
 )
-from hanano.geo.distance import haversine_m
+from hanano.intake.handlers import HANDLERS
 from hanano.intake.severity import incident_kind, severity
-from hanano.store import schema
 from hanano.store.prepared import Prepared, insert_all
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 
 # A located report without a stated accuracy is taken to be a phone fix of this quality.
 DEFAULT_ACCURACY_M = 50.0
 MIN_ACCURACY_M = 10.0
 
-incidents = schema.incidents
-reports = schema.reports
+incidents = intake_tables.incidents
+reports = intake_tables.reports
 
 
 _INSERT_REPORT = insert_all(reports)
@@ -70,7 +71,9 @@ _REFRESH = Prepared(
     .values({name: bindparam("v_" + name) for name in _REFRESHED})
 )
 _ZONE = Prepared(
-    select(schema.neighbourhoods).where(schema.neighbourhoods.c.pcode == bindparam("pcode"))
+    select(city_tables.neighbourhoods).where(
+        city_tables.neighbourhoods.c.pcode == bindparam("pcode")
+    )
 )
 
 
@@ -78,7 +81,7 @@ def incident_number(incident_id: str) -> int:
     return int(incident_id.split("-", 1)[1])
 
 
-@projects(ReportReceived.type)
+@HANDLERS.projects(ReportReceived.type)
 def _report_received(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     _INSERT_REPORT.run(
@@ -108,7 +111,7 @@ def _report_received(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(IncidentOpened.type)
+@HANDLERS.projects(IncidentOpened.type)
 def _incident_opened(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     _insert_incident(conn, d["incident_id"], event.time)
@@ -116,14 +119,14 @@ def _incident_opened(conn: Connection, event: RecordedEvent) -> None:
     refresh_incident(conn, d["incident_id"], event.time)
 
 
-@projects(ReportLinked.type)
+@HANDLERS.projects(ReportLinked.type)
 def _report_linked(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     _link(conn, d["report_id"], d["incident_id"], d["reason"])
     refresh_incident(conn, d["incident_id"], event.time)
 
 
-@projects(IncidentStatusChanged.type)
+@HANDLERS.projects(IncidentStatusChanged.type)
 def _status_changed(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     values: dict[str, Any] = {"status": d["status"], "updated_at": event.time}
@@ -136,7 +139,7 @@ def _status_changed(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(IncidentsMerged.type)
+@HANDLERS.projects(IncidentsMerged.type)
 def _merged(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -152,7 +155,7 @@ def _merged(conn: Connection, event: RecordedEvent) -> None:
     refresh_incident(conn, d["target_id"], event.time)
 
 
-@projects(IncidentSplit.type)
+@HANDLERS.projects(IncidentSplit.type)
 def _split(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     _insert_incident(conn, d["new_incident_id"], event.time)

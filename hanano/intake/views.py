@@ -15,14 +15,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, or_, select
 
+from hanano.city import tables as city_tables
 from hanano.clock import isoformat
 from hanano.errors import not_found
-from hanano.events import IncidentOpened, ReportReceived, Role
-from hanano.store import schema
+from hanano.events import Role
+from hanano.intake import tables as intake_tables
+from hanano.intake.events import IncidentOpened, ReportReceived
 
-incidents = schema.incidents
-reports = schema.reports
-zones = schema.neighbourhoods
+incidents = intake_tables.incidents
+reports = intake_tables.reports
+zones = city_tables.neighbourhoods
 
 
 @dataclass(frozen=True)

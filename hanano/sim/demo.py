@@ -13,8 +13,8 @@ import httpx2 as httpx
 import uvicorn
 
 from hanano.access.tokens import create_token
+from hanano.city.commands import import_neighbourhoods
 from hanano.clock import ScaledClock
-from hanano.geo.city import import_neighbourhoods
 from hanano.geo.gazetteer import aleppo_geojson
 from hanano.service import Service
 from hanano.settings import load_settings

@@ -22,7 +22,8 @@ from typing import Any
 import httpx2 as httpx
 from sqlalchemy import select
 
-from hanano.access.users import create_user, hash_password, sessions
+from hanano.access.tables import sessions
+from hanano.access.users import create_user, hash_password
 from hanano.clock import ScaledClock
 from hanano.dispatch.hospitals import register_hospital
 from hanano.dispatch.teams import register_team

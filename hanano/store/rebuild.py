@@ -7,23 +7,26 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from hanano.store import projections, schema
+from hanano.store import schema
 from hanano.store.records import read_events
+from hanano.store.registry import Registry
 
 
-def rebuild(engine: Engine, progress: Callable[[int], None] | None = None) -> int:
+def rebuild(
+    engine: Engine, registry: Registry, progress: Callable[[int], None] | None = None
+) -> int:
     """Clear the projections and replay all events into them in one transaction.
 
     Events are replayed from their leaves only (see `read_events`); at the first event that
     contradicts its leaf, LogTampered is raised and the transaction rolls back, so the
     projections stay as they were.
     """
-    handlers = projections.projectors()
+    handlers = registry.projectors
     count = 0
     with engine.connect() as conn:
         conn.info["writer"] = True
         with conn.begin():
-            for table in reversed(schema.projection_tables()):
+            for table in reversed(schema.projection_tables(list(registry.projection_tables))):
                 conn.execute(table.delete())
             for event in read_events(conn):
                 handler = handlers.get(event.type)
@@ -35,11 +38,10 @@ def rebuild(engine: Engine, progress: Callable[[int], None] | None = None) -> in
     return count
 
 
-def snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
+def snapshot(conn: Connection, registry: Registry) -> dict[str, list[tuple[Any, ...]]]:
     """Every projection table's rows in primary-key order, for comparing two states."""
     result: dict[str, list[tuple[Any, ...]]] = {}
-    projections.projectors()
-    for table in schema.projection_tables():
+    for table in schema.projection_tables(list(registry.projection_tables)):
         order = list(table.primary_key.columns)
         rows = conn.execute(select(table).order_by(*order)).all()
         result[table.name] = [tuple(r) for r in rows]

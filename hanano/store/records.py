@@ -55,10 +55,6 @@ def read_events(
 ) -> Iterator[RecordedEvent]:
     """Events in log order, read from their leaves, with sealed plaintext checked and merged back
     in (erased fields become None). Raises LogTampered at the first event that does not hold."""
-    from hanano.domains import load_domains
-
-    # The sensitive fields of each type are known once every domain has registered its events.
-    load_domains()
     remaining = limit
     while remaining is None or remaining > 0:
         size = batch if remaining is None else min(batch, remaining)

@@ -12,10 +12,10 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, RootTransaction, func, select
 
@@ -23,20 +23,34 @@ from hanano.clock import Clock, isoformat
 from hanano.events import Event
 from hanano.inputs import check_values
 from hanano.settings import Settings
-from hanano.store import projections, reactions, schema
+from hanano.store import schema
 from hanano.store.log import encode_event
 from hanano.store.prepared import Prepared, insert_all, release, rollback_to, savepoint
 from hanano.store.records import RecordedEvent
 
-if TYPE_CHECKING:
-    from hanano.geo.city import City
-
 T = TypeVar("T")
-CityLookup = Callable[[Connection], "City"]
 _INSERT_EVENT = insert_all(schema.events)
 _INSERT_SEALED = insert_all(schema.sealed_fields)
 _MAX_SEQ = Prepared(select(func.max(schema.events.c.seq)))
 log = logging.getLogger(__name__)
+# Reactions that append events that cause reactions: a chain longer than this is a loop.
+MAX_DEPTH = 8
+
+
+class EventHandlers(Protocol):
+    """What the domains do with each appended event (`hanano.store.registry.Registry`)."""
+
+    def apply(self, conn: Connection, event: RecordedEvent) -> None: ...
+
+    def reactions_for(self, event_type: str) -> Sequence[Callable[[Tx, RecordedEvent], None]]: ...
+
+
+class _NoHandlers:
+    def apply(self, conn: Connection, event: RecordedEvent) -> None:
+        pass
+
+    def reactions_for(self, event_type: str) -> Sequence[Callable[[Tx, RecordedEvent], None]]:
+        return ()
 
 
 class Tx:
@@ -50,7 +64,7 @@ class Tx:
         next_seq: int,
         settings: Settings,
         fingerprint_key: bytes = b"",
-        city: CityLookup | None = None,
+        registry: EventHandlers | None = None,
     ) -> None:
         self.conn = conn
         self.clock = clock
@@ -61,18 +75,10 @@ class Tx:
         self.next_seq = next_seq
         self.events: list[RecordedEvent] = []
         self._depth = 0
-        self._city = city
+        self.registry: EventHandlers = registry or _NoHandlers()
 
     def now(self) -> datetime:
         return self.clock.now()
-
-    def city(self) -> City:
-        """The city's zones, from the service's cache when there is one."""
-        if self._city is not None:
-            return self._city(self.conn)
-        from hanano.geo.city import load_city
-
-        return load_city(self.conn)
 
     def append(self, actor: str, event: Event) -> RecordedEvent:
         """Put an event at the end of the log and apply it to the projections.
@@ -117,20 +123,18 @@ class Tx:
             canonical=encoded.canonical,
             leaf_hash=encoded.leaf_hash,
         )
-        projections.apply(self.conn, recorded)
+        self.registry.apply(self.conn, recorded)
         self.next_seq = seq + 1
         self.events.append(recorded)
         self._react(recorded)
         return recorded
 
     def _react(self, recorded: RecordedEvent) -> None:
-        handlers = reactions.reactions_for(recorded.type)
+        handlers = self.registry.reactions_for(recorded.type)
         if not handlers:
             return
-        if self._depth >= reactions.MAX_DEPTH:
-            raise RuntimeError(
-                f"reactions nested deeper than {reactions.MAX_DEPTH} at {recorded.type}"
-            )
+        if self._depth >= MAX_DEPTH:
+            raise RuntimeError(f"reactions nested deeper than {MAX_DEPTH} at {recorded.type}")
         self._depth += 1
         try:
             for handler in handlers:
@@ -164,13 +168,13 @@ class Sequencer:
         settings: Settings,
         *,
         max_batch: int = 512,
-        city: CityLookup | None = None,
+        registry: EventHandlers | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.settings = settings
         self.max_batch = max_batch
-        self.city = city
+        self.registry: EventHandlers = registry or _NoHandlers()
         self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._listeners: list[Listener] = []
         self._group_hooks: list[GroupHook] = []
@@ -192,7 +196,6 @@ class Sequencer:
     def start(self) -> None:
         if self._thread is not None:
             return
-        projections.projectors()
         self._thread = threading.Thread(target=self._run, name="hanano-sequencer", daemon=True)
         self._thread.start()
 
@@ -261,7 +264,7 @@ class Sequencer:
         # spares two statements (two round trips on PostgreSQL) per command.
         alone = len(jobs) == 1
         for job in jobs:
-            tx = Tx(conn, self.clock, next_seq, self.settings, self.fingerprint_key, self.city)
+            tx = Tx(conn, self.clock, next_seq, self.settings, self.fingerprint_key, self.registry)
             # Each command in its own savepoint: one that fails leaves no trace and spares the
             # others in its group.
             if not alone:

@@ -22,11 +22,10 @@ from hanano.clock import isoformat
 from hanano.errors import not_found
 from hanano.settings import Settings
 from hanano.store import schema
-from hanano.store.projections import projects
-from hanano.store.reactions import on_tick, reacts_to
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.events import AlertIssued, MsgType, ThreatAssessed
+from hanano.warning.handlers import HANDLERS
 from hanano.warning.plane import logged_json
 from hanano.warning.tables import alerts, zone_state
 from hanano.warning.tracks import ACTOR
@@ -208,7 +207,7 @@ def issue(
     return alert_id
 
 
-@reacts_to(ThreatAssessed.type)
+@HANDLERS.reacts_to(ThreatAssessed.type)
 def raise_alerts(tx: Tx, event: RecordedEvent) -> None:
     """Alert the zones whose threat rose above what they were last told.
 
@@ -257,7 +256,7 @@ def raise_alerts(tx: Tx, event: RecordedEvent) -> None:
         )
 
 
-@on_tick
+@HANDLERS.on_tick
 def all_clear(tx: Tx) -> None:
     """Bring alerted zones down once their threat has passed for the configured time: to the
     level that still stands (an aircraft elsewhere may still be airborne), or, with no threat
@@ -369,7 +368,7 @@ def _bare(pcode: str, level: str, rank: int) -> dict[str, Any]:
     }
 
 
-@projects(AlertIssued.type)
+@HANDLERS.projects(AlertIssued.type)
 def _alert_issued(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(

@@ -9,22 +9,8 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
+from hanano.console import CLI_ACTOR, run, service_for
 from hanano.errors import Problem
-
-CLI_ACTOR = "cli"
-
-
-def _service(ctx: click.Context) -> Any:
-    from hanano.cli import _service as service_of
-
-    return service_of(ctx)
-
-
-def _run(ctx: click.Context, command: Any) -> Any:
-    try:
-        return _service(ctx).execute(command)
-    except Problem as problem:
-        raise click.ClickException(str(problem)) from None
 
 
 @click.group()
@@ -42,7 +28,7 @@ def add_post(ctx: click.Context, post_id: str, name: str, lat: float, lon: float
     """Register an observation post in the city (its name and position are sealed in the log)."""
     from hanano.warning.posts import register_post
 
-    _run(ctx, lambda tx: register_post(tx, CLI_ACTOR, post_id, name, lat, lon))
+    run(ctx, lambda tx: register_post(tx, CLI_ACTOR, post_id, name, lat, lon))
     click.echo(f"observation post {post_id} registered")
 
 
@@ -59,7 +45,7 @@ def add_base(
     """Register a known air base."""
     from hanano.warning.posts import register_base
 
-    _run(ctx, lambda tx: register_base(tx, CLI_ACTOR, base_id, name, name_ar, lat, lon))
+    run(ctx, lambda tx: register_base(tx, CLI_ACTOR, base_id, name, name_ar, lat, lon))
     click.echo(f"air base {base_id} registered")
 
 
@@ -69,7 +55,7 @@ def aleppo_bases(ctx: click.Context) -> None:
     """Register the air bases aircraft bombing Aleppo flew from."""
     from hanano.warning.posts import register_aleppo_bases
 
-    count = _run(ctx, lambda tx: register_aleppo_bases(tx, CLI_ACTOR))
+    count = run(ctx, lambda tx: register_aleppo_bases(tx, CLI_ACTOR))
     click.echo(f"registered {count} air bases")
 
 
@@ -81,7 +67,7 @@ def sighting(ctx: click.Context, body_json: str) -> None:
     default to a new UUID and now)."""
     from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
 
-    service = _service(ctx)
+    service = service_for(ctx)
     try:
         body = json.loads(body_json)
     except json.JSONDecodeError as exc:
@@ -95,7 +81,7 @@ def sighting(ctx: click.Context, body_json: str) -> None:
         raise click.ClickException(str(exc)) from exc
     except Problem as problem:
         raise click.ClickException(str(problem)) from None
-    result = _run(ctx, lambda tx: report_sighting(tx, CLI_ACTOR, parsed))
+    result = run(ctx, lambda tx: report_sighting(tx, CLI_ACTOR, parsed))
     click.echo(f"sighting {result.sighting_id} → {result.track_id} ({result.reason})")
     for alert in result.alerts:
         click.echo(f"  alert {alert['alert_id']} {alert['level']}: {' '.join(alert['zones'])}")
@@ -108,7 +94,7 @@ def alerts(ctx: click.Context, as_json: bool) -> None:
     """Active alerts and those of the last day, newest first."""
     from hanano.warning.alerts import list_alerts
 
-    service = _service(ctx)
+    service = service_for(ctx)
     with service.engine.connect() as conn:
         items = list_alerts(conn, service.clock.now())
     if as_json:
@@ -127,7 +113,7 @@ def add_siren(ctx: click.Context, siren_id: str, pcodes: tuple[str, ...]) -> Non
     """Map a siren to the zones it sounds for; on/off go to hanano/<city>/sirens/SIREN_ID."""
     from hanano.warning.sirens import register_siren
 
-    _run(ctx, lambda tx: register_siren(tx, CLI_ACTOR, siren_id, list(pcodes)))
+    run(ctx, lambda tx: register_siren(tx, CLI_ACTOR, siren_id, list(pcodes)))
     click.echo(f"siren {siren_id} sounds for {' '.join(sorted(set(pcodes)))}")
 
 
@@ -159,7 +145,7 @@ def import_cap_file(ctx: click.Context, path: str, cert_path: str | None) -> Non
     zones become threats on our map. Exits 1 if the alert is refused or cannot be read."""
     from hanano.warning.foreign import Origin, import_cap, read_cap
 
-    service = _service(ctx)
+    service = service_for(ctx)
     limit = service.settings.feed_max_bytes
     trust = read_cert_file(cert_path) if cert_path else None
     with open(path, "rb") as handle:
@@ -168,7 +154,7 @@ def import_cap_file(ctx: click.Context, path: str, cert_path: str | None) -> Non
         reading = read_cap(document, max_bytes=limit, trust=trust, now=service.clock.now())
     except Problem as problem:
         raise click.ClickException(str(problem)) from None
-    outcome = _run(ctx, lambda tx: import_cap(tx, CLI_ACTOR, reading, origin=Origin("import-cap")))
+    outcome = run(ctx, lambda tx: import_cap(tx, CLI_ACTOR, reading, origin=Origin("import-cap")))
     if outcome.refused is not None:
         click.echo(f"refused: {outcome.refused} (document SHA-256 {reading.sha256})", err=True)
         ctx.exit(1)
@@ -186,7 +172,7 @@ def scenario(out_path: str, sorties: int, seed: int, day: str) -> None:
     """Write a scenario of sorties, strikes (real HRW sites) and simulated sightings."""
     from datetime import date
 
-    from hanano.geo.city import City
+    from hanano.city.model import City
     from hanano.geo.gazetteer import aleppo_geojson
     from hanano.warning.scenario import generate
 
@@ -297,7 +283,7 @@ def issue_alert(
         body = ManualAlertIn.model_validate(fields)
     except ValidationError as exc:
         raise click.ClickException(str(exc)) from exc
-    alert_id = _run(ctx, lambda tx: issue_manual(tx, CLI_ACTOR, body))
+    alert_id = run(ctx, lambda tx: issue_manual(tx, CLI_ACTOR, body))
     click.echo(f"alert {alert_id} {level}: {' '.join(sorted(set(pcodes)))}")
 
 
@@ -307,8 +293,8 @@ def _end(ctx: click.Context, alert_id: str, kind: Any, reason: str) -> None:
 
     if not reason.strip():
         raise click.ClickException("--reason: say why")
-    result = _run(ctx, lambda tx: end_alert(tx, CLI_ACTOR, alert_id, kind, reason.strip()))
-    with _service(ctx).engine.connect() as conn:
+    result = run(ctx, lambda tx: end_alert(tx, CLI_ACTOR, alert_id, kind, reason.strip()))
+    with service_for(ctx).engine.connect() as conn:
         alert = get_alert(conn, result["alert_id"])
     cleared = " ".join(result["cleared"]) or "-"
     click.echo(f"alert {alert['alert_id']} {alert['level']} {alert['msg_type']}: {cleared}")

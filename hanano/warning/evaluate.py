@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from hanano.city.commands import import_neighbourhoods
 from hanano.clock import ManualClock, parse_iso
 from hanano.errors import Problem
-from hanano.geo.city import import_neighbourhoods
 from hanano.geo.gazetteer import aleppo_geojson
 from hanano.intake.commands import submit_report
 from hanano.intake.model import ReportIn

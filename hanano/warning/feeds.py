@@ -11,16 +11,17 @@ import hashlib
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
-from sqlalchemy import Column, Connection, Integer, String, Table, Text, select
+from sqlalchemy import Connection, select
 
 from hanano.errors import conflict, invalid, not_found
 from hanano.events import ACCESS_RECORDS, Audience, Event, register
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
+from hanano.warning.handlers import HANDLERS
 from hanano.warning.refusals import list_refused
 from hanano.warning.signatures import TrustedCert, check_current, load_cert
+from hanano.warning.tables import feed_items, feed_state, feeds
 
 MAX_URL = 2000
 
@@ -47,43 +48,10 @@ class ForeignFeedRemoved(Event):
     reason: str
 
 
-feeds = Table(
-    "warning_feeds",
-    metadata,
-    Column("feed_id", String(40), primary_key=True),
-    Column("url", Text, nullable=False),
-    Column("added_at", String(40), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("cert_pem", Text, nullable=True),
-    Column("cert_sha256", String(64), nullable=True),
-    info={"projection": True},
-)
-
 # How the last fetches of each feed went, and the validators for the next conditional request.
-feed_state = Table(
-    "warning_feed_state",
-    metadata,
-    Column("feed_id", String(40), primary_key=True),
-    Column("etag", Text, nullable=True),
-    Column("last_modified", Text, nullable=True),
-    Column("checked_at", String(40), nullable=True),
-    Column("ok_at", String(40), nullable=True),
-    Column("status", String(20), nullable=True),
-    Column("error", Text, nullable=True),
-    Column("failures", Integer, nullable=False, default=0),
-    Column("imported", Integer, nullable=False, default=0),
-)
 
 # CAP documents a feed linked to that were read whole once (keyed by the SHA-256 of their URL):
 # not fetched again.
-feed_items = Table(
-    "warning_feed_items",
-    metadata,
-    Column("feed_id", String(40), primary_key=True),
-    Column("url_sha256", String(64), primary_key=True),
-    Column("url", Text, nullable=False),
-    Column("read_at", String(40), nullable=False),
-)
 
 
 def create_tables(conn: Connection) -> None:
@@ -97,7 +65,7 @@ def add_signing_tables(conn: Connection) -> None:
     (migrations 4 and 10 build the tables as they stand now)."""
     from sqlalchemy import inspect
 
-    from hanano.warning.refusals import refused_alerts
+    from hanano.warning.tables import refused_alerts
 
     added = (
         ("warning_feeds", "cert_pem", "TEXT"),
@@ -194,7 +162,7 @@ def list_feeds(conn: Connection) -> list[dict[str, Any]]:
     return out
 
 
-@projects(ForeignFeedAdded.type)
+@HANDLERS.projects(ForeignFeedAdded.type)
 def _feed_added(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -209,6 +177,6 @@ def _feed_added(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(ForeignFeedRemoved.type)
+@HANDLERS.projects(ForeignFeedRemoved.type)
 def _feed_removed(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(feeds.delete().where(feeds.c.feed_id == event.data["feed_id"]))

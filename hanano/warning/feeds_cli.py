@@ -7,7 +7,8 @@ import json
 
 import click
 
-from hanano.warning.cli import CLI_ACTOR, _run, _service, read_cert_file, warn
+from hanano.console import CLI_ACTOR, run, service_for
+from hanano.warning.cli import read_cert_file, warn
 
 
 @warn.group("feeds")
@@ -32,7 +33,7 @@ def feeds_add(ctx: click.Context, url: str, cert_path: str | None) -> None:
     from hanano.warning.feeds import add_feed
 
     trust = read_cert_file(cert_path) if cert_path else None
-    created = _run(ctx, lambda tx: add_feed(tx, CLI_ACTOR, url, trust))
+    created = run(ctx, lambda tx: add_feed(tx, CLI_ACTOR, url, trust))
     signed = f", signed by certificate SHA-256 {trust.sha256}" if trust else ""
     click.echo(f"feed {created['feed_id']} polls {created['url']}{signed}")
 
@@ -49,7 +50,7 @@ def feeds_list(ctx: click.Context, as_json: bool) -> None:
     from hanano.warning.feeds import list_feeds
     from hanano.warning.refusals import list_refused
 
-    with _service(ctx).engine.connect() as conn:
+    with service_for(ctx).engine.connect() as conn:
         items = list_feeds(conn)
         refused = list_refused(conn)
     if as_json:
@@ -85,7 +86,7 @@ def feeds_remove(ctx: click.Context, feed_id: str) -> None:
     """Stop polling a feed (alerts already imported stay)."""
     from hanano.warning.feeds import remove_feed
 
-    _run(ctx, lambda tx: remove_feed(tx, CLI_ACTOR, feed_id))
+    run(ctx, lambda tx: remove_feed(tx, CLI_ACTOR, feed_id))
     click.echo(f"feed {feed_id} removed")
 
 
@@ -103,7 +104,7 @@ def deliveries(
     """Alert deliveries to MQTT and webhooks, newest first: attempts, last error, outcome."""
     from hanano.warning.outbox import list_deliveries
 
-    with _service(ctx).engine.connect() as conn:
+    with service_for(ctx).engine.connect() as conn:
         items = list_deliveries(conn, status, alert_id, limit)
     if as_json:
         click.echo(json.dumps(items, indent=2))

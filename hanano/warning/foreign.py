@@ -24,12 +24,11 @@ from sqlalchemy import Connection, select
 
 from hanano.clock import canonical_time, isoformat, parse_iso
 from hanano.errors import FieldError, Problem
-from hanano.store.projections import projects
-from hanano.store.reactions import on_tick
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.cap import ForeignAlert, ForeignCapError, parse_foreign
 from hanano.warning.events import ForeignAlertReceived, RefusalSource, ThreatAssessed
+from hanano.warning.handlers import HANDLERS
 from hanano.warning.plane import logged_json
 from hanano.warning.refusals import record_refusal
 from hanano.warning.signatures import SignatureRefused, TrustedCert, verify_enveloped
@@ -278,7 +277,7 @@ def _import_one(
     return Imported(fid, alert.sender, alert.identifier, level, pcodes, f"threat: {why}")
 
 
-@on_tick
+@HANDLERS.on_tick
 def withdraw_expired(tx: Tx) -> None:
     """A foreign alert past its expiry no longer threatens."""
     for fid in expired_threats(tx.conn, tx.now()):
@@ -290,7 +289,7 @@ def list_foreign(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
-@projects(ForeignAlertReceived.type)
+@HANDLERS.projects(ForeignAlertReceived.type)
 def _foreign_received(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(foreign_alerts.delete().where(foreign_alerts.c.foreign_id == d["foreign_id"]))

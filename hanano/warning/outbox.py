@@ -29,16 +29,8 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     Connection,
     Engine,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     and_,
     or_,
     select,
@@ -46,11 +38,12 @@ from sqlalchemy import (
 
 from hanano.clock import Clock, SystemClock, isoformat, parse_iso
 from hanano.settings import Settings
-from hanano.store.reactions import reacts_to
 from hanano.store.records import RecordedEvent
 from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
 from hanano.warning.events import AlertIssued
+from hanano.warning.handlers import HANDLERS
+from hanano.warning.tables import deliveries
 
 log = logging.getLogger(__name__)
 
@@ -58,25 +51,6 @@ MQTT = "mqtt"
 WEBHOOK = "webhook"
 STATUSES = ("pending", "delivered", "gave_up")
 
-deliveries = Table(
-    "warning_deliveries",
-    metadata,
-    Column("delivery_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("channel", String(20), nullable=False),
-    Column("target", Text, nullable=False),
-    Column("alert_id", String(20), nullable=False),
-    # The AlertIssued event's place in the log: deliveries to one target go in this order.
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("created_at", String(40), nullable=False),
-    Column("next_attempt_at", String(40), nullable=True),
-    Column("last_attempt_at", String(40), nullable=True),
-    Column("last_error", Text, nullable=True),
-    Column("delivered_at", String(40), nullable=True),
-    Column("gave_up_at", String(40), nullable=True),
-    UniqueConstraint("channel", "target", "alert_id", name="uq_warning_deliveries"),
-    Index("ix_warning_deliveries_due", "delivered_at", "gave_up_at", "next_attempt_at"),
-)
 
 Key = tuple[str, str]
 
@@ -113,7 +87,7 @@ FIRST_ATTEMPT_GRACE = timedelta(seconds=10)
 FLUSH_S = 0.2
 
 
-@reacts_to(AlertIssued.type)
+@HANDLERS.reacts_to(AlertIssued.type)
 def owe_deliveries(tx: Tx, event: RecordedEvent) -> None:
     """The alert's deliveries, owed from the moment it commits."""
     now = _WALL.now()

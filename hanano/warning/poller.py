@@ -29,11 +29,13 @@ from defusedxml.common import DefusedXmlException
 from sqlalchemy import Connection, select
 
 from hanano.clock import SystemClock, isoformat
+from hanano.domain import Runtime
 from hanano.errors import Problem
 from hanano.warning.cap import ForeignCapError, xml_root_name
-from hanano.warning.feeds import feed_items, feed_state, feed_trust, feeds
+from hanano.warning.feeds import feed_trust
 from hanano.warning.foreign import Origin, import_cap, read_cap
 from hanano.warning.signatures import TrustedCert
+from hanano.warning.tables import feed_items, feed_state, feeds
 
 log = logging.getLogger(__name__)
 ACTOR = "hanano:feeds"
@@ -120,7 +122,7 @@ def root_name(document: bytes) -> str:
 class FeedPoller:
     """Fetches every registered feed each `feed_poll_s`, in a thread of the server."""
 
-    def __init__(self, service: Any, client: httpx.Client | None = None) -> None:
+    def __init__(self, service: Runtime, client: httpx.Client | None = None) -> None:
         self.service = service
         settings = service.settings
         self.max_bytes = settings.feed_max_bytes
@@ -357,6 +359,6 @@ def _describe(exc: Exception) -> str:
     return str(exc)
 
 
-def start_feed_poller(service: Any) -> FeedPoller:
+def start_feed_poller(service: Runtime) -> FeedPoller:
     """The poller thread of a server; stop() it with the server."""
     return FeedPoller(service).start()

@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from hanano.city.model import city_of
 from hanano.errors import FieldError, conflict, invalid
 from hanano.geo.position import check_position, coordinate_faults
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.events import AirBaseRegistered, ObservationPostRegistered
+from hanano.warning.handlers import HANDLERS
 from hanano.warning.tables import posts
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
@@ -50,7 +51,7 @@ def register_post(tx: Tx, actor: str, post_id: str, name: str, lat: float, lon: 
     """Register an observation post; its name and position are sealed in the log. Posts are in
     the city (on its roofs and hills); air bases, far outside it, are not held to that."""
     _check(post_id, lat, lon)
-    check_position(tx.city(), tx.settings.city_margin_km, lat, lon)
+    check_position(city_of(tx), tx.settings.city_margin_km, lat, lon)
     if get_place(tx.conn, post_id) is not None:
         raise conflict(f"{post_id} is already registered")
     tx.append(actor, ObservationPostRegistered(post_id=post_id, name=name, lat=lat, lon=lon))
@@ -89,7 +90,7 @@ def list_places(conn: Connection, kind: str) -> list[Place]:
     return [Place(r.post_id, r.kind, r.name, r.lat, r.lon) for r in rows if r.lat is not None]
 
 
-@projects(ObservationPostRegistered.type)
+@HANDLERS.projects(ObservationPostRegistered.type)
 def _post_registered(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(
@@ -104,7 +105,7 @@ def _post_registered(conn: Connection, event: RecordedEvent) -> None:
     )
 
 
-@projects(AirBaseRegistered.type)
+@HANDLERS.projects(AirBaseRegistered.type)
 def _base_registered(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(

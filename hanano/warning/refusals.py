@@ -9,36 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Connection, Index, String, Table, Text, select
+from sqlalchemy import Connection, select
 
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
-from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
 from hanano.warning.events import ForeignAlertRefused, RefusalSource
-from hanano.warning.tables import SEQ
+from hanano.warning.handlers import HANDLERS
+from hanano.warning.tables import refused_alerts
 
 MAX_CLAIMED = 200
 MAX_REASON = 1000
 LISTED = 50
-
-refused_alerts = Table(
-    "warning_foreign_refused",
-    metadata,
-    Column("seq", SEQ, primary_key=True, autoincrement=False),
-    Column("source", String(20), nullable=False),
-    Column("feed_id", String(40), nullable=True),
-    Column("url", Text, nullable=True),
-    Column("document_sha256", String(64), nullable=False),
-    Column("cert_sha256", String(64), nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("claimed_sender", Text, nullable=True),
-    Column("claimed_identifier", Text, nullable=True),
-    Column("refused_at", String(40), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Index("ix_warning_foreign_refused_feed", "feed_id", "document_sha256"),
-    info={"projection": True},
-)
 
 
 def _clip(text: str | None, limit: int) -> str | None:
@@ -94,7 +75,7 @@ def list_refused(conn: Connection, limit: int = LISTED) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
-@projects(ForeignAlertRefused.type)
+@HANDLERS.projects(ForeignAlertRefused.type)
 def _refused(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(

@@ -13,14 +13,13 @@ import rfc8785
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, select
 
+from hanano.city import tables as city_tables
+from hanano.city.model import City, city_of
 from hanano.clock import canonical_time, isoformat
 from hanano.errors import FieldError, Problem, conflict
-from hanano.geo.city import City
 from hanano.geo.position import check_position
 from hanano.settings import Settings
-from hanano.store import schema
 from hanano.store.fingerprint import fingerprint, same_body
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.timestamps import Timestamp, observed_error, require_observed
@@ -33,6 +32,7 @@ from hanano.warning.events import (
     TrackStarted,
     TrackUpdated,
 )
+from hanano.warning.handlers import HANDLERS
 from hanano.warning.plane import bearing_vector, from_plane
 from hanano.warning.posts import get_place
 from hanano.warning.tables import sightings
@@ -171,7 +171,7 @@ def estimate(
     zone = None
     if s.pcode is not None:
         zone = conn.execute(
-            select(schema.neighbourhoods).where(schema.neighbourhoods.c.pcode == s.pcode)
+            select(city_tables.neighbourhoods).where(city_tables.neighbourhoods.c.pcode == s.pcode)
         ).first()
         if zone is None:
             raise _problem([FieldError("pcode", f"no neighbourhood {s.pcode}")])
@@ -256,7 +256,7 @@ def report_sighting(tx: Tx, actor: str, s: SightingIn) -> SightingResult:
         return SightingResult(
             sighting_id, row.track_id, "replayed", row.track_reason or "", replayed=True
         )
-    est, olat, olon = estimate(tx.conn, s, tx.city(), tx.settings.city_margin_km)
+    est, olat, olon = estimate(tx.conn, s, city_of(tx), tx.settings.city_margin_km)
     confidence = s.confidence if s.confidence is not None else 1.0
     # A less confident sensor says less: its position counts for less in the track.
     cov = [v / confidence for v in est.cov]
@@ -304,7 +304,7 @@ def report_sighting(tx: Tx, actor: str, s: SightingIn) -> SightingResult:
     return result
 
 
-@projects(SightingReported.type)
+@HANDLERS.projects(SightingReported.type)
 def _sighting_reported(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     cov = d["est_cov"]

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from hanano.city import tables as city_tables
 from hanano.errors import invalid
-from hanano.store import schema
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.events import SirenRegistered
+from hanano.warning.handlers import HANDLERS
 from hanano.warning.posts import ID_PATTERN
 from hanano.warning.tables import sirens, zone_state
 
@@ -29,7 +29,9 @@ def register_siren(tx: Tx, actor: str, siren_id: str, pcodes: list[str]) -> None
         raise invalid("pcodes", "name at least one zone")
     known = set(
         tx.conn.execute(
-            select(schema.neighbourhoods.c.pcode).where(schema.neighbourhoods.c.pcode.in_(wanted))
+            select(city_tables.neighbourhoods.c.pcode).where(
+                city_tables.neighbourhoods.c.pcode.in_(wanted)
+            )
         ).scalars()
     )
     unknown = [p for p in wanted if p not in known]
@@ -38,7 +40,7 @@ def register_siren(tx: Tx, actor: str, siren_id: str, pcodes: list[str]) -> None
     tx.append(actor, SirenRegistered(siren_id=siren_id, pcodes=wanted))
 
 
-@projects(SirenRegistered.type)
+@HANDLERS.projects(SirenRegistered.type)
 def _siren_registered(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(sirens.delete().where(sirens.c.siren_id == d["siren_id"]))

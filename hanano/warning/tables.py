@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    Connection,
     Float,
     Index,
     Integer,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from hanano.store.schema import metadata
@@ -151,6 +151,79 @@ for _table in TABLES:
     _table.info["projection"] = True
 
 
-def create_tables(conn: Connection) -> None:
-    """Migration 4: early warning's tables."""
-    metadata.create_all(conn, tables=list(TABLES))
+feeds = Table(
+    "warning_feeds",
+    metadata,
+    Column("feed_id", String(40), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("added_at", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("cert_pem", Text, nullable=True),
+    Column("cert_sha256", String(64), nullable=True),
+    info={"projection": True},
+)
+
+
+feed_state = Table(
+    "warning_feed_state",
+    metadata,
+    Column("feed_id", String(40), primary_key=True),
+    Column("etag", Text, nullable=True),
+    Column("last_modified", Text, nullable=True),
+    Column("checked_at", String(40), nullable=True),
+    Column("ok_at", String(40), nullable=True),
+    Column("status", String(20), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("imported", Integer, nullable=False, default=0),
+)
+
+
+feed_items = Table(
+    "warning_feed_items",
+    metadata,
+    Column("feed_id", String(40), primary_key=True),
+    Column("url_sha256", String(64), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("read_at", String(40), nullable=False),
+)
+
+
+deliveries = Table(
+    "warning_deliveries",
+    metadata,
+    Column("delivery_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("alert_id", String(20), nullable=False),
+    # The AlertIssued event's place in the log: deliveries to one target go in this order.
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("next_attempt_at", String(40), nullable=True),
+    Column("last_attempt_at", String(40), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("delivered_at", String(40), nullable=True),
+    Column("gave_up_at", String(40), nullable=True),
+    UniqueConstraint("channel", "target", "alert_id", name="uq_warning_deliveries"),
+    Index("ix_warning_deliveries_due", "delivered_at", "gave_up_at", "next_attempt_at"),
+)
+
+
+refused_alerts = Table(
+    "warning_foreign_refused",
+    metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=False),
+    Column("source", String(20), nullable=False),
+    Column("feed_id", String(40), nullable=True),
+    Column("url", Text, nullable=True),
+    Column("document_sha256", String(64), nullable=False),
+    Column("cert_sha256", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("claimed_sender", Text, nullable=True),
+    Column("claimed_identifier", Text, nullable=True),
+    Column("refused_at", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Index("ix_warning_foreign_refused_feed", "feed_id", "document_sha256"),
+    info={"projection": True},
+)

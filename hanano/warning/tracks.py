@@ -20,11 +20,10 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection, func, select
 
 from hanano.clock import canonical_time, isoformat, parse_iso
-from hanano.store.projections import projects
-from hanano.store.reactions import on_tick, reacts_to
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.events import SightingReported, TrackEnded, TrackStarted, TrackUpdated
+from hanano.warning.handlers import HANDLERS
 from hanano.warning.plane import compass, from_plane, logged_json, to_plane
 from hanano.warning.tables import sightings, tracks
 
@@ -227,7 +226,7 @@ def _number(track_id: str) -> int:
     return int(track_id.split("-", 1)[1])
 
 
-@reacts_to(SightingReported.type)
+@HANDLERS.reacts_to(SightingReported.type)
 def fuse_sighting(tx: Tx, event: RecordedEvent) -> None:
     """Fuse the sighting into the most consistent live track, or start one."""
     d = event.data
@@ -346,7 +345,7 @@ def _fuse(
         tx.append(ACTOR, TrackEnded(track_id=track.track_id, reason="seen leaving"))
 
 
-@on_tick
+@HANDLERS.on_tick
 def end_silent_tracks(tx: Tx) -> None:
     """End every live track no sighting has confirmed for the configured time."""
     limit = tx.settings.track_timeout_min
@@ -380,7 +379,7 @@ def _activity(conn: Connection, sighting_id: str) -> tuple[str, str | None]:
     return row.activity, row.pcode if row.activity in ("over", "circling") else None
 
 
-@projects(TrackStarted.type)
+@HANDLERS.projects(TrackStarted.type)
 def _track_started(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     state = TrackState.load(d["state"], d["cov"])
@@ -409,7 +408,7 @@ def _track_started(conn: Connection, event: RecordedEvent) -> None:
     _link(conn, d["sighting_id"], d["track_id"], d["reason"])
 
 
-@projects(TrackUpdated.type)
+@HANDLERS.projects(TrackUpdated.type)
 def _track_updated(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     activity, overhead = _activity(conn, d["sighting_id"])
@@ -435,7 +434,7 @@ def _track_updated(conn: Connection, event: RecordedEvent) -> None:
     _link(conn, d["sighting_id"], d["track_id"], d["reason"])
 
 
-@projects(TrackEnded.type)
+@HANDLERS.projects(TrackEnded.type)
 def _track_ended(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     conn.execute(

@@ -29,15 +29,16 @@ from shapely.geometry import Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, func, select
 
+from hanano.city import tables as city_tables
 from hanano.clock import isoformat, parse_iso
+from hanano.intake import tables as intake_tables
 from hanano.intake.views import public_clause
 from hanano.settings import Settings
-from hanano.store import schema
-from hanano.store.projections import projects
-from hanano.store.reactions import TickCommand, on_tick, reacts_to
 from hanano.store.records import RecordedEvent
+from hanano.store.registry import TickCommand
 from hanano.store.sequencer import Tx
 from hanano.warning.events import ThreatAssessed, TrackEnded, TrackStarted, TrackUpdated
+from hanano.warning.handlers import HANDLERS
 from hanano.warning.plane import logged_json, to_plane
 from hanano.warning.tables import foreign_alerts, threats, zone_state
 from hanano.warning.tracks import ACTOR, LiveTrack, live_tracks, profile
@@ -123,7 +124,7 @@ _CACHE_LOCK = threading.Lock()
 
 def city_plane(conn: Connection) -> CityPlane:
     """The city's zones, cached per store until they change."""
-    n = schema.neighbourhoods
+    n = city_tables.neighbourhoods
     # A zone's centre and radius follow its outline, so their sums notice a re-import without
     # reading every outline's text: this runs on each sighting, inside the writer.
     key = tuple(
@@ -153,7 +154,7 @@ def strike_counts(conn: Connection, now: datetime, public_delay_min: float) -> d
     Only strikes the public may already see are counted: the counts shape public alerts (their
     zones' order and text), and a fresh strike must not show there before its delay is up. A
     history of months hardly moves for the last two hours."""
-    i = schema.incidents
+    i = intake_tables.incidents
     rows = conn.execute(
         select(i.c.pcode, func.count())
         .where(
@@ -358,8 +359,8 @@ def reassess(tx: Tx, track: LiveTrack, cfg: Settings, *, force: bool = False) ->
     return True
 
 
-@reacts_to(TrackStarted.type)
-@reacts_to(TrackUpdated.type)
+@HANDLERS.reacts_to(TrackStarted.type)
+@HANDLERS.reacts_to(TrackUpdated.type)
 def _track_moved(tx: Tx, event: RecordedEvent) -> None:
     track_id = event.data["track_id"]
     for track in live_tracks(tx.conn):
@@ -368,7 +369,7 @@ def _track_moved(tx: Tx, event: RecordedEvent) -> None:
             return
 
 
-@reacts_to(TrackEnded.type)
+@HANDLERS.reacts_to(TrackEnded.type)
 def _track_ended(tx: Tx, event: RecordedEvent) -> None:
     track_id = event.data["track_id"]
     if stored_levels(tx.conn, track_id):
@@ -382,7 +383,7 @@ def _track_ended(tx: Tx, event: RecordedEvent) -> None:
         )
 
 
-@on_tick
+@HANDLERS.on_tick
 def reassess_live_tracks(tx: Tx) -> list[TickCommand]:
     """Aircraft move between sightings: their predicted corridors reach new zones. Each track is
     reassessed as a command of its own (with fifty aircraft up, all at once would hold the writer
@@ -412,7 +413,7 @@ def expired_threats(conn: Connection, now: datetime) -> list[str]:
     return [i for i in ids if stored_levels(conn, i)]
 
 
-@projects(ThreatAssessed.type)
+@HANDLERS.projects(ThreatAssessed.type)
 def _threat_assessed(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     before = set(stored_levels(conn, d["threat_id"]))

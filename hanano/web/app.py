@@ -10,19 +10,10 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hanano.errors import FieldError, Problem
+from hanano.evidence import media_routes
 from hanano.service import Service
-from hanano.web import (
-    dispatch_routes,
-    docs,
-    evidence_routes,
-    feed_routes,
-    intake_routes,
-    map_routes,
-    media_routes,
-    openapi,
-    system_routes,
-    ui_routes,
-)
+from hanano.warning.routes import FOREIGN_PATH
+from hanano.web import docs, map_routes, openapi, system_routes, ui_routes
 from hanano.web.client_address import ClientAddress
 from hanano.web.input_guard import InputGuard
 from hanano.web.problems import (
@@ -32,19 +23,7 @@ from hanano.web.problems import (
     problem_response,
 )
 from hanano.web.stream import Broadcaster
-from hanano.web.warning_routes import FOREIGN_PATH
-from hanano.web.warning_routes import router as warning_router
 
-ROUTERS = (
-    system_routes.router,
-    intake_routes.router,
-    warning_router,
-    feed_routes.router,
-    dispatch_routes.router,
-    evidence_routes.router,
-    media_routes.router,
-    map_routes.router,
-)
 MAX_BODY = 64 * 1024
 
 
@@ -144,18 +123,16 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
                 await asyncio.to_thread(broadcaster.sweep)
                 await asyncio.to_thread(service.tick)
 
-        from hanano.warning.channels import start_channels
-        from hanano.warning.poller import start_feed_poller
-
-        channels = start_channels(service, broadcaster)
-        feed_poller = app.state.feed_poller = start_feed_poller(service)
+        workers = app.state.workers = {
+            d.name: d.start(service, broadcaster) for d in service.domains if d.start
+        }
         task = asyncio.create_task(sweep())
         try:
             yield
         finally:
             task.cancel()
-            await asyncio.to_thread(feed_poller.stop)
-            await asyncio.to_thread(channels.stop)
+            for worker in workers.values():
+                await asyncio.to_thread(worker.stop)
 
     app = FastAPI(
         title="hanano",
@@ -171,11 +148,16 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     app.add_exception_handler(Problem, handle_problem)
     app.add_exception_handler(RequestValidationError, handle_request_validation)
     app.add_exception_handler(HTTPException, handle_http)
-    for router in ROUTERS:
+    routers = (
+        system_routes.router,
+        *(r for d in service.domains for r in d.routers),
+        map_routes.router,
+    )
+    for router in routers:
         app.include_router(router)
     ui_routes.install(app, service)
     docs.install(app)
-    openapi.install(app, (*ROUTERS, ui_routes.router))
+    openapi.install(app, (*routers, ui_routes.router))
     # The last added runs first: the client's address is settled, then bodies are bounded, then
     # the guard reads them. A foreign CAP document may reach feed_max_bytes; in the JSON form its
     # escapes can make the body up to twice that (its own limit is checked exactly when read).

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from hanano.access.tokens import Principal
 from hanano.access.visibility import SEALED, event_view
 from hanano.errors import Problem
+from hanano.intake import tables as intake_tables
 from hanano.intake.views import get_incident, is_restricted, old_enough
 from hanano.service import Service
-from hanano.store import schema
 from hanano.store.records import RecordedEvent
 
 QUEUE_LIMIT = 10_000
@@ -164,10 +164,10 @@ class Broadcaster:
         with self.service.engine.connect() as conn:
             ids = (
                 conn.execute(
-                    select(schema.incidents.c.incident_id).where(
+                    select(intake_tables.incidents.c.incident_id).where(
                         old_enough(now, settings.public_delay_min),
-                        schema.incidents.c.merged_into.is_(None),
-                        schema.incidents.c.status.in_(("open", "responding")),
+                        intake_tables.incidents.c.merged_into.is_(None),
+                        intake_tables.incidents.c.status.in_(("open", "responding")),
                     )
                 )
                 .scalars()

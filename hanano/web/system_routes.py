@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from hanano.access.tokens import Principal, create_token, revoke_token
 from hanano.access.visibility import entry_view
+from hanano.city import tables as city_tables
 from hanano.events import Role
-from hanano.store import schema
+from hanano.evidence.routes import LOG_INDEX_MAX
 from hanano.store.records import read_entries
 from hanano.web.deps import ADMIN, ALL, AUDIT, ServiceDep, allow, still_holds
-from hanano.web.evidence_routes import LOG_INDEX_MAX
 from hanano.web.stream import Broadcaster, sse_stream
 
 router = APIRouter(prefix="/api/v1")
@@ -84,7 +84,9 @@ def neighbourhoods(
 ) -> dict[str, Any]:
     """The city's zones as a GeoJSON FeatureCollection."""
     with service.engine.connect() as conn:
-        rows = conn.execute(select(schema.neighbourhoods).order_by(schema.neighbourhoods.c.pcode))
+        rows = conn.execute(
+            select(city_tables.neighbourhoods).order_by(city_tables.neighbourhoods.c.pcode)
+        )
         features = [
             {
                 "type": "Feature",

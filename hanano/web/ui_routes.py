@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from hanano.access.login_limit import LOGIN_COUNTERS, LoginLimiter
+from hanano.access.tables import users
 from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.access.users import (
     SESSION_TTL_S,
@@ -29,7 +30,6 @@ from hanano.access.users import (
     hash_password,
     list_users,
     start_session,
-    users,
     verify_password,
 )
 from hanano.errors import Problem

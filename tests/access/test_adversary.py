@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from hanano.access.tokens import Principal
 from hanano.clock import ManualClock
+from hanano.intake import tables as intake_tables
 from hanano.service import Service
-from hanano.store import schema
 from hanano.warning.events import SightingReported
 from hanano.web.stream import Broadcaster, Subscriber
 from tests.dispatch.support import BASE, assign, make_team
@@ -226,7 +226,7 @@ def test_report_text_cannot_be_confirmed_by_guessing(
         orjson.dumps(fingerprint_input, option=orjson.OPT_SORT_KEYS)
     ).hexdigest()
     with aleppo.engine.connect() as conn:
-        stored = conn.execute(select(schema.reports.c.body_hash)).scalar_one()
+        stored = conn.execute(select(intake_tables.reports.c.body_hash)).scalar_one()
     readings = [
         client.get("/api/v1/events?limit=5000", headers=auth(tokens["auditor"])).text,
         client.get("/api/v1/events?limit=5000", headers=auth(tokens["admin"])).text,

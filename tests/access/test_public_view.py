@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hanano.clock import ManualClock, isoformat
+from hanano.domains import REGISTRY
 from hanano.service import Service
 from hanano.store.rebuild import rebuild, snapshot
 from tests.helpers import HANANO, auth, offset, post, report_body
@@ -203,7 +204,7 @@ def test_receipt_time_follows_reports_through_merge_and_split(
     clock.advance(timedelta(minutes=90))
     assert visible(client, public, split_id)
     with aleppo.engine.connect() as conn:
-        live = snapshot(conn)
-    rebuild(aleppo.engine)
+        live = snapshot(conn, REGISTRY)
+    rebuild(aleppo.engine, REGISTRY)
     with aleppo.engine.connect() as conn:
-        assert snapshot(conn) == live
+        assert snapshot(conn, REGISTRY) == live

@@ -6,12 +6,13 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from hanano.access.events import TokenCreated
 from hanano.access.tokens import TokenAuthority, hash_token
 from hanano.cli import main
 from hanano.clock import ManualClock
-from hanano.events import TokenCreated
+from hanano.domains import REGISTRY
 from hanano.service import Service
-from hanano.store import projections, schema
+from hanano.store import schema
 from hanano.store.rebuild import rebuild, snapshot
 from hanano.store.records import RecordedEvent
 from tests.dispatch.support import assign, leader_token, make_incident, make_team, move
@@ -196,11 +197,11 @@ def test_binding_survives_a_rebuild_and_old_entries_replay_unbound(
     own, _ = _two_teams(client, tokens)
     leader_token(client, tokens["admin"], own)
     with aleppo.engine.connect() as conn:
-        before = snapshot(conn)
+        before = snapshot(conn, REGISTRY)
     assert [row[1] for row in before["leader_teams"]] == [own]
-    rebuild(aleppo.engine)
+    rebuild(aleppo.engine, REGISTRY)
     with aleppo.engine.connect() as conn:
-        assert snapshot(conn) == before
+        assert snapshot(conn, REGISTRY) == before
     # An entry written before tokens had a team: its data has no "team" key at all.
     secret = "hn_issued-before-teams"
     old = TokenCreated(
@@ -219,7 +220,7 @@ def test_binding_survives_a_rebuild_and_old_entries_replay_unbound(
         leaf_hash=b"",
     )
     with aleppo.engine.begin() as conn:
-        projections.apply(conn, recorded)
+        REGISTRY.apply(conn, recorded)
     principal = TokenAuthority(aleppo.engine, aleppo.settings.auth_cache_s).authenticate(secret)
     assert principal is not None
     assert (principal.role, principal.team) == ("team_leader", None)

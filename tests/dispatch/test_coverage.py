@@ -11,21 +11,21 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from hanano.city import tables as city_tables
+from hanano.city.commands import import_neighbourhoods
 from hanano.cli import main
 from hanano.clock import ManualClock
 from hanano.dispatch.coverage import coverage, suggest_moves
 from hanano.dispatch.roads import import_roads
 from hanano.dispatch.teams import register_team
-from hanano.geo.city import import_neighbourhoods
 from hanano.geo.distance import haversine_m
 from hanano.service import Service
-from hanano.store import schema
 from tests.dispatch.support import assign, make_incident, make_team
 from tests.helpers import HANANO, HELSINKI, auth, offset
 
 
 def _centroids(service: Service) -> dict[str, tuple[str, float, float]]:
-    n = schema.neighbourhoods
+    n = city_tables.neighbourhoods
     with service.engine.connect() as conn:
         rows = conn.execute(select(n.c.pcode, n.c.name_en, n.c.centroid_lat, n.c.centroid_lon))
         return {r.pcode: (r.name_en, r.centroid_lat, r.centroid_lon) for r in rows}

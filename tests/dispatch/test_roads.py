@@ -19,6 +19,7 @@ from hanano.dispatch.roads import (
     current_graph,
     read_osm,
 )
+from hanano.domains import REGISTRY
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store.rebuild import rebuild, snapshot
@@ -131,10 +132,10 @@ def test_ranking_changes_when_a_segment_on_the_fastest_route_closes(
     assert ranked[0]["reason"].startswith(f"{runner_up['name']}: ")
     assert "by road" in ranked[0]["reason"]
     with helsinki.engine.connect() as conn:
-        live = snapshot(conn)
-    rebuild(helsinki.engine)
+        live = snapshot(conn, REGISTRY)
+    rebuild(helsinki.engine, REGISTRY)
     with helsinki.engine.connect() as conn:
-        assert snapshot(conn) == live
+        assert snapshot(conn, REGISTRY) == live
 
 
 def test_blocked_road_and_strike_reports_close_the_nearest_segment(

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from hanano.access.tokens import Principal
 from hanano.clock import ManualClock
 from hanano.dispatch.teams import TeamPositionReported
+from hanano.domains import REGISTRY
 from hanano.service import Service
 from hanano.store.rebuild import rebuild, snapshot
 from hanano.store.records import RecordedEvent
@@ -82,10 +83,10 @@ def test_watch_pullback_acknowledge_and_escalate_end_to_end(
     assert board["pullbacks"][0]["escalated_at"] is not None
 
     with aleppo.engine.connect() as conn:
-        live = snapshot(conn)
-    rebuild(aleppo.engine)
+        live = snapshot(conn, REGISTRY)
+    rebuild(aleppo.engine, REGISTRY)
     with aleppo.engine.connect() as conn:
-        assert snapshot(conn) == live
+        assert snapshot(conn, REGISTRY) == live
 
 
 def test_watch_runs_60_minutes_after_the_last_arrival_then_threats_pull_nobody(

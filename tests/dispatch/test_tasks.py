@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from hanano.clock import ManualClock
 from hanano.dispatch.tasks import STATES, TRANSITIONS, percentile
+from hanano.domains import REGISTRY
 from hanano.service import Service
 from hanano.store.rebuild import rebuild, snapshot
 from tests.dispatch.support import (
@@ -125,10 +126,10 @@ def test_response_segments_and_percentiles(
     )
     assert seg["on_scene_to_clear"] == {"count": 3, "p50_s": 1200.0, "p90_s": 1200.0}
     with aleppo.engine.connect() as conn:
-        live = snapshot(conn)
-    rebuild(aleppo.engine)
+        live = snapshot(conn, REGISTRY)
+    rebuild(aleppo.engine, REGISTRY)
     with aleppo.engine.connect() as conn:
-        assert snapshot(conn) == live
+        assert snapshot(conn, REGISTRY) == live
 
 
 def test_percentile_interpolates() -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from hanano.clock import ManualClock
+from hanano.domains import REGISTRY
 from hanano.service import Service
 from hanano.store.rebuild import rebuild, snapshot
 from tests.dispatch.support import leader_token, make_hospital, make_incident, make_team, move
@@ -155,7 +156,7 @@ def test_a_whole_rescue_through_the_api(
     board = client.get("/api/v1/board", headers=auth(d)).json()
     assert board["pullbacks"] == []
     with aleppo.engine.connect() as conn:
-        live = snapshot(conn)
-    rebuild(aleppo.engine)
+        live = snapshot(conn, REGISTRY)
+    rebuild(aleppo.engine, REGISTRY)
     with aleppo.engine.connect() as conn:
-        assert snapshot(conn) == live
+        assert snapshot(conn, REGISTRY) == live

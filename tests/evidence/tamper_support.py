@@ -12,13 +12,13 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
+from hanano.access import tables as access_tables
 from hanano.access.tokens import create_token, revoke_token
 from hanano.cli import main
 from hanano.clock import ManualClock
 from hanano.evidence.events import redact_field
 from hanano.service import Service
 from hanano.settings import Settings
-from hanano.store import schema
 from hanano.store.engine import make_engine
 
 
@@ -101,7 +101,9 @@ def revoked_at(db_url: str, token_id: str) -> str | None:
     try:
         with engine.connect() as conn:
             return conn.execute(
-                select(schema.tokens.c.revoked_at).where(schema.tokens.c.token_id == token_id)
+                select(access_tables.tokens.c.revoked_at).where(
+                    access_tables.tokens.c.token_id == token_id
+                )
             ).scalar_one()
     finally:
         engine.dispose()

@@ -17,6 +17,7 @@ from hanano.evidence.audit import verify_log
 from hanano.evidence.log import parse_checkpoint
 from hanano.evidence.receipts import ReceiptError, check_receipt, make_receipt
 from hanano.evidence.tables import checkpoints, merkle_nodes
+from hanano.intake import tables as intake_tables
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store import schema
@@ -332,7 +333,7 @@ def test_redaction_erases_plaintext_and_the_log_still_verifies(db_url: str) -> N
 
     engine = make_engine(db_url)
     with engine.connect() as conn:
-        text = conn.execute(select(schema.reports.c.text)).scalar()
+        text = conn.execute(select(intake_tables.reports.c.text)).scalar()
         sealed = conn.execute(
             select(schema.sealed_fields).where(
                 schema.sealed_fields.c.seq == 110, schema.sealed_fields.c.field == "text"

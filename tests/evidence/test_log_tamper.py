@@ -12,8 +12,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Connection, delete, func, select, update
 
+from hanano.access import tables as access_tables
 from hanano.cli import main
 from hanano.clock import ManualClock
+from hanano.domains import REGISTRY
 from hanano.evidence.log import LogIntegrityError
 from hanano.evidence.tables import checkpoints, merkle_nodes
 from hanano.service import Service
@@ -194,7 +196,7 @@ def test_a_revoked_token_stays_revoked_when_its_type_column_is_changed(
     # Replay itself reads the type from the leaf, never from the column.
     engine = make_engine(db_url)
     try:
-        rebuild(engine)
+        rebuild(engine, REGISTRY)
     finally:
         engine.dispose()
     assert revoked_at(db_url, built.revoked_token) == revoked
@@ -209,9 +211,9 @@ def test_replay_refuses_sealed_plaintext_its_commitment_denies(
     engine = make_engine(db_url)
     try:
         with pytest.raises(LogTampered, match=r"event 1: sealed field 'name'.*hanano log verify"):
-            rebuild(engine)
+            rebuild(engine, REGISTRY)
         with engine.connect() as conn:
-            names = set(conn.execute(select(schema.tokens.c.name)).scalars())
+            names = set(conn.execute(select(access_tables.tokens.c.name)).scalars())
     finally:
         engine.dispose()
     assert "someone else" not in names and "holder 0" in names

@@ -15,11 +15,13 @@ from sqlalchemy import select
 
 from hanano.cli import main
 from hanano.clock import ManualClock
+from hanano.domains import REGISTRY
 from hanano.evidence import note
 from hanano.evidence.audit import verify_log
 from hanano.evidence.blobs import BlobStore
-from hanano.evidence.media import media_items, sign_digest, sniff
+from hanano.evidence.media import sign_digest, sniff
 from hanano.evidence.receipts import check_receipt
+from hanano.evidence.tables import media_items
 from hanano.service import Service
 from hanano.store import schema
 from hanano.store.log import verify_disclosure
@@ -423,20 +425,20 @@ def test_projections_rebuild_and_a_redacted_place_is_gone_but_the_log_verifies(
         "/api/v1/media/devices", json={"verifier_key": verifier}, headers=auth(tokens["admin"])
     )
     with aleppo.engine.connect() as conn:
-        live = snapshot(conn)
+        live = snapshot(conn, REGISTRY)
     assert len(live["media_items"]) == 3
     assert len(live["media_custody"]) == 6
     assert len(live["media_device_keys"]) == 1
     aleppo.sequencer.stop()
-    rebuild(aleppo.engine)
+    rebuild(aleppo.engine, REGISTRY)
     with aleppo.engine.connect() as conn:
-        assert snapshot(conn) == live
+        assert snapshot(conn, REGISTRY) == live
     aleppo.sequencer.start()
 
     seq = entries(aleppo, "evidence.media_added")[0]["seq"]
     aleppo.execute(lambda tx: redact_field(tx, "test", seq, "place", "endangers the filmer"))
     aleppo.sequencer.stop()
-    rebuild(aleppo.engine)
+    rebuild(aleppo.engine, REGISTRY)
     with aleppo.engine.connect() as conn:
         row = conn.execute(select(media_items).where(media_items.c.seq == seq)).one()
         assert (row.lat, row.lon) == (None, None)

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from hanano.access.tokens import create_token
 from hanano.cli import main
 from hanano.clock import ManualClock
+from hanano.domains import REGISTRY
 from hanano.errors import Problem
 from hanano.evidence import note
 from hanano.evidence.cosign import (
@@ -197,7 +198,7 @@ def test_add_witness_is_an_event_and_survives_a_rebuild(db_url: str) -> None:
     assert wrong.exit_code != 0 and "0x04" in wrong.output
     service = Service(Settings(database_url=db_url))
     try:
-        rebuild(service.engine)
+        rebuild(service.engine, REGISTRY)
         with service.engine.connect() as conn:
             rows = conn.execute(select(witnesses.c.name, witnesses.c.key)).all()
             types = list(conn.execute(select(schema.events.c.type)).scalars())

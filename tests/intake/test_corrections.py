@@ -5,6 +5,7 @@ import json
 from fastapi.testclient import TestClient
 
 from hanano.clock import ManualClock
+from hanano.domains import REGISTRY
 from hanano.service import Service
 from hanano.store.rebuild import rebuild, snapshot
 from tests.helpers import HANANO, SAKHOUR, auth, offset, post, report_body
@@ -151,11 +152,11 @@ def test_rebuilt_projections_equal_the_live_ones(
         headers=auth(tokens["admin"]),
     )
     with aleppo.engine.connect() as conn:
-        live = snapshot(conn)
+        live = snapshot(conn, REGISTRY)
     aleppo.sequencer.stop()
-    replayed = rebuild(aleppo.engine)
+    replayed = rebuild(aleppo.engine, REGISTRY)
     with aleppo.engine.connect() as conn:
-        rebuilt = snapshot(conn)
+        rebuilt = snapshot(conn, REGISTRY)
     assert replayed > 100
     assert sum(len(rows) for rows in live.values()) > 100
     assert rebuilt == live

@@ -7,9 +7,10 @@ import pytest
 import rfc8785
 from sqlalchemy import func, select
 
+from hanano.access import tables as access_tables
+from hanano.access.events import TokenCreated
 from hanano.access.tokens import create_token
 from hanano.errors import Problem
-from hanano.events import TokenCreated
 from hanano.service import Service
 from hanano.store import schema
 from hanano.store.log import COMMITMENT_PREFIX, encode_event, verify_disclosure
@@ -122,7 +123,7 @@ def test_a_failing_command_writes_nothing_and_spares_its_group(service: Service)
     assert failures == 10
     with service.engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(schema.events)).scalar()
-        names = set(conn.execute(select(schema.tokens.c.name)).scalars())
+        names = set(conn.execute(select(access_tables.tokens.c.name)).scalars())
         seqs = list(
             conn.execute(select(schema.events.c.seq).order_by(schema.events.c.seq)).scalars()
         )

@@ -1,7 +1,9 @@
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from hanano.city import tables as city_tables
 from hanano.cli import main
+from hanano.domains import REGISTRY
 from hanano.store import schema
 from hanano.store.engine import make_engine
 from hanano.store.rebuild import snapshot
@@ -52,15 +54,15 @@ def test_cli_round_trip(db_url: str) -> None:
     assert unknown.exit_code != 0 and "N9999" in unknown.output
     engine = make_engine(db_url)
     with engine.connect() as conn:
-        before = snapshot(conn)
+        before = snapshot(conn, REGISTRY)
     engine.dispose()
     rebuilt = runner.invoke(main, ["--db", db_url, "store", "rebuild"])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "rebuilt projections from" in rebuilt.output
     engine = make_engine(db_url)
     with engine.connect() as conn:
-        assert snapshot(conn) == before
-        assert conn.execute(select(schema.aliases.c.pcode)).scalars().all() == ["N0129"]
+        assert snapshot(conn, REGISTRY) == before
+        assert conn.execute(select(city_tables.aliases.c.pcode)).scalars().all() == ["N0129"]
     engine.dispose()
 
 

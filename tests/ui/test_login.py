@@ -7,8 +7,10 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from hanano.access.users import create_user, hash_password, users
+from hanano.access.tables import users
+from hanano.access.users import create_user, hash_password
 from hanano.cli import main
+from hanano.domains import REGISTRY
 from hanano.service import Service
 from hanano.store import schema
 from hanano.store.rebuild import rebuild
@@ -119,7 +121,7 @@ def test_users_survive_a_rebuild(client: TestClient, aleppo: Service) -> None:
     make_user(aleppo)
     login(client)
     aleppo.sequencer.stop()
-    rebuild(aleppo.engine)
+    rebuild(aleppo.engine, REGISTRY)
     aleppo.sequencer.start()
     assert client.get("/api/v1/me").json()["role"] == "dispatcher"
 

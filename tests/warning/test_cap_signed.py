@@ -17,6 +17,7 @@ from lxml import etree
 from sqlalchemy import inspect, select
 
 from hanano.cli import main
+from hanano.domains import MIGRATIONS, REGISTRY
 from hanano.service import Service
 from hanano.store import schema
 from hanano.store.engine import make_engine
@@ -221,7 +222,7 @@ def test_a_signed_feed_imports_only_what_its_partner_signed(
         assert len(zones) == 1 and "N0129" not in zones[0]
 
         # Read again, the refused documents are tried again but recorded once.
-        poller: FeedPoller = client.app.state.feed_poller  # type: ignore[attr-defined]
+        poller: FeedPoller = client.app.state.workers["warning"].poller  # type: ignore[attr-defined]
         [again] = poller.poll_all()
         assert again.status == "failed" and again.imported == []
         assert len(refused_events(client, tokens)) == 5
@@ -244,11 +245,11 @@ def test_a_signed_feed_imports_only_what_its_partner_signed(
         assert inline_state["imported"] == 0 and "not a signed CAP <alert>" in inline_state["error"]
 
         with aleppo.engine.connect() as conn:
-            live = snapshot(conn)
+            live = snapshot(conn, REGISTRY)
     aleppo.sequencer.stop()
-    rebuild(aleppo.engine)
+    rebuild(aleppo.engine, REGISTRY)
     with aleppo.engine.connect() as conn:
-        assert snapshot(conn) == live
+        assert snapshot(conn, REGISTRY) == live
 
 
 def test_only_the_partners_certificate_can_change_or_cancel_its_signed_alert(
@@ -390,7 +391,7 @@ def test_cli_feeds_add_with_a_certificate_and_list_its_refusals(
 def test_a_store_from_before_signed_feeds_gains_their_columns(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
-        migrate(engine)
+        migrate(engine, MIGRATIONS)
         with engine.begin() as conn:
             # warning_feeds as migration 10 made it before feeds had certificates.
             conn.exec_driver_sql("DROP TABLE warning_foreign_refused")
@@ -400,10 +401,12 @@ def test_a_store_from_before_signed_feeds_gains_their_columns(db_url: str) -> No
                 " added_at VARCHAR(40) NOT NULL, actor VARCHAR(200) NOT NULL)"
             )
             conn.exec_driver_sql("ALTER TABLE warning_foreign_alerts DROP COLUMN signed_by")
+            recorded = schema.domain_migrations
             conn.execute(
-                schema.schema_migrations.delete().where(schema.schema_migrations.c.version == 16)
+                recorded.delete().where(recorded.c.domain == "warning", recorded.c.number == 4)
             )
-        assert [m.version for m in migrate(engine)] == [16]
+        applied = migrate(engine, MIGRATIONS)
+        assert [(a.domain, a.migration.number) for a in applied] == [("warning", 4)]
         with engine.connect() as conn:
             columns = {c["name"] for c in inspect(conn).get_columns("warning_feeds")}
             assert {"cert_pem", "cert_sha256"} <= columns

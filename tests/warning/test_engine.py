@@ -7,6 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from hanano.clock import ManualClock
+from hanano.domains import REGISTRY
 from hanano.service import Service
 from hanano.store.rebuild import rebuild, snapshot
 from tests.helpers import auth, post, report_body
@@ -229,12 +230,12 @@ def test_rebuild_gives_the_same_projections(
     clock.advance(timedelta(minutes=11))
     aleppo.tick()
     with aleppo.engine.connect() as conn:
-        live = snapshot(conn)
+        live = snapshot(conn, REGISTRY)
     assert live["warning_alerts"] and live["warning_tracks"] and live["warning_sightings"]
     aleppo.sequencer.stop()
-    rebuild(aleppo.engine)
+    rebuild(aleppo.engine, REGISTRY)
     with aleppo.engine.connect() as conn:
-        assert snapshot(conn) == live
+        assert snapshot(conn, REGISTRY) == live
 
 
 def test_zone_steps_down_to_watch_while_another_aircraft_is_airborne(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from hanano.city.model import City
 from hanano.cli import main
-from hanano.geo.city import City
 from hanano.geo.gazetteer import aleppo_geojson
 from hanano.warning.cli import _aleppo_city
 from hanano.warning.evaluate import measure, replay

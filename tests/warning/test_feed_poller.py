@@ -87,7 +87,7 @@ def test_atom_feed_of_cap_11_and_12_is_imported_once(
         levels = {a["level"] for a in client.get("/api/v1/alerts").json()["alerts"]}
         assert "imminent" in levels  # the CAP 1.1 raid, Immediate and Extreme
 
-        poller: FeedPoller = client.app.state.feed_poller  # type: ignore[attr-defined]
+        poller: FeedPoller = client.app.state.workers["warning"].poller  # type: ignore[attr-defined]
         [again] = poller.poll_all()
         assert again.status == "not_modified" and fake.not_modified == 1
 
@@ -114,7 +114,7 @@ def test_a_single_cap_document_and_its_repeats(
     with TestClient(build_app(aleppo)) as client:
         feed_id = add(client, tokens, f"{base}/alert.cap")
         wait_for(lambda: feed_state(client, tokens, feed_id)["status"])
-        poller: FeedPoller = client.app.state.feed_poller  # type: ignore[attr-defined]
+        poller: FeedPoller = client.app.state.workers["warning"].poller  # type: ignore[attr-defined]
         [again] = poller.poll_all()
         assert again.status == "ok" and again.imported == []
         assert fake.hits["/alert.cap"] == 2
@@ -151,7 +151,7 @@ def test_external_entities_are_never_resolved_and_failures_are_recorded(
             )
         }
         ids["gone"] = add(client, tokens, f"http://127.0.0.1:{free_port()}/nobody.atom")
-        poller: FeedPoller = client.app.state.feed_poller  # type: ignore[attr-defined]
+        poller: FeedPoller = client.app.state.workers["warning"].poller  # type: ignore[attr-defined]
         outcomes = {o.feed_id: o for o in poller.poll_all()}
         assert len(outcomes) == 5
         states = {name: feed_state(client, tokens, fid) for name, fid in ids.items()}
@@ -251,7 +251,7 @@ def test_a_fetch_that_ends_after_its_feed_was_removed_leaves_no_state(
     configure(aleppo, feed_poll_s=3600, mqtt_url=None)
     with TestClient(build_app(aleppo)) as client:
         feed_id = add(client, tokens, f"{base}/late.cap")
-        poller: FeedPoller = client.app.state.feed_poller  # type: ignore[attr-defined]
+        poller: FeedPoller = client.app.state.workers["warning"].poller  # type: ignore[attr-defined]
         wait_for(lambda: feed_state(client, tokens, feed_id)["status"])
         admin = auth(tokens["admin"])
         assert client.delete(f"/api/v1/feeds/{feed_id}", headers=admin).status_code == 200

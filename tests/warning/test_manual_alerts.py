@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from hanano.city.commands import import_neighbourhoods
 from hanano.cli import main
 from hanano.clock import ManualClock
-from hanano.geo.city import import_neighbourhoods
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store import schema

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hanano.clock import ManualClock
+from hanano.domains import REGISTRY
 from hanano.errors import Problem
 from hanano.service import Service
 from hanano.store.rebuild import rebuild
@@ -75,7 +76,7 @@ def test_a_sighting_logged_with_an_unpadded_year_is_read_back(
         est_reason="over the named neighbourhood",
     )
     aleppo.execute(lambda tx: tx.append("old-version", old))
-    rebuild(aleppo.engine)
+    rebuild(aleppo.engine, REGISTRY)
     with aleppo.engine.connect() as conn:
         (observed,) = conn.execute(select(sightings.c.observed_at)).scalars()
         started = conn.execute(select(tracks.c.started_at, tracks.c.at)).all()

@@ -18,7 +18,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from hanano.access.login_limit import LoginLimiter, login_failures
+from hanano.access.login_limit import LoginLimiter
+from hanano.access.tables import login_failures
 from hanano.access.users import create_user, hash_password
 from hanano.cli import main
 from hanano.clock import ManualClock

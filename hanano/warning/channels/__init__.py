@@ -20,6 +20,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import Engine
+
+from hanano.domain import Runtime
 from hanano.settings import Settings
 from hanano.store.records import RecordedEvent
 from hanano.warning.events import AlertIssued
@@ -27,6 +30,12 @@ from hanano.warning.outbox import DeliveryFailed, Due, Key, Outbox
 from hanano.warning.views import cap_document
 
 log = logging.getLogger(__name__)
+
+
+class Announcer(Protocol):
+    """Where the SSE channel puts an alert: the stream's broadcaster."""
+
+    def publish(self, message: dict[str, Any]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -163,7 +172,7 @@ class Fanout:
 
 
 def channels_from_settings(
-    settings: Settings, engine: Any, broadcaster: Any = None
+    settings: Settings, engine: Engine, broadcaster: Announcer | None = None
 ) -> list[Channel]:
     """Every channel the settings configure."""
     channels: list[Channel] = []
@@ -183,7 +192,7 @@ def channels_from_settings(
     return channels
 
 
-def start_channels(service: Any, broadcaster: Any = None) -> Fanout:
+def start_channels(service: Runtime, broadcaster: Announcer | None = None) -> Fanout:
     """Start the configured channels and the outbox's retries, and subscribe them to the
     service's commits."""
     outbox = Outbox(service.engine, service.sequencer, service.settings, service.clock)

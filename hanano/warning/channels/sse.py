@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hanano.warning.channels import AlertMessage
+from hanano.warning.channels import AlertMessage, Announcer
 
 
 def summary(message: AlertMessage) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def summary(message: AlertMessage) -> dict[str, Any]:
 class SseChannel:
     name = "sse"
 
-    def __init__(self, broadcaster: Any) -> None:
+    def __init__(self, broadcaster: Announcer) -> None:
         self.broadcaster = broadcaster
 
     def deliver(self, message: AlertMessage) -> None:

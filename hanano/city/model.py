@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import math
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,12 +14,9 @@ from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Engine, select
 
-from hanano.errors import invalid, not_found
-from hanano.events import AliasAdded, NeighbourhoodImported
+from hanano.city import tables as city_tables
 from hanano.geo.distance import haversine_m
 from hanano.geo.gazetteer import Gazetteer, Match
-from hanano.store import schema
-from hanano.store.projections import projects
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
@@ -114,19 +111,23 @@ class City:
 
 def load_city(conn: Connection, builtin_aliases: Iterable[tuple[str, str]] = ()) -> City:
     """The city from the store; `builtin_aliases` are names shipped with hanano for this city."""
-    rows = conn.execute(select(schema.neighbourhoods)).mappings().all()
-    alias_rows = conn.execute(select(schema.aliases.c.alias, schema.aliases.c.pcode)).all()
+    rows = conn.execute(select(city_tables.neighbourhoods)).mappings().all()
+    alias_rows = conn.execute(
+        select(city_tables.aliases.c.alias, city_tables.aliases.c.pcode)
+    ).all()
     return City(rows, [*builtin_aliases, *((a.alias, a.pcode) for a in alias_rows)])
 
 
 class CityCache:
-    """The loaded city, reloaded when a city event commits."""
+    """The loaded city, reloaded when a city event commits. Commands on the same store find it
+    through `city_of`."""
 
     def __init__(self, engine: Engine, builtin_aliases: Iterable[tuple[str, str]] = ()) -> None:
         self._engine = engine
         self._builtin = list(builtin_aliases)
         self._city: City | None = None
         self._lock = threading.Lock()
+        _CACHES[engine] = self
 
     def get(self, conn: Connection | None = None) -> City:
         with self._lock:
@@ -147,95 +148,11 @@ class CityCache:
             self.invalidate()
 
 
-# --- commands -----------------------------------------------------------------------------
+# The cache of each store's service, so a command finds the city without the store knowing it.
+_CACHES: weakref.WeakKeyDictionary[Engine, CityCache] = weakref.WeakKeyDictionary()
 
 
-def import_neighbourhoods(tx: Tx, actor: str, geojson: Mapping[str, Any]) -> int:
-    """Load zones from a GeoJSON FeatureCollection with PCODE, NAME_EN and NAME_AR properties.
-
-    A zone already present with the same P-code is replaced by the newer event.
-    """
-    features = geojson.get("features")
-    if geojson.get("type") != "FeatureCollection" or not isinstance(features, list):
-        raise invalid("geojson", "must be a GeoJSON FeatureCollection")
-    count = 0
-    for number, feature in enumerate(features):
-        props = feature.get("properties") or {}
-        geometry = feature.get("geometry") or {}
-        missing = [k for k in ("PCODE", "NAME_EN", "NAME_AR") if not props.get(k)]
-        if missing:
-            raise invalid(f"features[{number}].properties", f"missing {', '.join(missing)}")
-        if geometry.get("type") not in ("Polygon", "MultiPolygon"):
-            raise invalid(f"features[{number}].geometry", "must be a Polygon or MultiPolygon")
-        try:
-            polygon = shape(geometry)
-        except Exception as exc:
-            raise invalid(f"features[{number}].geometry", f"not a valid geometry: {exc}") from exc
-        if polygon.is_empty:
-            raise invalid(f"features[{number}].geometry", "is empty")
-        tx.append(
-            actor,
-            NeighbourhoodImported(
-                pcode=str(props["PCODE"]).strip(),
-                name_en=str(props["NAME_EN"]).strip(),
-                # Some official names carry the same name repeated on several lines.
-                name_ar=str(props["NAME_AR"]).splitlines()[0].strip(),
-                geometry=geometry,
-            ),
-        )
-        count += 1
-    return count
-
-
-def add_alias(tx: Tx, actor: str, alias: str, pcode: str) -> None:
-    alias = alias.strip()
-    if not any(ch.isalpha() for ch in alias):
-        raise invalid("alias", "must contain letters")
-    exists = tx.conn.execute(
-        select(schema.neighbourhoods.c.pcode).where(schema.neighbourhoods.c.pcode == pcode)
-    ).first()
-    if exists is None:
-        raise not_found(f"neighbourhood {pcode}")
-    tx.append(actor, AliasAdded(alias=alias, pcode=pcode))
-
-
-# --- projections --------------------------------------------------------------------------
-
-
-@projects(NeighbourhoodImported.type)
-def _neighbourhood_imported(conn: Connection, event: RecordedEvent) -> None:
-    d = event.data
-    polygon = shape(d["geometry"])
-    centroid = (
-        polygon.representative_point()
-        if not polygon.contains(polygon.centroid)
-        else (polygon.centroid)
-    )
-    # The radius of a disc of the same area: the uncertainty of a place known only by its zone.
-    lat_scale = 111_320.0
-    lon_scale = 111_320.0 * math.cos(math.radians(centroid.y))
-    radius = math.sqrt(polygon.area * lat_scale * lon_scale / math.pi)
-    conn.execute(schema.neighbourhoods.delete().where(schema.neighbourhoods.c.pcode == d["pcode"]))
-    conn.execute(
-        schema.neighbourhoods.insert().values(
-            pcode=d["pcode"],
-            name_en=d["name_en"],
-            name_ar=d["name_ar"],
-            geometry=json.dumps(d["geometry"], sort_keys=True),
-            centroid_lat=centroid.y,
-            centroid_lon=centroid.x,
-            radius_m=radius,
-        )
-    )
-
-
-@projects(AliasAdded.type)
-def _alias_added(conn: Connection, event: RecordedEvent) -> None:
-    d = event.data
-    exists = conn.execute(
-        select(schema.aliases.c.alias).where(
-            schema.aliases.c.alias == d["alias"], schema.aliases.c.pcode == d["pcode"]
-        )
-    ).first()
-    if exists is None:
-        conn.execute(schema.aliases.insert().values(alias=d["alias"], pcode=d["pcode"]))
+def city_of(tx: Tx) -> City:
+    """The city's zones for a command: from its service's cache when there is one."""
+    cache = _CACHES.get(tx.conn.engine)
+    return cache.get(tx.conn) if cache is not None else load_city(tx.conn)

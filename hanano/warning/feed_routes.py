@@ -58,9 +58,10 @@ async def post_feed(request: Request, service: ServiceDep, who: Admin) -> dict[s
     cert = body.get("cert")
     trust = None if cert is None else load_cert(cert, "cert")
     created = await service.sequencer.run(lambda tx: add_feed(tx, who.actor, url, trust))
-    poller = getattr(request.app.state, "feed_poller", None)
-    if poller is not None:
-        poller.poke()
+    # Early warning's workers run only in a served app (hanano.warning.domain.start).
+    workers = getattr(request.app.state, "workers", {}).get("warning")
+    if workers is not None:
+        workers.poller.poke()
     return created
 
 

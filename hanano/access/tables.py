@@ -1,0 +1,77 @@
+"""Access's tables: tokens (only their hashes) and what they are bound to."""
+
+from sqlalchemy import Column, Float, Integer, String, Table, Text
+
+from hanano.store.schema import metadata
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("token_id", String(40), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("name", Text, nullable=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(40), nullable=False),
+    Column("revoked_at", String(40), nullable=True),
+)
+
+tokens.info["projection"] = True
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", String(40), primary_key=True),
+    Column("username", String(100), nullable=True, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=True),
+    Column("created_at", String(40), nullable=False),
+    info={"projection": True},
+)
+
+
+sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("user_id", String(40), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+    Column("ended_at", String(40), nullable=True),
+    info={"projection": True},
+)
+
+
+leader_teams = Table(
+    "leader_teams",
+    metadata,
+    Column("principal_id", String(40), primary_key=True),  # a token id or a user id
+    Column("team_id", String(40), nullable=False),
+    Column("bound_at", String(40), nullable=False),
+    info={"projection": True},
+)
+
+
+spotter_posts = Table(
+    "spotter_posts",
+    metadata,
+    Column("principal_id", String(40), primary_key=True),
+    Column("post_id", String(40), nullable=False),
+    Column("bound_at", String(40), nullable=False),
+    info={"projection": True},
+)
+
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    # HMAC-SHA256 (hex) of "addr" and an address, or of "pair", a username and an address.
+    Column("key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    # When the row's counting window began: an address's first failure in it; a pair's latest
+    # failure (its window slides with each one).
+    Column("window_start", Float, nullable=False),
+    # An address: refused until then once its budget is spent. A pair: the end of its wait.
+    Column("locked_until", Float, nullable=True),
+)

@@ -1,0 +1,16 @@
+"""The city: its neighbourhoods (OCHA P-codes, names, polygons) and the names people use."""
+
+from hanano.city import cli, migrations, projection, tables
+from hanano.city.handlers import HANDLERS
+from hanano.domain import Domain, events_of, tables_of
+
+_ = projection  # imported for what it registers
+
+DOMAIN = Domain(
+    name="city",
+    events=events_of("hanano.city"),
+    tables=tables_of(tables),
+    migrations=migrations.MIGRATIONS,
+    handlers=HANDLERS,
+    commands=(cli.city,),
+)

@@ -1,0 +1,77 @@
+"""The shape every domain has: one `Domain` record, listed once in `hanano.domains`.
+
+A domain is a package (`hanano/<name>/`) holding:
+- `events.py`: its event types (dispatch keeps each thing's events beside it, see its package);
+- `tables.py`: its tables; `migrations.py`: its ordered, frozen schema changes;
+- `handlers.py`: the `Handlers` its modules fill with projectors, reactions and tick handlers;
+- modules named for what they hold (commands, projections and views of one thing);
+- `domain.py`: the record below, which the service, the HTTP app and the CLI read.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Protocol, TypeVar
+
+import click
+from fastapi import APIRouter
+from sqlalchemy import Engine, Table
+
+from hanano.clock import Clock
+from hanano.events import EVENT_TYPES, Event
+from hanano.settings import Settings
+from hanano.store.migrations import Migration
+from hanano.store.registry import Handlers
+from hanano.store.sequencer import Sequencer, Tx
+
+T = TypeVar("T")
+
+
+class Runtime(Protocol):
+    """What a domain's use cases and workers need of the running service."""
+
+    settings: Settings
+    engine: Engine
+    sequencer: Sequencer
+    clock: Clock
+
+    def execute(self, command: Callable[[Tx], T]) -> T: ...
+
+
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    events: tuple[type[Event], ...]
+    tables: tuple[Table, ...]
+    migrations: tuple[Migration, ...]
+    handlers: Handlers
+    routers: tuple[APIRouter, ...] = ()
+    commands: tuple[click.Command, ...] = ()
+    # Work the server runs beside the requests (alert channels, feed pollers), given the
+    # running service and the stream's broadcaster; what it returns is stopped on shutdown.
+    start: Callable[..., Stoppable] | None = field(default=None)
+
+
+def events_of(package: str) -> tuple[type[Event], ...]:
+    """The event types declared in the modules of `package` (already imported)."""
+    prefix = package + "."
+    return tuple(c for c in EVENT_TYPES.values() if c.__module__.startswith(prefix))
+
+
+def tables_of(*modules: ModuleType) -> tuple[Table, ...]:
+    """Every table the given modules define, in the order they define them."""
+    found: list[Table] = []
+    for module in modules:
+        found.extend(v for v in vars(module).values() if isinstance(v, Table) and v not in found)
+    return tuple(found)
+
+
+def module(name: str) -> ModuleType:
+    return sys.modules[name]

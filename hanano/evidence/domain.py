@@ -1,0 +1,17 @@
+"""Evidence: the tamper-evident log's tree, checkpoints, witnesses, timestamps and media."""
+
+from hanano.domain import Domain, events_of, tables_of
+from hanano.evidence import cli, events, media, media_cli, media_routes, migrations, routes, tables
+from hanano.evidence.handlers import HANDLERS
+
+_ = (events, media)  # imported for what they register
+
+DOMAIN = Domain(
+    name="evidence",
+    events=events_of("hanano.evidence"),
+    tables=tables_of(tables),
+    migrations=migrations.MIGRATIONS,
+    handlers=HANDLERS,
+    routers=(routes.router, media_routes.router),
+    commands=(cli.log_group, media_cli.media_group),
+)
