@@ -40,15 +40,9 @@ from sqlalchemy import text
 
 from hanano.clock import ManualClock
 from hanano.dispatch.recommend import recommend
-from hanano.dispatch.roads import (
-    OFF_ROAD_KMH,
-    RoadGraph,
-    RoadRouter,
-    build_graph,
-    read_osm,
-    road_router,
-    store_graph,
-)
+from hanano.dispatch.road_graph import RoadGraph, build_graph, read_osm
+from hanano.dispatch.road_routing import OFF_ROAD_KMH, RoadRouter, road_router
+from hanano.dispatch.roads import store_graph
 from hanano.dispatch.teams import register_team
 from hanano.dispatch.travel import router_for
 from hanano.intake.commands import submit_report

@@ -68,7 +68,7 @@ class StraightLine:
 
 def router_for(conn: Connection, settings: Settings) -> Router:
     """The road graph with its current closures, or the straight line when none is imported."""
-    from hanano.dispatch.roads import road_router
+    from hanano.dispatch.road_routing import road_router
 
     road = road_router(conn, settings)
     return road if road is not None else StraightLine.from_settings(settings)

@@ -30,7 +30,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from shapely.ops import linemerge
 
 from hanano.access.tokens import Principal
-from hanano.dispatch import roads
+from hanano.dispatch import road_graph, road_routing, roads
 from hanano.dispatch.tables import road_closures
 from hanano.web.deps import ServiceDep, allow
 
@@ -89,7 +89,7 @@ def decode_polyline(text: str) -> list[tuple[float, float]]:
     return points
 
 
-def road_lines(graph: roads.RoadGraph) -> list[str]:
+def road_lines(graph: road_graph.RoadGraph) -> list[str]:
     """Every drivable segment once (whichever directions it may be driven), merged into chains
     and simplified, as encoded polylines."""
     n = max(1, graph.node_count)
@@ -118,7 +118,7 @@ def road_lines(graph: roads.RoadGraph) -> list[str]:
     return lines
 
 
-def _geometry(graph_id: str, graph: roads.RoadGraph) -> tuple[bytes, bytes, int]:
+def _geometry(graph_id: str, graph: road_graph.RoadGraph) -> tuple[bytes, bytes, int]:
     """The body (plain and gzipped) and line count for a graph, computed once per process."""
     with _LOCK:
         cached = _CACHE.get(graph_id)
@@ -156,7 +156,7 @@ def roads_geometry(
     """The imported roads as encoded polylines (`lines`, lat/lon at `precision` decimals), or
     `graph_id: null` and no lines when none is imported. Revalidate with If-None-Match."""
     with service.engine.connect() as conn:
-        found = roads.current_graph(conn)
+        found = road_routing.current_graph(conn)
     headers = {"Cache-Control": "private, no-cache", "Vary": "Accept-Encoding, Cookie"}
     if found is None:
         body = orjson.dumps(
@@ -190,7 +190,7 @@ def roads_geometry_closed(
 ) -> Any:
     """The open closures' segments as lines of [lat, lon] points, to draw over the roads."""
     with service.engine.connect() as conn:
-        found = roads.current_graph(conn)
+        found = road_routing.current_graph(conn)
         closures = roads.list_closures(conn)
         state = conn.execute(
             road_closures.select().with_only_columns(

@@ -17,7 +17,8 @@ import pytest
 from hanano.access.tokens import create_token
 from hanano.access.users import create_user, hash_password
 from hanano.clock import ManualClock
-from hanano.dispatch.roads import RoadGraph, build_graph, store_graph
+from hanano.dispatch.road_graph import RoadGraph, build_graph
+from hanano.dispatch.roads import store_graph
 from hanano.service import Service
 from tests.dispatch.support import BASE
 from tests.helpers import HANANO, SAKHOUR, auth, offset, report_body

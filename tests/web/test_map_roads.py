@@ -9,7 +9,7 @@ import math
 import numpy as np
 from fastapi.testclient import TestClient
 
-from hanano.dispatch.roads import current_graph
+from hanano.dispatch.road_routing import current_graph
 from hanano.service import Service
 from hanano.web.map_routes import decode_polyline, encode_polyline
 from tests.helpers import auth
