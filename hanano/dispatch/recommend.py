@@ -4,27 +4,24 @@ minimises priority-weighted travel time, beside what nearest-first would have do
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, select
 
-from hanano.clock import parse_iso
+from hanano.dispatch.candidates import Candidate, candidates
 from hanano.dispatch.common import CAPABILITY_WORDS, LIVE_INCIDENT
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import decisions, tasks, teams
 from hanano.dispatch.tasks import ACTIVE, assign_task, incident_row
-from hanano.dispatch.travel import Leg, Router
+from hanano.dispatch.travel import Router
 from hanano.errors import invalid
 from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.intake import tables as intake_tables
 from hanano.settings import Settings
-from hanano.store.prepared import Prepared
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
@@ -68,175 +65,11 @@ class RecommendationOverridden(Event):
     reason: str
 
 
-@dataclass
-class Candidate:
-    team_id: str
-    name: str
-    sector: str
-    capabilities: set[str]
-    origin: tuple[float, float]
-    origin_words: str
-    duty_hours: float
-    rested_min: float | None
-    crew_short: bool = False
-    crew_words: str = ""
-    leg: Leg | None = None
-    score: float = 0.0
-    notes: list[str] = field(default_factory=list)
-    # The same reason as data, one part per note, so that a page can word it in its own
-    # language: each {"code": ..., **numbers and names}.
-    origin_part: dict[str, Any] = field(default_factory=lambda: {"code": "origin"})
-    crew: int = 0
-    min_crew: int = 0
-    parts: list[dict[str, Any]] = field(default_factory=list)
-
-    def note(self, words: str, code: str, **params: Any) -> None:
-        self.notes.append(words)
-        self.parts.append({"code": code, **params})
-
-    def view(self) -> dict[str, Any]:
-        assert self.leg is not None
-        return {
-            "team_id": self.team_id,
-            "name": self.name,
-            "travel_s": round(self.leg.seconds, 1),
-            "travel_m": round(self.leg.metres, 1),
-            "via": self.leg.via,
-            "travel_at_least": self.leg.at_least,
-            "score_s": round(self.score, 1),
-            "capabilities": sorted(self.capabilities),
-            "reason": self.reason(),
-            "reason_parts": self.reason_parts(),
-        }
-
-    def reason(self) -> str:
-        assert self.leg is not None
-        if self.leg.at_least:
-            travel = f"more than {int(self.leg.seconds // 60)} min {self.leg.via}"
-        else:
-            travel = f"{max(1, round(self.leg.seconds / 60))} min {self.leg.via}"
-        parts = [f"{travel}{self.origin_words}", *self.notes]
-        return f"{self.name}: " + ", ".join(parts)
-
-    def reason_parts(self) -> list[dict[str, Any]]:
-        """The reason's travel, origin and notes, in the order of the sentence."""
-        assert self.leg is not None
-        minutes = (
-            int(self.leg.seconds // 60)
-            if self.leg.at_least
-            else max(1, round(self.leg.seconds / 60))
-        )
-        travel = {"code": "travel", "minutes": minutes, "at_least": self.leg.at_least}
-        return [{**travel, **_via(self.leg.via)}, self.origin_part, *self.parts]
-
-
-_NO_ROAD_WITHIN = re.compile(r"^by straight line \(no open road within (\d+) min\)$")
-
-
-def _via(words: str) -> dict[str, Any]:
-    """How the router measured a leg, from its words: by road, or by straight line (when there
-    is no road graph, or no open road to the site)."""
-    if words == "by road":
-        return {"via": "road"}
-    if words == "by straight line":
-        return {"via": "straight_line"}
-    if words == "by straight line (no open road)":
-        return {"via": "straight_line", "no_open_road": True}
-    within = _NO_ROAD_WITHIN.match(words)
-    if within:
-        return {"via": "straight_line", "no_open_road": True, "within_min": int(within[1])}
-    return {"via": "other", "words": words}
-
-
 def needs(kind: str, severity: int) -> tuple[tuple[str, ...], int]:
     caps = RUN_CARDS.get(kind, RUN_CARDS["other"])
     if kind == "strike" and severity <= 2:
         caps = ("light_rescue", "medical")
     return caps, TEAMS_BY_SEVERITY.get(severity, 1)
-
-
-# Every recommendation reads these, so they are compiled once (a recommendation is timed in
-# milliseconds, and building a statement costs a fraction of one).
-_TEAMS = Prepared(select(teams).order_by(teams.c.name))
-# One row per team however long the operation has run.
-_LAST_ENDED = Prepared(
-    select(tasks.c.team_id, func.max(tasks.c.ended_at))
-    .where(tasks.c.ended_at.isnot(None))
-    .group_by(tasks.c.team_id)
-)
-
-
-def _last_ended(conn: Connection) -> dict[str, str]:
-    return {team_id: at for team_id, at in _LAST_ENDED.run(conn).all()}
-
-
-def _hours(text: str | None, now: datetime) -> float:
-    return 0.0 if text is None else max(0.0, (now - parse_iso(text)).total_seconds() / 3600)
-
-
-def candidates(
-    conn: Connection, now: datetime, settings: Settings
-) -> tuple[list[Candidate], list[dict[str, Any]]]:
-    """Teams that could go now, and why each other team cannot."""
-    ended = _last_ended(conn)
-    free: list[Candidate] = []
-    excluded: list[dict[str, Any]] = []
-    for row in _TEAMS.run(conn).all():
-        if row.duty != "on_duty":
-            excluded.append(
-                {
-                    "team_id": row.team_id,
-                    "reason": f"{row.name}: {row.duty.replace('_', ' ')}",
-                    "code": "duty",
-                    "team": row.name,
-                    "duty": row.duty,
-                }
-            )
-            continue
-        if row.task_id is not None:
-            excluded.append(
-                {
-                    "team_id": row.team_id,
-                    "reason": f"{row.name}: busy on task {row.task_id}",
-                    "code": "busy",
-                    "team": row.name,
-                    "task_id": row.task_id,
-                }
-            )
-            continue
-        free.append(_candidate(row, now, settings, ended.get(row.team_id)))
-    return free, excluded
-
-
-def _candidate(row: Row[Any], now: datetime, settings: Settings, ended: str | None) -> Candidate:
-    caps = {c for c in row.capabilities.split(",") if c}
-    origin: tuple[float, float] = (row.base_lat, row.base_lon)
-    words = " from its base"
-    place: dict[str, Any] = {"code": "origin", "place": "base"}
-    if row.lat is not None and row.position_at is not None:
-        age = (now - parse_iso(row.position_at)).total_seconds() / 60
-        if age <= settings.position_stale_min:
-            origin, words = (row.lat, row.lon), ""
-            place = {"code": "origin", "place": "position"}
-        else:
-            words = f" from its base (position {round(age)} min old)"
-            place = {"code": "origin", "place": "base", "position_age_min": round(age)}
-    since_rest = ended if ended and (row.duty_since is None or ended >= row.duty_since) else None
-    return Candidate(
-        team_id=row.team_id,
-        name=row.name,
-        sector=row.sector,
-        capabilities=caps,
-        origin=origin,
-        origin_words=words,
-        duty_hours=_hours(row.duty_since, now),
-        rested_min=None if since_rest is None else _hours(since_rest, now) * 60,
-        crew_short=row.crew < row.min_crew,
-        crew_words=f"{row.crew} of its minimum {row.min_crew} crew",
-        origin_part=place,
-        crew=row.crew,
-        min_crew=row.min_crew,
-    )
 
 
 def recommend(
@@ -278,33 +111,49 @@ def recommend(
     result["excluded"] = excluded
     ranked = rank(free, (incident.lat, incident.lon), missing, router, max(SHORTLIST, more))
     result["recommendations"] = [c.view() for c in ranked]
+    result.update(_summary(incident_id, ranked, excluded, more, wanted))
+    return result
+
+
+def _summary(
+    incident_id: str,
+    ranked: list[Candidate],
+    excluded: list[dict[str, Any]],
+    more: int,
+    wanted: int,
+) -> dict[str, Any]:
+    """What to do, in a sentence and in parts: send the best team, or why no team fits."""
     if not ranked:
         why = "; ".join(e["reason"] for e in excluded) or "no teams are registered"
-        result["summary"] = f"No team available for {incident_id}: {why}"
-        result["summary_parts"] = [
-            {"code": "no_team_available", "incident_id": incident_id},
-            *(
-                [{k: v for k, v in e.items() if k != "reason"} for e in excluded]
-                or [{"code": "no_teams_registered"}]
+        return {
+            "summary": f"No team available for {incident_id}: {why}",
+            "summary_parts": [
+                {"code": "no_team_available", "incident_id": incident_id},
+                *(
+                    [{k: v for k, v in e.items() if k != "reason"} for e in excluded]
+                    or [{"code": "no_teams_registered"}]
+                ),
+            ],
+        }
+    if more == 0:
+        return {
+            "summary": (
+                f"{incident_id} already has the {wanted} team(s) its run card asks for; "
+                f"best extra: {ranked[0].reason()}"
             ),
-        ]
-    elif more == 0:
-        result["summary"] = (
-            f"{incident_id} already has the {wanted} team(s) its run card asks for; "
-            f"best extra: {ranked[0].reason()}"
-        )
-        result["summary_parts"] = [
-            {"code": "enough_teams", "incident_id": incident_id, "teams": wanted},
-            {"code": "best_extra", "team_id": ranked[0].team_id, "team": ranked[0].name},
-            *ranked[0].reason_parts(),
-        ]
-    else:
-        result["summary"] = f"Send {ranked[0].reason()}"
-        result["summary_parts"] = [
+            "summary_parts": [
+                {"code": "enough_teams", "incident_id": incident_id, "teams": wanted},
+                {"code": "best_extra", "team_id": ranked[0].team_id, "team": ranked[0].name},
+                *ranked[0].reason_parts(),
+            ],
+        }
+    return {
+        "summary": f"Send {ranked[0].reason()}",
+        "summary_parts": [
             {"code": "send", "team_id": ranked[0].team_id, "team": ranked[0].name},
             *ranked[0].reason_parts(),
-        ]
-    return result
+        ],
+    }
 
 
 def rank(
@@ -319,42 +168,7 @@ def rank(
     if not free:
         return []
     for cand in free:
-        cand.notes = []
-        cand.parts = []
-        cand.score = 0.0
-        usable = set(cand.capabilities)
-        if "heavy_rescue" in usable and cand.crew_short:
-            usable.discard("heavy_rescue")
-            cand.note(
-                f"not for heavy rescue: {cand.crew_words}",
-                "crew_short",
-                crew=cand.crew,
-                min_crew=cand.min_crew,
-            )
-        matched = [c for c in missing if c in usable]
-        lacking = [c for c in missing if c not in usable]
-        if matched:
-            words = " + ".join(CAPABILITY_WORDS[c] for c in matched)
-            cand.note(words, "matches", capabilities=matched)
-        elif not missing:
-            offered = sorted(usable)
-            words = ", ".join(CAPABILITY_WORDS[c] for c in offered)
-            cand.note(words or "no capability", "offers", capabilities=offered)
-        # The run card lists the capability that matters most first; lacking it costs time.
-        if missing and missing[0] not in usable:
-            cand.score += CAPABILITY_MISS_S
-            words = " or ".join(CAPABILITY_WORDS[c] for c in lacking)
-            cand.note(f"lacks {words}", "lacks", capabilities=lacking)
-        if cand.duty_hours > TIRED_AFTER_H:
-            cand.score += (cand.duty_hours - TIRED_AFTER_H) * FATIGUE_S_PER_H
-            hours = round(cand.duty_hours)
-            cand.note(f"tired: on duty {hours} h", "tired", duty_hours=hours)
-        elif cand.rested_min is not None:
-            value, unit = _duration(cand.rested_min)
-            cand.note(f"rested {value} {unit}", "rested", value=value, unit=unit)
-        else:
-            value, unit = _duration(cand.duty_hours * 60)
-            cand.note(f"on duty {value} {unit}, no task yet", "no_task_yet", value=value, unit=unit)
+        _judge(cand, missing)
     # What each team's score may add to its travel time, coverage included where it could
     # apply, so that the router knows how far to search for `enough` teams to be placed.
     sizes: dict[str, int] = {}
@@ -369,6 +183,46 @@ def rank(
         cand.score += leg.seconds
     _coverage(free)
     return sorted(free, key=lambda c: (c.score, c.name))
+
+
+def _judge(cand: Candidate, missing: Sequence[str]) -> None:
+    """Score and note what counts for or against a team apart from its travel time."""
+    cand.notes = []
+    cand.parts = []
+    cand.score = 0.0
+    usable = set(cand.capabilities)
+    if "heavy_rescue" in usable and cand.crew_short:
+        usable.discard("heavy_rescue")
+        cand.note(
+            f"not for heavy rescue: {cand.crew_words}",
+            "crew_short",
+            crew=cand.crew,
+            min_crew=cand.min_crew,
+        )
+    matched = [c for c in missing if c in usable]
+    lacking = [c for c in missing if c not in usable]
+    if matched:
+        words = " + ".join(CAPABILITY_WORDS[c] for c in matched)
+        cand.note(words, "matches", capabilities=matched)
+    elif not missing:
+        offered = sorted(usable)
+        words = ", ".join(CAPABILITY_WORDS[c] for c in offered)
+        cand.note(words or "no capability", "offers", capabilities=offered)
+    # The run card lists the capability that matters most first; lacking it costs time.
+    if missing and missing[0] not in usable:
+        cand.score += CAPABILITY_MISS_S
+        words = " or ".join(CAPABILITY_WORDS[c] for c in lacking)
+        cand.note(f"lacks {words}", "lacks", capabilities=lacking)
+    if cand.duty_hours > TIRED_AFTER_H:
+        cand.score += (cand.duty_hours - TIRED_AFTER_H) * FATIGUE_S_PER_H
+        hours = round(cand.duty_hours)
+        cand.note(f"tired: on duty {hours} h", "tired", duty_hours=hours)
+    elif cand.rested_min is not None:
+        value, unit = _duration(cand.rested_min)
+        cand.note(f"rested {value} {unit}", "rested", value=value, unit=unit)
+    else:
+        value, unit = _duration(cand.duty_hours * 60)
+        cand.note(f"on duty {value} {unit}, no task yet", "no_task_yet", value=value, unit=unit)
 
 
 def _coverage(free: list[Candidate]) -> None:
@@ -517,14 +371,8 @@ def total_cost(cost: np.ndarray, weights: np.ndarray, chosen: Sequence[int | Non
     return float(total)
 
 
-def plan(
-    conn: Connection,
-    router: Router,
-    now: datetime,
-    settings: Settings,
-    incident_ids: Sequence[str] | None = None,
-) -> dict[str, Any]:
-    """One team for each waiting incident (live, located, no team yet), weighted by severity."""
+def _waiting(conn: Connection, incident_ids: Sequence[str] | None) -> list[Row[Any]]:
+    """Live, located incidents: the given ones, or else those with no team yet."""
     incidents = intake_tables.incidents
     query = select(incidents).where(
         incidents.c.status.in_(LIVE_INCIDENT),
@@ -535,7 +383,33 @@ def plan(
         query = query.where(incidents.c.incident_id.in_(list(incident_ids)))
     rows = conn.execute(query.order_by(incidents.c.number)).all()
     busy = set(conn.execute(select(tasks.c.incident_id).where(tasks.c.state.in_(ACTIVE))).scalars())
-    waiting = [r for r in rows if incident_ids or r.incident_id not in busy]
+    return [r for r in rows if incident_ids or r.incident_id not in busy]
+
+
+def _listing(
+    waiting: list[Row[Any]], free: list[Candidate], cost: np.ndarray, chosen: list[int | None]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "incident_id": inc.incident_id,
+            "severity": inc.severity,
+            "team_id": None if row is None else free[row].team_id,
+            "team": None if row is None else free[row].name,
+            "travel_s": None if row is None else round(float(cost[row, col]), 1),
+        }
+        for col, (inc, row) in enumerate(zip(waiting, chosen, strict=True))
+    ]
+
+
+def plan(
+    conn: Connection,
+    router: Router,
+    now: datetime,
+    settings: Settings,
+    incident_ids: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """One team for each waiting incident (live, located, no team yet), weighted by severity."""
+    waiting = _waiting(conn, incident_ids)
     free, _ = candidates(conn, now, settings)
     out: dict[str, Any] = {"incidents": [r.incident_id for r in waiting], "teams": len(free)}
     if not waiting or not free:
@@ -553,24 +427,11 @@ def plan(
     order = sorted(range(len(waiting)), key=lambda i: (-waiting[i].severity, waiting[i].number))
     best = optimal_assignment(cost, weights)
     greedy = nearest_first(cost, order)
-
-    def listing(chosen: list[int | None]) -> list[dict[str, Any]]:
-        return [
-            {
-                "incident_id": inc.incident_id,
-                "severity": inc.severity,
-                "team_id": None if row is None else free[row].team_id,
-                "team": None if row is None else free[row].name,
-                "travel_s": None if row is None else round(float(cost[row, col]), 1),
-            }
-            for col, (inc, row) in enumerate(zip(waiting, chosen, strict=True))
-        ]
-
     best_cost, greedy_cost = total_cost(cost, weights, best), total_cost(cost, weights, greedy)
     differ = [waiting[c].incident_id for c in range(len(waiting)) if best[c] != greedy[c]]
     out.update(
-        optimal=listing(best),
-        nearest_first=listing(greedy),
+        optimal=_listing(waiting, free, cost, best),
+        nearest_first=_listing(waiting, free, cost, greedy),
         weighted_travel_s={"optimal": round(best_cost, 1), "nearest_first": round(greedy_cost, 1)},
         differs_at=differ,
         summary=(

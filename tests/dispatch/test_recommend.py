@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hanano.clock import ManualClock
+from hanano.dispatch.candidates import Candidate
 from hanano.dispatch.common import CAPABILITY_WORDS
 from hanano.dispatch.recommend import (
     UNSERVED_S,
-    Candidate,
     nearest_first,
     optimal_assignment,
     rank,

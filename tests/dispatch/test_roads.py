@@ -10,7 +10,8 @@ from scipy.sparse.csgraph import dijkstra
 
 from hanano.cli import main
 from hanano.clock import ManualClock
-from hanano.dispatch.recommend import Candidate, rank
+from hanano.dispatch.candidates import Candidate
+from hanano.dispatch.recommend import rank
 from hanano.dispatch.road_graph import RoadGraph, read_osm
 from hanano.dispatch.road_routing import MAX_SEARCH_S, OFF_ROAD_KMH, RoadRouter, current_graph
 from hanano.domains import REGISTRY
