@@ -271,19 +271,28 @@ def coverage(
     still = [z.pcode for i, z in enumerate(zones) if final[i].min() > threshold_s]
     result["suggestions"] = suggestions
     result["over_after_suggestions"] = still
+    result["summary"] = _summary(threshold_min, len(zones), over, suggestions, still)
+    return result
+
+
+def _summary(
+    threshold_min: float,
+    zones: int,
+    over: list[str],
+    suggestions: list[dict[str, Any]],
+    still: list[str],
+) -> str:
     limit = f"{threshold_min:g} min"
     if not over:
-        result["summary"] = f"Every zone is within {limit} of an available team"
-    elif suggestions:
+        return f"Every zone is within {limit} of an available team"
+    if suggestions:
         plural = "s" if len(suggestions) != 1 else ""
-        result["summary"] = (
-            f"{len(over)} of {len(zones)} zones are over {limit} from the nearest available "
+        return (
+            f"{len(over)} of {zones} zones are over {limit} from the nearest available "
             f"team; moving {len(suggestions)} idle team{plural} would cover "
             f"{len(over) - len(still)} of them"
         )
-    else:
-        result["summary"] = (
-            f"{len(over)} of {len(zones)} zones are over {limit} from the nearest available "
-            "team; no idle team can cover one without uncovering another"
-        )
-    return result
+    return (
+        f"{len(over)} of {zones} zones are over {limit} from the nearest available "
+        "team; no idle team can cover one without uncovering another"
+    )

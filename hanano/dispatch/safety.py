@@ -9,24 +9,23 @@ each team arrives on scene.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 from shapely.geometry import Point, Polygon
 from shapely.ops import nearest_points
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, select
 
 from hanano.clock import isoformat, parse_iso
 from hanano.dispatch.common import DISPATCH_ACTOR, next_number
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import pullbacks, tasks, teams, threats
 from hanano.dispatch.tasks import AT_SITE
+from hanano.dispatch.watch import active_watches
 from hanano.errors import conflict, not_found
 from hanano.events import OPERATIONAL, OPERATIONS, Audience, Event, readable_by, register
 from hanano.geo.distance import haversine_m
 from hanano.geo.position import check_area
-from hanano.intake import tables as intake_tables
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
@@ -88,92 +87,6 @@ class CheckinOverdue(Event):
     team_id: str
     incident_id: str
     reason: str
-
-
-# --- the watch ----------------------------------------------------------------------------
-# The watch is not an event of its own: it follows from the log (strike reports and arrivals on
-# scene) and the clock, so it can never drift from them.
-
-
-@dataclass(frozen=True)
-class Watch:
-    incident_id: str
-    lat: float
-    lon: float
-    started_at: str
-    until: str
-    reason: str
-
-
-def active_watches(conn: Connection, now: datetime, minutes: float) -> list[Watch]:
-    """Strike sites under watch now: until `minutes` after the last strike report there and
-    after the last team arrived on scene."""
-    horizon = isoformat(now - timedelta(minutes=minutes))
-    reports, incidents = intake_tables.reports, intake_tables.incidents
-    recent = set(
-        conn.execute(
-            select(reports.c.incident_id).where(
-                reports.c.kind == "strike",
-                reports.c.received_at > horizon,
-                reports.c.incident_id.isnot(None),
-            )
-        ).scalars()
-    ) | set(
-        conn.execute(select(tasks.c.incident_id).where(tasks.c.on_scene_at > horizon)).scalars()
-    )
-    if not recent:
-        return []
-    strikes = {
-        row.incident_id: (row.first, row.last)
-        for row in conn.execute(
-            select(
-                reports.c.incident_id,
-                func.min(reports.c.received_at).label("first"),
-                func.max(reports.c.received_at).label("last"),
-            )
-            .where(reports.c.kind == "strike", reports.c.incident_id.in_(sorted(recent)))
-            .group_by(reports.c.incident_id)
-        ).all()
-    }
-    arrivals: dict[str, tuple[str, str]] = {}
-    for row in conn.execute(
-        select(tasks.c.incident_id, tasks.c.on_scene_at, teams.c.name)
-        .join(teams, teams.c.team_id == tasks.c.team_id)
-        .where(tasks.c.incident_id.in_(sorted(strikes)), tasks.c.on_scene_at.isnot(None))
-    ).all():
-        if row.on_scene_at > arrivals.get(row.incident_id, ("", ""))[0]:
-            arrivals[row.incident_id] = (row.on_scene_at, row.name)
-    places = {
-        row.incident_id: row
-        for row in conn.execute(
-            select(incidents.c.incident_id, incidents.c.lat, incidents.c.lon).where(
-                incidents.c.incident_id.in_(sorted(strikes)), incidents.c.lat.isnot(None)
-            )
-        ).all()
-    }
-    watches: list[Watch] = []
-    for incident_id, (first, last) in sorted(strikes.items()):
-        place = places.get(incident_id)
-        if place is None:
-            continue
-        latest, why = last, f"last strike report {last[11:16]}"
-        arrival = arrivals.get(incident_id)
-        if arrival is not None and arrival[0] > last:
-            latest, why = arrival[0], f"{arrival[1]} arrived on scene {arrival[0][11:16]}"
-        until = isoformat(parse_iso(latest) + timedelta(minutes=minutes))
-        if until <= isoformat(now):
-            continue
-        watches.append(
-            Watch(
-                incident_id,
-                place.lat,
-                place.lon,
-                first,
-                until,
-                f"double-tap watch for {minutes:g} min after the {why}",
-            )
-        )
-    return watches
 
 
 # --- threats and pull-backs ---------------------------------------------------------------
