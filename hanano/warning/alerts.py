@@ -149,6 +149,25 @@ def _references(conn: Connection, alert_ids: list[str], sender: str) -> tuple[li
     return [r.alert_id for r in rows], [f"{sender},{r.alert_id},{cap_time(r.sent)}" for r in rows]
 
 
+def _named_zones(conn: Connection, zones: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The zones the city knows, each with its names and polygon."""
+    plane = city_plane(conn)
+    full = []
+    for z in zones:
+        zone = plane.zones.get(z["pcode"])
+        if zone is None:
+            continue
+        full.append(
+            {
+                **z,
+                "name_en": zone.name_en,
+                "name_ar": zone.name_ar,
+                "polygon": zone.ring,
+            }
+        )
+    return full
+
+
 def issue(
     tx: Tx,
     level: str,
@@ -166,20 +185,7 @@ def issue(
 ) -> str:
     """Append one alert for `zones`, citing the alerts it supersedes. An `actor` other than the
     engine's marks it as an operator's; `operator_text` overrides the built texts it names."""
-    plane = city_plane(tx.conn)
-    full = []
-    for z in zones:
-        zone = plane.zones.get(z["pcode"])
-        if zone is None:
-            continue
-        full.append(
-            {
-                **z,
-                "name_en": zone.name_en,
-                "name_ar": zone.name_ar,
-                "polygon": zone.ring,
-            }
-        )
+    full = _named_zones(tx.conn, zones)
     alert_id = _next_alert_id(tx.conn)
     now = tx.now().replace(microsecond=0)
     references, cap_refs = _references(tx.conn, sorted(set(previous)), cfg.cap_sender)

@@ -16,7 +16,7 @@ import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from hanano.errors import conflict, invalid, not_found
 from hanano.store.sequencer import Tx
@@ -78,11 +78,9 @@ def check_manual(body: ManualAlertIn) -> None:
             raise invalid(ar if given_ar is None else en, "give the text in Arabic and English")
 
 
-def issue_manual(tx: Tx, actor: str, body: ManualAlertIn) -> str:
-    """Issue an operator's alert for zones that stand below its level; returns its id."""
-    check_manual(body)
+def _raised_zones(tx: Tx, body: ManualAlertIn, pcodes: list[str]) -> dict[str, Row[Any]]:
+    """The zones' standing states, once each zone is known and stands below the new level."""
     plane = city_plane(tx.conn)
-    pcodes = sorted(set(body.zones))
     unknown = [p for p in pcodes if p not in plane.zones]
     if unknown:
         raise invalid("zones", f"no such neighbourhood: {', '.join(unknown)}")
@@ -100,6 +98,14 @@ def issue_manual(tx: Tx, actor: str, body: ManualAlertIn) -> str:
             f"an operator's alert only raises zones: {'; '.join(already)}; "
             f"leave them out or choose a higher level"
         )
+    return states
+
+
+def issue_manual(tx: Tx, actor: str, body: ManualAlertIn) -> str:
+    """Issue an operator's alert for zones that stand below its level; returns its id."""
+    check_manual(body)
+    pcodes = sorted(set(body.zones))
+    states = _raised_zones(tx, body, pcodes)
     strikes = strike_counts(tx.conn, tx.now(), tx.settings.public_delay_min)
     zones: list[dict[str, Any]] = [
         {
@@ -196,9 +202,17 @@ def end_alert(
         msg_type="Cancel" if kind == "cancel" else None,
         text_level="cancel" if kind == "cancel" else None,
     )
+    reissued = _reissue(tx, [r.pcode for r in governed], standing, alert_id, ended)
+    return {"alert_id": ended, "cleared": to_none, "reissued": reissued}
+
+
+def _reissue(
+    tx: Tx, governed: list[str], standing: dict[str, str], alert_id: str, ended: str
+) -> list[str]:
+    """Re-issue, at the level still standing there, the zones an ended alert governed."""
     reissued = []
     for level in ("imminent", "warning", "watch"):
-        held = [r.pcode for r in governed if standing.get(r.pcode) == level]
+        held = [p for p in governed if standing.get(p) == level]
         if held:
             reissued.append(
                 issue(
@@ -209,7 +223,7 @@ def end_alert(
                     [],
                     f"still {level} after {alert_id} was ended ({ended}): a live threat or "
                     f"another operator's alert holds these zones",
-                    cfg,
+                    tx.settings,
                 )
             )
-    return {"alert_id": ended, "cleared": to_none, "reissued": reissued}
+    return reissued
