@@ -239,23 +239,33 @@ def _along_bearing(
     return Estimate(lat, lon, cov, f"bearing {bearing:.0f}° at {given} from the observer")
 
 
+def _replayed(
+    tx: Tx, s: SightingIn, sighting_id: str, body: dict[str, Any]
+) -> SightingResult | None:
+    """The first result when this sighting was already received; None when it is new."""
+    row = tx.conn.execute(
+        select(sightings.c.body_hash, sightings.c.track_id, sightings.c.track_reason).where(
+            sightings.c.sighting_id == sighting_id
+        )
+    ).first()
+    if row is None:
+        return None
+    if not same_body(row.body_hash, tx.fingerprint_key, body, s.legacy_hash()):
+        raise conflict(f"sighting {sighting_id} was already received with a different body")
+    return SightingResult(
+        sighting_id, row.track_id, "replayed", row.track_reason or "", replayed=True
+    )
+
+
 def report_sighting(tx: Tx, actor: str, s: SightingIn) -> SightingResult:
     """Store a sighting; the tracker reacts within the same transaction. Retries are answered
     with the first result."""
     require_observed("observed_at", s.observed_at, tx.now(), tx.settings)
     sighting_id = str(s.id)
     body = s.body()
-    row = tx.conn.execute(
-        select(sightings.c.body_hash, sightings.c.track_id, sightings.c.track_reason).where(
-            sightings.c.sighting_id == sighting_id
-        )
-    ).first()
-    if row is not None:
-        if not same_body(row.body_hash, tx.fingerprint_key, body, s.legacy_hash()):
-            raise conflict(f"sighting {sighting_id} was already received with a different body")
-        return SightingResult(
-            sighting_id, row.track_id, "replayed", row.track_reason or "", replayed=True
-        )
+    replayed = _replayed(tx, s, sighting_id, body)
+    if replayed is not None:
+        return replayed
     est, olat, olon = estimate(tx.conn, s, city_of(tx), tx.settings.city_margin_km)
     confidence = s.confidence if s.confidence is not None else 1.0
     # A less confident sensor says less: its position counts for less in the track.
@@ -287,8 +297,12 @@ def report_sighting(tx: Tx, actor: str, s: SightingIn) -> SightingResult:
             est_reason=est.reason,
         ),
     )
-    result = SightingResult(sighting_id, None, "stored", est.reason)
-    for event in tx.events[first:]:
+    return _outcome(SightingResult(sighting_id, None, "stored", est.reason), tx.events[first:])
+
+
+def _outcome(result: SightingResult, events: list[RecordedEvent]) -> SightingResult:
+    """What the tracker and the alert engine made of the sighting, from the events it caused."""
+    for event in events:
         if event.type in (TrackStarted.type, TrackUpdated.type):
             result.track_id = event.data["track_id"]
             result.decision = "started" if event.type == TrackStarted.type else "fused"
