@@ -180,6 +180,28 @@ def _position(s: Sortie, t: float) -> tuple[float, float, float]:
     return path[-1][1], path[-1][2], 0.0
 
 
+def _bearing_report(
+    rng: random.Random, post_id: str, east: float, north: float, heading: float, circling: bool
+) -> dict[str, Any]:
+    """What a post reports of an aircraft it sees: a bearing, perhaps its distance and heading,
+    each with the spotter's error."""
+    a = ASSUMPTIONS
+    distance = math.hypot(east, north)
+    fields: dict[str, Any] = {
+        "activity": "circling" if circling else "bearing",
+        "post_id": post_id,
+        "bearing_deg": round(
+            (compass(east, north) + rng.gauss(0, a["bearing_error_sd_deg"])) % 360, 1
+        ),
+    }
+    if rng.random() < a["distance_given"]:
+        guess = distance * (1 + rng.gauss(0, a["distance_error_sd_share"]))
+        fields["distance_km"] = round(min(max(guess / 1000, 0.2), 50.0), 2)
+    if not circling and rng.random() < a["heading_given"]:
+        fields["heading_deg"] = round((heading + rng.gauss(0, a["heading_error_sd_deg"])) % 360, 1)
+    return fields
+
+
 def _sightings(s: Sortie, rng: random.Random, locate: Any) -> list[dict[str, Any]]:
     a = ASSUMPTIONS
     out: list[dict[str, Any]] = []
@@ -221,23 +243,24 @@ def _sightings(s: Sortie, rng: random.Random, locate: Any) -> list[dict[str, Any
             if circling and pcode and rng.random() < a["circling_named_probability"]:
                 emit(t, {"activity": "circling", "pcode": pcode})
                 continue
-            fields: dict[str, Any] = {
-                "activity": "circling" if circling else "bearing",
-                "post_id": post_id,
-                "bearing_deg": round(
-                    (compass(east, north) + rng.gauss(0, a["bearing_error_sd_deg"])) % 360, 1
-                ),
-            }
-            if rng.random() < a["distance_given"]:
-                guess = distance * (1 + rng.gauss(0, a["distance_error_sd_share"]))
-                fields["distance_km"] = round(min(max(guess / 1000, 0.2), 50.0), 2)
-            if not circling and rng.random() < a["heading_given"]:
-                fields["heading_deg"] = round(
-                    (heading + rng.gauss(0, a["heading_error_sd_deg"])) % 360, 1
-                )
-            emit(t, fields)
+            emit(t, _bearing_report(rng, post_id, east, north, heading, circling))
         t += a["sighting_interval_s"]
     return out
+
+
+def _strikes(plan: list[Sortie], locate: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "strike_id": f"{s.sortie_id}.{k}",
+            "sortie_id": s.sortie_id,
+            "at": strike["at"].isoformat(),
+            "lat": round(strike["lat"], 6),
+            "lon": round(strike["lon"], 6),
+            "pcode": locate(strike["lat"], strike["lon"]),
+        }
+        for s in plan
+        for k, strike in enumerate(s.strikes, start=1)
+    ]
 
 
 def generate(
@@ -262,21 +285,8 @@ def generate(
     for n, site in enumerate(chosen, start=1):
         strike_at = start + timedelta(seconds=rng.uniform(0, span_hours * 3600))
         plan.append(_sortie(n, site, strike_at, rng))
-    strikes = []
-    sightings = []
-    for s in plan:
-        for k, strike in enumerate(s.strikes, start=1):
-            strikes.append(
-                {
-                    "strike_id": f"{s.sortie_id}.{k}",
-                    "sortie_id": s.sortie_id,
-                    "at": strike["at"].isoformat(),
-                    "lat": round(strike["lat"], 6),
-                    "lon": round(strike["lon"], 6),
-                    "pcode": locate(strike["lat"], strike["lon"]),
-                }
-            )
-        sightings.extend(_sightings(s, rng, locate))
+    strikes = _strikes(plan, locate)
+    sightings = [sighting for s in plan for sighting in _sightings(s, rng, locate)]
     sightings.sort(key=lambda x: x["at"])
     strikes.sort(key=lambda x: x["at"])
     # Its own generator, so that adding the history leaves a seed's sorties as they were.
