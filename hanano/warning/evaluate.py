@@ -90,9 +90,11 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (index - low)
 
 
-def measure(alerts: list[dict[str, Any]], strikes: list[dict[str, Any]]) -> Result:
-    actionable = episodes(alerts, ACTIONABLE)
-    any_level = episodes(alerts, (*ACTIONABLE, "watch"))
+def _strike_rows(
+    strikes: list[dict[str, Any]], actionable: list[Episode], any_level: list[Episode]
+) -> list[dict[str, Any]]:
+    """Each strike with the alert that warned of it and how long before; each warning episode
+    takes the strikes it covered."""
     rows = []
     for strike in strikes:
         at = parse_iso(strike["at"])
@@ -121,6 +123,10 @@ def measure(alerts: list[dict[str, Any]], strikes: list[dict[str, Any]]) -> Resu
                 "watch_lead_s": (at - watched.start).total_seconds() if watched else None,
             }
         )
+    return rows
+
+
+def _zone_counts(actionable: list[Episode]) -> dict[str, dict[str, int]]:
     zones: dict[str, dict[str, int]] = {}
     for e in actionable:
         z = zones.setdefault(e.pcode, {"episodes": 0, "false_alarms": 0, "strikes": 0})
@@ -128,6 +134,14 @@ def measure(alerts: list[dict[str, Any]], strikes: list[dict[str, Any]]) -> Resu
         z["strikes"] += len(e.strikes)
         if not e.strikes:
             z["false_alarms"] += 1
+    return zones
+
+
+def measure(alerts: list[dict[str, Any]], strikes: list[dict[str, Any]]) -> Result:
+    actionable = episodes(alerts, ACTIONABLE)
+    any_level = episodes(alerts, (*ACTIONABLE, "watch"))
+    rows = _strike_rows(strikes, actionable, any_level)
+    zones = _zone_counts(actionable)
     leads = [r["lead_s"] for r in rows if r["lead_s"] is not None]
     # A strike outside every zone cannot be warned by a zone's alert: counted apart.
     placed = [r for r in rows if r["pcode"]]
@@ -182,20 +196,11 @@ def replay(
     """Run the scenario through a fresh store on a virtual clock and measure it."""
     tmp = tempfile.TemporaryDirectory()
     url = db_url or f"sqlite:///{tmp.name}/evaluate.db"
-    timeline: list[tuple[datetime, str, dict[str, Any]]] = [
-        (parse_iso(s["at"]), "sighting", s["body"]) for s in scenario["sightings"]
-    ]
-    # A strike is reported by the crews who hear it, a minute later: the history later sorties'
-    # zones are ranked by.
-    timeline += [
-        (parse_iso(s["at"]) + timedelta(minutes=1), "strike", s) for s in scenario["strikes"]
-    ]
-    timeline.sort(key=lambda item: (item[0], item[1]))
+    timeline = _timeline(scenario)
     firsts = [parse_iso(s["took_off"]) for s in scenario["sorties"]] + [timeline[0][0]]
     clock = ManualClock(min(firsts) - timedelta(minutes=5))
     settings = Settings(database_url=url, mqtt_url=None, city="evaluate")
     service = Service(settings, clock=clock).start()
-    refused = 0
     try:
         service.execute(lambda tx: import_neighbourhoods(tx, ACTOR, aleppo_geojson()))
         service.execute(lambda tx: register_aleppo_bases(tx, ACTOR))
@@ -204,28 +209,7 @@ def replay(
         # The strikes logged before the day: the history that ranks the zones (see scenario.py).
         for n, strike in enumerate(scenario.get("history", []), start=1):
             _strike(service, {**strike, "strike_id": f"history-{n}"})
-        step = timedelta(seconds=tick_s)
-        next_tick = clock.now() + step
-        for n, (at, kind, item) in enumerate(timeline):
-            while next_tick <= at:
-                clock.set(next_tick)
-                service.tick()
-                next_tick += step
-            clock.set(max(at, clock.now()))
-            try:
-                if kind == "sighting":
-                    _sight(service, item)
-                else:
-                    _strike(service, item)
-            except Problem:
-                refused += 1
-            if progress is not None and n % 200 == 0:
-                progress(f"{n}/{len(timeline)} at {at.isoformat()}")
-        end = clock.now() + timedelta(minutes=40)
-        while next_tick <= end:
-            clock.set(next_tick)
-            service.tick()
-            next_tick += step
+        refused = _play(service, clock, timeline, timedelta(seconds=tick_s), progress)
         with service.engine.connect() as conn:
             alerts = [e.data for e in read_events(conn) if e.type == AlertIssued.type]
     finally:
@@ -235,6 +219,56 @@ def replay(
     result.summary["alerts"] = len(alerts)
     result.summary["refused_inputs"] = refused
     return result
+
+
+Timeline = list[tuple[datetime, str, dict[str, Any]]]
+
+
+def _timeline(scenario: dict[str, Any]) -> Timeline:
+    """The sightings and strike reports of a scenario in the order they arrive."""
+    timeline: Timeline = [
+        (parse_iso(s["at"]), "sighting", s["body"]) for s in scenario["sightings"]
+    ]
+    # A strike is reported by the crews who hear it, a minute later: the history later sorties'
+    # zones are ranked by.
+    timeline += [
+        (parse_iso(s["at"]) + timedelta(minutes=1), "strike", s) for s in scenario["strikes"]
+    ]
+    timeline.sort(key=lambda item: (item[0], item[1]))
+    return timeline
+
+
+def _play(
+    service: Service,
+    clock: ManualClock,
+    timeline: Timeline,
+    step: timedelta,
+    progress: Callable[[str], None] | None,
+) -> int:
+    """Send the timeline, ticking the service every step; returns how many inputs it refused."""
+    refused = 0
+    next_tick = clock.now() + step
+    for n, (at, kind, item) in enumerate(timeline):
+        while next_tick <= at:
+            clock.set(next_tick)
+            service.tick()
+            next_tick += step
+        clock.set(max(at, clock.now()))
+        try:
+            if kind == "sighting":
+                _sight(service, item)
+            else:
+                _strike(service, item)
+        except Problem:
+            refused += 1
+        if progress is not None and n % 200 == 0:
+            progress(f"{n}/{len(timeline)} at {at.isoformat()}")
+    end = clock.now() + timedelta(minutes=40)
+    while next_tick <= end:
+        clock.set(next_tick)
+        service.tick()
+        next_tick += step
+    return refused
 
 
 def _post(service: Service, post: dict[str, Any]) -> None:
