@@ -2,7 +2,7 @@
 
 Measured in one run, on one machine, each part bounded in time:
 
-* in-process append (leaves/s): RFC 9162 leaf hashes appended with `merkle.append_nodes` into a
+* in-process append (leaves/s): RFC 9162 leaf hashes appended with `append_nodes` into a
   compact in-memory subtree store (one bytearray per level), growing to 1 M and then 10 M leaves;
   also from raw entries (leaf hash included), which is what pymerkle's `append_entry` does;
 * inclusion proofs at 1 M and 10 M leaves: generation (`inclusion_proof_from_nodes`) and
@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hanano.evidence import merkle
+from hanano.evidence import merkle, merkle_store
 
 MILLION = 1_000_000
 GROUP = 512  # the sequencer's default group-commit size
@@ -113,7 +113,7 @@ def rate(count: int, seconds: float) -> float:
 def hanano_in_process(figures: Figures, target: int, budget: float) -> tuple[CompactStore, int]:
     print(f"hanano in-process append, up to {target:,} leaves (budget {budget:.0f} s)", flush=True)
     store = CompactStore()
-    append_nodes, put, get = merkle.append_nodes, store.put, store.get
+    append_nodes, put, get = merkle_store.append_nodes, store.put, store.get
     wall = time.perf_counter()
     elapsed = 0.0  # time spent appending, not making the leaves
     size = 0
@@ -155,7 +155,8 @@ def hanano_from_entries(figures: Figures, count: int) -> None:
     """Appends that start from raw entries, hashing each one, as pymerkle's append_entry does."""
     store = CompactStore()
     entries = [entry(n) for n in range(count)]
-    append_nodes, leaf_hash, put, get = merkle.append_nodes, merkle.leaf_hash, store.put, store.get
+    append_nodes, leaf_hash = merkle_store.append_nodes, merkle.leaf_hash
+    put, get = store.put, store.get
     start = time.perf_counter()
     for n, data in enumerate(entries):
         for level, index, node in append_nodes(n, leaf_hash(data), get):
@@ -175,7 +176,7 @@ def proofs(
 ) -> None:
     """Generation and verification of inclusion proofs for random leaves of a tree of `size`."""
     rng = random.Random(size)
-    root = merkle.root_from_nodes(size, get)
+    root = merkle_store.root_from_nodes(size, get)
     indexes = [rng.randrange(size) for _ in range(samples)]
     generated: list[tuple[int, list[bytes]]] = []
     start = time.perf_counter()
@@ -183,7 +184,7 @@ def proofs(
     worst = 0.0
     for index in indexes:
         t0 = time.perf_counter()
-        generated.append((index, merkle.inclusion_proof_from_nodes(index, size, get)))
+        generated.append((index, merkle_store.inclusion_proof_from_nodes(index, size, get)))
         worst = max(worst, time.perf_counter() - t0)
         if t0 > deadline:
             break

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, func, select, tuple_
 
 from hanano.clock import Clock, isoformat
 from hanano.errors import invalid, not_found
-from hanano.evidence import merkle, note
+from hanano.evidence import merkle_store, note
 from hanano.evidence.keys import LogKey
 from hanano.evidence.tables import checkpoints, merkle_nodes
 from hanano.store import schema
@@ -131,12 +131,13 @@ class EvidenceLog:
         reader = NodeReader(conn, pending, self._frontier)
         rows = []
         for event in events:
-            for level, index, digest in merkle.append_nodes(event.seq - 1, event.leaf_hash, reader):
+            nodes = merkle_store.append_nodes(event.seq - 1, event.leaf_hash, reader)
+            for level, index, digest in nodes:
                 pending[(level, index)] = digest
                 rows.append({"level": level, "idx": index, "hash": digest})
         _INSERT_NODE.run_many(conn, rows)
         size = events[-1].seq
-        checkpoint = Checkpoint(self.origin, size, merkle.root_from_nodes(size, reader))
+        checkpoint = Checkpoint(self.origin, size, merkle_store.root_from_nodes(size, reader))
         _INSERT_CHECKPOINT.run(
             conn,
             {
@@ -186,21 +187,21 @@ def checkpoint_at(conn: Connection, size: int) -> str:
 
 def root_at(conn: Connection, size: int) -> bytes:
     _check_size(conn, size, "size")
-    return merkle.root_from_nodes(size, NodeReader(conn))
+    return merkle_store.root_from_nodes(size, NodeReader(conn))
 
 
 def inclusion(conn: Connection, index: int, size: int) -> list[bytes]:
     _check_size(conn, size, "size")
     if not 0 <= index < size:
         raise invalid("index", f"must be in [0, {size})")
-    return merkle.inclusion_proof_from_nodes(index, size, NodeReader(conn))
+    return merkle_store.inclusion_proof_from_nodes(index, size, NodeReader(conn))
 
 
 def consistency(conn: Connection, size1: int, size2: int) -> list[bytes]:
     _check_size(conn, size2, "to")
     if not 0 < size1 <= size2:
         raise invalid("from", f"must be in [1, {size2}]")
-    return merkle.consistency_proof_from_nodes(size1, size2, NodeReader(conn))
+    return merkle_store.consistency_proof_from_nodes(size1, size2, NodeReader(conn))
 
 
 def _check_size(conn: Connection, size: int, field: str) -> None:

@@ -16,18 +16,20 @@ from hypothesis import strategies as st
 from hanano.evidence.merkle import (
     EMPTY_ROOT,
     MAX_TREE_SIZE,
-    MemorySubtreeStore,
-    append_nodes,
     consistency_proof,
-    consistency_proof_from_nodes,
     inclusion_proof,
-    inclusion_proof_from_nodes,
     leaf_hash,
     node_hash,
-    root_from_nodes,
     root_hash,
     verify_consistency,
     verify_inclusion,
+)
+from hanano.evidence.merkle_store import (
+    MemorySubtreeStore,
+    append_nodes,
+    consistency_proof_from_nodes,
+    inclusion_proof_from_nodes,
+    root_from_nodes,
 )
 
 # ---------------------------------------------------------------------------
