@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from hanano.errors import Problem, invalid
-from hanano.evidence import media
+from hanano.evidence import file_types, media
 from hanano.evidence.blobs import (
     HEAD,
     BlobStore,
@@ -60,7 +60,7 @@ def ingest(
         raise Problem(
             413, "Body too large", f"the file exceeds {limit} bytes (HANANO_MEDIA_MAX_BYTES)"
         ) from None
-    sniffed = media.sniff(stored.head)
+    sniffed = file_types.sniff(stored.head)
     if sniffed is None:
         raise Problem(
             415,
@@ -91,12 +91,12 @@ def working_copy(
         with derived.open("rb") as source:
             head = source.read(HEAD)
             source.seek(0)
-            sniffed = media.sniff(head)
+            sniffed = file_types.sniff(head)
             suffix = sniffed[1] if sniffed else derived.suffix
             copy = store.put_working(sha256, source, suffix)
     else:
         with store.open_original(sha256) as source:
-            copy = store.put_working(sha256, source, media.suffix_for(item.media_type))
+            copy = store.put_working(sha256, source, file_types.suffix_for(item.media_type))
         if copy.sha256 != sha256:
             copy.path.unlink()
             raise Problem(500, "Original damaged", f"the stored file no longer hashes to {sha256}")
@@ -129,7 +129,7 @@ def export(
     store = blob_store(service)
     item = _logged_original(service, sha256, store)
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"{sha256}{media.suffix_for(item.media_type)}"
+    target = directory / f"{sha256}{file_types.suffix_for(item.media_type)}"
     written: list[Path] = []
     try:
         read = store.copy_out(sha256, target)

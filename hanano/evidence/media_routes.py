@@ -19,7 +19,7 @@ from starlette.formparsers import MultiPartException
 
 from hanano.access.tokens import Principal
 from hanano.errors import Problem, invalid, not_found
-from hanano.evidence import media, media_ops
+from hanano.evidence import file_types, media, media_ops
 from hanano.evidence.blobs import is_sha256_hex
 from hanano.inputs import check_text
 from hanano.intake.views import is_restricted, report_incident
@@ -181,7 +181,7 @@ async def download(
     return FileResponse(
         Path(store.path_of(sha256)),
         media_type=item.media_type,
-        filename=f"{sha256}{media.suffix_for(item.media_type)}",
+        filename=f"{sha256}{file_types.suffix_for(item.media_type)}",
         headers={
             "Repr-Digest": f"sha-256=:{digest}:",
             "Cache-Control": "no-store",

@@ -19,7 +19,8 @@ from hanano.domains import REGISTRY
 from hanano.evidence import note
 from hanano.evidence.audit import verify_log
 from hanano.evidence.blobs import BlobStore
-from hanano.evidence.media import sign_digest, sniff
+from hanano.evidence.file_types import sniff
+from hanano.evidence.media import sign_digest
 from hanano.evidence.receipts import check_receipt
 from hanano.evidence.tables import media_items
 from hanano.service import Service
