@@ -69,17 +69,35 @@ def make_receipt(
     if refused is not None:
         raise Problem(403, "Forbidden", f"event {seq}: {refused}")
     _check_disclosable(document, disclose, who)
-    if cosigned:
-        size_found = conn.execute(
-            select(func.max(cosignatures.c.size)).where(cosignatures.c.size >= seq)
-        ).scalar()
-        if size_found is None:
-            raise not_found(f"checkpoint covering event {seq} that a witness cosigned")
-        checkpoint_note = checkpoint_at(conn, int(size_found))
-    else:
-        checkpoint_note = latest_checkpoint(conn)
-    checkpoint_note = with_cosignatures(conn, checkpoint_note)
+    checkpoint_note = with_cosignatures(conn, _checkpoint_for(conn, seq, cosigned))
     size = parse_checkpoint(checkpoint_note.split("\n\n", 1)[0] + "\n").size
+    disclosures = _disclosures(conn, seq, disclose)
+    extra = {"entry": bytes(row.canonical).decode(), "disclosures": disclosures}
+    proof = inclusion(conn, seq - 1, size)
+    lines = [
+        HEADER,
+        "extra " + base64.b64encode(json.dumps(extra, ensure_ascii=False).encode()).decode(),
+        f"index {seq - 1}",
+        *(base64.b64encode(p).decode() for p in proof),
+        "",
+    ]
+    return "\n".join(lines) + "\n" + checkpoint_note
+
+
+def _checkpoint_for(conn: Connection, seq: int, cosigned: bool) -> str:
+    """The latest checkpoint, or with `cosigned` the latest a witness cosigned that covers `seq`."""
+    if not cosigned:
+        return latest_checkpoint(conn)
+    size_found = conn.execute(
+        select(func.max(cosignatures.c.size)).where(cosignatures.c.size >= seq)
+    ).scalar()
+    if size_found is None:
+        raise not_found(f"checkpoint covering event {seq} that a witness cosigned")
+    return checkpoint_at(conn, int(size_found))
+
+
+def _disclosures(conn: Connection, seq: int, disclose: tuple[str, ...]) -> dict[str, Any]:
+    """The salt and value of each sealed field to disclose, which opens its commitment."""
     disclosures: dict[str, Any] = {}
     for name in disclose:
         sealed = conn.execute(
@@ -95,16 +113,7 @@ def make_receipt(
             "salt": base64.b64encode(bytes(sealed.salt)).decode(),
             "value": json.loads(sealed.value),
         }
-    extra = {"entry": bytes(row.canonical).decode(), "disclosures": disclosures}
-    proof = inclusion(conn, seq - 1, size)
-    lines = [
-        HEADER,
-        "extra " + base64.b64encode(json.dumps(extra, ensure_ascii=False).encode()).decode(),
-        f"index {seq - 1}",
-        *(base64.b64encode(p).decode() for p in proof),
-        "",
-    ]
-    return "\n".join(lines) + "\n" + checkpoint_note
+    return disclosures
 
 
 def _check_disclosable(document: dict[str, Any], disclose: tuple[str, ...], who: Principal) -> None:

@@ -44,20 +44,7 @@ def run_demo(host: str, port: int, speed: float, limit: int) -> None:
     plan = bombardment_day(sites, names, city.locate, day=day_start.date())[:limit]
 
     base = f"http://{host}:{port}"
-    click.echo(f"hanano demo: store in {workdir}")
-    click.echo(f"  open      {base}/   (the operations room)")
-    click.echo(f"  login     dispatcher / {password}")
-    click.echo(f"  city      {teams} rescue teams, {hospitals} field hospitals, air bases, a post")
-    click.echo(f"  API       {base}/api/v1/incidents   (docs at {base}/docs)")
-    click.echo(f"  token     {dispatcher.secret}   (role dispatcher)")
-    click.echo(
-        f"  try       curl -H 'Authorization: Bearer {dispatcher.secret}' {base}/api/v1/incidents"
-    )
-    click.echo(
-        f"  replaying {len(plan)} reports of 13 Feb 2014 at {speed:g}x "
-        "(Human Rights Watch impact sites; dates are satellite windows, so the strikes "
-        "of one window are spread over one day)"
-    )
+    _announce(workdir, base, password, dispatcher.secret, (teams, hospitals), len(plan), speed)
     replay = threading.Thread(
         target=_replay, args=(plan, clock, base, reporter.secret), daemon=True
     )
@@ -70,6 +57,35 @@ def run_demo(host: str, port: int, speed: float, limit: int) -> None:
         f"  aircraft  {len(sky)} sightings; crews report their steps; until a dispatcher logs "
         "in, the demo accepts each recommendation itself"
     )
+    _serve(service, host, port)
+
+
+def _announce(
+    workdir: Path,
+    base: str,
+    password: str,
+    token: str,
+    city: tuple[int, int],
+    reports: int,
+    speed: float,
+) -> None:
+    """Where the demo runs and how to log in, call the API and follow the replay."""
+    teams, hospitals = city
+    click.echo(f"hanano demo: store in {workdir}")
+    click.echo(f"  open      {base}/   (the operations room)")
+    click.echo(f"  login     dispatcher / {password}")
+    click.echo(f"  city      {teams} rescue teams, {hospitals} field hospitals, air bases, a post")
+    click.echo(f"  API       {base}/api/v1/incidents   (docs at {base}/docs)")
+    click.echo(f"  token     {token}   (role dispatcher)")
+    click.echo(f"  try       curl -H 'Authorization: Bearer {token}' {base}/api/v1/incidents")
+    click.echo(
+        f"  replaying {reports} reports of 13 Feb 2014 at {speed:g}x "
+        "(Human Rights Watch impact sites; dates are satellite windows, so the strikes "
+        "of one window are spread over one day)"
+    )
+
+
+def _serve(service: Service, host: str, port: int) -> None:
     try:
         # As `hanano serve`: X-Forwarded-For is believed only from `trusted_proxies`.
         uvicorn.run(

@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -110,10 +110,10 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
-    """The ASGI application over a started service."""
-    broadcaster = Broadcaster(service)
-    service.sequencer.add_listener(broadcaster.on_events)
+def _lifespan(
+    service: Service, broadcaster: Broadcaster, sweep_interval_s: float
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """Start each domain's workers and the periodic sweep with the app; stop them with it."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -134,11 +134,19 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
             for worker in workers.values():
                 await asyncio.to_thread(worker.stop)
 
+    return lifespan
+
+
+def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
+    """The ASGI application over a started service."""
+    broadcaster = Broadcaster(service)
+    service.sequencer.add_listener(broadcaster.on_events)
+
     app = FastAPI(
         title="hanano",
         version="0.1.0",
         description="Operations platform for civil defence rescue teams.",
-        lifespan=lifespan,
+        lifespan=_lifespan(service, broadcaster, sweep_interval_s),
         # /docs is served from vendored files (hanano.web.docs), never from a CDN.
         docs_url=None,
         redoc_url=None,
@@ -158,6 +166,11 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     ui_routes.install(app, service)
     docs.install(app)
     openapi.install(app, (*routers, ui_routes.router))
+    _add_middleware(app, service)
+    return app
+
+
+def _add_middleware(app: FastAPI, service: Service) -> None:
     # The last added runs first: the client's address is settled, then bodies are bounded, then
     # the guard reads them. A foreign CAP document may reach feed_max_bytes; in the JSON form its
     # escapes can make the body up to twice that (its own limit is checked exactly when read).
@@ -168,4 +181,3 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     }
     app.add_middleware(BodyLimit, large=large)
     app.add_middleware(ClientAddress, trusted_proxies=service.settings.trusted_proxies)
-    return app
