@@ -15,10 +15,10 @@ from hanano.geo import cues, spelling
 
 # Scores. An exact name outranks a spelling variant, which outranks a near miss.
 EXACT: Final = 1.0
-SKELETON: Final = 0.95  # same transliteration skeleton: Sakhur, Sakhour
-GLUED_ARTICLE: Final = 0.97  # an article run into the name: Alsakhour
+_SKELETON: Final = 0.95  # same transliteration skeleton: Sakhur, Sakhour
+_GLUED_ARTICLE: Final = 0.97  # an article run into the name: Alsakhour
 _FUZZY_CEILING: Final = 0.95  # scaled down by the share of letters that differ
-CACHE_LIMIT: Final = 20_000  # analysed words kept between calls
+_CACHE_LIMIT: Final = 20_000  # analysed words kept between calls
 
 
 def _fuzzy_quality(distance: int, a: str, b: str) -> float:
@@ -62,6 +62,7 @@ class Vocabulary:
         self._cache.clear()
 
     def add(self, word: tuple[bool, str, str]) -> int:
+        """The id of a name word, indexed under its keys when it is new."""
         latin, key, skeleton = word
         ids = self._light_ids if latin else self._arabic_ids
         vid = ids.get(key)
@@ -79,6 +80,7 @@ class Vocabulary:
         return vid
 
     def same(self, a: int, b: int) -> bool:
+        """Whether two name words are one word spelled two ways."""
         if a == b:
             return True
         latin_a, _, skeleton_a = self._vocab[a]
@@ -86,12 +88,13 @@ class Vocabulary:
         return latin_a and latin_b and spelling.compatible(skeleton_a, skeleton_b)
 
     def read(self, text: str) -> list[Word]:
+        """The words of a report, each analysed against the name words."""
         words = []
         for token in spelling.tokens(text):
             word = self._cache.get(token)
             if word is None:
                 word = self._analyse(token)
-                if len(self._cache) >= CACHE_LIMIT:
+                if len(self._cache) >= _CACHE_LIMIT:
                     self._cache.clear()
                 self._cache[token] = word
             words.append(word)
@@ -135,7 +138,7 @@ class Vocabulary:
             # An everyday word may be part of a name (New Aleppo) but is never one alone.
             cands[vid] = (EXACT, not stop)
         if not stop:
-            self._add_skeleton_cands(cands, skeleton, SKELETON)
+            self._add_skeleton_cands(cands, skeleton, _SKELETON)
             if not cands:
                 self._add_glued_article_cands(cands, token)
             if len(spelling.coarse(skeleton)) >= 5:
@@ -171,11 +174,11 @@ class Vocabulary:
             return
         light = spelling.light(rest)
         if (vid := self._light_ids.get(light)) is not None:
-            cands[vid] = (GLUED_ARTICLE, alone)
+            cands[vid] = (_GLUED_ARTICLE, alone)
         skeleton = spelling.skeleton(light)
         for vid in self._skeleton_ids.get(spelling.coarse(skeleton), ()):
             if spelling.compatible(skeleton, self._vocab[vid][2]):
-                quality = SKELETON * GLUED_ARTICLE
+                quality = _SKELETON * _GLUED_ARTICLE
                 cands.setdefault(vid, (quality, alone and len(skeleton) >= 4))
 
     def _add_skeleton_cands(
@@ -213,7 +216,7 @@ class Vocabulary:
         if not (latin and word.latin) or word.stop or not word.skeleton:
             return 0.0
         if spelling.compatible(word.skeleton, target):
-            return SKELETON
+            return _SKELETON
         if min(len(word.skeleton), len(target)) < 3 or not spelling.compatible(
             word.skeleton[0], target[0]
         ):
