@@ -148,13 +148,15 @@ def demo(host: str, port: int, speed: float, limit: int) -> None:
 
 
 def add_domain_commands(group: click.Group, domains: tuple[Domain, ...]) -> None:
-    """Each domain's commands under `hanano`; groups of the same name (`city`, `log`) merge."""
+    """Each domain's commands under `hanano`; groups of the same name (`city`) merge into a new
+    group, so no domain's own group is changed."""
     for domain in domains:
         for command in domain.commands:
-            present = group.commands.get(command.name or "")
+            name = command.name or ""
+            present = group.commands.get(name)
             if isinstance(present, click.Group) and isinstance(command, click.Group):
-                for sub in command.commands.values():
-                    present.add_command(sub)
+                merged = {**present.commands, **command.commands}
+                group.add_command(click.Group(name, commands=merged, help=present.help))
             else:
                 group.add_command(command)
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -16,12 +16,12 @@ from sqlalchemy import Connection, Row, func, select
 
 from hanano.clock import parse_iso
 from hanano.dispatch.common import CAPABILITY_WORDS, LIVE_INCIDENT
+from hanano.dispatch.events import RecommendationAccepted, RecommendationOverridden
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import decisions, tasks, teams
 from hanano.dispatch.tasks import ACTIVE, assign_task, incident_row
 from hanano.dispatch.travel import Leg, Router
 from hanano.errors import invalid
-from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.intake import tables as intake_tables
 from hanano.settings import Settings
 from hanano.store.prepared import Prepared
@@ -46,26 +46,6 @@ FATIGUE_S_PER_H = 60.0  # each hour on duty past the limit counts as a minute fa
 UNSERVED_S = 3 * 3600.0  # an incident left without a team costs as if 3 h away
 # At least this many teams are ranked exactly, by their exact travel times, ahead of the rest.
 SHORTLIST = 3
-
-
-@register
-class RecommendationAccepted(Event):
-    type: ClassVar[str] = "dispatch.recommendation_accepted"
-    audience: ClassVar[Audience] = OPERATIONAL
-    incident_id: str
-    team_id: str
-    recommendation: str
-
-
-@register
-class RecommendationOverridden(Event):
-    type: ClassVar[str] = "dispatch.recommendation_overridden"
-    audience: ClassVar[Audience] = OPERATIONAL
-    incident_id: str
-    team_id: str
-    recommended_team_id: str | None
-    recommendation: str
-    reason: str
 
 
 @dataclass

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 import numpy as np
 import osmium
@@ -29,11 +29,11 @@ from sqlalchemy import Connection, func, select
 
 from hanano.clock import isoformat
 from hanano.dispatch.common import DISPATCH_ACTOR, next_number
+from hanano.dispatch.events import ClosureSource, RoadClosed, RoadReopened, RoadsImported
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import road_closures, road_graphs
 from hanano.dispatch.travel import Leg
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.settings import Settings
 from hanano.store.prepared import Prepared
 from hanano.store.records import RecordedEvent
@@ -70,39 +70,6 @@ PACE_SAMPLES = 12
 PACE_MIN_M = 300.0
 BLOCKED_REPORT_SNAP_M = 100.0
 METRES_PER_DEGREE = 111_320.0
-ClosureSource = Literal["manual", "report", "strike"]
-
-
-@register
-class RoadsImported(Event):
-    type: ClassVar[str] = "dispatch.roads_imported"
-    audience: ClassVar[Audience] = OPERATIONAL
-    graph_id: str
-    source_sha256: str
-    nodes: int
-    edges: int
-    source: str
-
-
-@register
-class RoadClosed(Event):
-    type: ClassVar[str] = "dispatch.road_closed"
-    audience: ClassVar[Audience] = OPERATIONAL
-    closure_id: str
-    lat: float
-    lon: float
-    segments: list[list[int]]
-    source: ClosureSource
-    report_id: str | None
-    reason: str
-
-
-@register
-class RoadReopened(Event):
-    type: ClassVar[str] = "dispatch.road_reopened"
-    audience: ClassVar[Audience] = OPERATIONAL
-    closure_id: str
-    reason: str
 
 
 # --- the graph ----------------------------------------------------------------------------

@@ -14,13 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from hanano.access.field import pullback_team, require_own_team, task_team
 from hanano.access.tokens import Principal
 from hanano.access.visibility import readers
+from hanano.dispatch import events as dispatch_events
 from hanano.dispatch import hospitals, recommend, roads, safety, tasks, teams, worksites
 from hanano.dispatch.common import Capability, Duty
 from hanano.dispatch.coverage import coverage
-from hanano.dispatch.hospitals import HospitalRegistered
-from hanano.dispatch.safety import ThreatReported
-from hanano.dispatch.tasks import TaskAssigned
-from hanano.dispatch.teams import TeamRegistered
+from hanano.dispatch.events import HospitalRegistered, TaskAssigned, TeamRegistered, ThreatReported
 from hanano.dispatch.travel import StraightLine, router_for
 from hanano.errors import invalid
 from hanano.events import Role
@@ -85,19 +83,19 @@ class CheckInIn(Strict):
 
 class HospitalIn(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    kind: hospitals.HospitalKind = "hospital"
+    kind: dispatch_events.HospitalKind = "hospital"
     lat: Lat
     lon: Lon
-    status: hospitals.HospitalStatus = "open"
+    status: dispatch_events.HospitalStatus = "open"
 
 
 class HospitalStatusIn(Strict):
-    status: hospitals.HospitalStatus
+    status: dispatch_events.HospitalStatus
     reason: Reason = ""
 
 
 class TransitionIn(Strict):
-    state: tasks.TaskState
+    state: dispatch_events.TaskState
     reason: Reason = ""
     hospital_id: Annotated[str | None, Field(max_length=40)] = None
 
@@ -395,7 +393,7 @@ async def threats_create(
             reason=body.reason,
         )
     )
-    if who.role not in readers(safety.PullbackOrdered):
+    if who.role not in readers(dispatch_events.PullbackOrdered):
         # Which teams a threat pulled back would tell a spotter's token where rescuers work.
         return {"id": threat_id}
     with service.engine.connect() as conn:
@@ -567,7 +565,7 @@ Names = Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Fie
 
 class WorksiteIn(Strict):
     worksite_id: Annotated[str, Field(min_length=3, max_length=5)]
-    category: worksites.Category
+    category: dispatch_events.Category
     hazards: Names = []
     operations: Names = []
     lat: Lat | None = None
@@ -576,24 +574,24 @@ class WorksiteIn(Strict):
 
 
 class WorksitePatch(Strict):
-    category: worksites.Category | None = None
+    category: dispatch_events.Category | None = None
     hazards: Names | None = None
     operations: Names | None = None
     reason: Reason = ""
 
 
 class VictimIn(Strict):
-    status: worksites.VictimStatus
+    status: dispatch_events.VictimStatus
     worksite_id: Annotated[str | None, Field(max_length=5)] = None
-    triage: worksites.Triage | None = None
+    triage: dispatch_events.Triage | None = None
     hospital_id: Annotated[str | None, Field(max_length=40)] = None
     name: Annotated[str | None, Field(max_length=200)] = None
     identity: Annotated[str | None, Field(max_length=200)] = None
 
 
 class VictimPatch(Strict):
-    status: worksites.VictimStatus | None = None
-    triage: worksites.Triage | None = None
+    status: dispatch_events.VictimStatus | None = None
+    triage: dispatch_events.Triage | None = None
     hospital_id: Annotated[str | None, Field(max_length=40)] = None
     name: Annotated[str | None, Field(max_length=200)] = None
     identity: Annotated[str | None, Field(max_length=200)] = None
