@@ -101,7 +101,8 @@ def _roles(roles: frozenset[Role]) -> tuple[Role, ...]:
 def _default_text(info: FieldInfo) -> str | None:
     if info.is_required():
         return None
-    return "None" if info.default is None else repr(info.default)
+    value = info.default
+    return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
 def _fields(cls: type[Event], audience: Audience) -> tuple[EventField, ...]:
@@ -159,18 +160,28 @@ def event_catalogue() -> EventCatalogue:
     return EventCatalogue(tuple(_event_type(c, causes) for c in classes), ticks)
 
 
-def chains(catalogue: EventCatalogue) -> list[tuple[int, str]]:
-    """How events lead to events: a tree (depth, line) from each event type that starts a chain
-    (it has reactions, and no reaction leads to it) and from each tick handler. An event type's
-    consequences are spelled out where it first appears; later it is marked "(as above)"."""
+@dataclass(frozen=True)
+class ChainLine:
+    """One line of the tree of how events lead to events."""
+
+    depth: int
+    kind: Literal["event", "reaction", "tick"]
+    name: str
+    note: str = ""
+
+
+def chains(catalogue: EventCatalogue) -> list[ChainLine]:
+    """How events lead to events: a tree from each event type that starts a chain (it has
+    reactions, and no reaction leads to it) and from each tick handler. An event type's
+    consequences are spelled out where it first appears; later it is marked "as above"."""
     led = {t for e in catalogue.events for r in e.reactions for t in r.leads_to}
-    lines: list[tuple[int, str]] = []
+    lines: list[ChainLine] = []
     shown: set[str] = set()
     for event in catalogue.events:
         if event.reactions and event.type not in led:
             _chain(catalogue, event.type, 0, lines, shown)
     for tick in catalogue.ticks:
-        lines.append((0, f"tick {tick.name}"))
+        lines.append(ChainLine(0, "tick", tick.name))
         for event_type in tick.leads_to:
             _chain(catalogue, event_type, 1, lines, shown)
     return lines
@@ -180,18 +191,18 @@ def _chain(
     catalogue: EventCatalogue,
     event_type: str,
     depth: int,
-    lines: list[tuple[int, str]],
+    lines: list[ChainLine],
     shown: set[str],
 ) -> None:
     reactions_of = catalogue.get(event_type).reactions
     if event_type in shown and reactions_of:
-        lines.append((depth, f"{event_type} (as above)"))
+        lines.append(ChainLine(depth, "event", event_type, "as above"))
         return
-    lines.append((depth, event_type))
+    lines.append(ChainLine(depth, "event", event_type))
     shown.add(event_type)
     for reaction in reactions_of:
-        writes = f" (writes {', '.join(reaction.writes)})" if reaction.writes else ""
-        lines.append((depth + 1, f"reaction {reaction.name}{writes}"))
+        writes = f"writes {', '.join(reaction.writes)}" if reaction.writes else ""
+        lines.append(ChainLine(depth + 1, "reaction", reaction.name, writes))
         for led in reaction.leads_to:
             _chain(catalogue, led, depth + 2, lines, shown)
 
@@ -246,3 +257,167 @@ def settings_catalogue() -> tuple[SettingInfo, ...]:
         )
         for name, info in Settings.model_fields.items()
     )
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+GENERATED = "Generated from the code by `{command}`; do not edit (`make docs` writes it)."
+EVENTS_INTRO = (
+    "Every event type in the log: its fields, who may read it, the projector that applies it "
+    "to the tables screens read, and the reactions that follow it in the same transaction, "
+    "with the event types each reaction can append (read from the reaction's code and the "
+    "hanano functions it calls). A sealed field enters the log only as a salted commitment; "
+    'its plaintext is kept apart. "Read by" under a field narrows who reads that field.'
+)
+SETTINGS_INTRO = (
+    "Every setting, read from the environment variable beside it (or passed to "
+    "`load_settings`). Durations and sizes carry their unit in the name and the description."
+)
+
+
+def _list(roles: tuple[Role, ...]) -> str:
+    return ", ".join(roles) if roles else "no role"
+
+
+def audience_text(event: EventType) -> str:
+    text = _list(event.readers)
+    if event.own:
+        text += f"; {', '.join(event.own)}: only the events they wrote"
+    return text
+
+
+def field_notes(item: EventField) -> str:
+    notes = []
+    if item.default is not None:
+        notes.append(f"default {item.default}")
+    if item.sealed:
+        notes.append("sealed")
+    if item.readers is not None:
+        notes.append(f"read by {_list(item.readers)}")
+    return "; ".join(notes)
+
+
+def handler_text(handler: Handler) -> str:
+    led = ", ".join(handler.leads_to) or "no event"
+    writes = f"; writes {', '.join(handler.writes)}" if handler.writes else ""
+    return f"{handler.name} -> {led}{writes}"
+
+
+def _event_text(event: EventType) -> list[str]:
+    lines = [f"{event.type}  (version {event.version}, {event.model})"]
+    if event.doc:
+        lines.append(f"  {event.doc}")
+    lines.append(f"  read by: {audience_text(event)}")
+    width = max((len(f.name) for f in event.fields), default=0)
+    lines.append("  fields:")
+    for item in event.fields:
+        notes = field_notes(item)
+        lines.append(f"    {item.name:<{width}}  {item.type}" + (f"  ({notes})" if notes else ""))
+    lines.append(f"  projector: {event.projector or 'none'}")
+    lines.extend(f"  reaction: {handler_text(r)}" for r in event.reactions)
+    if event.caused_by:
+        lines.append(f"  appended by the handlers: {', '.join(event.caused_by)}")
+    return lines
+
+
+def events_text(catalogue: EventCatalogue) -> str:
+    lines = ["How events lead to events:"]
+    lines.extend("  " + "  " * c.depth + _chain_text(c) for c in chains(catalogue))
+    lines += ["", "Tick handlers (run on every tick of the clock):"]
+    lines.extend(f"  {handler_text(t)}" for t in catalogue.ticks)
+    for event in catalogue.events:
+        lines += ["", *_event_text(event)]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    return f"`{text}`"
+
+
+def _handler_md(handler: Handler) -> str:
+    led = ", ".join(_code(t) for t in handler.leads_to) or "no event"
+    writes = f"; writes {', '.join(_code(t) for t in handler.writes)}" if handler.writes else ""
+    return f"{_code(handler.name)} → {led}{writes}"
+
+
+def _event_md(event: EventType) -> list[str]:
+    lines = [f"### `{event.type}`", ""]
+    if event.doc:
+        lines += [event.doc, ""]
+    lines += [
+        f"Version {event.version}, {_code(event.model)}. Read by: {audience_text(event)}.",
+        "",
+        "| field | type | notes |",
+        "|---|---|---|",
+    ]
+    for item in event.fields:
+        lines.append(f"| `{item.name}` | `{_cell(item.type)}` | {_cell(field_notes(item))} |")
+    lines += ["", f"Projector: {_code(event.projector) if event.projector else 'none'}."]
+    if event.reactions:
+        lines += ["", "Reactions:", ""]
+        lines.extend(f"- {_handler_md(r)}" for r in event.reactions)
+    if event.caused_by:
+        handlers = ", ".join(_code(c) for c in event.caused_by)
+        lines += ["", f"Appended by the handlers {handlers}, besides the commands."]
+    return [*lines, ""]
+
+
+def _chain_text(line: ChainLine, code: Callable[[str], str] = str) -> str:
+    kind = "" if line.kind == "event" else f"{line.kind} "
+    note = f" ({line.note})" if line.note else ""
+    return f"{kind}{code(line.name)}{note}"
+
+
+def events_markdown(catalogue: EventCatalogue) -> str:
+    lines = ["# Events", "", GENERATED.format(command="hanano events --format markdown"), ""]
+    lines += [EVENTS_INTRO, "", "## How events lead to events", ""]
+    lines.extend(f"{'  ' * c.depth}- {_chain_text(c, _code)}" for c in chains(catalogue))
+    lines += ["", "## Tick handlers", "", "Run on every tick of the clock.", ""]
+    lines.extend(f"- {_handler_md(t)}" for t in catalogue.ticks)
+    lines += ["", "## Event types", ""]
+    lines.extend(f"- [`{e.type}`](#{e.type.replace('.', '')})" for e in catalogue.events)
+    lines.append("")
+    for event in catalogue.events:
+        lines.extend(_event_md(event))
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _setting_head(item: SettingInfo) -> str:
+    limits = f", {item.limits}" if item.limits else ""
+    return f"{item.name}  ({item.env}; {item.type}; default {item.default}{limits})"
+
+
+def settings_text(items: tuple[SettingInfo, ...]) -> str:
+    blocks = [f"{_setting_head(s)}\n  {s.description}" for s in items]
+    return "\n\n".join(blocks) + "\n"
+
+
+def settings_markdown(items: tuple[SettingInfo, ...]) -> str:
+    lines = ["# Settings", "", GENERATED.format(command="hanano settings --format markdown"), ""]
+    lines += [
+        SETTINGS_INTRO,
+        "",
+        "| variable | type | default | description |",
+        "|---|---|---|---|",
+    ]
+    for s in items:
+        limits = f" ({s.limits})" if s.limits else ""
+        lines.append(
+            f"| `{s.env}` | `{_cell(s.type)}` | `{_cell(s.default)}` | "
+            f"{_cell(s.description)}{limits} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_events(fmt: Format) -> str:
+    catalogue = event_catalogue()
+    return events_markdown(catalogue) if fmt == "markdown" else events_text(catalogue)
+
+
+def render_settings(fmt: Format) -> str:
+    items = settings_catalogue()
+    return settings_markdown(items) if fmt == "markdown" else settings_text(items)
