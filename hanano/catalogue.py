@@ -136,9 +136,15 @@ def _event_type(cls: type[Event], causes: dict[str, list[str]]) -> EventType:
         own=_roles(audience.own),
         fields=_fields(cls, audience),
         projector=None if projector is None else qualified(projector),
-        reactions=tuple(_handler(f) for f in reactions.reactions_for(cls.type)),
+        reactions=tuple(_handlers(reactions.reactions_for(cls.type))),
         caused_by=tuple(causes.get(cls.type, [])),
     )
+
+
+def _handlers(funcs: list[Callable[..., Any]]) -> list[Handler]:
+    """Sorted by name: the order they run in is the order their modules were imported, which
+    differs between processes (the server, the CLI, the tests)."""
+    return sorted((_handler(f) for f in funcs), key=lambda h: h.name)
 
 
 def _causes(handlers: list[Handler]) -> dict[str, list[str]]:
@@ -154,8 +160,8 @@ def event_catalogue() -> EventCatalogue:
     """Every registered event type, sorted by type name, and every tick handler."""
     projections.projectors()  # imports every domain, which registers its events and handlers
     classes = [EVENT_TYPES[t] for t in sorted(EVENT_TYPES)]
-    ticks = tuple(_handler(f) for f in reactions.tick_handlers())
-    handlers = [_handler(f) for c in classes for f in reactions.reactions_for(c.type)]
+    ticks = tuple(_handlers(reactions.tick_handlers()))
+    handlers = [h for c in classes for h in _handlers(reactions.reactions_for(c.type))]
     causes = _causes(handlers + list(ticks))
     return EventCatalogue(tuple(_event_type(c, causes) for c in classes), ticks)
 
@@ -266,8 +272,9 @@ EVENTS_INTRO = (
     "Every event type in the log: its fields, who may read it, the projector that applies it "
     "to the tables screens read, and the reactions that follow it in the same transaction, "
     "with the event types each reaction can append (read from the reaction's code and the "
-    "hanano functions it calls). A sealed field enters the log only as a salted commitment; "
-    'its plaintext is kept apart. "Read by" under a field narrows who reads that field.'
+    "hanano functions it calls). Reactions and tick handlers are listed by name; they run in "
+    "the order their modules were imported. A sealed field enters the log only as a salted "
+    'commitment; its plaintext is kept apart. "Read by" under a field narrows who reads it.'
 )
 SETTINGS_INTRO = (
     "Every setting, read from the environment variable beside it (or passed to "
@@ -330,6 +337,11 @@ def events_text(catalogue: EventCatalogue) -> str:
     return "\n".join(lines) + "\n"
 
 
+def prose(text: str) -> str:
+    """Text for Markdown: angle brackets shown, not read as HTML tags."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -347,7 +359,7 @@ def _handler_md(handler: Handler) -> str:
 def _event_md(event: EventType) -> list[str]:
     lines = [f"### `{event.type}`", ""]
     if event.doc:
-        lines += [event.doc, ""]
+        lines += [prose(event.doc), ""]
     lines += [
         f"Version {event.version}, {_code(event.model)}. Read by: {audience_text(event)}.",
         "",
@@ -406,9 +418,9 @@ def settings_markdown(items: tuple[SettingInfo, ...]) -> str:
     ]
     for s in items:
         limits = f" ({s.limits})" if s.limits else ""
+        default = s.default if s.default in ("unset", "empty") else _code(_cell(s.default))
         lines.append(
-            f"| `{s.env}` | `{_cell(s.type)}` | `{_cell(s.default)}` | "
-            f"{_cell(s.description)}{limits} |"
+            f"| `{s.env}` | `{_cell(s.type)}` | {default} | {_cell(prose(s.description))}{limits} |"
         )
     return "\n".join(lines) + "\n"
 

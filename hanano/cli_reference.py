@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import click
 
+from hanano.catalogue import prose
+
 
 @dataclass(frozen=True)
 class OptionInfo:
@@ -85,8 +87,8 @@ def cli_markdown(commands: tuple[CommandInfo, ...]) -> str:
     for command in commands:
         lines += ["", f"## {command.path}", "", f"`{command.usage}`"]
         if command.help:
-            lines += ["", command.help.replace("\b\n", "")]
+            lines += ["", prose(command.help.replace("\b\n", ""))]
         if command.options:
             lines += ["", "| option | what it does |", "|---|---|"]
-        lines.extend(f"| `{_cell(o.usage)}` | {_cell(o.help)} |" for o in command.options)
+        lines.extend(f"| `{_cell(o.usage)}` | {_cell(prose(o.help))} |" for o in command.options)
     return "\n".join(lines) + "\n"
