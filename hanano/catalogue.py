@@ -323,7 +323,7 @@ def _event_text(event: EventType) -> list[str]:
     lines.append(f"  projector: {event.projector or 'none'}")
     lines.extend(f"  reaction: {handler_text(r)}" for r in event.reactions)
     if event.caused_by:
-        lines.append(f"  appended by the handlers: {', '.join(event.caused_by)}")
+        lines.append(f"  appended by reactions and ticks: {', '.join(event.caused_by)}")
     return lines
 
 
@@ -374,7 +374,7 @@ def _event_md(event: EventType) -> list[str]:
         lines.extend(f"- {_handler_md(r)}" for r in event.reactions)
     if event.caused_by:
         handlers = ", ".join(_code(c) for c in event.caused_by)
-        lines += ["", f"Appended by the handlers {handlers}, besides the commands."]
+        lines += ["", f"Reactions and tick handlers that append it: {handlers}."]
     return [*lines, ""]
 
 
