@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from hanano.catalogue import FORMATS, Format, render_events, render_settings
+from hanano.cli_reference import cli_markdown, cli_reference, cli_text
 from hanano.console import CLI_ACTOR, service_for
 from hanano.domain import Domain
 from hanano.domains import DOMAINS
@@ -145,6 +147,38 @@ def demo(host: str, port: int, speed: float, limit: int) -> None:
     from hanano.sim.demo import run_demo
 
     run_demo(host=host, port=port, speed=speed, limit=limit)
+
+
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Plain text, or Markdown as in docs/.",
+)
+
+
+@main.command()
+@FORMAT_OPTION
+def events(fmt: Format) -> None:
+    """Every event type: fields, readers, projector, reactions and what they lead to."""
+    click.echo(render_events(fmt), nl=False)
+
+
+@main.command("settings")
+@FORMAT_OPTION
+def settings_command(fmt: Format) -> None:
+    """Every setting: environment variable, type, default and what it does."""
+    click.echo(render_settings(fmt), nl=False)
+
+
+@main.command()
+@FORMAT_OPTION
+def commands(fmt: Format) -> None:
+    """Every command with its arguments and options."""
+    reference = cli_reference(main)
+    click.echo(cli_markdown(reference) if fmt == "markdown" else cli_text(reference), nl=False)
 
 
 def add_domain_commands(group: click.Group, domains: tuple[Domain, ...]) -> None:
