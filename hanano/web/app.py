@@ -16,6 +16,7 @@ from hanano.warning.routes import FOREIGN_PATH
 from hanano.web import docs, map_routes, openapi, system_routes, ui_routes
 from hanano.web.client_address import ClientAddress
 from hanano.web.input_guard import InputGuard
+from hanano.web.permissions import action_roles
 from hanano.web.problems import (
     handle_http,
     handle_problem,
@@ -158,6 +159,8 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     ui_routes.install(app, service)
     docs.install(app)
     openapi.install(app, (*routers, ui_routes.router))
+    # What `/me` tells each caller they may do, read once from the routes' own gates.
+    app.state.action_roles = action_roles((*routers, ui_routes.router))
     # The last added runs first: the client's address is settled, then bodies are bounded, then
     # the guard reads them. A foreign CAP document may reach feed_max_bytes; in the JSON form its
     # escapes can make the body up to twice that (its own limit is checked exactly when read).

@@ -79,4 +79,13 @@ def allow(*roles: Role) -> Callable[..., Awaitable[Principal]]:
             )
         return who
 
+    # The roles, kept on the check, let the page be told what a caller may do (permissions.py)
+    # from the very gate each route applies.
+    check.roles = roles  # type: ignore[attr-defined]
     return check
+
+
+def allowed_roles(call: object) -> tuple[Role, ...] | None:
+    """The roles an `allow(...)` dependency admits; None for any other callable."""
+    roles: tuple[Role, ...] | None = getattr(call, "roles", None)
+    return roles

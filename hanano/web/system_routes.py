@@ -15,6 +15,7 @@ from hanano.events import Role
 from hanano.evidence.routes import LOG_INDEX_MAX
 from hanano.store.records import read_entries
 from hanano.web.deps import ADMIN, ALL, AUDIT, ServiceDep, allow, still_holds
+from hanano.web.permissions import may
 from hanano.web.stream import Broadcaster, sse_stream
 
 router = APIRouter(prefix="/api/v1")
@@ -41,10 +42,18 @@ def health(service: ServiceDep) -> dict[str, Any]:
 
 
 @router.get("/me", tags=["access"])
-def me(who: Annotated[Principal, Depends(allow(*ALL))]) -> dict[str, str | None]:
+def me(request: Request, who: Annotated[Principal, Depends(allow(*ALL))]) -> dict[str, Any]:
     """Who the caller is; `team` is the team a team leader acts for, `post` the observation post
-    a spotter reports from (None otherwise)."""
-    return {"token_id": who.token_id, "role": who.role, "team": who.team, "post": who.post}
+    a spotter reports from (None otherwise); `may`, for each action the operations room offers,
+    whether the API will accept it from the caller: true, false, or for a team leader and an
+    action on a team, the teams they may do it for."""
+    return {
+        "token_id": who.token_id,
+        "role": who.role,
+        "team": who.team,
+        "post": who.post,
+        "may": may(request.app.state.action_roles, who),
+    }
 
 
 @router.post("/tokens", status_code=201, tags=["access"])
