@@ -20,7 +20,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
-from hanano.warning.channels import AlertMessage
+from hanano.warning.channels.message import AlertMessage
 from hanano.warning.outbox import MQTT, DeliveryFailed, target_name
 
 log = logging.getLogger(__name__)

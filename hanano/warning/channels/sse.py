@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hanano.warning.channels import AlertMessage, Announcer
+from hanano.warning.channels.message import AlertMessage, Announcer
 
 
 def summary(message: AlertMessage) -> dict[str, Any]:
