@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 
 import click
 
-from hanano.console import CLI_ACTOR, service_for
+from hanano.console import CLI_ACTOR, MAKE_SERVICE, service_for
 from hanano.domain import Domain
 from hanano.domains import DOMAINS
+from hanano.service import Service
+from hanano.sim import cli as sim_cli
 from hanano.store.records import LogTampered
 
 
@@ -22,7 +25,14 @@ from hanano.store.records import LogTampered
 @click.pass_context
 def main(ctx: click.Context, db: str | None) -> None:
     """hanano: operations for civil defence rescue teams under bombardment."""
-    ctx.ensure_object(dict)["db"] = db
+    ctx.ensure_object(dict).update(db=db, **{MAKE_SERVICE: Service})
+
+
+def started(ctx: click.Context) -> Service:
+    """The service of this invocation, as the factory `main` put in the context made it."""
+    service = service_for(ctx)
+    assert isinstance(service, Service)
+    return service
 
 
 @main.command()
@@ -34,7 +44,7 @@ def main(ctx: click.Context, db: str | None) -> None:
 @click.pass_context
 def init(ctx: click.Context, aleppo: bool) -> None:
     """Create or migrate the store; with --aleppo, load the city's zones."""
-    service = service_for(ctx)
+    service = started(ctx)
     click.echo(f"store ready: {service.engine.url.render_as_string(hide_password=True)}")
     click.echo(
         f"log signing key: {service.key_path} (keep a copy apart from the database: "
@@ -62,7 +72,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
     from hanano.web.app import build_app
 
-    service = service_for(ctx)
+    service = started(ctx)
     click.echo(f"hanano serving on http://{host}:{port} ({service.engine.dialect.name})")
     # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app's
     # ClientAddress middleware believes it only from `trusted_proxies`.
@@ -94,7 +104,7 @@ def store_rebuild(ctx: click.Context) -> None:
     """
     from hanano.evidence.audit import verify_log
 
-    service = service_for(ctx)
+    service = started(ctx)
     service.sequencer.stop()
     with service.engine.connect() as conn:
         checked = verify_log(conn, service.evidence.key.verifier)
@@ -149,17 +159,23 @@ def demo(host: str, port: int, speed: float, limit: int) -> None:
 
 def add_domain_commands(group: click.Group, domains: tuple[Domain, ...]) -> None:
     """Each domain's commands under `hanano`; groups of the same name (`city`, `log`) merge."""
-    for domain in domains:
-        for command in domain.commands:
-            present = group.commands.get(command.name or "")
-            if isinstance(present, click.Group) and isinstance(command, click.Group):
-                for sub in command.commands.values():
-                    present.add_command(sub)
-            else:
-                group.add_command(command)
+    add_commands(group, [command for domain in domains for command in domain.commands])
+
+
+def add_commands(group: click.Group, commands: Iterable[click.Command]) -> None:
+    for command in commands:
+        present = group.commands.get(command.name or "")
+        if isinstance(present, click.Group) and isinstance(command, click.Group):
+            for sub in command.commands.values():
+                present.add_command(sub)
+        else:
+            group.add_command(command)
 
 
 add_domain_commands(main, DOMAINS)
+# The evaluation harness of early warning (`warn scenario`, `warn evaluate`) runs a service of
+# its own, so it stays beside the simulations, out of the warning domain.
+add_commands(main, [sim_cli.warn])
 
 if __name__ == "__main__":
     main()

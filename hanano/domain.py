@@ -20,8 +20,11 @@ import click
 from fastapi import APIRouter
 from sqlalchemy import Engine, Table
 
+from hanano.access.tokens import TokenAuthority
+from hanano.city.model import CityCache
 from hanano.clock import Clock
 from hanano.events import EVENT_TYPES, Event
+from hanano.evidence.log import EvidenceLog
 from hanano.settings import Settings
 from hanano.store.migrations import Migration
 from hanano.store.registry import Handlers
@@ -31,14 +34,22 @@ T = TypeVar("T")
 
 
 class Runtime(Protocol):
-    """What a domain's use cases and workers need of the running service."""
+    """What a domain's use cases, workers, routes and commands need of the running service
+    (`hanano.service.Service`, which domains never import: it reads the list of domains)."""
 
     settings: Settings
     engine: Engine
     sequencer: Sequencer
     clock: Clock
+    city: CityCache
+    tokens: TokenAuthority
+
+    @property
+    def evidence(self) -> EvidenceLog: ...
 
     def execute(self, command: Callable[[Tx], T]) -> T: ...
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int: ...
 
 
 class Stoppable(Protocol):

@@ -149,7 +149,7 @@ def hospitals_status(ctx: click.Context, hospital_id: str, status: str, reason: 
 def recommend(ctx: click.Context, incident_id: str, as_json: bool) -> None:
     """Rank the free teams for an incident, with reasons."""
     from hanano.dispatch.recommend import recommend as advise
-    from hanano.dispatch.travel import router_for
+    from hanano.dispatch.roads import router_for
 
     service = service_for(ctx)
     with service.engine.connect() as conn:
@@ -181,7 +181,7 @@ def recommend(ctx: click.Context, incident_id: str, as_json: bool) -> None:
 def assign(ctx: click.Context, incident_id: str, team_id: str, reason: str) -> None:
     """Send a team to an incident (accepting or overriding the recommendation)."""
     from hanano.dispatch.recommend import assign as do_assign
-    from hanano.dispatch.travel import router_for
+    from hanano.dispatch.roads import router_for
 
     service = service_for(ctx)
     task_id, decision = run(
@@ -451,7 +451,7 @@ def victim(
 def plan(ctx: click.Context, incident_ids: tuple[str, ...], as_json: bool) -> None:
     """One team per waiting incident, minimising severity-weighted travel, beside nearest-first."""
     from hanano.dispatch.recommend import plan as make_plan
-    from hanano.dispatch.travel import router_for
+    from hanano.dispatch.roads import router_for
 
     service = service_for(ctx)
     with service.engine.connect() as conn:

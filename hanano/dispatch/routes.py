@@ -18,10 +18,11 @@ from hanano.dispatch import hospitals, recommend, roads, safety, tasks, teams, w
 from hanano.dispatch.common import Capability, Duty
 from hanano.dispatch.coverage import coverage
 from hanano.dispatch.hospitals import HospitalRegistered
+from hanano.dispatch.roads import router_for
 from hanano.dispatch.safety import ThreatReported
 from hanano.dispatch.tasks import TaskAssigned
 from hanano.dispatch.teams import TeamRegistered
-from hanano.dispatch.travel import StraightLine, router_for
+from hanano.dispatch.travel import StraightLine
 from hanano.errors import invalid
 from hanano.events import Role
 from hanano.store.sequencer import Tx

@@ -13,8 +13,9 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 
+from hanano.domain import Runtime
 from hanano.errors import Problem, invalid
 from hanano.evidence import media
 from hanano.evidence.blobs import (
@@ -26,11 +27,8 @@ from hanano.evidence.blobs import (
     is_sha256_hex,
 )
 
-if TYPE_CHECKING:
-    from hanano.service import Service
 
-
-def blob_store(service: Service) -> BlobStore:
+def blob_store(service: Runtime) -> BlobStore:
     return BlobStore(default_blob_dir(service.settings.database_url, service.settings.blob_dir))
 
 
@@ -41,7 +39,7 @@ class Ingested:
 
 
 def ingest(
-    service: Service,
+    service: Runtime,
     actor: str,
     source: BinaryIO,
     incident_id: str,
@@ -78,7 +76,7 @@ def ingest(
 
 
 def working_copy(
-    service: Service, actor: str, sha256: str, reason: str, derived: Path | None = None
+    service: Runtime, actor: str, sha256: str, reason: str, derived: Path | None = None
 ) -> tuple[StoredBlob, int]:
     """Make a working copy of an original (or register a derivative of it); log it.
 
@@ -109,7 +107,7 @@ def working_copy(
 
 
 def export(
-    service: Service,
+    service: Runtime,
     actor: str,
     sha256: str,
     directory: Path,
@@ -156,7 +154,7 @@ def export(
     return written, seq
 
 
-def _logged_original(service: Service, sha256: str, store: BlobStore) -> Any:
+def _logged_original(service: Runtime, sha256: str, store: BlobStore) -> Any:
     if not is_sha256_hex(sha256):
         raise invalid("sha256", "must be 64 lowercase hex digits")
     with service.engine.connect() as conn:

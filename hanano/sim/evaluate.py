@@ -201,7 +201,7 @@ def replay(
         service.execute(lambda tx: register_aleppo_bases(tx, ACTOR))
         for post in scenario["posts"]:
             _post(service, post)
-        # The strikes logged before the day: the history that ranks the zones (see scenario.py).
+        # The strikes logged before the day: the history that ranks the zones (see sorties.py).
         for n, strike in enumerate(scenario.get("history", []), start=1):
             _strike(service, {**strike, "strike_id": f"history-{n}"})
         step = timedelta(seconds=tick_s)
