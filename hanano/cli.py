@@ -7,12 +7,16 @@ from collections.abc import Iterable
 
 import click
 
+from hanano.city.commands import import_neighbourhoods
 from hanano.console import CLI_ACTOR, MAKE_SERVICE, service_for
 from hanano.domain import Domain
 from hanano.domains import DOMAINS
+from hanano.evidence.audit import verify_log
+from hanano.geo.gazetteer import aleppo_geojson
 from hanano.service import Service
 from hanano.sim import cli as sim_cli
 from hanano.store.records import LogTampered
+from hanano.web.app import build_app
 
 
 @click.group()
@@ -52,9 +56,6 @@ def init(ctx: click.Context, aleppo: bool) -> None:
     )
     click.echo(f"log verifier key: {service.evidence.key.verifier}")
     if aleppo:
-        from hanano.city.commands import import_neighbourhoods
-        from hanano.geo.gazetteer import aleppo_geojson
-
         count = service.execute(lambda tx: import_neighbourhoods(tx, CLI_ACTOR, aleppo_geojson()))
         click.echo(f"imported {count} Aleppo neighbourhoods")
 
@@ -68,9 +69,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
     The client's address (for the login limits) is the connection's peer; X-Forwarded-For is
     believed only from the proxies named in HANANO_TRUSTED_PROXIES."""
-    import uvicorn
-
-    from hanano.web.app import build_app
+    import uvicorn  # noqa: PLC0415 - the HTTP server loads only for `hanano serve`
 
     service = started(ctx)
     click.echo(f"hanano serving on http://{host}:{port} ({service.engine.dialect.name})")
@@ -102,8 +101,6 @@ def store_rebuild(ctx: click.Context) -> None:
     The log is verified first and the replay reads only what its leaves hold: a store changed
     outside hanano is refused (see `hanano log verify`) and its projections are left as they were.
     """
-    from hanano.evidence.audit import verify_log
-
     service = started(ctx)
     service.sequencer.stop()
     with service.engine.connect() as conn:
@@ -152,7 +149,8 @@ def store_rebuild(ctx: click.Context) -> None:
 )
 def demo(host: str, port: int, speed: float, limit: int) -> None:
     """A fresh store with Aleppo's neighbourhoods and a replayed day of 2014 strikes."""
-    from hanano.sim.demo import run_demo
+    # The demo's server, its client and its replay load only for `hanano demo`.
+    from hanano.sim.demo import run_demo  # noqa: PLC0415 - heavy, one command's
 
     run_demo(host=host, port=port, speed=speed, limit=limit)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+from hanano.access.tokens import CONSOLE
 from hanano.domain import Runtime
 from hanano.errors import Problem, invalid
 from hanano.evidence import media
@@ -26,6 +27,7 @@ from hanano.evidence.blobs import (
     default_blob_dir,
     is_sha256_hex,
 )
+from hanano.evidence.receipts import make_receipt
 
 
 def blob_store(service: Runtime) -> BlobStore:
@@ -119,9 +121,6 @@ def export(
     The export event is logged only once the files are written and the original has been
     re-hashed on the way out, so the log never claims an export that did not happen.
     """
-    from hanano.access.tokens import CONSOLE
-    from hanano.evidence.receipts import make_receipt
-
     if not reason.strip():
         raise invalid("reason", "say why: every export of evidence is on the record")
     store = blob_store(service)

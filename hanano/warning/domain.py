@@ -23,7 +23,8 @@ from hanano.warning import (
     tracks,
     zones,
 )
-from hanano.warning.channels import Announcer, Fanout, start_channels
+from hanano.warning.channels import Fanout, start_channels
+from hanano.warning.channels.message import Announcer
 from hanano.warning.handlers import HANDLERS
 from hanano.warning.poller import FeedPoller, start_feed_poller
 

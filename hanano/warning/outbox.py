@@ -43,7 +43,7 @@ from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
 from hanano.warning.events import AlertIssued
 from hanano.warning.handlers import HANDLERS
-from hanano.warning.tables import deliveries
+from hanano.warning.tables import alerts, deliveries
 
 log = logging.getLogger(__name__)
 
@@ -410,8 +410,6 @@ class Outbox:
     def _alerts(conn: Connection, ids: set[str]) -> dict[str, dict[str, Any]]:
         if not ids:
             return {}
-        from hanano.warning.tables import alerts
-
         rows = conn.execute(
             select(alerts.c.alert_id, alerts.c.data).where(alerts.c.alert_id.in_(ids))
         )

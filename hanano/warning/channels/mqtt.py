@@ -22,6 +22,8 @@ from sqlalchemy import select
 
 from hanano.warning.channels.message import AlertMessage
 from hanano.warning.outbox import MQTT, DeliveryFailed, target_name
+from hanano.warning.sirens import sounds
+from hanano.warning.tables import sirens, zone_state
 
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT_S = 10.0
@@ -96,9 +98,6 @@ class MqttChannel:
         """Each siren on while any of its zones stands at warning or imminent, else off."""
         if self.engine is None:
             return []
-        from hanano.warning.sirens import sounds
-        from hanano.warning.tables import sirens, zone_state
-
         with self.engine.connect() as conn:
             levels = {r.pcode: r.level for r in conn.execute(select(zone_state))}
             mapping = {r.siren_id: json.loads(r.pcodes) for r in conn.execute(select(sirens))}
