@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import click
 from fastapi import APIRouter
@@ -56,6 +56,13 @@ class Stoppable(Protocol):
     def stop(self) -> None: ...
 
 
+class Announcer(Protocol):
+    """Where a domain's workers put a message for every subscriber of the live stream (the
+    stream's broadcaster)."""
+
+    def publish(self, message: dict[str, Any]) -> None: ...
+
+
 @dataclass(frozen=True)
 class Domain:
     name: str
@@ -67,7 +74,7 @@ class Domain:
     commands: tuple[click.Command, ...] = ()
     # Work the server runs beside the requests (alert channels, feed pollers), given the
     # running service and the stream's broadcaster; what it returns is stopped on shutdown.
-    start: Callable[..., Stoppable] | None = field(default=None)
+    start: Callable[[Runtime, Announcer | None], Stoppable] | None = field(default=None)
 
 
 def events_of(package: str) -> tuple[type[Event], ...]:

@@ -38,7 +38,7 @@ def scenario(out_path: str, sorties: int, seed: int, day: str) -> None:
     )
 
 
-def _aleppo_city(city_class: Any, geojson: dict[str, Any]) -> Any:
+def _aleppo_city(city_class: type[City], geojson: dict[str, Any]) -> City:
     """The city index straight from the shipped zones, without a store."""
     rows = []
     for feature in geojson["features"]:

@@ -28,6 +28,7 @@ from hanano.intake.model import ReportIn
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store.records import read_events
+from hanano.store.sequencer import Tx
 from hanano.warning.events import AlertIssued
 from hanano.warning.posts import register_aleppo_bases, register_post
 from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
@@ -238,7 +239,7 @@ def replay(
 
 
 def _post(service: Service, post: dict[str, Any]) -> None:
-    def command(tx: Any) -> None:
+    def command(tx: Tx) -> None:
         register_post(tx, ACTOR, post["post_id"], post["post_id"], post["lat"], post["lon"])
 
     service.execute(command)

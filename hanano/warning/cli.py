@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import click
 from pydantic import ValidationError
@@ -189,7 +189,9 @@ def issue_alert(
     click.echo(f"alert {alert_id} {level}: {' '.join(sorted(set(pcodes)))}")
 
 
-def _end(ctx: click.Context, alert_id: str, kind: Any, reason: str) -> None:
+def _end(
+    ctx: click.Context, alert_id: str, kind: Literal["cancel", "all_clear"], reason: str
+) -> None:
     if not reason.strip():
         raise click.ClickException("--reason: say why")
     result = run(ctx, lambda tx: end_alert(tx, CLI_ACTOR, alert_id, kind, reason.strip()))

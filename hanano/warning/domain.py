@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hanano.domain import Domain, Runtime, events_of, tables_of
+from hanano.domain import Announcer, Domain, Runtime, events_of, tables_of
 from hanano.warning import (
     alerts,
     cli,
@@ -24,7 +24,6 @@ from hanano.warning import (
     zones,
 )
 from hanano.warning.channels import Fanout, start_channels
-from hanano.warning.channels.message import Announcer
 from hanano.warning.handlers import HANDLERS
 from hanano.warning.poller import FeedPoller, start_feed_poller
 

@@ -40,7 +40,7 @@ from hanano.clock import Clock, SystemClock, isoformat, parse_iso
 from hanano.settings import Settings
 from hanano.store.records import RecordedEvent
 from hanano.store.schema import metadata
-from hanano.store.sequencer import Tx
+from hanano.store.sequencer import Sequencer, Tx
 from hanano.warning.events import AlertIssued
 from hanano.warning.handlers import HANDLERS
 from hanano.warning.tables import alerts, deliveries
@@ -216,7 +216,7 @@ class Outbox:
     def __init__(
         self,
         engine: Engine,
-        sequencer: Any,
+        sequencer: Sequencer,
         settings: Settings,
         domain_clock: Clock,
         wall: Clock | None = None,

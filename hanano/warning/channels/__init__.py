@@ -21,10 +21,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from hanano.domain import Runtime
+from hanano.domain import Announcer, Runtime
 from hanano.settings import Settings
 from hanano.store.records import RecordedEvent
-from hanano.warning.channels.message import AlertMessage, Announcer, Channel
+from hanano.warning.channels.message import AlertMessage, Channel
 from hanano.warning.channels.mqtt import MqttChannel
 from hanano.warning.channels.sse import SseChannel
 from hanano.warning.channels.webhooks import WebhookChannel

@@ -1,15 +1,9 @@
-"""What every channel receives and is: the alert message, the channel, the SSE announcer."""
+"""What every channel receives and is: the alert message and the channel."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-
-class Announcer(Protocol):
-    """Where the SSE channel puts an alert: the stream's broadcaster."""
-
-    def publish(self, message: dict[str, Any]) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,11 @@ import logging
 import threading
 import time
 import uuid
-from typing import Any
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from hanano.warning.channels.message import AlertMessage
 from hanano.warning.outbox import MQTT, DeliveryFailed, target_name
@@ -59,7 +58,7 @@ class MqttChannel:
 
     name = "mqtt"
 
-    def __init__(self, url: str, city: str, engine: Any = None) -> None:
+    def __init__(self, url: str, city: str, engine: Engine | None = None) -> None:
         self.city = city
         self.engine = engine
         self.outbox_key = (MQTT, target_name(url))
