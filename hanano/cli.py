@@ -29,7 +29,9 @@ from hanano.web.app import build_app
 @click.pass_context
 def main(ctx: click.Context, db: str | None) -> None:
     """hanano: operations for civil defence rescue teams under bombardment."""
-    ctx.ensure_object(dict).update(db=db, **{MAKE_SERVICE: Service})
+    obj = ctx.ensure_object(dict)
+    obj["db"] = db
+    obj[MAKE_SERVICE] = Service
 
 
 def started(ctx: click.Context) -> Service:
