@@ -151,8 +151,7 @@ def store_rebuild(ctx: click.Context) -> None:
 )
 def demo(host: str, port: int, speed: float, limit: int) -> None:
     """A fresh store with Aleppo's neighbourhoods and a replayed day of 2014 strikes."""
-    # The demo's server, its client and its replay load only for `hanano demo`.
-    from hanano.sim.demo import run_demo  # noqa: PLC0415 - heavy, one command's
+    from hanano.sim.demo import run_demo  # noqa: PLC0415 - its server loads only for `hanano demo`
 
     run_demo(host=host, port=port, speed=speed, limit=limit)
 
