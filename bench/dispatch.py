@@ -47,10 +47,10 @@ from hanano.dispatch.roads import (
     build_graph,
     read_osm,
     road_router,
+    router_for,
     store_graph,
 )
 from hanano.dispatch.teams import register_team
-from hanano.dispatch.travel import router_for
 from hanano.intake.commands import submit_report
 from hanano.intake.model import ReportIn
 from hanano.service import Service

@@ -45,8 +45,8 @@ from hanano.access.users import create_user, hash_password  # noqa: E402
 from hanano.city.commands import import_neighbourhoods  # noqa: E402
 from hanano.clock import ManualClock  # noqa: E402
 from hanano.dispatch.recommend import assign  # noqa: E402
+from hanano.dispatch.roads import router_for  # noqa: E402
 from hanano.dispatch.teams import register_team  # noqa: E402
-from hanano.dispatch.travel import router_for  # noqa: E402
 from hanano.geo.gazetteer import aleppo_geojson  # noqa: E402
 from hanano.intake import commands  # noqa: E402
 from hanano.intake.model import ReportIn  # noqa: E402

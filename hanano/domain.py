@@ -14,14 +14,17 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import click
 from fastapi import APIRouter
 from sqlalchemy import Engine, Table
 
+from hanano.access.tokens import TokenAuthority
+from hanano.city.model import CityCache
 from hanano.clock import Clock
 from hanano.events import EVENT_TYPES, Event
+from hanano.evidence.log import EvidenceLog
 from hanano.settings import Settings
 from hanano.store.migrations import Migration
 from hanano.store.registry import Handlers
@@ -31,18 +34,33 @@ T = TypeVar("T")
 
 
 class Runtime(Protocol):
-    """What a domain's use cases and workers need of the running service."""
+    """What a domain's use cases, workers, routes and commands need of the running service
+    (`hanano.service.Service`, which domains never import: it reads the list of domains)."""
 
     settings: Settings
     engine: Engine
     sequencer: Sequencer
     clock: Clock
+    city: CityCache
+    tokens: TokenAuthority
+
+    @property
+    def evidence(self) -> EvidenceLog: ...
 
     def execute(self, command: Callable[[Tx], T]) -> T: ...
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int: ...
 
 
 class Stoppable(Protocol):
     def stop(self) -> None: ...
+
+
+class Announcer(Protocol):
+    """Where a domain's workers put a message for every subscriber of the live stream (the
+    stream's broadcaster)."""
+
+    def publish(self, message: dict[str, Any]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -56,7 +74,7 @@ class Domain:
     commands: tuple[click.Command, ...] = ()
     # Work the server runs beside the requests (alert channels, feed pollers), given the
     # running service and the stream's broadcaster; what it returns is stopped on shutdown.
-    start: Callable[..., Stoppable] | None = field(default=None)
+    start: Callable[[Runtime, Announcer | None], Stoppable] | None = field(default=None)
 
 
 def events_of(package: str) -> tuple[type[Event], ...]:

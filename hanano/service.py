@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from hanano.access.tokens import TokenAuthority
 from hanano.city.model import CityCache
 from hanano.clock import Clock, SystemClock
+from hanano.domain import Domain
+from hanano.domains import DOMAINS
 from hanano.evidence.identity import BoundKey, bind_log_key
 from hanano.evidence.keys import purpose_key
 from hanano.evidence.log import EvidenceLog, catch_up
@@ -25,9 +27,6 @@ from hanano.store.migrations import migrate
 from hanano.store.rebuild import rebuild
 from hanano.store.registry import Registry
 from hanano.store.sequencer import Sequencer, Tx
-
-if TYPE_CHECKING:
-    from hanano.domain import Domain
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -43,15 +42,9 @@ class Service:
         engine: Engine | None = None,
         domains: tuple[Domain, ...] | None = None,
     ) -> None:
-        if domains is None:
-            # Late, by design: the domains' modules import this one (their workers and CLI
-            # take a Service), so the list of domains is read when a service is made.
-            from hanano.domains import DOMAINS
-
-            domains = DOMAINS
-        self.domains = domains
+        self.domains = DOMAINS if domains is None else domains
         self.registry = Registry.merge(
-            (d.handlers for d in domains), (t for d in domains for t in d.tables)
+            (d.handlers for d in self.domains), (t for d in self.domains for t in d.tables)
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()

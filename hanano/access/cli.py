@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy import select
 
 from hanano.access import tables as access_tables
+from hanano.access.tables import leader_teams
 from hanano.access.tokens import create_token, revoke_token
 from hanano.console import CLI_ACTOR, fail, service_for
 from hanano.errors import Problem
@@ -57,10 +59,6 @@ def token_revoke(ctx: click.Context, token_id: str, reason: str) -> None:
 @click.pass_context
 def token_list(ctx: click.Context) -> None:
     """List tokens (ids, roles and a team leader's team; never secrets)."""
-    from sqlalchemy import select
-
-    from hanano.access.tables import leader_teams
-
     service = service_for(ctx)
     query = (
         select(access_tables.tokens, leader_teams.c.team_id)

@@ -23,10 +23,12 @@ from hanano.access.events import TokenCreated, TokenRevoked
 from hanano.access.handlers import HANDLERS
 from hanano.access.recent import Recent
 from hanano.access.tables import leader_teams, spotter_posts
+from hanano.dispatch.tables import teams
 from hanano.errors import invalid, not_found
 from hanano.events import ROLES, Role
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
+from hanano.warning.tables import posts
 
 TOKEN_PREFIX = "hn_"  # noqa: S105 - a prefix that marks hanano tokens, not a secret
 
@@ -63,8 +65,6 @@ def check_post(conn: Connection, role: str, post: str | None) -> str | None:
     """The post a new spotter token reports from: only a spotter has one, and it must exist."""
     if post is None:
         return None
-    from hanano.warning.tables import posts
-
     post = post.strip()
     if role != "spotter":
         raise invalid("post", f"only a spotter is bound to an observation post, not a {role}")
@@ -80,8 +80,6 @@ def check_team(conn: Connection, role: str, team: str | None) -> str | None:
     """The team a new token or user is bound to: only a team_leader has one, and it must exist."""
     if team is None:
         return None
-    from hanano.dispatch.tables import teams
-
     team = team.strip()
     if role != "team_leader":
         raise invalid("team", f"only a team_leader is bound to a team, not a {role}")

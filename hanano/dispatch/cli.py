@@ -9,6 +9,19 @@ from typing import Any
 import click
 
 from hanano.console import CLI_ACTOR, run, service_for
+from hanano.dispatch.coverage import coverage
+from hanano.dispatch.hospitals import list_hospitals, register_hospital, set_status
+from hanano.dispatch.recommend import assign as do_assign
+from hanano.dispatch.recommend import plan as make_plan
+from hanano.dispatch.recommend import recommend as advise
+from hanano.dispatch.roads import close_road, graph_info, list_closures, reopen_road, router_for
+from hanano.dispatch.roads import import_roads as do_import
+from hanano.dispatch.safety import acknowledge as ack
+from hanano.dispatch.safety import board as safety_board
+from hanano.dispatch.safety import list_pullbacks, report_threat
+from hanano.dispatch.tasks import list_tasks, response_segments, transition
+from hanano.dispatch.teams import list_teams, register_team, report_position, set_duty
+from hanano.dispatch.worksites import open_worksite, record_victim
 from hanano.errors import Problem
 
 
@@ -23,8 +36,6 @@ def teams(ctx: click.Context, as_json: bool) -> None:
     """List rescue teams (duty, task, position age); subcommands change them."""
     if ctx.invoked_subcommand is not None:
         return
-    from hanano.dispatch.teams import list_teams
-
     service = service_for(ctx)
     with service.engine.connect() as conn:
         items = list_teams(conn, service.clock.now(), service.settings.position_stale_min)
@@ -62,8 +73,6 @@ def teams(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def teams_add(ctx: click.Context, /, **fields: Any) -> None:
     """Register a team (on duty unless --off-duty); its base must lie in the city (not 0,0)."""
-    from hanano.dispatch.teams import register_team
-
     fields["capabilities"] = list(fields["capabilities"])
     on_duty = not fields.pop("off_duty")
     team_id = run(ctx, lambda tx: register_team(tx, CLI_ACTOR, on_duty=on_duty, **fields))
@@ -77,8 +86,6 @@ def teams_add(ctx: click.Context, /, **fields: Any) -> None:
 @click.pass_context
 def teams_duty(ctx: click.Context, team_id: str, duty: str, reason: str) -> None:
     """Put a team on or off duty."""
-    from hanano.dispatch.teams import set_duty
-
     run(ctx, lambda tx: set_duty(tx, CLI_ACTOR, team_id, duty, reason))  # type: ignore[arg-type]
     click.echo(f"{team_id} {duty}")
 
@@ -93,8 +100,6 @@ def teams_position(
     ctx: click.Context, team_id: str, lat: float, lon: float, accuracy: float | None
 ) -> None:
     """Record where a team is now, in the city (counts as a check-in)."""
-    from hanano.dispatch.teams import report_position
-
     run(ctx, lambda tx: report_position(tx, CLI_ACTOR, team_id, lat, lon, accuracy, None))
     click.echo(f"{team_id} position recorded")
 
@@ -105,8 +110,6 @@ def hospitals(ctx: click.Context) -> None:
     """List hospitals and field hospitals with their status."""
     if ctx.invoked_subcommand is not None:
         return
-    from hanano.dispatch.hospitals import list_hospitals
-
     with service_for(ctx).engine.connect() as conn:
         for h in list_hospitals(conn):
             click.echo(f"{h['id']:<6} {h['name']:<30} {h['kind']:<15} {h['status']}")
@@ -120,8 +123,6 @@ def hospitals(ctx: click.Context) -> None:
 @click.pass_context
 def hospitals_add(ctx: click.Context, name: str, kind: str, lat: float, lon: float) -> None:
     """Register a hospital; it must lie in the city (not 0,0)."""
-    from hanano.dispatch.hospitals import register_hospital
-
     hospital_id = run(
         ctx,
         lambda tx: register_hospital(tx, CLI_ACTOR, name=name, kind=kind, lat=lat, lon=lon),  # type: ignore[arg-type]
@@ -136,8 +137,6 @@ def hospitals_add(ctx: click.Context, name: str, kind: str, lat: float, lon: flo
 @click.pass_context
 def hospitals_status(ctx: click.Context, hospital_id: str, status: str, reason: str) -> None:
     """Set a hospital's status."""
-    from hanano.dispatch.hospitals import set_status
-
     run(ctx, lambda tx: set_status(tx, CLI_ACTOR, hospital_id, status, reason))  # type: ignore[arg-type]
     click.echo(f"{hospital_id} {status}")
 
@@ -148,9 +147,6 @@ def hospitals_status(ctx: click.Context, hospital_id: str, status: str, reason: 
 @click.pass_context
 def recommend(ctx: click.Context, incident_id: str, as_json: bool) -> None:
     """Rank the free teams for an incident, with reasons."""
-    from hanano.dispatch.recommend import recommend as advise
-    from hanano.dispatch.travel import router_for
-
     service = service_for(ctx)
     with service.engine.connect() as conn:
         try:
@@ -180,9 +176,6 @@ def recommend(ctx: click.Context, incident_id: str, as_json: bool) -> None:
 @click.pass_context
 def assign(ctx: click.Context, incident_id: str, team_id: str, reason: str) -> None:
     """Send a team to an incident (accepting or overriding the recommendation)."""
-    from hanano.dispatch.recommend import assign as do_assign
-    from hanano.dispatch.travel import router_for
-
     service = service_for(ctx)
     task_id, decision = run(
         ctx,
@@ -222,8 +215,6 @@ def task(
     ctx: click.Context, task_id: str, state: str, hospital_id: str | None, reason: str
 ) -> None:
     """Move a task to its next state."""
-    from hanano.dispatch.tasks import transition
-
     run(ctx, lambda tx: transition(tx, CLI_ACTOR, task_id, state, reason, hospital_id))
     click.echo(f"task {task_id} {state}")
 
@@ -233,8 +224,6 @@ def task(
 @click.pass_context
 def tasks(ctx: click.Context, as_json: bool) -> None:
     """List live tasks."""
-    from hanano.dispatch.tasks import list_tasks
-
     with service_for(ctx).engine.connect() as conn:
         items = list_tasks(conn, active_only=True)
     if as_json:
@@ -248,8 +237,6 @@ def tasks(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def response_times(ctx: click.Context) -> None:
     """Response-time segments: 50th and 90th percentiles in seconds."""
-    from hanano.dispatch.tasks import response_segments
-
     with service_for(ctx).engine.connect() as conn:
         result = response_segments(conn)
     for name, seg in result["segments"].items():
@@ -266,8 +253,6 @@ def threat(
     ctx: click.Context, lat: float | None, lon: float | None, radius_m: float, reason: str
 ) -> None:
     """Report a threat at a point: teams at watched sites it covers are pulled back."""
-    from hanano.dispatch.safety import list_pullbacks, report_threat
-
     threat_id = run(
         ctx,
         lambda tx: report_threat(
@@ -287,8 +272,6 @@ def threat(
 @click.pass_context
 def acknowledge(ctx: click.Context, order_id: str, note: str) -> None:
     """Acknowledge a pull-back order for the team."""
-    from hanano.dispatch.safety import acknowledge as ack
-
     run(ctx, lambda tx: ack(tx, CLI_ACTOR, order_id, note))
     click.echo(f"{order_id} acknowledged")
 
@@ -298,8 +281,6 @@ def acknowledge(ctx: click.Context, order_id: str, note: str) -> None:
 @click.pass_context
 def board(ctx: click.Context, as_json: bool) -> None:
     """The safety board: escalated and open pull-backs, check-in alarms, watches."""
-    from hanano.dispatch.safety import board as safety_board
-
     service = service_for(ctx)
     with service.engine.connect() as conn:
         result = safety_board(conn, service.clock.now(), service.settings.double_tap_watch_min)
@@ -320,8 +301,6 @@ def board(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def import_roads(ctx: click.Context, path: Path) -> None:
     """Build the drivable road graph from an OpenStreetMap extract (.osm.pbf)."""
-    from hanano.dispatch.roads import import_roads as do_import
-
     event = run(ctx, lambda tx: do_import(tx, CLI_ACTOR, path))
     click.echo(
         f"imported {event.nodes} road nodes and {event.edges} directed segments from {path.name} "
@@ -335,8 +314,6 @@ def roads(ctx: click.Context) -> None:
     """Open road closures; subcommands close and reopen segments."""
     if ctx.invoked_subcommand is not None:
         return
-    from hanano.dispatch.roads import graph_info, list_closures
-
     with service_for(ctx).engine.connect() as conn:
         info = graph_info(conn)
         closures = list_closures(conn)
@@ -357,8 +334,6 @@ def roads(ctx: click.Context) -> None:
 @click.pass_context
 def roads_close(ctx: click.Context, lat: float, lon: float, reason: str) -> None:
     """Close the road segment nearest a point."""
-    from hanano.dispatch.roads import close_road
-
     closure_id = run(ctx, lambda tx: close_road(tx, CLI_ACTOR, lat, lon, reason))
     click.echo(f"closed {closure_id}")
 
@@ -369,8 +344,6 @@ def roads_close(ctx: click.Context, lat: float, lon: float, reason: str) -> None
 @click.pass_context
 def roads_reopen(ctx: click.Context, closure_id: str, reason: str) -> None:
     """Reopen a closed segment."""
-    from hanano.dispatch.roads import reopen_road
-
     run(ctx, lambda tx: reopen_road(tx, CLI_ACTOR, closure_id, reason))
     click.echo(f"reopened {closure_id}")
 
@@ -391,8 +364,6 @@ def worksite(
     operations: tuple[str, ...],
 ) -> None:
     """Open a worksite at an incident (INSARAG ID such as C-6, category A-F)."""
-    from hanano.dispatch.worksites import open_worksite
-
     run(
         ctx,
         lambda tx: open_worksite(
@@ -426,8 +397,6 @@ def victim(
     name: str | None,
 ) -> None:
     """Record a victim at an incident."""
-    from hanano.dispatch.worksites import record_victim
-
     victim_id = run(
         ctx,
         lambda tx: record_victim(
@@ -450,9 +419,6 @@ def victim(
 @click.pass_context
 def plan(ctx: click.Context, incident_ids: tuple[str, ...], as_json: bool) -> None:
     """One team per waiting incident, minimising severity-weighted travel, beside nearest-first."""
-    from hanano.dispatch.recommend import plan as make_plan
-    from hanano.dispatch.travel import router_for
-
     service = service_for(ctx)
     with service.engine.connect() as conn:
         result = make_plan(
@@ -480,8 +446,6 @@ def plan(ctx: click.Context, incident_ids: tuple[str, ...], as_json: bool) -> No
 @click.pass_context
 def coverage_command(ctx: click.Context, as_json: bool) -> None:
     """Each zone's nearest available team, zones over the threshold, suggested moves."""
-    from hanano.dispatch.coverage import coverage
-
     service = service_for(ctx)
     with service.engine.connect() as conn:
         result = coverage(conn, service.clock.now(), service.settings)

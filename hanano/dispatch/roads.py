@@ -32,7 +32,7 @@ from hanano.dispatch.common import DISPATCH_ACTOR, next_number
 from hanano.dispatch.events import ClosureSource, RoadClosed, RoadReopened, RoadsImported
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import road_closures, road_graphs
-from hanano.dispatch.travel import Leg
+from hanano.dispatch.travel import Leg, Router, StraightLine
 from hanano.errors import conflict, invalid, not_found
 from hanano.settings import Settings
 from hanano.store.prepared import Prepared
@@ -532,6 +532,12 @@ def road_router(conn: Connection, settings: Settings) -> RoadRouter | None:
         return None
     graph_id, graph = found
     return RoadRouter(graph, closed_edges(conn, graph_id, graph), settings)
+
+
+def router_for(conn: Connection, settings: Settings) -> Router:
+    """The road graph with its current closures, or the straight line when none is imported."""
+    road = road_router(conn, settings)
+    return road if road is not None else StraightLine.from_settings(settings)
 
 
 # --- commands -----------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from hanano.dispatch import hospitals, recommend, roads, safety, tasks, teams, w
 from hanano.dispatch.common import Capability, Duty
 from hanano.dispatch.coverage import coverage
 from hanano.dispatch.events import HospitalRegistered, TaskAssigned, TeamRegistered, ThreatReported
-from hanano.dispatch.travel import StraightLine, router_for
+from hanano.dispatch.roads import router_for
+from hanano.dispatch.travel import StraightLine
 from hanano.errors import invalid
 from hanano.events import Role
 from hanano.store.sequencer import Tx

@@ -45,6 +45,7 @@ from hanano.evidence.tables import media_custody, media_device_keys, media_items
 from hanano.intake import tables as intake_tables
 from hanano.settings import Settings
 from hanano.store import schema
+from hanano.store.log import leaf_hash
 from hanano.store.records import RecordedEvent
 from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
@@ -369,8 +370,6 @@ def custody(conn: Connection, sha256: str) -> list[dict[str, Any]]:
     The projection only says which events to read; each entry is the event's canonical bytes
     from the log, checked against its leaf hash, so what is printed is what is provable.
     """
-    from hanano.store.log import leaf_hash
-
     seqs = list(
         conn.execute(
             select(media_custody.c.seq)

@@ -11,6 +11,9 @@ from pydantic import ValidationError
 
 from hanano.console import CLI_ACTOR, fail, service_for
 from hanano.errors import Problem
+from hanano.intake import commands
+from hanano.intake.model import ReportIn
+from hanano.intake.views import IncidentFilter, list_incidents
 
 
 @click.command()
@@ -42,9 +45,6 @@ from hanano.errors import Problem
 @click.pass_context
 def report(ctx: click.Context, /, **fields: Any) -> None:
     """Submit one report from the command line and show the incident it joined."""
-    from hanano.intake import commands
-    from hanano.intake.model import ReportIn
-
     service = service_for(ctx)
     body = {k: v for k, v in fields.items() if v is not None and k != "report_id"}
     body["id"] = fields["report_id"] or str(uuid.uuid4())
@@ -70,8 +70,6 @@ def report(ctx: click.Context, /, **fields: Any) -> None:
 @click.pass_context
 def incidents(ctx: click.Context, status: str | None, as_json: bool) -> None:
     """List incidents, most severe and newest first."""
-    from hanano.intake.views import IncidentFilter, list_incidents
-
     service = service_for(ctx)
     with service.engine.connect() as conn:
         items = list_incidents(

@@ -11,7 +11,7 @@ import hashlib
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, inspect, select
 
 from hanano.errors import conflict, invalid, not_found
 from hanano.store.records import RecordedEvent
@@ -21,7 +21,7 @@ from hanano.warning.events import ForeignFeedAdded, ForeignFeedRemoved
 from hanano.warning.handlers import HANDLERS
 from hanano.warning.refusals import list_refused
 from hanano.warning.signatures import TrustedCert, check_current, load_cert
-from hanano.warning.tables import feed_items, feed_state, feeds
+from hanano.warning.tables import feed_items, feed_state, feeds, refused_alerts
 
 MAX_URL = 2000
 
@@ -41,10 +41,6 @@ def add_signing_tables(conn: Connection) -> None:
     """Migration 16: feeds' signing certificates, the certificate each foreign alert was signed
     with, and refused alerts. A store created after this change already has the columns
     (migrations 4 and 10 build the tables as they stand now)."""
-    from sqlalchemy import inspect
-
-    from hanano.warning.tables import refused_alerts
-
     added = (
         ("warning_feeds", "cert_pem", "TEXT"),
         ("warning_feeds", "cert_sha256", "VARCHAR(64)"),

@@ -4,7 +4,7 @@ requires a token."""
 import asyncio
 import json
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -13,8 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from hanano.access.field import own_post
 from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.access.visibility import field_readers, readers
+from hanano.domain import Runtime
 from hanano.errors import FieldError, Problem, invalid
 from hanano.events import Role
+from hanano.store.sequencer import Tx
 from hanano.warning import manual, posts, sirens, views
 from hanano.warning.alerts import get_alert, list_alerts
 from hanano.warning.cap import to_atom
@@ -260,7 +262,11 @@ async def issue_alert(
 
 
 async def _end(
-    request: Request, service: Any, who: Principal, alert_id: str, kind: Any
+    request: Request,
+    service: Runtime,
+    who: Principal,
+    alert_id: str,
+    kind: Literal["cancel", "all_clear"],
 ) -> JSONResponse:
     body = _parsed(manual.EndAlertIn, await request.body())
     result = await service.sequencer.run(
@@ -403,7 +409,7 @@ async def siren_create(
 ) -> dict[str, Any]:
     """Map a siren to the zones it sounds for; posting it again replaces its zones."""
 
-    def command(tx: Any) -> bool:
+    def command(tx: Tx) -> bool:
         existed = sirens.siren_exists(tx.conn, body.id)
         sirens.register_siren(tx, who.actor, body.id, body.pcodes)
         return existed

@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from hanano.access.tokens import Principal
 from hanano.access.visibility import SEALED, event_view
+from hanano.domain import Runtime
 from hanano.errors import Problem
 from hanano.intake import tables as intake_tables
 from hanano.intake.views import get_incident, is_restricted, old_enough
-from hanano.service import Service
 from hanano.store.records import RecordedEvent
 
 QUEUE_LIMIT = 10_000
@@ -69,7 +69,7 @@ def messages_for(
 
 
 class Broadcaster:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Runtime) -> None:
         self.service = service
         self._subscribers: set[Subscriber] = set()
         self._lock = threading.Lock()

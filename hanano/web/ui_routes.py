@@ -32,10 +32,10 @@ from hanano.access.users import (
     start_session,
     verify_password,
 )
+from hanano.domain import Runtime
 from hanano.errors import Problem
 from hanano.events import EVENT_TYPES, Role
 from hanano.evidence.keys import purpose_key
-from hanano.service import Service
 from hanano.web.deps import ADMIN, ALL, ServiceDep, allow
 from hanano.web.problems import problem_response
 from hanano.web.sessions import CSRF_HEADER, SESSION_COOKIE, current_session
@@ -67,7 +67,7 @@ class UserIn(BaseModel):
     team: Annotated[str | None, Field(min_length=1, max_length=40)] = None
 
 
-def _clock(service: Service) -> dict[str, Any]:
+def _clock(service: Runtime) -> dict[str, Any]:
     """The service's time and pace, so the page can tell 'time in state' on a replayed day, and
     the names of the stream's events, which an EventSource must subscribe to one by one."""
     speed = getattr(service.clock, "speed", 1.0)
@@ -78,7 +78,7 @@ def _clock(service: Service) -> dict[str, Any]:
     }
 
 
-def username_of(service: Service, user_id: str) -> str | None:
+def username_of(service: Runtime, user_id: str) -> str | None:
     with service.engine.connect() as conn:
         name: str | None = conn.execute(
             select(users.c.username).where(users.c.user_id == user_id)
@@ -252,7 +252,7 @@ def service_sessions(request: Request) -> SessionAuthority:
     return authority
 
 
-def install(app: FastAPI, service: Service) -> None:
+def install(app: FastAPI, service: Runtime) -> None:
     """Add the page, its files, login and users to the app."""
     sessions = SessionAuthority(service.engine, service.settings.auth_cache_s)
     service.sequencer.add_listener(sessions.on_events)

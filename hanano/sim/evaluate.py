@@ -28,6 +28,7 @@ from hanano.intake.model import ReportIn
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store.records import read_events
+from hanano.store.sequencer import Tx
 from hanano.warning.events import AlertIssued
 from hanano.warning.posts import register_aleppo_bases, register_post
 from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
@@ -201,7 +202,7 @@ def replay(
         service.execute(lambda tx: register_aleppo_bases(tx, ACTOR))
         for post in scenario["posts"]:
             _post(service, post)
-        # The strikes logged before the day: the history that ranks the zones (see scenario.py).
+        # The strikes logged before the day: the history that ranks the zones (see sorties.py).
         for n, strike in enumerate(scenario.get("history", []), start=1):
             _strike(service, {**strike, "strike_id": f"history-{n}"})
         step = timedelta(seconds=tick_s)
@@ -238,7 +239,7 @@ def replay(
 
 
 def _post(service: Service, post: dict[str, Any]) -> None:
-    def command(tx: Any) -> None:
+    def command(tx: Tx) -> None:
         register_post(tx, ACTOR, post["post_id"], post["post_id"], post["lat"], post["lon"])
 
     service.execute(command)
