@@ -3,8 +3,9 @@ through it, and how a refused command is reported."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import click
@@ -48,6 +49,14 @@ def run(ctx: click.Context, command: Callable[[Tx], T]) -> T:
     """Run one command through the service's writer; a refusal becomes the CLI's error."""
     try:
         return service_for(ctx).execute(command)
+    except Problem as problem:
+        raise click.ClickException(str(problem)) from None
+
+
+def call(use_case: Coroutine[Any, Any, T]) -> T:
+    """Run one of the domains' use cases to its end; a refusal becomes the CLI's error."""
+    try:
+        return asyncio.run(use_case)
     except Problem as problem:
         raise click.ClickException(str(problem)) from None
 

@@ -20,6 +20,7 @@ import click
 from fastapi import APIRouter
 from sqlalchemy import Engine, Table
 
+from hanano.city.model import City
 from hanano.clock import Clock
 from hanano.events import EVENT_TYPES, Event
 from hanano.settings import Settings
@@ -39,6 +40,8 @@ class Runtime(Protocol):
     clock: Clock
 
     def execute(self, command: Callable[[Tx], T]) -> T: ...
+
+    def city(self) -> City: ...
 
 
 class Stoppable(Protocol):

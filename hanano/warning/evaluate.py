@@ -10,6 +10,7 @@ alarm. Watch alerts are counted apart: they say an aircraft is airborne, not whe
 
 from __future__ import annotations
 
+import asyncio
 import json
 import statistics
 import tempfile
@@ -19,11 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from hanano.access.tokens import Principal
 from hanano.city.commands import import_neighbourhoods
 from hanano.clock import ManualClock, parse_iso
 from hanano.errors import Problem
 from hanano.geo.gazetteer import aleppo_geojson
-from hanano.intake.commands import submit_report
+from hanano.intake.api import submit_report
 from hanano.intake.model import ReportIn
 from hanano.service import Service
 from hanano.settings import Settings
@@ -33,6 +35,8 @@ from hanano.warning.posts import register_aleppo_bases, register_post
 from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
 
 ACTOR = "hanano:evaluate"
+# The evaluation reports strikes as the dispatch room would.
+EVALUATOR = Principal(ACTOR, "dispatcher")
 ACTIONABLE = ("warning", "imminent")
 
 
@@ -264,5 +268,4 @@ def _strike(service: Service, strike: dict[str, Any]) -> None:
             }
         )
     )
-    city = service.city.get()
-    service.execute(lambda tx: submit_report(tx, ACTOR, report, city, service.settings))
+    asyncio.run(submit_report(service, EVALUATOR, report))
