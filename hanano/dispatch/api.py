@@ -16,7 +16,9 @@ from sqlalchemy import select
 from hanano.access.field import pullback_team, require_own_team, task_team
 from hanano.access.tokens import Principal
 from hanano.dispatch import hospitals, recommend, roads, safety, tasks, teams, worksites
+from hanano.dispatch.common import Duty
 from hanano.dispatch.coverage import coverage
+from hanano.dispatch.hospitals import HospitalStatus
 from hanano.dispatch.tables import road_closures
 from hanano.dispatch.travel import StraightLine, router_for
 from hanano.domain import Runtime
@@ -54,7 +56,7 @@ async def update_team(
     return get_team(runtime, team_id)
 
 
-async def set_duty(runtime: Runtime, who: Principal, team_id: str, duty: Any, reason: str) -> None:
+async def set_duty(runtime: Runtime, who: Principal, team_id: str, duty: Duty, reason: str) -> None:
     require_own_team(who, team_id)
     await runtime.sequencer.run(lambda tx: teams.set_duty(tx, who.actor, team_id, duty, reason))
 
@@ -96,7 +98,7 @@ async def register_hospital(runtime: Runtime, who: Principal, **fields: Any) -> 
 
 
 async def set_hospital_status(
-    runtime: Runtime, who: Principal, hospital_id: str, status: Any, reason: str
+    runtime: Runtime, who: Principal, hospital_id: str, status: HospitalStatus, reason: str
 ) -> None:
     await runtime.sequencer.run(
         lambda tx: hospitals.set_status(tx, who.actor, hospital_id, status, reason)
