@@ -39,9 +39,7 @@ def get_incident(runtime: Runtime, who: Principal, incident_id: str) -> dict[str
 def newly_public_ids(runtime: Runtime) -> list[str]:
     """Live incidents that have become public by age."""
     with runtime.engine.connect() as conn:
-        return views.newly_public_ids(
-            conn, runtime.clock.now(), runtime.settings.public_delay_min
-        )
+        return views.newly_public_ids(conn, runtime.clock.now(), runtime.settings.public_delay_min)
 
 
 async def change_status(

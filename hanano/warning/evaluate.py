@@ -30,9 +30,10 @@ from hanano.intake.model import ReportIn
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store.records import read_events
+from hanano.warning.api import report_sighting
 from hanano.warning.events import AlertIssued
 from hanano.warning.posts import register_aleppo_bases, register_post
-from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
+from hanano.warning.sightings import SightingIn
 
 ACTOR = "hanano:evaluate"
 # The evaluation reports strikes as the dispatch room would.
@@ -250,8 +251,7 @@ def _post(service: Service, post: dict[str, Any]) -> None:
 
 def _sight(service: Service, body: dict[str, Any]) -> None:
     sighting = SightingIn.model_validate_json(json.dumps(body))
-    check_sighting(sighting, service.clock.now(), service.settings)
-    service.execute(lambda tx: report_sighting(tx, ACTOR, sighting))
+    asyncio.run(report_sighting(service, EVALUATOR, sighting))
 
 
 def _strike(service: Service, strike: dict[str, Any]) -> None:
