@@ -23,7 +23,6 @@ The last line is machine-readable, for the generated city:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import math
 import statistics
@@ -53,6 +52,7 @@ from hanano.dispatch.roads import (
 )
 from hanano.dispatch.teams import register_team
 from hanano.dispatch.travel import router_for
+from hanano.domain import finish
 from hanano.intake.api import submit_report
 from hanano.intake.model import ReportIn
 from hanano.service import Service
@@ -160,7 +160,7 @@ def build_store(
                 }
             )
         )
-        result = asyncio.run(submit_report(service, BENCH, report))
+        result = finish(submit_report(service, BENCH, report))
         incident_ids.append(result.incident_id)
     return service, sorted(set(incident_ids)), closed
 

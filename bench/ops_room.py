@@ -20,7 +20,6 @@ The last line printed is machine-readable, with the median of the runs:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import math
 import os
@@ -48,6 +47,7 @@ from hanano.city.commands import import_neighbourhoods  # noqa: E402
 from hanano.clock import ManualClock  # noqa: E402
 from hanano.dispatch.recommend import assign  # noqa: E402
 from hanano.dispatch.teams import register_team  # noqa: E402
+from hanano.domain import finish  # noqa: E402
 from hanano.geo.gazetteer import aleppo_geojson  # noqa: E402
 from hanano.intake.api import submit_report  # noqa: E402
 from hanano.intake.model import ReportIn  # noqa: E402
@@ -115,7 +115,7 @@ def fill(service: Service, incidents: int, teams: int) -> None:
                 }
             )
         )
-        result = asyncio.run(submit_report(service, BENCH, report))
+        result = finish(submit_report(service, BENCH, report))
         ids.append(result.incident_id)
     if len(set(ids)) != incidents:
         raise SystemExit(f"{incidents} reports made only {len(set(ids))} incidents")

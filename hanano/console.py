@@ -3,13 +3,13 @@ through it, and how a refused command is reported."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import click
 
+from hanano.domain import finish
 from hanano.errors import Problem
 from hanano.evidence.keys import LogKeyError
 from hanano.evidence.log import LogIntegrityError
@@ -56,7 +56,7 @@ def run(ctx: click.Context, command: Callable[[Tx], T]) -> T:
 def call(use_case: Coroutine[Any, Any, T]) -> T:
     """Run one of the domains' use cases to its end; a refusal becomes the CLI's error."""
     try:
-        return asyncio.run(use_case)
+        return finish(use_case)
     except Problem as problem:
         raise click.ClickException(str(problem)) from None
 

@@ -10,7 +10,6 @@ alarm. Watch alerts are counted apart: they say an aircraft is airborne, not whe
 
 from __future__ import annotations
 
-import asyncio
 import json
 import statistics
 import tempfile
@@ -23,6 +22,7 @@ from typing import Any
 from hanano.access.tokens import Principal
 from hanano.city.commands import import_neighbourhoods
 from hanano.clock import ManualClock, parse_iso
+from hanano.domain import finish
 from hanano.errors import Problem
 from hanano.geo.gazetteer import aleppo_geojson
 from hanano.intake.api import submit_report
@@ -251,7 +251,7 @@ def _post(service: Service, post: dict[str, Any]) -> None:
 
 def _sight(service: Service, body: dict[str, Any]) -> None:
     sighting = SightingIn.model_validate_json(json.dumps(body))
-    asyncio.run(report_sighting(service, EVALUATOR, sighting))
+    finish(report_sighting(service, EVALUATOR, sighting))
 
 
 def _strike(service: Service, strike: dict[str, Any]) -> None:
@@ -268,4 +268,4 @@ def _strike(service: Service, strike: dict[str, Any]) -> None:
             }
         )
     )
-    asyncio.run(submit_report(service, EVALUATOR, report))
+    finish(submit_report(service, EVALUATOR, report))
