@@ -8,12 +8,12 @@ the domains' commands never import `hanano.service`, which reads the list of dom
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
 import click
 
-from hanano.domain import Runtime
+from hanano.domain import Runtime, finish
 from hanano.errors import Problem
 from hanano.evidence.keys import LogKeyError
 from hanano.evidence.log import LogIntegrityError
@@ -63,6 +63,14 @@ def run(ctx: click.Context, command: Callable[[Tx], T]) -> T:
     """Run one command through the service's writer; a refusal becomes the CLI's error."""
     try:
         return service_for(ctx).execute(command)
+    except Problem as problem:
+        raise click.ClickException(str(problem)) from None
+
+
+def call(use_case: Coroutine[Any, Any, T]) -> T:
+    """Run one of the domains' use cases to its end; a refusal becomes the CLI's error."""
+    try:
+        return finish(use_case)
     except Problem as problem:
         raise click.ClickException(str(problem)) from None
 

@@ -5,13 +5,18 @@ A domain is a package (`hanano/<name>/`) holding:
 - `tables.py`: its tables; `migrations.py`: its ordered, frozen schema changes;
 - `handlers.py`: the `Handlers` its modules fill with projectors, reactions and tick handlers;
 - modules named for what they hold (commands, projections and views of one thing);
+- `api.py`: its use cases, `(runtime, caller, input)`, which its HTTP routes and CLI commands
+  both call: a route parses, authorizes, calls and shapes the answer for the caller's role;
+  neither runs SQL of its own;
 - `domain.py`: the record below, which the service, the HTTP app and the CLI read.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Protocol, TypeVar
@@ -21,7 +26,7 @@ from fastapi import APIRouter
 from sqlalchemy import Engine, Table
 
 from hanano.access.tokens import TokenAuthority
-from hanano.city.model import CityCache
+from hanano.city.model import City
 from hanano.clock import Clock
 from hanano.events import EVENT_TYPES, Event
 from hanano.evidence.log import EvidenceLog
@@ -41,7 +46,6 @@ class Runtime(Protocol):
     engine: Engine
     sequencer: Sequencer
     clock: Clock
-    city: CityCache
     tokens: TokenAuthority
 
     @property
@@ -50,6 +54,17 @@ class Runtime(Protocol):
     def execute(self, command: Callable[[Tx], T]) -> T: ...
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int: ...
+
+    def city(self) -> City: ...
+
+
+def finish(use_case: Coroutine[Any, Any, T]) -> T:
+    """Run a use case to its end from synchronous code (the CLI, the evaluation, benchmarks).
+
+    On a thread of its own, so that it runs whether or not the calling thread is already
+    running an event loop."""
+    with ThreadPoolExecutor(1, thread_name_prefix="use-case") as pool:
+        return pool.submit(asyncio.run, use_case).result()
 
 
 class Stoppable(Protocol):

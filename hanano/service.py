@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from hanano.access.tokens import TokenAuthority
-from hanano.city.model import CityCache
+from hanano.city.model import City, CityCache
 from hanano.clock import Clock, SystemClock
 from hanano.domain import Domain
 from hanano.domains import DOMAINS
@@ -51,7 +51,7 @@ class Service:
         self.engine = engine or make_engine(settings.database_url)
         # The landmarks, squares and markets people name in Aleppo, from public sources.
         builtin = load_aleppo_aliases() if settings.city == "aleppo" else []
-        self.city = CityCache(self.engine, builtin)
+        self.city_cache = CityCache(self.engine, builtin)
         self.sequencer = Sequencer(
             self.engine,
             self.clock,
@@ -61,7 +61,7 @@ class Service:
         )
         self.tokens = TokenAuthority(self.engine, settings.auth_cache_s)
         self.sequencer.add_listener(self.tokens.on_events)
-        self.sequencer.add_listener(self.city.on_events)
+        self.sequencer.add_listener(self.city_cache.on_events)
         self.key_path: Path | None = None
         self.log_origin = settings.log_origin or f"hanano/{settings.city}"
         self._evidence: EvidenceLog | None = None
@@ -139,6 +139,10 @@ class Service:
 
     def execute(self, command: Callable[[Tx], T]) -> T:
         return self.sequencer.execute(command)
+
+    def city(self) -> City:
+        """The city's zones, loaded once and reloaded after a city event commits."""
+        return self.city_cache.get()
 
     def tick(self) -> None:
         """Run every time-driven handler once, each as its own command (the server does so on a

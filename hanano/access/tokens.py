@@ -144,6 +144,26 @@ def revoke_token(tx: Tx, actor: str, token_id: str, reason: str) -> None:
     tx.append(actor, TokenRevoked(token_id=token_id, reason=reason))
 
 
+def list_tokens(conn: Connection) -> list[dict[str, str | None]]:
+    """Every token in the order issued: id, role, a team leader's team, holder, revocation;
+    never a secret or its hash."""
+    query = (
+        select(access_tables.tokens, leader_teams.c.team_id)
+        .outerjoin(leader_teams, leader_teams.c.principal_id == access_tables.tokens.c.token_id)
+        .order_by(access_tables.tokens.c.created_at)
+    )
+    return [
+        {
+            "id": r.token_id,
+            "role": r.role,
+            "team": r.team_id,
+            "name": r.name,
+            "revoked_at": r.revoked_at,
+        }
+        for r in conn.execute(query)
+    ]
+
+
 @HANDLERS.projects(TokenCreated.type)
 def _token_created(conn: Connection, event: RecordedEvent) -> None:
     d = event.data

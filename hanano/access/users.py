@@ -163,6 +163,13 @@ def end_session(tx: Tx, actor: str, secret: str, reason: str) -> bool:
     return True
 
 
+def username_of(conn: Connection, user_id: str) -> str | None:
+    name: str | None = conn.execute(
+        select(users.c.username).where(users.c.user_id == user_id)
+    ).scalar()
+    return name
+
+
 def list_users(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute(
         select(users, leader_teams.c.team_id)

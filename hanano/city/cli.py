@@ -54,5 +54,5 @@ def city_add_alias(ctx: click.Context, alias: str, pcode: str) -> None:
 def city_match(ctx: click.Context, text: str) -> None:
     """Show which neighbourhoods a piece of text names, best first."""
     service = service_for(ctx)
-    for match in service.city.get().gazetteer.match(text):
+    for match in service.city().gazetteer.match(text):
         click.echo(f"{match.pcode}\t{match.score:.2f}\t{match.name}\t({match.matched})")

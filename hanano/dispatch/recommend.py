@@ -18,6 +18,7 @@ from hanano.clock import parse_iso
 from hanano.dispatch.common import CAPABILITY_WORDS, LIVE_INCIDENT
 from hanano.dispatch.events import RecommendationAccepted, RecommendationOverridden
 from hanano.dispatch.handlers import HANDLERS
+from hanano.dispatch.roads import router_for
 from hanano.dispatch.tables import decisions, tasks, teams
 from hanano.dispatch.tasks import ACTIVE, assign_task, incident_row
 from hanano.dispatch.travel import Leg, Router
@@ -387,18 +388,11 @@ def _duration(minutes: float) -> tuple[int, str]:
 # --- accepting or overriding --------------------------------------------------------------
 
 
-def assign(
-    tx: Tx,
-    actor: str,
-    incident_id: str,
-    team_id: str,
-    reason: str,
-    router: Router,
-    settings: Settings,
-) -> tuple[str, str]:
+def assign(tx: Tx, actor: str, incident_id: str, team_id: str, reason: str) -> tuple[str, str]:
     """Assign a team: following the top recommendation is an acceptance, anything else an
     override that needs a reason. Returns the task id and the decision."""
-    advice = recommend(tx.conn, incident_id, router, tx.now(), settings)
+    router = router_for(tx.conn, tx.settings)
+    advice = recommend(tx.conn, incident_id, router, tx.now(), tx.settings)
     top = advice["recommendations"][0] if advice["recommendations"] else None
     if top is not None and top["team_id"] == team_id:
         tx.append(

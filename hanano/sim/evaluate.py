@@ -19,21 +19,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from hanano.access.tokens import Principal
 from hanano.city.commands import import_neighbourhoods
 from hanano.clock import ManualClock, parse_iso
+from hanano.domain import finish
 from hanano.errors import Problem
 from hanano.geo.gazetteer import aleppo_geojson
-from hanano.intake.commands import submit_report
+from hanano.intake.api import submit_report
 from hanano.intake.model import ReportIn
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store.records import read_events
 from hanano.store.sequencer import Tx
+from hanano.warning.api import report_sighting
 from hanano.warning.events import AlertIssued
 from hanano.warning.posts import register_aleppo_bases, register_post
-from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
+from hanano.warning.sightings import SightingIn
 
 ACTOR = "hanano:evaluate"
+# The evaluation reports strikes as the dispatch room would.
+EVALUATOR = Principal(ACTOR, "dispatcher")
 ACTIONABLE = ("warning", "imminent")
 
 
@@ -247,8 +252,7 @@ def _post(service: Service, post: dict[str, Any]) -> None:
 
 def _sight(service: Service, body: dict[str, Any]) -> None:
     sighting = SightingIn.model_validate_json(json.dumps(body))
-    check_sighting(sighting, service.clock.now(), service.settings)
-    service.execute(lambda tx: report_sighting(tx, ACTOR, sighting))
+    finish(report_sighting(service, EVALUATOR, sighting))
 
 
 def _strike(service: Service, strike: dict[str, Any]) -> None:
@@ -265,5 +269,4 @@ def _strike(service: Service, strike: dict[str, Any]) -> None:
             }
         )
     )
-    city = service.city.get()
-    service.execute(lambda tx: submit_report(tx, ACTOR, report, city, service.settings))
+    finish(submit_report(service, EVALUATOR, report))

@@ -9,13 +9,14 @@ from typing import Any, Literal
 import click
 from pydantic import ValidationError
 
-from hanano.console import CLI_ACTOR, run, service_for
+from hanano.access.tokens import CONSOLE
+from hanano.console import CLI_ACTOR, call, run, service_for
 from hanano.errors import Problem
-from hanano.warning.alerts import get_alert, list_alerts
+from hanano.warning import api
 from hanano.warning.foreign import Origin, import_cap, read_cap
-from hanano.warning.manual import ManualAlertIn, end_alert, issue_manual
+from hanano.warning.manual import ManualAlertIn
 from hanano.warning.posts import register_aleppo_bases, register_base, register_post
-from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
+from hanano.warning.sightings import SightingIn
 from hanano.warning.signatures import load_cert
 from hanano.warning.sirens import register_siren
 
@@ -75,12 +76,9 @@ def sighting(ctx: click.Context, body_json: str) -> None:
     body.setdefault("observed_at", service.clock.now().isoformat())
     try:
         parsed = SightingIn.model_validate_json(json.dumps(body))
-        check_sighting(parsed, service.clock.now(), service.settings)
     except ValidationError as exc:
         raise click.ClickException(str(exc)) from exc
-    except Problem as problem:
-        raise click.ClickException(str(problem)) from None
-    result = run(ctx, lambda tx: report_sighting(tx, CLI_ACTOR, parsed))
+    result = call(api.report_sighting(service, CONSOLE, parsed))
     click.echo(f"sighting {result.sighting_id} → {result.track_id} ({result.reason})")
     for alert in result.alerts:
         click.echo(f"  alert {alert['alert_id']} {alert['level']}: {' '.join(alert['zones'])}")
@@ -91,9 +89,8 @@ def sighting(ctx: click.Context, body_json: str) -> None:
 @click.pass_context
 def alerts(ctx: click.Context, as_json: bool) -> None:
     """Active alerts and those of the last day, newest first."""
-    service = service_for(ctx)
-    with service.engine.connect() as conn:
-        items = list_alerts(conn, service.clock.now())
+
+    items = api.alerts(service_for(ctx))
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
@@ -185,8 +182,8 @@ def issue_alert(
         body = ManualAlertIn.model_validate(fields)
     except ValidationError as exc:
         raise click.ClickException(str(exc)) from exc
-    alert_id = run(ctx, lambda tx: issue_manual(tx, CLI_ACTOR, body))
-    click.echo(f"alert {alert_id} {level}: {' '.join(sorted(set(pcodes)))}")
+    alert = call(api.issue_alert(service_for(ctx), CONSOLE, body))
+    click.echo(f"alert {alert['alert_id']} {level}: {' '.join(sorted(set(pcodes)))}")
 
 
 def _end(
@@ -194,9 +191,7 @@ def _end(
 ) -> None:
     if not reason.strip():
         raise click.ClickException("--reason: say why")
-    result = run(ctx, lambda tx: end_alert(tx, CLI_ACTOR, alert_id, kind, reason.strip()))
-    with service_for(ctx).engine.connect() as conn:
-        alert = get_alert(conn, result["alert_id"])
+    result, alert = call(api.end_alert(service_for(ctx), CONSOLE, alert_id, kind, reason.strip()))
     cleared = " ".join(result["cleared"]) or "-"
     click.echo(f"alert {alert['alert_id']} {alert['level']} {alert['msg_type']}: {cleared}")
     for reissued in result["reissued"]:

@@ -17,10 +17,9 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
+from hanano.access import api as access_api
 from hanano.access.login_limit import LOGIN_COUNTERS, LoginLimiter
-from hanano.access.tables import users
 from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.access.users import (
     SESSION_TTL_S,
@@ -78,14 +77,6 @@ def _clock(service: Runtime) -> dict[str, Any]:
     }
 
 
-def username_of(service: Runtime, user_id: str) -> str | None:
-    with service.engine.connect() as conn:
-        name: str | None = conn.execute(
-            select(users.c.username).where(users.c.user_id == user_id)
-        ).scalar()
-    return name
-
-
 def _cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
     response.set_cookie(
         name,
@@ -126,7 +117,7 @@ def session_get(
         return {
             "authenticated": True,
             "user_id": found.principal.token_id,
-            "username": username_of(service, found.principal.token_id),
+            "username": access_api.username_of(service, found.principal.token_id),
             "role": found.principal.role,
             "team": found.principal.team,
             "csrf": found.csrf,
@@ -195,7 +186,7 @@ async def session_login(
     return {
         "authenticated": True,
         "user_id": user_id,
-        "username": username_of(service, user_id),
+        "username": access_api.username_of(service, user_id),
         "role": role,
         # A team leader's own team: the page offers them what the API lets them do for it.
         "team": session.principal.team if session else None,
