@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench docs clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ unit: $(STAMP)
 	else echo "HANANO_TEST_DATABASE_URL unset: PostgreSQL run skipped"; fi
 
 test: lint typecheck unit
+
+# The references in docs/ are generated from the code; tests/test_docs.py fails when they differ.
+docs: $(STAMP)
+	$(BIN)/hanano events --format markdown > docs/events.md
+	$(BIN)/hanano settings --format markdown > docs/settings.md
+	$(BIN)/hanano commands --format markdown > docs/cli.md
 
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py

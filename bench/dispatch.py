@@ -38,14 +38,15 @@ import networkx as nx
 import numpy as np
 from sqlalchemy import text
 
+from hanano.access.tokens import Principal
 from hanano.clock import ManualClock
 from hanano.dispatch.recommend import recommend
 from hanano.dispatch.road_graph import RoadGraph, build_graph, read_osm
-from hanano.dispatch.road_routing import OFF_ROAD_KMH, RoadRouter, road_router
+from hanano.dispatch.road_routing import OFF_ROAD_KMH, RoadRouter, road_router, router_for
 from hanano.dispatch.roads import store_graph
 from hanano.dispatch.teams import register_team
-from hanano.dispatch.travel import router_for
-from hanano.intake.commands import submit_report
+from hanano.domain import finish
+from hanano.intake.api import submit_report
 from hanano.intake.model import ReportIn
 from hanano.service import Service
 from hanano.settings import Settings
@@ -53,6 +54,7 @@ from hanano.settings import Settings
 HELSINKI = Path(__file__).parent.parent / "tests" / "data" / "osm" / "helsinki.osm.pbf"
 ALEPPO = (36.20, 37.15)
 INCIDENTS = 200
+BENCH = Principal("bench", "dispatcher")
 
 
 def generated_city(nodes: int, seed: int = 7) -> RoadGraph:
@@ -136,7 +138,6 @@ def build_store(
             break
         batch = [int(e) for e in edges[start : start + min(100, closures - closed)]]
         closed += service.execute(lambda tx, b=batch: close_some(tx, b))
-    city = service.city.get()
     incident_ids: list[str] = []
     for node in picks[teams:]:
         report = ReportIn.model_validate_json(
@@ -152,7 +153,7 @@ def build_store(
                 }
             )
         )
-        result = service.execute(lambda tx, r=report: submit_report(tx, "bench", r, city, settings))
+        result = finish(submit_report(service, BENCH, report))
         incident_ids.append(result.incident_id)
     return service, sorted(set(incident_ids)), closed
 

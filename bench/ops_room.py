@@ -41,14 +41,15 @@ import uvicorn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hanano.access.tokens import Principal  # noqa: E402
 from hanano.access.users import create_user, hash_password  # noqa: E402
 from hanano.city.commands import import_neighbourhoods  # noqa: E402
 from hanano.clock import ManualClock  # noqa: E402
 from hanano.dispatch.recommend import assign  # noqa: E402
 from hanano.dispatch.teams import register_team  # noqa: E402
-from hanano.dispatch.travel import router_for  # noqa: E402
+from hanano.domain import finish  # noqa: E402
 from hanano.geo.gazetteer import aleppo_geojson  # noqa: E402
-from hanano.intake import commands  # noqa: E402
+from hanano.intake.api import submit_report  # noqa: E402
 from hanano.intake.model import ReportIn  # noqa: E402
 from hanano.service import Service  # noqa: E402
 from hanano.settings import load_settings  # noqa: E402
@@ -65,6 +66,7 @@ ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "benchmark passphrase"
+BENCH = Principal("bench", "dispatcher")
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 LAT_RANGE = (36.165, 36.245)
 LON_RANGE = (37.105, 37.215)
@@ -75,7 +77,7 @@ LON_STEP = 0.0024  # 215 m at Aleppo's latitude
 def grid(count: int, service: Service) -> list[tuple[float, float]]:
     """`count` points inside the city's zones, on a grid wide enough (over 200 m between
     neighbours, where linking looks 150 m around) that none link."""
-    city = service.city.get()
+    city = service.city()
     points = []
     for i in range(int((LAT_RANGE[1] - LAT_RANGE[0]) / LAT_STEP) + 1):
         for j in range(int((LON_RANGE[1] - LON_RANGE[0]) / LON_STEP) + 1):
@@ -94,7 +96,6 @@ def fill(service: Service, incidents: int, teams: int) -> None:
     service.execute(lambda tx: import_neighbourhoods(tx, "bench", aleppo_geojson()))
     hashed = hash_password(PASSWORD)
     service.execute(lambda tx: create_user(tx, "bench", "bench", "dispatcher", hashed))
-    city = service.city.get()
     now = service.clock.now()
     ids = []
     for n, (lat, lon) in enumerate(grid(incidents, service)):
@@ -114,10 +115,7 @@ def fill(service: Service, incidents: int, teams: int) -> None:
                 }
             )
         )
-        commands.check_report(report, now, city, service.settings)
-        result = service.execute(
-            lambda tx, r=report: commands.submit_report(tx, "bench", r, city, service.settings)
-        )
+        result = finish(submit_report(service, BENCH, report))
         ids.append(result.incident_id)
     if len(set(ids)) != incidents:
         raise SystemExit(f"{incidents} reports made only {len(set(ids))} incidents")
@@ -143,8 +141,7 @@ def fill(service: Service, incidents: int, teams: int) -> None:
 
 
 def _assign(tx: Tx, service: Service, incident_id: str, team_id: str) -> Any:
-    router = router_for(tx.conn, service.settings)
-    return assign(tx, "bench", incident_id, team_id, "benchmark", router, service.settings)
+    return assign(tx, "bench", incident_id, team_id, "benchmark")
 
 
 @contextmanager

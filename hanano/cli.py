@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 
 import click
 
-from hanano.console import CLI_ACTOR, service_for
+from hanano.catalogue import FORMATS, Format, render_events, render_settings
+from hanano.city.commands import import_neighbourhoods
+from hanano.cli_reference import cli_markdown, cli_reference, cli_text
+from hanano.console import CLI_ACTOR, MAKE_SERVICE, service_for
 from hanano.domain import Domain
 from hanano.domains import DOMAINS
+from hanano.evidence.audit import verify_log
+from hanano.geo.gazetteer import aleppo_geojson
+from hanano.service import Service
+from hanano.sim import cli as sim_cli
 from hanano.store.records import LogTampered
+from hanano.web.app import build_app
 
 
 @click.group()
@@ -22,7 +31,16 @@ from hanano.store.records import LogTampered
 @click.pass_context
 def main(ctx: click.Context, db: str | None) -> None:
     """hanano: operations for civil defence rescue teams under bombardment."""
-    ctx.ensure_object(dict)["db"] = db
+    obj = ctx.ensure_object(dict)
+    obj["db"] = db
+    obj[MAKE_SERVICE] = Service
+
+
+def started(ctx: click.Context) -> Service:
+    """The service of this invocation, as the factory `main` put in the context made it."""
+    service = service_for(ctx)
+    assert isinstance(service, Service)
+    return service
 
 
 @main.command()
@@ -34,7 +52,7 @@ def main(ctx: click.Context, db: str | None) -> None:
 @click.pass_context
 def init(ctx: click.Context, aleppo: bool) -> None:
     """Create or migrate the store; with --aleppo, load the city's zones."""
-    service = service_for(ctx)
+    service = started(ctx)
     click.echo(f"store ready: {service.engine.url.render_as_string(hide_password=True)}")
     click.echo(
         f"log signing key: {service.key_path} (keep a copy apart from the database: "
@@ -42,9 +60,6 @@ def init(ctx: click.Context, aleppo: bool) -> None:
     )
     click.echo(f"log verifier key: {service.evidence.key.verifier}")
     if aleppo:
-        from hanano.city.commands import import_neighbourhoods
-        from hanano.geo.gazetteer import aleppo_geojson
-
         count = service.execute(lambda tx: import_neighbourhoods(tx, CLI_ACTOR, aleppo_geojson()))
         click.echo(f"imported {count} Aleppo neighbourhoods")
 
@@ -58,11 +73,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
     The client's address (for the login limits) is the connection's peer; X-Forwarded-For is
     believed only from the proxies named in HANANO_TRUSTED_PROXIES."""
-    import uvicorn
+    import uvicorn  # noqa: PLC0415 - the HTTP server loads only for `hanano serve`
 
-    from hanano.web.app import build_app
-
-    service = service_for(ctx)
+    service = started(ctx)
     click.echo(f"hanano serving on http://{host}:{port} ({service.engine.dialect.name})")
     # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app's
     # ClientAddress middleware believes it only from `trusted_proxies`.
@@ -92,9 +105,7 @@ def store_rebuild(ctx: click.Context) -> None:
     The log is verified first and the replay reads only what its leaves hold: a store changed
     outside hanano is refused (see `hanano log verify`) and its projections are left as they were.
     """
-    from hanano.evidence.audit import verify_log
-
-    service = service_for(ctx)
+    service = started(ctx)
     service.sequencer.stop()
     with service.engine.connect() as conn:
         checked = verify_log(conn, service.evidence.key.verifier)
@@ -142,24 +153,64 @@ def store_rebuild(ctx: click.Context) -> None:
 )
 def demo(host: str, port: int, speed: float, limit: int) -> None:
     """A fresh store with Aleppo's neighbourhoods and a replayed day of 2014 strikes."""
-    from hanano.sim.demo import run_demo
+    from hanano.sim.demo import run_demo  # noqa: PLC0415 - its server loads only for `hanano demo`
 
     run_demo(host=host, port=port, speed=speed, limit=limit)
 
 
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Plain text, or Markdown as in docs/.",
+)
+
+
+@main.command()
+@FORMAT_OPTION
+def events(fmt: Format) -> None:
+    """Every event type: fields, readers, projector, reactions and what they lead to."""
+    click.echo(render_events(fmt), nl=False)
+
+
+@main.command("settings")
+@FORMAT_OPTION
+def settings_command(fmt: Format) -> None:
+    """Every setting: environment variable, type, default and what it does."""
+    click.echo(render_settings(fmt), nl=False)
+
+
+@main.command()
+@FORMAT_OPTION
+def commands(fmt: Format) -> None:
+    """Every command with its arguments and options."""
+    reference = cli_reference(main)
+    click.echo(cli_markdown(reference) if fmt == "markdown" else cli_text(reference), nl=False)
+
+
 def add_domain_commands(group: click.Group, domains: tuple[Domain, ...]) -> None:
-    """Each domain's commands under `hanano`; groups of the same name (`city`, `log`) merge."""
-    for domain in domains:
-        for command in domain.commands:
-            present = group.commands.get(command.name or "")
-            if isinstance(present, click.Group) and isinstance(command, click.Group):
-                for sub in command.commands.values():
-                    present.add_command(sub)
-            else:
-                group.add_command(command)
+    """Each domain's commands under `hanano`; groups of the same name (`city`, `warn`) merge."""
+    add_commands(group, [command for domain in domains for command in domain.commands])
+
+
+def add_commands(group: click.Group, commands: Iterable[click.Command]) -> None:
+    """Groups of the same name merge into a new group, so no domain's own group is changed."""
+    for command in commands:
+        name = command.name or ""
+        present = group.commands.get(name)
+        if isinstance(present, click.Group) and isinstance(command, click.Group):
+            merged = {**present.commands, **command.commands}
+            group.add_command(click.Group(name, commands=merged, help=present.help))
+        else:
+            group.add_command(command)
 
 
 add_domain_commands(main, DOMAINS)
+# The evaluation harness of early warning (`warn scenario`, `warn evaluate`) runs a service of
+# its own, so it stays beside the simulations, out of the warning domain.
+add_commands(main, [sim_cli.warn])
 
 if __name__ == "__main__":
     main()

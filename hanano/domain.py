@@ -5,23 +5,31 @@ A domain is a package (`hanano/<name>/`) holding:
 - `tables.py`: its tables; `migrations.py`: its ordered, frozen schema changes;
 - `handlers.py`: the `Handlers` its modules fill with projectors, reactions and tick handlers;
 - modules named for what they hold (commands, projections and views of one thing);
+- `api.py`: its use cases, `(runtime, caller, input)`, which its HTTP routes and CLI commands
+  both call: a route parses, authorizes, calls and shapes the answer for the caller's role;
+  neither runs SQL of its own;
 - `domain.py`: the record below, which the service, the HTTP app and the CLI read.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import click
 from fastapi import APIRouter
 from sqlalchemy import Engine, Table
 
+from hanano.access.tokens import TokenAuthority
+from hanano.city.model import City
 from hanano.clock import Clock
 from hanano.events import EVENT_TYPES, Event
+from hanano.evidence.log import EvidenceLog
 from hanano.settings import Settings
 from hanano.store.migrations import Migration
 from hanano.store.registry import Handlers
@@ -31,18 +39,43 @@ T = TypeVar("T")
 
 
 class Runtime(Protocol):
-    """What a domain's use cases and workers need of the running service."""
+    """What a domain's use cases, workers, routes and commands need of the running service
+    (`hanano.service.Service`, which domains never import: it reads the list of domains)."""
 
     settings: Settings
     engine: Engine
     sequencer: Sequencer
     clock: Clock
+    tokens: TokenAuthority
+
+    @property
+    def evidence(self) -> EvidenceLog: ...
 
     def execute(self, command: Callable[[Tx], T]) -> T: ...
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int: ...
+
+    def city(self) -> City: ...
+
+
+def finish(use_case: Coroutine[Any, Any, T]) -> T:
+    """Run a use case to its end from synchronous code (the CLI, the evaluation, benchmarks).
+
+    On a thread of its own, so that it runs whether or not the calling thread is already
+    running an event loop."""
+    with ThreadPoolExecutor(1, thread_name_prefix="use-case") as pool:
+        return pool.submit(asyncio.run, use_case).result()
 
 
 class Stoppable(Protocol):
     def stop(self) -> None: ...
+
+
+class Announcer(Protocol):
+    """Where a domain's workers put a message for every subscriber of the live stream (the
+    stream's broadcaster)."""
+
+    def publish(self, message: dict[str, Any]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -56,7 +89,7 @@ class Domain:
     commands: tuple[click.Command, ...] = ()
     # Work the server runs beside the requests (alert channels, feed pollers), given the
     # running service and the stream's broadcaster; what it returns is stopped on shutdown.
-    start: Callable[..., Stoppable] | None = field(default=None)
+    start: Callable[[Runtime, Announcer | None], Stoppable] | None = field(default=None)
 
 
 def events_of(package: str) -> tuple[type[Event], ...]:

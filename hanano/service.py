@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from hanano.access.tokens import TokenAuthority
-from hanano.city.model import CityCache
+from hanano.city.model import City, CityCache
 from hanano.clock import Clock, SystemClock
+from hanano.domain import Domain
+from hanano.domains import DOMAINS
 from hanano.evidence.identity import BoundKey, bind_log_key
 from hanano.evidence.keys import purpose_key
 from hanano.evidence.log import EvidenceLog, catch_up
@@ -25,9 +27,6 @@ from hanano.store.migrations import migrate
 from hanano.store.rebuild import rebuild
 from hanano.store.registry import Registry
 from hanano.store.sequencer import Sequencer, Tx
-
-if TYPE_CHECKING:
-    from hanano.domain import Domain
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -43,22 +42,16 @@ class Service:
         engine: Engine | None = None,
         domains: tuple[Domain, ...] | None = None,
     ) -> None:
-        if domains is None:
-            # Late, by design: the domains' modules import this one (their workers and CLI
-            # take a Service), so the list of domains is read when a service is made.
-            from hanano.domains import DOMAINS
-
-            domains = DOMAINS
-        self.domains = domains
+        self.domains = DOMAINS if domains is None else domains
         self.registry = Registry.merge(
-            (d.handlers for d in domains), (t for d in domains for t in d.tables)
+            (d.handlers for d in self.domains), (t for d in self.domains for t in d.tables)
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.engine = engine or make_engine(settings.database_url)
         # The landmarks, squares and markets people name in Aleppo, from public sources.
         builtin = load_aleppo_aliases() if settings.city == "aleppo" else []
-        self.city = CityCache(self.engine, builtin)
+        self.city_cache = CityCache(self.engine, builtin)
         self.sequencer = Sequencer(
             self.engine,
             self.clock,
@@ -68,7 +61,7 @@ class Service:
         )
         self.tokens = TokenAuthority(self.engine, settings.auth_cache_s)
         self.sequencer.add_listener(self.tokens.on_events)
-        self.sequencer.add_listener(self.city.on_events)
+        self.sequencer.add_listener(self.city_cache.on_events)
         self.key_path: Path | None = None
         self.log_origin = settings.log_origin or f"hanano/{settings.city}"
         self._evidence: EvidenceLog | None = None
@@ -146,6 +139,10 @@ class Service:
 
     def execute(self, command: Callable[[Tx], T]) -> T:
         return self.sequencer.execute(command)
+
+    def city(self) -> City:
+        """The city's zones, loaded once and reloaded after a city event commits."""
+        return self.city_cache.get()
 
     def tick(self) -> None:
         """Run every time-driven handler once, each as its own command (the server does so on a

@@ -17,113 +17,231 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HANANO_", extra="ignore")
 
     database_url: str = Field(
-        "sqlite:///hanano.db", description="SQLAlchemy URL of the store (SQLite or PostgreSQL)."
+        "sqlite:///hanano.db",
+        description=(
+            "SQLAlchemy URL of the store: sqlite:///PATH (WAL, synchronous=FULL) or "
+            "postgresql://...; `hanano --db URL` overrides it."
+        ),
     )
-    city: str = Field("aleppo", description="City name used in topics and the public view.")
+    city: str = Field(
+        "aleppo",
+        description=(
+            "The city's name: in MQTT topics (hanano/<city>/alerts/<pcode>, "
+            "hanano/<city>/sirens/<siren>), the log's origin (hanano/<city>, unless "
+            "`log_origin` is set), the CAP sender name and the alert feed's title, and the "
+            "feed reader's User-Agent. \"aleppo\" also loads Aleppo's built-in place aliases."
+        ),
+    )
     link_distance_m: float = Field(
-        150.0, description="A located report joins an open incident this close (metres)."
+        150.0,
+        description=(
+            "A located report joins a live incident located within this distance of it, "
+            "stretched by the report's stated accuracy up to twice this (metres)."
+        ),
     )
     link_window_min: float = Field(
-        30.0, description="A report joins an incident whose reports are this recent (minutes)."
+        30.0,
+        description=(
+            "A report joins an incident only if its observed time lies within this long of "
+            "the incident's reports, before or after (minutes)."
+        ),
     )
     public_delay_min: float = Field(
         120.0,
-        description="The public sees an incident this long after the server received its first "
-        "report (minutes; never counted from a time a report claims).",
+        description=(
+            "The public (reporter and public roles, and spotters) sees an incident this long "
+            "after the server received its first report, or once it is cleared; public alerts "
+            "count only strikes this old (minutes; never counted from a time a report "
+            "claims)."
+        ),
     )
     city_margin_km: float = Field(
-        25.0, description="Coordinates farther than this outside the city's zones are refused."
+        25.0,
+        description=(
+            "A team's base or position, or a hospital, observation post or worksite, placed "
+            "farther than this outside the city's zones is refused (kilometres)."
+        ),
     )
     max_future_min: float = Field(
-        10.0, description="An observed time this far ahead of the server clock is refused."
+        10.0,
+        description=(
+            "An observed, position or capture time more than this ahead of the server clock "
+            "is refused (minutes)."
+        ),
     )
     earliest_observed_at: Timestamp = Field(
         datetime(2000, 1, 1, tzinfo=UTC),
-        description="An observed or capture time before this is refused (ISO 8601 with offset).",
+        description=(
+            "An observed, position or capture time before this is refused (ISO 8601 with offset)."
+        ),
     )
     group_commit_max: int = Field(
-        512, description="Most commands the sequencer commits in one transaction."
+        512,
+        description=(
+            "Most commands the single writer commits in one transaction; more waiting "
+            "commands wait for the next (commands)."
+        ),
     )
     log_key_file: str | None = Field(
         None,
-        description="The log's signing key file. Default: the path the store recorded when its "
-        "log began (for SQLite, else the file beside the database); a new store makes its key "
-        "beside the SQLite file, or at ./hanano-log.key. A missing file, or one holding another "
-        "key than the store's log, stops hanano: a new key is never made for an existing log.",
+        description=(
+            "The log's signing key file. Default: the path the store recorded when its log "
+            "began (if that file is gone, the one beside the SQLite file), else for a new "
+            "store a file beside the SQLite file, or ./hanano-log.key for PostgreSQL. A "
+            "missing file, or one holding another key than the store's log, stops hanano: a "
+            "new key is never made for an existing log."
+        ),
     )
     log_origin: str | None = Field(
-        None, description="The log's name in its checkpoints (default hanano/<city>)."
+        None, description="The log's name in its signed checkpoints (default hanano/<city>)."
     )
     tsa_url: str | None = Field(
-        None, description="RFC 3161 time-stamping authority that timestamps each checkpoint."
+        None,
+        description=(
+            "URL of an RFC 3161 time-stamping authority asked to timestamp each checkpoint; "
+            "unset: no timestamps (`hanano log timestamp` gets those missing)."
+        ),
     )
     tsa_cert: str | None = Field(
-        None, description="PEM file: the authority's certificate chain, to check its timestamps."
+        None,
+        description=(
+            "PEM file holding the time-stamping authority's certificate chain, against which "
+            "`hanano log verify` checks stored timestamps (its `--tsa-cert` overrides it)."
+        ),
     )
     blob_dir: str | None = Field(
         None,
-        description="Media files (default: beside the SQLite file, else ./hanano-blobs).",
+        description=(
+            "Directory of media files, kept by SHA-256 (default: the SQLite file's path with "
+            ".blobs appended, else ./hanano-blobs)."
+        ),
     )
     media_max_bytes: int = Field(
         100 * 1024 * 1024, description="Largest photo or video POST /api/v1/media accepts (bytes)."
     )
     require_token_for_alerts: bool = Field(
-        False, description="Require a token for the public alert endpoints."
+        False,
+        description=(
+            "Require a token for the alert endpoints anyone may otherwise read (GET "
+            "/api/v1/alerts, /alerts/{id}.cap, /alerts.atom); true or false."
+        ),
     )
     track_timeout_min: float = Field(
-        10.0, description="A track with no sighting for this long ends (minutes)."
+        10.0,
+        description=(
+            "A track no sighting has confirmed for this long ends, a sighting this long after "
+            "a track's last fix starts a new track, and a track's position is predicted at "
+            "most this far ahead (minutes)."
+        ),
     )
     warning_horizon_min: float = Field(
-        12.0, description="A zone an aircraft may reach within this is warned (minutes)."
+        12.0,
+        description=(
+            "Zones in an aircraft's corridor that it can reach within this are warned (minutes)."
+        ),
     )
     watch_horizon_min: float = Field(
-        25.0, description="A zone an airborne aircraft may reach within this is watched (minutes)."
+        25.0,
+        description=(
+            "Zones an airborne aircraft could reach within this at its type's top speed (plus "
+            "twice its position's uncertainty) are watched (minutes)."
+        ),
     )
     circling_radius_m: float = Field(
-        1000.0, description="Zones this close below a circling aircraft are imminent (metres)."
+        1000.0,
+        description=(
+            "Zones within this distance of a circling aircraft (widened by its position's "
+            "uncertainty, up to a cap) are imminent (metres)."
+        ),
     )
     warning_min_probability: float = Field(
         0.0023,
-        description="A zone in an aircraft's corridor is warned only if its probability of "
-        "being the target (heading likelihood times its strike history) is at least this; "
-        "below it, watch. 0: every zone in the corridor is warned.",
+        description=(
+            "A zone in an aircraft's corridor is warned only if its probability of being the "
+            "target (heading likelihood times its strike history) is at least this; below it, "
+            "watch. A probability from 0 to 1; 0: every zone in the corridor is warned."
+        ),
     )
     strike_prior_smoothing: float = Field(
         1.0,
-        description="Strikes added to every zone's logged count before the counts are used as "
-        "the prior for an aircraft's target, so a zone never struck keeps some chance.",
+        description=(
+            "Strikes added to every zone's logged count before the counts are used as the "
+            "prior for an aircraft's target, so a zone never struck keeps some chance "
+            "(strikes)."
+        ),
     )
     all_clear_min: float = Field(
-        10.0, description="A zone without threat for this long gets an all-clear (minutes)."
+        10.0,
+        description=(
+            "An alerted zone with no threat for this long since its alert peaked gets an "
+            "all-clear, or is lowered to the level a threat elsewhere still gives it "
+            "(minutes)."
+        ),
     )
     alert_expiry_min: float = Field(
-        30.0, description="How long an alert stands in CAP `expires` unless renewed (minutes)."
+        30.0,
+        description=(
+            "How long an alert stands (its CAP `expires`) unless renewed; an operator's alert "
+            "may give its own (minutes)."
+        ),
     )
     cap_sender: str = Field(
-        "hanano@aleppo.hanano.invalid", description="The CAP `sender` of hanano's alerts."
+        "hanano@aleppo.hanano.invalid",
+        description=(
+            "The CAP `sender` of hanano's alerts, and the sender its Update and Cancel "
+            "messages cite."
+        ),
     )
     public_url: str = Field(
-        "http://127.0.0.1:8000", description="Base URL of this server in links of feeds."
+        "http://127.0.0.1:8000",
+        description=(
+            "Base URL of this server as others reach it, in the alert feed's links and each "
+            "CAP alert's web link."
+        ),
     )
     mqtt_url: str | None = Field(
         "mqtt://127.0.0.1:1883",
-        description="MQTT broker for alert topics hanano/<city>/alerts/<pcode>; empty: none.",
+        description=(
+            "MQTT broker that alerts (hanano/<city>/alerts/<pcode>) and siren commands "
+            "(hanano/<city>/sirens/<siren>) are published to; empty: no MQTT."
+        ),
     )
     webhook_urls: str = Field(
-        "", description="Comma-separated URLs that receive each alert as signed JSON."
+        "",
+        description=(
+            "Comma-separated URLs that receive each alert as signed JSON (POST); empty: no "
+            "webhooks."
+        ),
     )
     webhook_secret: str = Field(
-        "", description="HMAC-SHA256 key signing webhook bodies (X-Hanano-Signature)."
+        "",
+        description=(
+            "HMAC-SHA256 key signing webhook bodies (X-Hanano-Signature: "
+            'sha256=HMAC(timestamp "." body)).'
+        ),
     )
-    webhook_attempts: int = Field(6, description="Attempts per webhook before giving up.")
+    webhook_attempts: int = Field(
+        6,
+        description=(
+            "Attempts at one webhook delivery before giving up (MQTT deliveries are retried "
+            "until they succeed)."
+        ),
+    )
     webhook_backoff_s: float = Field(
-        1.0, description="Wait after a failed alert delivery, doubled after each (seconds)."
+        1.0,
+        description=(
+            "Wait after a failed alert delivery (webhook or MQTT), doubled after each further "
+            "failure (seconds)."
+        ),
     )
     webhook_max_backoff_s: float = Field(
         300.0, description="Longest wait between two attempts at one alert delivery (seconds)."
     )
     delivery_poll_s: float = Field(
-        5.0, description="How often undelivered webhook and MQTT alerts are looked for (seconds)."
+        5.0,
+        description=(
+            "How often the outbox looks for webhook and MQTT deliveries that are due (seconds)."
+        ),
     )
     feed_poll_s: float = Field(
         60.0, description="How often each registered foreign CAP feed is fetched (seconds)."
@@ -133,39 +251,69 @@ class Settings(BaseSettings):
     )
     feed_max_bytes: int = Field(
         5_000_000,
-        description="Largest foreign CAP document or feed accepted (bytes): fetched by the feed "
-        "poller, read by `hanano warn import-cap`, or posted to /api/v1/alerts/foreign.",
+        description=(
+            "Largest foreign CAP document or feed accepted (bytes): fetched by the feed "
+            "poller, read by `hanano warn import-cap`, or posted to /api/v1/alerts/foreign."
+        ),
     )
     double_tap_watch_min: float = Field(
-        60.0, description="A strike site stays under double-tap watch this long (minutes)."
+        60.0,
+        description=(
+            "A strike site stays under double-tap watch this long after its last strike "
+            "report and after a team last arrived there (minutes)."
+        ),
     )
     checkin_interval_min: float = Field(
-        10.0, description="A team on scene silent this long raises a check-in alarm (minutes)."
+        10.0,
+        description=(
+            "A team on scene that has not checked in for this long raises a check-in alarm "
+            "(minutes)."
+        ),
     )
     pullback_escalate_min: float = Field(
-        2.0, description="A pull-back order unacknowledged this long escalates (minutes)."
+        2.0,
+        description=(
+            "A pull-back order unacknowledged for this long escalates on the board (minutes)."
+        ),
     )
     position_stale_min: float = Field(
-        30.0, description="A team position older than this is stale (minutes)."
+        30.0,
+        description=(
+            "A team position older than this is stale: shown as such, and recommendations "
+            "measure from the team's base instead (minutes)."
+        ),
     )
     road_speed_kmh: float = Field(
-        30.0, description="Speed for travel times without a road graph (km/h)."
+        30.0,
+        description=(
+            "Speed for travel times without a road graph, and for a team that no open road "
+            "connects (km/h)."
+        ),
     )
     detour_factor: float = Field(
-        1.4, description="Straight-line distance times this is the road distance without a graph."
+        1.4,
+        description=(
+            "Straight-line distance times this is the road distance without a road graph, or "
+            "for a team no open road connects (a ratio)."
+        ),
     )
     road_snap_m: float = Field(
-        30.0, description="A strike this close to a road segment closes it (metres)."
+        30.0,
+        description="A strike report within this distance of a road segment closes it (metres).",
     )
     field_threat_max_radius_m: float = Field(
         2000.0,
-        description="Widest threat a spotter or team leader may report around a point (metres); "
-        "wider areas and zones are for dispatchers and admins.",
+        description=(
+            "Widest threat a spotter or team leader may report around a point (metres); wider "
+            "areas and zones are for dispatchers and admins."
+        ),
     )
     coverage_threshold_min: float = Field(
         8.0,
-        description="A zone whose nearest available team is farther than this is uncovered "
-        "(minutes).",
+        description=(
+            "A zone whose nearest available team is farther than this by travel time is "
+            "uncovered (minutes)."
+        ),
     )
     auth_cache_s: float = Field(
         2.0,

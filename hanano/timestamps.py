@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Protocol
 
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
 from hanano.clock import isoformat
 from hanano.errors import FieldError, Problem
-
-if TYPE_CHECKING:
-    from hanano.settings import Settings
 
 # Extended ISO 8601 (RFC 3339 profile): four-digit year, minutes at least, an offset always.
 _ISO_8601 = re.compile(
@@ -30,6 +27,16 @@ _ISO_8601 = re.compile(
     r"(?:\.(?P<fraction>\d{1,9}))?(?P<offset>[Zz]|[+-]\d{2}:?\d{2})"
 )
 EXAMPLE = "2026-11-25T10:00:00Z"
+
+
+class ObservedWindow(Protocol):
+    """The store's window of observed times (`hanano.settings.Settings` holds it)."""
+
+    @property
+    def earliest_observed_at(self) -> datetime: ...
+
+    @property
+    def max_future_min(self) -> float: ...
 
 
 def parse_timestamp(value: object) -> datetime:
@@ -84,7 +91,7 @@ Timestamp = Annotated[
 
 
 def observed_error(
-    field: str, when: datetime, now: datetime, settings: Settings
+    field: str, when: datetime, now: datetime, settings: ObservedWindow
 ) -> FieldError | None:
     """Why an observed time falls outside the store's window, or None when it does not."""
     earliest = settings.earliest_observed_at
@@ -99,7 +106,7 @@ def observed_error(
     return None
 
 
-def require_observed(field: str, when: datetime, now: datetime, settings: Settings) -> None:
+def require_observed(field: str, when: datetime, now: datetime, settings: ObservedWindow) -> None:
     """Refuse, as a 422 naming the field, an observed time outside the store's window."""
     error = observed_error(field, when, now, settings)
     if error is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from hanano.access.tokens import Principal
+from hanano.dispatch.tables import pullbacks, tasks
 from hanano.errors import Problem
 
 
@@ -52,8 +53,6 @@ def own_post(who: Principal, post_id: str | None) -> str | None:
 
 
 def task_team(conn: Connection, task_id: str) -> str | None:
-    from hanano.dispatch.tables import tasks
-
     found: str | None = conn.execute(
         select(tasks.c.team_id).where(tasks.c.task_id == task_id)
     ).scalar()
@@ -61,8 +60,6 @@ def task_team(conn: Connection, task_id: str) -> str | None:
 
 
 def pullback_team(conn: Connection, order_id: str) -> str | None:
-    from hanano.dispatch.tables import pullbacks
-
     found: str | None = conn.execute(
         select(pullbacks.c.team_id).where(pullbacks.c.order_id == order_id)
     ).scalar()

@@ -23,10 +23,12 @@ from hanano.access.events import TokenCreated, TokenRevoked
 from hanano.access.handlers import HANDLERS
 from hanano.access.recent import Recent
 from hanano.access.tables import leader_teams, spotter_posts
+from hanano.dispatch.tables import teams
 from hanano.errors import invalid, not_found
 from hanano.events import ROLES, Role
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
+from hanano.warning.tables import posts
 
 TOKEN_PREFIX = "hn_"  # noqa: S105 - a prefix that marks hanano tokens, not a secret
 
@@ -63,8 +65,6 @@ def check_post(conn: Connection, role: str, post: str | None) -> str | None:
     """The post a new spotter token reports from: only a spotter has one, and it must exist."""
     if post is None:
         return None
-    from hanano.warning.tables import posts
-
     post = post.strip()
     if role != "spotter":
         raise invalid("post", f"only a spotter is bound to an observation post, not a {role}")
@@ -80,8 +80,6 @@ def check_team(conn: Connection, role: str, team: str | None) -> str | None:
     """The team a new token or user is bound to: only a team_leader has one, and it must exist."""
     if team is None:
         return None
-    from hanano.dispatch.tables import teams
-
     team = team.strip()
     if role != "team_leader":
         raise invalid("team", f"only a team_leader is bound to a team, not a {role}")
@@ -144,6 +142,26 @@ def revoke_token(tx: Tx, actor: str, token_id: str, reason: str) -> None:
     if row is None:
         raise not_found(f"token {token_id}")
     tx.append(actor, TokenRevoked(token_id=token_id, reason=reason))
+
+
+def list_tokens(conn: Connection) -> list[dict[str, str | None]]:
+    """Every token in the order issued: id, role, a team leader's team, holder, revocation;
+    never a secret or its hash."""
+    query = (
+        select(access_tables.tokens, leader_teams.c.team_id)
+        .outerjoin(leader_teams, leader_teams.c.principal_id == access_tables.tokens.c.token_id)
+        .order_by(access_tables.tokens.c.created_at)
+    )
+    return [
+        {
+            "id": r.token_id,
+            "role": r.role,
+            "team": r.team_id,
+            "name": r.name,
+            "revoked_at": r.revoked_at,
+        }
+        for r in conn.execute(query)
+    ]
 
 
 @HANDLERS.projects(TokenCreated.type)

@@ -26,27 +26,21 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, Engine, select
 
+from hanano.access.events import SessionEnded, SessionStarted, UserCreated
 from hanano.access.handlers import HANDLERS
 from hanano.access.recent import Recent
 from hanano.access.tables import leader_teams, sessions, users
 from hanano.access.tokens import Principal, bind_team, check_team
 from hanano.errors import Problem, conflict, invalid
 from hanano.events import (
-    ACCESS_RECORDS,
-    KEEPERS,
-    NOBODY,
     ROLES,
-    Audience,
-    Event,
     Role,
-    readable_by,
-    register,
 )
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
@@ -63,40 +57,6 @@ _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
 
 USER_TABLES = (users, sessions)
-
-
-@register
-class UserCreated(Event):
-    """A person who may log in. The username and the argon2id hash enter the log sealed."""
-
-    type: ClassVar[str] = "user.created"
-    audience: ClassVar[Audience] = readable_by(KEEPERS, fields={"password_hash": NOBODY})
-    sensitive: ClassVar[frozenset[str]] = frozenset({"username", "password_hash"})
-    user_id: str
-    username: str
-    role: Role
-    password_hash: str
-    # The team a team_leader acts for; entries written before it existed replay as unbound.
-    team: str | None = None
-
-
-@register
-class SessionStarted(Event):
-    """A login. Only the SHA-256 of the session secret is kept."""
-
-    type: ClassVar[str] = "user.session_started"
-    audience: ClassVar[Audience] = ACCESS_RECORDS
-    user_id: str
-    session_hash: str
-    expires_at: str
-
-
-@register
-class SessionEnded(Event):
-    type: ClassVar[str] = "user.session_ended"
-    audience: ClassVar[Audience] = ACCESS_RECORDS
-    session_hash: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -201,6 +161,13 @@ def end_session(tx: Tx, actor: str, secret: str, reason: str) -> bool:
         return False
     tx.append(actor, SessionEnded(session_hash=digest, reason=reason))
     return True
+
+
+def username_of(conn: Connection, user_id: str) -> str | None:
+    name: str | None = conn.execute(
+        select(users.c.username).where(users.c.user_id == user_id)
+    ).scalar()
+    return name
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:

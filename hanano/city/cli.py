@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from hanano.city.commands import add_alias, import_neighbourhoods
 from hanano.console import CLI_ACTOR, fail, service_for
 from hanano.errors import Problem
 
@@ -21,8 +22,6 @@ def city() -> None:
 @click.pass_context
 def city_import(ctx: click.Context, path: Path) -> None:
     """Load zones from a GeoJSON file (PCODE, NAME_EN, NAME_AR properties)."""
-    from hanano.city.commands import import_neighbourhoods
-
     service = service_for(ctx)
     try:
         geojson = json.loads(path.read_text(encoding="utf-8"))
@@ -41,8 +40,6 @@ def city_import(ctx: click.Context, path: Path) -> None:
 @click.pass_context
 def city_add_alias(ctx: click.Context, alias: str, pcode: str) -> None:
     """Teach the gazetteer another name for a place in neighbourhood PCODE."""
-    from hanano.city.commands import add_alias
-
     service = service_for(ctx)
     try:
         service.execute(lambda tx: add_alias(tx, CLI_ACTOR, alias, pcode))
@@ -57,5 +54,5 @@ def city_add_alias(ctx: click.Context, alias: str, pcode: str) -> None:
 def city_match(ctx: click.Context, text: str) -> None:
     """Show which neighbourhoods a piece of text names, best first."""
     service = service_for(ctx)
-    for match in service.city.get().gazetteer.match(text):
+    for match in service.city().gazetteer.match(text):
         click.echo(f"{match.pcode}\t{match.score:.2f}\t{match.name}\t({match.matched})")

@@ -156,3 +156,17 @@ def city_of(tx: Tx) -> City:
     """The city's zones for a command: from its service's cache when there is one."""
     cache = _CACHES.get(tx.conn.engine)
     return cache.get(tx.conn) if cache is not None else load_city(tx.conn)
+
+
+def zone_features(conn: Connection) -> list[dict[str, Any]]:
+    """The zones as GeoJSON features, by P-code."""
+    zones = city_tables.neighbourhoods
+    return [
+        {
+            "type": "Feature",
+            "id": r.pcode,
+            "geometry": json.loads(r.geometry),
+            "properties": {"pcode": r.pcode, "name_en": r.name_en, "name_ar": r.name_ar},
+        }
+        for r in conn.execute(select(zones).order_by(zones.c.pcode))
+    ]

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from hanano.console import CLI_ACTOR, run, service_for
+from hanano.access.tokens import CONSOLE
+from hanano.console import call, service_for
+from hanano.dispatch import api
 from hanano.errors import Problem
+
+T = TypeVar("T")
 
 
 def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def answer(read: Callable[[], T]) -> T:
+    """What a read answers; a refusal (an unknown incident) becomes the CLI's error."""
+    try:
+        return read()
+    except Problem as problem:
+        raise click.ClickException(str(problem)) from None
 
 
 @click.group(invoke_without_command=True)
@@ -23,11 +36,8 @@ def teams(ctx: click.Context, as_json: bool) -> None:
     """List rescue teams (duty, task, position age); subcommands change them."""
     if ctx.invoked_subcommand is not None:
         return
-    from hanano.dispatch.teams import list_teams
 
-    service = service_for(ctx)
-    with service.engine.connect() as conn:
-        items = list_teams(conn, service.clock.now(), service.settings.position_stale_min)
+    items = api.list_teams(service_for(ctx))
     if as_json:
         _echo_json(items)
         return
@@ -62,12 +72,10 @@ def teams(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def teams_add(ctx: click.Context, /, **fields: Any) -> None:
     """Register a team (on duty unless --off-duty); its base must lie in the city (not 0,0)."""
-    from hanano.dispatch.teams import register_team
-
     fields["capabilities"] = list(fields["capabilities"])
     on_duty = not fields.pop("off_duty")
-    team_id = run(ctx, lambda tx: register_team(tx, CLI_ACTOR, on_duty=on_duty, **fields))
-    click.echo(f"team {team_id} {fields['name']}")
+    team = call(api.register_team(service_for(ctx), CONSOLE, on_duty=on_duty, **fields))
+    click.echo(f"team {team['id']} {fields['name']}")
 
 
 @teams.command("duty")
@@ -77,9 +85,8 @@ def teams_add(ctx: click.Context, /, **fields: Any) -> None:
 @click.pass_context
 def teams_duty(ctx: click.Context, team_id: str, duty: str, reason: str) -> None:
     """Put a team on or off duty."""
-    from hanano.dispatch.teams import set_duty
 
-    run(ctx, lambda tx: set_duty(tx, CLI_ACTOR, team_id, duty, reason))  # type: ignore[arg-type]
+    call(api.set_duty(service_for(ctx), CONSOLE, team_id, duty, reason))  # type: ignore[arg-type]
     click.echo(f"{team_id} {duty}")
 
 
@@ -93,9 +100,8 @@ def teams_position(
     ctx: click.Context, team_id: str, lat: float, lon: float, accuracy: float | None
 ) -> None:
     """Record where a team is now, in the city (counts as a check-in)."""
-    from hanano.dispatch.teams import report_position
 
-    run(ctx, lambda tx: report_position(tx, CLI_ACTOR, team_id, lat, lon, accuracy, None))
+    call(api.report_position(service_for(ctx), CONSOLE, team_id, lat, lon, accuracy))
     click.echo(f"{team_id} position recorded")
 
 
@@ -105,11 +111,9 @@ def hospitals(ctx: click.Context) -> None:
     """List hospitals and field hospitals with their status."""
     if ctx.invoked_subcommand is not None:
         return
-    from hanano.dispatch.hospitals import list_hospitals
 
-    with service_for(ctx).engine.connect() as conn:
-        for h in list_hospitals(conn):
-            click.echo(f"{h['id']:<6} {h['name']:<30} {h['kind']:<15} {h['status']}")
+    for h in api.list_hospitals(service_for(ctx)):
+        click.echo(f"{h['id']:<6} {h['name']:<30} {h['kind']:<15} {h['status']}")
 
 
 @hospitals.command("add")
@@ -120,11 +124,9 @@ def hospitals(ctx: click.Context) -> None:
 @click.pass_context
 def hospitals_add(ctx: click.Context, name: str, kind: str, lat: float, lon: float) -> None:
     """Register a hospital; it must lie in the city (not 0,0)."""
-    from hanano.dispatch.hospitals import register_hospital
 
-    hospital_id = run(
-        ctx,
-        lambda tx: register_hospital(tx, CLI_ACTOR, name=name, kind=kind, lat=lat, lon=lon),  # type: ignore[arg-type]
+    hospital_id = call(
+        api.register_hospital(service_for(ctx), CONSOLE, name=name, kind=kind, lat=lat, lon=lon)
     )
     click.echo(f"hospital {hospital_id} {name}")
 
@@ -136,9 +138,8 @@ def hospitals_add(ctx: click.Context, name: str, kind: str, lat: float, lon: flo
 @click.pass_context
 def hospitals_status(ctx: click.Context, hospital_id: str, status: str, reason: str) -> None:
     """Set a hospital's status."""
-    from hanano.dispatch.hospitals import set_status
 
-    run(ctx, lambda tx: set_status(tx, CLI_ACTOR, hospital_id, status, reason))  # type: ignore[arg-type]
+    call(api.set_hospital_status(service_for(ctx), CONSOLE, hospital_id, status, reason))  # type: ignore[arg-type]
     click.echo(f"{hospital_id} {status}")
 
 
@@ -148,21 +149,8 @@ def hospitals_status(ctx: click.Context, hospital_id: str, status: str, reason: 
 @click.pass_context
 def recommend(ctx: click.Context, incident_id: str, as_json: bool) -> None:
     """Rank the free teams for an incident, with reasons."""
-    from hanano.dispatch.recommend import recommend as advise
-    from hanano.dispatch.travel import router_for
 
-    service = service_for(ctx)
-    with service.engine.connect() as conn:
-        try:
-            result = advise(
-                conn,
-                incident_id,
-                router_for(conn, service.settings),
-                service.clock.now(),
-                service.settings,
-            )
-        except Problem as problem:
-            raise click.ClickException(str(problem)) from None
+    result = answer(lambda: api.recommend_teams(service_for(ctx), incident_id))
     if as_json:
         _echo_json(result)
         return
@@ -180,23 +168,9 @@ def recommend(ctx: click.Context, incident_id: str, as_json: bool) -> None:
 @click.pass_context
 def assign(ctx: click.Context, incident_id: str, team_id: str, reason: str) -> None:
     """Send a team to an incident (accepting or overriding the recommendation)."""
-    from hanano.dispatch.recommend import assign as do_assign
-    from hanano.dispatch.travel import router_for
 
-    service = service_for(ctx)
-    task_id, decision = run(
-        ctx,
-        lambda tx: do_assign(
-            tx,
-            CLI_ACTOR,
-            incident_id,
-            team_id,
-            reason,
-            router_for(tx.conn, service.settings),
-            service.settings,
-        ),
-    )
-    click.echo(f"task {task_id}: {team_id} → {incident_id} (recommendation {decision})")
+    task = call(api.assign(service_for(ctx), CONSOLE, incident_id, team_id, reason))
+    click.echo(f"task {task['id']}: {team_id} → {incident_id} (recommendation {task['decision']})")
 
 
 @click.command()
@@ -222,9 +196,8 @@ def task(
     ctx: click.Context, task_id: str, state: str, hospital_id: str | None, reason: str
 ) -> None:
     """Move a task to its next state."""
-    from hanano.dispatch.tasks import transition
 
-    run(ctx, lambda tx: transition(tx, CLI_ACTOR, task_id, state, reason, hospital_id))
+    call(api.move_task(service_for(ctx), CONSOLE, task_id, state, reason, hospital_id))
     click.echo(f"task {task_id} {state}")
 
 
@@ -233,10 +206,8 @@ def task(
 @click.pass_context
 def tasks(ctx: click.Context, as_json: bool) -> None:
     """List live tasks."""
-    from hanano.dispatch.tasks import list_tasks
 
-    with service_for(ctx).engine.connect() as conn:
-        items = list_tasks(conn, active_only=True)
+    items = api.list_tasks(service_for(ctx), active=True)
     if as_json:
         _echo_json(items)
         return
@@ -248,10 +219,8 @@ def tasks(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def response_times(ctx: click.Context) -> None:
     """Response-time segments: 50th and 90th percentiles in seconds."""
-    from hanano.dispatch.tasks import response_segments
 
-    with service_for(ctx).engine.connect() as conn:
-        result = response_segments(conn)
+    result = api.response_segments(service_for(ctx))
     for name, seg in result["segments"].items():
         click.echo(f"{name:<22} n={seg['count']:<4} p50={seg['p50_s']} p90={seg['p90_s']}")
 
@@ -266,19 +235,16 @@ def threat(
     ctx: click.Context, lat: float | None, lon: float | None, radius_m: float, reason: str
 ) -> None:
     """Report a threat at a point: teams at watched sites it covers are pulled back."""
-    from hanano.dispatch.safety import list_pullbacks, report_threat
 
-    threat_id = run(
-        ctx,
-        lambda tx: report_threat(
-            tx, CLI_ACTOR, lat=lat, lon=lon, radius_m=radius_m, polygons=[], reason=reason
-        ),
+    service = service_for(ctx)
+    threat_id = call(
+        api.report_threat(
+            service, CONSOLE, lat=lat, lon=lon, radius_m=radius_m, polygon=None, reason=reason
+        )
     )
     click.echo(f"threat {threat_id}")
-    with service_for(ctx).engine.connect() as conn:
-        for order in list_pullbacks(conn):
-            if order["threat_id"] == threat_id:
-                click.echo(f"  {order['id']}: {order['reason']}")
+    for order in api.threat_pullbacks(service, threat_id):
+        click.echo(f"  {order['id']}: {order['reason']}")
 
 
 @click.command()
@@ -287,9 +253,8 @@ def threat(
 @click.pass_context
 def acknowledge(ctx: click.Context, order_id: str, note: str) -> None:
     """Acknowledge a pull-back order for the team."""
-    from hanano.dispatch.safety import acknowledge as ack
 
-    run(ctx, lambda tx: ack(tx, CLI_ACTOR, order_id, note))
+    call(api.acknowledge(service_for(ctx), CONSOLE, order_id, note))
     click.echo(f"{order_id} acknowledged")
 
 
@@ -298,11 +263,8 @@ def acknowledge(ctx: click.Context, order_id: str, note: str) -> None:
 @click.pass_context
 def board(ctx: click.Context, as_json: bool) -> None:
     """The safety board: escalated and open pull-backs, check-in alarms, watches."""
-    from hanano.dispatch.safety import board as safety_board
 
-    service = service_for(ctx)
-    with service.engine.connect() as conn:
-        result = safety_board(conn, service.clock.now(), service.settings.double_tap_watch_min)
+    result = api.safety_board(service_for(ctx))
     if as_json:
         _echo_json(result)
         return
@@ -320,9 +282,8 @@ def board(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def import_roads(ctx: click.Context, path: Path) -> None:
     """Build the drivable road graph from an OpenStreetMap extract (.osm.pbf)."""
-    from hanano.dispatch.roads import import_roads as do_import
 
-    event = run(ctx, lambda tx: do_import(tx, CLI_ACTOR, path))
+    event = call(api.import_roads(service_for(ctx), CONSOLE, path))
     click.echo(
         f"imported {event.nodes} road nodes and {event.edges} directed segments from {path.name} "
         f"(graph {event.graph_id[:12]})"
@@ -335,11 +296,9 @@ def roads(ctx: click.Context) -> None:
     """Open road closures; subcommands close and reopen segments."""
     if ctx.invoked_subcommand is not None:
         return
-    from hanano.dispatch.roads import graph_info, list_closures
 
-    with service_for(ctx).engine.connect() as conn:
-        info = graph_info(conn)
-        closures = list_closures(conn)
+    network = api.road_network(service_for(ctx))
+    info, closures = network["graph"], network["closures"]
     if info is None:
         click.echo("no road graph: travel times are straight line x detour factor")
     else:
@@ -357,10 +316,9 @@ def roads(ctx: click.Context) -> None:
 @click.pass_context
 def roads_close(ctx: click.Context, lat: float, lon: float, reason: str) -> None:
     """Close the road segment nearest a point."""
-    from hanano.dispatch.roads import close_road
 
-    closure_id = run(ctx, lambda tx: close_road(tx, CLI_ACTOR, lat, lon, reason))
-    click.echo(f"closed {closure_id}")
+    closure = call(api.close_road(service_for(ctx), CONSOLE, lat, lon, reason))
+    click.echo(f"closed {closure['id']}")
 
 
 @roads.command("reopen")
@@ -369,9 +327,8 @@ def roads_close(ctx: click.Context, lat: float, lon: float, reason: str) -> None
 @click.pass_context
 def roads_reopen(ctx: click.Context, closure_id: str, reason: str) -> None:
     """Reopen a closed segment."""
-    from hanano.dispatch.roads import reopen_road
 
-    run(ctx, lambda tx: reopen_road(tx, CLI_ACTOR, closure_id, reason))
+    call(api.reopen_road(service_for(ctx), CONSOLE, closure_id, reason))
     click.echo(f"reopened {closure_id}")
 
 
@@ -391,19 +348,17 @@ def worksite(
     operations: tuple[str, ...],
 ) -> None:
     """Open a worksite at an incident (INSARAG ID such as C-6, category A-F)."""
-    from hanano.dispatch.worksites import open_worksite
 
-    run(
-        ctx,
-        lambda tx: open_worksite(
-            tx,
-            CLI_ACTOR,
+    call(
+        api.open_worksite(
+            service_for(ctx),
+            CONSOLE,
             incident_id,
             worksite_id=worksite_id,
-            category=category,  # type: ignore[arg-type]
+            category=category,
             hazards=list(hazards),
             operations=list(operations),
-        ),
+        )
     )
     click.echo(f"worksite {worksite_id} at {incident_id}")
 
@@ -426,20 +381,18 @@ def victim(
     name: str | None,
 ) -> None:
     """Record a victim at an incident."""
-    from hanano.dispatch.worksites import record_victim
 
-    victim_id = run(
-        ctx,
-        lambda tx: record_victim(
-            tx,
-            CLI_ACTOR,
+    victim_id = call(
+        api.record_victim(
+            service_for(ctx),
+            CONSOLE,
             incident_id,
-            status=status,  # type: ignore[arg-type]
+            status=status,
             worksite_id=worksite_id,
-            triage=triage,  # type: ignore[arg-type]
+            triage=triage,
             hospital_id=hospital_id,
             name=name,
-        ),
+        )
     )
     click.echo(f"victim {victim_id} at {incident_id}")
 
@@ -450,18 +403,8 @@ def victim(
 @click.pass_context
 def plan(ctx: click.Context, incident_ids: tuple[str, ...], as_json: bool) -> None:
     """One team per waiting incident, minimising severity-weighted travel, beside nearest-first."""
-    from hanano.dispatch.recommend import plan as make_plan
-    from hanano.dispatch.travel import router_for
 
-    service = service_for(ctx)
-    with service.engine.connect() as conn:
-        result = make_plan(
-            conn,
-            router_for(conn, service.settings),
-            service.clock.now(),
-            service.settings,
-            list(incident_ids) or None,
-        )
+    result = api.plan(service_for(ctx), list(incident_ids) or None)
     if as_json:
         _echo_json(result)
         return
@@ -480,11 +423,8 @@ def plan(ctx: click.Context, incident_ids: tuple[str, ...], as_json: bool) -> No
 @click.pass_context
 def coverage_command(ctx: click.Context, as_json: bool) -> None:
     """Each zone's nearest available team, zones over the threshold, suggested moves."""
-    from hanano.dispatch.coverage import coverage
 
-    service = service_for(ctx)
-    with service.engine.connect() as conn:
-        result = coverage(conn, service.clock.now(), service.settings)
+    result = api.zone_coverage(service_for(ctx))
     if as_json:
         _echo_json(result)
         return

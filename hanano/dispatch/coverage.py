@@ -30,7 +30,8 @@ from sqlalchemy import Connection, select
 from hanano.city import tables as city_tables
 from hanano.city.model import City, load_city
 from hanano.dispatch.candidates import Candidate, candidates
-from hanano.dispatch.travel import Router, router_for
+from hanano.dispatch.road_routing import router_for
+from hanano.dispatch.travel import Router
 from hanano.geo.distance import haversine_m
 from hanano.settings import Settings
 

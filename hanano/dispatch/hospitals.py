@@ -2,46 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
 from hanano.city.model import city_of
+from hanano.dispatch.events import (
+    HospitalKind,
+    HospitalRegistered,
+    HospitalStatus,
+    HospitalStatusChanged,
+)
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import hospitals
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.geo.position import check_position
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
-HospitalKind = Literal["hospital", "field_hospital"]
-HospitalStatus = Literal["open", "full", "closed", "destroyed"]
 RECEIVING: tuple[str, ...] = ("open",)
-
-
-@register
-class HospitalRegistered(Event):
-    type: ClassVar[str] = "dispatch.hospital_registered"
-    audience: ClassVar[Audience] = OPERATIONAL
-    # Field hospitals have been bombed once found; their place is kept out of the log's text.
-    sensitive: ClassVar[frozenset[str]] = frozenset({"lat", "lon"})
-    hospital_id: str
-    name: str
-    kind: HospitalKind
-    lat: float
-    lon: float
-    status: HospitalStatus
-
-
-@register
-class HospitalStatusChanged(Event):
-    type: ClassVar[str] = "dispatch.hospital_status_changed"
-    audience: ClassVar[Audience] = OPERATIONAL
-    hospital_id: str
-    status: HospitalStatus
-    previous: HospitalStatus
-    reason: str
 
 
 def register_hospital(

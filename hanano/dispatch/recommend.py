@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -14,12 +14,13 @@ from sqlalchemy import Connection, Row, select
 
 from hanano.dispatch.candidates import Candidate, candidates
 from hanano.dispatch.common import CAPABILITY_WORDS, LIVE_INCIDENT
+from hanano.dispatch.events import RecommendationAccepted, RecommendationOverridden
 from hanano.dispatch.handlers import HANDLERS
+from hanano.dispatch.road_routing import router_for
 from hanano.dispatch.tables import decisions, tasks, teams
 from hanano.dispatch.tasks import ACTIVE, assign_task, incident_row
 from hanano.dispatch.travel import Router
 from hanano.errors import invalid
-from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.intake import tables as intake_tables
 from hanano.settings import Settings
 from hanano.store.records import RecordedEvent
@@ -43,26 +44,6 @@ FATIGUE_S_PER_H = 60.0  # each hour on duty past the limit counts as a minute fa
 UNSERVED_S = 3 * 3600.0  # an incident left without a team costs as if 3 h away
 # At least this many teams are ranked exactly, by their exact travel times, ahead of the rest.
 SHORTLIST = 3
-
-
-@register
-class RecommendationAccepted(Event):
-    type: ClassVar[str] = "dispatch.recommendation_accepted"
-    audience: ClassVar[Audience] = OPERATIONAL
-    incident_id: str
-    team_id: str
-    recommendation: str
-
-
-@register
-class RecommendationOverridden(Event):
-    type: ClassVar[str] = "dispatch.recommendation_overridden"
-    audience: ClassVar[Audience] = OPERATIONAL
-    incident_id: str
-    team_id: str
-    recommended_team_id: str | None
-    recommendation: str
-    reason: str
 
 
 def needs(kind: str, severity: int) -> tuple[tuple[str, ...], int]:
@@ -261,18 +242,11 @@ def _duration(minutes: float) -> tuple[int, str]:
 # --- accepting or overriding --------------------------------------------------------------
 
 
-def assign(
-    tx: Tx,
-    actor: str,
-    incident_id: str,
-    team_id: str,
-    reason: str,
-    router: Router,
-    settings: Settings,
-) -> tuple[str, str]:
+def assign(tx: Tx, actor: str, incident_id: str, team_id: str, reason: str) -> tuple[str, str]:
     """Assign a team: following the top recommendation is an acceptance, anything else an
     override that needs a reason. Returns the task id and the decision."""
-    advice = recommend(tx.conn, incident_id, router, tx.now(), settings)
+    router = router_for(tx.conn, tx.settings)
+    advice = recommend(tx.conn, incident_id, router, tx.now(), tx.settings)
     top = advice["recommendations"][0] if advice["recommendations"] else None
     if top is not None and top["team_id"] == team_id:
         tx.append(

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, func, select
 
 from hanano.dispatch.road_graph import RoadGraph, haversine_array
 from hanano.dispatch.tables import road_closures, road_graphs
-from hanano.dispatch.travel import Leg
+from hanano.dispatch.travel import Leg, Router, StraightLine
 from hanano.settings import Settings
 from hanano.store.prepared import Prepared
 
@@ -233,3 +233,9 @@ def road_router(conn: Connection, settings: Settings) -> RoadRouter | None:
         return None
     graph_id, graph = found
     return RoadRouter(graph, closed_edges(conn, graph_id, graph), settings)
+
+
+def router_for(conn: Connection, settings: Settings) -> Router:
+    """The road graph with its current closures, or the straight line when none is imported."""
+    road = road_router(conn, settings)
+    return road if road is not None else StraightLine.from_settings(settings)

@@ -11,58 +11,24 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 from sqlalchemy import Connection, select
 
 from hanano.clock import isoformat
 from hanano.dispatch.common import DISPATCH_ACTOR, next_number
+from hanano.dispatch.events import ClosureSource, RoadClosed, RoadReopened, RoadsImported
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.road_graph import RoadGraph, read_osm
 from hanano.dispatch.road_routing import current_graph
 
 # Re-exported: routes.py reaches the router through this module.
-from hanano.dispatch.road_routing import road_router as road_router  # noqa: PLC0414
 from hanano.dispatch.tables import road_closures, road_graphs
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
 BLOCKED_REPORT_SNAP_M = 100.0
-ClosureSource = Literal["manual", "report", "strike"]
-
-
-@register
-class RoadsImported(Event):
-    type: ClassVar[str] = "dispatch.roads_imported"
-    audience: ClassVar[Audience] = OPERATIONAL
-    graph_id: str
-    source_sha256: str
-    nodes: int
-    edges: int
-    source: str
-
-
-@register
-class RoadClosed(Event):
-    type: ClassVar[str] = "dispatch.road_closed"
-    audience: ClassVar[Audience] = OPERATIONAL
-    closure_id: str
-    lat: float
-    lon: float
-    segments: list[list[int]]
-    source: ClosureSource
-    report_id: str | None
-    reason: str
-
-
-@register
-class RoadReopened(Event):
-    type: ClassVar[str] = "dispatch.road_reopened"
-    audience: ClassVar[Audience] = OPERATIONAL
-    closure_id: str
-    reason: str
 
 
 # --- commands -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 from shapely.geometry import Point, Polygon
 from shapely.ops import nearest_points
@@ -18,75 +18,25 @@ from sqlalchemy import Connection, Row, select
 
 from hanano.clock import isoformat, parse_iso
 from hanano.dispatch.common import DISPATCH_ACTOR, next_number
+from hanano.dispatch.events import (
+    CheckinOverdue,
+    PullbackAcknowledged,
+    PullbackEscalated,
+    PullbackOrdered,
+    ThreatReported,
+    ThreatSource,
+)
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import pullbacks, tasks, teams, threats
 from hanano.dispatch.tasks import AT_SITE
 from hanano.dispatch.watch import active_watches
 from hanano.errors import conflict, not_found
-from hanano.events import OPERATIONAL, OPERATIONS, Audience, Event, readable_by, register
 from hanano.geo.distance import haversine_m
 from hanano.geo.position import check_area
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
-ThreatSource = Literal["manual", "alert"]
 THREAT_LEVELS = ("warning", "imminent")
-
-
-@register
-class ThreatReported(Event):
-    """A threat to a place: a point with a radius, or zones (polygons of [lon, lat])."""
-
-    type: ClassVar[str] = "dispatch.threat_reported"
-    audience: ClassVar[Audience] = readable_by(OPERATIONS, own=frozenset({"spotter"}))
-    threat_id: str
-    source: ThreatSource
-    alert_id: str | None
-    lat: float | None
-    lon: float | None
-    radius_m: float
-    polygons: list[list[list[float]]]
-    reason: str
-
-
-@register
-class PullbackOrdered(Event):
-    type: ClassVar[str] = "dispatch.pullback_ordered"
-    audience: ClassVar[Audience] = OPERATIONAL
-    order_id: str
-    threat_id: str
-    incident_id: str
-    team_id: str
-    task_id: str
-    reason: str
-
-
-@register
-class PullbackAcknowledged(Event):
-    type: ClassVar[str] = "dispatch.pullback_acknowledged"
-    audience: ClassVar[Audience] = OPERATIONAL
-    order_id: str
-    team_id: str
-    note: str
-
-
-@register
-class PullbackEscalated(Event):
-    type: ClassVar[str] = "dispatch.pullback_escalated"
-    audience: ClassVar[Audience] = OPERATIONAL
-    order_id: str
-    team_id: str
-    reason: str
-
-
-@register
-class CheckinOverdue(Event):
-    type: ClassVar[str] = "dispatch.checkin_overdue"
-    audience: ClassVar[Audience] = OPERATIONAL
-    task_id: str
-    team_id: str
-    incident_id: str
-    reason: str
 
 
 # --- threats and pull-backs ---------------------------------------------------------------

@@ -7,32 +7,22 @@ on_scene → returning when nobody needs carrying, and withdrawn from any live s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
 from hanano.clock import isoformat, parse_iso
 from hanano.dispatch.common import LIVE_INCIDENT, next_number
+from hanano.dispatch.events import TaskAssigned, TaskState, TaskTransitioned, TeamCheckedIn
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.hospitals import RECEIVING, hospital_row
 from hanano.dispatch.tables import tasks, teams
 from hanano.dispatch.teams import team_row
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import OPERATIONAL, Audience, Event, register
 from hanano.intake import tables as intake_tables
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
-TaskState = Literal[
-    "assigned",
-    "en_route",
-    "on_scene",
-    "transporting",
-    "at_hospital",
-    "returning",
-    "available",
-    "withdrawn",
-]
 STATES: tuple[TaskState, ...] = (
     "assigned",
     "en_route",
@@ -64,40 +54,6 @@ TIME_COLUMN = {
     "available": "ended_at",
     "withdrawn": "ended_at",
 }
-
-
-@register
-class TaskAssigned(Event):
-    type: ClassVar[str] = "dispatch.task_assigned"
-    audience: ClassVar[Audience] = OPERATIONAL
-    task_id: str
-    team_id: str
-    incident_id: str
-    reason: str
-
-
-@register
-class TaskTransitioned(Event):
-    type: ClassVar[str] = "dispatch.task_transitioned"
-    audience: ClassVar[Audience] = OPERATIONAL
-    task_id: str
-    team_id: str
-    incident_id: str
-    state: TaskState
-    previous: TaskState
-    hospital_id: str | None
-    reason: str
-
-
-@register
-class TeamCheckedIn(Event):
-    """A team on scene said it is safe; silence past the interval raises an alarm."""
-
-    type: ClassVar[str] = "dispatch.team_checked_in"
-    audience: ClassVar[Audience] = OPERATIONAL
-    task_id: str
-    team_id: str
-    note: str
 
 
 def task_row(conn: Connection, task_id: str) -> Row[Any]:

@@ -7,83 +7,26 @@ are shown to operational roles only.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
 from hanano.city.model import city_of
 from hanano.clock import canonical_time, isoformat, parse_iso
 from hanano.dispatch.common import CAPABILITIES, Capability, Duty
+from hanano.dispatch.events import (
+    TeamDutyChanged,
+    TeamPositionReported,
+    TeamRegistered,
+    TeamUpdated,
+)
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import tasks, teams
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import OPERATIONAL, OPERATIONS, OPERATORS, Audience, Event, readable_by, register
 from hanano.geo.position import check_position
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.timestamps import require_observed
-
-# A rescuer named is a rescuer found: only the operators read who leads a team.
-LEADER_NAMED = readable_by(OPERATIONS, fields={"leader": OPERATORS})
-
-
-@register
-class TeamRegistered(Event):
-    type: ClassVar[str] = "dispatch.team_registered"
-    audience: ClassVar[Audience] = LEADER_NAMED
-    sensitive: ClassVar[frozenset[str]] = frozenset({"base_lat", "base_lon", "leader"})
-    team_id: str
-    name: str
-    base_name: str
-    base_lat: float
-    base_lon: float
-    sector: str
-    crew: int
-    min_crew: int
-    capabilities: list[Capability]
-    vehicle: str
-    leader: str | None
-
-
-@register
-class TeamUpdated(Event):
-    """Changed particulars of a team; fields left out stay as they were."""
-
-    type: ClassVar[str] = "dispatch.team_updated"
-    audience: ClassVar[Audience] = LEADER_NAMED
-    sensitive: ClassVar[frozenset[str]] = frozenset({"leader"})
-    team_id: str
-    crew: int | None = None
-    min_crew: int | None = None
-    capabilities: list[Capability] | None = None
-    vehicle: str | None = None
-    sector: str | None = None
-    leader: str | None = None
-
-
-@register
-class TeamDutyChanged(Event):
-    type: ClassVar[str] = "dispatch.team_duty_changed"
-    audience: ClassVar[Audience] = OPERATIONAL
-    team_id: str
-    duty: Duty
-    previous: Duty
-    reason: str
-
-
-@register
-class TeamPositionReported(Event):
-    """Where a team leader's phone was; counts as a check-in for a team on scene."""
-
-    type: ClassVar[str] = "dispatch.team_position_reported"
-    audience: ClassVar[Audience] = OPERATIONAL
-    sensitive: ClassVar[frozenset[str]] = frozenset({"lat", "lon", "accuracy_m"})
-    team_id: str
-    task_id: str | None
-    lat: float
-    lon: float
-    accuracy_m: float | None
-    observed_at: str
 
 
 def _capabilities(values: list[str]) -> list[Capability]:

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Connection
-
 from hanano.geo.distance import haversine_m
 from hanano.settings import Settings
 
@@ -64,11 +62,3 @@ class StraightLine:
             metres = haversine_m(o_lat, o_lon, lat, lon) * self.detour
             legs.append(Leg(metres / self.speed_ms, metres, "by straight line"))
         return legs
-
-
-def router_for(conn: Connection, settings: Settings) -> Router:
-    """The road graph with its current closures, or the straight line when none is imported."""
-    from hanano.dispatch.road_routing import road_router
-
-    road = road_router(conn, settings)
-    return road if road is not None else StraightLine.from_settings(settings)

@@ -10,23 +10,30 @@ table; only admin and dispatcher read them.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
 
 from hanano.city.model import city_of
 from hanano.dispatch.common import next_number
+from hanano.dispatch.events import (
+    Category,
+    Triage,
+    VictimRecorded,
+    VictimStatus,
+    VictimUpdated,
+    WorksiteOpened,
+    WorksiteUpdated,
+)
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.hospitals import RECEIVING, hospital_row
 from hanano.dispatch.tables import victim_identities, victims, worksites
 from hanano.dispatch.tasks import incident_row
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import OPERATIONAL, OPERATIONS, OPERATORS, Audience, Event, readable_by, register
 from hanano.geo.position import check_position
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
-Category = Literal["A", "B", "C", "D", "E", "F"]
 CATEGORY_WORDS = {
     "A": "live victims confirmed, big voids",
     "B": "live victims confirmed, small voids",
@@ -35,73 +42,12 @@ CATEGORY_WORDS = {
     "E": "only the dead expected",
     "F": "no victims expected",
 }
-VictimStatus = Literal["trapped", "extracted_alive", "dead"]
-Triage = Literal["red", "yellow", "green", "black"]
 VICTIM_STEPS: dict[str, frozenset[str]] = {
     "trapped": frozenset({"extracted_alive", "dead"}),
     "extracted_alive": frozenset({"dead"}),
     "dead": frozenset(),
 }
 WORKSITE_ID = re.compile(r"^[A-Z]-[1-9][0-9]{0,2}$")
-
-# Victims' names and identities are read by the operators only, and only on request.
-VICTIM_NAMED = readable_by(OPERATIONS, fields=dict.fromkeys(("name", "identity"), OPERATORS))
-
-
-@register
-class WorksiteOpened(Event):
-    type: ClassVar[str] = "dispatch.worksite_opened"
-    audience: ClassVar[Audience] = OPERATIONAL
-    sensitive: ClassVar[frozenset[str]] = frozenset({"lat", "lon"})
-    incident_id: str
-    worksite_id: str
-    category: Category
-    hazards: list[str]
-    operations: list[str]
-    lat: float | None
-    lon: float | None
-    note: str
-
-
-@register
-class WorksiteUpdated(Event):
-    type: ClassVar[str] = "dispatch.worksite_updated"
-    audience: ClassVar[Audience] = OPERATIONAL
-    incident_id: str
-    worksite_id: str
-    category: Category | None
-    hazards: list[str] | None
-    operations: list[str] | None
-    reason: str
-
-
-@register
-class VictimRecorded(Event):
-    type: ClassVar[str] = "dispatch.victim_recorded"
-    audience: ClassVar[Audience] = VICTIM_NAMED
-    sensitive: ClassVar[frozenset[str]] = frozenset({"name", "identity"})
-    victim_id: str
-    incident_id: str
-    worksite_id: str | None
-    status: VictimStatus
-    triage: Triage | None
-    hospital_id: str | None
-    name: str | None
-    identity: str | None
-
-
-@register
-class VictimUpdated(Event):
-    type: ClassVar[str] = "dispatch.victim_updated"
-    audience: ClassVar[Audience] = VICTIM_NAMED
-    sensitive: ClassVar[frozenset[str]] = frozenset({"name", "identity"})
-    victim_id: str
-    status: VictimStatus
-    previous: VictimStatus
-    triage: Triage | None
-    hospital_id: str | None
-    name: str | None
-    identity: str | None
 
 
 def _worksite(conn: Connection, incident_id: str, worksite_id: str) -> Row[Any] | None:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy.engine import make_url
+
 CHUNK = 1 << 20
 HEAD = 64
 """Bytes kept from the start of a file to tell its type from its content."""
@@ -45,8 +47,6 @@ def default_blob_dir(database_url: str, configured: str | None) -> Path:
     """Beside the SQLite file (so a store and its media travel together), else the working dir."""
     if configured:
         return Path(configured)
-    from sqlalchemy.engine import make_url
-
     url = make_url(database_url)
     if url.drivername.startswith("sqlite") and url.database and url.database != ":memory:":
         return Path(url.database + ".blobs")

@@ -1,13 +1,24 @@
 """`hanano log ...`: the evidence log for operators, auditors and investigators."""
 
+import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
+import httpx2 as httpx
 
+from hanano.access.tokens import CONSOLE
 from hanano.console import CLI_ACTOR, service_for, settings_for
 from hanano.errors import Problem
+from hanano.evidence.audit_run import CannotVerify, event_count, readonly_store, verify_store
+from hanano.evidence.cosign import generate_witness_key
+from hanano.evidence.events import add_witness, redact_field
+from hanano.evidence.log import latest_checkpoint
+from hanano.evidence.receipts import ReceiptError, check_receipt, make_receipt
+from hanano.evidence.tsa import TimestampError, missing, stamp_missing
+from hanano.evidence.witness import ForkDetected, WitnessError, with_cosignatures, witness_once
 
 
 @click.group("log")
@@ -26,9 +37,6 @@ def log_key(ctx: click.Context) -> None:
 @click.pass_context
 def log_checkpoint(ctx: click.Context) -> None:
     """Print the latest signed checkpoint, with the witnesses' cosignatures of it."""
-    from hanano.evidence.log import latest_checkpoint
-    from hanano.evidence.witness import with_cosignatures
-
     service = service_for(ctx)
     with service.engine.connect() as conn:
         try:
@@ -50,9 +58,6 @@ def log_receipt(
     ctx: click.Context, event_id: int, disclose: tuple[str, ...], cosigned: bool
 ) -> None:
     """Write a self-contained receipt (C2SP tlog-proof) for event EVENT_ID to stdout."""
-    from hanano.access.tokens import CONSOLE
-    from hanano.evidence.receipts import make_receipt
-
     service = service_for(ctx)
     with service.engine.connect() as conn:
         try:
@@ -73,11 +78,6 @@ def log_receipt(
 )
 def log_check_receipt(path: Path, verifier_key: str, witness_keys: tuple[str, ...]) -> None:
     """Check a receipt offline, with nothing but the receipt and the log's public key."""
-    import json
-    from datetime import UTC, datetime
-
-    from hanano.evidence.receipts import ReceiptError, check_receipt
-
     try:
         checked = check_receipt(path.read_text(encoding="utf-8"), verifier_key, witness_keys)
     except (ReceiptError, UnicodeDecodeError) as exc:
@@ -121,8 +121,6 @@ def log_verify(ctx: click.Context, verifier_key: str | None, tsa_cert: str | Non
     unchecked_timestamps. Exit status: 0 only for an intact log, 1 with verdicts, 2 if the check
     cannot be made (no store, no key).
     """
-    from hanano.evidence.audit_run import CannotVerify, event_count, readonly_store, verify_store
-
     settings = settings_for(ctx)
     try:
         with readonly_store(settings.database_url) as conn:
@@ -195,8 +193,6 @@ def _print_verdicts(report: Any) -> None:
 @click.pass_context
 def log_redact(ctx: click.Context, event_id: int, field: str, reason: str) -> None:
     """Erase a sealed field's plaintext and salt for good; the log still verifies."""
-    from hanano.evidence.events import redact_field
-
     service = service_for(ctx)
     try:
         service.execute(lambda tx: redact_field(tx, CLI_ACTOR, event_id, field, reason))
@@ -212,8 +208,6 @@ def log_redact(ctx: click.Context, event_id: int, field: str, reason: str) -> No
 @click.argument("name")
 def log_witness_key(name: str) -> None:
     """Make a witness key pair: the signer key (secret, first line) and the verifier key."""
-    from hanano.evidence.cosign import generate_witness_key
-
     try:
         signer, verifier = generate_witness_key(name)
     except ValueError as exc:
@@ -228,8 +222,6 @@ def log_witness_key(name: str) -> None:
 @click.pass_context
 def log_add_witness(ctx: click.Context, verifier_key: str, name: str) -> None:
     """Accept cosignatures by this witness key (logged as an event)."""
-    from hanano.evidence.events import add_witness
-
     service = service_for(ctx)
     try:
         service.execute(lambda tx: add_witness(tx, CLI_ACTOR, name, verifier_key))
@@ -261,10 +253,6 @@ def log_witness(url: str, signer_key: str, log_key: str, state_path: Path) -> No
 
     Exits with status 3 and the two conflicting checkpoints on stderr if the log forked.
     """
-    import httpx2 as httpx
-
-    from hanano.evidence.witness import ForkDetected, WitnessError, witness_once
-
     if not signer_key.startswith("PRIVATE+KEY+"):
         try:
             signer_key = Path(signer_key).read_text(encoding="utf-8").strip()
@@ -308,8 +296,6 @@ def log_witness(url: str, signer_key: str, log_key: str, state_path: Path) -> No
 @click.pass_context
 def log_timestamp(ctx: click.Context) -> None:
     """Get RFC 3161 timestamps now for checkpoints that lack one (after the authority was down)."""
-    from hanano.evidence.tsa import TimestampError, missing, stamp_missing
-
     service = service_for(ctx)
     url = service.settings.tsa_url
     if not url:

@@ -1,7 +1,8 @@
 """Events of the evidence log itself."""
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, select, update
 
 from hanano.errors import conflict, invalid, not_found
@@ -91,3 +92,73 @@ def add_witness(tx: Tx, actor: str, name: str, key: str) -> WitnessAdded:
     event = WitnessAdded(name=name, key=parsed.text)
     tx.append(actor, event)
     return event
+
+
+class Place(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    lat: float
+    lon: float
+
+
+@register
+class DeviceKeyRegistered(Event):
+    """A capture device's public key, so files it signs can be checked against it."""
+
+    type: ClassVar[str] = "evidence.device_key_registered"
+    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
+    key_id: str
+    verifier_key: str
+
+
+@register
+class MediaAdded(Event):
+    """An evidentiary original was stored. The uploader is the event's actor."""
+
+    type: ClassVar[str] = "evidence.media_added"
+    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
+    sensitive: ClassVar[frozenset[str]] = frozenset({"place"})
+    sha256: str
+    size: int
+    media_type: str
+    incident_id: str
+    captured_at: str | None
+    place: Place | None
+    device_key_id: str | None
+    signature: str | None
+
+
+@register
+class MediaAccessed(Event):
+    """Someone read an original (a download)."""
+
+    type: ClassVar[str] = "evidence.media_accessed"
+    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
+    sha256: str
+    reason: str
+    via: Literal["api", "cli"]
+
+
+@register
+class MediaCopied(Event):
+    """A working copy was made; it names its original. `copy_sha256` is what the copy held."""
+
+    type: ClassVar[str] = "evidence.media_copied"
+    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
+    sha256: str
+    copy_sha256: str
+    copy_size: int
+    derivation: Literal["exact", "derived"]
+    path: str
+    reason: str
+
+
+@register
+class MediaExported(Event):
+    """An original left the store (to an investigator, a court, an archive)."""
+
+    type: ClassVar[str] = "evidence.media_exported"
+    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
+    sha256: str
+    destination: str
+    recipient: str | None
+    reason: str

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy.engine import make_url
 
 from hanano.evidence import note
 
@@ -65,8 +66,6 @@ def load_or_create(path: Path, origin: str) -> LogKey:
 
 def beside_sqlite(database_url: str) -> Path | None:
     """`<database>.log-key` for a SQLite store (a store and its key travel together), else None."""
-    from sqlalchemy.engine import make_url
-
     url = make_url(database_url)
     if url.drivername.startswith("sqlite") and url.database:
         return Path(url.database + ".log-key")

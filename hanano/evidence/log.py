@@ -19,7 +19,7 @@ from hanano.evidence.keys import LogKey
 from hanano.evidence.tables import checkpoints, merkle_nodes
 from hanano.store import schema
 from hanano.store.prepared import Prepared, insert_all
-from hanano.store.records import RecordedEvent
+from hanano.store.records import RecordedEvent, read_events
 
 _NODE = Prepared(
     select(merkle_nodes.c.hash).where(
@@ -243,8 +243,6 @@ def catch_up(conn: Connection, log: EvidenceLog, *, log_begins: bool, batch: int
     the server's back, and so is a log that reaches past the last stored event (truncation).
     Either raises LogIntegrityError.
     """
-    from hanano.store.records import read_events
-
     covered = tree_size(conn)
     stored = last_seq(conn)
     reach = nodes_cover(conn)

@@ -18,11 +18,10 @@ import binascii
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
     BigInteger,
     Connection,
@@ -32,13 +31,21 @@ from sqlalchemy import (
 
 from hanano.clock import isoformat
 from hanano.errors import Problem, conflict, invalid, not_found
-from hanano.events import OPERATORS, Audience, Event, readable_by, register
 from hanano.evidence import note
+from hanano.evidence.events import (
+    DeviceKeyRegistered,
+    MediaAccessed,
+    MediaAdded,
+    MediaCopied,
+    MediaExported,
+    Place,
+)
 from hanano.evidence.handlers import HANDLERS
 from hanano.evidence.tables import media_custody, media_device_keys, media_items
 from hanano.intake import tables as intake_tables
 from hanano.settings import Settings
 from hanano.store import schema
+from hanano.store.log import leaf_hash
 from hanano.store.records import RecordedEvent
 from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
@@ -55,76 +62,6 @@ for _table in MEDIA_TABLES:
 
 
 # --- events ---------------------------------------------------------------------------------
-
-
-class Place(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    lat: float
-    lon: float
-
-
-@register
-class DeviceKeyRegistered(Event):
-    """A capture device's public key, so files it signs can be checked against it."""
-
-    type: ClassVar[str] = "evidence.device_key_registered"
-    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
-    key_id: str
-    verifier_key: str
-
-
-@register
-class MediaAdded(Event):
-    """An evidentiary original was stored. The uploader is the event's actor."""
-
-    type: ClassVar[str] = "evidence.media_added"
-    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
-    sensitive: ClassVar[frozenset[str]] = frozenset({"place"})
-    sha256: str
-    size: int
-    media_type: str
-    incident_id: str
-    captured_at: str | None
-    place: Place | None
-    device_key_id: str | None
-    signature: str | None
-
-
-@register
-class MediaAccessed(Event):
-    """Someone read an original (a download)."""
-
-    type: ClassVar[str] = "evidence.media_accessed"
-    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
-    sha256: str
-    reason: str
-    via: Literal["api", "cli"]
-
-
-@register
-class MediaCopied(Event):
-    """A working copy was made; it names its original. `copy_sha256` is what the copy held."""
-
-    type: ClassVar[str] = "evidence.media_copied"
-    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
-    sha256: str
-    copy_sha256: str
-    copy_size: int
-    derivation: Literal["exact", "derived"]
-    path: str
-    reason: str
-
-
-@register
-class MediaExported(Event):
-    """An original left the store (to an investigator, a court, an archive)."""
-
-    type: ClassVar[str] = "evidence.media_exported"
-    audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
-    sha256: str
-    destination: str
-    recipient: str | None
-    reason: str
 
 
 CUSTODY_TYPES: dict[str, str] = {
@@ -351,8 +288,6 @@ def custody(conn: Connection, sha256: str) -> list[dict[str, Any]]:
     The projection only says which events to read; each entry is the event's canonical bytes
     from the log, checked against its leaf hash, so what is printed is what is provable.
     """
-    from hanano.store.log import leaf_hash
-
     seqs = list(
         conn.execute(
             select(media_custody.c.seq)

@@ -8,6 +8,8 @@ import click
 
 from hanano.console import CLI_ACTOR, service_for
 from hanano.errors import Problem
+from hanano.evidence.media import Claims, custody, register_device_key
+from hanano.evidence.media_ops import export, ingest, working_copy
 
 
 @click.group("media")
@@ -38,9 +40,6 @@ def media_add(
     signature: str | None,
 ) -> None:
     """Store FILE as an evidentiary original and log it; prints its SHA-256."""
-    from hanano.evidence.media import Claims
-    from hanano.evidence.media_ops import ingest
-
     service = service_for(ctx)
     claims = Claims(captured_at, lat, lon, device_key_id, signature)
     try:
@@ -58,8 +57,6 @@ def media_add(
 @click.pass_context
 def media_register_device(ctx: click.Context, verifier_key: str) -> None:
     """Register a capture device's verifier key (name+keyid+base64); prints its id."""
-    from hanano.evidence.media import register_device_key
-
     service = service_for(ctx)
     try:
         key_id = service.execute(lambda tx: register_device_key(tx, CLI_ACTOR, verifier_key))
@@ -79,8 +76,6 @@ def media_register_device(ctx: click.Context, verifier_key: str) -> None:
 @click.pass_context
 def media_copy(ctx: click.Context, sha256: str, reason: str, derived: Path | None) -> None:
     """Make a working copy of an original (the original is never touched); prints its path."""
-    from hanano.evidence.media_ops import working_copy
-
     service = service_for(ctx)
     try:
         copy, seq = working_copy(service, CLI_ACTOR, sha256, reason, derived)
@@ -106,8 +101,6 @@ def media_export(
     ctx: click.Context, sha256: str, directory: Path, reason: str, recipient: str | None
 ) -> None:
     """Export an original with a receipt of its logged hash and its chain of custody."""
-    from hanano.evidence.media_ops import export
-
     service = service_for(ctx)
     try:
         written, seq = export(service, CLI_ACTOR, sha256, directory, reason, recipient)
@@ -124,8 +117,6 @@ def media_export(
 @click.pass_context
 def media_custody(ctx: click.Context, sha256: str, as_json: bool) -> None:
     """Print a file's chain of custody, read from the log."""
-    from hanano.evidence.media import custody
-
     service = service_for(ctx)
     with service.engine.connect() as conn:
         try:

@@ -13,8 +13,10 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 
+from hanano.access.tokens import CONSOLE
+from hanano.domain import Runtime
 from hanano.errors import Problem, invalid
 from hanano.evidence import file_types, media
 from hanano.evidence.blobs import (
@@ -25,12 +27,10 @@ from hanano.evidence.blobs import (
     default_blob_dir,
     is_sha256_hex,
 )
-
-if TYPE_CHECKING:
-    from hanano.service import Service
+from hanano.evidence.receipts import make_receipt
 
 
-def blob_store(service: Service) -> BlobStore:
+def blob_store(service: Runtime) -> BlobStore:
     return BlobStore(default_blob_dir(service.settings.database_url, service.settings.blob_dir))
 
 
@@ -41,7 +41,7 @@ class Ingested:
 
 
 def ingest(
-    service: Service,
+    service: Runtime,
     actor: str,
     source: BinaryIO,
     incident_id: str,
@@ -78,7 +78,7 @@ def ingest(
 
 
 def working_copy(
-    service: Service, actor: str, sha256: str, reason: str, derived: Path | None = None
+    service: Runtime, actor: str, sha256: str, reason: str, derived: Path | None = None
 ) -> tuple[StoredBlob, int]:
     """Make a working copy of an original (or register a derivative of it); log it.
 
@@ -109,7 +109,7 @@ def working_copy(
 
 
 def export(
-    service: Service,
+    service: Runtime,
     actor: str,
     sha256: str,
     directory: Path,
@@ -121,9 +121,6 @@ def export(
     The export event is logged only once the files are written and the original has been
     re-hashed on the way out, so the log never claims an export that did not happen.
     """
-    from hanano.access.tokens import CONSOLE
-    from hanano.evidence.receipts import make_receipt
-
     if not reason.strip():
         raise invalid("reason", "say why: every export of evidence is on the record")
     store = blob_store(service)
@@ -156,7 +153,7 @@ def export(
     return written, seq
 
 
-def _logged_original(service: Service, sha256: str, store: BlobStore) -> Any:
+def _logged_original(service: Runtime, sha256: str, store: BlobStore) -> Any:
     if not is_sha256_hex(sha256):
         raise invalid("sha256", "must be 64 lowercase hex digits")
     with service.engine.connect() as conn:

@@ -18,12 +18,12 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from hanano.access.tokens import Principal
+from hanano.domain import Runtime
 from hanano.errors import Problem, invalid, not_found
 from hanano.evidence import file_types, media, media_ops
 from hanano.evidence.blobs import is_sha256_hex
 from hanano.inputs import check_text
 from hanano.intake.views import is_restricted, report_incident
-from hanano.service import Service
 from hanano.web.deps import ADMIN, REPORTING, ServiceDep, allow
 
 router = APIRouter(prefix="/api/v1/media", tags=["evidence"])
@@ -123,7 +123,7 @@ async def upload(
     return answer
 
 
-def _incident_of(service: Service, who: Principal, text: dict[str, str | None]) -> str:
+def _incident_of(service: Runtime, who: Principal, text: dict[str, str | None]) -> str:
     """The incident an upload belongs to. The roles that do not read incidents attach a file to
     their own report: whether an incident id exists would otherwise tell them whether a report
     of theirs joined an open incident, and so where rescuers work."""

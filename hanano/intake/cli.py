@@ -9,8 +9,11 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from hanano.console import CLI_ACTOR, fail, service_for
-from hanano.errors import Problem
+from hanano.access.tokens import CONSOLE
+from hanano.console import call, service_for
+from hanano.intake import api
+from hanano.intake.model import ReportIn
+from hanano.intake.views import IncidentFilter
 
 
 @click.command()
@@ -42,9 +45,6 @@ from hanano.errors import Problem
 @click.pass_context
 def report(ctx: click.Context, /, **fields: Any) -> None:
     """Submit one report from the command line and show the incident it joined."""
-    from hanano.intake import commands
-    from hanano.intake.model import ReportIn
-
     service = service_for(ctx)
     body = {k: v for k, v in fields.items() if v is not None and k != "report_id"}
     body["id"] = fields["report_id"] or str(uuid.uuid4())
@@ -53,14 +53,7 @@ def report(ctx: click.Context, /, **fields: Any) -> None:
         parsed = ReportIn.model_validate_json(json.dumps(body))
     except ValidationError as exc:
         raise click.ClickException(str(exc)) from exc
-    city_index = service.city.get()
-    try:
-        commands.check_report(parsed, service.clock.now(), city_index, service.settings)
-        result = service.execute(
-            lambda tx: commands.submit_report(tx, CLI_ACTOR, parsed, city_index, service.settings)
-        )
-    except Problem as problem:
-        fail(problem)
+    result = call(api.submit_report(service, CONSOLE, parsed))
     click.echo(f"report {result.report_id} → {result.incident_id} ({result.reason})")
 
 
@@ -70,17 +63,8 @@ def report(ctx: click.Context, /, **fields: Any) -> None:
 @click.pass_context
 def incidents(ctx: click.Context, status: str | None, as_json: bool) -> None:
     """List incidents, most severe and newest first."""
-    from hanano.intake.views import IncidentFilter, list_incidents
 
-    service = service_for(ctx)
-    with service.engine.connect() as conn:
-        items = list_incidents(
-            conn,
-            "admin",
-            IncidentFilter(status=status),
-            service.clock.now(),
-            service.settings.public_delay_min,
-        )
+    items = api.list_incidents(service_for(ctx), CONSOLE, IncidentFilter(status=status))
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return

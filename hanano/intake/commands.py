@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, func, select
 
-from hanano.city.model import City
+from hanano.city.model import City, city_of
 from hanano.clock import isoformat, parse_iso
 from hanano.errors import FieldError, Problem, conflict, invalid, not_found
 from hanano.geo.distance import degrees_for_metres, haversine_m
@@ -117,43 +117,17 @@ def check_report(report: ReportIn, now: datetime, city: City, settings: Settings
         )
 
 
-def submit_report(
-    tx: Tx, actor: str, report: ReportIn, city: City, settings: Settings
-) -> ReportResult:
+def submit_report(tx: Tx, actor: str, report: ReportIn) -> ReportResult:
     """Store a report and link it; a retry with the same id and body returns the first result."""
+    settings = tx.settings
     require_observed("observed_at", report.observed_at, tx.now(), settings)
+    replayed = _replayed(tx, report)
+    if replayed is not None:
+        return replayed
+    city = city_of(tx)
     report_id = str(report.id)
-    body = report.body()
-    existing = _REPORT_BY_ID.run(tx.conn, {"report_id": report_id}).first()
-    if existing is not None:
-        if not same_body(existing.body_hash, tx.fingerprint_key, body, report.legacy_hash()):
-            raise conflict(f"report {report_id} was already received with a different body")
-        decision = "opened" if existing.link_reason.startswith("Opened") else "linked"
-        return ReportResult(
-            report_id, existing.linked_incident_id, decision, existing.link_reason, replayed=True
-        )
-
     pcode, precision, place_reason = _place(report, city)
-    observed = isoformat(report.observed_at)
-    tx.append(
-        actor,
-        ReportReceived(
-            report_id=report_id,
-            body_hash=fingerprint(tx.fingerprint_key, body),
-            kind=report.kind,
-            observed_at=observed,
-            lat=report.lat,
-            lon=report.lon,
-            accuracy_m=report.accuracy_m,
-            text=report.text,
-            trapped=report.trapped,
-            casualties=report.casualties,
-            source=report.source,
-            pcode=pcode,
-            place_precision=precision,
-            place_reason=place_reason,
-        ),
-    )
+    tx.append(actor, _received(tx, report, pcode, precision, place_reason))
     when = report.observed_at
     candidate = None
     if precision == "point" and report.lat is not None and report.lon is not None:
@@ -177,6 +151,41 @@ def submit_report(
         "hanano:intake", IncidentOpened(incident_id=incident_id, report_id=report_id, reason=reason)
     )
     return ReportResult(report_id, incident_id, "opened", reason)
+
+
+def _replayed(tx: Tx, report: ReportIn) -> ReportResult | None:
+    """The first result of a report already received with this id, or 409 if its body differs."""
+    report_id = str(report.id)
+    existing = _REPORT_BY_ID.run(tx.conn, {"report_id": report_id}).first()
+    if existing is None:
+        return None
+    if not same_body(existing.body_hash, tx.fingerprint_key, report.body(), report.legacy_hash()):
+        raise conflict(f"report {report_id} was already received with a different body")
+    decision = "opened" if existing.link_reason.startswith("Opened") else "linked"
+    return ReportResult(
+        report_id, existing.linked_incident_id, decision, existing.link_reason, replayed=True
+    )
+
+
+def _received(
+    tx: Tx, report: ReportIn, pcode: str | None, precision: str, place_reason: str
+) -> ReportReceived:
+    return ReportReceived(
+        report_id=str(report.id),
+        body_hash=fingerprint(tx.fingerprint_key, report.body()),
+        kind=report.kind,
+        observed_at=isoformat(report.observed_at),
+        lat=report.lat,
+        lon=report.lon,
+        accuracy_m=report.accuracy_m,
+        text=report.text,
+        trapped=report.trapped,
+        casualties=report.casualties,
+        source=report.source,
+        pcode=pcode,
+        place_precision=precision,
+        place_reason=place_reason,
+    )
 
 
 def _place(report: ReportIn, city: City) -> tuple[str | None, str, str]:

@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from hanano.access.tokens import Principal
 from hanano.errors import invalid
 from hanano.events import IncidentStatus
-from hanano.intake import commands
+from hanano.intake import api
 from hanano.intake.model import ReportIn
-from hanano.intake.views import IncidentFilter, get_incident, is_restricted, list_incidents
+from hanano.intake.views import IncidentFilter, is_restricted
 from hanano.timestamps import Timestamp
 from hanano.web.deps import ALL, DISPATCH, INCIDENT_STATUS, REPORTING, ServiceDep, allow
 from hanano.web.problems import from_validation_error
@@ -56,11 +56,7 @@ async def post_report(
         report = ReportIn.model_validate_json(raw)
     except ValidationError as exc:
         raise from_validation_error(exc) from None
-    city = service.city.get()
-    commands.check_report(report, service.clock.now(), city, service.settings)
-    result = await service.sequencer.run(
-        lambda tx: commands.submit_report(tx, who.actor, report, city, service.settings)
-    )
+    result = await api.submit_report(service, who, report)
     body: dict[str, Any] = {"id": result.report_id, "status": "received"}
     if not is_restricted(who.role):
         # Only the roles that read incidents learn which one the report joined: probing with
@@ -86,10 +82,7 @@ def incidents(
 ) -> dict[str, Any]:
     """Incidents, most severe and newest first."""
     flt = IncidentFilter(status, since, parse_bbox(bbox), neighbourhood, limit)
-    with service.engine.connect() as conn:
-        items = list_incidents(
-            conn, who.role, flt, service.clock.now(), service.settings.public_delay_min
-        )
+    items = api.list_incidents(service, who, flt)
     return {"incidents": items, "count": len(items)}
 
 
@@ -98,10 +91,7 @@ def incident(
     incident_id: str, service: ServiceDep, who: Annotated[Principal, Depends(allow(*ALL))]
 ) -> dict[str, Any]:
     """One incident, with its reports for the roles that may see them."""
-    with service.engine.connect() as conn:
-        return get_incident(
-            conn, who.role, incident_id, service.clock.now(), service.settings.public_delay_min
-        )
+    return api.get_incident(service, who, incident_id)
 
 
 @router.post("/incidents/{incident_id}/status")
@@ -111,9 +101,7 @@ async def incident_status(
     service: ServiceDep,
     who: Annotated[Principal, Depends(allow(*INCIDENT_STATUS))],
 ) -> dict[str, str]:
-    await service.sequencer.run(
-        lambda tx: commands.change_status(tx, who.actor, incident_id, body.status, body.reason)
-    )
+    await api.change_status(service, who, incident_id, body.status, body.reason)
     return {"id": incident_id, "status": body.status}
 
 
@@ -124,9 +112,7 @@ async def incident_merge(
     service: ServiceDep,
     who: Annotated[Principal, Depends(allow(*DISPATCH))],
 ) -> dict[str, str]:
-    await service.sequencer.run(
-        lambda tx: commands.merge_incidents(tx, who.actor, incident_id, body.into, body.reason)
-    )
+    await api.merge_incidents(service, who, incident_id, body.into, body.reason)
     return {"id": incident_id, "merged_into": body.into}
 
 
@@ -137,9 +123,7 @@ async def incident_split(
     service: ServiceDep,
     who: Annotated[Principal, Depends(allow(*DISPATCH))],
 ) -> dict[str, str]:
-    new_id = await service.sequencer.run(
-        lambda tx: commands.split_incident(tx, who.actor, incident_id, body.report_ids, body.reason)
-    )
+    new_id = await api.split_incident(service, who, incident_id, body.report_ids, body.reason)
     return {"id": incident_id, "new_incident_id": new_id}
 
 

@@ -202,3 +202,13 @@ def report_incident(conn: Connection, report_id: str, actor: str | None = None) 
         query = query.where(reports.c.actor == actor)
     found: str | None = conn.execute(query).scalar()
     return found
+
+
+def newly_public_ids(conn: Connection, now: datetime, delay_min: float) -> list[str]:
+    """Live incidents old enough for the public to see (the stream announces them once)."""
+    query = select(incidents.c.incident_id).where(
+        old_enough(now, delay_min),
+        incidents.c.merged_into.is_(None),
+        incidents.c.status.in_(("open", "responding")),
+    )
+    return list(conn.execute(query).scalars().all())

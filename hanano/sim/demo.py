@@ -39,7 +39,7 @@ def run_demo(host: str, port: int, speed: float, limit: int) -> None:
     reporter = service.execute(lambda tx: create_token(tx, ACTOR, "reporter", "demo field phones"))
     teams, hospitals = seed_city(service, ACTOR)
     password = demo_login(service, ACTOR)
-    city = service.city.get()
+    city = service.city()
     names = {p: n.name_ar for p, n in city.neighbourhoods.items()}
     plan = bombardment_day(sites, names, city.locate, day=day_start.date())[:limit]
 

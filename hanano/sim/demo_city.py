@@ -52,7 +52,7 @@ SECTORS = ("north-east", "east", "south-east", "south")
 
 def seed_city(service: Service, actor: str) -> tuple[int, int]:
     """Teams, hospitals, bases and a post for the demo; returns (teams, hospitals)."""
-    city = service.city.get()
+    city = service.city()
     by_name = {n.name_en: n for n in city.neighbourhoods.values()}
     teams = 0
     for n, zone_name in enumerate(TEAM_ZONES):

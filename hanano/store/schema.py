@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.sql.ddl import sort_tables
 
 metadata = MetaData()
 
@@ -67,5 +68,4 @@ domain_migrations = Table(
 
 def projection_tables(tables: list[Table]) -> list[Table]:
     """Those of `tables` marked as projections (info={"projection": True}), parents first."""
-    marked = {t.name for t in tables if t.info.get("projection")}
-    return [t for t in metadata.sorted_tables if t.name in marked]
+    return sort_tables([t for t in tables if t.info.get("projection")])

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import click
 from pydantic import ValidationError
 
-from hanano.console import CLI_ACTOR, run, service_for
+from hanano.access.tokens import CONSOLE
+from hanano.console import CLI_ACTOR, call, run, service_for
 from hanano.errors import Problem
+from hanano.warning import api
+from hanano.warning.foreign import Origin, import_cap, read_cap
+from hanano.warning.manual import ManualAlertIn
+from hanano.warning.posts import register_aleppo_bases, register_base, register_post
+from hanano.warning.sightings import SightingIn
+from hanano.warning.signatures import load_cert
+from hanano.warning.sirens import register_siren
 
 
 @click.group()
@@ -26,8 +34,6 @@ def warn() -> None:
 @click.pass_context
 def add_post(ctx: click.Context, post_id: str, name: str, lat: float, lon: float) -> None:
     """Register an observation post in the city (its name and position are sealed in the log)."""
-    from hanano.warning.posts import register_post
-
     run(ctx, lambda tx: register_post(tx, CLI_ACTOR, post_id, name, lat, lon))
     click.echo(f"observation post {post_id} registered")
 
@@ -43,8 +49,6 @@ def add_base(
     ctx: click.Context, base_id: str, name: str, name_ar: str, lat: float, lon: float
 ) -> None:
     """Register a known air base."""
-    from hanano.warning.posts import register_base
-
     run(ctx, lambda tx: register_base(tx, CLI_ACTOR, base_id, name, name_ar, lat, lon))
     click.echo(f"air base {base_id} registered")
 
@@ -53,8 +57,6 @@ def add_base(
 @click.pass_context
 def aleppo_bases(ctx: click.Context) -> None:
     """Register the air bases aircraft bombing Aleppo flew from."""
-    from hanano.warning.posts import register_aleppo_bases
-
     count = run(ctx, lambda tx: register_aleppo_bases(tx, CLI_ACTOR))
     click.echo(f"registered {count} air bases")
 
@@ -65,8 +67,6 @@ def aleppo_bases(ctx: click.Context) -> None:
 def sighting(ctx: click.Context, body_json: str) -> None:
     """Submit one sighting given as JSON (the POST /api/v1/sightings body; id and observed_at
     default to a new UUID and now)."""
-    from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
-
     service = service_for(ctx)
     try:
         body = json.loads(body_json)
@@ -76,12 +76,9 @@ def sighting(ctx: click.Context, body_json: str) -> None:
     body.setdefault("observed_at", service.clock.now().isoformat())
     try:
         parsed = SightingIn.model_validate_json(json.dumps(body))
-        check_sighting(parsed, service.clock.now(), service.settings)
     except ValidationError as exc:
         raise click.ClickException(str(exc)) from exc
-    except Problem as problem:
-        raise click.ClickException(str(problem)) from None
-    result = run(ctx, lambda tx: report_sighting(tx, CLI_ACTOR, parsed))
+    result = call(api.report_sighting(service, CONSOLE, parsed))
     click.echo(f"sighting {result.sighting_id} → {result.track_id} ({result.reason})")
     for alert in result.alerts:
         click.echo(f"  alert {alert['alert_id']} {alert['level']}: {' '.join(alert['zones'])}")
@@ -92,11 +89,8 @@ def sighting(ctx: click.Context, body_json: str) -> None:
 @click.pass_context
 def alerts(ctx: click.Context, as_json: bool) -> None:
     """Active alerts and those of the last day, newest first."""
-    from hanano.warning.alerts import list_alerts
 
-    service = service_for(ctx)
-    with service.engine.connect() as conn:
-        items = list_alerts(conn, service.clock.now())
+    items = api.alerts(service_for(ctx))
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
@@ -111,16 +105,12 @@ def alerts(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def add_siren(ctx: click.Context, siren_id: str, pcodes: tuple[str, ...]) -> None:
     """Map a siren to the zones it sounds for; on/off go to hanano/<city>/sirens/SIREN_ID."""
-    from hanano.warning.sirens import register_siren
-
     run(ctx, lambda tx: register_siren(tx, CLI_ACTOR, siren_id, list(pcodes)))
     click.echo(f"siren {siren_id} sounds for {' '.join(sorted(set(pcodes)))}")
 
 
 def read_cert_file(path: str) -> Any:
     """A partner's signing certificate from a PEM file, or a usage error naming --cert."""
-    from hanano.warning.signatures import load_cert
-
     with open(path, "rb") as handle:
         pem = handle.read(64 * 1024 + 1)
     try:
@@ -143,8 +133,6 @@ def read_cert_file(path: str) -> Any:
 def import_cap_file(ctx: click.Context, path: str, cert_path: str | None) -> None:
     """Read another agency's CAP 1.1/1.2 alert (at most feed_max_bytes, 5 MB by default); its
     zones become threats on our map. Exits 1 if the alert is refused or cannot be read."""
-    from hanano.warning.foreign import Origin, import_cap, read_cap
-
     service = service_for(ctx)
     limit = service.settings.feed_max_bytes
     trust = read_cert_file(cert_path) if cert_path else None
@@ -161,93 +149,6 @@ def import_cap_file(ctx: click.Context, path: str, cert_path: str | None) -> Non
     for item in outcome.imported:
         level = item.level or "none"
         click.echo(f"{item.sender} {item.identifier}: {level} {' '.join(item.pcodes)}")
-
-
-@warn.command("scenario")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
-@click.option("--sorties", default=40, show_default=True, type=int)
-@click.option("--seed", default=2014, show_default=True, type=int)
-@click.option("--day", default="2014-02-13", show_default=True, help="A day of 2014 (HRW sites).")
-def scenario(out_path: str, sorties: int, seed: int, day: str) -> None:
-    """Write a scenario of sorties, strikes (real HRW sites) and simulated sightings."""
-    from datetime import date
-
-    from hanano.city.model import City
-    from hanano.geo.gazetteer import aleppo_geojson
-    from hanano.warning.scenario import generate
-
-    city = _aleppo_city(City, aleppo_geojson())
-    data = generate(city.locate, date.fromisoformat(day), sorties, seed)
-    with open(out_path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1)
-    click.echo(
-        f"{out_path}: {len(data['sorties'])} sorties, {len(data['strikes'])} strikes, "
-        f"{len(data['sightings'])} sightings"
-    )
-
-
-def _aleppo_city(city_class: Any, geojson: dict[str, Any]) -> Any:
-    """The city index straight from the shipped zones, without a store."""
-    from shapely.geometry import shape
-
-    rows = []
-    for feature in geojson["features"]:
-        props = feature["properties"]
-        centre = shape(feature["geometry"]).representative_point()
-        rows.append(
-            {
-                "pcode": props["PCODE"],
-                "name_en": props["NAME_EN"],
-                "name_ar": props["NAME_AR"],
-                "geometry": json.dumps(feature["geometry"]),
-                "centroid_lat": centre.y,
-                "centroid_lon": centre.x,
-                "radius_m": 0.0,
-            }
-        )
-    return city_class(rows, [])
-
-
-@warn.command("evaluate")
-@click.argument("scenario_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write results.")
-@click.option("--tick", "tick_s", default=30.0, show_default=True, type=float)
-def evaluate(scenario_path: str, json_out: str | None, tick_s: float) -> None:
-    """Replay a scenario through the real engine on a virtual clock; report, per strike, whether
-    it was warned and the lead time, per zone the false alarms, and a summary line."""
-    from hanano.warning.evaluate import replay
-
-    with open(scenario_path, encoding="utf-8") as handle:
-        data = json.load(handle)
-    result = replay(data, tick_s=tick_s, progress=lambda m: click.echo(m, err=True))
-    for row in result.strikes:
-        lead = "-" if row["lead_s"] is None else f"{row['lead_s']:.0f}s"
-        watch = "-" if row["watch_lead_s"] is None else f"{row['watch_lead_s']:.0f}s"
-        state = "warned" if row["warned"] else "missed"
-        click.echo(
-            f"strike {row['strike_id']:<7} {row['at']} {row['pcode'] or '?':<6} {state:<7} "
-            f"lead {lead:<6} (watch {watch}) {row['alert_id'] or ''}"
-        )
-    for pcode, z in sorted(result.zones.items()):
-        click.echo(
-            f"zone {pcode}: {z['episodes']} alert episodes, {z['false_alarms']} false alarms, "
-            f"{z['strikes']} strikes warned"
-        )
-    s = result.summary
-    click.echo(
-        f"strikes {s['strikes']} ({s['strikes_outside_zones']} outside every zone), "
-        f"warned {s['warned']}, mean lead {s['mean_lead_s']:.0f}s, "
-        f"watched {s['watched_pct']:.0f}%, alerts {s['alerts']} "
-        f"({s['actionable_alerts']} warning/imminent, "
-        f"{s['false_alarm_alerts_pct']:.0f}% with no strike in their zones within 30 min), "
-        f"zone episodes {s['episodes']}, refused inputs {s['refused_inputs']}"
-    )
-    if json_out:
-        with open(json_out, "w", encoding="utf-8") as handle:
-            json.dump(
-                {"summary": s, "strikes": result.strikes, "zones": result.zones}, handle, indent=1
-            )
-    click.echo(result.last_line)
 
 
 @warn.command("issue")
@@ -267,8 +168,6 @@ def issue_alert(
 ) -> None:
     """Issue an operator's alert for zones (P-codes); it stands until cancelled, cleared or
     expired, like POST /api/v1/alerts."""
-    from hanano.warning.manual import ManualAlertIn, issue_manual
-
     fields: dict[str, Any] = {"zones": list(pcodes), "level": level, "reason": reason}
     if expires_min is not None:
         fields["expires_min"] = expires_min
@@ -283,19 +182,16 @@ def issue_alert(
         body = ManualAlertIn.model_validate(fields)
     except ValidationError as exc:
         raise click.ClickException(str(exc)) from exc
-    alert_id = run(ctx, lambda tx: issue_manual(tx, CLI_ACTOR, body))
-    click.echo(f"alert {alert_id} {level}: {' '.join(sorted(set(pcodes)))}")
+    alert = call(api.issue_alert(service_for(ctx), CONSOLE, body))
+    click.echo(f"alert {alert['alert_id']} {level}: {' '.join(sorted(set(pcodes)))}")
 
 
-def _end(ctx: click.Context, alert_id: str, kind: Any, reason: str) -> None:
-    from hanano.warning.alerts import get_alert
-    from hanano.warning.manual import end_alert
-
+def _end(
+    ctx: click.Context, alert_id: str, kind: Literal["cancel", "all_clear"], reason: str
+) -> None:
     if not reason.strip():
         raise click.ClickException("--reason: say why")
-    result = run(ctx, lambda tx: end_alert(tx, CLI_ACTOR, alert_id, kind, reason.strip()))
-    with service_for(ctx).engine.connect() as conn:
-        alert = get_alert(conn, result["alert_id"])
+    result, alert = call(api.end_alert(service_for(ctx), CONSOLE, alert_id, kind, reason.strip()))
     cleared = " ".join(result["cleared"]) or "-"
     click.echo(f"alert {alert['alert_id']} {alert['level']} {alert['msg_type']}: {cleared}")
     for reissued in result["reissued"]:

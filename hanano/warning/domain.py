@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hanano.domain import Domain, events_of, tables_of
-from hanano.service import Service
+from hanano.domain import Announcer, Domain, Runtime, events_of, tables_of
 from hanano.warning import (
     alerts,
     cli,
@@ -24,7 +23,7 @@ from hanano.warning import (
     tracks,
     zones,
 )
-from hanano.warning.channels import Announcer, Fanout, start_channels
+from hanano.warning.channels import Fanout, start_channels
 from hanano.warning.handlers import HANDLERS
 from hanano.warning.poller import FeedPoller, start_feed_poller
 
@@ -44,7 +43,7 @@ class Workers:
         self.channels.stop()
 
 
-def start(service: Service, announcer: Announcer | None) -> Workers:
+def start(service: Runtime, announcer: Announcer | None) -> Workers:
     return Workers(start_channels(service, announcer), start_feed_poller(service))
 
 

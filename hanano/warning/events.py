@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from hanano.events import (
+    ACCESS_RECORDS,
     EVERYONE,
     NOBODY,
     OPERATIONAL,
@@ -269,3 +270,25 @@ class ForeignAlertRefused(Event):
     reason: str
     claimed_sender: str | None
     claimed_identifier: str | None
+
+
+@register
+class ForeignFeedAdded(Event):
+    """An operator asked for another agency's CAP feed to be fetched and imported; with the
+    agency's signing certificate (PEM, and its SHA-256 fingerprint), each of its alerts must be
+    signed with it. Certificates are public. Older entries lack them, so the version stays 1."""
+
+    type: ClassVar[str] = "warning.foreign_feed_added"
+    audience: ClassVar[Audience] = ACCESS_RECORDS
+    feed_id: str
+    url: str
+    cert_pem: str | None = None
+    cert_sha256: str | None = None
+
+
+@register
+class ForeignFeedRemoved(Event):
+    type: ClassVar[str] = "warning.foreign_feed_removed"
+    audience: ClassVar[Audience] = ACCESS_RECORDS
+    feed_id: str
+    reason: str

@@ -8,44 +8,22 @@ operational state in a plain table.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, inspect, select
 
 from hanano.errors import conflict, invalid, not_found
-from hanano.events import ACCESS_RECORDS, Audience, Event, register
 from hanano.store.records import RecordedEvent
 from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
+from hanano.warning.events import ForeignFeedAdded, ForeignFeedRemoved
 from hanano.warning.handlers import HANDLERS
 from hanano.warning.refusals import list_refused
 from hanano.warning.signatures import TrustedCert, check_current, load_cert
-from hanano.warning.tables import feed_items, feed_state, feeds
+from hanano.warning.tables import feed_items, feed_state, feeds, refused_alerts
 
 MAX_URL = 2000
-
-
-@register
-class ForeignFeedAdded(Event):
-    """An operator asked for another agency's CAP feed to be fetched and imported; with the
-    agency's signing certificate (PEM, and its SHA-256 fingerprint), each of its alerts must be
-    signed with it. Certificates are public. Older entries lack them, so the version stays 1."""
-
-    type: ClassVar[str] = "warning.foreign_feed_added"
-    audience: ClassVar[Audience] = ACCESS_RECORDS
-    feed_id: str
-    url: str
-    cert_pem: str | None = None
-    cert_sha256: str | None = None
-
-
-@register
-class ForeignFeedRemoved(Event):
-    type: ClassVar[str] = "warning.foreign_feed_removed"
-    audience: ClassVar[Audience] = ACCESS_RECORDS
-    feed_id: str
-    reason: str
 
 
 # How the last fetches of each feed went, and the validators for the next conditional request.
@@ -63,10 +41,6 @@ def add_signing_tables(conn: Connection) -> None:
     """Migration 16: feeds' signing certificates, the certificate each foreign alert was signed
     with, and refused alerts. A store created after this change already has the columns
     (migrations 4 and 10 build the tables as they stand now)."""
-    from sqlalchemy import inspect
-
-    from hanano.warning.tables import refused_alerts
-
     added = (
         ("warning_feeds", "cert_pem", "TEXT"),
         ("warning_feeds", "cert_sha256", "VARCHAR(64)"),

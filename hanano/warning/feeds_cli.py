@@ -9,6 +9,9 @@ import click
 
 from hanano.console import CLI_ACTOR, run, service_for
 from hanano.warning.cli import read_cert_file, warn
+from hanano.warning.feeds import add_feed, list_feeds, remove_feed
+from hanano.warning.outbox import list_deliveries
+from hanano.warning.refusals import list_refused
 
 
 @warn.group("feeds")
@@ -30,8 +33,6 @@ def feeds_group() -> None:
 def feeds_add(ctx: click.Context, url: str, cert_path: str | None) -> None:
     """Poll the CAP Atom/RSS feed or CAP document at URL; each new alert is imported once.
     To change a feed's certificate, remove the feed and add it again."""
-    from hanano.warning.feeds import add_feed
-
     trust = read_cert_file(cert_path) if cert_path else None
     created = run(ctx, lambda tx: add_feed(tx, CLI_ACTOR, url, trust))
     signed = f", signed by certificate SHA-256 {trust.sha256}" if trust else ""
@@ -47,9 +48,6 @@ def feeds_list(ctx: click.Context, as_json: bool) -> None:
     """Registered feeds with the outcome of their last fetch, their signing certificate, and
     the alerts refused for their signature (with the reason), then those refused from
     `hanano warn import-cap` and the API."""
-    from hanano.warning.feeds import list_feeds
-    from hanano.warning.refusals import list_refused
-
     with service_for(ctx).engine.connect() as conn:
         items = list_feeds(conn)
         refused = list_refused(conn)
@@ -84,8 +82,6 @@ def _refusal_line(r: dict[str, object]) -> str:
 @click.pass_context
 def feeds_remove(ctx: click.Context, feed_id: str) -> None:
     """Stop polling a feed (alerts already imported stay)."""
-    from hanano.warning.feeds import remove_feed
-
     run(ctx, lambda tx: remove_feed(tx, CLI_ACTOR, feed_id))
     click.echo(f"feed {feed_id} removed")
 
@@ -102,8 +98,6 @@ def deliveries(
     ctx: click.Context, status: str | None, alert_id: str | None, limit: int, as_json: bool
 ) -> None:
     """Alert deliveries to MQTT and webhooks, newest first: attempts, last error, outcome."""
-    from hanano.warning.outbox import list_deliveries
-
     with service_for(ctx).engine.connect() as conn:
         items = list_deliveries(conn, status, alert_id, limit)
     if as_json:

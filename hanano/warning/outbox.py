@@ -40,10 +40,10 @@ from hanano.clock import Clock, SystemClock, isoformat, parse_iso
 from hanano.settings import Settings
 from hanano.store.records import RecordedEvent
 from hanano.store.schema import metadata
-from hanano.store.sequencer import Tx
+from hanano.store.sequencer import Sequencer, Tx
 from hanano.warning.events import AlertIssued
 from hanano.warning.handlers import HANDLERS
-from hanano.warning.tables import deliveries
+from hanano.warning.tables import alerts, deliveries
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ class Outbox:
     def __init__(
         self,
         engine: Engine,
-        sequencer: Any,
+        sequencer: Sequencer,
         settings: Settings,
         domain_clock: Clock,
         wall: Clock | None = None,
@@ -410,8 +410,6 @@ class Outbox:
     def _alerts(conn: Connection, ids: set[str]) -> dict[str, dict[str, Any]]:
         if not ids:
             return {}
-        from hanano.warning.tables import alerts
-
         rows = conn.execute(
             select(alerts.c.alert_id, alerts.c.data).where(alerts.c.alert_id.in_(ids))
         )

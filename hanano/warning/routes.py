@@ -4,18 +4,19 @@ requires a token."""
 import asyncio
 import json
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from hanano.access.field import own_post
 from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.access.visibility import field_readers, readers
+from hanano.domain import Runtime
 from hanano.errors import FieldError, Problem, invalid
 from hanano.events import Role
-from hanano.warning import manual, posts, sirens, views
+from hanano.store.sequencer import Tx
+from hanano.warning import api, manual, posts, sirens, views
 from hanano.warning.alerts import get_alert, list_alerts
 from hanano.warning.cap import to_atom
 from hanano.warning.events import (
@@ -26,7 +27,7 @@ from hanano.warning.events import (
     TrackUpdated,
 )
 from hanano.warning.foreign import Origin, import_cap, read_cap
-from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
+from hanano.warning.sightings import SightingIn
 from hanano.warning.signatures import TrustedCert, load_cert
 from hanano.web.deps import ServiceDep, allow, principal
 from hanano.web.problems import from_validation_error
@@ -66,11 +67,7 @@ async def post_sighting(
         sighting = SightingIn.model_validate_json(await request.body())
     except ValidationError as exc:
         raise from_validation_error(exc) from None
-    post = own_post(who, sighting.post_id)
-    if post != sighting.post_id and sighting.lat is None:
-        sighting = sighting.model_copy(update={"post_id": post})
-    check_sighting(sighting, service.clock.now(), service.settings)
-    result = await service.sequencer.run(lambda tx: report_sighting(tx, who.actor, sighting))
+    result = await api.report_sighting(service, who, sighting)
     body: dict[str, Any] = {"id": result.sighting_id, "status": "received", "alerts": result.alerts}
     if who.role in TRACK_ROLES:
         # A spotter's token does not learn where its sighting put the aircraft: sent with
@@ -179,8 +176,7 @@ def alerts(
     hours: Annotated[float, Query(gt=0, le=24 * 30)] = 24.0,
 ) -> dict[str, Any]:
     """Active alerts and those of the last `hours`, newest first."""
-    with service.engine.connect() as conn:
-        items = list_alerts(conn, service.clock.now(), hours)
+    items = api.alerts(service, hours)
     return {"alerts": items, "count": len(items)}
 
 
@@ -248,10 +244,8 @@ async def issue_alert(
     """An operator's alert for zones (P-codes) at watch, warning or imminent; it holds them until
     an operator cancels or clears it, or it expires. 409 if a zone already stands that high."""
     body = _parsed(manual.ManualAlertIn, await request.body())
-    manual.check_manual(body)
-    alert_id = await service.sequencer.run(lambda tx: manual.issue_manual(tx, who.actor, body))
-    with service.engine.connect() as conn:
-        alert = get_alert(conn, alert_id)
+    alert = await api.issue_alert(service, who, body)
+    alert_id = alert["alert_id"]
     return JSONResponse(
         {"id": alert_id, "alert": alert},
         status_code=201,
@@ -260,14 +254,14 @@ async def issue_alert(
 
 
 async def _end(
-    request: Request, service: Any, who: Principal, alert_id: str, kind: Any
+    request: Request,
+    service: Runtime,
+    who: Principal,
+    alert_id: str,
+    kind: Literal["cancel", "all_clear"],
 ) -> JSONResponse:
     body = _parsed(manual.EndAlertIn, await request.body())
-    result = await service.sequencer.run(
-        lambda tx: manual.end_alert(tx, who.actor, alert_id, kind, body.reason)
-    )
-    with service.engine.connect() as conn:
-        alert = get_alert(conn, result["alert_id"])
+    result, alert = await api.end_alert(service, who, alert_id, kind, body.reason)
     return JSONResponse({"id": result["alert_id"], "alert": alert, **result}, status_code=201)
 
 
@@ -403,7 +397,7 @@ async def siren_create(
 ) -> dict[str, Any]:
     """Map a siren to the zones it sounds for; posting it again replaces its zones."""
 
-    def command(tx: Any) -> bool:
+    def command(tx: Tx) -> bool:
         existed = sirens.siren_exists(tx.conn, body.id)
         sirens.register_siren(tx, who.actor, body.id, body.pcodes)
         return existed

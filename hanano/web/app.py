@@ -16,6 +16,7 @@ from hanano.warning.routes import FOREIGN_PATH
 from hanano.web import docs, map_routes, openapi, system_routes, ui_routes
 from hanano.web.client_address import ClientAddress
 from hanano.web.input_guard import InputGuard
+from hanano.web.permissions import action_roles
 from hanano.web.problems import (
     handle_http,
     handle_problem,
@@ -166,6 +167,8 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     ui_routes.install(app, service)
     docs.install(app)
     openapi.install(app, (*routers, ui_routes.router))
+    # What `/me` tells each caller they may do, read once from the routes' own gates.
+    app.state.action_roles = action_roles((*routers, ui_routes.router))
     _add_middleware(app, service)
     return app
 

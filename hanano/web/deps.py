@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from hanano.access.tokens import ANONYMOUS, Principal
+from hanano.domain import Runtime
 from hanano.errors import Problem
 from hanano.events import ROLES, Role
-from hanano.service import Service
 from hanano.web.sessions import SESSION_COOKIE, session_principal
 
 ALL: tuple[Role, ...] = ROLES
@@ -20,12 +20,12 @@ AUDIT: tuple[Role, ...] = ("admin", "auditor")
 ADMIN: tuple[Role, ...] = ("admin",)
 
 
-async def get_service(request: Request) -> Service:
-    service: Service = request.app.state.service
+async def get_service(request: Request) -> Runtime:
+    service: Runtime = request.app.state.service
     return service
 
 
-ServiceDep = Annotated[Service, Depends(get_service)]
+ServiceDep = Annotated[Runtime, Depends(get_service)]
 
 
 async def principal(request: Request, service: ServiceDep) -> Principal:
@@ -79,4 +79,13 @@ def allow(*roles: Role) -> Callable[..., Awaitable[Principal]]:
             )
         return who
 
+    # The roles, kept on the check, let the page be told what a caller may do (permissions.py)
+    # from the very gate each route applies.
+    check.roles = roles  # type: ignore[attr-defined]
     return check
+
+
+def allowed_roles(call: object) -> tuple[Role, ...] | None:
+    """The roles an `allow(...)` dependency admits; None for any other callable."""
+    roles: tuple[Role, ...] | None = getattr(call, "roles", None)
+    return roles

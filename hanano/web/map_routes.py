@@ -30,8 +30,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from shapely.ops import linemerge
 
 from hanano.access.tokens import Principal
-from hanano.dispatch import road_graph, road_routing, roads
-from hanano.dispatch.tables import road_closures
+from hanano.dispatch import api as dispatch_api
+from hanano.dispatch import road_graph, road_routing
 from hanano.web.deps import ServiceDep, allow
 
 OPS = ("admin", "dispatcher", "team_leader", "auditor")
@@ -189,14 +189,7 @@ def roads_geometry_closed(
     _: Annotated[Principal, Depends(allow(*OPS))],
 ) -> Any:
     """The open closures' segments as lines of [lat, lon] points, to draw over the roads."""
-    with service.engine.connect() as conn:
-        found = road_routing.current_graph(conn)
-        closures = roads.list_closures(conn)
-        state = conn.execute(
-            road_closures.select().with_only_columns(
-                road_closures.c.closure_id, road_closures.c.reopened_at
-            )
-        ).all()
+    found, closures, state = dispatch_api.closed_roads(service)
     graph_id = found[0] if found else None
     tag = hashlib.sha256(repr((graph_id, sorted(map(tuple, state)))).encode()).hexdigest()[:32]
     etag = f'"closed-{tag}"'

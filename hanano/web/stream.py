@@ -15,14 +15,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
 from hanano.access.tokens import Principal
 from hanano.access.visibility import SEALED, event_view
+from hanano.domain import Runtime
 from hanano.errors import Problem
-from hanano.intake import tables as intake_tables
-from hanano.intake.views import get_incident, is_restricted, old_enough
-from hanano.service import Service
+from hanano.intake.api import newly_public_ids
+from hanano.intake.views import get_incident, is_restricted
 from hanano.store.records import RecordedEvent
 
 QUEUE_LIMIT = 10_000
@@ -69,7 +67,7 @@ def messages_for(
 
 
 class Broadcaster:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Runtime) -> None:
         self.service = service
         self._subscribers: set[Subscriber] = set()
         self._lock = threading.Lock()
@@ -159,20 +157,7 @@ class Broadcaster:
         with self._lock:
             if not any(is_restricted(s.who.role) for s in self._subscribers):
                 return
-        settings = self.service.settings
-        now = self.service.clock.now()
-        with self.service.engine.connect() as conn:
-            ids = (
-                conn.execute(
-                    select(intake_tables.incidents.c.incident_id).where(
-                        old_enough(now, settings.public_delay_min),
-                        intake_tables.incidents.c.merged_into.is_(None),
-                        intake_tables.incidents.c.status.in_(("open", "responding")),
-                    )
-                )
-                .scalars()
-                .all()
-            )
+        ids = newly_public_ids(self.service)
         fresh = [i for i in ids if i not in self._announced]
         if not fresh:
             return

@@ -1,20 +1,20 @@
 """Health, identity, tokens, the city's zones, the raw log for auditors, and the live stream."""
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from hanano.access.tokens import Principal, create_token, revoke_token
+from hanano.access import api as access_api
+from hanano.access.tokens import Principal
 from hanano.access.visibility import entry_view
-from hanano.city import tables as city_tables
+from hanano.city import api as city_api
 from hanano.events import Role
+from hanano.evidence import api as evidence_api
 from hanano.evidence.routes import LOG_INDEX_MAX
-from hanano.store.records import read_entries
 from hanano.web.deps import ADMIN, ALL, AUDIT, ServiceDep, allow, still_holds
+from hanano.web.permissions import may
 from hanano.web.stream import Broadcaster, sse_stream
 
 router = APIRouter(prefix="/api/v1")
@@ -41,10 +41,18 @@ def health(service: ServiceDep) -> dict[str, Any]:
 
 
 @router.get("/me", tags=["access"])
-def me(who: Annotated[Principal, Depends(allow(*ALL))]) -> dict[str, str | None]:
+def me(request: Request, who: Annotated[Principal, Depends(allow(*ALL))]) -> dict[str, Any]:
     """Who the caller is; `team` is the team a team leader acts for, `post` the observation post
-    a spotter reports from (None otherwise)."""
-    return {"token_id": who.token_id, "role": who.role, "team": who.team, "post": who.post}
+    a spotter reports from (None otherwise); `may`, for each action the operations room offers,
+    whether the API will accept it from the caller: true, false, or for a team leader and an
+    action on a team, the teams they may do it for."""
+    return {
+        "token_id": who.token_id,
+        "role": who.role,
+        "team": who.team,
+        "post": who.post,
+        "may": may(request.app.state.action_roles, who),
+    }
 
 
 @router.post("/tokens", status_code=201, tags=["access"])
@@ -53,9 +61,7 @@ async def tokens_create(
 ) -> dict[str, str | None]:
     """Issue a token; the secret is in this answer only. A team_leader token names its team, a
     spotter token may name the observation post it reports from."""
-    issued = await service.sequencer.run(
-        lambda tx: create_token(tx, who.actor, body.role, body.name, body.team, body.post)
-    )
+    issued = await access_api.create_token(service, who, body.role, body.name, body.team, body.post)
     return {
         "token_id": issued.token_id,
         "role": issued.role,
@@ -74,7 +80,7 @@ async def tokens_revoke(
 ) -> dict[str, str]:
     """Revoke a token: refused at once by this server and within `auth_cache_s` (2 s) by every
     other process on the store; streams opened with it end."""
-    await service.sequencer.run(lambda tx: revoke_token(tx, who.actor, token_id, body.reason))
+    await access_api.revoke_token(service, who, token_id, body.reason)
     return {"token_id": token_id, "status": "revoked"}
 
 
@@ -83,20 +89,7 @@ def neighbourhoods(
     service: ServiceDep, _: Annotated[Principal, Depends(allow(*ALL))]
 ) -> dict[str, Any]:
     """The city's zones as a GeoJSON FeatureCollection."""
-    with service.engine.connect() as conn:
-        rows = conn.execute(
-            select(city_tables.neighbourhoods).order_by(city_tables.neighbourhoods.c.pcode)
-        )
-        features = [
-            {
-                "type": "Feature",
-                "id": r.pcode,
-                "geometry": json.loads(r.geometry),
-                "properties": {"pcode": r.pcode, "name_en": r.name_en, "name_ar": r.name_ar},
-            }
-            for r in rows
-        ]
-    return {"type": "FeatureCollection", "features": features}
+    return city_api.neighbourhoods(service)
 
 
 @router.get("/events", tags=["evidence"])
@@ -109,8 +102,7 @@ def events(
     """Log entries as hashed (canonical bytes, sensitive fields as commitments) with their leaf
     hashes. An entry the visibility rule withholds from the caller's role keeps only its place
     and leaf hash, with the reason, so the tree can still be checked."""
-    with service.engine.connect() as conn:
-        rows = read_entries(conn, after, limit)
+    rows = evidence_api.log_entries(service, after, limit)
     return {"events": [entry_view(seq, canonical, leaf, who) for seq, canonical, leaf in rows]}
 
 

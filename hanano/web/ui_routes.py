@@ -17,10 +17,9 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
+from hanano.access import api as access_api
 from hanano.access.login_limit import LOGIN_COUNTERS, LoginLimiter
-from hanano.access.tables import users
 from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.access.users import (
     SESSION_TTL_S,
@@ -32,10 +31,10 @@ from hanano.access.users import (
     start_session,
     verify_password,
 )
+from hanano.domain import Runtime
 from hanano.errors import Problem
 from hanano.events import EVENT_TYPES, Role
 from hanano.evidence.keys import purpose_key
-from hanano.service import Service
 from hanano.web.deps import ADMIN, ALL, ServiceDep, allow
 from hanano.web.problems import problem_response
 from hanano.web.sessions import CSRF_HEADER, SESSION_COOKIE, current_session
@@ -67,7 +66,7 @@ class UserIn(BaseModel):
     team: Annotated[str | None, Field(min_length=1, max_length=40)] = None
 
 
-def _clock(service: Service) -> dict[str, Any]:
+def _clock(service: Runtime) -> dict[str, Any]:
     """The service's time and pace, so the page can tell 'time in state' on a replayed day, and
     the names of the stream's events, which an EventSource must subscribe to one by one."""
     speed = getattr(service.clock, "speed", 1.0)
@@ -76,14 +75,6 @@ def _clock(service: Service) -> dict[str, Any]:
         "speed": speed,
         "event_types": sorted(EVENT_TYPES),
     }
-
-
-def username_of(service: Service, user_id: str) -> str | None:
-    with service.engine.connect() as conn:
-        name: str | None = conn.execute(
-            select(users.c.username).where(users.c.user_id == user_id)
-        ).scalar()
-    return name
 
 
 def _cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
@@ -126,7 +117,7 @@ def session_get(
         return {
             "authenticated": True,
             "user_id": found.principal.token_id,
-            "username": username_of(service, found.principal.token_id),
+            "username": access_api.username_of(service, found.principal.token_id),
             "role": found.principal.role,
             "team": found.principal.team,
             "csrf": found.csrf,
@@ -195,7 +186,7 @@ async def session_login(
     return {
         "authenticated": True,
         "user_id": user_id,
-        "username": username_of(service, user_id),
+        "username": access_api.username_of(service, user_id),
         "role": role,
         # A team leader's own team: the page offers them what the API lets them do for it.
         "team": session.principal.team if session else None,
@@ -252,7 +243,7 @@ def service_sessions(request: Request) -> SessionAuthority:
     return authority
 
 
-def install(app: FastAPI, service: Service) -> None:
+def install(app: FastAPI, service: Runtime) -> None:
     """Add the page, its files, login and users to the app."""
     sessions = SessionAuthority(service.engine, service.settings.auth_cache_s)
     service.sequencer.add_listener(sessions.on_events)

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from hanano.clock import ManualClock
 from hanano.events import ROLES
+from hanano.web.permissions import ACTIONS
 from tests.dispatch.support import leader_token, matrix_names, needs_dispatch_records
 from tests.evidence.media_support import media_names, media_photo
 from tests.helpers import HANANO, SAKHOUR, auth, post, report_body
@@ -375,6 +376,7 @@ def test_unknown_and_malformed_tokens_are_refused(
         "role": "public",
         "team": None,
         "post": None,
+        "may": {action.name: False for action in ACTIONS},
     }
 
 

@@ -10,8 +10,9 @@ from sqlalchemy import select, update
 
 from hanano.cli import main
 from hanano.clock import ManualClock
+from hanano.dispatch.events import TeamPositionReported
 from hanano.dispatch.tables import teams
-from hanano.dispatch.teams import TeamPositionReported, report_position
+from hanano.dispatch.teams import report_position
 from hanano.errors import Problem
 from hanano.service import Service
 from tests.dispatch.support import make_incident, make_team

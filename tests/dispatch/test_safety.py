@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from hanano.access.tokens import Principal
 from hanano.clock import ManualClock
-from hanano.dispatch.teams import TeamPositionReported
+from hanano.dispatch.events import TeamPositionReported
 from hanano.domains import REGISTRY
 from hanano.service import Service
 from hanano.store.rebuild import rebuild, snapshot

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from importlib import resources
 from typing import Any
 
@@ -401,24 +400,13 @@ def test_normalize_arabic(raw: str, normalised: str) -> None:
     assert normalize_arabic(raw) == normalised
 
 
-def test_building_and_matching_are_fast_enough_for_every_report() -> None:
-    geojson = aleppo_geojson()
-    aliases = load_aleppo_aliases()
-    started = time.perf_counter()
-    built = Gazetteer.from_geojson(geojson, aliases)
-    build_seconds = time.perf_counter() - started
+def test_a_long_report_names_each_place_it_mentions() -> None:
+    # How fast building and matching are is measured by bench/gazetteer.py.
+    built = Gazetteer.from_geojson(aleppo_geojson(), load_aleppo_aliases())
     report = (
         "Civil defence teams report a barrel bomb dropped by a helicopter on a residential "
         "building in Bustan al-Qasr near the crossing, five people trapped under the rubble; "
         "another strike hit the vegetable market close to the Sakhour roundabout, ambulances "
         "heading to the field hospital in al-Shaar. "
     )
-    runs = 200
-    started = time.perf_counter()
-    for _ in range(runs):
-        built.match(report)
-    per_match = (time.perf_counter() - started) / runs
-    # Generous bounds: the real figures are about 0.05 s and 0.1 ms on a CI machine.
-    assert build_seconds < 1.0
-    assert per_match < 0.002
     assert [m.pcode for m in built.match(report)] == [BUSTAN_QASR, SAKHOUR, SHAAR]

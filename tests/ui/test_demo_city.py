@@ -20,7 +20,7 @@ def test_seed_city_places_teams_and_hospitals(
     names = {t["name"] for t in teams}
     assert "Hanano" in names and len(names) == 12
     hanano = next(t for t in teams if t["name"] == "Hanano")
-    centre = aleppo.city.get().neighbourhoods["N0129"]
+    centre = aleppo.city().neighbourhoods["N0129"]
     assert (hanano["base"]["lat"], hanano["base"]["lon"]) == (
         centre.centroid_lat,
         centre.centroid_lon,
@@ -52,7 +52,7 @@ def test_demo_login_works_and_a_dispatcher_on_watch_takes_over(
 
 
 def test_sky_plan_sees_aircraft_before_some_strikes(aleppo: Service) -> None:
-    city = aleppo.city.get()
+    city = aleppo.city()
     names = {p: n.name_ar for p, n in city.neighbourhoods.items()}
     plan = bombardment_day(load_impact_sites(), names, city.locate, day=date(2014, 2, 13))
     sky = sky_plan(plan, city.locate)

@@ -15,6 +15,7 @@ from hanano.service import Service
 from hanano.store import schema
 from hanano.store.rebuild import rebuild
 from hanano.web.app import build_app
+from hanano.web.permissions import ACTIONS
 from tests.helpers import HANANO, auth, report_body
 
 PASSWORD = "correct horse battery"
@@ -48,7 +49,13 @@ def test_login_sets_a_secure_cookie_and_the_session_authenticates(
     # Over plain http (this test client) the cookie cannot be Secure; over https it is.
     assert "Secure" not in cookie
     me = client.get("/api/v1/me").json()
-    assert me == {"token_id": user_id, "role": "dispatcher", "team": None, "post": None}
+    assert me == {
+        "token_id": user_id,
+        "role": "dispatcher",
+        "team": None,
+        "post": None,
+        "may": {action.name: True for action in ACTIONS},
+    }
     session = client.get("/api/v1/session").json()
     assert session["authenticated"] and session["role"] == "dispatcher" and session["csrf"]
 

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from hanano.city.model import City
 from hanano.cli import main
 from hanano.geo.gazetteer import aleppo_geojson
-from hanano.warning.cli import _aleppo_city
-from hanano.warning.evaluate import measure, replay
-from hanano.warning.scenario import generate
+from hanano.sim.cli import _aleppo_city
+from hanano.sim.evaluate import measure, replay
+from hanano.sim.sorties import generate
 
 LAST_LINE = re.compile(
     r"^warned=\d+% median_lead_s=\d+ p10_lead_s=\d+ ge5min=\d+% false_alarm=\d+%$"

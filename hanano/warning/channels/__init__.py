@@ -17,50 +17,22 @@ import dataclasses
 import logging
 import queue
 import threading
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Engine
 
-from hanano.domain import Runtime
+from hanano.domain import Announcer, Runtime
 from hanano.settings import Settings
 from hanano.store.records import RecordedEvent
+from hanano.warning.channels.message import AlertMessage, Channel
+from hanano.warning.channels.mqtt import MqttChannel
+from hanano.warning.channels.sse import SseChannel
+from hanano.warning.channels.webhooks import WebhookChannel
 from hanano.warning.events import AlertIssued
 from hanano.warning.outbox import DeliveryFailed, Due, Key, Outbox
 from hanano.warning.views import cap_document
 
 log = logging.getLogger(__name__)
-
-
-class Announcer(Protocol):
-    """Where the SSE channel puts an alert: the stream's broadcaster."""
-
-    def publish(self, message: dict[str, Any]) -> None: ...
-
-
-@dataclass(frozen=True)
-class AlertMessage:
-    """An alert as every channel receives it: its event data and its CAP 1.2 document."""
-
-    alert: dict[str, Any]
-    cap: bytes
-    city: str
-    # The AlertIssued event's place in the log, and which attempt at this delivery this is.
-    seq: int = 0
-    attempt: int = 1
-
-    @property
-    def cleared(self) -> bool:
-        return bool(self.alert["level"] == "all_clear")
-
-
-class Channel(Protocol):
-    name: str
-
-    def deliver(self, message: AlertMessage) -> None:
-        """Deliver one alert in one attempt; may block (it runs in the channel's own thread)."""
-
-    def close(self) -> None: ...
 
 
 class _Worker:
@@ -177,17 +149,11 @@ def channels_from_settings(
     """Every channel the settings configure."""
     channels: list[Channel] = []
     if broadcaster is not None:
-        from hanano.warning.channels.sse import SseChannel
-
         channels.append(SseChannel(broadcaster))
     if settings.mqtt_url:
-        from hanano.warning.channels.mqtt import MqttChannel
-
         channels.append(MqttChannel(settings.mqtt_url, settings.city, engine))
     for url in (u.strip() for u in settings.webhook_urls.split(",")):
         if url:
-            from hanano.warning.channels.webhooks import WebhookChannel
-
             channels.append(WebhookChannel(url, settings.webhook_secret))
     return channels
 

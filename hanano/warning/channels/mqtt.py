@@ -13,15 +13,16 @@ import logging
 import threading
 import time
 import uuid
-from typing import Any
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
-from hanano.warning.channels import AlertMessage
+from hanano.warning.channels.message import AlertMessage
 from hanano.warning.outbox import MQTT, DeliveryFailed, target_name
+from hanano.warning.sirens import sounds
+from hanano.warning.tables import sirens, zone_state
 
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT_S = 10.0
@@ -57,7 +58,7 @@ class MqttChannel:
 
     name = "mqtt"
 
-    def __init__(self, url: str, city: str, engine: Any = None) -> None:
+    def __init__(self, url: str, city: str, engine: Engine | None = None) -> None:
         self.city = city
         self.engine = engine
         self.outbox_key = (MQTT, target_name(url))
@@ -96,9 +97,6 @@ class MqttChannel:
         """Each siren on while any of its zones stands at warning or imminent, else off."""
         if self.engine is None:
             return []
-        from hanano.warning.sirens import sounds
-        from hanano.warning.tables import sirens, zone_state
-
         with self.engine.connect() as conn:
             levels = {r.pcode: r.level for r in conn.execute(select(zone_state))}
             mapping = {r.siren_id: json.loads(r.pcodes) for r in conn.execute(select(sirens))}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hanano.warning.channels import AlertMessage, Announcer
+from hanano.domain import Announcer
+from hanano.warning.channels.message import AlertMessage
 
 
 def summary(message: AlertMessage) -> dict[str, Any]:

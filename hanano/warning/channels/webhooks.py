@@ -20,7 +20,7 @@ import time
 
 import httpx2 as httpx
 
-from hanano.warning.channels import AlertMessage
+from hanano.warning.channels.message import AlertMessage
 from hanano.warning.outbox import WEBHOOK, DeliveryFailed
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
 // The page's words in English and Arabic. Place names come from the data in both languages.
+import { get } from "./state.js";
 export const TEXT = {
   en: {
     brand: "hanano", room: "Operations room", offline: "offline", live: "live",
@@ -315,3 +316,20 @@ export const TEXT = {
     hospital_status: { open: "يعمل", full: "ممتلئ", closed: "مغلق", destroyed: "مدمر" },
   },
 };
+
+// --- words in the page's language -----------------------------------------------------------
+
+const lang = () => get("lang");
+
+export const t = (key) => TEXT[lang()][key] ?? TEXT.en[key] ?? key;
+export const tt = (group, key) => (TEXT[lang()][group] || {})[key] ?? key;
+
+// A template's {placeholders} filled in.
+export function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
+}
+
+export const listSep = () => (lang() === "ar" ? "، " : ", ");
+
+// A recommendation's reason words (TEXT.*.rs), English where a language lacks one.
+export const rs = (key, values = {}) => fill(TEXT[lang()].rs?.[key] ?? TEXT.en.rs[key], values);

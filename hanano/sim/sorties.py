@@ -13,6 +13,7 @@ import itertools
 import math
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -21,6 +22,8 @@ from hanano.sim.scenario import AIR_STRIKE, load_impact_sites
 from hanano.warning.plane import compass, from_plane, to_plane
 from hanano.warning.posts import ALEPPO_AIR_BASES
 
+# A point's P-code (the city's zones), None outside them.
+Locate = Callable[[float, float], str | None]
 # Sortie mix: most barrel-bomb helicopters over Aleppo were reported from Kuweires and Nayrab.
 SORTIE_BASES = (("kuweires", 0.5), ("nayrab", 0.3), ("jirah", 0.2))
 HELICOPTER_SHARE = 0.8
@@ -202,7 +205,7 @@ def _bearing_report(
     return fields
 
 
-def _sightings(s: Sortie, rng: random.Random, locate: Any) -> list[dict[str, Any]]:
+def _sightings(s: Sortie, rng: random.Random, locate: Locate) -> list[dict[str, Any]]:
     a = ASSUMPTIONS
     out: list[dict[str, Any]] = []
 
@@ -264,7 +267,7 @@ def _strikes(plan: list[Sortie], locate: Any) -> list[dict[str, Any]]:
 
 
 def generate(
-    locate: Any,
+    locate: Locate,
     day: date = date(2014, 2, 13),
     sorties: int = 40,
     seed: int = 2014,
@@ -312,10 +315,10 @@ def generate(
     }
 
 
-def _history(locate: Any, day: date, rng: random.Random) -> list[dict[str, Any]]:
+def _history(locate: Locate, day: date, rng: random.Random) -> list[dict[str, Any]]:
     """Strikes at the HRW sites whose image window closed before `day`: what hanano would have
     logged by then. None of them is a strike of the day (those windows hold the day)."""
-    out = []
+    out: list[dict[str, Any]] = []
     for site in load_impact_sites():
         if site.cause != AIR_STRIKE or site.window_end >= day:
             continue

@@ -19,20 +19,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from hanano.access.tokens import Principal
 from hanano.city.commands import import_neighbourhoods
 from hanano.clock import ManualClock, parse_iso
+from hanano.domain import finish
 from hanano.errors import Problem
 from hanano.geo.gazetteer import aleppo_geojson
-from hanano.intake.commands import submit_report
+from hanano.intake.api import submit_report
 from hanano.intake.model import ReportIn
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store.records import read_events
+from hanano.store.sequencer import Tx
+from hanano.warning.api import report_sighting
 from hanano.warning.events import AlertIssued
 from hanano.warning.posts import register_aleppo_bases, register_post
-from hanano.warning.sightings import SightingIn, check_sighting, report_sighting
+from hanano.warning.sightings import SightingIn
 
 ACTOR = "hanano:evaluate"
+# The evaluation reports strikes as the dispatch room would.
+EVALUATOR = Principal(ACTOR, "dispatcher")
 ACTIONABLE = ("warning", "imminent")
 
 
@@ -206,7 +212,7 @@ def replay(
         service.execute(lambda tx: register_aleppo_bases(tx, ACTOR))
         for post in scenario["posts"]:
             _post(service, post)
-        # The strikes logged before the day: the history that ranks the zones (see scenario.py).
+        # The strikes logged before the day: the history that ranks the zones (see sorties.py).
         for n, strike in enumerate(scenario.get("history", []), start=1):
             _strike(service, {**strike, "strike_id": f"history-{n}"})
         refused = _play(service, clock, timeline, timedelta(seconds=tick_s), progress)
@@ -272,7 +278,7 @@ def _play(
 
 
 def _post(service: Service, post: dict[str, Any]) -> None:
-    def command(tx: Any) -> None:
+    def command(tx: Tx) -> None:
         register_post(tx, ACTOR, post["post_id"], post["post_id"], post["lat"], post["lon"])
 
     service.execute(command)
@@ -280,8 +286,7 @@ def _post(service: Service, post: dict[str, Any]) -> None:
 
 def _sight(service: Service, body: dict[str, Any]) -> None:
     sighting = SightingIn.model_validate_json(json.dumps(body))
-    check_sighting(sighting, service.clock.now(), service.settings)
-    service.execute(lambda tx: report_sighting(tx, ACTOR, sighting))
+    finish(report_sighting(service, EVALUATOR, sighting))
 
 
 def _strike(service: Service, strike: dict[str, Any]) -> None:
@@ -298,5 +303,4 @@ def _strike(service: Service, strike: dict[str, Any]) -> None:
             }
         )
     )
-    city = service.city.get()
-    service.execute(lambda tx: submit_report(tx, ACTOR, report, city, service.settings))
+    finish(submit_report(service, EVALUATOR, report))

@@ -1,0 +1,67 @@
+"""Intake's use cases: what the HTTP routes and the CLI commands both call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hanano.access.tokens import Principal
+from hanano.domain import Runtime
+from hanano.intake import commands, views
+from hanano.intake.commands import ReportResult
+from hanano.intake.model import ReportIn
+
+
+async def submit_report(runtime: Runtime, who: Principal, report: ReportIn) -> ReportResult:
+    """Check a report against the store's time window and the city, then store and link it;
+    returns once it is durable."""
+    commands.check_report(report, runtime.clock.now(), runtime.city(), runtime.settings)
+    return await runtime.sequencer.run(lambda tx: commands.submit_report(tx, who.actor, report))
+
+
+def list_incidents(
+    runtime: Runtime, who: Principal, flt: views.IncidentFilter
+) -> list[dict[str, Any]]:
+    """Incidents as the caller's role may see them, most severe and newest first."""
+    with runtime.engine.connect() as conn:
+        return views.list_incidents(
+            conn, who.role, flt, runtime.clock.now(), runtime.settings.public_delay_min
+        )
+
+
+def get_incident(runtime: Runtime, who: Principal, incident_id: str) -> dict[str, Any]:
+    """One incident as the caller's role may see it."""
+    with runtime.engine.connect() as conn:
+        return views.get_incident(
+            conn, who.role, incident_id, runtime.clock.now(), runtime.settings.public_delay_min
+        )
+
+
+def newly_public_ids(runtime: Runtime) -> list[str]:
+    """Live incidents that have become public by age."""
+    with runtime.engine.connect() as conn:
+        return views.newly_public_ids(conn, runtime.clock.now(), runtime.settings.public_delay_min)
+
+
+async def change_status(
+    runtime: Runtime, who: Principal, incident_id: str, status: str, reason: str
+) -> None:
+    await runtime.sequencer.run(
+        lambda tx: commands.change_status(tx, who.actor, incident_id, status, reason)
+    )
+
+
+async def merge_incidents(
+    runtime: Runtime, who: Principal, incident_id: str, into: str, reason: str
+) -> None:
+    await runtime.sequencer.run(
+        lambda tx: commands.merge_incidents(tx, who.actor, incident_id, into, reason)
+    )
+
+
+async def split_incident(
+    runtime: Runtime, who: Principal, incident_id: str, report_ids: list[str], reason: str
+) -> str:
+    """Move reports to a new incident; returns its id."""
+    return await runtime.sequencer.run(
+        lambda tx: commands.split_incident(tx, who.actor, incident_id, report_ids, reason)
+    )

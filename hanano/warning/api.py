@@ -1,0 +1,57 @@
+"""Early warning's use cases: what the HTTP routes and the CLI commands both call."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from hanano.access.field import own_post
+from hanano.access.tokens import Principal
+from hanano.domain import Runtime
+from hanano.warning import manual, sightings
+from hanano.warning.alerts import get_alert, list_alerts
+from hanano.warning.sightings import SightingIn, SightingResult
+
+EndKind = Literal["cancel", "all_clear"]
+
+
+async def report_sighting(runtime: Runtime, who: Principal, sighting: SightingIn) -> SightingResult:
+    """A sighting from a spotter or a sensor, made from the caller's own post if a spotter
+    (403 if it names another); returns once it, its track and alerts are durable."""
+    post = own_post(who, sighting.post_id)
+    if post != sighting.post_id and sighting.lat is None:
+        sighting = sighting.model_copy(update={"post_id": post})
+    sightings.check_sighting(sighting, runtime.clock.now(), runtime.settings)
+    return await runtime.sequencer.run(
+        lambda tx: sightings.report_sighting(tx, who.actor, sighting)
+    )
+
+
+def alerts(runtime: Runtime, hours: float = 24.0) -> list[dict[str, Any]]:
+    """Active alerts and those of the last `hours`, newest first."""
+    with runtime.engine.connect() as conn:
+        return list_alerts(conn, runtime.clock.now(), hours)
+
+
+def alert(runtime: Runtime, alert_id: str) -> dict[str, Any]:
+    with runtime.engine.connect() as conn:
+        return get_alert(conn, alert_id)
+
+
+async def issue_alert(
+    runtime: Runtime, who: Principal, body: manual.ManualAlertIn
+) -> dict[str, Any]:
+    """An operator's alert for zones; returns it as `alert` shows it."""
+    manual.check_manual(body)
+    alert_id = await runtime.sequencer.run(lambda tx: manual.issue_manual(tx, who.actor, body))
+    return alert(runtime, alert_id)
+
+
+async def end_alert(
+    runtime: Runtime, who: Principal, alert_id: str, kind: EndKind, reason: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Cancel an alert or give its all-clear; returns what ended (the zones cleared and those
+    re-issued) and the ending alert."""
+    result = await runtime.sequencer.run(
+        lambda tx: manual.end_alert(tx, who.actor, alert_id, kind, reason)
+    )
+    return result, alert(runtime, result["alert_id"])

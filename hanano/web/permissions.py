@@ -1,0 +1,96 @@
+"""What the signed-in caller may do, read from the routes' own role gates.
+
+Each action the operations room offers names the route that performs it; the roles are taken
+from that route's `allow(...)` dependency, so the page is told exactly what the API will accept
+and never keeps a copy of a role list. Actions on a team (a task's step, a pull-back's
+acknowledgement, a check-in) are answered with the teams the caller may act for when the caller
+is a team leader, whom `require_own_team` binds to their own team.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from hanano.access.tokens import Principal
+from hanano.events import Role
+from hanano.web.deps import allowed_roles
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    method: str
+    path: str
+    # Refused (403) to a team leader for any team but their own.
+    per_team: bool = False
+
+
+A = "/api/v1"
+ACTIONS: tuple[Action, ...] = (
+    Action("report_threat", "POST", f"{A}/threats"),
+    Action("report_sighting", "POST", f"{A}/sightings"),
+    Action("issue_alert", "POST", f"{A}/alerts"),
+    Action("cancel_alert", "POST", f"{A}/alerts/{{alert_id}}/cancel"),
+    Action("clear_alert", "POST", f"{A}/alerts/{{alert_id}}/all-clear"),
+    Action("set_incident_status", "POST", f"{A}/incidents/{{incident_id}}/status"),
+    Action("merge_incidents", "POST", f"{A}/incidents/{{incident_id}}/merge"),
+    Action("split_incident", "POST", f"{A}/incidents/{{incident_id}}/split"),
+    Action("read_recommendations", "GET", f"{A}/incidents/{{incident_id}}/recommendations"),
+    Action("assign_team", "POST", f"{A}/incidents/{{incident_id}}/assign"),
+    Action("open_worksite", "POST", f"{A}/incidents/{{incident_id}}/worksites"),
+    Action("update_worksite", "POST", f"{A}/incidents/{{incident_id}}/worksites/{{worksite_id}}"),
+    Action("record_victim", "POST", f"{A}/incidents/{{incident_id}}/victims"),
+    Action("update_victim", "POST", f"{A}/victims/{{victim_id}}"),
+    Action("read_victim_identity", "GET", f"{A}/victims/{{victim_id}}/identity"),
+    Action("set_hospital_status", "POST", f"{A}/hospitals/{{hospital_id}}/status"),
+    Action("close_road", "POST", f"{A}/roads/closures"),
+    Action("reopen_road", "POST", f"{A}/roads/closures/{{closure_id}}/reopen"),
+    Action("move_task", "POST", f"{A}/tasks/{{task_id}}/transition", per_team=True),
+    Action("acknowledge_pullback", "POST", f"{A}/pullbacks/{{order_id}}/acknowledge", True),
+    Action("check_in", "POST", f"{A}/teams/{{team_id}}/checkin", per_team=True),
+    Action("set_duty", "POST", f"{A}/teams/{{team_id}}/duty", per_team=True),
+    Action("report_position", "POST", f"{A}/teams/{{team_id}}/position", per_team=True),
+)
+
+# An action's answer: true (for any team), false, or the teams a team leader may do it for.
+Answer = bool | list[str]
+
+
+def _gate(dependant: Dependant) -> tuple[Role, ...] | None:
+    for sub in dependant.dependencies:
+        roles = allowed_roles(sub.call) or _gate(sub)
+        if roles is not None:
+            return roles
+    return None
+
+
+def action_roles(routers: Iterable[APIRouter]) -> dict[str, tuple[Role, ...]]:
+    """Each action's roles, from its route's gate among the routers' routes; an action whose
+    route is not among them is allowed to nobody."""
+    gates: dict[tuple[str, str], tuple[Role, ...]] = {}
+    for router in routers:
+        for route in router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            roles = _gate(route.dependant)
+            if roles is not None:
+                gates.update({(method, route.path): roles for method in route.methods or ()})
+    return {a.name: gates.get((a.method, a.path), ()) for a in ACTIONS}
+
+
+def may(roles: dict[str, tuple[Role, ...]], who: Principal) -> dict[str, Answer]:
+    """For each action: whether the caller may do it; for a team leader and an action on a
+    team, the teams they may do it for (none when their login names no team)."""
+    answer: dict[str, Answer] = {}
+    for action in ACTIONS:
+        allowed = who.role in roles[action.name]
+        if allowed and action.per_team and who.role == "team_leader":
+            answer[action.name] = [who.team] if who.team else []
+        else:
+            answer[action.name] = allowed
+    return answer

@@ -1,0 +1,55 @@
+// The JSON API: one fetch with the session's CSRF token, lists a role may not read, and actions
+// answered with a toast.
+import { get, setCan } from "./state.js";
+import { t } from "./i18n.js";
+import { toast } from "./util.js";
+
+let unauthorised = () => {};
+// What to do when the session has ended (the login form).
+export function onUnauthorised(fn) { unauthorised = fn; }
+
+export async function api(path, options = {}) {
+  const headers = { Accept: "application/json", ...(options.headers || {}) };
+  const method = options.method || "GET";
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  const csrf = get("session")?.csrf;
+  if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
+  const response = await fetch(path, {
+    method, headers, credentials: "same-origin",
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  if (response.status === 401 && !options.login) { unauthorised(); throw new Error("401"); }
+  const type = response.headers.get("content-type") || "";
+  const data = type.includes("json") ? await response.json() : null;
+  if (!response.ok) {
+    const error = new Error(data?.detail || response.statusText);
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+export const id = (value) => encodeURIComponent(value);
+
+// Lists a role may not read, or that a server without that domain does not offer, are empty.
+export async function optional(path, key) {
+  try {
+    const data = await api(path);
+    setCan(key, true);
+    return data[key] || [];
+  } catch (error) {
+    if (error.status === 403 || error.status === 404) { setCan(key, false); return []; }
+    throw error;
+  }
+}
+
+export async function act(promise) {
+  try {
+    const result = await promise;
+    toast(t("done"));
+    return result;
+  } catch (error) {
+    toast(error.status === 403 ? t("not_allowed") : `${t("failed")}: ${error.message}`, true);
+    return null;
+  }
+}

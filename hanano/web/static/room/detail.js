@@ -1,0 +1,181 @@
+// The detail beside the boards: an incident (its tasks, recommendations, worksites, victims,
+// status and reports), a team, a zone, a hospital, an aircraft track or an alert.
+import { get, may, put, set } from "./state.js";
+import { t, tt } from "./i18n.js";
+import { act, api, id as enc } from "./api.js";
+import { ask } from "./dialogs.js";
+import { $, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, ago, field, h, time } from "./util.js";
+import { etaText, featureName, placeName, zoneLevels } from "./zones.js";
+import { reasonText, summaryText } from "./reasons.js";
+import { loadSites, victimsSection, worksitesSection } from "./sites.js";
+import { stepsOf, taskFor, tasksOf, teamState, transition } from "./boards/teams.js";
+
+export function openDetail(kind, id) {
+  if (get("threatMode")) return;  // the click marks the threat's place instead
+  set(kind === "incident" ? { detail: { kind, id }, selected: id } : { detail: { kind, id } });
+  $("#detail").hidden = false;
+  renderDetail();
+  if (kind === "incident") loadIncidentDetail(id);
+}
+
+export function closeDetail() {
+  set({ detail: null });
+  $("#detail").hidden = true;
+}
+
+// The incident again, its worksites and victims, and (once) its recommendations.
+export async function loadIncidentDetail(incidentId) {
+  try { put("incidents", incidentId, await api(`/api/v1/incidents/${enc(incidentId)}`)); } catch { return; }
+  await loadSites(incidentId).catch(() => {});
+  if (!get("recs").has(incidentId)) {
+    const recs = may("read_recommendations") && get("can").teams !== false
+      ? await api(`/api/v1/incidents/${enc(incidentId)}/recommendations`).catch(() => null) : null;
+    put("recs", incidentId, recs);
+  }
+}
+
+const VIEWS = { incident: incidentDetail, team: teamDetail, zone: zoneDetail,
+  hospital: hospitalDetail, track: trackDetail, alert: alertDetail };
+
+export function renderDetail() {
+  const detail = get("detail");
+  if (!detail) return;
+  const { kind, id } = detail;
+  const body = $("#detail-body");
+  const parts = VIEWS[kind]?.(id) || [h("p", {}, id)];
+  body.replaceChildren(...parts.filter((x) => x !== null && x !== undefined && x !== false));
+  body.dataset.kind = kind;
+  body.dataset.id = id;
+}
+
+function recommendations(id, recs) {
+  const out = [h("h3", {}, t("recommendations"))];
+  if (!recs.recommendations.length) out.push(h("p", { class: "hint summary" }, summaryText(recs)));
+  const sending = may("assign_team");
+  out.push(h("ol", { class: "recs" }, ...recs.recommendations.slice(0, 5).map((r, n) => h("li", { "data-team": r.team_id },
+    h("span", { class: "main" }, h("b", {}, h("bdi", {}, r.name)), ` · ${r.travel_at_least ? "> " : ""}${Math.round(r.travel_s / 60)} ${t("min")}`,
+      h("br"), h("small", { class: "reason" }, reasonText(r))),
+    !sending ? null : n === 0
+      ? h("button", { class: "primary accept", onclick: () => assign(id, r.team_id, "") }, t("accept"), h("kbd", {}, "A"))
+      : h("button", { class: "override", onclick: () => override(id, r.team_id) }, t("send"))))));
+  return out;
+}
+
+function incidentDetail(id) {
+  const i = get("incidents").get(id);
+  if (!i) return [h("p", {}, id)];
+  const recs = get("recs").get(id);
+  const tasks = tasksOf(id);
+  const teams = get("teams");
+  const out = [
+    h("h2", {}, h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity]}` }, i.severity),
+      ` ${i.id} · ${tt("kind", i.kind)} `, h("span", { class: `pill status-${i.status}` }, tt("status", i.status))),
+    h("div", { class: "fields" },
+      field(t("zone"), placeName(i)),
+      field(t("reports"), i.report_count),
+      field(t("trapped"), i.trapped ?? "–"), field(t("casualties"), i.casualties ?? "–"),
+      field(t("first_received"), time(i.first_received_at)),
+      field(t("first_report"), time(i.first_report_at)), field(t("last_report"), time(i.last_report_at))),
+  ];
+  if (tasks.length) {
+    out.push(h("h3", {}, t("tasks")), h("ul", { class: "plain" }, ...tasks.map((k) =>
+      h("li", {}, `${teams.get(k.team_id)?.name || k.team_id}: `, h("b", {}, tt("state", k.state)), ` (${ago(k.times[k.state])})`))));
+  }
+  if (recs && recs.recommendations) out.push(...recommendations(id, recs));
+  const sites = get("sites").get(id);
+  if (sites) out.push(...worksitesSection(i, sites), ...victimsSection(i, sites));
+  if (may("set_incident_status")) {
+    out.push(h("h3", {}, t("set_status")), h("div", { class: "acts" },
+      ...["responding", "cleared", "closed"].filter((s) => s !== i.status).map((s) =>
+        h("button", { onclick: () => setStatus(id, s) }, tt("status", s)))));
+  }
+  if (i.reports) {
+    out.push(h("h3", {}, t("reports")), h("ul", { class: "plain reports" }, ...i.reports.map((r) =>
+      h("li", {}, time(r.received_at), ` ${tt("kind", r.kind)} · ${r.source}`,
+        r.trapped ? ` · ${r.trapped} ${t("trapped")}` : "", r.text ? h("q", { dir: "auto" }, r.text) : null))));
+  }
+  return out;
+}
+
+export async function assign(incidentId, teamId, reason) {
+  const done = await act(api(`/api/v1/incidents/${incidentId}/assign`, { method: "POST", body: { team_id: teamId, reason } }));
+  if (done) { put("recs", incidentId, undefined); loadIncidentDetail(incidentId); }
+}
+
+async function override(incidentId, teamId) {
+  const name = get("teams").get(teamId)?.name || teamId;
+  const reason = await ask({ title: t("override_title").replace("{team}", name),
+    label: t("reason_needed"), ok: t("send") });
+  if (reason) assign(incidentId, teamId, reason);
+}
+
+async function setStatus(id, status) {
+  const reason = await ask({
+    title: t("status_title").replace("{incident}", id).replace("{status}", tt("status", status)),
+    label: t("status_reason"), value: tt("status", status), ok: t("set_status") });
+  if (reason) act(api(`/api/v1/incidents/${id}/status`, { method: "POST", body: { status, reason } }));
+}
+
+function teamDetail(id) {
+  const team = get("teams").get(id);
+  if (!team) return [h("p", {}, id)];
+  const task = taskFor(team);
+  return [
+    h("h2", {}, team.name, " ", h("span", { class: "chip", style: `--c:${STATE_COLOUR[teamState(team)]}` }, tt("state", teamState(team)))),
+    h("div", { class: "fields" },
+      field(t("duty"), tt("state", team.duty)), field(t("base"), team.base?.name || ""),
+      field(t("position"), team.position ? ago(team.position.at || team.updated_at) : "–"),
+      field("crew", team.crew), field("", team.capabilities.join(", "))),
+    task ? h("div", { class: "acts" }, h("button", { onclick: () => openDetail("incident", task.incident_id) }, task.incident_id),
+      ...stepsOf(task).map((next) => h("button", { onclick: () => transition(task, next) }, tt("state", next)))) : null,
+  ];
+}
+
+function zoneDetail(pcode) {
+  const f = get("zones").find((z) => z.id === pcode);
+  const current = zoneLevels().get(pcode);
+  const incidents = [...get("incidents").values()].filter((i) => i.neighbourhood?.pcode === pcode);
+  const ar = get("lang") === "ar";
+  return [
+    h("h2", {}, f ? featureName(f) : pcode, ` (${pcode})`),
+    h("div", { class: "fields" },
+      field(t("level"), current ? tt("alert_level", current.level) : tt("alert_level", "none")),
+      current ? field(t("eta"), etaText(current.alert, current.zone) || "–") : null,
+      field(t("tab_queue"), incidents.length)),
+    current ? h("p", {}, ar ? current.alert.instruction_ar : current.alert.instruction_en) : null,
+  ];
+}
+
+function hospitalDetail(id) {
+  const hosp = get("hospitals").find((x) => x.id === id);
+  if (!hosp) return [h("p", {}, id)];
+  return [h("h2", {}, `✚ ${hosp.name}`), h("div", { class: "fields" },
+    field(t("hospital"), hosp.kind), field("", tt("hospital_status", hosp.status)),
+    field("", time(hosp.updated_at)))];
+}
+
+function trackDetail(id) {
+  const track = get("tracks").find((x) => x.id === id);
+  if (!track) return [h("p", {}, id)];
+  return [h("h2", {}, `✈ ${track.id} · ${track.aircraft}`), h("div", { class: "fields" },
+    field(t("uncertainty"), `${Math.round(track.uncertainty_m)} m`),
+    field(t("speed"), `${Math.round(track.speed_mps * 3.6)} km/h`),
+    field(t("sightings"), track.sightings), field("", time(track.at)),
+    field(t("zones"), track.zones.length))];
+}
+
+function alertDetail(id) {
+  const a = get("alerts").find((x) => x.alert_id === id);
+  if (!a) return [h("p", {}, id)];
+  const ar = get("lang") === "ar";
+  return [
+    h("h2", {}, h("span", { class: "chip", style: `--c:${LEVEL_COLOUR[a.level] || "#2fa84f"}` }, tt("alert_level", a.level)), ` ${a.alert_id}`),
+    h("p", {}, h("b", {}, ar ? a.headline_ar : a.headline_en)),
+    h("p", {}, ar ? a.instruction_ar : a.instruction_en),
+    h("div", { class: "fields" }, field("", time(a.sent)), field(t("until"), time(a.expires)),
+      field(t("zones"), a.zones.length)),
+    h("ul", { class: "plain" }, ...a.zones.slice(0, 30).map((z) => h("li", {},
+      `${(ar ? z.name_ar : z.name_en) || z.pcode} `, h("small", {}, etaText(a, z))))),
+    h("a", { href: `/api/v1/alerts/${a.alert_id}.cap`, target: "_blank" }, "CAP 1.2"),
+  ];
+}

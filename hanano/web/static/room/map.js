@@ -1,0 +1,269 @@
+// The map: the city's zones coloured by alert level, incidents by severity and status, teams by
+// task, hospitals, aircraft tracks, double-tap watches, threats and road closures.
+import { get } from "./state.js";
+import { t, tt } from "./i18n.js";
+import { $, h, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, minutesLeft } from "./util.js";
+import { etaText, featureName, zoneLevels } from "./zones.js";
+import { openDetail } from "./detail.js";
+import { teamState } from "./boards/teams.js";
+import { pickZone } from "./boards/alerts.js";
+import { reportThreat } from "./boards/safety.js";
+
+let map, layerControl;
+const layers = {};
+const zoneShapes = new Map();
+const incidentMarks = new Map();
+const overlayAdded = [];
+
+export const hasMap = () => Boolean(map);
+export const getMap = () => map;
+export const layer = (name) => layers[name];
+// Called when the user turns on an overlay (the coverage layer loads only then).
+export const onOverlayAdd = (fn) => overlayAdded.push(fn);
+
+export function initMap() {
+  if (map) return;
+  map = L.map("map", { zoomControl: true, attributionControl: true, preferCanvas: false,
+    minZoom: 11, maxZoom: 18 }).setView([36.205, 37.16], 13);
+  map.attributionControl.setPrefix(false);
+  // Areas lie under the points: a watch circle or a zone must never catch an incident's click.
+  map.createPane("zones").style.zIndex = 300;
+  map.createPane("areas").style.zIndex = 350;
+  // Roads lie over the zones' fill and under everything that can be clicked; thousands of lines
+  // are one canvas, not thousands of SVG paths.
+  map.createPane("roads").style.zIndex = 320;
+  layers.roadRenderer = L.canvas({ pane: "roads", padding: 0.5 });
+  // A closure's mark stands where its report was, often on the incident itself: below it.
+  map.createPane("closures").style.zIndex = 380;
+  map.attributionControl.addAttribution("Neighbourhoods: OCHA (CC BY-IGO) · Leaflet");
+  for (const name of ["zone", "road", "closedRoad", "watch", "threat", "incident", "hospital", "team", "track"]) {
+    layers[name] = L.layerGroup().addTo(map);
+  }
+  // Off until asked for: the shading would hide the alert levels under it.
+  layers.coverage = L.layerGroup();
+  map.on("overlayadd", (e) => { for (const fn of overlayAdded) fn(e.layer); });
+  layerSwitch();
+  map.on("click", (e) => { if (get("threatMode")) reportThreat(e.latlng); });
+  map.on("zoomend", () => {
+    $("#map").classList.toggle("labels", map.getZoom() >= 14);
+    drawTeams();  // which labels would overlap depends on the zoom
+  });
+  $("#map").classList.toggle("labels", map.getZoom() >= 14);
+  renderLegend();
+}
+
+// The layer switch in the page's language (Leaflet takes the names once, so it is rebuilt).
+export function layerSwitch() {
+  if (!map) return;
+  if (layerControl) layerControl.remove();
+  const name = (key) => tt("layer", key);
+  const overlays = {
+    [name("incidents")]: layers.incident, [name("teams")]: layers.team,
+    [name("hospitals")]: layers.hospital, [name("aircraft")]: layers.track,
+    [name("watches")]: layers.watch, [name("threats")]: layers.threat, [name("roads")]: layers.road,
+  };
+  if (get("can").coverage) overlays[name("coverage")] = layers.coverage;
+  layerControl = L.control.layers(null, overlays, { position: "topright" }).addTo(map);
+}
+
+export function drawZones() {
+  if (!map) return;
+  layers.zone.clearLayers();
+  zoneShapes.clear();
+  const bounds = L.latLngBounds([]);
+  for (const f of get("zones")) {
+    const shape = L.geoJSON(f, {
+      pane: "zones",
+      style: { className: `zone zone-${f.id}`, color: "#7b8794", weight: 1, fillOpacity: 0.06,
+        fillColor: "#7b8794" },
+    });
+    shape.on("click", () => (get("pickZone") ? pickZone(f.id) : openDetail("zone", f.id)));
+    shape.addTo(layers.zone);
+    zoneShapes.set(f.id, shape);
+    bounds.extend(shape.getBounds());
+  }
+  if (bounds.isValid()) map.fitBounds(bounds.pad(-0.15));
+  labelZones();
+  paintZones();
+}
+
+export function labelZones() {
+  for (const f of get("zones")) {
+    const shape = zoneShapes.get(f.id);
+    if (!shape) continue;
+    shape.unbindTooltip();
+    shape.bindTooltip(featureName(f), { permanent: true, direction: "center", className: "zone-label" });
+  }
+}
+
+const STRENGTH = { imminent: 0.6, warning: 0.3, watch: 0.22 };
+
+export function paintZones() {
+  const levels = zoneLevels();
+  for (const [pcode, shape] of zoneShapes) {
+    const current = levels.get(pcode);
+    const colour = current ? LEVEL_COLOUR[current.level] : "#7b8794";
+    shape.setStyle({ fillColor: colour, fillOpacity: current ? STRENGTH[current.level] : 0.06,
+      color: current ? colour : "#7b8794", weight: current ? 2 : 1 });
+    shape.eachLayer((item) => {
+      const el = item.getElement?.();
+      if (el) el.dataset.level = current ? current.level : "none";
+    });
+    const f = get("zones").find((z) => z.id === pcode);
+    const name = f ? featureName(f) : pcode;
+    const eta = current ? etaText(current.alert, current.zone) : "";
+    const tip = shape.getTooltip();
+    if (tip) {
+      tip.setContent(eta ? `${name} · ${eta}` : name);
+      tip.options.className = `zone-label ${current ? `alerted level-${current.level}` : ""}`;
+      const el = tip.getElement?.();
+      if (el) el.className = el.className.replace(/ ?(alerted|level-\S+)/g, "") + (current ? ` alerted level-${current.level}` : "");
+    }
+  }
+}
+
+function incidentStyle(i) {
+  const sev = Math.max(0, Math.min(5, i.severity || 0));
+  const done = i.status === "cleared" || i.status === "closed";
+  return {
+    radius: 5 + sev * 1.6, fillColor: SEV_COLOUR[sev], fillOpacity: done ? 0.3 : 0.9,
+    color: i.status === "responding" ? "#3b82f6" : done ? "#2fa84f" : "#ffffff",
+    weight: i.status === "responding" ? 3 : 1.5, opacity: done ? 0.5 : 1,
+    className: `incident incident-${i.id} status-${i.status}`,
+  };
+}
+
+export function drawIncidents() {
+  const seen = new Set();
+  for (const i of get("incidents").values()) {
+    if (!i.location || i.location.lat === null || i.location.lat === undefined) continue;
+    seen.add(i.id);
+    let mark = incidentMarks.get(i.id);
+    const at = [i.location.lat, i.location.lon];
+    if (!mark) {
+      mark = L.circleMarker(at, incidentStyle(i)).addTo(layers.incident);
+      mark.on("click", () => openDetail("incident", i.id));
+      incidentMarks.set(i.id, mark);
+    } else {
+      mark.setLatLng(at).setStyle(incidentStyle(i));
+      const el = mark.getElement?.();
+      if (el) el.setAttribute("class", `leaflet-interactive ${incidentStyle(i).className}`);
+    }
+    mark.getElement?.()?.setAttribute("data-id", i.id);
+  }
+  for (const [id, mark] of incidentMarks) {
+    if (!seen.has(id)) { mark.remove(); incidentMarks.delete(id); }
+  }
+}
+
+// Teams standing at (nearly) the same spot on screen, often at one centre, share it: their
+// labels are stacked in a column around the first one's point instead of drawn over each other.
+function teamStacks() {
+  const stacks = [];
+  const teams = [...get("teams").values()].sort((a, b) => a.name.localeCompare(b.name));
+  for (const team of teams) {
+    const at = team.position || team.base;
+    if (!at) continue;
+    const p = map.latLngToLayerPoint([at.lat, at.lon]);
+    let stack = stacks.find((x) => Math.abs(x.p.x - p.x) < 90 && Math.abs(x.p.y - p.y) < 24 * x.members.length);
+    if (!stack) { stack = { p, members: [] }; stacks.push(stack); }
+    stack.members.push({ team, at, p });
+  }
+  const offsets = new Map();
+  for (const { p, members } of stacks) {
+    members.forEach((m, k) => offsets.set(m.team.id, {
+      dx: p.x - m.p.x, dy: p.y - m.p.y + (k - (members.length - 1) / 2) * 26, stacked: members.length > 1,
+    }));
+  }
+  return offsets;
+}
+
+export function drawTeams() {
+  layers.team.clearLayers();
+  const offsets = teamStacks();
+  for (const team of get("teams").values()) {
+    const at = team.position || team.base;
+    if (!at) continue;
+    const state = teamState(team);
+    const off = offsets.get(team.id) || { dx: 0, dy: 0, stacked: false };
+    const icon = L.divIcon({
+      className: "", iconSize: null,
+      html: `<div class="team-mark${off.stacked ? " stacked" : ""}" style="--c:${STATE_COLOUR[state] || "#2fa84f"};--dx:${off.dx.toFixed(1)}px;--dy:${off.dy.toFixed(1)}px"></div>`,
+    });
+    const marker = L.marker([at.lat, at.lon], { icon, title: team.name, keyboard: false });
+    marker.on("add", () => {
+      const el = marker.getElement()?.querySelector(".team-mark");
+      if (el) { el.textContent = team.name; el.dataset.team = team.id; el.dataset.state = state; }
+    });
+    marker.on("click", () => openDetail("team", team.id));
+    marker.addTo(layers.team);
+  }
+}
+
+export function drawHospitals() {
+  layers.hospital.clearLayers();
+  for (const hosp of get("hospitals")) {
+    const icon = L.divIcon({ className: "", iconSize: null,
+      html: `<div class="hospital-mark status-${hosp.status}">✚</div>` });
+    const marker = L.marker([hosp.location.lat, hosp.location.lon], { icon, title: hosp.name,
+      keyboard: false });
+    marker.on("click", () => openDetail("hospital", hosp.id));
+    marker.addTo(layers.hospital);
+  }
+}
+
+export function drawTracks() {
+  layers.track.clearLayers();
+  for (const track of get("tracks")) {
+    L.circle([track.lat, track.lon], { radius: track.uncertainty_m || 500, color: "#e0202a",
+      weight: 1, dashArray: "4 4", fillOpacity: 0.05, interactive: false, pane: "areas" }).addTo(layers.track);
+    const turn = track.heading_deg ?? 0;
+    const icon = L.divIcon({ className: "", iconSize: null,
+      html: `<div class="track-mark" style="--r:${turn}deg">✈</div>` });
+    const marker = L.marker([track.lat, track.lon], { icon, title: track.id, keyboard: false });
+    marker.on("click", () => openDetail("track", track.id));
+    marker.addTo(layers.track);
+  }
+}
+
+export function drawWatches() {
+  layers.watch.clearLayers();
+  for (const w of get("watches")) {
+    const circle = L.circle([w.location.lat, w.location.lon], { radius: 150, color: "#f5a623",
+      weight: 2, dashArray: "6 4", fillOpacity: 0.08, className: "watch", pane: "areas" });
+    circle.bindTooltip(`${t("watch")}: ${minutesLeft(w.until)} ${t("min")} ${t("left")}`);
+    circle.on("click", () => openDetail("incident", w.incident_id));
+    circle.addTo(layers.watch);
+  }
+}
+
+export function drawThreats() {
+  layers.threat.clearLayers();
+  for (const c of get("closures")) {
+    if (!c.location || c.location.lat === null) continue;
+    const icon = L.divIcon({ className: "", iconSize: null, html: '<div class="closure-mark">⛔</div>' });
+    L.marker([c.location.lat, c.location.lon], { icon, keyboard: false, pane: "closures" })
+      .bindTooltip(`${t("road_closed")}: ${c.reason || ""}`).addTo(layers.threat);
+  }
+  for (const threat of get("threats")) {
+    if (!threat.point || !threat.radius_m) continue;
+    L.circle([threat.point.lat, threat.point.lon], { radius: threat.radius_m, color: "#e0202a",
+      weight: 2, fillOpacity: 0.12, pane: "areas" }).bindTooltip(`${t("threat")}: ${threat.reason}`)
+      .addTo(layers.threat);
+  }
+}
+
+export function renderLegend() {
+  $("#legend").replaceChildren(
+    h("div", {}, h("b", {}, t("legend_incidents")),
+      ...[1, 2, 3, 4, 5].map((s) => h("span", { class: "dot", style: `--c:${SEV_COLOUR[s]}` }, s))),
+    h("div", {}, h("b", {}, t("legend_teams")),
+      ...["free", "en_route", "on_scene", "transporting", "returning"].map((s) =>
+        h("span", { class: "chip", style: `--c:${STATE_COLOUR[s]}` }, tt("state", s)))),
+    h("div", {}, h("b", {}, t("legend_zones")),
+      ...["watch", "warning", "imminent"].map((s) =>
+        h("span", { class: "chip", style: `--c:${LEVEL_COLOUR[s]}` }, tt("alert_level", s)))),
+    ...(get("roadsId") ? [h("div", {}, h("span", { class: "road-key" }), t("roads"),
+      h("span", { class: "road-key closed" }), t("closed_roads"))] : []),
+  );
+}

@@ -1,0 +1,53 @@
+// The city's zones: their names in the page's language and the alert level each stands at.
+import { get, serverNow } from "./state.js";
+import { t } from "./i18n.js";
+
+const ar = () => get("lang") === "ar";
+
+export const featureName = (f) => (ar() ? f.properties.name_ar : f.properties.name_en);
+
+export function zoneName(pcode) {
+  const f = pcode && get("zones").find((z) => z.id === pcode);
+  if (!f) return pcode || t("unknown_place");
+  return featureName(f);
+}
+
+// An alert's zones, as the alert names them.
+export function zoneNames(zones, n) {
+  return zones.slice(0, n).map((z) => (ar() ? z.name_ar : z.name_en) || z.pcode).join(ar() ? "، " : ", ");
+}
+
+// Zones by name in the page's language, for a list to choose from.
+export function sortedZones() {
+  return [...get("zones")].map((f) => [f.id, featureName(f)])
+    .sort((a, b) => a[1].localeCompare(b[1], get("lang")));
+}
+
+export function placeName(i) {
+  const n = i.neighbourhood;
+  if (!n) return t("unknown_place");
+  return ar() ? n.name_ar : n.name_en;
+}
+
+export const alertNumber = (a) => Number(String(a.alert_id).split("-").pop()) || 0;
+
+// A zone stands at the level of the last alert that named it; an all-clear brings it down.
+export function zoneLevels() {
+  const levels = new Map();
+  const ordered = [...get("alerts")].sort((a, b) => alertNumber(a) - alertNumber(b));
+  for (const alert of ordered) {
+    for (const z of alert.zones) {
+      if (alert.level === "all_clear") levels.delete(z.pcode);
+      else levels.set(z.pcode, { level: alert.level, alert, zone: z });
+    }
+  }
+  return levels;
+}
+
+export function etaText(alert, zone) {
+  if (zone.eta_min_s === null || zone.eta_min_s === undefined) return "";
+  const sent = Date.parse(alert.sent);
+  const lo = Math.max(0, (sent + zone.eta_min_s * 1000 - serverNow()) / 60000);
+  const hi = Math.max(0, (sent + (zone.eta_max_s ?? zone.eta_min_s) * 1000 - serverNow()) / 60000);
+  return `${t("eta")} ${Math.floor(lo)}–${Math.ceil(hi)} ${t("min")}`;
+}
