@@ -25,7 +25,8 @@ ZONE_LABELS = """() => [...document.querySelectorAll('#map .zone-label')]
 TEAM_LABELS = """() => [...document.querySelectorAll('#map .team-mark, #map .team-cluster')]
   .map((el) => { const r = el.getBoundingClientRect();
     const p = el.parentElement.getBoundingClientRect();
-    return { team: el.dataset.team || null, teams: (el.dataset.teams || '').split(' ').filter(Boolean),
+    return { team: el.dataset.team || null,
+      teams: (el.dataset.teams || '').split(' ').filter(Boolean),
       dist: Math.hypot(r.left + r.width / 2 - p.left, r.top + r.height / 2 - p.top) }; })"""
 TRACK = """() => { const el = document.querySelector('#map .track-mark');
   if (!el) return null;
