@@ -145,7 +145,7 @@ async function setStatus(id, status) {
     min: Math.round((serverNow() - Date.parse(trapped.received_at)) / 60000) }) : "";
   const reason = await ask({
     title: t("status_title").replace("{incident}", id).replace("{status}", tt("status", status)),
-    label: t("status_reason"), value: trapped ? "" : tt("status", status), ok: t("set_status"), detail, warn: Boolean(trapped) });
+    label: t("status_reason"), value: tt("status", status), ok: t("set_status"), detail, warn: Boolean(trapped) });
   if (reason) act(api(`/api/v1/incidents/${id}/status`, { method: "POST", body: { status, reason } }));
 }
 
