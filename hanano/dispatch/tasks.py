@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from hanano.clock import isoformat, parse_iso
-from hanano.dispatch.common import LIVE_INCIDENT, next_number
+from hanano.dispatch.common import DISPATCH_ACTOR, LIVE_INCIDENT, next_number
 from hanano.dispatch.events import TaskAssigned, TaskState, TaskTransitioned, TeamCheckedIn
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.hospitals import RECEIVING, hospital_row
@@ -20,6 +20,7 @@ from hanano.dispatch.tables import tasks, teams
 from hanano.dispatch.teams import team_row
 from hanano.errors import conflict, invalid, not_found
 from hanano.intake import tables as intake_tables
+from hanano.intake.events import IncidentStatusChanged
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
@@ -192,6 +193,29 @@ def _checked_in(conn: Connection, event: RecordedEvent) -> None:
         .where(tasks.c.task_id == event.data["task_id"])
         .values(last_checkin_at=event.time, checkin_alarm_at=None)
     )
+
+
+# --- the incident follows its tasks ------------------------------------------------------
+
+
+def _set_incident_status(tx: Tx, incident_id: str, status: str, reason: str) -> None:
+    incident = incident_row(tx.conn, incident_id)
+    tx.append(
+        DISPATCH_ACTOR,
+        IncidentStatusChanged(
+            incident_id=incident_id, status=status, previous=incident.status, reason=reason
+        ),
+    )
+
+
+@HANDLERS.reacts_to(TaskAssigned.type)
+def _incident_responding(tx: Tx, event: RecordedEvent) -> None:
+    """An open incident a team is sent to is responding: the queue must not say it waits."""
+    d = event.data
+    if incident_row(tx.conn, d["incident_id"]).status == "open":
+        team = team_row(tx.conn, d["team_id"])
+        reason = f"{team.name} sent ({d['task_id']})"
+        _set_incident_status(tx, d["incident_id"], "responding", reason)
 
 
 # --- views --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, func, select
 
 from hanano.city.model import city_of
 from hanano.clock import canonical_time, isoformat, parse_iso
@@ -232,7 +232,26 @@ def _position(conn: Connection, event: RecordedEvent) -> None:
 # --- views --------------------------------------------------------------------------------
 
 
-def team_view(row: Row[Any], now: datetime, stale_min: float) -> dict[str, Any]:
+def _last_ended(conn: Connection, team_id: str | None = None) -> dict[str, str]:
+    query = select(tasks.c.team_id, func.max(tasks.c.ended_at)).where(tasks.c.ended_at.isnot(None))
+    if team_id is not None:
+        query = query.where(tasks.c.team_id == team_id)
+    return {team: at for team, at in conn.execute(query.group_by(tasks.c.team_id)).all()}
+
+
+def _free_since(row: Row[Any], ended: str | None) -> str | None:
+    """When a free team became free: its last task's end, or going on duty if that was later,
+    the same moment a recommendation counts its rest from."""
+    if row.duty != "on_duty" or row.task_id is not None:
+        return None
+    if ended and (row.duty_since is None or ended >= row.duty_since):
+        return ended
+    return str(row.duty_since) if row.duty_since else None
+
+
+def team_view(
+    row: Row[Any], now: datetime, stale_min: float, ended: str | None = None
+) -> dict[str, Any]:
     position = None
     if row.lat is not None and row.position_at is not None:
         age = (now - parse_iso(row.position_at)).total_seconds() / 60
@@ -254,6 +273,7 @@ def team_view(row: Row[Any], now: datetime, stale_min: float) -> dict[str, Any]:
         "vehicle": row.vehicle,
         "duty": row.duty,
         "duty_since": row.duty_since,
+        "free_since": _free_since(row, ended),
         "position": position,
         "task_id": row.task_id,
         "updated_at": row.updated_at,
@@ -262,8 +282,10 @@ def team_view(row: Row[Any], now: datetime, stale_min: float) -> dict[str, Any]:
 
 def list_teams(conn: Connection, now: datetime, stale_min: float) -> list[dict[str, Any]]:
     rows = conn.execute(select(teams).order_by(teams.c.name)).all()
-    return [team_view(r, now, stale_min) for r in rows]
+    ended = _last_ended(conn)
+    return [team_view(r, now, stale_min, ended.get(r.team_id)) for r in rows]
 
 
 def get_team(conn: Connection, team_id: str, now: datetime, stale_min: float) -> dict[str, Any]:
-    return team_view(team_row(conn, team_id), now, stale_min)
+    ended = _last_ended(conn, team_id).get(team_id)
+    return team_view(team_row(conn, team_id), now, stale_min, ended)

@@ -1,7 +1,7 @@
 // The detail beside the boards: an incident (its tasks, recommendations, worksites, victims,
 // status and reports), a team, a zone, a hospital, an aircraft track or an alert.
-import { get, may, put, set } from "./state.js";
-import { t, tt } from "./i18n.js";
+import { get, may, put, serverNow, set } from "./state.js";
+import { fill, plural, t, tt } from "./i18n.js";
 import { act, api, id as enc } from "./api.js";
 import { ask } from "./dialogs.js";
 import { $, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, ago, field, h, time } from "./util.js";
@@ -73,8 +73,10 @@ function incidentDetail(id) {
     h("div", { class: "fields" },
       field(t("zone"), placeName(i)),
       field(t("reports"), i.report_count),
-      field(t("trapped"), i.trapped ?? "–"), field(t("casualties"), i.casualties ?? "–"),
+      field(t("trapped"), ...trappedValue(i, get("sites").get(id))),
+      field(t("casualties"), i.casualties ?? "–"),
       field(t("first_received"), time(i.first_received_at)),
+      lastReceived(i) ? field(t("last_received"), time(lastReceived(i))) : null,
       field(t("first_report"), time(i.first_report_at)), field(t("last_report"), time(i.last_report_at))),
   ];
   if (tasks.length) {
@@ -89,12 +91,39 @@ function incidentDetail(id) {
       ...["responding", "cleared", "closed"].filter((s) => s !== i.status).map((s) =>
         h("button", { onclick: () => setStatus(id, s) }, tt("status", s)))));
   }
-  if (i.reports) {
-    out.push(h("h3", {}, t("reports")), h("ul", { class: "plain reports" }, ...i.reports.map((r) =>
-      h("li", {}, time(r.received_at), ` ${tt("kind", r.kind)} · ${r.source}`,
-        r.trapped ? ` · ${r.trapped} ${t("trapped")}` : "", r.text ? h("q", { dir: "auto" }, r.text) : null))));
-  }
+  if (i.reports) out.push(h("h3", {}, t("reports")), h("ul", { class: "plain reports" }, ...i.reports.map(reportLine)));
   return out;
+}
+
+// A report with both its times named: when it arrived and when its sender saw what it tells.
+function reportLine(r) {
+  return h("li", { "data-report": r.id },
+    h("span", { class: "received" }, `${t("received")} `, time(r.received_at)), " · ",
+    h("small", { class: "observed" }, `${t("observed")} `, time(r.observed_at)),
+    ` · ${tt("kind", r.kind)} · ${r.source}`,
+    r.trapped ? ` · ${plural("n_trapped", r.trapped)}` : "",
+    r.casualties ? ` · ${plural("n_casualties", r.casualties)}` : "",
+    r.text ? h("q", { dir: "auto" }, r.text) : null);
+}
+
+const lastReceived = (i) => (i.reports || []).map((r) => r.received_at).sort().pop();
+
+// Trapped as reported and as recorded victims still trapped, the larger first, each named.
+function trappedValue(i, sites) {
+  const recorded = sites ? sites.victims.filter((v) => v.status === "trapped").length : null;
+  const reported = i.trapped ?? 0;
+  if (!recorded && !i.trapped) return [i.trapped ?? "–"];
+  const parts = [`${i.trapped ?? 0} ${t("trapped_reported")}`];
+  if (recorded !== null) parts.push(`${recorded} ${t("trapped_recorded")}`);
+  return [h("span", { class: "trapped-total" }, Math.max(reported, recorded || 0)), " ",
+    h("small", {}, `(${parts.join(" · ")})`)];
+}
+
+// The last trapped report received within 30 min, if any: clearing then asks twice.
+const RECENT_TRAPPED_MS = 30 * 60 * 1000;
+function recentTrapped(i) {
+  const recent = (i.reports || []).filter((r) => r.trapped && serverNow() - Date.parse(r.received_at) <= RECENT_TRAPPED_MS);
+  return recent.sort((a, b) => a.received_at.localeCompare(b.received_at)).pop() || null;
 }
 
 export async function assign(incidentId, teamId, reason) {
@@ -110,9 +139,13 @@ async function override(incidentId, teamId) {
 }
 
 async function setStatus(id, status) {
+  const trapped = ["cleared", "closed"].includes(status) ? recentTrapped(get("incidents").get(id) || {}) : null;
+  const detail = trapped ? fill(t("trapped_recent"), { trapped: plural("n_trapped", trapped.trapped),
+    time: time(trapped.received_at).textContent,
+    min: Math.round((serverNow() - Date.parse(trapped.received_at)) / 60000) }) : "";
   const reason = await ask({
     title: t("status_title").replace("{incident}", id).replace("{status}", tt("status", status)),
-    label: t("status_reason"), value: tt("status", status), ok: t("set_status") });
+    label: t("status_reason"), value: tt("status", status), ok: t("set_status"), detail, warn: Boolean(trapped) });
   if (reason) act(api(`/api/v1/incidents/${id}/status`, { method: "POST", body: { status, reason } }));
 }
 

@@ -4,13 +4,14 @@
 import { t } from "./i18n.js";
 import { $, h } from "./util.js";
 
-export function ask({ title, label, value = "", ok = t("ok"), detail = "" }) {
+export function ask({ title, label, value = "", ok = t("ok"), detail = "", warn = false }) {
   const dialog = $("#ask");
   if (dialog.open) return Promise.resolve(null);
   const input = $("#ask-input");
   $("#ask-title").textContent = title;
   $("#ask-detail").textContent = detail;
   $("#ask-detail").hidden = !detail;
+  $("#ask-detail").classList.toggle("warn-box", warn);
   $("#ask-label").textContent = label;
   $("#ask-ok").textContent = ok;
   $("#ask-cancel").textContent = t("cancel");
@@ -40,6 +41,7 @@ export function askForm({ title, detail = "", fields, ok = t("ok") }) {
   $("#ask-title").textContent = title;
   $("#ask-detail").textContent = detail;
   $("#ask-detail").hidden = !detail;
+  $("#ask-detail").classList.remove("warn-box");
   $("#ask-ok").textContent = ok;
   $("#ask-cancel").textContent = t("cancel");
   $("#ask-label").hidden = true;

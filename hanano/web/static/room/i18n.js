@@ -158,6 +158,21 @@ export const TEXT = {
     alert_level: { watch: "watch", warning: "warning", imminent: "imminent",
       all_clear: "all clear", none: "none" },
     hospital_status: { open: "open", full: "full", closed: "closed", destroyed: "destroyed" },
+    // Items 5-7 of issue 12: the map's labels, numbers named for what they are, the queue's order.
+    n_reports: { one: "{n} report", other: "{n} reports" },
+    n_teams: { one: "{n} team", other: "{n} teams" },
+    n_trapped: { one: "{n} trapped", other: "{n} trapped" },
+    n_casualties: { one: "{n} casualty", other: "{n} casualties" },
+    received: "received", observed: "observed", last_received: "last report received",
+    last_seen: "last seen", waiting: "waiting {duration}", responding_for: "open {duration}",
+    sort_label: "Order", sort_waiting: "Waiting longest first",
+    sort_severity: "Most severe first, then waiting longest",
+    eta_now: "due now", eta_under: "ETA under {n} min", eta_range: "ETA {lo}–{hi} min",
+    trapped_reported: "reported", trapped_recorded: "recorded, still trapped",
+    victim_mark: "INSARAG mark {mark}",
+    trapped_recent: "Warning: {trapped} reported at {time}, {min} min ago. Clear only if everyone is out.",
+    teams_here: "Zoom in to tell them apart: {names}",
+    more_zones: "+{n} more",
   },
   ar: {
     brand: "هنانو", room: "غرفة العمليات", offline: "غير متصل", live: "مباشر",
@@ -314,6 +329,20 @@ export const TEXT = {
     alert_level: { watch: "ترقب", warning: "تحذير", imminent: "وشيك", all_clear: "زوال الخطر",
       none: "لا شيء" },
     hospital_status: { open: "يعمل", full: "ممتلئ", closed: "مغلق", destroyed: "مدمر" },
+    n_reports: { zero: "لا بلاغات", one: "بلاغ واحد", two: "بلاغان", few: "{n} بلاغات", many: "{n} بلاغًا", other: "{n} بلاغ" },
+    n_teams: { zero: "لا فرق", one: "فريق واحد", two: "فريقان", few: "{n} فرق", many: "{n} فريقًا", other: "{n} فريق" },
+    n_trapped: { zero: "لا عالقين", one: "عالق واحد", two: "عالقان", few: "{n} عالقين", many: "{n} عالقًا", other: "{n} عالق" },
+    n_casualties: { zero: "لا إصابات", one: "إصابة واحدة", two: "إصابتان", few: "{n} إصابات", many: "{n} إصابة", other: "{n} إصابة" },
+    received: "وصل", observed: "شوهد", last_received: "وصول آخر بلاغ",
+    last_seen: "آخر مشاهدة", waiting: "ينتظر منذ {duration}", responding_for: "مفتوحة منذ {duration}",
+    sort_label: "الترتيب", sort_waiting: "الأطول انتظارًا أولًا",
+    sort_severity: "الأخطر أولًا، ثم الأطول انتظارًا",
+    eta_now: "متوقع الآن", eta_under: "الوصول خلال أقل من {n} د", eta_range: "الوصول خلال {lo}–{hi} د",
+    trapped_reported: "حسب البلاغات", trapped_recorded: "مسجَّلون وما زالوا عالقين",
+    victim_mark: "علامة INSARAG {mark}",
+    trapped_recent: "تنبيه: بلاغ عن {trapped} في {time}، قبل {min} د. لا تُنهِ الحادثة إلا إذا أُخرج الجميع.",
+    teams_here: "كبّر الخريطة لتمييزها: {names}",
+    more_zones: "+{n} أخرى",
   },
 };
 
@@ -327,6 +356,13 @@ export const tt = (group, key) => (TEXT[lang()][group] || {})[key] ?? key;
 // A template's {placeholders} filled in.
 export function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
+}
+
+// A count in words, by the language's plural rules: "1 report", "2 reports", "بلاغان".
+export function plural(key, n) {
+  const forms = TEXT[lang()][key] || TEXT.en[key];
+  const rule = new Intl.PluralRules(lang() === "ar" ? "ar" : "en").select(n);
+  return fill(forms[rule] ?? forms.other, { n });
 }
 
 export const listSep = () => (lang() === "ar" ? "، " : ", ");

@@ -15,7 +15,7 @@ import {
 } from "./map.js";
 import { closeDetail, openDetail, renderDetail, assign } from "./detail.js";
 import { TABS, showTab } from "./tabs.js";
-import { moveSelection, renderQueue } from "./boards/queue.js";
+import { moveSelection, renderQueue, tickQueue } from "./boards/queue.js";
 import { renderTeams } from "./boards/teams.js";
 import { armZonePick, issueAlert, renderAlerts, renderSightingForm, reportSighting } from "./boards/alerts.js";
 import { armThreat, renderSafety, renderThreatButton } from "./boards/safety.js";
@@ -208,7 +208,7 @@ async function boot() {
   // Times in state, watches' time left and alerts' ETAs move with the clock, between events too.
   setInterval(() => {
     if (!get("session")?.authenticated || !hasMap()) return;
-    renderTeams(); renderSafety(); paintZones(); drawWatches(); renderClock();
+    renderTeams(); renderSafety(); paintZones(); drawWatches(); renderClock(); tickQueue();
   }, 5000);
   const session = await api("/api/v1/session", { login: true });
   if (session.authenticated) await enter(session);

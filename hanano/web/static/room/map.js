@@ -8,6 +8,7 @@ import { openDetail } from "./detail.js";
 import { teamState } from "./boards/teams.js";
 import { pickZone } from "./boards/alerts.js";
 import { reportThreat } from "./boards/safety.js";
+import { clusterMarker, declutterZoneLabels, edgePoint, keepThreatsInView, leaderLine, teamGroups } from "./maplabels.js";
 
 let map, layerControl;
 const layers = {};
@@ -35,6 +36,8 @@ export function initMap() {
   layers.roadRenderer = L.canvas({ pane: "roads", padding: 0.5 });
   // A closure's mark stands where its report was, often on the incident itself: below it.
   map.createPane("closures").style.zIndex = 380;
+  // Aircraft over everything, zone names included: a label must never hide a threat.
+  map.createPane("aircraft").style.zIndex = 700;
   map.attributionControl.addAttribution("Neighbourhoods: OCHA (CC BY-IGO) · Leaflet");
   for (const name of ["zone", "road", "closedRoad", "watch", "threat", "incident", "hospital", "team", "track"]) {
     layers[name] = L.layerGroup().addTo(map);
@@ -48,6 +51,8 @@ export function initMap() {
     $("#map").classList.toggle("labels", map.getZoom() >= 14);
     drawTeams();  // which labels would overlap depends on the zoom
   });
+  // Which zone labels collide, and which aircraft are out of view, depend on the view.
+  map.on("moveend", () => { requestAnimationFrame(declutterZoneLabels); drawTracks(); });
   $("#map").classList.toggle("labels", map.getZoom() >= 14);
   renderLegend();
 }
@@ -120,6 +125,7 @@ export function paintZones() {
       if (el) el.className = el.className.replace(/ ?(alerted|level-\S+)/g, "") + (current ? ` alerted level-${current.level}` : "");
     }
   }
+  declutterZoneLabels();
 }
 
 function incidentStyle(i) {
@@ -156,48 +162,39 @@ export function drawIncidents() {
   }
 }
 
-// Teams standing at (nearly) the same spot on screen, often at one centre, share it: their
-// labels are stacked in a column around the first one's point instead of drawn over each other.
-function teamStacks() {
-  const stacks = [];
-  const teams = [...get("teams").values()].sort((a, b) => a.name.localeCompare(b.name));
-  for (const team of teams) {
-    const at = team.position || team.base;
-    if (!at) continue;
-    const p = map.latLngToLayerPoint([at.lat, at.lon]);
-    let stack = stacks.find((x) => Math.abs(x.p.x - p.x) < 90 && Math.abs(x.p.y - p.y) < 24 * x.members.length);
-    if (!stack) { stack = { p, members: [] }; stacks.push(stack); }
-    stack.members.push({ team, at, p });
-  }
-  const offsets = new Map();
-  for (const { p, members } of stacks) {
-    members.forEach((m, k) => offsets.set(m.team.id, {
-      dx: p.x - m.p.x, dy: p.y - m.p.y + (k - (members.length - 1) / 2) * 26, stacked: members.length > 1,
-    }));
-  }
-  return offsets;
-}
-
 export function drawTeams() {
   layers.team.clearLayers();
-  const offsets = teamStacks();
-  for (const team of get("teams").values()) {
-    const at = team.position || team.base;
-    if (!at) continue;
-    const state = teamState(team);
-    const off = offsets.get(team.id) || { dx: 0, dy: 0, stacked: false };
-    const icon = L.divIcon({
-      className: "", iconSize: null,
-      html: `<div class="team-mark${off.stacked ? " stacked" : ""}" style="--c:${STATE_COLOUR[state] || "#2fa84f"};--dx:${off.dx.toFixed(1)}px;--dy:${off.dy.toFixed(1)}px"></div>`,
-    });
-    const marker = L.marker([at.lat, at.lon], { icon, title: team.name, keyboard: false });
-    marker.on("add", () => {
-      const el = marker.getElement()?.querySelector(".team-mark");
-      if (el) { el.textContent = team.name; el.dataset.team = team.id; el.dataset.state = state; }
-    });
-    marker.on("click", () => openDetail("team", team.id));
-    marker.addTo(layers.team);
+  for (const group of teamGroups(map)) {
+    if (group.cluster) {
+      clusterMarker(map, group, (id) => openDetail("team", id)).addTo(layers.team);
+      continue;
+    }
+    for (const m of group.members) {
+      const dx = m.label.x - m.p.x, dy = m.label.y - m.p.y;
+      const moved = Math.hypot(dx, dy) > 1;
+      if (moved) {
+        leaderLine(map, m.p, m.label).addTo(layers.team);
+        L.circleMarker([m.at.lat, m.at.lon], { radius: 4, color: "#111", weight: 2, fillColor: "#fff",
+          fillOpacity: 1, interactive: false, className: "team-point" }).addTo(layers.team);
+      }
+      teamLabel(m.team, m.at, dx, dy, moved).addTo(layers.team);
+    }
   }
+}
+
+function teamLabel(team, at, dx, dy, stacked) {
+  const state = teamState(team);
+  const icon = L.divIcon({
+    className: "", iconSize: null,
+    html: `<div class="team-mark${stacked ? " stacked" : ""}" style="--c:${STATE_COLOUR[state] || "#2fa84f"};--dx:${dx.toFixed(1)}px;--dy:${dy.toFixed(1)}px"></div>`,
+  });
+  const marker = L.marker([at.lat, at.lon], { icon, title: team.name, keyboard: false });
+  marker.on("add", () => {
+    const el = marker.getElement()?.querySelector(".team-mark");
+    if (el) { el.textContent = team.name; el.dataset.team = team.id; el.dataset.state = state; }
+  });
+  marker.on("click", () => openDetail("team", team.id));
+  return marker;
 }
 
 export function drawHospitals() {
@@ -214,15 +211,26 @@ export function drawHospitals() {
 
 export function drawTracks() {
   layers.track.clearLayers();
+  keepThreatsInView(map);
   for (const track of get("tracks")) {
-    L.circle([track.lat, track.lon], { radius: track.uncertainty_m || 500, color: "#e0202a",
-      weight: 1, dashArray: "4 4", fillOpacity: 0.05, interactive: false, pane: "areas" }).addTo(layers.track);
+    // A dark dashed ring on a white one reads on every zone colour, red included.
+    for (const [colour, weight, dash] of [["#ffffff", 4, null], ["#111111", 2, "6 5"]]) {
+      L.circle([track.lat, track.lon], { radius: track.uncertainty_m || 500, color: colour, weight,
+        dashArray: dash, fill: false, interactive: false, pane: "areas", className: "track-area" }).addTo(layers.track);
+    }
     const turn = track.heading_deg ?? 0;
     const icon = L.divIcon({ className: "", iconSize: null,
-      html: `<div class="track-mark" style="--r:${turn}deg">✈</div>` });
-    const marker = L.marker([track.lat, track.lon], { icon, title: track.id, keyboard: false });
+      html: `<div class="track-mark${track.zones?.length ? " threat" : ""}" data-track="${track.id}" style="--r:${turn}deg"><span>✈</span></div>` });
+    const marker = L.marker([track.lat, track.lon], { icon, title: track.id, keyboard: false, pane: "aircraft" });
     marker.on("click", () => openDetail("track", track.id));
     marker.addTo(layers.track);
+    const edge = track.zones?.length ? edgePoint(map, track) : null;
+    if (edge) {
+      const arrow = L.divIcon({ className: "", iconSize: null,
+        html: `<div class="track-edge" data-track="${track.id}" style="--r:${edge.turn.toFixed(0)}deg"><span>➤</span>✈</div>` });
+      L.marker(edge.at, { icon: arrow, title: track.id, keyboard: false, pane: "aircraft" })
+        .on("click", () => map.panTo([track.lat, track.lon])).addTo(layers.track);
+    }
   }
 }
 

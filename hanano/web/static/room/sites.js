@@ -56,11 +56,12 @@ export function victimsSection(i, sites) {
     const hospital = v.hospital_id && (get("hospitals").find((x) => x.id === v.hospital_id)?.name || v.hospital_id);
     return h("li", { class: `victim status-${v.status}`, "data-victim": v.id },
       h("span", { class: "mark", style: `--c:${v.triage ? TRIAGE_COLOUR[v.triage] : "#9aa3ad"}`,
-        title: v.triage ? tt("triage_colour", v.triage) : t("no_triage") }, v.mark),
+        title: v.triage ? tt("triage_colour", v.triage) : t("no_triage") }, v.id),
       h("span", { class: "main" },
         h("span", { class: `pill victim-${v.status}` }, tt("victim_status", v.status)), " ",
         v.triage ? tt("triage_colour", v.triage) : h("small", {}, t("no_triage")),
         v.worksite_id ? ` · ${v.worksite_id}` : "",
+        v.mark ? h("small", { class: "line insarag" }, fill(t("victim_mark"), { mark: v.mark })) : null,
         hospital ? h("small", { class: "line" }, `✚ ${hospital}`) : null,
         who ? h("small", { class: "line identity" }, who.name || who.identity
           ? [who.name, who.identity].filter(Boolean).join(" · ") : t("no_name")) : null),
@@ -157,7 +158,7 @@ async function recordVictim(i) {
 }
 
 async function updateVictim(i, v) {
-  const values = await askForm({ title: fill(t("victim_update_title"), { mark: v.mark, incident: i.id }),
+  const values = await askForm({ title: fill(t("victim_update_title"), { mark: v.id, incident: i.id }),
     detail: t("names_note"), ok: t("update"), fields: victimFields(i, v) });
   if (!values) return;
   const path = `/api/v1/victims/${encodeURIComponent(v.id)}`;

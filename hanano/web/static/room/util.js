@@ -2,6 +2,7 @@
 // ever set as text, never as markup.
 import { get, serverNow } from "./state.js";
 import { t } from "./i18n.js";
+import { namePlaces } from "./zones.js";
 
 export const COVERAGE_COLOUR = "#a855f7";
 export const LEVEL_COLOUR = { imminent: "#e0202a", warning: "#f08a24", watch: "#e8c62a" };
@@ -65,7 +66,7 @@ export function withTimes(text) {
 let toastTimer = null;
 export function toast(message, bad = false) {
   const el = $("#toast");
-  el.textContent = message;
+  el.textContent = namePlaces(message);
   el.className = bad ? "show bad" : "show";
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => { el.className = ""; }, 4000);

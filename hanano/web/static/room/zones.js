@@ -1,6 +1,6 @@
 // The city's zones: their names in the page's language and the alert level each stands at.
 import { get, serverNow } from "./state.js";
-import { t } from "./i18n.js";
+import { fill, listSep, t } from "./i18n.js";
 
 const ar = () => get("lang") === "ar";
 
@@ -47,7 +47,33 @@ export function zoneLevels() {
 export function etaText(alert, zone) {
   if (zone.eta_min_s === null || zone.eta_min_s === undefined) return "";
   const sent = Date.parse(alert.sent);
-  const lo = Math.max(0, (sent + zone.eta_min_s * 1000 - serverNow()) / 60000);
-  const hi = Math.max(0, (sent + (zone.eta_max_s ?? zone.eta_min_s) * 1000 - serverNow()) / 60000);
-  return `${t("eta")} ${Math.floor(lo)}–${Math.ceil(hi)} ${t("min")}`;
+  const lo = Math.floor(Math.max(0, (sent + zone.eta_min_s * 1000 - serverNow()) / 60000));
+  const hi = Math.ceil(Math.max(0, (sent + (zone.eta_max_s ?? zone.eta_min_s) * 1000 - serverNow()) / 60000));
+  // A window already reached is due now; one starting now is "under" its end, never "0–0".
+  if (hi <= 0) return t("eta_now");
+  if (lo === 0) return fill(t("eta_under"), { n: hi });
+  return fill(t("eta_range"), { lo, hi: Math.max(hi, lo + 1) });
+}
+
+let zoneIndex = { zones: null, byCode: new Map() };
+const zoneByCode = () => {
+  if (zoneIndex.zones !== get("zones")) {
+    zoneIndex = { zones: get("zones"), byCode: new Map(get("zones").map((f) => [f.id, f])) };
+  }
+  return zoneIndex.byCode;
+};
+
+// Text worded by the server names zones by code ("N0129, N0130, ..."): a person reads their
+// names, the first three of a long list and how many more.
+const CODE_RUN = /\b[A-Z]{1,4}\d{2,}\b(?:(?:,\s*|\s+)\b[A-Z]{1,4}\d{2,}\b)*/g;
+export function namePlaces(text) {
+  const known = zoneByCode();
+  if (!known.size) return String(text ?? "");
+  return String(text ?? "").replace(CODE_RUN, (run) => {
+    const codes = run.split(/,\s*|\s+/);
+    if (!codes.some((c) => known.has(c))) return run;
+    const names = codes.map((c) => (known.has(c) ? featureName(known.get(c)) : c));
+    const more = names.length > 3 ? ` ${fill(t("more_zones"), { n: names.length - 3 })}` : "";
+    return names.slice(0, 3).join(listSep()) + more;
+  });
 }

@@ -1,17 +1,53 @@
-// The incident queue: open and responding incidents, most severe and newest first.
+// The incident queue: open and responding incidents, in the order the dispatcher chose (shown
+// above it), each with how long it has waited.
 import { get, set } from "../state.js";
-import { t, tt } from "../i18n.js";
-import { $, SEV_COLOUR, STATE_COLOUR, empty, h, time } from "../util.js";
+import { fill, plural, t, tt } from "../i18n.js";
+import { $, SEV_COLOUR, STATE_COLOUR, ago, empty, h, time } from "../util.js";
 import { placeName } from "../zones.js";
 import { openDetail } from "../detail.js";
 import { showTab } from "../tabs.js";
 import { tasksOf } from "./teams.js";
 
+// Since when an incident has waited: its first report's arrival.
+const waitingSince = (i) => i.first_received_at || i.opened_at;
+const longestWaiting = (a, b) => String(waitingSince(a)).localeCompare(String(waitingSince(b)));
+// An open incident waits for a team; one with a team on the way no longer does.
+const waitingFirst = (a, b) => (a.status === "open" ? 0 : 1) - (b.status === "open" ? 0 : 1);
+
+export const ORDERS = {
+  severity: (a, b) => (b.severity - a.severity) || longestWaiting(a, b),
+  waiting: (a, b) => waitingFirst(a, b) || longestWaiting(a, b),
+};
+
+export const queueOrder = () => (ORDERS[localStorage.getItem("hanano.queueOrder")] ? localStorage.getItem("hanano.queueOrder") : "severity");
+
 export function queue() {
   return [...get("incidents").values()]
     .filter((i) => i.status === "open" || i.status === "responding")
-    .sort((a, b) => (b.severity - a.severity)
-      || String(b.last_report_at).localeCompare(String(a.last_report_at)));
+    .sort(ORDERS[queueOrder()]);
+}
+
+function waitText(i) {
+  return fill(t(i.status === "open" ? "waiting" : "responding_for"), { duration: ago(waitingSince(i)) });
+}
+
+// The order's switch, naming the rule in force.
+function renderOrder() {
+  const select = $("#queue-order");
+  // Rebuilt only for a new language: an open drop-down must not close under a live update.
+  if (select.dataset.lang === get("lang")) return;
+  select.dataset.lang = get("lang");
+  select.replaceChildren(...Object.keys(ORDERS).map((k) => h("option", { value: k }, t(`sort_${k}`))));
+  select.value = queueOrder();
+  select.onchange = () => { localStorage.setItem("hanano.queueOrder", select.value); renderQueue(); };
+}
+
+// The waits move with the clock; only their words are rewritten, not the rows under the pointer.
+export function tickQueue() {
+  for (const el of document.querySelectorAll("#queue .wait")) {
+    const i = get("incidents").get(el.dataset.id);
+    if (i) el.textContent = waitText(i);
+  }
 }
 
 export function renderQueue() {
@@ -19,6 +55,7 @@ export function renderQueue() {
   const selected = get("selected");
   const teams = get("teams");
   $("#n-queue").textContent = items.length;
+  renderOrder();
   const rows = items.slice(0, 300).map((i) => h("li", {
     class: `row incident-row ${selected === i.id ? "sel" : ""}`, "data-id": i.id,
     onclick: () => openDetail("incident", i.id),
@@ -28,11 +65,13 @@ export function renderQueue() {
     h("b", {}, `${i.id} · ${tt("kind", i.kind)}`), " ",
     h("span", { class: `pill status-${i.status}` }, tt("status", i.status)),
     h("br"), placeName(i),
-    i.trapped ? h("span", { class: "warn" }, ` · ${i.trapped} ${t("trapped")}`) : null,
-    i.casualties ? ` · ${i.casualties} ${t("casualties")}` : null,
+    i.trapped ? h("span", { class: "warn" }, ` · ${plural("n_trapped", i.trapped)}`) : null,
+    i.casualties ? ` · ${plural("n_casualties", i.casualties)}` : null,
     ...tasksOf(i.id).map((k) => h("span", { class: "chip small", style: `--c:${STATE_COLOUR[k.state] || "#888"}` },
       `${teams.get(k.team_id)?.name || k.team_id}: ${tt("state", k.state)}`))),
-  h("span", { class: "when" }, time(i.last_report_at), h("br"), h("small", {}, `${i.report_count} ${t("reports")}`))));
+  h("span", { class: "when" }, h("b", { class: `wait ${i.status}`, "data-id": i.id }, waitText(i)), h("br"),
+    h("small", {}, plural("n_reports", i.report_count)), h("br"),
+    h("small", { class: "last-seen" }, `${t("last_seen")} `, time(i.last_report_at)))));
   $("#queue").replaceChildren(...(rows.length ? rows : empty()));
 }
 

@@ -34,7 +34,8 @@ export function renderTeams() {
   const rows = teams.map((team) => {
     const task = taskFor(team);
     const state = teamState(team);
-    const since = task ? task.times[task.state] : team.duty_since;
+    // A free team counts from its last task's end, as its recommendation's "rested" does.
+    const since = task ? task.times[task.state] : (state === "free" && team.free_since) || team.duty_since;
     return h("tr", { "data-team": team.id, "data-state": state, class: ownTeam() === team.id ? "mine" : null },
       h("td", {}, h("button", { class: "link", onclick: () => openDetail("team", team.id) }, team.name),
         h("br"), h("small", {}, `${team.crew} · ${team.sector}`)),

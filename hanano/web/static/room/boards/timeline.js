@@ -2,7 +2,7 @@
 import { addStreamed, get, serverNow } from "../state.js";
 import { TEXT, t, tt } from "../i18n.js";
 import { $, empty, h, time } from "../util.js";
-import { placeName, zoneName, zoneNames } from "../zones.js";
+import { namePlaces, placeName, zoneName, zoneNames } from "../zones.js";
 import { openDetail } from "../detail.js";
 
 export function addTimeline(type, message) {
@@ -73,6 +73,6 @@ export function renderTimeline() {
     .slice(0, 200);
   $("#timeline").replaceChildren(...(recent.length ? recent.map((x) => h("li", {
     class: `row tl-${x.kind}`, onclick: x.ref ? () => openDetail(...x.ref) : null },
-  h("span", { class: "when" }, time(x.at)), h("span", { class: "main" }, x.text)))
+  h("span", { class: "when" }, time(x.at)), h("span", { class: "main" }, namePlaces(x.text))))
     : empty()));
 }
