@@ -1,6 +1,6 @@
 """The city: its neighbourhoods (OCHA P-codes, names, polygons) and the names people use."""
 
-from hanano.city import cli, migrations, projection, tables
+from hanano.city import cli, migrations, projection, routes, tables
 from hanano.city.handlers import HANDLERS
 from hanano.domain import Domain, events_of, tables_of
 
@@ -12,5 +12,6 @@ DOMAIN = Domain(
     tables=tables_of(tables),
     migrations=migrations.MIGRATIONS,
     handlers=HANDLERS,
+    routers=(routes.router,),
     commands=(cli.city,),
 )

@@ -22,6 +22,3 @@ aliases = Table(
     Column("alias", Text, primary_key=True),
     Column("pcode", String(20), primary_key=True),
 )
-
-for _table in (neighbourhoods, aliases):
-    _table.info["projection"] = True

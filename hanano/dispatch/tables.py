@@ -187,8 +187,6 @@ PROJECTIONS = (
     victim_identities,
     road_closures,
 )
-for _table in PROJECTIONS:
-    _table.info["projection"] = True
 
 # The imported road graph is reference data, not a projection: the log records its hash
 # (dispatch.roads_imported) and a rebuild leaves it in place.
@@ -205,3 +203,6 @@ road_graphs = Table(
 )
 
 ALL_TABLES = (*PROJECTIONS, road_graphs)
+
+# Kept as they are by `hanano store rebuild`: not projections of the log.
+road_graphs.info["kept"] = "road graphs are imported from files; the log records their hash"

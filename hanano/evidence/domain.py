@@ -12,6 +12,6 @@ DOMAIN = Domain(
     tables=tables_of(tables),
     migrations=migrations.MIGRATIONS,
     handlers=HANDLERS,
-    routers=(routes.router, media_routes.router),
+    routers=(routes.router, routes.entries_router, media_routes.router),
     commands=(cli.log_group, media_cli.media_group),
 )

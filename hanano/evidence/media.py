@@ -47,7 +47,6 @@ from hanano.settings import Settings
 from hanano.store import schema
 from hanano.store.log import leaf_hash
 from hanano.store.records import RecordedEvent
-from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
 from hanano.timestamps import parse_timestamp, require_observed
 
@@ -57,8 +56,6 @@ _BIG = BigInteger().with_variant(Integer, "sqlite")
 
 
 MEDIA_TABLES = (media_items, media_custody, media_device_keys)
-for _table in MEDIA_TABLES:
-    _table.info["projection"] = True
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -365,7 +362,3 @@ def _media_added(conn: Connection, event: RecordedEvent) -> None:
 HANDLERS.projects(MediaAccessed)(_custody_row)
 HANDLERS.projects(MediaCopied)(_custody_row)
 HANDLERS.projects(MediaExported)(_custody_row)
-
-
-def create_tables(conn: Connection) -> None:
-    metadata.create_all(conn, tables=list(MEDIA_TABLES))

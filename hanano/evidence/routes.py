@@ -8,7 +8,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from hanano.access.tokens import Principal
+from hanano.access.visibility import entry_view
 from hanano.errors import invalid
+from hanano.evidence import api as evidence_api
 from hanano.evidence import log
 from hanano.evidence.receipts import make_receipt
 from hanano.evidence.witness import (
@@ -110,3 +112,21 @@ async def add_cosignatures(request: Request, service: ServiceDep) -> JSONRespons
     accepted = await run_in_threadpool(check)
     stored = await service.sequencer.run(lambda tx: store_cosignatures(tx, accepted))
     return JSONResponse({"stored": stored}, status_code=201)
+
+
+# The log's entries as hashed, beside the proofs and receipts under /api/v1/log.
+entries_router = APIRouter(prefix="/api/v1", tags=["evidence"])
+
+
+@entries_router.get("/events")
+def events(
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*AUDIT))],
+    after: Annotated[int, Query(ge=0, le=LOG_INDEX_MAX)] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> dict[str, Any]:
+    """Log entries as hashed (canonical bytes, sensitive fields as commitments) with their leaf
+    hashes. An entry the visibility rule withholds from the caller's role keeps only its place
+    and leaf hash, with the reason, so the tree can still be checked."""
+    rows = evidence_api.log_entries(service, after, limit)
+    return {"events": [entry_view(seq, canonical, leaf, who) for seq, canonical, leaf in rows]}

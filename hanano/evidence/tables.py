@@ -50,7 +50,6 @@ witnesses = Table(
     Column("key_name", String(200), nullable=False),
     Column("key_id", _BIG, nullable=False),
     Column("added_seq", _BIG, nullable=False),
-    info={"projection": True},
 )
 
 # Cosignatures arrive from outside and are not events: logging each would make a new checkpoint
@@ -118,3 +117,10 @@ media_device_keys = Table(
     Column("registered_by", String(200), nullable=False),
     Column("registered_at", String(40), nullable=False),
 )
+
+# Kept as they are by `hanano store rebuild`: not projections of the log.
+merkle_nodes.info["kept"] = "the log's own tree, computed from the leaves, not from replayed events"
+checkpoints.info["kept"] = "signed checkpoints are the log's own record; a replay cannot sign them"
+log_identity.info["kept"] = "the key that signs the log, recorded once"
+cosignatures.info["kept"] = "witnesses' cosignatures arrive from outside the log"
+checkpoint_timestamps.info["kept"] = "RFC 3161 tokens arrive from outside the log"

@@ -59,6 +59,3 @@ reports = Table(
     Column("actor", String(200), nullable=False),
     Index("ix_reports_incident", "incident_id"),
 )
-
-for _table in (incidents, reports):
-    _table.info["projection"] = True

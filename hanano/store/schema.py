@@ -67,5 +67,6 @@ domain_migrations = Table(
 
 
 def projection_tables(tables: list[Table]) -> list[Table]:
-    """Those of `tables` marked as projections (info={"projection": True}), parents first."""
-    return sort_tables([t for t in tables if t.info.get("projection")])
+    """Those of `tables` that `rebuild` clears and replays from the log, parents first: every
+    domain table but those marked `info["kept"] = "<why it is not rebuilt from the log>"`."""
+    return sort_tables([t for t in tables if not t.info.get("kept")])

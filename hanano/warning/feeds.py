@@ -11,17 +11,16 @@ import hashlib
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, select
 
 from hanano.errors import conflict, invalid, not_found
 from hanano.store.records import RecordedEvent
-from hanano.store.schema import metadata
 from hanano.store.sequencer import Tx
 from hanano.warning.events import ForeignFeedAdded, ForeignFeedRemoved
 from hanano.warning.handlers import HANDLERS
 from hanano.warning.refusals import list_refused
 from hanano.warning.signatures import TrustedCert, check_current, load_cert
-from hanano.warning.tables import feed_items, feed_state, feeds, refused_alerts
+from hanano.warning.tables import feed_items, feed_state, feeds
 
 MAX_URL = 2000
 
@@ -30,26 +29,6 @@ MAX_URL = 2000
 
 # CAP documents a feed linked to that were read whole once (keyed by the SHA-256 of their URL):
 # not fetched again.
-
-
-def create_tables(conn: Connection) -> None:
-    """Migration 10 (with the outbox): registered feeds, their fetch state and read items."""
-    metadata.create_all(conn, tables=[feeds, feed_state, feed_items])
-
-
-def add_signing_tables(conn: Connection) -> None:
-    """Migration 16: feeds' signing certificates, the certificate each foreign alert was signed
-    with, and refused alerts. A store created after this change already has the columns
-    (migrations 4 and 10 build the tables as they stand now)."""
-    added = (
-        ("warning_feeds", "cert_pem", "TEXT"),
-        ("warning_feeds", "cert_sha256", "VARCHAR(64)"),
-        ("warning_foreign_alerts", "signed_by", "VARCHAR(64)"),
-    )
-    for table, column, kind in added:
-        if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
-            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-    metadata.create_all(conn, tables=[refused_alerts])
 
 
 def feed_id_of(url: str) -> str:

@@ -39,7 +39,6 @@ from sqlalchemy import (
 from hanano.clock import Clock, SystemClock, isoformat, parse_iso
 from hanano.settings import Settings
 from hanano.store.records import RecordedEvent
-from hanano.store.schema import metadata
 from hanano.store.sequencer import Sequencer, Tx
 from hanano.warning.events import AlertIssued
 from hanano.warning.handlers import HANDLERS
@@ -414,8 +413,3 @@ class Outbox:
             select(alerts.c.alert_id, alerts.c.data).where(alerts.c.alert_id.in_(ids))
         )
         return {r.alert_id: json.loads(r.data) for r in rows}
-
-
-def create_tables(conn: Connection) -> None:
-    """Migration 10 (with the feeds' tables)."""
-    metadata.create_all(conn, tables=[deliveries])

@@ -147,8 +147,6 @@ foreign_alerts = Table(
 )
 
 TABLES = (posts, sightings, tracks, threats, zone_state, alerts, sirens, foreign_alerts)
-for _table in TABLES:
-    _table.info["projection"] = True
 
 
 feeds = Table(
@@ -160,7 +158,6 @@ feeds = Table(
     Column("actor", String(200), nullable=False),
     Column("cert_pem", Text, nullable=True),
     Column("cert_sha256", String(64), nullable=True),
-    info={"projection": True},
 )
 
 
@@ -225,5 +222,9 @@ refused_alerts = Table(
     Column("refused_at", String(40), nullable=False),
     Column("actor", String(200), nullable=False),
     Index("ix_warning_foreign_refused_feed", "feed_id", "document_sha256"),
-    info={"projection": True},
 )
+
+# Kept as they are by `hanano store rebuild`: not projections of the log.
+feed_state.info["kept"] = "how each feed's last fetch went: the poller's own state"
+feed_items.info["kept"] = "which items of a feed were read: the poller's own state"
+deliveries.info["kept"] = "the outbox of alert deliveries, with their attempts"

@@ -23,7 +23,16 @@ from hanano.store.registry import Handlers
 from hanano.store.schema import metadata
 
 HANANO = Path(__file__).parents[2] / "hanano"
-SHAPE = ("events.py", "tables.py", "migrations.py", "handlers.py", "cli.py", "domain.py")
+SHAPE = (
+    "events.py",
+    "tables.py",
+    "migrations.py",
+    "handlers.py",
+    "api.py",
+    "routes.py",
+    "cli.py",
+    "domain.py",
+)
 
 
 @pytest.mark.parametrize("domain", DOMAINS, ids=lambda d: d.name)
@@ -65,7 +74,6 @@ def test_every_projector_is_for_an_event_of_its_domain() -> None:
 
 SHELTERS = MetaData()
 shelters = Table("shelters", MetaData(), Column("shelter_id", String(20), primary_key=True))
-shelters.info["projection"] = True
 HANDLERS = Handlers("shelters")
 
 
@@ -129,3 +137,10 @@ def test_a_new_domain_s_commands_join_hanano() -> None:
     result = CliRunner().invoke(main, ["city", "shelters"])
     assert result.output == "S-1\n"
     assert "import-neighbourhoods" in main.commands["city"].commands  # type: ignore[attr-defined]
+
+
+def test_a_table_rebuild_keeps_says_why() -> None:
+    kept = {t.name: t.info["kept"] for d in DOMAINS for t in d.tables if "kept" in t.info}
+    assert kept, "the log's own tree and signed checkpoints are kept, at least"
+    assert {name: why for name, why in kept.items() if not str(why).strip()} == {}
+    assert "incidents" not in kept and "checkpoints" in kept
