@@ -1,6 +1,7 @@
 """Double-tap watch, pull-back orders and their escalation, and check-in alarms, over HTTP."""
 
 import importlib.util
+import json
 from datetime import timedelta
 
 import pytest
@@ -301,6 +302,6 @@ def test_an_order_names_its_site_and_zones_and_ends_when_its_team_is_free(
     assert ended["ended_at"] and ended["acknowledged_at"] is None
     assert ended["ended_reason"].startswith("Hanano-1 is free again")
     events = client.get("/api/v1/events", headers=auth(tokens["auditor"])).json()["events"]
-    assert [e["data"]["order_id"] for e in events if e["type"] == "dispatch.pullback_ended"] == [
-        order["id"]
-    ]
+    entries = [json.loads(e["entry"]) for e in events]
+    ended_events = [e for e in entries if e["type"] == "dispatch.pullback_ended"]
+    assert [e["data"]["order_id"] for e in ended_events] == [order["id"]]
