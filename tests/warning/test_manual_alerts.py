@@ -160,6 +160,16 @@ def test_cancel_and_all_clear_cite_the_alert_and_bad_requests_write_nothing(
     tree = valid_cap(client, clear["alert_id"])
     assert tree["info"][0]["responseType"] == ["AllClear"]
     assert levels(client) == {}
+    # The list says how each ended, by which alert, why and who; to anyone who may read alerts.
+    assert by_id(client, first)["ended"] == {
+        "how": "cancelled",
+        "at": cancel["sent"],
+        "by": cancel["alert_id"],
+        "reason": "the helicopter turned back north",
+        "source": "operator",
+    }
+    assert by_id(client, second)["ended"]["how"] == "cleared"
+    assert by_id(client, clear["alert_id"])["ended"] is None
 
     before = event_count(aleppo)
     again = end(client, d, first, "cancel")
