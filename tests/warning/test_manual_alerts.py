@@ -279,7 +279,8 @@ def test_operator_warning_pulls_rescuers_back_from_a_watched_site(
     alert_id = issue(client, d, level="imminent").json()["id"]
     orders = client.get("/api/v1/pullbacks", headers=auth(d)).json()["pullbacks"]
     assert [o["team_id"] for o in orders] == [team["id"]]
-    assert f"imminent alert {alert_id} for {HANANO_PCODE}" in orders[0]["reason"]
+    # Zones by name, never by code.
+    assert f"imminent alert {alert_id} for Hanano)" in orders[0]["reason"]
 
 
 def test_sirens_and_places_over_the_api(
