@@ -4,13 +4,20 @@
 import { t } from "./i18n.js";
 import { $, h } from "./util.js";
 
-export function ask({ title, label, value = "", ok = t("ok"), detail = "" }) {
+// A warning in the dialog itself: a team in danger, a second send, which alert is ended.
+function showDanger(text) {
+  $("#ask-danger").textContent = text || "";
+  $("#ask-danger").hidden = !text;
+}
+
+export function ask({ title, label, value = "", ok = t("ok"), detail = "", danger = "" }) {
   const dialog = $("#ask");
   if (dialog.open) return Promise.resolve(null);
   const input = $("#ask-input");
   $("#ask-title").textContent = title;
   $("#ask-detail").textContent = detail;
   $("#ask-detail").hidden = !detail;
+  showDanger(danger);
   $("#ask-label").textContent = label;
   $("#ask-ok").textContent = ok;
   $("#ask-cancel").textContent = t("cancel");
@@ -31,7 +38,8 @@ export function ask({ title, label, value = "", ok = t("ok"), detail = "" }) {
 // boxes to tick (with a line for others). Resolves to the values by field name, or null.
 // A field with `when` shows only while `when(values)` holds; hidden, it is disabled, so it
 // neither blocks the form nor is sent.
-export function askForm({ title, detail = "", fields, ok = t("ok") }) {
+// With no fields it is a confirmation; `focusCancel` makes Cancel the answer Enter gives.
+export function askForm({ title, detail = "", fields, ok = t("ok"), danger = "", focusCancel = false }) {
   const dialog = $("#ask");
   if (dialog.open) return Promise.resolve(null);
   const input = $("#ask-input");
@@ -40,6 +48,7 @@ export function askForm({ title, detail = "", fields, ok = t("ok") }) {
   $("#ask-title").textContent = title;
   $("#ask-detail").textContent = detail;
   $("#ask-detail").hidden = !detail;
+  showDanger(danger);
   $("#ask-ok").textContent = ok;
   $("#ask-cancel").textContent = t("cancel");
   $("#ask-label").hidden = true;
@@ -73,7 +82,8 @@ export function askForm({ title, detail = "", fields, ok = t("ok") }) {
       resolve(values);
     }, { once: true });
     dialog.showModal();
-    (box.querySelector("input[type=radio]:checked") || box.querySelector("input, select"))?.focus();
+    if (focusCancel) $("#ask-cancel").focus();
+    else (box.querySelector("input[type=radio]:checked") || box.querySelector("input, select") || $("#ask-ok")).focus();
   });
 }
 

@@ -6,6 +6,7 @@ import { placeName } from "../zones.js";
 import { openDetail } from "../detail.js";
 import { showTab } from "../tabs.js";
 import { tasksOf } from "./teams.js";
+import { dangersAt } from "../alarm.js";
 
 export function queue() {
   return [...get("incidents").values()]
@@ -20,7 +21,7 @@ export function renderQueue() {
   const teams = get("teams");
   $("#n-queue").textContent = items.length;
   const rows = items.slice(0, 300).map((i) => h("li", {
-    class: `row incident-row ${selected === i.id ? "sel" : ""}`, "data-id": i.id,
+    class: `row incident-row ${selected === i.id ? "sel" : ""} ${dangersAt(i.id).length ? "danger" : ""}`, "data-id": i.id,
     onclick: () => openDetail("incident", i.id),
   },
   h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity] || SEV_COLOUR[0]}` }, i.severity),
