@@ -150,16 +150,15 @@ export async function assign(incidentId, teamId, overriding = false) {
   const names = { team, site };
   const notes = [fill(t("send_detail"), names)];
   if (watch) notes.push(`${fill(t("watch_note"), { until: untilText(watch) })} · ${fill(t("watch_left"), { left: minutesLeft(watch.until) })}.`);
-  const values = await askForm({
-    title: earlier ? fill(t("send_again_title"), { ...names, ago: `${Math.max(1, Math.round(earlier.s))} ${t("sec")}` })
-      : overriding ? fill(t("override_title"), names) : fill(t("send_title"), names),
-    detail: notes.join(" "),
-    danger: earlier ? fill(t("send_again"), { ...names, earlier: get("teams").get(earlier.team)?.name || earlier.team,
-      ago: `${Math.max(1, Math.round(earlier.s))} ${t("sec")}` }) : "",
-    fields: overriding ? [{ name: "reason", label: t("reason_needed"), required: true, maxlength: 1000 }] : [],
-    ok: fill(t(earlier ? "send_again_ok" : "send_ok"), names),
-    focusCancel: Boolean(earlier),
-  });
+  const title = earlier ? fill(t("send_again_title"), { ...names, ago: `${Math.max(1, Math.round(earlier.s))} ${t("sec")}` })
+    : fill(t(overriding ? "override_title" : "send_title"), names);
+  const danger = earlier ? fill(t("send_again"), { ...names, earlier: get("teams").get(earlier.team)?.name || earlier.team,
+    ago: `${Math.max(1, Math.round(earlier.s))} ${t("sec")}` }) : "";
+  const ok = fill(t(earlier ? "send_again_ok" : "send_ok"), names);
+  // Overriding asks why in the same step; accepting only confirms.
+  const values = overriding
+    ? await ask({ title, detail: notes.join(" "), danger, label: t("reason_needed"), ok }).then((reason) => (reason ? { reason } : null))
+    : await askForm({ title, detail: notes.join(" "), danger, fields: [], ok, focusCancel: Boolean(earlier) });
   if (!values) return;
   const body = { team_id: teamId, reason: values.reason || "" };
   const done = await act(api(`/api/v1/incidents/${enc(incidentId)}/assign`, { method: "POST", body }), fill(t("sent"), names));
