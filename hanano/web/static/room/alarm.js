@@ -39,10 +39,16 @@ export function dangersAt(incidentId) {
   return [...teams].map(dangerOf).filter(Boolean);
 }
 
-// What takes over the page: escalated orders still open, and check-in alarms.
+// What takes over the page: escalated orders still open, one item a team (a threat and the alert
+// it came from may order the same team twice), and check-in alarms.
 function alarms() {
-  const orders = get("pullbacks").filter((p) => open(p) && p.escalated_at)
-    .map((order) => ({ key: `order:${order.id}`, kind: "escalated", order, team_id: order.team_id, incident_id: order.incident_id }));
+  const byTeam = new Map();
+  for (const p of get("pullbacks").filter((x) => open(x) && x.escalated_at)) {
+    if (!byTeam.has(p.team_id)) byTeam.set(p.team_id, []);
+    byTeam.get(p.team_id).push(p);
+  }
+  const orders = [...byTeam.values()].map((all) => ({ key: `order:${all.map((p) => p.id).join(",")}`, kind: "escalated",
+    order: all[0], orders: all, team_id: all[0].team_id, incident_id: all[0].incident_id }));
   const checkins = (get("board")?.checkin_alarms || [])
     .map((alarm) => ({ key: `checkin:${alarm.task_id}:${alarm.alarm_at}`, kind: "checkin", alarm, team_id: alarm.team_id, incident_id: alarm.incident_id }));
   return [...orders, ...checkins];
@@ -54,8 +60,9 @@ const TITLE = document.title;
 function acknowledgeButton(a) {
   if (a.kind === "escalated") {
     if (!may("acknowledge_pullback", a.team_id)) return h("small", {}, fill(t("ack_by_leader"), { team: teamName(a.team_id) }));
-    return h("button", { class: "primary ack", onclick: () => act(api(`/api/v1/pullbacks/${enc(a.order.id)}/acknowledge`,
-      { method: "POST", body: { note: "acknowledged in the operations room" } }), t("acknowledged_done")) }, t("acknowledge"));
+    const acknowledge = () => act(Promise.all(a.orders.map((p) => api(`/api/v1/pullbacks/${enc(p.id)}/acknowledge`,
+      { method: "POST", body: { note: "acknowledged in the operations room" } }))), t("acknowledged_done"));
+    return h("button", { class: "primary ack", onclick: acknowledge }, t("acknowledge"));
   }
   if (!may("check_in", a.team_id)) return null;
   return h("button", { class: "primary ack", onclick: () => act(api(`/api/v1/teams/${enc(a.team_id)}/checkin`,
@@ -77,7 +84,7 @@ export function renderAlarm() {
     acknowledgeButton(a),
     silenced.has(a.key) ? h("small", { class: "muted" }, t("silenced"))
       : h("button", { class: "silence", onclick: () => { silenced.add(a.key); renderAlarm(); } }, t("silence")))),
-  soundHint());
+  ...[soundHint()].filter(Boolean));
   const loud = items.filter((a) => !silenced.has(a.key));
   if (loud.length) startSound(); else stopSound();
   banner.dataset.sound = soundState;
