@@ -4,6 +4,7 @@ from hanano.dispatch import (
     cli,
     hospitals,
     migrations,
+    pullback_end,
     recommend,
     roads,
     routes,
@@ -18,6 +19,7 @@ from hanano.domain import Domain, events_of, tables_of
 
 _ = (
     hospitals,
+    pullback_end,
     recommend,
     roads,
     safety,

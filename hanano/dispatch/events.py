@@ -145,6 +145,18 @@ class PullbackEscalated(Event):
 
 
 @register
+class PullbackEnded(Event):
+    """A pull-back order no longer stands: its team is safe (free again) or its task ended."""
+
+    type: ClassVar[str] = "dispatch.pullback_ended"
+    audience: ClassVar[Audience] = OPERATIONAL
+    order_id: str
+    team_id: str
+    task_id: str
+    reason: str
+
+
+@register
 class CheckinOverdue(Event):
     type: ClassVar[str] = "dispatch.checkin_overdue"
     audience: ClassVar[Audience] = OPERATIONAL

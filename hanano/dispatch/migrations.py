@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
 )
 
-from hanano.store.migration_steps import pad_short_years
+from hanano.store.migration_steps import add_missing_columns, pad_short_years
 from hanano.store.migrations import Migration
 
 _BIG = BigInteger().with_variant(Integer, "sqlite")
@@ -204,7 +204,18 @@ def _four_digit_years(conn: Connection) -> None:
     pad_short_years(conn, (("dispatch_teams", "position_at"),))
 
 
+def _pullback_end(conn: Connection) -> None:
+    add_missing_columns(
+        conn,
+        (
+            ("dispatch_pullbacks", "ended_at", "VARCHAR(40)"),
+            ("dispatch_pullbacks", "ended_reason", "TEXT"),
+        ),
+    )
+
+
 MIGRATIONS = (
     Migration(1, "teams, tasks, worksites, victims, roads", _dispatch, replaces=(3,)),
     Migration(2, "four-digit years", _four_digit_years, replaces=(15,)),
+    Migration(3, "pull-back orders end when their team is safe", _pullback_end),
 )

@@ -27,6 +27,7 @@ from hanano.dispatch.events import (
     ThreatSource,
 )
 from hanano.dispatch.handlers import HANDLERS
+from hanano.dispatch.pullback_end import alert_zone_names, order_text, site_name
 from hanano.dispatch.tables import pullbacks, tasks, teams, threats
 from hanano.dispatch.tasks import AT_SITE
 from hanano.dispatch.watch import active_watches
@@ -105,6 +106,7 @@ def _threat(tx: Tx, event: RecordedEvent) -> None:
             .order_by(tasks.c.number)
         ).all()
         where = "inside the zone" if distance == 0 else f"{distance:.0f} m from it"
+        site = site_name(tx.conn, watch.incident_id)
         for task in at_site:
             number = next_number(tx.conn, pullbacks.c.number)
             tx.append(
@@ -115,12 +117,7 @@ def _threat(tx: Tx, event: RecordedEvent) -> None:
                     incident_id=watch.incident_id,
                     team_id=task.team_id,
                     task_id=task.task_id,
-                    reason=(
-                        f"Pull back {task.name} ({task.state.replace('_', ' ')}) from "
-                        f"{watch.incident_id}: threat {d['threat_id']} ({d['reason']}) covers "
-                        f"the site ({where}) while it is under double-tap watch until "
-                        f"{watch.until}"
-                    ),
+                    reason=order_text(task.name, task.state, site, d, where, watch.until),
                 ),
             )
 
@@ -133,7 +130,6 @@ def _alert(tx: Tx, event: RecordedEvent) -> None:
     polygons = [z["polygon"] for z in d.get("zones", []) if z.get("polygon")]
     if not polygons:
         return
-    zones = ", ".join(z.get("pcode", "?") for z in d["zones"])
     report_threat(
         tx,
         DISPATCH_ACTOR,
@@ -141,7 +137,7 @@ def _alert(tx: Tx, event: RecordedEvent) -> None:
         lon=None,
         radius_m=0.0,
         polygons=polygons,
-        reason=f"{d['level']} alert {d['alert_id']} for {zones}",
+        reason=f"{d['level']} alert {d['alert_id']} for {alert_zone_names(d['zones'])}",
         source="alert",
         alert_id=d["alert_id"],
     )
@@ -166,6 +162,7 @@ def escalate_pullbacks(tx: Tx) -> None:
         .where(
             pullbacks.c.acknowledged_at.is_(None),
             pullbacks.c.escalated_at.is_(None),
+            pullbacks.c.ended_at.is_(None),
             pullbacks.c.issued_at <= cutoff,
         )
         .order_by(pullbacks.c.number)
@@ -295,13 +292,15 @@ def _pullback_view(row: Row[Any]) -> dict[str, Any]:
         "issued_at": row.issued_at,
         "acknowledged_at": row.acknowledged_at,
         "escalated_at": row.escalated_at,
+        "ended_at": row.ended_at,
+        "ended_reason": row.ended_reason,
     }
 
 
 def list_pullbacks(conn: Connection, open_only: bool = False) -> list[dict[str, Any]]:
     query = select(pullbacks).order_by(pullbacks.c.number)
     if open_only:
-        query = query.where(pullbacks.c.acknowledged_at.is_(None))
+        query = query.where(pullbacks.c.acknowledged_at.is_(None), pullbacks.c.ended_at.is_(None))
     return [_pullback_view(r) for r in conn.execute(query).all()]
 
 

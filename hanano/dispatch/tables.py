@@ -105,6 +105,8 @@ pullbacks = Table(
     Column("acknowledged_at", String(40), nullable=True),
     Column("acknowledged_by", String(200), nullable=True),
     Column("escalated_at", String(40), nullable=True),
+    Column("ended_at", String(40), nullable=True),
+    Column("ended_reason", Text, nullable=True),
 )
 
 decisions = Table(

@@ -24,6 +24,7 @@ from hanano.settings import Settings
 from hanano.store import schema
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
+from hanano.warning.endings import add_endings
 from hanano.warning.events import AlertIssued, MsgType, ThreatAssessed
 from hanano.warning.handlers import HANDLERS
 from hanano.warning.plane import logged_json
@@ -451,7 +452,7 @@ def list_alerts(
         .order_by(alerts.c.number.desc())
         .limit(limit)
     ).all()
-    return [_view(r, active) for r in rows]
+    return add_endings(conn, [_view(r, active) for r in rows], isoformat(now))
 
 
 def get_alert(conn: Connection, alert_id: str) -> dict[str, Any]:

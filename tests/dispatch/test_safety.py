@@ -1,6 +1,7 @@
 """Double-tap watch, pull-back orders and their escalation, and check-in alarms, over HTTP."""
 
 import importlib.util
+import json
 from datetime import timedelta
 
 import pytest
@@ -247,3 +248,60 @@ def test_watch_length_is_configurable(
     clock.advance(timedelta(minutes=75))
     watches = client.get("/api/v1/watches", headers=auth(d)).json()["watches"]
     assert len(watches) == 1 and "for 90 min" in watches[0]["reason"]
+
+
+def test_an_order_names_its_site_and_zones_and_ends_when_its_team_is_free(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
+) -> None:
+    from hanano.warning.events import AlertIssued
+
+    d = tokens["dispatcher"]
+    incident = make_incident(client, d, clock, kind="strike")
+    team = make_team(client, d, "Hanano-1")
+    task = _on_scene(client, d, incident, team["id"])
+    lat, lon = HANANO
+    ring = [[lon - 0.01, lat - 0.01], [lon + 0.01, lat - 0.01], [lon + 0.01, lat + 0.01]]
+    zones = [
+        {
+            "pcode": f"N0{n}",
+            "name_en": f"Quarter {n}",
+            "name_ar": f"حي {n}",
+            "polygon": ring,
+        }
+        for n in range(1, 92)
+    ]
+    text = {k: "" for k in ("headline", "description", "instruction")}
+    alert = AlertIssued(
+        alert_id="A-1",
+        level="imminent",
+        msg_type="Alert",
+        sent="2026-11-25T10:00:00Z",
+        expires="2026-11-25T11:00:00Z",
+        zones=zones,
+        references=[],
+        cap_references=[],
+        threat_ids=[],
+        reason="test",
+        **{f"{k}_{lang}": v for k, v in text.items() for lang in ("en", "ar")},
+    )
+    aleppo.execute(lambda tx: tx.append("hanano:warning", alert))
+    [order] = client.get("/api/v1/pullbacks", headers=auth(d)).json()["pullbacks"]
+    assert f"from {incident} in Hanano" in order["reason"], order["reason"]
+    assert "Quarter 1, Quarter 2, Quarter 3 and 88 more zones" in order["reason"]
+    assert "N02" not in order["reason"]
+    clock.advance(timedelta(minutes=3))
+    aleppo.tick()
+    assert client.get("/api/v1/board", headers=auth(d)).json()["escalated"] == 1
+
+    assert move(client, d, task, "returning").status_code == 200
+    assert client.get("/api/v1/board", headers=auth(d)).json()["escalated"] == 1
+    assert move(client, d, task, "available").status_code == 200
+    board = client.get("/api/v1/board", headers=auth(d)).json()
+    assert board["escalated"] == 0 and board["pullbacks"] == []
+    [ended] = client.get("/api/v1/pullbacks", headers=auth(d)).json()["pullbacks"]
+    assert ended["ended_at"] and ended["acknowledged_at"] is None
+    assert ended["ended_reason"].startswith("Hanano-1 is free again")
+    events = client.get("/api/v1/events", headers=auth(tokens["auditor"])).json()["events"]
+    entries = [json.loads(e["entry"]) for e in events]
+    ended_events = [e for e in entries if e["type"] == "dispatch.pullback_ended"]
+    assert [e["data"]["order_id"] for e in ended_events] == [order["id"]]

@@ -149,6 +149,10 @@ def test_accepting_the_recommendation_moves_the_team(
     page.click(f"#queue [data-id='{incident}']")
     page.wait_for_selector(f"#detail-body .recs li[data-team='{team}'] button.accept")
     page.click(f"#detail-body .recs li[data-team='{team}'] button.accept")
+    # The second step: the send confirmed, the team and the site named.
+    page.wait_for_selector("#ask[open]")
+    assert "Hanano-1" in page.inner_text("#ask-title")
+    page.click("#ask-ok")
     page.click("#tabs [data-tab='teams']")
     page.wait_for_selector(f"#teams tr[data-team='{team}'][data-state='assigned']")
     other.click("#tabs [data-tab='teams']")
@@ -532,6 +536,10 @@ def test_a_dispatcher_issues_an_alert_from_the_page_and_clears_it(
     assert alert["source"] == "operator" and alert["zones"][0]["pcode"] == HANANO_PCODE
     row.locator("input[name=reason]").fill("aircraft seen leaving to the east")
     row.locator("button.clear-alert").click()
+    # Confirmed by name, the reason typed in the row carried into the question.
+    page.wait_for_selector("#ask[open]")
+    assert alert["alert_id"] in page.inner_text("#ask-title")
+    page.click("#ask-ok")
     page.wait_for_function(
         f"document.querySelector('path.zone-{HANANO_PCODE}').getAttribute('fill') === '{GREY}'"
     )

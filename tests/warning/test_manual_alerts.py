@@ -160,6 +160,16 @@ def test_cancel_and_all_clear_cite_the_alert_and_bad_requests_write_nothing(
     tree = valid_cap(client, clear["alert_id"])
     assert tree["info"][0]["responseType"] == ["AllClear"]
     assert levels(client) == {}
+    # The list says how each ended, by which alert, why and who; to anyone who may read alerts.
+    assert by_id(client, first)["ended"] == {
+        "how": "cancelled",
+        "at": cancel["sent"],
+        "by": cancel["alert_id"],
+        "reason": "the helicopter turned back north",
+        "source": "operator",
+    }
+    assert by_id(client, second)["ended"]["how"] == "cleared"
+    assert by_id(client, clear["alert_id"])["ended"] is None
 
     before = event_count(aleppo)
     again = end(client, d, first, "cancel")
@@ -269,7 +279,8 @@ def test_operator_warning_pulls_rescuers_back_from_a_watched_site(
     alert_id = issue(client, d, level="imminent").json()["id"]
     orders = client.get("/api/v1/pullbacks", headers=auth(d)).json()["pullbacks"]
     assert [o["team_id"] for o in orders] == [team["id"]]
-    assert f"imminent alert {alert_id} for {HANANO_PCODE}" in orders[0]["reason"]
+    # Zones by name, never by code.
+    assert f"imminent alert {alert_id} for Hanano)" in orders[0]["reason"]
 
 
 def test_sirens_and_places_over_the_api(

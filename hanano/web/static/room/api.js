@@ -43,10 +43,10 @@ export async function optional(path, key) {
   }
 }
 
-export async function act(promise) {
+export async function act(promise, doneText = t("done")) {
   try {
     const result = await promise;
-    toast(t("done"));
+    toast(doneText);
     return result;
   } catch (error) {
     toast(error.status === 403 ? t("not_allowed") : `${t("failed")}: ${error.message}`, true);

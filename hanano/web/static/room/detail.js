@@ -3,8 +3,9 @@
 import { get, may, put, serverNow, set } from "./state.js";
 import { fill, plural, t, tt } from "./i18n.js";
 import { act, api, id as enc } from "./api.js";
-import { ask } from "./dialogs.js";
-import { $, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, ago, field, h, time } from "./util.js";
+import { ask, askForm } from "./dialogs.js";
+import { $, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, ago, field, h, minutesLeft, time, toast } from "./util.js";
+import { dangerOf, dangerText, dangersAt, siteName } from "./alarm.js";
 import { etaText, featureName, placeName, zoneLevels } from "./zones.js";
 import { reasonText, summaryText } from "./reasons.js";
 import { loadSites, victimsSection, worksitesSection } from "./sites.js";
@@ -48,16 +49,38 @@ export function renderDetail() {
   body.dataset.id = id;
 }
 
+// The double-tap watch on an incident's site, if one stands.
+export const watchOf = (incidentId) => get("watches").find((w) => w.incident_id === incidentId) || null;
+
+// Minutes left of a watch, kept current by the page's clock (see tickLeft).
+const left = (w, key) => h("span", { class: "left", "data-until": w.until, "data-key": key },
+  fill(t(key), { left: minutesLeft(w.until) }));
+
+export function tickLeft() {
+  for (const el of document.querySelectorAll("[data-until][data-key]")) {
+    el.textContent = fill(t(el.dataset.key), { left: minutesLeft(el.dataset.until) });
+  }
+}
+
+const untilText = (w) => time(w.until).textContent;
+
+function watchNote(w) {
+  return h("p", { class: "watch-note", title: w.reason }, "⚠ ",
+    fill(t("watch_note"), { until: untilText(w) }), " · ", left(w, "watch_left"));
+}
+
 function recommendations(id, recs) {
   const out = [h("h3", {}, t("recommendations"))];
+  const watch = watchOf(id);
   if (!recs.recommendations.length) out.push(h("p", { class: "hint summary" }, summaryText(recs)));
   const sending = may("assign_team");
   out.push(h("ol", { class: "recs" }, ...recs.recommendations.slice(0, 5).map((r, n) => h("li", { "data-team": r.team_id },
     h("span", { class: "main" }, h("b", {}, h("bdi", {}, r.name)), ` · ${r.travel_at_least ? "> " : ""}${Math.round(r.travel_s / 60)} ${t("min")}`,
+      watch ? h("span", { class: "watch-chip" }, "⚠ ", left(watch, "watch_chip")) : null,
       h("br"), h("small", { class: "reason" }, reasonText(r))),
     !sending ? null : n === 0
-      ? h("button", { class: "primary accept", onclick: () => assign(id, r.team_id, "") }, t("accept"), h("kbd", {}, "A"))
-      : h("button", { class: "override", onclick: () => override(id, r.team_id) }, t("send"))))));
+      ? h("button", { class: "primary accept", onclick: () => assign(id, r.team_id) }, t("accept"), h("kbd", {}, "A"))
+      : h("button", { class: "override", onclick: () => assign(id, r.team_id, true) }, t("send"))))));
   return out;
 }
 
@@ -67,7 +90,10 @@ function incidentDetail(id) {
   const recs = get("recs").get(id);
   const tasks = tasksOf(id);
   const teams = get("teams");
+  const watch = watchOf(id);
   const out = [
+    ...dangersAt(id).map((d) => h("p", { class: "danger-note", role: "alert", "data-team": d.team_id }, `⚠ ${dangerText(d)}`)),
+    watch ? watchNote(watch) : null,
     h("h2", {}, h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity]}` }, i.severity),
       ` ${i.id} · ${tt("kind", i.kind)} `, h("span", { class: `pill status-${i.status}` }, tt("status", i.status))),
     h("div", { class: "fields" },
@@ -81,7 +107,8 @@ function incidentDetail(id) {
   ];
   if (tasks.length) {
     out.push(h("h3", {}, t("tasks")), h("ul", { class: "plain" }, ...tasks.map((k) =>
-      h("li", {}, `${teams.get(k.team_id)?.name || k.team_id}: `, h("b", {}, tt("state", k.state)), ` (${ago(k.times[k.state])})`))));
+      h("li", {}, `${teams.get(k.team_id)?.name || k.team_id}: `, h("b", {}, tt("state", k.state)), ` (${ago(k.times[k.state])})`,
+        dangerOf(k.team_id) ? h("span", { class: "danger-chip" }, `⚠ ${dangerText(dangerOf(k.team_id))}`) : null))));
   }
   if (recs && recs.recommendations) out.push(...recommendations(id, recs));
   const sites = get("sites").get(id);
@@ -126,16 +153,49 @@ function recentTrapped(i) {
   return recent.sort((a, b) => a.received_at.localeCompare(b.received_at)).pop() || null;
 }
 
-export async function assign(incidentId, teamId, reason) {
-  const done = await act(api(`/api/v1/incidents/${incidentId}/assign`, { method: "POST", body: { team_id: teamId, reason } }));
-  if (done) { put("recs", incidentId, undefined); loadIncidentDetail(incidentId); }
+// Sending a team takes two steps: choosing it (the button, or A), then confirming with the team
+// and the site named. A second send to the same incident within a few seconds asks again,
+// naming the team sent before, with Cancel as the answer Enter gives.
+const AGAIN_S = 15;
+const lastSent = new Map();
+
+// The team sent to an incident in the last few seconds: from this page, or (by its task's time)
+// from another.
+function recentSend(incidentId) {
+  const mine = lastSent.get(incidentId);
+  if (mine && Date.now() - mine.at < AGAIN_S * 1000) return { team: mine.team, s: (Date.now() - mine.at) / 1000 };
+  for (const k of tasksOf(incidentId)) {
+    const s = (serverNow() - Date.parse(k.times?.assigned || "")) / 1000;
+    if (s >= 0 && s < AGAIN_S) return { team: k.team_id, s };
+  }
+  return null;
 }
 
-async function override(incidentId, teamId) {
-  const name = get("teams").get(teamId)?.name || teamId;
-  const reason = await ask({ title: t("override_title").replace("{team}", name),
-    label: t("reason_needed"), ok: t("send") });
-  if (reason) assign(incidentId, teamId, reason);
+export async function assign(incidentId, teamId, overriding = false) {
+  const team = get("teams").get(teamId)?.name || teamId;
+  const site = siteName(incidentId);
+  const earlier = recentSend(incidentId);
+  const watch = watchOf(incidentId);
+  const names = { team, site };
+  const notes = [fill(t("send_detail"), names)];
+  if (watch) notes.push(`${fill(t("watch_note"), { until: untilText(watch) })} · ${fill(t("watch_left"), { left: minutesLeft(watch.until) })}.`);
+  const title = earlier ? fill(t("send_again_title"), { ...names, ago: `${Math.max(1, Math.round(earlier.s))} ${t("sec")}` })
+    : fill(t(overriding ? "override_title" : "send_title"), names);
+  const danger = earlier ? fill(t("send_again"), { ...names, earlier: get("teams").get(earlier.team)?.name || earlier.team,
+    ago: `${Math.max(1, Math.round(earlier.s))} ${t("sec")}` }) : "";
+  const ok = fill(t(earlier ? "send_again_ok" : "send_ok"), names);
+  // Overriding asks why in the same step; accepting only confirms.
+  const values = overriding
+    ? await ask({ title, detail: notes.join(" "), danger, label: t("reason_needed"), ok }).then((reason) => (reason ? { reason } : null))
+    : await askForm({ title, detail: notes.join(" "), danger, fields: [], ok, focusCancel: Boolean(earlier) });
+  if (!values) return;
+  const body = { team_id: teamId, reason: values.reason || "" };
+  const done = await act(api(`/api/v1/incidents/${enc(incidentId)}/assign`, { method: "POST", body }), fill(t("sent"), names));
+  if (done) {
+    lastSent.set(incidentId, { team: teamId, at: Date.now() });
+    put("recs", incidentId, undefined);
+    loadIncidentDetail(incidentId);
+  }
 }
 
 async function setStatus(id, status) {

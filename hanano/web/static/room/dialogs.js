@@ -4,7 +4,13 @@
 import { t } from "./i18n.js";
 import { $, h } from "./util.js";
 
-export function ask({ title, label, value = "", ok = t("ok"), detail = "", warn = false }) {
+// A warning in the dialog itself: a team in danger, a second send, which alert is ended.
+function showDanger(text) {
+  $("#ask-danger").textContent = text || "";
+  $("#ask-danger").hidden = !text;
+}
+
+export function ask({ title, label, value = "", ok = t("ok"), detail = "", warn = false, danger = "" }) {
   const dialog = $("#ask");
   if (dialog.open) return Promise.resolve(null);
   const input = $("#ask-input");
@@ -12,6 +18,7 @@ export function ask({ title, label, value = "", ok = t("ok"), detail = "", warn 
   $("#ask-detail").textContent = detail;
   $("#ask-detail").hidden = !detail;
   $("#ask-detail").classList.toggle("warn-box", warn);
+  showDanger(danger);
   $("#ask-label").textContent = label;
   $("#ask-ok").textContent = ok;
   $("#ask-cancel").textContent = t("cancel");
@@ -32,7 +39,8 @@ export function ask({ title, label, value = "", ok = t("ok"), detail = "", warn 
 // boxes to tick (with a line for others). Resolves to the values by field name, or null.
 // A field with `when` shows only while `when(values)` holds; hidden, it is disabled, so it
 // neither blocks the form nor is sent.
-export function askForm({ title, detail = "", fields, ok = t("ok") }) {
+// With no fields it is a confirmation; `focusCancel` makes Cancel the answer Enter gives.
+export function askForm({ title, detail = "", fields, ok = t("ok"), danger = "", focusCancel = false }) {
   const dialog = $("#ask");
   if (dialog.open) return Promise.resolve(null);
   const input = $("#ask-input");
@@ -42,6 +50,7 @@ export function askForm({ title, detail = "", fields, ok = t("ok") }) {
   $("#ask-detail").textContent = detail;
   $("#ask-detail").hidden = !detail;
   $("#ask-detail").classList.remove("warn-box");
+  showDanger(danger);
   $("#ask-ok").textContent = ok;
   $("#ask-cancel").textContent = t("cancel");
   $("#ask-label").hidden = true;
@@ -75,7 +84,8 @@ export function askForm({ title, detail = "", fields, ok = t("ok") }) {
       resolve(values);
     }, { once: true });
     dialog.showModal();
-    (box.querySelector("input[type=radio]:checked") || box.querySelector("input, select"))?.focus();
+    if (focusCancel) $("#ask-cancel").focus();
+    else (box.querySelector("input[type=radio]:checked") || box.querySelector("input, select") || $("#ask-ok")).focus();
   });
 }
 

@@ -13,7 +13,8 @@ import {
   drawHospitals, drawIncidents, drawTeams, drawThreats, drawTracks, drawWatches, drawZones,
   hasMap, initMap, labelZones, layer, layerSwitch, onOverlayAdd, paintZones, renderLegend,
 } from "./map.js";
-import { closeDetail, openDetail, renderDetail, assign } from "./detail.js";
+import { closeDetail, openDetail, renderDetail, assign, tickLeft } from "./detail.js";
+import { renderAlarm, unlockSoundOnGesture } from "./alarm.js";
 import { TABS, showTab } from "./tabs.js";
 import { moveSelection, renderQueue, tickQueue } from "./boards/queue.js";
 import { renderTeams } from "./boards/teams.js";
@@ -35,8 +36,9 @@ const VIEWS = [
   [["tracks"], drawTracks],
   [["watches", "lang"], drawWatches],
   [["threats", "closures", "lang"], drawThreats],
-  [["incidents", "tasks", "teams", "selected", "lang"], renderQueue],
-  [["teams", "tasks", "may", "lang"], renderTeams],
+  [["pullbacks", "board", "teams", "incidents", "may", "lang"], renderAlarm],
+  [["incidents", "tasks", "teams", "selected", "pullbacks", "board", "lang"], renderQueue],
+  [["teams", "tasks", "pullbacks", "board", "may", "lang"], renderTeams],
   [["alerts", "zones", "may", "lang"], renderAlerts],
   [["zones", "may", "lang"], renderSightingForm],
   [["pullbacks", "watches", "board", "teams", "may", "lang"], renderSafety],
@@ -44,7 +46,7 @@ const VIEWS = [
   [["coverage", "teams", "zones", "lang"], renderCoverage],
   [["coverage", "teams", "zones", "lang"], drawCoverage],
   [["detail", "incidents", "teams", "tasks", "recs", "sites", "identities", "hospitals", "tracks",
-    "alerts", "zones", "may", "lang"], renderDetail],
+    "alerts", "zones", "watches", "pullbacks", "board", "may", "lang"], renderDetail],
   [["streamed"], renderClock],
 ];
 
@@ -170,7 +172,7 @@ function onKey(event) {
     const detail = get("detail");
     const id = detail?.kind === "incident" ? detail.id : selected;
     const top = get("recs").get(id)?.recommendations?.[0];
-    if (top) assign(id, top.team_id, "");
+    if (top) assign(id, top.team_id);
   } else if (key === "l" || key === "L") toggleLanguage();
   else if (key === "n" || key === "N") toggleTheme();
   else if (key === "x" || key === "X") armThreat();
@@ -204,11 +206,12 @@ async function boot() {
   $("#pick-zone").addEventListener("click", armZonePick);
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   document.addEventListener("keydown", onKey);
+  unlockSoundOnGesture();
   applyLanguage();
   // Times in state, watches' time left and alerts' ETAs move with the clock, between events too.
   setInterval(() => {
     if (!get("session")?.authenticated || !hasMap()) return;
-    renderTeams(); renderSafety(); paintZones(); drawWatches(); renderClock(); tickQueue();
+    renderTeams(); renderSafety(); paintZones(); drawWatches(); renderClock(); tickQueue(); tickLeft();
   }, 5000);
   const session = await api("/api/v1/session", { login: true });
   if (session.authenticated) await enter(session);

@@ -39,6 +39,8 @@ export async function loadRoads() {
     if (error.status === 403 || error.status === 404) { setCan("roads", false); return; }
     throw error;
   }
+  // Told once the closed segments are drawn too, so the map's counts agree.
+  let drawn;
   if (geometry.graph_id !== get("roadsId")) {
     set({ roadsId: geometry.graph_id });
     layer("road").clearLayers();
@@ -47,7 +49,7 @@ export async function loadRoads() {
       L.polyline(lines, { renderer: layer("roadRenderer"), color: "#8d99a6", weight: 1.3, opacity: 0.6,
         interactive: false, smoothFactor: 1.5 }).addTo(layer("road"));
     }
-    $("#map").dataset.roads = String(lines.length);
+    drawn = String(lines.length);
   }
   const closed = geometry.graph_id ? (await api("/api/v1/roads/geometry/closed")).closed : [];
   layer("closedRoad").clearLayers();
@@ -57,5 +59,6 @@ export async function loadRoads() {
       lineCap: "round", interactive: false }).addTo(layer("closedRoad"));
   }
   $("#map").dataset.closedRoads = String(segments.length);
+  if (drawn !== undefined) $("#map").dataset.roads = drawn;
   renderLegend();
 }

@@ -31,6 +31,7 @@ const EFFECTS = {
   "dispatch.pullback_ordered": [["pullbacks"]],
   "dispatch.pullback_acknowledged": [["pullbacks"]],
   "dispatch.pullback_escalated": [["pullbacks"]],
+  "dispatch.pullback_ended": [["pullbacks"]],
   "dispatch.threat_reported": [["threats"]],
   "dispatch.road_closed": ROADS,
   "dispatch.road_reopened": ROADS,

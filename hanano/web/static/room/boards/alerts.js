@@ -1,41 +1,56 @@
 // Alerts: the list, an operator's alert for chosen zones, cancel or all-clear for each with its
 // reason, and a sighting relayed by radio.
 import { get, may, serverNow, set } from "../state.js";
-import { t, tt } from "../i18n.js";
+import { fill, t, tt } from "../i18n.js";
 import { act, api } from "../api.js";
 import { $, LEVEL_COLOUR, empty, h, time, toast, uuid4 } from "../util.js";
-import { alertNumber, sortedZones, zoneLevels, zoneNames } from "../zones.js";
+import { alertNumber, sortedZones, zoneNames } from "../zones.js";
+import { ask } from "../dialogs.js";
 import { openDetail } from "../detail.js";
 
 // The reason typed in an alert's row, kept across redraws.
 const endReasons = new Map();
 const offered = (action) => may(action) && get("can").alerts !== false;
 
+// Newest first by number, whatever their level or state: a row never moves under the pointer
+// when another alert starts or ends.
 export function renderAlerts() {
-  const levels = zoneLevels();
   const alerts = get("alerts");
-  const ar = get("lang") === "ar";
   $("#n-alerts").textContent = alerts.filter((a) => a.status === "active").length;
-  const rank = { imminent: 0, warning: 1, watch: 2, all_clear: 3 };
-  const sorted = [...alerts].sort((a, b) => (a.status === "active" ? 0 : 1) - (b.status === "active" ? 0 : 1)
-    || rank[a.level] - rank[b.level] || alertNumber(b) - alertNumber(a));
-  const rows = sorted.slice(0, 100).map((a) => h("li", {
-    class: `row alert-row level-${a.level} ${a.status}`, "data-id": a.alert_id,
-    onclick: () => openDetail("alert", a.alert_id),
-  },
-  h("span", { class: "chip", style: `--c:${LEVEL_COLOUR[a.level] || "#2fa84f"}` }, tt("alert_level", a.level)),
-  h("span", { class: "main" }, h("b", {}, ar ? a.headline_ar : a.headline_en),
-    h("br"), h("small", {}, zoneNames(a.zones, 4),
-      a.zones.length > 4 ? ` +${a.zones.length - 4}` : "")),
-  h("span", { class: "when" }, time(a.sent), h("br"),
-    h("small", {}, tt("status", a.status)),
-    a.level !== "all_clear" && levels.size ? h("br") : null),
-  endAlertControls(a)));
+  const sorted = [...alerts].sort((a, b) => alertNumber(b) - alertNumber(a));
+  const rows = sorted.slice(0, 100).map(alertRow);
   renderIssueForm();
   $("#alerts").replaceChildren(...(rows.length ? rows : empty()));
 }
 
-// Cancel or all-clear for one alert, with the reason typed in its row.
+const issuer = (source) => t(source === "operator" ? "by_operator" : "by_engine");
+const headline = (a) => (get("lang") === "ar" ? a.headline_ar : a.headline_en);
+
+function endingText(a) {
+  const e = a.ended;
+  if (!e) return null;
+  const how = fill(tt("ended_how", e.how), { at: e.at ? time(e.at).textContent : "", by: e.by || "" });
+  return h("small", { class: "ending" }, how, e.source ? ` ${fill(t("ended_who"), { who: issuer(e.source) })}` : "",
+    e.reason ? h("q", { dir: "auto" }, e.reason) : null);
+}
+
+function alertRow(a) {
+  return h("li", {
+    class: `row alert-row level-${a.level} ${a.status}`, "data-id": a.alert_id,
+    onclick: () => openDetail("alert", a.alert_id),
+  },
+  h("span", { class: "chip", style: `--c:${LEVEL_COLOUR[a.level] || "#2fa84f"}` }, tt("alert_level", a.level)),
+  h("span", { class: "main" }, h("b", {}, `${a.alert_id} · `, headline(a)),
+    h("small", { class: "issuer" }, ` · ${fill(t("issued_by"), { who: issuer(a.source) })}`),
+    h("br"), h("small", { class: "zones" }, zoneNames(a.zones, 4), a.zones.length > 4 ? ` +${a.zones.length - 4}` : ""),
+    a.reason ? h("small", { class: "why", dir: "auto" }, `${t("reason")}: `, a.reason) : null,
+    endingText(a)),
+  h("span", { class: "when" }, time(a.sent), h("br"), h("small", {}, tt("status", a.status))),
+  endAlertControls(a));
+}
+
+// Cancel or all-clear for one alert, with the reason typed in its row; the confirmation names
+// the alert (number, level, headline, who issued it, zones) so no other alert is ended by mistake.
 function endAlertControls(a) {
   const cancel = offered("cancel_alert"), clear = offered("clear_alert");
   if (!(cancel || clear) || a.status !== "active" || a.level === "all_clear") return null;
@@ -44,13 +59,20 @@ function endAlertControls(a) {
     oninput: (e) => { endReasons.set(a.alert_id, e.target.value); } });
   const end = (kind) => async (e) => {
     e.preventDefault();
-    const text = reason.value.trim();
-    if (!text) { reason.focus(); toast(t("reason_needed"), true); return; }
-    const done = await act(api(`/api/v1/alerts/${a.alert_id}/${kind}`,
+    const names = { alert: a.alert_id };
+    const text = await ask({
+      title: fill(t(kind === "cancel" ? "cancel_title" : "clear_title"), names),
+      detail: fill(t("end_detail"), { level: tt("alert_level", a.level), headline: headline(a),
+        who: fill(t("issued_by"), { who: issuer(a.source) }), zones: zoneNames(a.zones, 6) }),
+      label: t("reason"), value: reason.value.trim(),
+      ok: fill(t(kind === "cancel" ? "cancel_ok" : "clear_ok"), names),
+    });
+    if (!text) return;
+    const done = await act(api(`/api/v1/alerts/${a.alert_id}/${kind === "cancel" ? "cancel" : "all-clear"}`,
       { method: "POST", body: { reason: text } }));
     if (done) endReasons.delete(a.alert_id);
   };
-  return h("form", { class: "end-alert", onclick: (e) => e.stopPropagation(), onsubmit: end("all-clear") },
+  return h("form", { class: "end-alert", onclick: (e) => e.stopPropagation(), onsubmit: end("all_clear") },
     reason,
     cancel ? h("button", { type: "button", class: "cancel-alert", onclick: end("cancel") }, t("cancel_alert")) : null,
     clear ? h("button", { type: "submit", class: "primary clear-alert" }, t("all_clear_alert")) : null);

@@ -7,6 +7,7 @@ import { placeName } from "../zones.js";
 import { openDetail } from "../detail.js";
 import { showTab } from "../tabs.js";
 import { tasksOf } from "./teams.js";
+import { dangersAt } from "../alarm.js";
 
 // Since when an incident has waited: its first report's arrival.
 const waitingSince = (i) => i.first_received_at || i.opened_at;
@@ -57,7 +58,7 @@ export function renderQueue() {
   $("#n-queue").textContent = items.length;
   renderOrder();
   const rows = items.slice(0, 300).map((i) => h("li", {
-    class: `row incident-row ${selected === i.id ? "sel" : ""}`, "data-id": i.id,
+    class: `row incident-row ${selected === i.id ? "sel" : ""} ${dangersAt(i.id).length ? "danger" : ""}`, "data-id": i.id,
     onclick: () => openDetail("incident", i.id),
   },
   h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity] || SEV_COLOUR[0]}` }, i.severity),

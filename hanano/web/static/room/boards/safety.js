@@ -13,12 +13,13 @@ const teamName = (id) => get("teams").get(id)?.name || id;
 function pullbackRow(p) {
   const mine = ownTeam() === p.team_id ? "mine" : "";
   const acknowledge = () => act(api(`/api/v1/pullbacks/${p.id}/acknowledge`, { method: "POST", body: { note: "" } }));
-  return h("li", { class: `row pullback ${p.acknowledged_at ? "done" : "open"} ${p.escalated_at ? "escalated" : ""} ${mine}`, "data-id": p.id, "data-team": p.team_id },
+  return h("li", { class: `row pullback ${p.acknowledged_at || p.ended_at ? "done" : "open"} ${p.escalated_at ? "escalated" : ""} ${mine}`, "data-id": p.id, "data-team": p.team_id },
     h("span", { class: "main" }, h("b", {}, `${p.id} · ${teamName(p.team_id)} ← ${p.incident_id}`),
       p.escalated_at ? h("span", { class: "pill bad" }, t("escalated")) : null,
       h("br"), h("small", {}, ...withTimes(p.reason))),
     h("span", { class: "when" }, time(p.issued_at), h("br"),
       p.acknowledged_at ? h("small", {}, `${t("acknowledged")} `, time(p.acknowledged_at))
+        : p.ended_at ? h("small", { title: p.ended_reason }, `${t("order_ended")} `, time(p.ended_at))
         : !may("acknowledge_pullback", p.team_id) ? h("small", { class: "ack-by" }, fill(t("ack_by_leader"), { team: teamName(p.team_id) }))
           : h("button", { class: "primary small", onclick: acknowledge }, t("acknowledge"))));
 }
@@ -42,7 +43,7 @@ function alarmRow(a) {
 export function renderSafety() {
   const pullbacks = get("pullbacks"), watches = get("watches");
   const alarms = get("board")?.checkin_alarms || [];
-  $("#n-safety").textContent = pullbacks.filter((p) => !p.acknowledged_at).length + alarms.length;
+  $("#n-safety").textContent = pullbacks.filter((p) => !p.acknowledged_at && !p.ended_at).length + alarms.length;
   $("#pullbacks").replaceChildren(...(pullbacks.length ? pullbacks.slice(0, 100).map(pullbackRow) : empty()));
   $("#watches").replaceChildren(...(watches.length ? watches.map(watchRow) : empty()));
   $("#checkins").replaceChildren(...(alarms.length ? alarms.map(alarmRow) : empty()));

@@ -6,6 +6,7 @@ import { act, api } from "../api.js";
 import { askForm } from "../dialogs.js";
 import { $, STATE_COLOUR, ago, distanceKm, h, toast } from "../util.js";
 import { openDetail } from "../detail.js";
+import { dangerOf, dangerText } from "../alarm.js";
 
 // A team's live task: the active one it is on (the list holds active tasks only).
 export function taskFor(team) {
@@ -36,9 +37,12 @@ export function renderTeams() {
     const state = teamState(team);
     // A free team counts from its last task's end, as its recommendation's "rested" does.
     const since = task ? task.times[task.state] : (state === "free" && team.free_since) || team.duty_since;
-    return h("tr", { "data-team": team.id, "data-state": state, class: ownTeam() === team.id ? "mine" : null },
+    const danger = dangerOf(team.id);
+    const mark = [ownTeam() === team.id ? "mine" : "", danger ? "danger" : ""].join(" ").trim();
+    return h("tr", { "data-team": team.id, "data-state": state, class: mark || null, "data-danger": danger?.kind },
       h("td", {}, h("button", { class: "link", onclick: () => openDetail("team", team.id) }, team.name),
-        h("br"), h("small", {}, `${team.crew} · ${team.sector}`)),
+        h("br"), h("small", {}, `${team.crew} · ${team.sector}`),
+        danger ? h("div", { class: "danger-chip", role: "status" }, `⚠ ${dangerText(danger)}`) : null),
       h("td", {}, h("span", { class: "chip", style: `--c:${STATE_COLOUR[state] || "#888"}` },
         tt("state", state)),
       task ? h("button", { class: "link incident-link", onclick: () => openDetail("incident", task.incident_id) },
@@ -89,6 +93,7 @@ async function chooseHospital(task) {
   const values = await askForm({
     title: fill(t("transport_title"), { team: team?.name || task.team_id }),
     detail: [t("nearest_first"), refusedText].filter(Boolean).join(" "), ok: t("transport"),
+    danger: dangerOf(task.team_id) ? `⚠ ${dangerText(dangerOf(task.team_id))}` : "",
     fields: [{ name: "hospital", label: t("destination"), type: "choice", required: true,
       value: options[0][0], options }],
   });
