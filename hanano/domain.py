@@ -1,10 +1,12 @@
 """The shape every domain has: one `Domain` record, listed once in `hanano.domains`.
 
 A domain is a package (`hanano/<name>/`) holding:
-- `events.py`: its event types (dispatch keeps each thing's events beside it, see its package);
-- `tables.py`: its tables; `migrations.py`: its ordered, frozen schema changes;
+- `events.py`: its event types;
+- `tables.py`: its tables, every one a projection that `hanano store rebuild` clears and
+  replays unless marked `info["kept"] = "<why>"`; `migrations.py`: its frozen schema changes;
 - `handlers.py`: the `Handlers` its modules fill with projectors, reactions and tick handlers;
 - modules named for what they hold (commands, projections and views of one thing);
+- `routes.py` and `cli.py`: its HTTP routes and its commands;
 - `api.py`: its use cases, `(runtime, caller, input)`, which its HTTP routes and CLI commands
   both call: a route parses, authorizes, calls and shapes the answer for the caller's role;
   neither runs SQL of its own;

@@ -1,7 +1,8 @@
 """Tables of the evidence log: subtree hashes, signed checkpoints, cosignatures, timestamps.
 
 Subtree hashes and checkpoints are part of the log, not projections: `hanano log verify`
-recomputes them from the events. Of the rest only `witnesses` is a projection.
+recomputes them from the events. Those `rebuild` keeps say why, at the end; the others
+(witnesses, media originals and their custody) are projections.
 """
 
 from sqlalchemy import BigInteger, Column, Float, Index, Integer, LargeBinary, String, Table, Text

@@ -72,51 +72,51 @@ def test_every_projector_is_for_an_event_of_its_domain() -> None:
 
 # --- a domain added: one package (here, this module) and one line ---------------------------
 
-SHELTERS = MetaData()
-shelters = Table("shelters", MetaData(), Column("shelter_id", String(20), primary_key=True))
-HANDLERS = Handlers("shelters")
+KITCHENS = MetaData()
+kitchens = Table("kitchens", MetaData(), Column("kitchen_id", String(20), primary_key=True))
+HANDLERS = Handlers("kitchens")
 
 
-class ShelterOpened(Event):
-    type: ClassVar[str] = "shelters.opened"
+class KitchenOpened(Event):
+    type: ClassVar[str] = "kitchens.opened"
     audience: ClassVar[Audience] = OPERATIONAL
-    shelter_id: str
+    kitchen_id: str
 
 
-def _shelters_v1(conn: Connection) -> None:
-    Table("shelters", SHELTERS, Column("shelter_id", String(20), primary_key=True))
-    SHELTERS.create_all(conn)
+def _kitchens_v1(conn: Connection) -> None:
+    Table("kitchens", KITCHENS, Column("kitchen_id", String(20), primary_key=True))
+    KITCHENS.create_all(conn)
 
 
-@HANDLERS.projects(ShelterOpened)
+@HANDLERS.projects(KitchenOpened)
 def _opened(conn: Connection, event: RecordedEvent) -> None:
-    conn.execute(shelters.insert().values(shelter_id=event.data["shelter_id"]))
+    conn.execute(kitchens.insert().values(kitchen_id=event.data["kitchen_id"]))
 
 
 @pytest.fixture
-def shelters_domain() -> Iterator[Domain]:
-    register(ShelterOpened)
+def kitchens_domain() -> Iterator[Domain]:
+    register(KitchenOpened)
     try:
         yield Domain(
-            name="shelters",
+            name="kitchens",
             events=events_of(__name__.rsplit(".", 1)[0]),
             tables=tables_of(importlib.import_module(__name__)),
-            migrations=(Migration(1, "shelters", _shelters_v1),),
+            migrations=(Migration(1, "kitchens", _kitchens_v1),),
             handlers=HANDLERS,
         )
     finally:
-        EVENT_TYPES.pop(ShelterOpened.type)
+        EVENT_TYPES.pop(KitchenOpened.type)
 
 
 def test_a_new_domain_is_migrated_projected_and_rebuilt(
-    shelters_domain: Domain, db_url: str, clock: ManualClock
+    kitchens_domain: Domain, db_url: str, clock: ManualClock
 ) -> None:
-    service = Service(Settings(database_url=db_url), clock, domains=(*DOMAINS, shelters_domain))
+    service = Service(Settings(database_url=db_url), clock, domains=(*DOMAINS, kitchens_domain))
     with service:
-        service.execute(lambda tx: tx.append("test", ShelterOpened(shelter_id="S-1")))
+        service.execute(lambda tx: tx.append("test", KitchenOpened(kitchen_id="K-1")))
         assert service.rebuild() >= 1
         with service.engine.connect() as conn:
-            assert conn.execute(select(shelters.c.shelter_id)).scalars().all() == ["S-1"]
+            assert conn.execute(select(kitchens.c.kitchen_id)).scalars().all() == ["K-1"]
 
 
 def test_a_new_domain_s_commands_join_hanano() -> None:
@@ -124,9 +124,9 @@ def test_a_new_domain_s_commands_join_hanano() -> None:
     def city() -> None:
         """More names for places."""
 
-    @city.command("shelters")
-    def list_shelters() -> None:
-        click.echo("S-1")
+    @city.command("kitchens")
+    def list_kitchens() -> None:
+        click.echo("K-1")
 
     @click.group()
     def main() -> None:
@@ -134,8 +134,8 @@ def test_a_new_domain_s_commands_join_hanano() -> None:
 
     add_domain_commands(main, DOMAINS)
     add_domain_commands(main, (Domain("x", (), (), (), Handlers("x"), commands=(city,)),))
-    result = CliRunner().invoke(main, ["city", "shelters"])
-    assert result.output == "S-1\n"
+    result = CliRunner().invoke(main, ["city", "kitchens"])
+    assert result.output == "K-1\n"
     assert "import-neighbourhoods" in main.commands["city"].commands  # type: ignore[attr-defined]
 
 
