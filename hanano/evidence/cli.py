@@ -14,11 +14,12 @@ from hanano.console import CLI_ACTOR, service_for, settings_for
 from hanano.errors import Problem
 from hanano.evidence.audit_run import CannotVerify, event_count, readonly_store, verify_store
 from hanano.evidence.cosign import generate_witness_key
-from hanano.evidence.events import add_witness, redact_field
 from hanano.evidence.log import latest_checkpoint
 from hanano.evidence.receipts import ReceiptError, check_receipt, make_receipt
+from hanano.evidence.redaction import redact_field
 from hanano.evidence.tsa import TimestampError, missing, stamp_missing
 from hanano.evidence.witness import ForkDetected, WitnessError, with_cosignatures, witness_once
+from hanano.evidence.witnesses import add_witness
 
 
 @click.group("log")

@@ -1,10 +1,20 @@
 """Evidence: the tamper-evident log's tree, checkpoints, witnesses, timestamps and media."""
 
 from hanano.domain import Domain, events_of, tables_of
-from hanano.evidence import cli, events, media, media_cli, media_routes, migrations, routes, tables
+from hanano.evidence import (
+    cli,
+    events,
+    media,
+    media_cli,
+    media_routes,
+    migrations,
+    routes,
+    tables,
+    witnesses,
+)
 from hanano.evidence.handlers import HANDLERS
 
-_ = (events, media)  # imported for what they register
+_ = (events, media, witnesses)  # imported for what they register
 
 DOMAIN = Domain(
     name="evidence",

@@ -16,7 +16,7 @@ from hanano.access import tables as access_tables
 from hanano.access.tokens import create_token, revoke_token
 from hanano.cli import main
 from hanano.clock import ManualClock
-from hanano.evidence.events import redact_field
+from hanano.evidence.redaction import redact_field
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store.engine import make_engine

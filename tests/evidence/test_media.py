@@ -414,7 +414,7 @@ def test_cli_add_copy_export_and_custody(db_url: str, tmp_path: Path, blob_dir: 
 def test_projections_rebuild_and_a_redacted_place_is_gone_but_the_log_verifies(
     client: TestClient, tokens: dict[str, str], incident: str, aleppo: Service
 ) -> None:
-    from hanano.evidence.events import redact_field
+    from hanano.evidence.redaction import redact_field
 
     for seed in range(3):
         digest = upload(

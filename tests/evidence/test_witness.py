@@ -27,10 +27,10 @@ from hanano.evidence.cosign import (
     verify_cosignature,
     witness_key_from_signer,
 )
-from hanano.evidence.events import add_witness
 from hanano.evidence.log import latest_checkpoint, parse_checkpoint
 from hanano.evidence.tables import cosignatures, witnesses
 from hanano.evidence.witness import verify_cosignatures
+from hanano.evidence.witnesses import add_witness
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store import schema
