@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
 )
 
-from hanano.store.migration_steps import pad_short_years
+from hanano.store.migration_steps import add_missing_columns, pad_short_years
 from hanano.store.migrations import Migration
 
 _BIG = BigInteger().with_variant(Integer, "sqlite")
@@ -204,7 +204,12 @@ def _four_digit_years(conn: Connection) -> None:
     pad_short_years(conn, (("dispatch_teams", "position_at"),))
 
 
+def _arabic_team_names(conn: Connection) -> None:
+    add_missing_columns(conn, (("dispatch_teams", "name_ar", "VARCHAR(200)"),))
+
+
 MIGRATIONS = (
     Migration(1, "teams, tasks, worksites, victims, roads", _dispatch, replaces=(3,)),
     Migration(2, "four-digit years", _four_digit_years, replaces=(15,)),
+    Migration(3, "teams' names in Arabic", _arabic_team_names),
 )

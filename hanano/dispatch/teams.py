@@ -65,6 +65,7 @@ def register_team(
     vehicle: str,
     leader: str | None = None,
     on_duty: bool = True,
+    name_ar: str | None = None,
 ) -> str:
     name = name.strip()
     if not name:
@@ -89,6 +90,7 @@ def register_team(
             capabilities=_capabilities(capabilities),
             vehicle=vehicle,
             leader=leader,
+            name_ar=(name_ar or "").strip() or None,
         ),
     )
     if on_duty:
@@ -178,6 +180,7 @@ def _registered(conn: Connection, event: RecordedEvent) -> None:
             capabilities=",".join(d["capabilities"]),
             vehicle=d["vehicle"],
             leader=d["leader"],
+            name_ar=d.get("name_ar"),
             duty="off_duty",
             created_at=event.time,
             updated_at=event.time,
@@ -189,7 +192,7 @@ def _registered(conn: Connection, event: RecordedEvent) -> None:
 def _updated(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     values: dict[str, Any] = {"updated_at": event.time}
-    for key in ("crew", "min_crew", "vehicle", "sector", "leader"):
+    for key in ("crew", "min_crew", "vehicle", "sector", "leader", "name_ar"):
         if d.get(key) is not None:
             values[key] = d[key]
     if d.get("capabilities") is not None:
@@ -246,6 +249,7 @@ def team_view(row: Row[Any], now: datetime, stale_min: float) -> dict[str, Any]:
     return {
         "id": row.team_id,
         "name": row.name,
+        "name_ar": row.name_ar,
         "base": {"name": row.base_name, "lat": row.base_lat, "lon": row.base_lon},
         "sector": row.sector,
         "crew": row.crew,

@@ -1,7 +1,8 @@
 // The detail beside the boards: an incident (its tasks, recommendations, worksites, victims,
 // status and reports), a team, a zone, a hospital, an aircraft track or an alert.
 import { get, may, put, set } from "./state.js";
-import { t, tt } from "./i18n.js";
+import { listSep, t, tt } from "./i18n.js";
+import { num, plural, teamLabel, unit } from "./numbers.js";
 import { act, api, id as enc } from "./api.js";
 import { ask } from "./dialogs.js";
 import { $, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, ago, field, h, time } from "./util.js";
@@ -53,7 +54,7 @@ function recommendations(id, recs) {
   if (!recs.recommendations.length) out.push(h("p", { class: "hint summary" }, summaryText(recs)));
   const sending = may("assign_team");
   out.push(h("ol", { class: "recs" }, ...recs.recommendations.slice(0, 5).map((r, n) => h("li", { "data-team": r.team_id },
-    h("span", { class: "main" }, h("b", {}, h("bdi", {}, r.name)), ` · ${r.travel_at_least ? "> " : ""}${Math.round(r.travel_s / 60)} ${t("min")}`,
+    h("span", { class: "main" }, h("b", {}, h("bdi", {}, teamLabel(get("teams").get(r.team_id), r.name))), ` · ${r.travel_at_least ? "> " : ""}${unit(Math.round(r.travel_s / 60), "minute")}`,
       h("br"), h("small", { class: "reason" }, reasonText(r))),
     !sending ? null : n === 0
       ? h("button", { class: "primary accept", onclick: () => assign(id, r.team_id, "") }, t("accept"), h("kbd", {}, "A"))
@@ -68,18 +69,18 @@ function incidentDetail(id) {
   const tasks = tasksOf(id);
   const teams = get("teams");
   const out = [
-    h("h2", {}, h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity]}` }, i.severity),
+    h("h2", {}, h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity]}` }, num(i.severity)),
       ` ${i.id} · ${tt("kind", i.kind)} `, h("span", { class: `pill status-${i.status}` }, tt("status", i.status))),
     h("div", { class: "fields" },
       field(t("zone"), placeName(i)),
-      field(t("reports"), i.report_count),
-      field(t("trapped"), i.trapped ?? "–"), field(t("casualties"), i.casualties ?? "–"),
+      field(t("reports"), num(i.report_count)),
+      field(t("trapped"), num(i.trapped) || "–"), field(t("casualties"), num(i.casualties) || "–"),
       field(t("first_received"), time(i.first_received_at)),
       field(t("first_report"), time(i.first_report_at)), field(t("last_report"), time(i.last_report_at))),
   ];
   if (tasks.length) {
     out.push(h("h3", {}, t("tasks")), h("ul", { class: "plain" }, ...tasks.map((k) =>
-      h("li", {}, `${teams.get(k.team_id)?.name || k.team_id}: `, h("b", {}, tt("state", k.state)), ` (${ago(k.times[k.state])})`))));
+      h("li", {}, `${teamLabel(teams.get(k.team_id), k.team_id)}: `, h("b", {}, tt("state", k.state)), ` (${ago(k.times[k.state])})`))));
   }
   if (recs && recs.recommendations) out.push(...recommendations(id, recs));
   const sites = get("sites").get(id);
@@ -91,8 +92,8 @@ function incidentDetail(id) {
   }
   if (i.reports) {
     out.push(h("h3", {}, t("reports")), h("ul", { class: "plain reports" }, ...i.reports.map((r) =>
-      h("li", {}, time(r.received_at), ` ${tt("kind", r.kind)} · ${r.source}`,
-        r.trapped ? ` · ${r.trapped} ${t("trapped")}` : "", r.text ? h("q", { dir: "auto" }, r.text) : null))));
+      h("li", {}, time(r.received_at), ` ${tt("kind", r.kind)} · ${tt("source", r.source)}`,
+        r.trapped ? ` · ${plural("trapped", r.trapped)}` : "", r.text ? h("q", { dir: "auto" }, r.text) : null))));
   }
   return out;
 }
@@ -103,7 +104,7 @@ export async function assign(incidentId, teamId, reason) {
 }
 
 async function override(incidentId, teamId) {
-  const name = get("teams").get(teamId)?.name || teamId;
+  const name = teamLabel(get("teams").get(teamId), teamId);
   const reason = await ask({ title: t("override_title").replace("{team}", name),
     label: t("reason_needed"), ok: t("send") });
   if (reason) assign(incidentId, teamId, reason);
@@ -121,11 +122,12 @@ function teamDetail(id) {
   if (!team) return [h("p", {}, id)];
   const task = taskFor(team);
   return [
-    h("h2", {}, team.name, " ", h("span", { class: "chip", style: `--c:${STATE_COLOUR[teamState(team)]}` }, tt("state", teamState(team)))),
+    h("h2", {}, teamLabel(team), " ", h("span", { class: "chip", style: `--c:${STATE_COLOUR[teamState(team)]}` }, tt("state", teamState(team)))),
     h("div", { class: "fields" },
       field(t("duty"), tt("state", team.duty)), field(t("base"), team.base?.name || ""),
       field(t("position"), team.position ? ago(team.position.at || team.updated_at) : "–"),
-      field("crew", team.crew), field("", team.capabilities.join(", "))),
+      field(tt("sector", team.sector), plural("crew", team.crew)),
+      field("", team.capabilities.map((c) => tt("capability", c)).join(listSep()))),
     task ? h("div", { class: "acts" }, h("button", { onclick: () => openDetail("incident", task.incident_id) }, task.incident_id),
       ...stepsOf(task).map((next) => h("button", { onclick: () => transition(task, next) }, tt("state", next)))) : null,
   ];
@@ -141,7 +143,7 @@ function zoneDetail(pcode) {
     h("div", { class: "fields" },
       field(t("level"), current ? tt("alert_level", current.level) : tt("alert_level", "none")),
       current ? field(t("eta"), etaText(current.alert, current.zone) || "–") : null,
-      field(t("tab_queue"), incidents.length)),
+      field(t("tab_queue"), num(incidents.length))),
     current ? h("p", {}, ar ? current.alert.instruction_ar : current.alert.instruction_en) : null,
   ];
 }
@@ -158,10 +160,10 @@ function trackDetail(id) {
   const track = get("tracks").find((x) => x.id === id);
   if (!track) return [h("p", {}, id)];
   return [h("h2", {}, `✈ ${track.id} · ${track.aircraft}`), h("div", { class: "fields" },
-    field(t("uncertainty"), `${Math.round(track.uncertainty_m)} m`),
-    field(t("speed"), `${Math.round(track.speed_mps * 3.6)} km/h`),
-    field(t("sightings"), track.sightings), field("", time(track.at)),
-    field(t("zones"), track.zones.length))];
+    field(t("uncertainty"), unit(Math.round(track.uncertainty_m), "meter")),
+    field(t("speed"), unit(Math.round(track.speed_mps * 3.6), "kilometer-per-hour")),
+    field(t("sightings"), num(track.sightings)), field("", time(track.at)),
+    field(t("zones"), num(track.zones.length)))];
 }
 
 function alertDetail(id) {
@@ -173,7 +175,7 @@ function alertDetail(id) {
     h("p", {}, h("b", {}, ar ? a.headline_ar : a.headline_en)),
     h("p", {}, ar ? a.instruction_ar : a.instruction_en),
     h("div", { class: "fields" }, field("", time(a.sent)), field(t("until"), time(a.expires)),
-      field(t("zones"), a.zones.length)),
+      field(t("zones"), num(a.zones.length))),
     h("ul", { class: "plain" }, ...a.zones.slice(0, 30).map((z) => h("li", {},
       `${(ar ? z.name_ar : z.name_en) || z.pcode} `, h("small", {}, etaText(a, z))))),
     h("a", { href: `/api/v1/alerts/${a.alert_id}.cap`, target: "_blank" }, "CAP 1.2"),

@@ -158,6 +158,22 @@ export const TEXT = {
     alert_level: { watch: "watch", warning: "warning", imminent: "imminent",
       all_clear: "all clear", none: "none" },
     hospital_status: { open: "open", full: "full", closed: "closed", destroyed: "destroyed" },
+    pl: {
+      reports: { one: "{n} report", other: "{n} reports" },
+      trapped: { other: "{n} trapped" },
+      casualties: { one: "{n} casualty", other: "{n} casualties" },
+      zones: { one: "{n} zone", other: "{n} zones" },
+      crew: { one: "crew of {n}", other: "crew of {n}" },
+    },
+    source: { citizen: "citizen", spotter: "spotter", team: "rescue team", hospital: "hospital",
+      radio_log: "radio log" },
+    role: { admin: "administrator", dispatcher: "dispatcher", team_leader: "team leader",
+      spotter: "spotter", reporter: "reporter", auditor: "auditor", public: "public" },
+    sector: { "north-east": "north-east", east: "east", "south-east": "south-east", south: "south",
+      north: "north", west: "west", "north-west": "north-west", "south-west": "south-west" },
+    map_credit: "Neighbourhoods: OCHA (CC BY-IGO) · Leaflet",
+    digits_label: "Digits in Arabic", digit_system: { latn: "Western 0123", arab: "Arabic-Indic ٠١٢٣" },
+    threat_from_alert: "Threat from {level} alert {alert_id} · {zones}",
   },
   ar: {
     brand: "هنانو", room: "غرفة العمليات", offline: "غير متصل", live: "مباشر",
@@ -314,6 +330,28 @@ export const TEXT = {
     alert_level: { watch: "ترقب", warning: "تحذير", imminent: "وشيك", all_clear: "زوال الخطر",
       none: "لا شيء" },
     hospital_status: { open: "يعمل", full: "ممتلئ", closed: "مغلق", destroyed: "مدمر" },
+    pl: {
+      reports: { zero: "لا بلاغات", one: "بلاغ واحد", two: "بلاغان", few: "{n} بلاغات",
+        many: "{n} بلاغًا", other: "{n} بلاغ" },
+      trapped: { zero: "لا عالقين", one: "عالق واحد", two: "عالقان", few: "{n} عالقين",
+        many: "{n} عالقًا", other: "{n} عالق" },
+      casualties: { zero: "لا إصابات", one: "إصابة واحدة", two: "إصابتان", few: "{n} إصابات",
+        many: "{n} إصابة", other: "{n} إصابة" },
+      zones: { zero: "لا مناطق", one: "منطقة واحدة", two: "منطقتان", few: "{n} مناطق",
+        many: "{n} منطقة", other: "{n} منطقة" },
+      crew: { one: "طاقم من فرد واحد", two: "طاقم من فردين", few: "طاقم من {n} أفراد",
+        many: "طاقم من {n} فردًا", other: "طاقم من {n} فرد" },
+    },
+    source: { citizen: "مواطن", spotter: "راصد", team: "فريق إنقاذ", hospital: "مشفى",
+      radio_log: "سجل اللاسلكي" },
+    role: { admin: "مدير النظام", dispatcher: "منسق عمليات", team_leader: "قائد فريق",
+      spotter: "راصد", reporter: "مُبلّغ", auditor: "مدقق", public: "عامة" },
+    sector: { "north-east": "الشمال الشرقي", east: "الشرق", "south-east": "الجنوب الشرقي",
+      south: "الجنوب", north: "الشمال", west: "الغرب", "north-west": "الشمال الغربي",
+      "south-west": "الجنوب الغربي" },
+    map_credit: "الأحياء: أوتشا (CC BY-IGO) · Leaflet",
+    digits_label: "الأرقام في العربية", digit_system: { latn: "غربية 0123", arab: "هندية ٠١٢٣" },
+    threat_from_alert: "تهديد من إنذار {level} {alert_id} · {zones}",
   },
 };
 
@@ -333,3 +371,4 @@ export const listSep = () => (lang() === "ar" ? "، " : ", ");
 
 // A recommendation's reason words (TEXT.*.rs), English where a language lacks one.
 export const rs = (key, values = {}) => fill(TEXT[lang()].rs?.[key] ?? TEXT.en.rs[key], values);
+

@@ -1,6 +1,7 @@
 // The city's zones: their names in the page's language and the alert level each stands at.
 import { get, serverNow } from "./state.js";
 import { t } from "./i18n.js";
+import { num, unit } from "./numbers.js";
 
 const ar = () => get("lang") === "ar";
 
@@ -49,5 +50,5 @@ export function etaText(alert, zone) {
   const sent = Date.parse(alert.sent);
   const lo = Math.max(0, (sent + zone.eta_min_s * 1000 - serverNow()) / 60000);
   const hi = Math.max(0, (sent + (zone.eta_max_s ?? zone.eta_min_s) * 1000 - serverNow()) / 60000);
-  return `${t("eta")} ${Math.floor(lo)}–${Math.ceil(hi)} ${t("min")}`;
+  return `${t("eta")} ${num(Math.floor(lo))}–${unit(Math.ceil(hi), "minute")}`;
 }

@@ -2,6 +2,7 @@
 // reason, and a sighting relayed by radio.
 import { get, may, serverNow, set } from "../state.js";
 import { t, tt } from "../i18n.js";
+import { num } from "../numbers.js";
 import { act, api } from "../api.js";
 import { $, LEVEL_COLOUR, empty, h, time, toast, uuid4 } from "../util.js";
 import { alertNumber, sortedZones, zoneLevels, zoneNames } from "../zones.js";
@@ -15,7 +16,7 @@ export function renderAlerts() {
   const levels = zoneLevels();
   const alerts = get("alerts");
   const ar = get("lang") === "ar";
-  $("#n-alerts").textContent = alerts.filter((a) => a.status === "active").length;
+  $("#n-alerts").textContent = num(alerts.filter((a) => a.status === "active").length);
   const rank = { imminent: 0, warning: 1, watch: 2, all_clear: 3 };
   const sorted = [...alerts].sort((a, b) => (a.status === "active" ? 0 : 1) - (b.status === "active" ? 0 : 1)
     || rank[a.level] - rank[b.level] || alertNumber(b) - alertNumber(a));
@@ -26,7 +27,7 @@ export function renderAlerts() {
   h("span", { class: "chip", style: `--c:${LEVEL_COLOUR[a.level] || "#2fa84f"}` }, tt("alert_level", a.level)),
   h("span", { class: "main" }, h("b", {}, ar ? a.headline_ar : a.headline_en),
     h("br"), h("small", {}, zoneNames(a.zones, 4),
-      a.zones.length > 4 ? ` +${a.zones.length - 4}` : "")),
+      a.zones.length > 4 ? ` +${num(a.zones.length - 4)}` : "")),
   h("span", { class: "when" }, time(a.sent), h("br"),
     h("small", {}, tt("status", a.status)),
     a.level !== "all_clear" && levels.size ? h("br") : null),

@@ -1,6 +1,7 @@
 // The incident queue: open and responding incidents, most severe and newest first.
 import { get, set } from "../state.js";
-import { t, tt } from "../i18n.js";
+import { tt } from "../i18n.js";
+import { num, plural, teamLabel } from "../numbers.js";
 import { $, SEV_COLOUR, STATE_COLOUR, empty, h, time } from "../util.js";
 import { placeName } from "../zones.js";
 import { openDetail } from "../detail.js";
@@ -18,21 +19,21 @@ export function renderQueue() {
   const items = queue();
   const selected = get("selected");
   const teams = get("teams");
-  $("#n-queue").textContent = items.length;
+  $("#n-queue").textContent = num(items.length);
   const rows = items.slice(0, 300).map((i) => h("li", {
     class: `row incident-row ${selected === i.id ? "sel" : ""}`, "data-id": i.id,
     onclick: () => openDetail("incident", i.id),
   },
-  h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity] || SEV_COLOUR[0]}` }, i.severity),
+  h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity] || SEV_COLOUR[0]}` }, num(i.severity)),
   h("span", { class: "main" },
     h("b", {}, `${i.id} · ${tt("kind", i.kind)}`), " ",
     h("span", { class: `pill status-${i.status}` }, tt("status", i.status)),
     h("br"), placeName(i),
-    i.trapped ? h("span", { class: "warn" }, ` · ${i.trapped} ${t("trapped")}`) : null,
-    i.casualties ? ` · ${i.casualties} ${t("casualties")}` : null,
+    i.trapped ? h("span", { class: "warn" }, ` · ${plural("trapped", i.trapped)}`) : null,
+    i.casualties ? ` · ${plural("casualties", i.casualties)}` : null,
     ...tasksOf(i.id).map((k) => h("span", { class: "chip small", style: `--c:${STATE_COLOUR[k.state] || "#888"}` },
-      `${teams.get(k.team_id)?.name || k.team_id}: ${tt("state", k.state)}`))),
-  h("span", { class: "when" }, time(i.last_report_at), h("br"), h("small", {}, `${i.report_count} ${t("reports")}`))));
+      `${teamLabel(teams.get(k.team_id), k.team_id)}: ${tt("state", k.state)}`))),
+  h("span", { class: "when" }, time(i.last_report_at), h("br"), h("small", {}, plural("reports", i.report_count)))));
   $("#queue").replaceChildren(...(rows.length ? rows : empty()));
 }
 
