@@ -10,11 +10,14 @@ from typing import Any
 
 from hanano.clock import ManualClock
 from tests.helpers import HANANO, offset
+from tests.ui import test_ops_room
 from tests.ui.conftest import shot
-from tests.ui.test_ops_room import add_team, log_in, report, room  # noqa: F401
+from tests.ui.test_ops_room import add_team, log_in, report
 from tests.warning.common import HANANO_PCODE
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+# The room with a dispatcher and an API token, as the room's other tests have it.
+room = test_ops_room.room
 ARABIC_INDIC = re.compile("[٠-٩]")
 WESTERN = re.compile("[0-9]")
 
@@ -137,7 +140,11 @@ def test_the_first_load_is_compressed_and_cached_by_content(
         report(room["api"], clock, offset(*HANANO, north_m=300 * n))
     page = new_page()
     answers: list[Any] = []
-    page.on("response", lambda r: answers.append(r))
+
+    def keep(response: Any) -> None:
+        answers.append(response)
+
+    page.on("response", keep)
     log_in(page, room["base"])
     by_path = {re.sub(r"^https?://[^/]+", "", r.url): r for r in answers}
     listing = by_path[
