@@ -167,8 +167,7 @@ export const TEXT = {
     },
     source: { citizen: "citizen", spotter: "spotter", team: "rescue team", hospital: "hospital",
       radio_log: "radio log" },
-    role: { admin: "administrator", dispatcher: "dispatcher", team_leader: "team leader",
-      spotter: "spotter", reporter: "reporter", auditor: "auditor", public: "public" },
+    // Roles read in English as the API names them (team_leader), as in the docs.
     sector: { "north-east": "north-east", east: "east", "south-east": "south-east", south: "south",
       north: "north", west: "west", "north-west": "north-west", "south-west": "south-west" },
     map_credit: "Neighbourhoods: OCHA (CC BY-IGO) · Leaflet",

@@ -24,8 +24,8 @@ export const num = (n, maxFraction = 0) => (n === null || n === undefined || n =
   ? "" : format({ maximumFractionDigits: maxFraction }).format(Number(n)));
 
 // A quantity with its unit (second, minute, hour, kilometer, meter, kilometer-per-hour), short.
-export const unit = (n, name, maxFraction = 0) =>
-  format({ style: "unit", unit: name, unitDisplay: "short", maximumFractionDigits: maxFraction }).format(n);
+export const unit = (n, name, maxFraction = 0, minFraction = 0) => format({ style: "unit", unit: name,
+  unitDisplay: "short", maximumFractionDigits: maxFraction, minimumFractionDigits: minFraction }).format(n);
 
 // "{n} things" by the language's plural rules: TEXT.*.pl holds one template per category.
 export function plural(key, n) {

@@ -75,7 +75,7 @@ export function hospitalChoices(from) {
   const refused = hospitals.filter((x) => x.status !== "open");
   return {
     options: offered.map(({ x, km }) => [x.id, x.name,
-      `${km === null ? "" : `${unit(km, "kilometer", 1)} · `}${x.kind.replaceAll("_", " ")}`]),
+      `${km === null ? "" : `${unit(km, "kilometer", 1, 1)} · `}${x.kind.replaceAll("_", " ")}`]),
     refusedText: refused.length ? fill(t("not_offered"), { list: refused.map((x) =>
       `${x.name} (${tt("hospital_status", x.status)})`).join(listSep()) }) : "",
   };
