@@ -13,9 +13,9 @@ export const digits = () => (lang() === "ar" ? localStorage.getItem("hanano.digi
 export const locale = () => (lang() === "ar" ? `ar-SY-u-nu-${digits()}` : "en-GB");
 
 const formats = new Map();
-function format(options) {
-  const key = `${locale()}|${JSON.stringify(options)}`;
-  if (!formats.has(key)) formats.set(key, new Intl.NumberFormat(locale(), options));
+function format(options, where = locale()) {
+  const key = `${where}|${JSON.stringify(options)}`;
+  if (!formats.has(key)) formats.set(key, new Intl.NumberFormat(where, options));
   return formats.get(key);
 }
 
@@ -24,8 +24,10 @@ export const num = (n, maxFraction = 0) => (n === null || n === undefined || n =
   ? "" : format({ maximumFractionDigits: maxFraction }).format(Number(n)));
 
 // A quantity with its unit (second, minute, hour, kilometer, meter, kilometer-per-hour), short.
+// English units as the rest of the page words them ("17 min", where en-GB says "17 mins").
 export const unit = (n, name, maxFraction = 0, minFraction = 0) => format({ style: "unit", unit: name,
-  unitDisplay: "short", maximumFractionDigits: maxFraction, minimumFractionDigits: minFraction }).format(n);
+  unitDisplay: "short", maximumFractionDigits: maxFraction, minimumFractionDigits: minFraction },
+  lang() === "ar" ? locale() : "en").format(n);
 
 // "{n} things" by the language's plural rules: TEXT.*.pl holds one template per category.
 export function plural(key, n) {
