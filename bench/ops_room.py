@@ -9,12 +9,16 @@ It fills a fresh SQLite store (Aleppo's zones, 1,000 incidents spread over the c
   wire, headers included), the live stream's opening excepted since it never ends;
 - interactive_ms: from navigation start to the moment the page has every list loaded and drawn
   (the map's zones, incidents and teams, the queue and boards) and answers input; the page marks
-  that moment with `data-ready` on its body.
+  that moment with `data-ready` on its body;
+- throttled_ms: the same, over a link Chromium emulates (Network.emulateNetworkConditions over
+  CDP) at 1 Mbit/s each way with 300 ms round trips, as from a field post on a poor link.
 
     .venv/bin/python bench/ops_room.py [--incidents 1000] [--teams 50] [--runs 5]
 
 The last line printed is machine-readable, with the median of the runs:
-    first_load_kb=N interactive_ms=N
+    first_load_kb=N interactive_ms=N throttled_ms=N
+
+Targets: at most 600 KB, interactive within 1 s locally and within 4 s throttled.
 """
 
 from __future__ import annotations
@@ -67,6 +71,13 @@ ARGS = [
 ]
 PASSWORD = "benchmark passphrase"
 BENCH = Principal("bench", "dispatcher")
+# 1 Mbit/s each way, 300 ms from a request's start to its answer's first byte.
+SLOW_LINK = {
+    "offline": False,
+    "latency": 300,
+    "downloadThroughput": 1_000_000 / 8,
+    "uploadThroughput": 1_000_000 / 8,
+}
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 LAT_RANGE = (36.165, 36.245)
 LON_RANGE = (37.105, 37.215)
@@ -175,8 +186,9 @@ def offline(route: Any) -> None:
         route.abort()
 
 
-def measure(browser: Any, base: str) -> tuple[float, float, int, int]:
-    """One cold load: (kilobytes, milliseconds to interactive, incidents drawn, teams drawn)."""
+def measure(browser: Any, base: str, slow: bool = False) -> tuple[float, float, int, int]:
+    """One cold load: (kilobytes, milliseconds to interactive, incidents drawn, teams drawn),
+    over the emulated slow link when `slow`."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     context.route("**/*", offline)
     page = context.new_page()
@@ -190,6 +202,8 @@ def measure(browser: Any, base: str) -> tuple[float, float, int, int]:
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    if slow:
+        cdp.send("Network.emulateNetworkConditions", SLOW_LINK)
     sizes: dict[str, int] = {}
     urls: dict[str, str] = {}
     cdp.on(
@@ -201,7 +215,7 @@ def measure(browser: Any, base: str) -> tuple[float, float, int, int]:
     )
     started = time.perf_counter()
     page.goto(base + "/")
-    page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+    page.wait_for_selector("body[data-ready='1']", timeout=120_000)
     # Interactive: a click on the queue opens the incident's detail.
     page.click("#queue .incident-row")
     page.wait_for_selector("#detail-body[data-kind='incident']")
@@ -231,6 +245,7 @@ def main() -> None:
     print(f"filled {args.incidents} incidents, {args.teams} teams in {took:.1f} s")
     print(f"machine: {platform.node()} nproc={os.cpu_count()} load={os.getloadavg()[0]:.2f}")
     results = []
+    throttled: list[float] = []
     with serve(service) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         measure(browser, base)  # warm the server's caches and the browser's process
@@ -241,13 +256,19 @@ def main() -> None:
                 f"run {run + 1}: {kb:.0f} KB, interactive in {ms:.0f} ms "
                 f"({drawn} incidents, {teams} teams drawn)"
             )
+        for run in range(max(1, args.runs // 2)):
+            kb, ms, drawn, teams = measure(browser, base, slow=True)
+            throttled.append(ms)
+            print(f"throttled run {run + 1}: {kb:.0f} KB, interactive in {ms:.0f} ms")
         browser.close()
     service.stop()
     kb = statistics.median(r[0] for r in results)
     ms = statistics.median(r[1] for r in results)
     worst = max(r[1] for r in results)
     print(f"median {kb:.0f} KB, {ms:.0f} ms (slowest {worst:.0f} ms) over {len(results)} runs")
-    print(f"first_load_kb={math.ceil(kb)} interactive_ms={round(ms)}")
+    slow = statistics.median(throttled)
+    print(f"throttled (1 Mbit/s, 300 ms round trip): median {slow:.0f} ms")
+    print(f"first_load_kb={math.ceil(kb)} interactive_ms={round(ms)} throttled_ms={round(slow)}")
 
 
 if __name__ == "__main__":

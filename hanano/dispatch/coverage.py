@@ -204,9 +204,10 @@ def _suggestions(
         )
         if home != k:
             keeper = free[int(times[home].argmin())]
+            # Teams are often named after the zone they stand in: say which is the team.
+            by = f"team {keeper.name}" if keeper.name == zones[home].name else keeper.name
             words += (
-                f"; {zones[home].name} still covered by {keeper.name} "
-                f"in {_minutes(float(after[home]))} min"
+                f"; {zones[home].name} still covered by {by} in {_minutes(float(after[home]))} min"
             )
         suggestions.append(
             {

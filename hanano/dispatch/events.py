@@ -232,6 +232,7 @@ class TeamRegistered(Event):
     capabilities: list[Capability]
     vehicle: str
     leader: str | None
+    name_ar: str | None = None
 
 
 @register
@@ -248,6 +249,7 @@ class TeamUpdated(Event):
     vehicle: str | None = None
     sector: str | None = None
     leader: str | None = None
+    name_ar: str | None = None
 
 
 @register

@@ -32,6 +32,7 @@ class TeamIn(Strict):
     vehicle: Annotated[str, Field(max_length=200)] = ""
     leader: Annotated[str | None, Field(max_length=200)] = None
     on_duty: bool = True
+    name_ar: Annotated[str | None, Field(min_length=1, max_length=200)] = None
 
 
 class TeamPatch(Strict):
@@ -41,6 +42,7 @@ class TeamPatch(Strict):
     vehicle: Annotated[str | None, Field(max_length=200)] = None
     sector: Annotated[str | None, Field(min_length=1, max_length=20)] = None
     leader: Annotated[str | None, Field(max_length=200)] = None
+    name_ar: Annotated[str | None, Field(min_length=1, max_length=200)] = None
 
 
 class DutyIn(Strict):

@@ -20,6 +20,8 @@ teams = Table(
     metadata,
     Column("team_id", String(40), primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
+    # The name in Arabic, where it was given (the page falls back to `name`).
+    Column("name_ar", String(200), nullable=True),
     Column("base_name", Text, nullable=False),
     Column("base_lat", Float, nullable=False),
     Column("base_lon", Float, nullable=False),

@@ -65,14 +65,10 @@ def register_team(
     vehicle: str,
     leader: str | None = None,
     on_duty: bool = True,
+    name_ar: str | None = None,
 ) -> str:
     name = name.strip()
-    if not name:
-        raise invalid("name", "a team needs a name")
-    margin_km = tx.settings.city_margin_km
-    check_position(city_of(tx), margin_km, base_lat, base_lon, "base_lat", "base_lon")
-    if tx.conn.execute(select(teams.c.team_id).where(teams.c.name == name)).first():
-        raise conflict(f"a team named {name!r} already exists")
+    _check_new(tx, name, base_lat, base_lon)
     _crew(crew, min_crew)
     team_id = f"T-{_next_team(tx.conn)}"
     tx.append(
@@ -89,6 +85,7 @@ def register_team(
             capabilities=_capabilities(capabilities),
             vehicle=vehicle,
             leader=leader,
+            name_ar=(name_ar or "").strip() or None,
         ),
     )
     if on_duty:
@@ -99,6 +96,16 @@ def register_team(
             ),
         )
     return team_id
+
+
+def _check_new(tx: Tx, name: str, base_lat: float, base_lon: float) -> None:
+    """A new team's name, unique among teams, and its base, inside the city."""
+    if not name:
+        raise invalid("name", "a team needs a name")
+    margin_km = tx.settings.city_margin_km
+    check_position(city_of(tx), margin_km, base_lat, base_lon, "base_lat", "base_lon")
+    if tx.conn.execute(select(teams.c.team_id).where(teams.c.name == name)).first():
+        raise conflict(f"a team named {name!r} already exists")
 
 
 def _next_team(conn: Connection) -> int:
@@ -178,6 +185,7 @@ def _registered(conn: Connection, event: RecordedEvent) -> None:
             capabilities=",".join(d["capabilities"]),
             vehicle=d["vehicle"],
             leader=d["leader"],
+            name_ar=d.get("name_ar"),
             duty="off_duty",
             created_at=event.time,
             updated_at=event.time,
@@ -189,7 +197,7 @@ def _registered(conn: Connection, event: RecordedEvent) -> None:
 def _updated(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     values: dict[str, Any] = {"updated_at": event.time}
-    for key in ("crew", "min_crew", "vehicle", "sector", "leader"):
+    for key in ("crew", "min_crew", "vehicle", "sector", "leader", "name_ar"):
         if d.get(key) is not None:
             values[key] = d[key]
     if d.get("capabilities") is not None:
@@ -265,6 +273,7 @@ def team_view(
     return {
         "id": row.team_id,
         "name": row.name,
+        "name_ar": row.name_ar,
         "base": {"name": row.base_name, "lat": row.base_lat, "lon": row.base_lon},
         "sector": row.sector,
         "crew": row.crew,

@@ -64,6 +64,7 @@ def seed_city(service: Service, actor: str) -> tuple[int, int]:
             capabilities.append("fire")
         fields: dict[str, Any] = {
             "name": zone.name_en,
+            "name_ar": zone.name_ar,
             "base_name": f"{zone.name_en} civil defence centre",
             "base_lat": zone.centroid_lat,
             "base_lon": zone.centroid_lon,

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hanano.errors import FieldError, Problem
@@ -184,3 +185,6 @@ def _add_middleware(app: FastAPI, service: Service) -> None:
     }
     app.add_middleware(BodyLimit, large=large)
     app.add_middleware(ClientAddress, trusted_proxies=service.settings.trusted_proxies)
+    # Outermost: every answer over 1 KiB is gzipped for a client that accepts it, except the
+    # live stream (text/event-stream), which Starlette's middleware passes through unbuffered.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import Scope
 
 from hanano.access import api as access_api
 from hanano.access.login_limit import LOGIN_COUNTERS, LoginLimiter
@@ -35,6 +36,7 @@ from hanano.domain import Runtime
 from hanano.errors import Problem
 from hanano.events import EVENT_TYPES, Role
 from hanano.evidence.keys import purpose_key
+from hanano.web.assets import IMMUTABLE, Assets
 from hanano.web.deps import ADMIN, ALL, ServiceDep, allow
 from hanano.web.problems import problem_response
 from hanano.web.sessions import CSRF_HEADER, SESSION_COOKIE, current_session
@@ -89,14 +91,15 @@ def _cookie(response: Response, request: Request, name: str, value: str, max_age
     )
 
 
-@router.get("/", include_in_schema=True, response_class=FileResponse)
-def index() -> FileResponse:
+@router.get("/", include_in_schema=True, response_class=HTMLResponse)
+def index(request: Request) -> HTMLResponse:
     """The operations room (HTML); its data comes from the API below."""
-    return FileResponse(
-        STATIC / "index.html",
+    html, import_map = request.app.state.room_page
+    return HTMLResponse(
+        html,
         headers={
             "Cache-Control": "no-cache",
-            "Content-Security-Policy": CSP,
+            "Content-Security-Policy": f"{CSP}; script-src 'self' {import_map}",
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
         },
@@ -243,6 +246,21 @@ def service_sessions(request: Request) -> SessionAuthority:
     return authority
 
 
+class HashedStatic(StaticFiles):
+    """The static files; one named by its content hash is cached for good, since a change of
+    content makes a new name."""
+
+    def __init__(self, assets: Assets, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.assets = assets
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        found = self.assets.resolve(path)
+        if found is None:
+            return await super().get_response(path, scope)
+        return FileResponse(found, headers={"Cache-Control": IMMUTABLE})
+
+
 def install(app: FastAPI, service: Runtime) -> None:
     """Add the page, its files, login and users to the app."""
     sessions = SessionAuthority(service.engine, service.settings.auth_cache_s)
@@ -251,5 +269,7 @@ def install(app: FastAPI, service: Runtime) -> None:
     app.state.login_limiter = LoginLimiter(
         service.engine, service.settings, purpose_key(service.evidence.key.signer, LOGIN_COUNTERS)
     )
+    assets = Assets(STATIC)
+    app.state.room_page = assets.page((STATIC / "index.html").read_text(encoding="utf-8"))
     app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", HashedStatic(assets, directory=STATIC), name="static")

@@ -653,6 +653,10 @@ def test_a_dispatcher_records_a_worksite_and_victims_from_the_page(
     assert "Ahmad" not in page.inner_text("#timeline")
     page.keyboard.press("l")
     page.wait_for_selector("html[dir='rtl']")
+    # Choosing the last hour closed the detail over the boards: open the incident again.
+    page.click("#tabs [data-tab='queue']")
+    page.click(f"#queue [data-id='{incident}']")
+    page.wait_for_selector(row)
     assert "مواقع العمل" in page.inner_text("#detail-body")
     assert "أُخرج حياً" in page.inner_text(row)
     shot(page, "12-worksites-victims-ar")

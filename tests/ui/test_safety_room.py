@@ -181,7 +181,8 @@ def test_sending_a_team_is_chosen_then_confirmed_and_a_second_send_asks_again(
     page.wait_for_selector("#ask[open] #ask-danger:not([hidden])")
     danger = page.inner_text("#ask-danger")
     assert re.fullmatch(
-        rf"Hanano-1 was sent to {incident} \(Hanano\) \d+ s ago\. Send Sakhour-2 as well\?", danger
+        rf"Hanano-1 was sent to {incident} \(Hanano\) \d+ sec ago\. Send Sakhour-2 as well\?",
+        danger,
     ), danger
     assert page.inner_text("#ask-ok") == "Send Sakhour-2 too"
     shot(page, "23-second-send")

@@ -5,11 +5,12 @@
 // (its team free again) and the alarm until the team checks in.
 import { get, may } from "./state.js";
 import { fill, t } from "./i18n.js";
+import { teamLabel } from "./numbers.js";
 import { act, api, id as enc } from "./api.js";
 import { $, ago, h } from "./util.js";
 import { zoneName } from "./zones.js";
 
-const teamName = (id) => get("teams").get(id)?.name || id;
+const teamName = (id) => teamLabel(get("teams").get(id), id);
 const open = (p) => !p.acknowledged_at && !p.ended_at;
 
 // The site an order or alarm is about: the incident and its zone by name.

@@ -1,7 +1,8 @@
 // The detail beside the boards: an incident (its tasks, recommendations, worksites, victims,
 // status and reports), a team, a zone, a hospital, an aircraft track or an alert.
 import { get, may, put, serverNow, set } from "./state.js";
-import { fill, plural, t, tt } from "./i18n.js";
+import { fill, listSep, t, tt } from "./i18n.js";
+import { num, plural, teamLabel, unit } from "./numbers.js";
 import { act, api, id as enc } from "./api.js";
 import { ask, askForm } from "./dialogs.js";
 import { $, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, ago, field, h, minutesLeft, time, toast } from "./util.js";
@@ -54,11 +55,11 @@ export const watchOf = (incidentId) => get("watches").find((w) => w.incident_id 
 
 // Minutes left of a watch, kept current by the page's clock (see tickLeft).
 const left = (w, key) => h("span", { class: "left", "data-until": w.until, "data-key": key },
-  fill(t(key), { left: minutesLeft(w.until) }));
+  fill(t(key), { left: unit(minutesLeft(w.until), "minute") }));
 
 export function tickLeft() {
   for (const el of document.querySelectorAll("[data-until][data-key]")) {
-    el.textContent = fill(t(el.dataset.key), { left: minutesLeft(el.dataset.until) });
+    el.textContent = fill(t(el.dataset.key), { left: unit(minutesLeft(el.dataset.until), "minute") });
   }
 }
 
@@ -75,7 +76,7 @@ function recommendations(id, recs) {
   if (!recs.recommendations.length) out.push(h("p", { class: "hint summary" }, summaryText(recs)));
   const sending = may("assign_team");
   out.push(h("ol", { class: "recs" }, ...recs.recommendations.slice(0, 5).map((r, n) => h("li", { "data-team": r.team_id },
-    h("span", { class: "main" }, h("b", {}, h("bdi", {}, r.name)), ` · ${r.travel_at_least ? "> " : ""}${Math.round(r.travel_s / 60)} ${t("min")}`,
+    h("span", { class: "main" }, h("b", {}, h("bdi", {}, teamLabel(get("teams").get(r.team_id), r.name))), ` · ${r.travel_at_least ? "> " : ""}${unit(Math.round(r.travel_s / 60), "minute")}`,
       watch ? h("span", { class: "watch-chip" }, "⚠ ", left(watch, "watch_chip")) : null,
       h("br"), h("small", { class: "reason" }, reasonText(r))),
     !sending ? null : n === 0
@@ -94,20 +95,20 @@ function incidentDetail(id) {
   const out = [
     ...dangersAt(id).map((d) => h("p", { class: "danger-note", role: "alert", "data-team": d.team_id }, `⚠ ${dangerText(d)}`)),
     watch ? watchNote(watch) : null,
-    h("h2", {}, h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity]}` }, i.severity),
+    h("h2", {}, h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity]}` }, num(i.severity)),
       ` ${i.id} · ${tt("kind", i.kind)} `, h("span", { class: `pill status-${i.status}` }, tt("status", i.status))),
     h("div", { class: "fields" },
       field(t("zone"), placeName(i)),
-      field(t("reports"), i.report_count),
+      field(t("reports"), num(i.report_count)),
       field(t("trapped"), ...trappedValue(i, get("sites").get(id))),
-      field(t("casualties"), i.casualties ?? "–"),
+      field(t("casualties"), num(i.casualties) || "–"),
       field(t("first_received"), time(i.first_received_at)),
       lastReceived(i) ? field(t("last_received"), time(lastReceived(i))) : null,
       field(t("first_report"), time(i.first_report_at)), field(t("last_report"), time(i.last_report_at))),
   ];
   if (tasks.length) {
     out.push(h("h3", {}, t("tasks")), h("ul", { class: "plain" }, ...tasks.map((k) =>
-      h("li", {}, `${teams.get(k.team_id)?.name || k.team_id}: `, h("b", {}, tt("state", k.state)), ` (${ago(k.times[k.state])})`,
+      h("li", {}, `${teamLabel(teams.get(k.team_id), k.team_id)}: `, h("b", {}, tt("state", k.state)), ` (${ago(k.times[k.state])})`,
         dangerOf(k.team_id) ? h("span", { class: "danger-chip" }, `⚠ ${dangerText(dangerOf(k.team_id))}`) : null))));
   }
   if (recs && recs.recommendations) out.push(...recommendations(id, recs));
@@ -127,9 +128,9 @@ function reportLine(r) {
   return h("li", { "data-report": r.id },
     h("span", { class: "received" }, `${t("received")} `, time(r.received_at)), " · ",
     h("small", { class: "observed" }, `${t("observed")} `, time(r.observed_at)),
-    ` · ${tt("kind", r.kind)} · ${r.source}`,
-    r.trapped ? ` · ${plural("n_trapped", r.trapped)}` : "",
-    r.casualties ? ` · ${plural("n_casualties", r.casualties)}` : "",
+    ` · ${tt("kind", r.kind)} · ${tt("source", r.source)}`,
+    r.trapped ? ` · ${plural("trapped", r.trapped)}` : "",
+    r.casualties ? ` · ${plural("casualties", r.casualties)}` : "",
     r.text ? h("q", { dir: "auto" }, r.text) : null);
 }
 
@@ -139,10 +140,10 @@ const lastReceived = (i) => (i.reports || []).map((r) => r.received_at).sort().p
 function trappedValue(i, sites) {
   const recorded = sites ? sites.victims.filter((v) => v.status === "trapped").length : null;
   const reported = i.trapped ?? 0;
-  if (!recorded && !i.trapped) return [i.trapped ?? "–"];
-  const parts = [`${i.trapped ?? 0} ${t("trapped_reported")}`];
-  if (recorded !== null) parts.push(`${recorded} ${t("trapped_recorded")}`);
-  return [h("span", { class: "trapped-total" }, Math.max(reported, recorded || 0)), " ",
+  if (!recorded && !i.trapped) return [num(i.trapped) || "–"];
+  const parts = [`${num(i.trapped ?? 0)} ${t("trapped_reported")}`];
+  if (recorded !== null) parts.push(`${num(recorded)} ${t("trapped_recorded")}`);
+  return [h("span", { class: "trapped-total" }, num(Math.max(reported, recorded || 0))), " ",
     h("small", {}, `(${parts.join(" · ")})`)];
 }
 
@@ -172,17 +173,18 @@ function recentSend(incidentId) {
 }
 
 export async function assign(incidentId, teamId, overriding = false) {
-  const team = get("teams").get(teamId)?.name || teamId;
+  const team = teamLabel(get("teams").get(teamId), teamId);
   const site = siteName(incidentId);
   const earlier = recentSend(incidentId);
   const watch = watchOf(incidentId);
   const names = { team, site };
   const notes = [fill(t("send_detail"), names)];
-  if (watch) notes.push(`${fill(t("watch_note"), { until: untilText(watch) })} · ${fill(t("watch_left"), { left: minutesLeft(watch.until) })}.`);
-  const title = earlier ? fill(t("send_again_title"), { ...names, ago: `${Math.max(1, Math.round(earlier.s))} ${t("sec")}` })
+  if (watch) notes.push(`${fill(t("watch_note"), { until: untilText(watch) })} · ${fill(t("watch_left"), { left: unit(minutesLeft(watch.until), "minute") })}.`);
+  const ago = earlier ? unit(Math.max(1, Math.round(earlier.s)), "second") : "";
+  const title = earlier ? fill(t("send_again_title"), { ...names, ago })
     : fill(t(overriding ? "override_title" : "send_title"), names);
-  const danger = earlier ? fill(t("send_again"), { ...names, earlier: get("teams").get(earlier.team)?.name || earlier.team,
-    ago: `${Math.max(1, Math.round(earlier.s))} ${t("sec")}` }) : "";
+  const danger = earlier ? fill(t("send_again"), { ...names, earlier: teamLabel(get("teams").get(earlier.team), earlier.team),
+    ago }) : "";
   const ok = fill(t(earlier ? "send_again_ok" : "send_ok"), names);
   // Overriding asks why in the same step; accepting only confirms.
   const values = overriding
@@ -200,9 +202,9 @@ export async function assign(incidentId, teamId, overriding = false) {
 
 async function setStatus(id, status) {
   const trapped = ["cleared", "closed"].includes(status) ? recentTrapped(get("incidents").get(id) || {}) : null;
-  const detail = trapped ? fill(t("trapped_recent"), { trapped: plural("n_trapped", trapped.trapped),
+  const detail = trapped ? fill(t("trapped_recent"), { trapped: plural("trapped", trapped.trapped),
     time: time(trapped.received_at).textContent,
-    min: Math.round((serverNow() - Date.parse(trapped.received_at)) / 60000) }) : "";
+    ago: unit(Math.round((serverNow() - Date.parse(trapped.received_at)) / 60000), "minute") }) : "";
   const reason = await ask({
     title: t("status_title").replace("{incident}", id).replace("{status}", tt("status", status)),
     label: t("status_reason"), value: tt("status", status), ok: t("set_status"), detail, warn: Boolean(trapped) });
@@ -214,11 +216,12 @@ function teamDetail(id) {
   if (!team) return [h("p", {}, id)];
   const task = taskFor(team);
   return [
-    h("h2", {}, team.name, " ", h("span", { class: "chip", style: `--c:${STATE_COLOUR[teamState(team)]}` }, tt("state", teamState(team)))),
+    h("h2", {}, teamLabel(team), " ", h("span", { class: "chip", style: `--c:${STATE_COLOUR[teamState(team)]}` }, tt("state", teamState(team)))),
     h("div", { class: "fields" },
       field(t("duty"), tt("state", team.duty)), field(t("base"), team.base?.name || ""),
       field(t("position"), team.position ? ago(team.position.at || team.updated_at) : "–"),
-      field("crew", team.crew), field("", team.capabilities.join(", "))),
+      field(tt("sector", team.sector), plural("crew", team.crew)),
+      field("", team.capabilities.map((c) => tt("capability", c)).join(listSep()))),
     task ? h("div", { class: "acts" }, h("button", { onclick: () => openDetail("incident", task.incident_id) }, task.incident_id),
       ...stepsOf(task).map((next) => h("button", { onclick: () => transition(task, next) }, tt("state", next)))) : null,
   ];
@@ -234,7 +237,7 @@ function zoneDetail(pcode) {
     h("div", { class: "fields" },
       field(t("level"), current ? tt("alert_level", current.level) : tt("alert_level", "none")),
       current ? field(t("eta"), etaText(current.alert, current.zone) || "–") : null,
-      field(t("tab_queue"), incidents.length)),
+      field(t("tab_queue"), num(incidents.length))),
     current ? h("p", {}, ar ? current.alert.instruction_ar : current.alert.instruction_en) : null,
   ];
 }
@@ -251,10 +254,10 @@ function trackDetail(id) {
   const track = get("tracks").find((x) => x.id === id);
   if (!track) return [h("p", {}, id)];
   return [h("h2", {}, `✈ ${track.id} · ${track.aircraft}`), h("div", { class: "fields" },
-    field(t("uncertainty"), `${Math.round(track.uncertainty_m)} m`),
-    field(t("speed"), `${Math.round(track.speed_mps * 3.6)} km/h`),
-    field(t("sightings"), track.sightings), field("", time(track.at)),
-    field(t("zones"), track.zones.length))];
+    field(t("uncertainty"), unit(Math.round(track.uncertainty_m), "meter")),
+    field(t("speed"), unit(Math.round(track.speed_mps * 3.6), "kilometer-per-hour")),
+    field(t("sightings"), num(track.sightings)), field("", time(track.at)),
+    field(t("zones"), num(track.zones.length)))];
 }
 
 function alertDetail(id) {
@@ -266,7 +269,7 @@ function alertDetail(id) {
     h("p", {}, h("b", {}, ar ? a.headline_ar : a.headline_en)),
     h("p", {}, ar ? a.instruction_ar : a.instruction_en),
     h("div", { class: "fields" }, field("", time(a.sent)), field(t("until"), time(a.expires)),
-      field(t("zones"), a.zones.length)),
+      field(t("zones"), num(a.zones.length))),
     h("ul", { class: "plain" }, ...a.zones.slice(0, 30).map((z) => h("li", {},
       `${(ar ? z.name_ar : z.name_en) || z.pcode} `, h("small", {}, etaText(a, z))))),
     h("a", { href: `/api/v1/alerts/${a.alert_id}.cap`, target: "_blank" }, "CAP 1.2"),

@@ -13,7 +13,7 @@ export const TEXT = {
     shortcuts: "Keyboard shortcuts", close: "Close", none: "Nothing here.",
     sev: "severity", reports: "reports", trapped: "trapped", casualties: "casualties",
     recommendations: "Recommended teams", accept: "Accept", send: "Send instead",
-    reason_needed: "Why this team instead of the recommendation?", no_teams: "No free team fits.",
+    no_teams: "No free team fits.",
     tasks: "Tasks", set_status: "Set status", status_reason: "Reason",
     team: "Team", task: "Task", in_state: "In state", duty: "Duty", actions: "Actions",
     free: "free", acknowledge: "Acknowledge", acknowledged: "acknowledged", escalated: "escalated",
@@ -88,7 +88,7 @@ export const TEXT = {
     silence: "Silence", silenced: "sound silenced here", acknowledged_done: "Pull-back acknowledged.",
     sound_blocked: "Sound is off until you click or press a key on the page.",
     watch_note: "Double-tap watch on this site until {until}",
-    watch_chip: "into a watched site · {left} min left", watch_left: "{left} min left",
+    watch_chip: "into a watched site · {left} left", watch_left: "{left} left",
     send_title: "Send {team} to {site}?",
     send_detail: "{team} will be assigned to {site}.", send_ok: "Send {team}",
     send_again_title: "A team was already sent to {site} {ago} ago",
@@ -180,20 +180,32 @@ export const TEXT = {
       all_clear: "all clear", none: "none" },
     hospital_status: { open: "open", full: "full", closed: "closed", destroyed: "destroyed" },
     // Items 5-7 of issue 12: the map's labels, numbers named for what they are, the queue's order.
-    n_reports: { one: "{n} report", other: "{n} reports" },
-    n_teams: { one: "{n} team", other: "{n} teams" },
-    n_trapped: { one: "{n} trapped", other: "{n} trapped" },
-    n_casualties: { one: "{n} casualty", other: "{n} casualties" },
     received: "received", observed: "observed", last_received: "last report received",
     last_seen: "last seen", waiting: "waiting {duration}", responding_for: "open {duration}",
     sort_label: "Order", sort_waiting: "Waiting longest first",
     sort_severity: "Most severe first, then waiting longest",
-    eta_now: "due now", eta_under: "ETA under {n} min", eta_range: "ETA {lo}–{hi} min",
+    eta_now: "due now", eta_under: "ETA under {hi}", eta_range: "ETA {lo}–{hi}",
     trapped_reported: "reported", trapped_recorded: "recorded, still trapped",
     victim_mark: "INSARAG mark {mark}",
-    trapped_recent: "Warning: {trapped} reported at {time}, {min} min ago. Clear only if everyone is out.",
+    trapped_recent: "Warning: {trapped} reported at {time}, {ago} ago. Clear only if everyone is out.",
     teams_here: "Zoom in to tell them apart: {names}",
     more_zones: "+{n} more",
+    pl: {
+      reports: { one: "{n} report", other: "{n} reports" },
+      trapped: { other: "{n} trapped" },
+      casualties: { one: "{n} casualty", other: "{n} casualties" },
+      zones: { one: "{n} zone", other: "{n} zones" },
+      teams: { one: "{n} team", other: "{n} teams" },
+      crew: { one: "crew of {n}", other: "crew of {n}" },
+    },
+    source: { citizen: "citizen", spotter: "spotter", team: "rescue team", hospital: "hospital",
+      radio_log: "radio log" },
+    // Roles read in English as the API names them (team_leader), as in the docs.
+    sector: { "north-east": "north-east", east: "east", "south-east": "south-east", south: "south",
+      north: "north", west: "west", "north-west": "north-west", "south-west": "south-west" },
+    map_credit: "Neighbourhoods: OCHA (CC BY-IGO) · Leaflet",
+    digits_label: "Digits in Arabic", digit_system: { latn: "Western 0123", arab: "Arabic-Indic ٠١٢٣" },
+    threat_from_alert: "Threat from {level} alert {alert_id} · {zones}",
   },
   ar: {
     brand: "هنانو", room: "غرفة العمليات", offline: "غير متصل", live: "مباشر",
@@ -207,7 +219,7 @@ export const TEXT = {
     shortcuts: "اختصارات لوحة المفاتيح", close: "إغلاق", none: "لا شيء هنا.",
     sev: "الخطورة", reports: "بلاغات", trapped: "عالقون", casualties: "إصابات",
     recommendations: "الفرق المقترحة", accept: "قبول", send: "إرسال بدلاً منها",
-    reason_needed: "لماذا هذا الفريق بدلاً من المقترح؟", no_teams: "لا يوجد فريق متاح مناسب.",
+    no_teams: "لا يوجد فريق متاح مناسب.",
     tasks: "المهام", set_status: "تغيير الحالة", status_reason: "السبب",
     team: "الفريق", task: "المهمة", in_state: "المدة", duty: "المناوبة", actions: "إجراءات",
     free: "متاح", acknowledge: "تأكيد الاستلام", acknowledged: "تم التأكيد", escalated: "مُصعَّد",
@@ -281,7 +293,7 @@ export const TEXT = {
     silence: "إسكات", silenced: "أُسكت الصوت هنا", acknowledged_done: "أُكّد أمر الانسحاب.",
     sound_blocked: "الصوت متوقف حتى تنقر على الصفحة أو تضغط مفتاحاً.",
     watch_note: "هذا الموقع تحت مراقبة الضربة المزدوجة حتى {until}",
-    watch_chip: "إلى موقع تحت المراقبة · بقي {left} دقيقة", watch_left: "بقي {left} دقيقة",
+    watch_chip: "إلى موقع تحت المراقبة · بقي {left}", watch_left: "بقي {left}",
     send_title: "إرسال {team} إلى {site}؟",
     send_detail: "سيُكلَّف {team} بالتوجه إلى {site}.", send_ok: "إرسال {team}",
     send_again_title: "أُرسل فريق إلى {site} قبل {ago}",
@@ -371,20 +383,40 @@ export const TEXT = {
     alert_level: { watch: "ترقب", warning: "تحذير", imminent: "وشيك", all_clear: "زوال الخطر",
       none: "لا شيء" },
     hospital_status: { open: "يعمل", full: "ممتلئ", closed: "مغلق", destroyed: "مدمر" },
-    n_reports: { zero: "لا بلاغات", one: "بلاغ واحد", two: "بلاغان", few: "{n} بلاغات", many: "{n} بلاغًا", other: "{n} بلاغ" },
-    n_teams: { zero: "لا فرق", one: "فريق واحد", two: "فريقان", few: "{n} فرق", many: "{n} فريقًا", other: "{n} فريق" },
-    n_trapped: { zero: "لا عالقين", one: "عالق واحد", two: "عالقان", few: "{n} عالقين", many: "{n} عالقًا", other: "{n} عالق" },
-    n_casualties: { zero: "لا إصابات", one: "إصابة واحدة", two: "إصابتان", few: "{n} إصابات", many: "{n} إصابة", other: "{n} إصابة" },
     received: "وصل", observed: "شوهد", last_received: "وصول آخر بلاغ",
     last_seen: "آخر مشاهدة", waiting: "ينتظر منذ {duration}", responding_for: "مفتوحة منذ {duration}",
     sort_label: "الترتيب", sort_waiting: "الأطول انتظارًا أولًا",
     sort_severity: "الأخطر أولًا، ثم الأطول انتظارًا",
-    eta_now: "متوقع الآن", eta_under: "الوصول خلال أقل من {n} د", eta_range: "الوصول خلال {lo}–{hi} د",
+    eta_now: "متوقع الآن", eta_under: "الوصول خلال أقل من {hi}", eta_range: "الوصول خلال {lo}–{hi}",
     trapped_reported: "حسب البلاغات", trapped_recorded: "مسجَّلون وما زالوا عالقين",
     victim_mark: "علامة INSARAG {mark}",
-    trapped_recent: "تنبيه: بلاغ عن {trapped} في {time}، قبل {min} د. لا تُنهِ الحادثة إلا إذا أُخرج الجميع.",
+    trapped_recent: "تنبيه: بلاغ عن {trapped} في {time}، قبل {ago}. لا تُنهِ الحادثة إلا إذا أُخرج الجميع.",
     teams_here: "كبّر الخريطة لتمييزها: {names}",
     more_zones: "+{n} أخرى",
+    pl: {
+      reports: { zero: "لا بلاغات", one: "بلاغ واحد", two: "بلاغان", few: "{n} بلاغات",
+        many: "{n} بلاغًا", other: "{n} بلاغ" },
+      trapped: { zero: "لا عالقين", one: "عالق واحد", two: "عالقان", few: "{n} عالقين",
+        many: "{n} عالقًا", other: "{n} عالق" },
+      casualties: { zero: "لا إصابات", one: "إصابة واحدة", two: "إصابتان", few: "{n} إصابات",
+        many: "{n} إصابة", other: "{n} إصابة" },
+      zones: { zero: "لا مناطق", one: "منطقة واحدة", two: "منطقتان", few: "{n} مناطق",
+        many: "{n} منطقة", other: "{n} منطقة" },
+      teams: { zero: "لا فرق", one: "فريق واحد", two: "فريقان", few: "{n} فرق",
+        many: "{n} فريقًا", other: "{n} فريق" },
+      crew: { one: "طاقم من فرد واحد", two: "طاقم من فردين", few: "طاقم من {n} أفراد",
+        many: "طاقم من {n} فردًا", other: "طاقم من {n} فرد" },
+    },
+    source: { citizen: "مواطن", spotter: "راصد", team: "فريق إنقاذ", hospital: "مشفى",
+      radio_log: "سجل اللاسلكي" },
+    role: { admin: "مدير النظام", dispatcher: "منسق عمليات", team_leader: "قائد فريق",
+      spotter: "راصد", reporter: "مُبلّغ", auditor: "مدقق", public: "عامة" },
+    sector: { "north-east": "الشمال الشرقي", east: "الشرق", "south-east": "الجنوب الشرقي",
+      south: "الجنوب", north: "الشمال", west: "الغرب", "north-west": "الشمال الغربي",
+      "south-west": "الجنوب الغربي" },
+    map_credit: "الأحياء: أوتشا (CC BY-IGO) · Leaflet",
+    digits_label: "الأرقام في العربية", digit_system: { latn: "غربية 0123", arab: "هندية ٠١٢٣" },
+    threat_from_alert: "تهديد من إنذار {level} {alert_id} · {zones}",
   },
 };
 
@@ -400,14 +432,8 @@ export function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
 }
 
-// A count in words, by the language's plural rules: "1 report", "2 reports", "بلاغان".
-export function plural(key, n) {
-  const forms = TEXT[lang()][key] || TEXT.en[key];
-  const rule = new Intl.PluralRules(lang() === "ar" ? "ar" : "en").select(n);
-  return fill(forms[rule] ?? forms.other, { n });
-}
-
 export const listSep = () => (lang() === "ar" ? "، " : ", ");
 
 // A recommendation's reason words (TEXT.*.rs), English where a language lacks one.
 export const rs = (key, values = {}) => fill(TEXT[lang()].rs?.[key] ?? TEXT.en.rs[key], values);
+

@@ -2,7 +2,8 @@
 // parts together: login, language and theme, keyboard, and which part draws which piece of the
 // store.
 import { everyKey, flush, get, notify, ownTeam, serverNow, set, setClock, subscribe } from "./state.js";
-import { t } from "./i18n.js";
+import { t, tt } from "./i18n.js";
+import { DIGIT_SYSTEMS, teamLabel } from "./numbers.js";
 import { api, onUnauthorised } from "./api.js";
 import { trapFocus } from "./dialogs.js";
 import { $, h, time } from "./util.js";
@@ -10,7 +11,7 @@ import { connect, disconnect, onEnded } from "./stream.js";
 import { loadAll } from "./resources.js";
 import { loadRoads } from "./roads.js";
 import {
-  drawHospitals, drawIncidents, drawTeams, drawThreats, drawTracks, drawWatches, drawZones,
+  credit, drawHospitals, drawIncidents, drawTeams, drawThreats, drawTracks, drawWatches, drawZones,
   hasMap, initMap, labelZones, layer, layerSwitch, onOverlayAdd, paintZones, renderLegend,
 } from "./map.js";
 import { closeDetail, openDetail, renderDetail, assign, tickLeft } from "./detail.js";
@@ -29,9 +30,9 @@ const renderClock = () => $("#clock").replaceChildren(time(new Date(serverNow())
 const VIEWS = [
   [["zones"], drawZones],
   [["alerts", "lang"], paintZones],
-  [["lang"], () => { labelZones(); paintZones(); renderLegend(); layerSwitch(); }],
+  [["lang"], () => { labelZones(); paintZones(); renderLegend(); layerSwitch(); credit(); renderWho(); }],
   [["incidents"], drawIncidents],
-  [["teams", "tasks"], drawTeams],
+  [["teams", "tasks", "lang"], drawTeams],
   [["hospitals"], drawHospitals],
   [["tracks"], drawTracks],
   [["watches", "lang"], drawWatches],
@@ -77,8 +78,31 @@ function applyLanguage() {
   for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
   $("#lang").textContent = lang === "ar" ? "English" : "العربية";
   $("#help-open").title = t("shortcuts");
+  renderDigits();
   $("#help-keys").replaceChildren(...KEYS.flatMap(([k, d]) => [h("dt", {}, h("kbd", {}, k)), h("dd", {}, t(d))]));
   renderLive();
+}
+
+// The digit system of the Arabic page, chosen in the help dialog.
+function renderDigits() {
+  const select = $("#digits");
+  $("#digits-label").textContent = t("digits_label");
+  select.replaceChildren(...DIGIT_SYSTEMS.map((v) => h("option", { value: v }, tt("digit_system", v))));
+  select.value = localStorage.getItem("hanano.digits.ar") || "latn";
+}
+
+function chooseDigits(event) {
+  localStorage.setItem("hanano.digits.ar", event.target.value);
+  set({ lang: get("lang") });
+  renderClock();
+}
+
+function renderWho() {
+  const session = get("session");
+  if (!session) return;
+  const mine = ownTeam() && get("teams").get(ownTeam());
+  $("#who").textContent = [session.username || session.user_id, tt("role", session.role),
+    mine ? teamLabel(mine) : null].filter(Boolean).join(" · ");
 }
 
 function toggleLanguage() {
@@ -137,7 +161,7 @@ async function enter(session) {
   $("#login").hidden = true;
   $("#room").hidden = false;
   $("#logout").hidden = false;
-  $("#who").textContent = `${session.username || session.user_id} · ${session.role}`;
+  renderWho();
   initMap();
   // What this user may do, as the server says, before anything offers it.
   set({ may: (await api("/api/v1/me")).may || {} });
@@ -147,8 +171,7 @@ async function enter(session) {
   layerSwitch();
   notify(...everyKey());
   flush();
-  const mine = ownTeam() && get("teams").get(ownTeam());
-  if (mine) $("#who").textContent += ` · ${mine.name}`;
+  renderWho();
   document.body.dataset.ready = "1";
   // Roads are scenery: drawn after the page is ready to use, never holding it back.
   loadRoads().catch((error) => { if (error.message !== "401") console.error(error); });
@@ -193,6 +216,7 @@ async function boot() {
     if (added === layer("coverage")) { drawCoverage(); refreshCoverage().catch(() => {}); }
   });
   $("#lang").addEventListener("click", toggleLanguage);
+  $("#digits").addEventListener("change", chooseDigits);
   $("#theme").addEventListener("click", toggleTheme);
   $("#logout").addEventListener("click", logout);
   $("#login-form").addEventListener("submit", login);

@@ -2,6 +2,7 @@
 // task, hospitals, aircraft tracks, double-tap watches, threats and road closures.
 import { get } from "./state.js";
 import { t, tt } from "./i18n.js";
+import { num, teamLabel, unit } from "./numbers.js";
 import { $, h, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, minutesLeft } from "./util.js";
 import { etaText, featureName, zoneLevels } from "./zones.js";
 import { openDetail } from "./detail.js";
@@ -38,7 +39,7 @@ export function initMap() {
   map.createPane("closures").style.zIndex = 380;
   // Aircraft over everything, zone names included: a label must never hide a threat.
   map.createPane("aircraft").style.zIndex = 700;
-  map.attributionControl.addAttribution("Neighbourhoods: OCHA (CC BY-IGO) · Leaflet");
+  credit();
   for (const name of ["zone", "road", "closedRoad", "watch", "threat", "incident", "hospital", "team", "track"]) {
     layers[name] = L.layerGroup().addTo(map);
   }
@@ -55,6 +56,15 @@ export function initMap() {
   map.on("moveend", () => { requestAnimationFrame(declutterZoneLabels); drawTracks(); });
   $("#map").classList.toggle("labels", map.getZoom() >= 14);
   renderLegend();
+}
+
+// The map's credit in the page's language.
+let credited = null;
+export function credit() {
+  if (!map) return;
+  if (credited) map.attributionControl.removeAttribution(credited);
+  credited = t("map_credit");
+  map.attributionControl.addAttribution(credited);
 }
 
 // The layer switch in the page's language (Leaflet takes the names once, so it is rebuilt).
@@ -177,21 +187,21 @@ export function drawTeams() {
         L.circleMarker([m.at.lat, m.at.lon], { radius: 4, color: "#111", weight: 2, fillColor: "#fff",
           fillOpacity: 1, interactive: false, className: "team-point" }).addTo(layers.team);
       }
-      teamLabel(m.team, m.at, dx, dy, moved).addTo(layers.team);
+      teamMarker(m.team, m.at, dx, dy, moved).addTo(layers.team);
     }
   }
 }
 
-function teamLabel(team, at, dx, dy, stacked) {
+function teamMarker(team, at, dx, dy, stacked) {
   const state = teamState(team);
   const icon = L.divIcon({
     className: "", iconSize: null,
     html: `<div class="team-mark${stacked ? " stacked" : ""}" style="--c:${STATE_COLOUR[state] || "#2fa84f"};--dx:${dx.toFixed(1)}px;--dy:${dy.toFixed(1)}px"></div>`,
   });
-  const marker = L.marker([at.lat, at.lon], { icon, title: team.name, keyboard: false });
+  const marker = L.marker([at.lat, at.lon], { icon, title: teamLabel(team), keyboard: false });
   marker.on("add", () => {
     const el = marker.getElement()?.querySelector(".team-mark");
-    if (el) { el.textContent = team.name; el.dataset.team = team.id; el.dataset.state = state; }
+    if (el) { el.textContent = teamLabel(team); el.dataset.team = team.id; el.dataset.state = state; }
   });
   marker.on("click", () => openDetail("team", team.id));
   return marker;
@@ -239,7 +249,7 @@ export function drawWatches() {
   for (const w of get("watches")) {
     const circle = L.circle([w.location.lat, w.location.lon], { radius: 150, color: "#f5a623",
       weight: 2, dashArray: "6 4", fillOpacity: 0.08, className: "watch", pane: "areas" });
-    circle.bindTooltip(`${t("watch")}: ${minutesLeft(w.until)} ${t("min")} ${t("left")}`);
+    circle.bindTooltip(`${t("watch")}: ${unit(minutesLeft(w.until), "minute")} ${t("left")}`);
     circle.on("click", () => openDetail("incident", w.incident_id));
     circle.addTo(layers.watch);
   }
@@ -264,7 +274,7 @@ export function drawThreats() {
 export function renderLegend() {
   $("#legend").replaceChildren(
     h("div", {}, h("b", {}, t("legend_incidents")),
-      ...[1, 2, 3, 4, 5].map((s) => h("span", { class: "dot", style: `--c:${SEV_COLOUR[s]}` }, s))),
+      ...[1, 2, 3, 4, 5].map((s) => h("span", { class: "dot", style: `--c:${SEV_COLOUR[s]}` }, num(s)))),
     h("div", {}, h("b", {}, t("legend_teams")),
       ...["free", "en_route", "on_scene", "transporting", "returning"].map((s) =>
         h("span", { class: "chip", style: `--c:${STATE_COLOUR[s]}` }, tt("state", s)))),

@@ -2,7 +2,8 @@
 // or one cluster where many share a spot), zone labels that never cover each other, and
 // aircraft threatening the city kept in view (or pointed at from the map's edge).
 import { get } from "./state.js";
-import { plural, fill, t } from "./i18n.js";
+import { fill, listSep, t } from "./i18n.js";
+import { plural, teamLabel } from "./numbers.js";
 import { h } from "./util.js";
 
 // Teams whose points lie within this many pixels of each other are one group.
@@ -16,7 +17,7 @@ const ROW_PX = 26;
 // each label joined to its team by a leader line; a big group is one cluster at its centre.
 export function teamGroups(map) {
   const groups = [];
-  const teams = [...get("teams").values()].sort((a, b) => a.name.localeCompare(b.name));
+  const teams = [...get("teams").values()].sort((a, b) => teamLabel(a).localeCompare(teamLabel(b), get("lang")));
   for (const team of teams) {
     const at = team.position || team.base;
     if (!at) continue;
@@ -48,19 +49,19 @@ export function leaderLine(map, from, to) {
 
 // One cluster standing for several teams: their count, their names on hover and in a list.
 export function clusterMarker(map, group, open) {
-  const names = group.members.map((m) => m.team.name);
+  const names = group.members.map((m) => teamLabel(m.team));
   const icon = L.divIcon({ className: "", iconSize: null,
     html: '<div class="team-cluster"></div>' });
   const marker = L.marker(map.layerPointToLatLng(group.centre), { icon, keyboard: false,
-    title: fill(t("teams_here"), { names: names.join(", ") }) });
+    title: fill(t("teams_here"), { names: names.join(listSep()) }) });
   marker.on("add", () => {
     const el = marker.getElement()?.querySelector(".team-cluster");
     if (!el) return;
-    el.textContent = plural("n_teams", names.length);
+    el.textContent = plural("teams", names.length);
     el.dataset.teams = group.members.map((m) => m.team.id).join(" ");
   });
   const list = h("ul", { class: "plain cluster-list" }, ...group.members.map((m) => h("li", {},
-    h("button", { class: "link", onclick: () => { map.closePopup(); open(m.team.id); } }, m.team.name))));
+    h("button", { class: "link", onclick: () => { map.closePopup(); open(m.team.id); } }, teamLabel(m.team)))));
   marker.bindPopup(list);
   return marker;
 }

@@ -3,29 +3,31 @@
 // stands in when a part is one this page does not know.
 import { rs, t, tt } from "./i18n.js";
 import { h } from "./util.js";
+import { get } from "./state.js";
+import { num, teamLabel } from "./numbers.js";
 
 const capWords = (caps, joiner) => caps.map((c) => tt("capability", c)).join(rs(joiner));
-const duration = (p) => rs(p.unit === "h" ? "h" : "min", { n: p.value });
+const duration = (p) => rs(p.unit === "h" ? "h" : "min", { n: num(p.value, 1) });
 
 function partWords(p) {
   switch (p.code) {
     case "travel": {
       if (p.via !== "road" && p.via !== "straight_line") return null;
       let via = rs(`via_${p.via}`);
-      if (p.no_open_road) via += p.within_min ? rs("no_open_road_within", { min: p.within_min }) : rs("no_open_road");
-      return rs(p.at_least ? "travel_at_least" : "travel", { minutes: p.minutes, via });
+      if (p.no_open_road) via += p.within_min ? rs("no_open_road_within", { min: num(p.within_min) }) : rs("no_open_road");
+      return rs(p.at_least ? "travel_at_least" : "travel", { minutes: num(p.minutes), via });
     }
     case "origin":
       if (p.place === "position") return rs("origin_position");
-      return p.position_age_min == null ? rs("origin_base") : rs("origin_stale", { age: p.position_age_min });
-    case "crew_short": return rs("crew_short", { crew: p.crew, min_crew: p.min_crew });
+      return p.position_age_min == null ? rs("origin_base") : rs("origin_stale", { age: num(p.position_age_min) });
+    case "crew_short": return rs("crew_short", { crew: num(p.crew), min_crew: num(p.min_crew) });
     case "matches": return capWords(p.capabilities, "and");
     case "offers": return capWords(p.capabilities, "list") || rs("no_capability");
     case "lacks": return rs("lacks", { caps: capWords(p.capabilities, "or") });
-    case "tired": return rs("tired", { hours: p.duty_hours });
+    case "tired": return rs("tired", { hours: num(p.duty_hours, 1) });
     case "rested": return rs("rested", { duration: duration(p) });
     case "no_task_yet": return rs("no_task_yet", { duration: duration(p) });
-    case "last_in_sector": return rs("last_in_sector", { sector: p.sector, rival: p.rival });
+    case "last_in_sector": return rs("last_in_sector", { sector: tt("sector", p.sector), rival: p.rival });
     default: return null;
   }
 }
@@ -36,7 +38,7 @@ export function reasonText(r) {
   const parts = r.reason_parts || [];
   const words = parts.map(partWords);
   if (parts[0]?.code !== "travel" || parts[1]?.code !== "origin" || words.includes(null)) return r.reason;
-  return [h("bdi", {}, r.name), `: ${[words[0] + words[1], ...words.slice(2)].join(rs("sep"))}`];
+  return [h("bdi", {}, teamLabel(get("teams").get(r.team_id), r.name)), `: ${[words[0] + words[1], ...words.slice(2)].join(rs("sep"))}`];
 }
 
 // Why no team is recommended, from the summary's parts; the server's words otherwise.

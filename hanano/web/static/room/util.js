@@ -1,8 +1,9 @@
 // Small helpers for drawing: elements, times, colours, the toast. Text from the field is only
 // ever set as text, never as markup.
-import { get, serverNow } from "./state.js";
+import { serverNow } from "./state.js";
 import { t } from "./i18n.js";
 import { namePlaces } from "./zones.js";
+import { locale, unit } from "./numbers.js";
 
 export const COVERAGE_COLOUR = "#a855f7";
 export const LEVEL_COLOUR = { imminent: "#e0202a", warning: "#f08a24", watch: "#e8c62a" };
@@ -33,17 +34,16 @@ export function h(tag, attrs = {}, ...children) {
 export function time(iso) {
   if (!iso) return "";
   const d = new Date(iso);
-  const local = d.toLocaleTimeString(get("lang") === "ar" ? "ar-SY" : "en-GB",
-    { hour: "2-digit", minute: "2-digit" });
+  const local = d.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
   return h("time", { datetime: iso, title: d.toISOString().replace(".000", "") + " UTC" }, local);
 }
 
 export function ago(iso) {
   if (!iso) return "";
   const s = Math.max(0, (serverNow() - Date.parse(iso)) / 1000);
-  if (s < 90) return `${Math.round(s)} ${t("sec")}`;
-  if (s < 5400) return `${Math.round(s / 60)} ${t("min")}`;
-  return `${(s / 3600).toFixed(1)} h`;
+  if (s < 90) return unit(Math.round(s), "second");
+  if (s < 5400) return unit(Math.round(s / 60), "minute");
+  return unit(Math.round(s / 360) / 10, "hour", 1);
 }
 
 // Whole minutes from the server's now until `iso`, none once it has passed.

@@ -1,6 +1,7 @@
 // The city's zones: their names in the page's language and the alert level each stands at.
 import { get, serverNow } from "./state.js";
 import { fill, listSep, t } from "./i18n.js";
+import { num, unit } from "./numbers.js";
 
 const ar = () => get("lang") === "ar";
 
@@ -51,8 +52,8 @@ export function etaText(alert, zone) {
   const hi = Math.ceil(Math.max(0, (sent + (zone.eta_max_s ?? zone.eta_min_s) * 1000 - serverNow()) / 60000));
   // A window already reached is due now; one starting now is "under" its end, never "0–0".
   if (hi <= 0) return t("eta_now");
-  if (lo === 0) return fill(t("eta_under"), { n: hi });
-  return fill(t("eta_range"), { lo, hi: Math.max(hi, lo + 1) });
+  if (lo === 0) return fill(t("eta_under"), { hi: unit(hi, "minute") });
+  return fill(t("eta_range"), { lo: num(lo), hi: unit(Math.max(hi, lo + 1), "minute") });
 }
 
 let zoneIndex = { zones: null, byCode: new Map() };
@@ -73,7 +74,7 @@ export function namePlaces(text) {
     const codes = run.split(/,\s*|\s+/);
     if (!codes.some((c) => known.has(c))) return run;
     const names = codes.map((c) => (known.has(c) ? featureName(known.get(c)) : c));
-    const more = names.length > 3 ? ` ${fill(t("more_zones"), { n: names.length - 3 })}` : "";
+    const more = names.length > 3 ? ` ${fill(t("more_zones"), { n: num(names.length - 3) })}` : "";
     return names.slice(0, 3).join(listSep()) + more;
   });
 }

@@ -2,6 +2,7 @@
 // reason, and a sighting relayed by radio.
 import { get, may, serverNow, set } from "../state.js";
 import { fill, t, tt } from "../i18n.js";
+import { num } from "../numbers.js";
 import { act, api } from "../api.js";
 import { $, LEVEL_COLOUR, empty, h, time, toast, uuid4 } from "../util.js";
 import { alertNumber, sortedZones, zoneNames } from "../zones.js";
@@ -16,7 +17,7 @@ const offered = (action) => may(action) && get("can").alerts !== false;
 // when another alert starts or ends.
 export function renderAlerts() {
   const alerts = get("alerts");
-  $("#n-alerts").textContent = alerts.filter((a) => a.status === "active").length;
+  $("#n-alerts").textContent = num(alerts.filter((a) => a.status === "active").length);
   const sorted = [...alerts].sort((a, b) => alertNumber(b) - alertNumber(a));
   const rows = sorted.slice(0, 100).map(alertRow);
   renderIssueForm();
@@ -42,7 +43,7 @@ function alertRow(a) {
   h("span", { class: "chip", style: `--c:${LEVEL_COLOUR[a.level] || "#2fa84f"}` }, tt("alert_level", a.level)),
   h("span", { class: "main" }, h("b", {}, `${a.alert_id} · `, headline(a)),
     h("small", { class: "issuer" }, ` · ${fill(t("issued_by"), { who: issuer(a.source) })}`),
-    h("br"), h("small", { class: "zones" }, zoneNames(a.zones, 4), a.zones.length > 4 ? ` +${a.zones.length - 4}` : ""),
+    h("br"), h("small", { class: "zones" }, zoneNames(a.zones, 4), a.zones.length > 4 ? ` +${num(a.zones.length - 4)}` : ""),
     a.reason ? h("small", { class: "why", dir: "auto" }, `${t("reason")}: `, a.reason) : null,
     endingText(a)),
   h("span", { class: "when" }, time(a.sent), h("br"), h("small", {}, tt("status", a.status))),

@@ -2,6 +2,7 @@
 // teams; on the map (when its layer is on) the zones shaded and each move drawn.
 import { get, set, setCan } from "../state.js";
 import { fill, listSep, t } from "../i18n.js";
+import { num, teamLabel, unit } from "../numbers.js";
 import { api } from "../api.js";
 import { $, COVERAGE_COLOUR, h } from "../util.js";
 import { zoneName } from "../zones.js";
@@ -39,23 +40,32 @@ export async function refreshCoverage() {
 }
 
 function coverageSummary(c) {
-  const min = String(c.threshold_min);
+  const min = num(c.threshold_min, 1);
   if (!c.zones.length) return c.summary;
   if (!c.teams_available) return t("coverage_no_team");
   if (!c.over_threshold.length) return fill(t("coverage_ok"), { min });
-  return fill(t("coverage_summary"), { over: c.over_threshold.length, zones: c.zones.length, min });
+  return fill(t("coverage_summary"), { over: num(c.over_threshold.length), zones: num(c.zones.length), min });
 }
 
 // The server words each suggestion in English; in Arabic it is worded here from its fields.
 function suggestionReason(s, c) {
   if (get("lang") === "en") return s.reason;
   const names = s.covers.slice(0, 5).map(zoneName).join(listSep()) + (s.covers.length > 5 ? ` +${s.covers.length - 5}` : "");
-  let words = fill(t("coverage_reason"), { n: s.covers.length, min: c.threshold_min, names });
+  let words = fill(t("coverage_reason"), { n: num(s.covers.length), min: num(c.threshold_min, 1), names });
   if (s.from_pcode !== s.to_pcode) words += `؛ ${fill(t("still_covered"), { from: zoneName(s.from_pcode) })}`;
   return words;
 }
 
-const moveText = (s) => fill(t("move"), { team: get("teams").get(s.team_id)?.name || s.team, to: zoneName(s.to_pcode) });
+// The move once, in bold, then why: the server's English sentence starts with the move itself.
+function moveLine(s, c) {
+  const head = `Move ${s.team} to ${s.to}: `;
+  if (get("lang") === "en" && s.reason.startsWith(head)) {
+    return [h("b", {}, head.slice(0, -2)), h("small", { dir: "auto" }, `: ${s.reason.slice(head.length)}`)];
+  }
+  return [h("b", {}, moveText(s)), h("br"), h("small", { dir: "auto" }, suggestionReason(s, c))];
+}
+
+const moveText = (s) => fill(t("move"), { team: teamLabel(get("teams").get(s.team_id), s.team), to: zoneName(s.to_pcode) });
 
 export function renderCoverage() {
   const box = $("#coverage");
@@ -71,16 +81,15 @@ export function renderCoverage() {
     h("p", { class: `summary ${over.length ? "bad" : "good"}` }, coverageSummary(c)),
     c.suggestions.length ? h("h3", {}, t("suggested_moves")) : null,
     c.suggestions.length ? h("ol", { class: "moves" }, ...c.suggestions.map((s) => h("li", {
-      class: "move", "data-team": s.team_id, "data-to": s.to_pcode },
-    h("b", {}, moveText(s)), h("br"), h("small", { dir: "auto" }, suggestionReason(s, c))))) : null,
+      class: "move", "data-team": s.team_id, "data-to": s.to_pcode }, ...moveLine(s, c)))) : null,
     c.suggestions.length ? h("p", { class: "hint" }, t("coverage_note")) : null,
     over.length && c.teams_available && !c.suggestions.length ? h("p", { class: "hint" }, t("coverage_stuck")) : null,
-    over.length ? h("h3", {}, fill(t("coverage_zones"), { min })) : null,
+    over.length ? h("h3", {}, fill(t("coverage_zones"), { min: num(min, 1) })) : null,
     over.length ? h("ul", { class: "over-zones" }, ...shown.map((z) => h("li", {
       "data-pcode": z.pcode, onclick: () => openDetail("zone", z.pcode) },
     zoneName(z.pcode), " ", h("small", {}, z.travel_s === null ? t("no_team")
-      : `${Math.round(z.travel_s / 60)} ${t("min")}`))),
-    over.length > shown.length ? h("li", { class: "more" }, `+${over.length - shown.length}`) : null) : null,
+      : unit(Math.round(z.travel_s / 60), "minute")))),
+    over.length > shown.length ? h("li", { class: "more" }, `+${num(over.length - shown.length)}`) : null) : null,
   ].filter(Boolean));
 }
 
@@ -107,6 +116,6 @@ export function drawCoverage() {
       interactive: false, className: "coverage-move" }).addTo(shading);
     L.circleMarker([s.lat, s.lon], { radius: 8, color: COVERAGE_COLOUR, weight: 3, fillOpacity: 0.25,
       className: "coverage-dest" })
-      .bindTooltip(fill(t("move"), { team: team.name, to: zoneName(s.to_pcode) })).addTo(shading);
+      .bindTooltip(fill(t("move"), { team: teamLabel(team), to: zoneName(s.to_pcode) })).addTo(shading);
   }
 }

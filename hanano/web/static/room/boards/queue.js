@@ -1,7 +1,8 @@
 // The incident queue: open and responding incidents, in the order the dispatcher chose (shown
 // above it), each with how long it has waited.
 import { get, set } from "../state.js";
-import { fill, plural, t, tt } from "../i18n.js";
+import { fill, t, tt } from "../i18n.js";
+import { num, plural, teamLabel } from "../numbers.js";
 import { $, SEV_COLOUR, STATE_COLOUR, ago, empty, h, time } from "../util.js";
 import { placeName } from "../zones.js";
 import { openDetail } from "../detail.js";
@@ -55,23 +56,23 @@ export function renderQueue() {
   const items = queue();
   const selected = get("selected");
   const teams = get("teams");
-  $("#n-queue").textContent = items.length;
+  $("#n-queue").textContent = num(items.length);
   renderOrder();
   const rows = items.slice(0, 300).map((i) => h("li", {
     class: `row incident-row ${selected === i.id ? "sel" : ""} ${dangersAt(i.id).length ? "danger" : ""}`, "data-id": i.id,
     onclick: () => openDetail("incident", i.id),
   },
-  h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity] || SEV_COLOUR[0]}` }, i.severity),
+  h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity] || SEV_COLOUR[0]}` }, num(i.severity)),
   h("span", { class: "main" },
     h("b", {}, `${i.id} · ${tt("kind", i.kind)}`), " ",
     h("span", { class: `pill status-${i.status}` }, tt("status", i.status)),
     h("br"), placeName(i),
-    i.trapped ? h("span", { class: "warn" }, ` · ${plural("n_trapped", i.trapped)}`) : null,
-    i.casualties ? ` · ${plural("n_casualties", i.casualties)}` : null,
+    i.trapped ? h("span", { class: "warn" }, ` · ${plural("trapped", i.trapped)}`) : null,
+    i.casualties ? ` · ${plural("casualties", i.casualties)}` : null,
     ...tasksOf(i.id).map((k) => h("span", { class: "chip small", style: `--c:${STATE_COLOUR[k.state] || "#888"}` },
-      `${teams.get(k.team_id)?.name || k.team_id}: ${tt("state", k.state)}`))),
+      `${teamLabel(teams.get(k.team_id), k.team_id)}: ${tt("state", k.state)}`))),
   h("span", { class: "when" }, h("b", { class: `wait ${i.status}`, "data-id": i.id }, waitText(i)), h("br"),
-    h("small", {}, plural("n_reports", i.report_count)), h("br"),
+    h("small", {}, plural("reports", i.report_count)), h("br"),
     h("small", { class: "last-seen" }, `${t("last_seen")} `, time(i.last_report_at)))));
   $("#queue").replaceChildren(...(rows.length ? rows : empty()));
 }

@@ -2,13 +2,14 @@
 // alarms; and a threat marked on the map.
 import { get, may, ownTeam, set } from "../state.js";
 import { fill, t } from "../i18n.js";
+import { num, teamLabel, unit } from "../numbers.js";
 import { act, api } from "../api.js";
 import { ask } from "../dialogs.js";
 import { $, empty, h, minutesLeft, time, toast, withTimes } from "../util.js";
 import { openDetail } from "../detail.js";
 import { showTab } from "../tabs.js";
 
-const teamName = (id) => get("teams").get(id)?.name || id;
+const teamName = (id) => teamLabel(get("teams").get(id), id);
 
 function pullbackRow(p) {
   const mine = ownTeam() === p.team_id ? "mine" : "";
@@ -28,14 +29,14 @@ function watchRow(w) {
   return h("li", { class: "row", onclick: () => openDetail("incident", w.incident_id) },
     h("span", { class: "main" }, h("b", {}, w.incident_id), h("br"),
       h("small", { title: w.reason }, `${t("watch")} · ${t("until")} `, time(w.until))),
-    h("span", { class: "when" }, `${minutesLeft(w.until)} ${t("min")} ${t("left")}`));
+    h("span", { class: "when" }, `${unit(minutesLeft(w.until), "minute")} ${t("left")}`));
 }
 
 function alarmRow(a) {
   const relay = () => act(api(`/api/v1/teams/${a.team_id}/checkin`, { method: "POST", body: { note: "relayed by the operations room" } }));
   return h("li", { class: "row alarm" },
     h("span", { class: "main", onclick: () => openDetail("incident", a.incident_id) },
-      h("b", {}, `${a.team} · ${a.incident_id}`), h("br"),
+      h("b", {}, `${teamLabel(get("teams").get(a.team_id), a.team)} · ${a.incident_id}`), h("br"),
       h("small", {}, `${t("last_checkin")} `, a.last_checkin_at ? time(a.last_checkin_at) : "–")),
     may("check_in", a.team_id) ? h("button", { class: "primary small", onclick: relay }, t("checked_in")) : null);
 }
@@ -43,7 +44,7 @@ function alarmRow(a) {
 export function renderSafety() {
   const pullbacks = get("pullbacks"), watches = get("watches");
   const alarms = get("board")?.checkin_alarms || [];
-  $("#n-safety").textContent = pullbacks.filter((p) => !p.acknowledged_at && !p.ended_at).length + alarms.length;
+  $("#n-safety").textContent = num(pullbacks.filter((p) => !p.acknowledged_at && !p.ended_at).length + alarms.length);
   $("#pullbacks").replaceChildren(...(pullbacks.length ? pullbacks.slice(0, 100).map(pullbackRow) : empty()));
   $("#watches").replaceChildren(...(watches.length ? watches.map(watchRow) : empty()));
   $("#checkins").replaceChildren(...(alarms.length ? alarms.map(alarmRow) : empty()));

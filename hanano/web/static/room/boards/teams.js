@@ -2,6 +2,7 @@
 // the teams the user may move; transport asks for the hospital.
 import { get, may, ownTeam } from "../state.js";
 import { fill, listSep, t, tt } from "../i18n.js";
+import { num, plural, teamLabel, unit } from "../numbers.js";
 import { act, api } from "../api.js";
 import { askForm } from "../dialogs.js";
 import { $, STATE_COLOUR, ago, distanceKm, h, toast } from "../util.js";
@@ -28,8 +29,8 @@ export function tasksOf(incidentId) {
 export const stepsOf = (task) => (task && may("move_task", task.team_id) ? task.legal_next : []);
 
 export function renderTeams() {
-  const teams = [...get("teams").values()].sort((a, b) => a.name.localeCompare(b.name));
-  $("#n-teams").textContent = teams.length;
+  const teams = [...get("teams").values()].sort((a, b) => teamLabel(a).localeCompare(teamLabel(b), get("lang")));
+  $("#n-teams").textContent = num(teams.length);
   const head = h("tr", {}, h("th", {}, t("team")), h("th", {}, t("task")),
     h("th", {}, t("in_state")), h("th", {}, t("actions")));
   const rows = teams.map((team) => {
@@ -40,8 +41,8 @@ export function renderTeams() {
     const danger = dangerOf(team.id);
     const mark = [ownTeam() === team.id ? "mine" : "", danger ? "danger" : ""].join(" ").trim();
     return h("tr", { "data-team": team.id, "data-state": state, class: mark || null, "data-danger": danger?.kind },
-      h("td", {}, h("button", { class: "link", onclick: () => openDetail("team", team.id) }, team.name),
-        h("br"), h("small", {}, `${team.crew} · ${team.sector}`),
+      h("td", {}, h("button", { class: "link", onclick: () => openDetail("team", team.id) }, teamLabel(team)),
+        h("br"), h("small", {}, `${plural("crew", team.crew)} · ${tt("sector", team.sector)}`),
         danger ? h("div", { class: "danger-chip", role: "status" }, `⚠ ${dangerText(danger)}`) : null),
       h("td", {}, h("span", { class: "chip", style: `--c:${STATE_COLOUR[state] || "#888"}` },
         tt("state", state)),
@@ -79,7 +80,7 @@ export function hospitalChoices(from) {
   const refused = hospitals.filter((x) => x.status !== "open");
   return {
     options: offered.map(({ x, km }) => [x.id, x.name,
-      `${km === null ? "" : `${km.toFixed(1)} ${t("km")} · `}${x.kind.replaceAll("_", " ")}`]),
+      `${km === null ? "" : `${unit(km, "kilometer", 1, 1)} · `}${x.kind.replaceAll("_", " ")}`]),
     refusedText: refused.length ? fill(t("not_offered"), { list: refused.map((x) =>
       `${x.name} (${tt("hospital_status", x.status)})`).join(listSep()) }) : "",
   };
@@ -91,7 +92,7 @@ async function chooseHospital(task) {
   const { options, refusedText } = hospitalChoices(from);
   if (!options.length) { toast(t("no_open_hospital"), true); return null; }
   const values = await askForm({
-    title: fill(t("transport_title"), { team: team?.name || task.team_id }),
+    title: fill(t("transport_title"), { team: teamLabel(team, task.team_id) }),
     detail: [t("nearest_first"), refusedText].filter(Boolean).join(" "), ok: t("transport"),
     danger: dangerOf(task.team_id) ? `⚠ ${dangerText(dangerOf(task.team_id))}` : "",
     fields: [{ name: "hospital", label: t("destination"), type: "choice", required: true,

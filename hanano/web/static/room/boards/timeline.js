@@ -1,6 +1,7 @@
 // The last hour, from what the screens hold and what the stream has brought since.
 import { addStreamed, get, serverNow } from "../state.js";
-import { TEXT, t, tt } from "../i18n.js";
+import { TEXT, fill, t, tt } from "../i18n.js";
+import { num, teamLabel } from "../numbers.js";
 import { $, empty, h, time } from "../util.js";
 import { namePlaces, placeName, zoneName, zoneNames } from "../zones.js";
 import { openDetail } from "../detail.js";
@@ -17,7 +18,7 @@ export function addTimeline(type, message) {
 function timelineText(type, d) {
   const zones = Array.isArray(d.zones) ? d.zones : [];
   const values = {
-    team: get("teams").get(d.team_id)?.name || d.team_id,
+    team: teamLabel(get("teams").get(d.team_id), d.team_id),
     kind: d.kind && tt("kind", d.kind),
     state: d.state && tt("state", d.state),
     duty: d.duty && tt("state", d.duty),
@@ -28,12 +29,21 @@ function timelineText(type, d) {
     hospital: get("hospitals").find((x) => x.id === d.hospital_id)?.name || d.hospital_id,
     zone: zoneName(d.pcode),
     zones: zones.slice(0, 3).map((z) => zoneName(typeof z === "string" ? z : z.pcode))
-      .join(get("lang") === "ar" ? "، " : ", ") + (zones.length > 3 ? ` +${zones.length - 3}` : ""),
-    zone_count: zones.length,
+      .join(get("lang") === "ar" ? "، " : ", ") + (zones.length > 3 ? ` +${num(zones.length - 3)}` : ""),
+    zone_count: num(zones.length),
   };
+  if (type === "dispatch.threat_reported" && d.source === "alert") return alertThreat(d);
   const template = (TEXT[get("lang")].tl || {})[type];
   if (!template) return t("tl_other").replace("{event}", type.replace(/^[a-z]+\./, "").replaceAll("_", " "));
   return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? d[k] ?? ""));
+}
+
+// A threat the engine derived from an alert: worded from that alert, its zones by name.
+function alertThreat(d) {
+  const alert = get("alerts").find((a) => a.alert_id === d.alert_id);
+  const zones = alert ? zoneNames(alert.zones, 3) + (alert.zones.length > 3 ? ` +${num(alert.zones.length - 3)}` : "") : "";
+  return fill(t("threat_from_alert"), { level: alert ? tt("alert_level", alert.level) : "",
+    alert_id: d.alert_id, zones });
 }
 
 // The same happening seen twice (in a list the page holds and over the stream) shows once.
@@ -52,7 +62,7 @@ function held() {
     items.push({ at: a.sent, key: `alert:${a.alert_id}`, text: `${t("alert")} ${tt("alert_level", a.level)} · ${zoneNames(a.zones, 2)}`, kind: "warning", ref: ["alert", a.alert_id] });
   }
   for (const p of get("pullbacks")) {
-    items.push({ at: p.issued_at, key: `pullback:${p.id}`, text: `${t("pullback")} ${p.id} · ${get("teams").get(p.team_id)?.name || p.team_id}`, kind: "dispatch" });
+    items.push({ at: p.issued_at, key: `pullback:${p.id}`, text: `${t("pullback")} ${p.id} · ${teamLabel(get("teams").get(p.team_id), p.team_id)}`, kind: "dispatch" });
   }
   return items;
 }
