@@ -306,11 +306,7 @@ def generate(
 
     `locate(lat, lon)` gives a point's P-code (the city's zones)."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible scenario, not a secret
-    pool = [
-        s
-        for s in load_impact_sites()
-        if s.cause == AIR_STRIKE and s.window_start <= day <= s.window_end and locate(s.lat, s.lon)
-    ]
+    pool = [s for s in load_impact_sites() if _of_the_day(s, day, locate)]
     chosen = rng.sample(pool, min(sorties, len(pool)))
     start = datetime(day.year, day.month, day.day, 4, 0, tzinfo=UTC)
     plan = []
@@ -329,7 +325,7 @@ def generate(
     # Its own generator, so that adding the history leaves a seed's sorties as they were.
     history = _history(locate, day, random.Random(f"history-{seed}"))  # noqa: S311
     return {
-        "name": f"aleppo-{day.isoformat()}-{len(plan)}-sorties-seed-{seed}",
+        "name": f"aleppo-{day.isoformat()}-{len(chosen)}-sorties-seed-{seed}",
         "day": day.isoformat(),
         "assumptions": {
             **ASSUMPTIONS,
@@ -339,25 +335,30 @@ def generate(
             "follow_up_min": list(FOLLOW_UP_MIN),
         },
         "posts": [{"post_id": p, "lat": la, "lon": lo} for p, la, lo in CITY_POSTS],
-        "sorties": [
-            {
-                "sortie_id": s.sortie_id,
-                "aircraft": s.aircraft,
-                "base_id": s.base_id,
-                "took_off": s.took_off.isoformat(),
-                "landed": (s.took_off + timedelta(seconds=s.path[-1][0])).isoformat(),
-                **(
-                    {"follow_up_of": s.strikes[0]["follow_up_of"]}
-                    if "follow_up_of" in s.strikes[0]
-                    else {}
-                ),
-            }
-            for s in plan
-        ],
+        "sorties": [_sortie_row(s) for s in plan],
         "strikes": strikes,
         "sightings": sightings,
         "history": history,
     }
+
+
+def _of_the_day(site: Any, day: date, locate: Locate) -> bool:
+    """An air strike in the city whose image window holds the day."""
+    held = site.window_start <= day <= site.window_end
+    return bool(site.cause == AIR_STRIKE and held and locate(site.lat, site.lon))
+
+
+def _sortie_row(s: Sortie) -> dict[str, Any]:
+    row = {
+        "sortie_id": s.sortie_id,
+        "aircraft": s.aircraft,
+        "base_id": s.base_id,
+        "took_off": s.took_off.isoformat(),
+        "landed": (s.took_off + timedelta(seconds=s.path[-1][0])).isoformat(),
+    }
+    if "follow_up_of" in s.strikes[0]:
+        row["follow_up_of"] = s.strikes[0]["follow_up_of"]
+    return row
 
 
 def _history(locate: Locate, day: date, rng: random.Random) -> list[dict[str, Any]]:
