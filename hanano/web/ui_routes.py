@@ -28,7 +28,6 @@ from hanano.access.users import (
     create_user,
     end_session,
     hash_password,
-    list_users,
     start_session,
     verify_password,
 )
@@ -225,8 +224,7 @@ async def session_logout(
 def users_list(
     service: ServiceDep, _: Annotated[Principal, Depends(allow(*ADMIN))]
 ) -> dict[str, Any]:
-    with service.engine.connect() as conn:
-        items = list_users(conn)
+    items = access_api.list_users(service)
     return {"users": items, "count": len(items)}
 
 
