@@ -14,7 +14,7 @@ from hanano.errors import FieldError, Problem
 from hanano.evidence import media_routes
 from hanano.service import Service
 from hanano.warning.routes import FOREIGN_PATH
-from hanano.web import docs, map_routes, openapi, system_routes, ui_routes
+from hanano.web import docs, map_routes, openapi, opening, system_routes, ui_routes
 from hanano.web.client_address import ClientAddress
 from hanano.web.input_guard import InputGuard
 from hanano.web.permissions import action_roles
@@ -162,6 +162,7 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
         system_routes.router,
         *(r for d in service.domains for r in d.routers),
         map_routes.router,
+        opening.router,
     )
     for router in routers:
         app.include_router(router)

@@ -91,10 +91,21 @@ def _cookie(response: Response, request: Request, name: str, value: str, max_age
     )
 
 
+# What the room reads first (static/room/main.js and resources.js ask for exactly these). For a
+# signed-in browser the page names them as preloads, so they are fetched with the page's own
+# files instead of after them: on a slow link each round trip saved is 300 ms or more.
+OPENING_PRELOADS = "".join(
+    f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{path}">\n'
+    for path in ("/api/v1/session", "/api/v1/opening")
+)
+
+
 @router.get("/", include_in_schema=True, response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
     """The operations room (HTML); its data comes from the API below."""
     html, import_map = request.app.state.room_page
+    if current_session(request) is not None:
+        html = html.replace("<!-- reads -->\n", OPENING_PRELOADS, 1)
     return HTMLResponse(
         html,
         headers={

@@ -8,7 +8,28 @@ let unauthorised = () => {};
 // What to do when the session has ended (the login form).
 export function onUnauthorised(fn) { unauthorised = fn; }
 
+// Answers the server gave ahead of the asking (`/api/v1/opening`), each used once, as the
+// request for it would have been answered.
+const primed = new Map();
+export async function prime(path) {
+  const { reads } = await api(path);
+  for (const [read, answer] of Object.entries(reads)) primed.set(read, answer);
+}
+
+function answered(path, options) {
+  const { status, body } = primed.get(path);
+  primed.delete(path);
+  if (status === 401 && !options.login) { unauthorised(); throw new Error("401"); }
+  if (status >= 400) {
+    const error = new Error(body?.detail || String(status));
+    error.status = status;
+    throw error;
+  }
+  return body;
+}
+
 export async function api(path, options = {}) {
+  if (!options.method && options.body === undefined && primed.has(path)) return answered(path, options);
   const headers = { Accept: "application/json", ...(options.headers || {}) };
   const method = options.method || "GET";
   if (options.body !== undefined) headers["Content-Type"] = "application/json";

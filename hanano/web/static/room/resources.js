@@ -1,7 +1,7 @@
 // The lists the room holds, each read from the API by its own loader: all of them when the room
 // opens (or the stream comes back after a break), and one at a time when an event changes it.
 import { clear, get, put, set } from "./state.js";
-import { api, id, optional } from "./api.js";
+import { api, id, optional, prime } from "./api.js";
 import { loadRoads } from "./roads.js";
 import { loadSites } from "./sites.js";
 import { refreshCoverage } from "./boards/coverage.js";
@@ -13,6 +13,9 @@ const taskList = () => optional("/api/v1/tasks?active=true", "tasks");
 const board = () => api("/api/v1/board").catch(() => null);
 
 export async function loadAll() {
+  // One request for every list below; each then reads its own answer. Should it fail, each
+  // list is asked for alone, as before.
+  await prime("/api/v1/opening").catch((error) => { if (error.message === "401") throw error; });
   const [zones, incidents, teams, tasks, hospitals, alerts, tracks, watches, pullbacks, threats,
     safety, closures] = await Promise.all([
     api("/api/v1/neighbourhoods").then((d) => d.features),
