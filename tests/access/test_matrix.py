@@ -53,6 +53,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         {"admin", "dispatcher"},
     ),
     ("GET", "/api/v1/neighbourhoods", None, EVERYONE),
+    # Each part passes its own route's gate (tests/web/test_opening.py); the whole, everyone.
+    ("GET", "/api/v1/opening", None, EVERYONE),
     ("POST", "/api/v1/tokens", {"role": "reporter", "name": "new phone"}, {"admin"}),
     ("POST", "/api/v1/tokens/{token}/revoke", {"reason": "phone lost"}, {"admin"}),
     ("GET", "/api/v1/events", None, {"admin", "auditor"}),
