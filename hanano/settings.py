@@ -154,12 +154,19 @@ class Settings(BaseSettings):
             "uncertainty, up to a cap) are imminent (metres)."
         ),
     )
-    warning_min_probability: float = Field(
-        0.0023,
+    warning_probability: float = Field(
+        0.1,
         description=(
-            "A zone in an aircraft's corridor is warned only if its probability of being the "
-            "target (heading likelihood times its strike history) is at least this; below it, "
-            "watch. A probability from 0 to 1; 0: every zone in the corridor is warned."
+            "A zone is warned when a live threat's probability of a strike there within "
+            "`warning_horizon_min` is at least this (0 to 1); below it, a zone the aircraft "
+            "could reach stays at watch. Several threats combine as 1 - prod(1 - p)."
+        ),
+    )
+    imminent_probability: float = Field(
+        0.3,
+        description=(
+            "A zone is at imminent when a threat's probability of a strike there within "
+            "`warning_horizon_min` is at least this (0 to 1)."
         ),
     )
     strike_prior_smoothing: float = Field(
@@ -254,6 +261,21 @@ class Settings(BaseSettings):
         description=(
             "Largest foreign CAP document or feed accepted (bytes): fetched by the feed "
             "poller, read by `hanano warn import-cap`, or posted to /api/v1/alerts/foreign."
+        ),
+    )
+    pullback_probability: float = Field(
+        0.3,
+        description=(
+            "A team on a site is ordered back when the live threats' combined probability of "
+            "a strike in the site's neighbourhood within `warning_horizon_min` reaches this "
+            "(0 to 1)."
+        ),
+    )
+    pullback_watched_probability: float = Field(
+        0.1,
+        description=(
+            "The same for a site under the double-tap watch (struck, or a team arrived, within "
+            "`double_tap_watch_min`): lower, since struck sites are struck again (0 to 1)."
         ),
     )
     double_tap_watch_min: float = Field(
