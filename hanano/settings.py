@@ -177,6 +177,20 @@ class Settings(BaseSettings):
             "(strikes)."
         ),
     )
+    strike_recent_hours: float = Field(
+        24.0,
+        description=(
+            "Strikes logged this recently weigh `strike_recent_weight` times as much in the "
+            "prior for an aircraft's target: zones struck lately are struck again (hours)."
+        ),
+    )
+    strike_recent_weight: float = Field(
+        5.0,
+        description=(
+            "How many times a recent strike counts in the prior for an aircraft's target "
+            "(see `strike_recent_hours`; 1: no more than any other)."
+        ),
+    )
     all_clear_min: float = Field(
         10.0,
         description=(

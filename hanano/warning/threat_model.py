@@ -79,7 +79,9 @@ class Fix:
     hovering: bool
 
 
-def relative_prior(zones: list[Any], strikes: dict[str, int], smoothing: float) -> dict[str, float]:
+def relative_prior(
+    zones: list[Any], strikes: dict[str, float], smoothing: float
+) -> dict[str, float]:
     """Each zone's strike history relative to the city's mean (1 everywhere with no history)."""
     weights = {z.pcode: strikes.get(z.pcode, 0) + smoothing for z in zones}
     mean = sum(weights.values()) / len(weights) if weights else 1.0

@@ -140,6 +140,38 @@ def city_plane(conn: Connection) -> CityPlane:
     return plane
 
 
+def recent_strike_counts(
+    conn: Connection, now: datetime, public_delay_min: float, hours: float
+) -> dict[str, int]:
+    """Strikes the public may see whose first report came within the last `hours`: zones
+    struck lately are struck again (the same campaign, the same targets)."""
+    i = intake_tables.incidents
+    rows = conn.execute(
+        select(i.c.pcode, func.count())
+        .where(
+            i.c.kind == "strike",
+            i.c.merged_into.is_(None),
+            i.c.pcode.is_not(None),
+            public_clause(now, public_delay_min),
+            i.c.first_received_at >= isoformat(now - timedelta(hours=hours)),
+        )
+        .group_by(i.c.pcode)
+    )
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def strike_weights(conn: Connection, now: datetime, cfg: Settings) -> dict[str, float]:
+    """The strike history the model weighs each zone by: every strike logged, and those of
+    the last `strike_recent_hours` `strike_recent_weight` times more."""
+    weights: dict[str, float] = {}
+    for pcode, n in strike_counts(conn, now, cfg.public_delay_min).items():
+        weights[pcode] = float(n)
+    recent = recent_strike_counts(conn, now, cfg.public_delay_min, cfg.strike_recent_hours)
+    for pcode, n in recent.items():
+        weights[pcode] = weights.get(pcode, 0.0) + (cfg.strike_recent_weight - 1.0) * n
+    return weights
+
+
 def strike_counts(conn: Connection, now: datetime, public_delay_min: float) -> dict[str, int]:
     """Strikes logged per neighbourhood: the prior for where an aircraft is headed.
 
@@ -189,7 +221,12 @@ def _fix(track: LiveTrack, state: Any, here: Point, p: Profile, overhead: bool) 
 
 
 def assess(
-    track: LiveTrack, now: datetime, plane: CityPlane, strikes: dict[str, int], cfg: Settings
+    track: LiveTrack,
+    now: datetime,
+    plane: CityPlane,
+    strikes: dict[str, int],
+    cfg: Settings,
+    weights: dict[str, float] | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
     """The zones a track threatens now, each with its probability of a strike within the
     warning horizon, the level that probability reaches, ETA window and rank; and why."""
@@ -206,7 +243,8 @@ def assess(
     watched = plane.within(here.buffer(p.max_mps * cfg.watch_horizon_min * 60 + 2 * sigma))
     windows = {z.pcode: eta_window(z, here, sigma, p) for z in watched}
     reachable = [z for z in watched if windows[z.pcode][0] <= horizon]
-    prior = relative_prior(list(plane.zones.values()), strikes, cfg.strike_prior_smoothing)
+    history = {p: float(n) for p, n in strikes.items()} if weights is None else weights
+    prior = relative_prior(list(plane.zones.values()), history, cfg.strike_prior_smoothing)
     chances = probabilities(fix, behaviour(track.aircraft), reachable, prior, cfg.circling_radius_m)
     zones = []
     for zone in watched:
@@ -285,8 +323,14 @@ def threatened_zones(conn: Connection) -> dict[str, str]:
 def reassess(tx: Tx, track: LiveTrack, cfg: Settings, *, force: bool = False) -> bool:
     """Assess a track's threat now; append it if the zones or their levels changed."""
     plane = city_plane(tx.conn)
+    now = tx.now()
     zones, reason = assess(
-        track, tx.now(), plane, strike_counts(tx.conn, tx.now(), cfg.public_delay_min), cfg
+        track,
+        now,
+        plane,
+        strike_counts(tx.conn, now, cfg.public_delay_min),
+        cfg,
+        strike_weights(tx.conn, now, cfg),
     )
     levels = {z["pcode"]: z["level"] for z in zones}
     if not force and levels == stored_levels(tx.conn, track.track_id):
