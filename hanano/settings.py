@@ -137,7 +137,8 @@ class Settings(BaseSettings):
     warning_horizon_min: float = Field(
         12.0,
         description=(
-            "Zones in an aircraft's corridor that it can reach within this are warned (minutes)."
+            "Each live threat gives each zone it can reach within this its probability of a "
+            "strike there within this (minutes)."
         ),
     )
     watch_horizon_min: float = Field(
@@ -150,12 +151,13 @@ class Settings(BaseSettings):
     circling_radius_m: float = Field(
         1000.0,
         description=(
-            "Zones within this distance of a circling aircraft (widened by its position's "
-            "uncertainty, up to a cap) are imminent (metres)."
+            "Where a circling or hovering aircraft drops is spread about it by this: a normal "
+            "of half this as standard deviation, widened by its position's uncertainty up to "
+            "a cap (metres)."
         ),
     )
     warning_probability: float = Field(
-        0.1,
+        0.015,
         description=(
             "A zone is warned when a live threat's probability of a strike there within "
             "`warning_horizon_min` is at least this (0 to 1); below it, a zone the aircraft "
@@ -163,7 +165,7 @@ class Settings(BaseSettings):
         ),
     )
     imminent_probability: float = Field(
-        0.3,
+        0.2,
         description=(
             "A zone is at imminent when a threat's probability of a strike there within "
             "`warning_horizon_min` is at least this (0 to 1)."

@@ -50,12 +50,12 @@ class Behaviour:
 
 BEHAVIOUR: dict[str, Behaviour] = {
     # Helicopters circle over the target and drop barrels; slow, they seldom change their mind.
-    "helicopter": Behaviour(0.6, 0.6, 5.0, True),
+    "helicopter": Behaviour(0.5, 0.6, 5.0, True),
     # Jets make passes at speed and turn: the heading points less surely at the target.
-    "fixed_wing": Behaviour(0.6, 0.5, 15.0, False),
+    "fixed_wing": Behaviour(0.5, 0.5, 15.0, False),
     # Drones loiter long: over a zone they strike less surely within minutes.
-    "drone": Behaviour(0.4, 0.3, 10.0, True),
-    "unknown": Behaviour(0.6, 0.4, 10.0, False),
+    "drone": Behaviour(0.35, 0.3, 10.0, True),
+    "unknown": Behaviour(0.5, 0.4, 10.0, False),
 }
 # The places outside the city an aircraft in flight could strike instead, as a number of zones
 # of the city's mean history in its corridor.

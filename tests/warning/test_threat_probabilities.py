@@ -36,8 +36,9 @@ def test_a_single_bearing_sighting_never_warns_the_whole_city(
     warned = {
         z for a in seen["alerts"] if a["level"] in ("warning", "imminent") for z in a["zones"]
     }
-    cap = 1 / aleppo.settings.warning_probability
-    assert len(warned) <= cap
+    # One aircraft's probabilities add up to at most its chance of striking at all, so this is
+    # bounded by 1 / warning_probability whatever it does; here, with no heading, it is small.
+    assert len(warned) <= min(6, 1 / aleppo.settings.warning_probability)
     body = client.get("/api/v1/tracks", headers=auth(d)).json()
     [track] = body["tracks"]
     assert len(track["zones"]) > 50  # the city is still watched: the aircraft is airborne
