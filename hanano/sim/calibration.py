@@ -41,6 +41,17 @@ class Calibration:
     threatened: int
     bins: list[Bin]
 
+    @property
+    def base_rate(self) -> float:
+        return self.positives / self.samples if self.samples else math.nan
+
+    @property
+    def skill(self) -> float:
+        """The Brier skill score against always saying the base rate (0: no better, 1: perfect):
+        strikes are rare per zone and minute, so a Brier score alone looks good for any model."""
+        reference = self.base_rate * (1 - self.base_rate)
+        return 1 - self.brier / reference if reference > 0 else math.nan
+
     def table(self) -> str:
         lines = ["| p from | p to | samples | mean p | observed |", "|---:|---:|---:|---:|---:|"]
         for b in self.bins:
@@ -51,7 +62,8 @@ class Calibration:
 
     def line(self) -> str:
         return (
-            f"brier={self.brier:.4f} brier_threatened={self.brier_threatened:.4f} "
+            f"brier={self.brier:.5f} skill={self.skill:.3f} base_rate={self.base_rate:.4f} "
+            f"brier_threatened={self.brier_threatened:.5f} "
             f"samples={self.samples} threatened={self.threatened} positives={self.positives}"
         )
 
@@ -151,3 +163,19 @@ def _bin(p: float, edges: tuple[float, ...]) -> int:
         if p < edges[k + 1]:
             return k
     return len(edges) - 2
+
+
+def of_replay(
+    events: Iterable[Any],
+    strikes: list[dict[str, Any]],
+    pcodes: list[str],
+    horizon: timedelta,
+    step: timedelta = timedelta(minutes=1),
+) -> Calibration:
+    """The calibration of a replayed day: every zone sampled each `step` from the first threat
+    assessment to the last, against the scenario's strikes."""
+    found = assessments(events)
+    if not found:
+        return calibrate([], strikes, horizon)
+    samples = zone_samples(found, found[0][0], found[-1][0], step, pcodes)
+    return calibrate(samples, strikes, horizon)
