@@ -220,6 +220,30 @@ def _fix(track: LiveTrack, state: Any, here: Point, p: Profile, overhead: bool) 
     )
 
 
+def _reason(
+    track: LiveTrack,
+    what: str,
+    fix: Fix,
+    speed: float,
+    zones: list[dict[str, Any]],
+    chances: dict[str, float],
+    cfg: Settings,
+) -> str:
+    counts = {lv: sum(1 for z in zones if z["level"] == lv) for lv in LEVELS[1:]}
+    how = (
+        "hovering"
+        if fix.hovering
+        else ("no usable heading" if fix.heading is None else f"heading {fix.heading:.0f}°")
+    )
+    top = max(chances.values(), default=0.0)
+    return (
+        f"{track.track_id} ({track.aircraft}, {what}) at ±{fix.sigma:.0f} m, "
+        f"{speed:.0f} m/s, {how}; highest chance of a strike within "
+        f"{cfg.warning_horizon_min:g} min {top:.0%}; "
+        f"{counts['imminent']} imminent, {counts['warning']} warning, {counts['watch']} watch"
+    )
+
+
 def assess(
     track: LiveTrack,
     now: datetime,
@@ -261,21 +285,8 @@ def assess(
             }
         )
     zones = rank_zones(zones, strikes)
-    counts = {lv: sum(1 for z in zones if z["level"] == lv) for lv in LEVELS[1:]}
     what = "circling" if track.circling else ("overhead" if overhead else "in flight")
-    how = (
-        "hovering"
-        if fix.hovering
-        else ("no usable heading" if fix.heading is None else f"heading {fix.heading:.0f}°")
-    )
-    top = max(chances.values(), default=0.0)
-    reason = (
-        f"{track.track_id} ({track.aircraft}, {what}) at ±{sigma:.0f} m, "
-        f"{state.speed:.0f} m/s, {how}; highest chance of a strike within "
-        f"{cfg.warning_horizon_min:g} min {top:.0%}; "
-        f"{counts['imminent']} imminent, {counts['warning']} warning, {counts['watch']} watch"
-    )
-    return zones, reason
+    return zones, _reason(track, what, fix, state.speed, zones, chances, cfg)
 
 
 def rank_zones(zones: list[dict[str, Any]], strikes: dict[str, int]) -> list[dict[str, Any]]:
