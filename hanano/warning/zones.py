@@ -260,7 +260,10 @@ def assess(
     sigma = state.position_sigma
     here = plane.point(state.lat, state.lon)
     overhead = track.activity == "over" and age <= OVERHEAD_FRESH_S
-    if overhead and track.overhead_pcode in plane.zones:
+    # A spotter who says over which zone the aircraft is, or circles, places it better than
+    # the fused track does (the filter still averages in where it was heading).
+    said = track.activity in ("over", "circling") and age <= OVERHEAD_FRESH_S
+    if said and track.overhead_pcode in plane.zones:
         here = plane.zones[track.overhead_pcode].plane.representative_point()
     fix = _fix(track, state, here, p, overhead)
     horizon = cfg.warning_horizon_min * 60
