@@ -137,7 +137,8 @@ class Settings(BaseSettings):
     warning_horizon_min: float = Field(
         12.0,
         description=(
-            "Zones in an aircraft's corridor that it can reach within this are warned (minutes)."
+            "Each live threat gives each zone it can reach within this its probability of a "
+            "strike there within this (minutes)."
         ),
     )
     watch_horizon_min: float = Field(
@@ -150,16 +151,24 @@ class Settings(BaseSettings):
     circling_radius_m: float = Field(
         1000.0,
         description=(
-            "Zones within this distance of a circling aircraft (widened by its position's "
-            "uncertainty, up to a cap) are imminent (metres)."
+            "Where a circling or hovering aircraft drops is spread about it by this: a normal "
+            "of half this as standard deviation, widened by its position's uncertainty up to "
+            "a cap (metres)."
         ),
     )
-    warning_min_probability: float = Field(
-        0.0023,
+    warning_probability: float = Field(
+        0.015,
         description=(
-            "A zone in an aircraft's corridor is warned only if its probability of being the "
-            "target (heading likelihood times its strike history) is at least this; below it, "
-            "watch. A probability from 0 to 1; 0: every zone in the corridor is warned."
+            "A zone is warned when a live threat's probability of a strike there within "
+            "`warning_horizon_min` is at least this (0 to 1); below it, a zone the aircraft "
+            "could reach stays at watch. Several threats combine as 1 - prod(1 - p)."
+        ),
+    )
+    imminent_probability: float = Field(
+        0.2,
+        description=(
+            "A zone is at imminent when a threat's probability of a strike there within "
+            "`warning_horizon_min` is at least this (0 to 1)."
         ),
     )
     strike_prior_smoothing: float = Field(
@@ -168,6 +177,20 @@ class Settings(BaseSettings):
             "Strikes added to every zone's logged count before the counts are used as the "
             "prior for an aircraft's target, so a zone never struck keeps some chance "
             "(strikes)."
+        ),
+    )
+    strike_recent_hours: float = Field(
+        24.0,
+        description=(
+            "Strikes logged this recently weigh `strike_recent_weight` times as much in the "
+            "prior for an aircraft's target: zones struck lately are struck again (hours)."
+        ),
+    )
+    strike_recent_weight: float = Field(
+        5.0,
+        description=(
+            "How many times a recent strike counts in the prior for an aircraft's target "
+            "(see `strike_recent_hours`; 1: no more than any other)."
         ),
     )
     all_clear_min: float = Field(
@@ -254,6 +277,21 @@ class Settings(BaseSettings):
         description=(
             "Largest foreign CAP document or feed accepted (bytes): fetched by the feed "
             "poller, read by `hanano warn import-cap`, or posted to /api/v1/alerts/foreign."
+        ),
+    )
+    pullback_probability: float = Field(
+        0.3,
+        description=(
+            "A team on a site is ordered back when the live threats' combined probability of "
+            "a strike in the site's neighbourhood within `warning_horizon_min` reaches this "
+            "(0 to 1)."
+        ),
+    )
+    pullback_watched_probability: float = Field(
+        0.1,
+        description=(
+            "The same for a site under the double-tap watch (struck, or a team arrived, within "
+            "`double_tap_watch_min`): lower, since struck sites are struck again (0 to 1)."
         ),
     )
     double_tap_watch_min: float = Field(

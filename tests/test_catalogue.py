@@ -52,7 +52,11 @@ def test_a_sighting_leads_to_tracks_threats_alerts_deliveries_and_pullbacks() ->
         "warning.track_ended",
     }
     assert leads("warning.track_updated") == {"warning.threat_assessed"}
-    assert leads("warning.threat_assessed") == {"warning.alert_issued"}
+    # An assessment raises alerts, and pulls back teams whose own site it puts at risk.
+    assert leads("warning.threat_assessed") == {
+        "warning.alert_issued",
+        "dispatch.pullback_ordered",
+    }
     assert leads("warning.alert_issued") == {"dispatch.threat_reported"}
     assert leads("dispatch.threat_reported") == {"dispatch.pullback_ordered"}
     outbox = catalogue.get("warning.alert_issued").reactions

@@ -124,6 +124,10 @@ class PullbackOrdered(Event):
     team_id: str
     task_id: str
     reason: str
+    # Added with the threat model: the reason in Arabic, and the probability of a strike at the
+    # site that ordered the team back (None when a threat covering the site did).
+    reason_ar: str = ""
+    probability: float | None = None
 
 
 @register

@@ -218,9 +218,21 @@ def _arabic_team_names(conn: Connection) -> None:
     add_missing_columns(conn, (("dispatch_teams", "name_ar", "VARCHAR(200)"),))
 
 
+def _pullback_reasons(conn: Connection) -> None:
+    """A pull-back's reason in Arabic and the probability that ordered it."""
+    add_missing_columns(
+        conn,
+        (
+            ("dispatch_pullbacks", "reason_ar", "TEXT"),
+            ("dispatch_pullbacks", "probability", "FLOAT"),
+        ),
+    )
+
+
 MIGRATIONS = (
     Migration(1, "teams, tasks, worksites, victims, roads", _dispatch, replaces=(3,)),
     Migration(2, "four-digit years", _four_digit_years, replaces=(15,)),
     Migration(3, "pull-back orders end when their team is safe", _pullback_end),
     Migration(4, "teams' names in Arabic", _arabic_team_names),
+    Migration(5, "pull-backs' reasons in Arabic, their probability", _pullback_reasons),
 )

@@ -1,5 +1,7 @@
-"""Keeping rescuers alive: the double-tap watch on strike sites, pull-back orders when a new
-threat covers a watched site, their acknowledgement and escalation, and check-in alarms.
+"""Keeping rescuers alive: the double-tap watch on strike sites, pull-back orders when an
+operator's or a foreign agency's threat covers a watched site (the engine's threats order teams
+back by their site's probability: site_risk.py), their acknowledgement and escalation, and
+check-in alarms.
 
 Second strikes on the same site after rescuers arrive came within the hour in most verified
 cases, so a strike site stays under watch for at least 60 minutes after the strike, and after
@@ -28,6 +30,7 @@ from hanano.dispatch.events import (
 )
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.pullback_end import alert_zone_names, order_text, site_name
+from hanano.dispatch.site_risk import scored
 from hanano.dispatch.tables import pullbacks, tasks, teams, threats
 from hanano.dispatch.tasks import AT_SITE
 from hanano.dispatch.watch import active_watches
@@ -125,7 +128,7 @@ def _threat(tx: Tx, event: RecordedEvent) -> None:
 @HANDLERS.reacts_to("warning.alert_issued")
 def _alert(tx: Tx, event: RecordedEvent) -> None:
     d = event.data
-    if d.get("level") not in THREAT_LEVELS:
+    if d.get("level") not in THREAT_LEVELS or scored(d):
         return
     polygons = [z["polygon"] for z in d.get("zones", []) if z.get("polygon")]
     if not polygons:
@@ -246,6 +249,8 @@ def _pullback(conn: Connection, event: RecordedEvent) -> None:
             team_id=d["team_id"],
             task_id=d["task_id"],
             reason=d["reason"],
+            reason_ar=d.get("reason_ar") or None,
+            probability=d.get("probability"),
             issued_at=event.time,
         )
     )
@@ -289,6 +294,8 @@ def _pullback_view(row: Row[Any]) -> dict[str, Any]:
         "team_id": row.team_id,
         "task_id": row.task_id,
         "reason": row.reason,
+        "reason_ar": row.reason_ar,
+        "probability": row.probability,
         "issued_at": row.issued_at,
         "acknowledged_at": row.acknowledged_at,
         "escalated_at": row.escalated_at,

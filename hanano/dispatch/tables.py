@@ -109,6 +109,10 @@ pullbacks = Table(
     Column("escalated_at", String(40), nullable=True),
     Column("ended_at", String(40), nullable=True),
     Column("ended_reason", Text, nullable=True),
+    Column("reason_ar", Text, nullable=True),
+    # The site's probability of a strike that ordered the team back (None: an operator's or a
+    # covering threat's order).
+    Column("probability", Float, nullable=True),
 )
 
 decisions = Table(

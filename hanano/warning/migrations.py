@@ -265,9 +265,22 @@ def _signed_feeds(conn: Connection) -> None:
     _refused_alerts(conn)
 
 
+def _zone_probabilities(conn: Connection) -> None:
+    """Each zone's combined probability of a strike within the warning horizon and the threat
+    that gives it most."""
+    add_missing_columns(
+        conn,
+        (
+            ("warning_zone_state", "probability", "FLOAT"),
+            ("warning_zone_state", "threat_id", "VARCHAR(60)"),
+        ),
+    )
+
+
 MIGRATIONS = (
     Migration(1, "posts, sightings, tracks, alerts, channels", _warning, replaces=(4,)),
     Migration(2, "delivery outbox, foreign CAP feeds", _deliveries_and_feeds, replaces=(10,)),
     Migration(3, "four-digit years", _four_digit_years, replaces=(15,)),
     Migration(4, "feeds' signing certificates, refused alerts", _signed_feeds, replaces=(16,)),
+    Migration(5, "zones' threat probabilities", _zone_probabilities),
 )

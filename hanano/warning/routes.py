@@ -163,10 +163,13 @@ async def post_foreign_cap(
 def tracks(
     service: ServiceDep, _: Annotated[Principal, Depends(allow(*TRACK_ROLES))]
 ) -> dict[str, Any]:
-    """Live tracks with their estimated position, uncertainty and threatened zones."""
+    """Live tracks with their estimated position, uncertainty and threatened zones (each with
+    its probability of a strike within the warning horizon); and each threatened zone with the
+    tracks' combined probability and the track behind it."""
     with service.engine.connect() as conn:
         items = views.live_tracks_view(conn)
-    return {"tracks": items, "count": len(items)}
+        zones = views.zone_threats_view(conn)
+    return {"tracks": items, "count": len(items), "zones": zones}
 
 
 @router.get("/alerts")

@@ -104,6 +104,10 @@ zone_state = Table(
     Column("last_threat_at", String(40), nullable=True),
     # Last time a threat named the zone at its alerted level or above.
     Column("peak_at", String(40), nullable=True),
+    # The live threats' combined probability of a strike here within the warning horizon, and
+    # the threat (a track's id, or a foreign alert's) that gives it most.
+    Column("probability", Float, nullable=True),
+    Column("threat_id", String(60), nullable=True),
 )
 
 alerts = Table(

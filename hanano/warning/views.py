@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 
 from hanano.settings import Settings
 from hanano.warning.cap import to_cap
-from hanano.warning.tables import threats, tracks
+from hanano.warning.tables import threats, tracks, zone_state
 
 
 def live_tracks_view(conn: Connection) -> list[dict[str, Any]]:
@@ -22,6 +22,7 @@ def live_tracks_view(conn: Connection) -> list[dict[str, Any]]:
             {
                 "pcode": z["pcode"],
                 "level": z["level"],
+                "probability": z.get("probability"),
                 "eta_min_s": z["eta_min_s"],
                 "eta_max_s": z["eta_max_s"],
                 "strikes": z["strikes"],
@@ -45,6 +46,26 @@ def live_tracks_view(conn: Connection) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def zone_threats_view(conn: Connection) -> list[dict[str, Any]]:
+    """Each zone a live threat names: its level, the threats' combined probability of a strike
+    there within the warning horizon and the threat that gives it most, likeliest first."""
+    rows = conn.execute(
+        select(
+            zone_state.c.pcode, zone_state.c.level, zone_state.c.probability, zone_state.c.threat_id
+        ).where(zone_state.c.probability.is_not(None))
+    ).all()
+    items = [
+        {
+            "pcode": r.pcode,
+            "level": r.level,
+            "probability": r.probability,
+            "threat_id": r.threat_id,
+        }
+        for r in rows
+    ]
+    return sorted(items, key=lambda z: (-z["probability"], z["pcode"]))
 
 
 def cap_document(alert: dict[str, Any], settings: Settings) -> bytes:

@@ -1,15 +1,12 @@
-"""Threat zones: where a live aircraft can be in the next minutes, and what lies there.
+"""Threat zones: where a live aircraft may strike in the next minutes, and how likely.
 
-From the track's predicted position, heading and the speed range of its type, a corridor (a
-sector around the heading, as wide as the heading is uncertain, as long as the top speed times
-the horizon, widened by twice the position's standard deviation) says which neighbourhoods it
-may reach and an ETA window for each (nearest edge at top speed, far side at the slowest
-speed). A circling aircraft, or one seen over a neighbourhood, makes the zone below imminent.
-Zones are ranked by the strikes hanano has logged in them: the prior that the aircraft is
-headed there, as Sentry used. That prior times how well each zone lies on the estimated heading
-is the probability that the zone is the target; a zone of the corridor whose probability is
-below `warning_min_probability` stays at watch, and rises to warning when a later assessment
-makes it likelier (the alert then cites the earlier one).
+Every zone the aircraft could reach within the watch horizon at its type's top speed (plus
+twice its position's uncertainty) is named, with an ETA window (nearest edge at top speed, far
+side at the slowest speed) and its probability of a strike within the warning horizon
+(hanano/warning/threat_model.py). The level follows the probability: at least
+`imminent_probability` imminent, at least `warning_probability` warning, else watch (aircraft
+airborne). Since one aircraft's probabilities add up to at most its chance of striking at all,
+no more than 1 / `warning_probability` zones can stand at warning for it.
 """
 
 from __future__ import annotations
@@ -25,7 +22,7 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely import STRtree
-from shapely.geometry import Point, Polygon, shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, func, select
 
@@ -41,24 +38,19 @@ from hanano.warning.events import ThreatAssessed, TrackEnded, TrackStarted, Trac
 from hanano.warning.handlers import HANDLERS
 from hanano.warning.plane import logged_json, to_plane
 from hanano.warning.tables import foreign_alerts, threats, zone_state
-from hanano.warning.tracks import ACTOR, LiveTrack, live_tracks, profile
+from hanano.warning.threat_model import (
+    Fix,
+    behaviour,
+    combine,
+    hovers,
+    probabilities,
+    relative_prior,
+    usable_heading,
+)
+from hanano.warning.tracks import ACTOR, LiveTrack, Profile, live_tracks, profile
 
 LEVELS = ("none", "watch", "warning", "imminent")
 RANK = {name: n for n, name in enumerate(LEVELS)}
-# A heading known to within this is used to draw a corridor; worse, the aircraft could go anywhere.
-HEADING_USABLE_DEG = 60.0
-# Without a usable heading, zones this close in time (at typical speed) are warned anyway.
-NEAR_WARNING_S = 30.0
-# The corridor spans the heading's standard deviation times this, plus a floor, each side; it is
-# widened by the position's standard deviation times WIDEN_SIGMAS.
-CORRIDOR_SPREAD = 1.5
-CORRIDOR_FLOOR_DEG = 5.0
-CORRIDOR_MAX_HALF_DEG = 60.0
-WIDEN_SIGMAS = 1.0
-# A position known worse than this says nothing about which zones are next: watch only.
-MAX_WARNING_SIGMA_M = 3000.0
-# The zone below a circling aircraft is known to about this, however poor the fix.
-CIRCLING_SIGMA_CAP_M = 800.0
 OVERHEAD_FRESH_S = 300.0
 MAX_POLYGON_POINTS = 60
 
@@ -148,6 +140,38 @@ def city_plane(conn: Connection) -> CityPlane:
     return plane
 
 
+def recent_strike_counts(
+    conn: Connection, now: datetime, public_delay_min: float, hours: float
+) -> dict[str, int]:
+    """Strikes the public may see whose first report came within the last `hours`: zones
+    struck lately are struck again (the same campaign, the same targets)."""
+    i = intake_tables.incidents
+    rows = conn.execute(
+        select(i.c.pcode, func.count())
+        .where(
+            i.c.kind == "strike",
+            i.c.merged_into.is_(None),
+            i.c.pcode.is_not(None),
+            public_clause(now, public_delay_min),
+            i.c.first_received_at >= isoformat(now - timedelta(hours=hours)),
+        )
+        .group_by(i.c.pcode)
+    )
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def strike_weights(conn: Connection, now: datetime, cfg: Settings) -> dict[str, float]:
+    """The strike history the model weighs each zone by: every strike logged, and those of
+    the last `strike_recent_hours` `strike_recent_weight` times more."""
+    weights: dict[str, float] = {}
+    for pcode, n in strike_counts(conn, now, cfg.public_delay_min).items():
+        weights[pcode] = float(n)
+    recent = recent_strike_counts(conn, now, cfg.public_delay_min, cfg.strike_recent_hours)
+    for pcode, n in recent.items():
+        weights[pcode] = weights.get(pcode, 0.0) + (cfg.strike_recent_weight - 1.0) * n
+    return weights
+
+
 def strike_counts(conn: Connection, now: datetime, public_delay_min: float) -> dict[str, int]:
     """Strikes logged per neighbourhood: the prior for where an aircraft is headed.
 
@@ -168,159 +192,123 @@ def strike_counts(conn: Connection, now: datetime, public_delay_min: float) -> d
     return {r[0]: int(r[1]) for r in rows}
 
 
-def sector(
-    origin: Point, heading_deg: float, half_angle_deg: float, length: float, widen: float
-) -> BaseGeometry:
-    """A pie slice from `origin` around `heading_deg`, `length` long, buffered by `widen`."""
-    steps = max(4, int(half_angle_deg / 5))
-    points = [(origin.x, origin.y)]
-    for k in range(-steps, steps + 1):
-        angle = math.radians(heading_deg + half_angle_deg * k / steps)
-        points.append((origin.x + length * math.sin(angle), origin.y + length * math.cos(angle)))
-    return Polygon(points).buffer(widen)
+def eta_window(zone: Zone, here: Point, sigma: float, p: Profile) -> tuple[float, float]:
+    """When the aircraft may reach the zone: its nearest edge at top speed, its far side at the
+    slowest speed, each widened by twice the position's uncertainty (seconds)."""
+    distance = zone.plane.distance(here)
+    far = distance + math.sqrt(zone.plane.area / math.pi) * 2
+    return max(0.0, distance - 2 * sigma) / p.max_mps, (far + 2 * sigma) / p.min_mps
 
 
-@dataclass
-class _Marks:
-    """The zones found so far for one track, each at the highest level that found it."""
-
-    here: Point
-    sigma: float
-    profile: Any
-    found: dict[str, dict[str, Any]]
-
-    def eta(self, zone: Zone) -> tuple[float, float]:
-        distance = zone.plane.distance(self.here)
-        far = distance + math.sqrt(zone.plane.area / math.pi) * 2
-        return (
-            max(0.0, distance - 2 * self.sigma) / self.profile.max_mps,
-            (far + 2 * self.sigma) / self.profile.min_mps,
-        )
-
-    def mark(self, zone: Zone, level: str, with_eta: bool = True) -> None:
-        current = self.found.get(zone.pcode)
-        if current is None or RANK[level] > RANK[current["level"]]:
-            window = self.eta(zone) if with_eta else None
-            self.found[zone.pcode] = {
-                "pcode": zone.pcode,
-                "level": level,
-                "eta_min_s": None if window is None else round(window[0]),
-                "eta_max_s": None if window is None else round(window[1]),
-            }
+def level_for(chance: float, cfg: Settings) -> str:
+    if chance >= cfg.imminent_probability:
+        return "imminent"
+    if chance >= cfg.warning_probability:
+        return "warning"
+    return "watch"
 
 
-def _warn(marks: _Marks, state: Any, plane: CityPlane, horizon: float) -> str:
-    """Mark the zones in the corridor, and those within moments; say how."""
-    if marks.sigma > MAX_WARNING_SIGMA_M:
-        return "position too uncertain to warn any zone"
-    p = marks.profile
-    near = marks.here.buffer(p.typical_mps * NEAR_WARNING_S + WIDEN_SIGMAS * marks.sigma)
-    for zone in plane.within(near):
-        marks.mark(zone, "warning")
-    heading = state.heading
-    if heading is None or state.heading_sigma_deg > HEADING_USABLE_DEG:
-        return "no usable heading yet, so only zones within moments"
-    half = min(
-        CORRIDOR_MAX_HALF_DEG, CORRIDOR_SPREAD * state.heading_sigma_deg + CORRIDOR_FLOOR_DEG
+def _fix(track: LiveTrack, state: Any, here: Point, p: Profile, overhead: bool) -> Fix:
+    kind = behaviour(track.aircraft)
+    return Fix(
+        here=here,
+        sigma=state.position_sigma,
+        speed=state.speed,
+        heading=usable_heading(state.heading, state.heading_sigma_deg),
+        heading_sigma=state.heading_sigma_deg,
+        hovering=hovers(kind, p, state, track.circling, overhead),
     )
-    corridor = sector(
-        marks.here, heading, half, p.typical_mps * horizon, WIDEN_SIGMAS * marks.sigma
+
+
+def _reason(
+    track: LiveTrack,
+    what: str,
+    fix: Fix,
+    speed: float,
+    zones: list[dict[str, Any]],
+    chances: dict[str, float],
+    cfg: Settings,
+) -> str:
+    counts = {lv: sum(1 for z in zones if z["level"] == lv) for lv in LEVELS[1:]}
+    how = (
+        "hovering"
+        if fix.hovering
+        else ("no usable heading" if fix.heading is None else f"heading {fix.heading:.0f}°")
     )
-    for zone in plane.within(corridor):
-        if marks.eta(zone)[0] <= horizon:
-            marks.mark(zone, "warning")
-    return f"a {2 * half:.0f}° corridor on heading {heading:.0f}°"
-
-
-def target_probabilities(
-    marks: _Marks,
-    state: Any,
-    plane: CityPlane,
-    strikes: dict[str, int],
-    smoothing: float,
-    horizon: float,
-) -> dict[str, float]:
-    """For each zone the track could reach within `horizon`, the probability that it is the
-    aircraft's target: the strikes logged there (plus `smoothing`) as the prior, times how well
-    the zone's direction agrees with the estimated heading (a normal in the angle off the
-    heading, as wide as the heading's and the position's uncertainty). Without a usable heading
-    every reachable zone is as likely as its history makes it."""
-    heading = state.heading
-    usable = heading is not None and state.heading_sigma_deg <= HEADING_USABLE_DEG
-    weights: dict[str, float] = {}
-    for pcode in marks.found:
-        zone = plane.zones[pcode]
-        if marks.eta(zone)[0] > horizon:
-            continue
-        likelihood = 1.0
-        if usable:
-            centre = zone.plane.centroid
-            dx, dy = centre.x - marks.here.x, centre.y - marks.here.y
-            distance = math.hypot(dx, dy)
-            radius = math.sqrt(zone.plane.area / math.pi)
-            if distance > radius + marks.sigma:
-                off = abs((math.degrees(math.atan2(dx, dy)) - heading + 180.0) % 360.0 - 180.0)
-                off = max(0.0, off - math.degrees(math.atan2(radius, distance)))
-                spread = math.hypot(
-                    state.heading_sigma_deg,
-                    math.degrees(math.atan2(marks.sigma, distance)),
-                    CORRIDOR_FLOOR_DEG,
-                )
-                likelihood = math.exp(-0.5 * (off / spread) ** 2)
-        weights[pcode] = (strikes.get(pcode, 0) + smoothing) * likelihood
-    total = sum(weights.values())
-    return {p: w / total for p, w in weights.items()} if total > 0 else {}
+    top = max(chances.values(), default=0.0)
+    return (
+        f"{track.track_id} ({track.aircraft}, {what}) at ±{fix.sigma:.0f} m, "
+        f"{speed:.0f} m/s, {how}; highest chance of a strike within "
+        f"{cfg.warning_horizon_min:g} min {top:.0%}; "
+        f"{counts['imminent']} imminent, {counts['warning']} warning, {counts['watch']} watch"
+    )
 
 
 def assess(
-    track: LiveTrack, now: datetime, plane: CityPlane, strikes: dict[str, int], cfg: Settings
+    track: LiveTrack,
+    now: datetime,
+    plane: CityPlane,
+    strikes: dict[str, int],
+    cfg: Settings,
+    weights: dict[str, float] | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
-    """The zones a track threatens now, each with level, ETA window and rank; and why."""
+    """The zones a track threatens now, each with its probability of a strike within the
+    warning horizon, the level that probability reaches, ETA window and rank; and why."""
     p = profile(track.aircraft)
     age = max(0.0, (now - parse_iso(track.at)).total_seconds())
     state = track.state.predict(min(age, cfg.track_timeout_min * 60), p.accel, p.max_mps)
     sigma = state.position_sigma
-    marks = _Marks(plane.point(state.lat, state.lon), sigma, p, {})
-    reach = p.max_mps * cfg.watch_horizon_min * 60 + 2 * sigma
-    for zone in plane.within(marks.here.buffer(reach)):
-        marks.mark(zone, "watch")
-    shape_text = _warn(marks, state, plane, cfg.warning_horizon_min * 60)
+    here = plane.point(state.lat, state.lon)
     overhead = track.activity == "over" and age <= OVERHEAD_FRESH_S
-    if track.circling:
-        below = cfg.circling_radius_m + min(sigma, CIRCLING_SIGMA_CAP_M)
-        for zone in plane.within(marks.here.buffer(below)):
-            marks.mark(zone, "imminent", with_eta=False)
-    if overhead and track.overhead_pcode in plane.zones:
-        marks.mark(plane.zones[track.overhead_pcode], "imminent", with_eta=False)
-    if cfg.warning_min_probability > 0:
-        chances = target_probabilities(
-            marks, state, plane, strikes, cfg.strike_prior_smoothing, cfg.warning_horizon_min * 60
+    # A spotter who says over which zone the aircraft is, or circles, places it better than
+    # the fused track does (the filter still averages in where it was heading).
+    said = track.activity in ("over", "circling") and age <= OVERHEAD_FRESH_S
+    if said and track.overhead_pcode in plane.zones:
+        here = plane.zones[track.overhead_pcode].plane.representative_point()
+    fix = _fix(track, state, here, p, overhead)
+    horizon = cfg.warning_horizon_min * 60
+    watched = plane.within(here.buffer(p.max_mps * cfg.watch_horizon_min * 60 + 2 * sigma))
+    windows = {z.pcode: eta_window(z, here, sigma, p) for z in watched}
+    reachable = [z for z in watched if windows[z.pcode][0] <= horizon]
+    history = {p: float(n) for p, n in strikes.items()} if weights is None else weights
+    prior = relative_prior(list(plane.zones.values()), history, cfg.strike_prior_smoothing)
+    chances = probabilities(fix, behaviour(track.aircraft), reachable, prior, cfg.circling_radius_m)
+    zones = []
+    for zone in watched:
+        chance = chances.get(zone.pcode, 0.0)
+        level = level_for(chance, cfg)
+        window = None if level == "imminent" and fix.hovering else windows[zone.pcode]
+        zones.append(
+            {
+                "pcode": zone.pcode,
+                "level": level,
+                "probability": round(chance, 4),
+                "eta_min_s": None if window is None else round(window[0]),
+                "eta_max_s": None if window is None else round(window[1]),
+            }
         )
-        for pcode, z in marks.found.items():
-            chance = chances.get(pcode, 0.0)
-            z["p_target"] = round(chance, 4)
-            if z["level"] == "warning" and chance < cfg.warning_min_probability:
-                z["level"] = "watch"
-    zones = rank_zones(list(marks.found.values()), strikes)
-    counts = {lv: sum(1 for z in zones if z["level"] == lv) for lv in LEVELS[1:]}
+    zones = rank_zones(zones, strikes)
     what = "circling" if track.circling else ("overhead" if overhead else "in flight")
-    reason = (
-        f"{track.track_id} ({track.aircraft}, {what}) at ±{sigma:.0f} m, "
-        f"{state.speed:.0f} m/s; {shape_text}; "
-        f"{counts['imminent']} imminent, {counts['warning']} warning, {counts['watch']} watch"
-    )
-    return zones, reason
+    return zones, _reason(track, what, fix, state.speed, zones, chances, cfg)
 
 
 def rank_zones(zones: list[dict[str, Any]], strikes: dict[str, int]) -> list[dict[str, Any]]:
-    """Most urgent level first; within it, zones with more strikes logged (Laplace-smoothed
-    share as `prior`), then the soonest."""
+    """Most urgent level first; within it, the likeliest, then zones with more strikes logged
+    (Laplace-smoothed share as `prior`), then the soonest."""
     weights = {z["pcode"]: strikes.get(z["pcode"], 0) + 1 for z in zones}
     total = sum(weights.values()) or 1
     for z in zones:
         z["strikes"] = weights[z["pcode"]] - 1
         z["prior"] = round(weights[z["pcode"]] / total, 4)
-    zones.sort(key=lambda z: (-RANK[z["level"]], -z["strikes"], z["eta_min_s"] or 0, z["pcode"]))
+    zones.sort(
+        key=lambda z: (
+            -RANK[z["level"]],
+            -z.get("probability", 0.0),
+            -z["strikes"],
+            z["eta_min_s"] or 0,
+            z["pcode"],
+        )
+    )
     for n, z in enumerate(zones, start=1):
         z["rank"] = n
     return zones
@@ -349,8 +337,14 @@ def threatened_zones(conn: Connection) -> dict[str, str]:
 def reassess(tx: Tx, track: LiveTrack, cfg: Settings, *, force: bool = False) -> bool:
     """Assess a track's threat now; append it if the zones or their levels changed."""
     plane = city_plane(tx.conn)
+    now = tx.now()
     zones, reason = assess(
-        track, tx.now(), plane, strike_counts(tx.conn, tx.now(), cfg.public_delay_min), cfg
+        track,
+        now,
+        plane,
+        strike_counts(tx.conn, now, cfg.public_delay_min),
+        cfg,
+        strike_weights(tx.conn, now, cfg),
     )
     levels = {z["pcode"]: z["level"] for z in zones}
     if not force and levels == stored_levels(tx.conn, track.track_id):
@@ -447,6 +441,7 @@ def _threat_assessed(conn: Connection, event: RecordedEvent) -> None:
                 [{"pcode": p, "level": "none", "last_threat_at": event.time} for p in fresh],
             )
         )
+    _project_probabilities(conn, sorted(touched))
     for level in LEVELS[1:]:
         named = sorted(z["pcode"] for z in d["zones"] if z["level"] == level)
         if named:
@@ -458,6 +453,30 @@ def _threat_assessed(conn: Connection, event: RecordedEvent) -> None:
                 )
                 .values(peak_at=event.time)
             )
+
+
+def zone_probabilities(conn: Connection) -> dict[str, tuple[float, str]]:
+    """Each zone some live threat names: the threats' combined probability of a strike there
+    within the warning horizon, and the threat that gives it most."""
+    chances: dict[str, list[tuple[float, str]]] = {}
+    for row in conn.execute(select(threats.c.threat_id, threats.c.zones)):
+        for z in json.loads(row.zones):
+            chances.setdefault(z["pcode"], []).append((z.get("probability", 0.0), row.threat_id))
+    return {
+        pcode: (round(combine([p for p, _ in found]), 4), max(found)[1])
+        for pcode, found in chances.items()
+    }
+
+
+def _project_probabilities(conn: Connection, pcodes: list[str]) -> None:
+    combined = zone_probabilities(conn)
+    for pcode in pcodes:
+        chance, threat_id = combined.get(pcode, (None, None))
+        conn.execute(
+            zone_state.update()
+            .where(zone_state.c.pcode == pcode)
+            .values(probability=chance, threat_id=threat_id)
+        )
 
 
 def cutoff_for_all_clear(now: datetime, cfg: Settings) -> str:

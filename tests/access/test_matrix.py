@@ -93,7 +93,9 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     (
         "POST",
         "/api/v1/alerts",
-        {"zones": ["N0139"], "level": "imminent", "reason": "matrix"},
+        # Far from Hanano, where the matrix's sightings put a helicopter: an operator's alert
+        # only raises a zone, and the engine may stand Hanano's neighbours at imminent.
+        {"zones": ["N0221"], "level": "imminent", "reason": "matrix"},
         {"admin", "dispatcher"},
     ),
     ("POST", "/api/v1/alerts/{manual_alert}/cancel", {"reason": "matrix"}, {"admin", "dispatcher"}),
