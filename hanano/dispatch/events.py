@@ -166,6 +166,18 @@ class CheckinOverdue(Event):
     reason: str
 
 
+@register
+class CheckinAlarmAcknowledged(Event):
+    """A person saw a team's check-in alarm and answers for it: every operations room stops
+    sounding it. The team is still silent; another interval of silence raises a new alarm."""
+
+    type: ClassVar[str] = "dispatch.checkin_alarm_acknowledged"
+    audience: ClassVar[Audience] = OPERATIONAL
+    task_id: str
+    team_id: str
+    note: str
+
+
 TaskState = Literal[
     "assigned",
     "en_route",

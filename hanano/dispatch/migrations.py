@@ -218,9 +218,20 @@ def _arabic_team_names(conn: Connection) -> None:
     add_missing_columns(conn, (("dispatch_teams", "name_ar", "VARCHAR(200)"),))
 
 
+def _checkin_acknowledged(conn: Connection) -> None:
+    add_missing_columns(
+        conn,
+        (
+            ("dispatch_tasks", "checkin_acknowledged_at", "VARCHAR(40)"),
+            ("dispatch_tasks", "checkin_acknowledged_by", "VARCHAR(200)"),
+        ),
+    )
+
+
 MIGRATIONS = (
     Migration(1, "teams, tasks, worksites, victims, roads", _dispatch, replaces=(3,)),
     Migration(2, "four-digit years", _four_digit_years, replaces=(15,)),
     Migration(3, "pull-back orders end when their team is safe", _pullback_end),
     Migration(4, "teams' names in Arabic", _arabic_team_names),
+    Migration(5, "check-in alarms acknowledged", _checkin_acknowledged),
 )

@@ -14,11 +14,12 @@ from typing import Any
 
 from shapely.geometry import Point, Polygon
 from shapely.ops import nearest_points
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, or_, select
 
 from hanano.clock import isoformat, parse_iso
 from hanano.dispatch.common import DISPATCH_ACTOR, next_number
 from hanano.dispatch.events import (
+    CheckinAlarmAcknowledged,
     CheckinOverdue,
     PullbackAcknowledged,
     PullbackEscalated,
@@ -152,6 +153,27 @@ def acknowledge(tx: Tx, actor: str, order_id: str, note: str) -> None:
     tx.append(actor, PullbackAcknowledged(order_id=order_id, team_id=row.team_id, note=note))
 
 
+def acknowledge_checkin_alarm(tx: Tx, actor: str, team_id: str, note: str) -> str:
+    """A person answers for a team's check-in alarm; returns the task's id."""
+    row = tx.conn.execute(
+        select(tasks.c.task_id, tasks.c.checkin_acknowledged_at, teams.c.name)
+        .join(teams, teams.c.team_id == tasks.c.team_id)
+        .where(
+            tasks.c.team_id == team_id,
+            tasks.c.state == "on_scene",
+            tasks.c.checkin_alarm_at.isnot(None),
+        )
+    ).first()
+    if row is None:
+        raise conflict(f"team {team_id} has no check-in alarm sounding")
+    if row.checkin_acknowledged_at is not None:
+        raise conflict(
+            f"{row.name}'s check-in alarm was acknowledged at {row.checkin_acknowledged_at}"
+        )
+    tx.append(actor, CheckinAlarmAcknowledged(task_id=row.task_id, team_id=team_id, note=note))
+    return str(row.task_id)
+
+
 @HANDLERS.on_tick
 def escalate_pullbacks(tx: Tx) -> None:
     limit = tx.settings.pullback_escalate_min
@@ -191,7 +213,8 @@ def overdue_checkins(tx: Tx) -> None:
         .join(teams, teams.c.team_id == tasks.c.team_id)
         .where(
             tasks.c.state == "on_scene",
-            tasks.c.checkin_alarm_at.is_(None),
+            # A new alarm, or the acknowledged one again after another interval of silence.
+            or_(tasks.c.checkin_alarm_at.is_(None), tasks.c.checkin_acknowledged_at <= cutoff),
             tasks.c.last_checkin_at <= cutoff,
         )
         .order_by(tasks.c.number)
@@ -274,7 +297,18 @@ def _overdue(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         tasks.update()
         .where(tasks.c.task_id == event.data["task_id"])
-        .values(checkin_alarm_at=event.time)
+        .values(
+            checkin_alarm_at=event.time, checkin_acknowledged_at=None, checkin_acknowledged_by=None
+        )
+    )
+
+
+@HANDLERS.projects(CheckinAlarmAcknowledged.type)
+def _alarm_acknowledged(conn: Connection, event: RecordedEvent) -> None:
+    conn.execute(
+        tasks.update()
+        .where(tasks.c.task_id == event.data["task_id"])
+        .values(checkin_acknowledged_at=event.time, checkin_acknowledged_by=event.actor)
     )
 
 
@@ -355,6 +389,8 @@ def board(conn: Connection, now: datetime, watch_min: float) -> dict[str, Any]:
                 "incident_id": r.incident_id,
                 "last_checkin_at": r.last_checkin_at,
                 "alarm_at": r.checkin_alarm_at,
+                "acknowledged_at": r.checkin_acknowledged_at,
+                "acknowledged_by": r.checkin_acknowledged_by,
             }
             for r in alarms
         ],

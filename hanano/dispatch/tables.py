@@ -73,6 +73,8 @@ tasks = Table(
     Column("reason", Text, nullable=False),
     Column("last_checkin_at", String(40), nullable=True),
     Column("checkin_alarm_at", String(40), nullable=True),
+    Column("checkin_acknowledged_at", String(40), nullable=True),
+    Column("checkin_acknowledged_by", String(200), nullable=True),
     Column("updated_at", String(40), nullable=False),
     Index("ix_dispatch_tasks_incident", "incident_id"),
     Index("ix_dispatch_tasks_state", "state"),

@@ -34,17 +34,19 @@ function watchRow(w) {
 
 function alarmRow(a) {
   const relay = () => act(api(`/api/v1/teams/${a.team_id}/checkin`, { method: "POST", body: { note: "relayed by the operations room" } }));
-  return h("li", { class: "row alarm" },
+  return h("li", { class: `row alarm ${a.acknowledged_at ? "done" : "open"}`, "data-team": a.team_id },
     h("span", { class: "main", onclick: () => openDetail("incident", a.incident_id) },
       h("b", {}, `${teamLabel(get("teams").get(a.team_id), a.team)} · ${a.incident_id}`), h("br"),
-      h("small", {}, `${t("last_checkin")} `, a.last_checkin_at ? time(a.last_checkin_at) : "–")),
+      h("small", {}, `${t("last_checkin")} `, a.last_checkin_at ? time(a.last_checkin_at) : "–"),
+      a.acknowledged_at ? h("small", {}, ` · ${t("acknowledged")} `, time(a.acknowledged_at)) : null),
     may("check_in", a.team_id) ? h("button", { class: "primary small", onclick: relay }, t("checked_in")) : null);
 }
 
 export function renderSafety() {
   const pullbacks = get("pullbacks"), watches = get("watches");
   const alarms = get("board")?.checkin_alarms || [];
-  $("#n-safety").textContent = num(pullbacks.filter((p) => !p.acknowledged_at && !p.ended_at).length + alarms.length);
+  $("#n-safety").textContent = num(pullbacks.filter((p) => !p.acknowledged_at && !p.ended_at).length
+    + alarms.filter((a) => !a.acknowledged_at).length);
   $("#pullbacks").replaceChildren(...(pullbacks.length ? pullbacks.slice(0, 100).map(pullbackRow) : empty()));
   $("#watches").replaceChildren(...(watches.length ? watches.map(watchRow) : empty()));
   $("#checkins").replaceChildren(...(alarms.length ? alarms.map(alarmRow) : empty()));
