@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from hanano.access.users import create_user, hash_password
 from hanano.clock import ManualClock
 from tests.helpers import HANANO, SAKHOUR
@@ -103,3 +105,107 @@ def test_an_incident_whose_last_team_is_withdrawn_waits_again_in_the_queue(
     assert page.inner_text(f"{row} .wait").startswith("waiting ")
     assert "Hanano-1" not in page.inner_text(row)
     assert api.get(f"/api/v1/incidents/{incident}").json()["status"] == "open"
+
+
+def inside(page: Any, selector: str, width: int) -> None:
+    """The element is on screen across, and a tap at its centre reaches it."""
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, selector
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (selector, box)
+    hit = page.evaluate(
+        "([s, x, y]) => { const el = document.querySelector(s);"
+        " const at = document.elementFromPoint(x, y);"
+        " return !!at && (el === at || el.contains(at)); }",
+        [selector, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert hit, (selector, box)
+
+
+def no_sideways_scroll(page: Any) -> None:
+    sizes = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth, document.body.scrollWidth]"
+    )
+    assert sizes[0] <= sizes[1] and sizes[2] <= sizes[1], sizes
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_room_fits_a_phone_without_sideways_scrolling(
+    room: dict[str, Any], clock: ManualClock, new_page: Callable[..., Any], lang: str
+) -> None:
+    api = room["api"]
+    add_team(api, "Hanano-1", HANANO, name_ar="هنانو ١")
+    add_team(api, "Sakhour-2", SAKHOUR)
+    incident = report(api, clock, HANANO, kind="collapse", trapped=2)
+    report(api, clock, SAKHOUR, casualties=3)
+    page = new_page(390, 844)
+    log_in(page, room["base"])
+    if lang == "ar":
+        page.click("#lang")
+        page.wait_for_selector("html[lang='ar']")
+    no_sideways_scroll(page)
+    box = page.locator("#map").bounding_box()
+    assert box is not None and box["width"] >= 370 and box["height"] >= 260, box
+    for control in ("#lang", "#theme", "#help-open", "#logout"):
+        inside(page, control, 390)
+    shot(page, f"31-phone-{lang}")
+    for tab in ("queue", "teams", "alerts", "safety", "timeline"):
+        inside(page, f"#tabs [data-tab='{tab}']", 390)
+        page.click(f"#tabs [data-tab='{tab}']")
+        assert page.is_visible(f"[data-panel='{tab}']")
+        no_sideways_scroll(page)
+        panels = page.evaluate(
+            "[document.querySelector('#panels').scrollWidth,"
+            " document.querySelector('#panels').clientWidth]"
+        )
+        assert panels[0] <= panels[1], (tab, panels)
+    shot(page, f"32-phone-{lang}-timeline")
+    page.click("#tabs [data-tab='teams']")
+    inside(page, "#teams tr[data-team] button", 390)
+    shot(page, f"33-phone-{lang}-teams")
+    page.click("#tabs [data-tab='queue']")
+    page.click(f"#queue [data-id='{incident}']")
+    page.wait_for_selector("#detail-body .recs li button.accept")
+    no_sideways_scroll(page)
+    inside(page, "#detail-close", 390)
+    page.locator("#detail-body .recs li button.accept").first.scroll_into_view_if_needed()
+    inside(page, "#detail-body .recs li button.accept", 390)
+    shot(page, f"34-phone-{lang}-detail")
+    page.click("#detail-body .recs li button.accept")
+    page.wait_for_selector("#ask[open]")
+    for part in ("#ask", "#ask-ok", "#ask-cancel"):
+        inside(page, part, 390)
+    ask = page.locator("#ask").bounding_box()
+    assert ask is not None and ask["y"] >= 0 and ask["y"] + ask["height"] <= 844, ask
+    shot(page, f"35-phone-{lang}-confirm")
+    page.click("#ask-cancel")
+    page.click("#detail-body .add-worksite")
+    page.wait_for_selector("#ask[open]")
+    inside(page, "#ask-ok", 390)
+    no_sideways_scroll(page)
+    shot(page, f"36-phone-{lang}-worksite")
+    page.click("#ask-cancel")
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_room_at_1280_keeps_the_map_beside_the_boards(
+    room: dict[str, Any], clock: ManualClock, new_page: Callable[..., Any], lang: str
+) -> None:
+    api = room["api"]
+    add_team(api, "Hanano-1", HANANO)
+    report(api, clock, HANANO, kind="collapse", trapped=2)
+    page = new_page(1280, 720)
+    log_in(page, room["base"])
+    if lang == "ar":
+        page.click("#lang")
+        page.wait_for_selector("html[lang='ar']")
+    no_sideways_scroll(page)
+    mapped = page.locator("#map").bounding_box()
+    side = page.locator("#side").bounding_box()
+    assert mapped is not None and side is not None
+    # Side by side, the full height under the header; the boards on the end side.
+    assert abs(mapped["y"] - side["y"]) < 1 and mapped["width"] >= 700 and side["width"] >= 440
+    assert mapped["y"] + mapped["height"] >= 719 and side["y"] + side["height"] >= 719
+    assert (side["x"] > mapped["x"]) == (lang == "en")
+    bar = page.locator("#bar").bounding_box()
+    assert bar is not None and bar["height"] <= 60, bar
+    shot(page, f"37-desktop-{lang}")
