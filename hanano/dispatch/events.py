@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from hanano.dispatch.common import (
     Capability,
@@ -97,6 +97,11 @@ class RoadReopened(Event):
 
 ThreatSource = Literal["manual", "alert"]
 
+# An engine-written reason in parts: a code and its values beside the English `reason`, so the
+# operations room words it in its reader's language (events from before it have none). It holds
+# nothing the English text does not, so whoever reads the reason reads its parts.
+ReasonParts = dict[str, Any]
+
 
 @register
 class ThreatReported(Event):
@@ -112,6 +117,7 @@ class ThreatReported(Event):
     radius_m: float
     polygons: list[list[list[float]]]
     reason: str
+    reason_parts: ReasonParts | None = None
 
 
 @register
@@ -124,6 +130,7 @@ class PullbackOrdered(Event):
     team_id: str
     task_id: str
     reason: str
+    reason_parts: ReasonParts | None = None
 
 
 @register
@@ -154,6 +161,7 @@ class PullbackEnded(Event):
     team_id: str
     task_id: str
     reason: str
+    reason_parts: ReasonParts | None = None
 
 
 @register

@@ -228,10 +228,21 @@ def _checkin_acknowledged(conn: Connection) -> None:
     )
 
 
+def _reasons_in_parts(conn: Connection) -> None:
+    add_missing_columns(
+        conn,
+        (
+            ("dispatch_pullbacks", "reason_parts", "TEXT"),
+            ("dispatch_pullbacks", "ended_reason_parts", "TEXT"),
+        ),
+    )
+
+
 MIGRATIONS = (
     Migration(1, "teams, tasks, worksites, victims, roads", _dispatch, replaces=(3,)),
     Migration(2, "four-digit years", _four_digit_years, replaces=(15,)),
     Migration(3, "pull-back orders end when their team is safe", _pullback_end),
     Migration(4, "teams' names in Arabic", _arabic_team_names),
     Migration(5, "check-in alarms acknowledged", _checkin_acknowledged),
+    Migration(6, "pull-back reasons in parts, for the reader's language", _reasons_in_parts),
 )

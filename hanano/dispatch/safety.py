@@ -28,7 +28,13 @@ from hanano.dispatch.events import (
     ThreatSource,
 )
 from hanano.dispatch.handlers import HANDLERS
-from hanano.dispatch.pullback_end import alert_zone_names, order_text, site_name
+from hanano.dispatch.pullback_end import (
+    alert_zone_names,
+    order_parts,
+    order_text,
+    parts_text,
+    site_name,
+)
 from hanano.dispatch.tables import pullbacks, tasks, teams, threats
 from hanano.dispatch.tasks import AT_SITE
 from hanano.dispatch.watch import active_watches
@@ -55,6 +61,7 @@ def report_threat(
     reason: str,
     source: ThreatSource = "manual",
     alert_id: str | None = None,
+    reason_parts: dict[str, Any] | None = None,
 ) -> str:
     check_area(lat, lon, radius_m, polygons)
     number = next_number(tx.conn, threats.c.number)
@@ -70,6 +77,7 @@ def report_threat(
             radius_m=radius_m,
             polygons=polygons,
             reason=reason,
+            reason_parts=reason_parts,
         ),
     )
     return threat_id
@@ -119,6 +127,9 @@ def _threat(tx: Tx, event: RecordedEvent) -> None:
                     team_id=task.team_id,
                     task_id=task.task_id,
                     reason=order_text(task.name, task.state, site, d, where, watch.until),
+                    reason_parts=order_parts(
+                        tx.conn, task, watch.incident_id, d, distance, watch.until
+                    ),
                 ),
             )
 
@@ -141,6 +152,12 @@ def _alert(tx: Tx, event: RecordedEvent) -> None:
         reason=f"{d['level']} alert {d['alert_id']} for {alert_zone_names(d['zones'])}",
         source="alert",
         alert_id=d["alert_id"],
+        reason_parts={
+            "code": "alert",
+            "alert_id": d["alert_id"],
+            "level": d["level"],
+            "pcodes": [z["pcode"] for z in d.get("zones", []) if z.get("polygon")],
+        },
     )
 
 
@@ -269,6 +286,7 @@ def _pullback(conn: Connection, event: RecordedEvent) -> None:
             team_id=d["team_id"],
             task_id=d["task_id"],
             reason=d["reason"],
+            reason_parts=parts_text(d),
             issued_at=event.time,
         )
     )
@@ -323,11 +341,15 @@ def _pullback_view(row: Row[Any]) -> dict[str, Any]:
         "team_id": row.team_id,
         "task_id": row.task_id,
         "reason": row.reason,
+        "reason_parts": json.loads(row.reason_parts) if row.reason_parts else None,
         "issued_at": row.issued_at,
         "acknowledged_at": row.acknowledged_at,
         "escalated_at": row.escalated_at,
         "ended_at": row.ended_at,
         "ended_reason": row.ended_reason,
+        "ended_reason_parts": json.loads(row.ended_reason_parts)
+        if row.ended_reason_parts
+        else None,
     }
 
 

@@ -105,12 +105,14 @@ pullbacks = Table(
     Column("team_id", String(40), nullable=False),
     Column("task_id", String(40), nullable=False),
     Column("reason", Text, nullable=False),
+    Column("reason_parts", Text, nullable=True),
     Column("issued_at", String(40), nullable=False),
     Column("acknowledged_at", String(40), nullable=True),
     Column("acknowledged_by", String(200), nullable=True),
     Column("escalated_at", String(40), nullable=True),
     Column("ended_at", String(40), nullable=True),
     Column("ended_reason", Text, nullable=True),
+    Column("ended_reason_parts", Text, nullable=True),
 )
 
 decisions = Table(

@@ -183,6 +183,7 @@ def issue(
     expires_min: float | None = None,
     operator_text: dict[str, str] | None = None,
     text_level: str | None = None,
+    reason_parts: dict[str, Any] | None = None,
 ) -> str:
     """Append one alert for `zones`, citing the alerts it supersedes. An `actor` other than the
     engine's marks it as an operator's; `operator_text` overrides the built texts it names."""
@@ -208,6 +209,7 @@ def issue(
             threat_ids=sorted(set(threat_ids)),
             reason=reason,
             source="operator" if operator else "engine",
+            reason_parts=reason_parts,
             **built,
         ),
     )
@@ -260,6 +262,12 @@ def raise_alerts(tx: Tx, event: RecordedEvent) -> None:
             [event.data["threat_id"]],
             f"{len(rising)} zone(s) rose to {level}: {event.data['reason']}",
             cfg,
+            reason_parts={
+                "code": "zones_rose",
+                "count": len(rising),
+                "level": level,
+                "threat": event.data.get("reason_parts"),
+            },
         )
 
 
@@ -300,6 +308,7 @@ def all_clear(tx: Tx) -> None:
             f"no threat to these zones for {cfg.all_clear_min:g} min"
             + (f"; operator's alert {', '.join(expired)} expired" if expired else ""),
             cfg,
+            reason_parts={"code": "no_threat", "minutes": cfg.all_clear_min, "expired": expired},
         )
     for level in ("warning", "watch"):
         lower = [r for r in due if standing.get(r.pcode) == level and RANK[r.level] > RANK[level]]
@@ -312,6 +321,11 @@ def all_clear(tx: Tx) -> None:
                 [],
                 f"no threat above {level} to these zones for {cfg.all_clear_min:g} min",
                 cfg,
+                reason_parts={
+                    "code": "no_threat_above",
+                    "level": level,
+                    "minutes": cfg.all_clear_min,
+                },
             )
 
 

@@ -209,17 +209,26 @@ class _Marks:
             }
 
 
-def _warn(marks: _Marks, state: Any, plane: CityPlane, horizon: float) -> str:
-    """Mark the zones in the corridor, and those within moments; say how."""
-    if marks.sigma > MAX_WARNING_SIGMA_M:
+def shape_text(shape: dict[str, Any]) -> str:
+    """How the warned zones were chosen, in English (`_warn`'s part)."""
+    if shape["code"] == "too_uncertain":
         return "position too uncertain to warn any zone"
+    if shape["code"] == "no_heading":
+        return "no usable heading yet, so only zones within moments"
+    return f"a {shape['width_deg']}° corridor on heading {shape['heading_deg']}°"
+
+
+def _warn(marks: _Marks, state: Any, plane: CityPlane, horizon: float) -> dict[str, Any]:
+    """Mark the zones in the corridor, and those within moments; say how (as parts)."""
+    if marks.sigma > MAX_WARNING_SIGMA_M:
+        return {"code": "too_uncertain"}
     p = marks.profile
     near = marks.here.buffer(p.typical_mps * NEAR_WARNING_S + WIDEN_SIGMAS * marks.sigma)
     for zone in plane.within(near):
         marks.mark(zone, "warning")
     heading = state.heading
     if heading is None or state.heading_sigma_deg > HEADING_USABLE_DEG:
-        return "no usable heading yet, so only zones within moments"
+        return {"code": "no_heading"}
     half = min(
         CORRIDOR_MAX_HALF_DEG, CORRIDOR_SPREAD * state.heading_sigma_deg + CORRIDOR_FLOOR_DEG
     )
@@ -229,7 +238,7 @@ def _warn(marks: _Marks, state: Any, plane: CityPlane, horizon: float) -> str:
     for zone in plane.within(corridor):
         if marks.eta(zone)[0] <= horizon:
             marks.mark(zone, "warning")
-    return f"a {2 * half:.0f}° corridor on heading {heading:.0f}°"
+    return {"code": "corridor", "width_deg": round(2 * half), "heading_deg": round(heading)}
 
 
 def target_probabilities(
@@ -276,6 +285,14 @@ def assess(
     track: LiveTrack, now: datetime, plane: CityPlane, strikes: dict[str, int], cfg: Settings
 ) -> tuple[list[dict[str, Any]], str]:
     """The zones a track threatens now, each with level, ETA window and rank; and why."""
+    zones, reason, _ = assess_in_parts(track, now, plane, strikes, cfg)
+    return zones, reason
+
+
+def assess_in_parts(
+    track: LiveTrack, now: datetime, plane: CityPlane, strikes: dict[str, int], cfg: Settings
+) -> tuple[list[dict[str, Any]], str, dict[str, Any]]:
+    """`assess`, with its reason also in parts for the operations room's languages."""
     p = profile(track.aircraft)
     age = max(0.0, (now - parse_iso(track.at)).total_seconds())
     state = track.state.predict(min(age, cfg.track_timeout_min * 60), p.accel, p.max_mps)
@@ -284,7 +301,7 @@ def assess(
     reach = p.max_mps * cfg.watch_horizon_min * 60 + 2 * sigma
     for zone in plane.within(marks.here.buffer(reach)):
         marks.mark(zone, "watch")
-    shape_text = _warn(marks, state, plane, cfg.warning_horizon_min * 60)
+    shape = _warn(marks, state, plane, cfg.warning_horizon_min * 60)
     overhead = track.activity == "over" and age <= OVERHEAD_FRESH_S
     if track.circling:
         below = cfg.circling_radius_m + min(sigma, CIRCLING_SIGMA_CAP_M)
@@ -306,10 +323,20 @@ def assess(
     what = "circling" if track.circling else ("overhead" if overhead else "in flight")
     reason = (
         f"{track.track_id} ({track.aircraft}, {what}) at ±{sigma:.0f} m, "
-        f"{state.speed:.0f} m/s; {shape_text}; "
+        f"{state.speed:.0f} m/s; {shape_text(shape)}; "
         f"{counts['imminent']} imminent, {counts['warning']} warning, {counts['watch']} watch"
     )
-    return zones, reason
+    parts = {
+        "code": "track",
+        "track_id": track.track_id,
+        "aircraft": track.aircraft,
+        "activity": what.replace(" ", "_"),
+        "sigma_m": round(sigma),
+        "speed_mps": round(state.speed),
+        "shape": shape,
+        "counts": counts,
+    }
+    return zones, reason, parts
 
 
 def rank_zones(zones: list[dict[str, Any]], strikes: dict[str, int]) -> list[dict[str, Any]]:
@@ -349,13 +376,16 @@ def threatened_zones(conn: Connection) -> dict[str, str]:
 def reassess(tx: Tx, track: LiveTrack, cfg: Settings, *, force: bool = False) -> bool:
     """Assess a track's threat now; append it if the zones or their levels changed."""
     plane = city_plane(tx.conn)
-    zones, reason = assess(
+    zones, reason, parts = assess_in_parts(
         track, tx.now(), plane, strike_counts(tx.conn, tx.now(), cfg.public_delay_min), cfg
     )
     levels = {z["pcode"]: z["level"] for z in zones}
     if not force and levels == stored_levels(tx.conn, track.track_id):
         return False
-    tx.append(ACTOR, ThreatAssessed(threat_id=track.track_id, zones=zones, reason=reason))
+    tx.append(
+        ACTOR,
+        ThreatAssessed(threat_id=track.track_id, zones=zones, reason=reason, reason_parts=parts),
+    )
     return True
 
 

@@ -4,6 +4,7 @@ fits a phone, and the engine's own words read in Arabic."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -13,11 +14,12 @@ import pytest
 
 from hanano.access.users import create_user, hash_password
 from hanano.clock import ManualClock
-from tests.helpers import HANANO, SAKHOUR
+from tests.helpers import HANANO, SAKHOUR, offset
 from tests.ui import test_ops_room
 from tests.ui.conftest import shot
 from tests.ui.test_ops_room import PASSWORD, add_team, log_in, report
 from tests.ui.test_safety_room import on_scene
+from tests.warning.common import HANANO_PCODE, setup_posts, sighting_body
 
 room = test_ops_room.room
 
@@ -209,3 +211,82 @@ def test_the_room_at_1280_keeps_the_map_beside_the_boards(
     bar = page.locator("#bar").bounding_box()
     assert bar is not None and bar["height"] <= 60, bar
     shot(page, f"37-desktop-{lang}")
+
+
+# Identifiers a dispatcher reads as they are: incidents, teams, tasks, orders, threats, alerts,
+# worksites, victims, and zone codes.
+IDENTIFIER = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Z]{1,4}-\d+|[A-Z]{1,2}\d{2,6}|[A-Z])(?![A-Za-z0-9])"
+)
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+def latin_words(text: str) -> list[str]:
+    return LATIN_WORD.findall(IDENTIFIER.sub(" ", text))
+
+
+def test_the_engine_s_own_words_read_in_arabic(
+    room: dict[str, Any], clock: ManualClock, new_page: Callable[..., Any]
+) -> None:
+    api, service = room["api"], room["service"]
+    setup_posts(service)
+    first = add_team(api, "Hanano-1", HANANO, name_ar="هنانو ١")
+    second = add_team(api, "Sakhour-2", offset(*SAKHOUR, east_m=400), name_ar="الصاخور ٢")
+    add_team(api, "Sakhour-3", offset(*SAKHOUR, north_m=400), name_ar="الصاخور ٣")
+    struck = report(api, clock, HANANO, kind="strike", trapped=2)
+    on_scene(api, struck, first)
+    leaving = on_scene(api, struck, second)
+    waiting = report(api, clock, offset(*SAKHOUR, north_m=300), kind="collapse", trapped=1)
+    page = new_page(1280, 900)
+    log_in(page, room["base"])
+    page.click("#lang")
+    page.wait_for_selector("html[lang='ar']")
+    # A further report joins the strike while the page is open: the engine links it.
+    clock.advance(timedelta(minutes=2))
+    report(api, clock, offset(*HANANO, north_m=40), kind="strike", trapped=1)
+    # The early-warning engine's alerts over the site, and the pull-backs they bring; one team
+    # withdrawn (its order ends), the other's order escalated.
+    sighted = api.post("/api/v1/sightings", json=sighting_body(clock.now(), pcode=HANANO_PCODE))
+    assert sighted.status_code == 201, sighted.text
+    orders = api.get("/api/v1/pullbacks").json()["pullbacks"]
+    assert {o["team_id"] for o in orders} == {first, second}, orders
+    withdrawn = api.post(f"/api/v1/tasks/{leaving}/transition", json={"state": "withdrawn"})
+    assert withdrawn.status_code == 200, withdrawn.text
+    clock.advance(timedelta(minutes=3))
+    service.tick()
+    texts = {}
+    page.click("#tabs [data-tab='safety']")
+    page.wait_for_selector(f"#pullbacks li.pullback.done[data-team='{second}'] small[title]")
+    texts["safety"] = page.inner_text("[data-panel='safety']")
+    texts["order ended"] = page.get_attribute(
+        f"#pullbacks li.pullback[data-team='{second}'] small[title]", "title"
+    )
+    page.click("#tabs [data-tab='alerts']")
+    page.wait_for_selector("#alerts .alert-row")
+    texts["alerts"] = page.inner_text("#alerts")
+    page.click("#tabs [data-tab='timeline']")
+    page.wait_for_selector("#timeline li")
+    texts["timeline"] = page.inner_text("#timeline")
+    page.click("#tabs [data-tab='queue']")
+    page.click(f"#queue [data-id='{waiting}']")
+    page.wait_for_selector(f"#detail-body[data-id='{waiting}'] .recs li")
+    texts["recommendations"] = page.inner_text("#detail-body .recs")
+    page.click(f"#queue [data-id='{struck}']")
+    page.wait_for_selector(f"#detail-body[data-id='{struck}'] .reports")
+    texts["incident"] = page.inner_text("#detail-body")
+    texts["banner"] = page.inner_text("#safety-banner")
+    shot(page, "38-engine-words-arabic")
+    leaks = {part: latin_words(text) for part, text in texts.items()}
+    assert not any(leaks.values()), leaks
+    assert "اسحب هنانو ١ (في الموقع) من" in texts["safety"], texts["safety"]
+    assert "ارتفعت منطقة واحدة إلى وشيك" in texts["alerts"], texts["alerts"]
+    assert "سُحب الصاخور ٢" in texts["order ended"], texts["order ended"]
+    # The same parts read in English as the engine wrote them.
+    page.click("#lang")
+    page.wait_for_selector("html[lang='en']")
+    page.click("#tabs [data-tab='alerts']")
+    english = page.inner_text("#alerts")
+    alerts = api.get("/api/v1/alerts").json()["alerts"]
+    for alert in alerts:
+        reason = alert["reason"].replace("zone(s)", "zone" if alert["zones"][1:] == [] else "zones")
+        assert re.sub(r"\d[\d,]*", "N", reason) in re.sub(r"\d[\d,]*", "N", english), reason

@@ -5,7 +5,8 @@ import { fill, t } from "../i18n.js";
 import { num, teamLabel, unit } from "../numbers.js";
 import { act, api } from "../api.js";
 import { ask } from "../dialogs.js";
-import { $, empty, h, minutesLeft, time, toast, withTimes } from "../util.js";
+import { $, empty, h, minutesLeft, time, toast } from "../util.js";
+import { orderEnding, orderReason } from "../engine.js";
 import { openDetail } from "../detail.js";
 import { showTab } from "../tabs.js";
 
@@ -17,10 +18,10 @@ function pullbackRow(p) {
   return h("li", { class: `row pullback ${p.acknowledged_at || p.ended_at ? "done" : "open"} ${p.escalated_at ? "escalated" : ""} ${mine}`, "data-id": p.id, "data-team": p.team_id },
     h("span", { class: "main" }, h("b", {}, `${p.id} · ${teamName(p.team_id)} ← ${p.incident_id}`),
       p.escalated_at ? h("span", { class: "pill bad" }, t("escalated")) : null,
-      h("br"), h("small", {}, ...withTimes(p.reason))),
+      h("br"), h("small", { class: "reason" }, ...orderReason(p))),
     h("span", { class: "when" }, time(p.issued_at), h("br"),
       p.acknowledged_at ? h("small", {}, `${t("acknowledged")} `, time(p.acknowledged_at))
-        : p.ended_at ? h("small", { title: p.ended_reason }, `${t("order_ended")} `, time(p.ended_at))
+        : p.ended_at ? h("small", { title: orderEnding(p) }, `${t("order_ended")} `, time(p.ended_at))
         : !may("acknowledge_pullback", p.team_id) ? h("small", { class: "ack-by" }, fill(t("ack_by_leader"), { team: teamName(p.team_id) }))
           : h("button", { class: "primary small", onclick: acknowledge }, t("acknowledge"))));
 }
