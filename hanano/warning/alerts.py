@@ -247,18 +247,11 @@ def raise_alerts(tx: Tx, event: RecordedEvent) -> None:
         rising.sort(key=lambda z: (-z["strikes"], z["eta_min_s"] or 0, z["pcode"]))
         for n, z in enumerate(rising, start=1):
             z["rank"] = n
-        previous = [
-            states[z["pcode"]].alert_id
-            for z in rising
-            if z["pcode"] in states
-            and states[z["pcode"]].alert_id
-            and states[z["pcode"]].level != "none"
-        ]
         issue(
             tx,
             level,
             rising,
-            previous,
+            _previous(states, rising),
             [event.data["threat_id"]],
             f"{len(rising)} zone(s) rose to {level}: {event.data['reason']}",
             cfg,
@@ -269,6 +262,36 @@ def raise_alerts(tx: Tx, event: RecordedEvent) -> None:
                 "threat": event.data.get("reason_parts"),
             },
         )
+
+
+def _previous(states: dict[str, Any], rising: list[dict[str, Any]]) -> list[str]:
+    """The alerts the rising zones stood at, which the new alert supersedes."""
+    return [
+        states[z["pcode"]].alert_id
+        for z in rising
+        if z["pcode"] in states
+        and states[z["pcode"]].alert_id
+        and states[z["pcode"]].level != "none"
+    ]
+
+
+def _clear(tx: Tx, clear: list[Any], cfg: Settings) -> None:
+    """The all-clear for zones no threat reaches, naming operators' alerts that expired."""
+    expired = sorted(
+        {r.alert_id for r in clear if r.alert_id}
+        & operator_alert_ids(tx.conn, [r.alert_id for r in clear if r.alert_id])
+    )
+    issue(
+        tx,
+        "all_clear",
+        [_bare(r.pcode, "all_clear", n) for n, r in enumerate(clear, start=1)],
+        [r.alert_id for r in clear if r.alert_id],
+        [],
+        f"no threat to these zones for {cfg.all_clear_min:g} min"
+        + (f"; operator's alert {', '.join(expired)} expired" if expired else ""),
+        cfg,
+        reason_parts={"code": "no_threat", "minutes": cfg.all_clear_min, "expired": expired},
+    )
 
 
 @HANDLERS.on_tick
@@ -295,21 +318,7 @@ def all_clear(tx: Tx) -> None:
         if r.pcode not in standing and (r.last_threat_at is None or r.last_threat_at <= cutoff)
     ]
     if clear:
-        expired = sorted(
-            {r.alert_id for r in clear if r.alert_id}
-            & operator_alert_ids(tx.conn, [r.alert_id for r in clear if r.alert_id])
-        )
-        issue(
-            tx,
-            "all_clear",
-            [_bare(r.pcode, "all_clear", n) for n, r in enumerate(clear, start=1)],
-            [r.alert_id for r in clear if r.alert_id],
-            [],
-            f"no threat to these zones for {cfg.all_clear_min:g} min"
-            + (f"; operator's alert {', '.join(expired)} expired" if expired else ""),
-            cfg,
-            reason_parts={"code": "no_threat", "minutes": cfg.all_clear_min, "expired": expired},
-        )
+        _clear(tx, clear, cfg)
     for level in ("warning", "watch"):
         lower = [r for r in due if standing.get(r.pcode) == level and RANK[r.level] > RANK[level]]
         if lower:
