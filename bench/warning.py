@@ -122,7 +122,7 @@ def body(at: datetime, **fields: Any) -> dict[str, Any]:
 
 
 def fly_background(
-    client: TestClient, token: str, clock: ManualClock, n: int, rng: random.Random
+    client: TestClient, token: str, reader: str, clock: ManualClock, n: int, rng: random.Random
 ) -> int:
     """n helicopters airborne over and around the city, each a live track with a heading, on a
     grid wide enough apart that no two sightings fuse; returns the live tracks."""
@@ -141,13 +141,15 @@ def fly_background(
                 lat=lat,
                 lon=lon,
                 bearing_deg=rng.uniform(0, 360),
-                distance_km=1.0,
+                # Beyond MIN_BEARING_KM, so the estimate lies along the bearing, not on the zone.
+                distance_km=2.0,
                 heading_deg=rng.uniform(0, 360),
             ),
             headers={"Authorization": f"Bearer {token}"},
         )
         response.raise_for_status()
-    headers = {"Authorization": f"Bearer {token}"}
+    # A spotter may not read tracks (they are sealed to the operations room): a dispatcher counts.
+    headers = {"Authorization": f"Bearer {reader}"}
     return len(client.get("/api/v1/tracks", headers=headers).json()["tracks"])
 
 
@@ -205,6 +207,7 @@ def main() -> None:
     service.execute(lambda tx: import_neighbourhoods(tx, "bench", aleppo_geojson()))
     service.execute(lambda tx: register_aleppo_bases(tx, "bench"))
     token = service.execute(lambda tx: create_token(tx, "bench", "spotter", None)).secret
+    reader = service.execute(lambda tx: create_token(tx, "bench", "dispatcher", None)).secret
     auth = {"Authorization": f"Bearer {token}"}
     pcodes = sorted(f["properties"]["PCODE"] for f in aleppo_geojson()["features"])
     inbox = Inbox(args.mqtt, f"hanano/{city}/alerts/#")
@@ -215,7 +218,7 @@ def main() -> None:
         # The app's own timer is set out of reach: the bench ticks only while sampling.
         with TestClient(build_app(service, sweep_interval_s=3600)) as client:
             for round_no in range(args.rounds):
-                flying = fly_background(client, token, clock, args.tracks, rng)
+                flying = fly_background(client, token, reader, clock, args.tracks, rng)
                 print(f"round {round_no + 1}: {flying} live tracks", flush=True)
                 ticker.sampling.set()
                 for pcode in rng.sample(pcodes, len(pcodes)):
@@ -236,7 +239,12 @@ def main() -> None:
                         latencies.append((inbox.wait_all(keys) - t0) * 1000)
                         # Live tracks besides the drone just reported.
                         live_counts.append(
-                            len(client.get("/api/v1/tracks", headers=auth).json()["tracks"]) - 1
+                            len(
+                                client.get(
+                                    "/api/v1/tracks", headers={"Authorization": f"Bearer {reader}"}
+                                ).json()["tracks"]
+                            )
+                            - 1
                         )
                     client.post(
                         "/api/v1/sightings",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hanano.access import tokens, users
 from hanano.access.tokens import IssuedToken, Principal
 from hanano.domain import Runtime
@@ -30,6 +32,11 @@ async def revoke_token(runtime: Runtime, who: Principal, token_id: str, reason: 
 def list_tokens(runtime: Runtime) -> list[dict[str, str | None]]:
     with runtime.engine.connect() as conn:
         return tokens.list_tokens(conn)
+
+
+def list_users(runtime: Runtime) -> list[dict[str, Any]]:
+    with runtime.engine.connect() as conn:
+        return users.list_users(conn)
 
 
 def username_of(runtime: Runtime, user_id: str) -> str | None:

@@ -158,15 +158,33 @@ def city_of(tx: Tx) -> City:
     return cache.get(tx.conn) if cache is not None else load_city(tx.conn)
 
 
+# Served outlines to five decimals, about a metre: the outlines are drawn and read by eye, and
+# the sixth decimal and beyond only lengthened the map's first load on a slow link. The store
+# keeps them as imported, and every placement is computed from those.
+SERVED_DECIMALS = 5
+
+
+def _rounded(coordinates: Any) -> Any:
+    if isinstance(coordinates, list):
+        return [_rounded(c) for c in coordinates]
+    return round(coordinates, SERVED_DECIMALS)
+
+
 def zone_features(conn: Connection) -> list[dict[str, Any]]:
-    """The zones as GeoJSON features, by P-code."""
+    """The zones as GeoJSON features, by P-code, their outlines to about a metre."""
     zones = city_tables.neighbourhoods
     return [
         {
             "type": "Feature",
             "id": r.pcode,
-            "geometry": json.loads(r.geometry),
+            "geometry": _served(json.loads(r.geometry)),
             "properties": {"pcode": r.pcode, "name_en": r.name_en, "name_ar": r.name_ar},
         }
         for r in conn.execute(select(zones).order_by(zones.c.pcode))
     ]
+
+
+def _served(geometry: dict[str, Any]) -> dict[str, Any]:
+    if "coordinates" not in geometry:  # a collection: served as stored
+        return geometry
+    return {**geometry, "coordinates": _rounded(geometry["coordinates"])}

@@ -321,6 +321,12 @@ def closed_roads(
     return found, closures, states
 
 
+def road_graph_now(runtime: Runtime) -> tuple[str, road_graph.RoadGraph] | None:
+    """The imported road graph in use, with its id, or None when none is imported."""
+    with runtime.engine.connect() as conn:
+        return road_routing.current_graph(conn)
+
+
 async def close_road(
     runtime: Runtime, who: Principal, lat: float, lon: float, reason: str
 ) -> dict[str, Any]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from hanano.access.tokens import Principal
 from hanano.domain import Runtime
+from hanano.evidence import log
+from hanano.evidence.receipts import make_receipt
+from hanano.evidence.witness import Accepted, check_cosignatures, with_cosignatures
 from hanano.store.records import read_entries
 
 
@@ -11,3 +15,35 @@ def log_entries(runtime: Runtime, after: int, limit: int) -> list[tuple[int, byt
     role may read of each is the route's to shape (`hanano.access.visibility.entry_view`)."""
     with runtime.engine.connect() as conn:
         return read_entries(conn, after, limit)
+
+
+def checkpoint(runtime: Runtime, size: int | None) -> str:
+    """The latest signed checkpoint, or the one of a past size, with its cosignatures."""
+    with runtime.engine.connect() as conn:
+        text = log.latest_checkpoint(conn) if size is None else log.checkpoint_at(conn, size)
+        return with_cosignatures(conn, text)
+
+
+def inclusion_proof(runtime: Runtime, index: int, size: int) -> tuple[list[bytes], bytes]:
+    """RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves, and that root."""
+    with runtime.engine.connect() as conn:
+        return log.inclusion(conn, index, size), log.root_at(conn, size)
+
+
+def consistency_proof(runtime: Runtime, first: int, second: int) -> tuple[list[bytes], list[bytes]]:
+    """RFC 9162 consistency proof between two tree sizes, and both roots."""
+    with runtime.engine.connect() as conn:
+        proof = log.consistency(conn, first, second)
+        return proof, [log.root_at(conn, first), log.root_at(conn, second)]
+
+
+def receipt(runtime: Runtime, seq: int, who: Principal) -> str:
+    """A self-contained receipt for event `seq`, as the caller's role may read the entry."""
+    with runtime.engine.connect() as conn:
+        return make_receipt(conn, seq, who)
+
+
+def accept_cosignatures(runtime: Runtime, text: str) -> Accepted:
+    """A witness's cosignatures of a checkpoint this log signed, checked, not yet stored."""
+    with runtime.engine.connect() as conn:
+        return check_cosignatures(conn, text)

@@ -170,3 +170,15 @@ def _write_new(path: Path, text: str) -> None:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def logged_item(service: Runtime, sha256: str) -> Any:
+    """What the log holds of a file: its type and the event that took it in."""
+    with service.engine.connect() as conn:
+        return media.media_item(conn, sha256)
+
+
+def custody(service: Runtime, sha256: str) -> list[dict[str, Any]]:
+    """The file's chain of custody: every logged event about it, oldest first."""
+    with service.engine.connect() as conn:
+        return media.custody(conn, sha256)

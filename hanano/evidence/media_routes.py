@@ -23,7 +23,8 @@ from hanano.errors import Problem, invalid, not_found
 from hanano.evidence import file_types, media, media_ops
 from hanano.evidence.blobs import is_sha256_hex
 from hanano.inputs import check_text
-from hanano.intake.views import is_restricted, report_incident
+from hanano.intake import api as intake_api
+from hanano.intake.views import is_restricted
 from hanano.web.deps import ADMIN, REPORTING, ServiceDep, allow
 
 router = APIRouter(prefix="/api/v1/media", tags=["evidence"])
@@ -132,8 +133,7 @@ def _incident_of(service: Runtime, who: Principal, text: dict[str, str | None]) 
     if restricted and incident_id:
         raise invalid("incident_id", "attach the file to your own report: give report_id")
     if report_id:
-        with service.engine.connect() as conn:
-            found = report_incident(conn, report_id, who.actor if restricted else None)
+        found = intake_api.incident_of_report(service, report_id, who.actor if restricted else None)
         if found is None:
             raise not_found(f"report {report_id}")
         return found
@@ -172,8 +172,7 @@ async def download(
     """The original, read-only, after the access has been logged with its reason."""
     _check_hash(sha256)
     store = media_ops.blob_store(service)
-    with service.engine.connect() as conn:
-        item = media.media_item(conn, sha256)
+    item = media_ops.logged_item(service, sha256)
     if not store.has(sha256):
         raise Problem(500, "Original missing", f"media {sha256} is logged but its file is gone")
     await service.sequencer.run(lambda tx: media.log_access(tx, who.actor, sha256, reason, "api"))
@@ -197,8 +196,7 @@ def custody(
 ) -> dict[str, Any]:
     """The file's chain of custody: every logged event about it, oldest first."""
     _check_hash(sha256)
-    with service.engine.connect() as conn:
-        return {"sha256": sha256, "custody": media.custody(conn, sha256)}
+    return {"sha256": sha256, "custody": media_ops.custody(service, sha256)}
 
 
 def _check_hash(sha256: str) -> None:

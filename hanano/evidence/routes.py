@@ -11,15 +11,7 @@ from hanano.access.tokens import Principal
 from hanano.access.visibility import entry_view
 from hanano.errors import invalid
 from hanano.evidence import api as evidence_api
-from hanano.evidence import log
-from hanano.evidence.receipts import make_receipt
-from hanano.evidence.witness import (
-    MAX_SUBMISSION,
-    Accepted,
-    check_cosignatures,
-    store_cosignatures,
-    with_cosignatures,
-)
+from hanano.evidence.witness import MAX_SUBMISSION, store_cosignatures
 from hanano.web.deps import ALL, AUDIT, ServiceDep, allow
 
 router = APIRouter(prefix="/api/v1/log", tags=["evidence"])
@@ -40,9 +32,7 @@ def checkpoint(
 ) -> PlainTextResponse:
     """The latest signed checkpoint (C2SP tlog-checkpoint), or the one of a past size, with the
     witnesses' cosignatures of it (C2SP tlog-cosignature)."""
-    with service.engine.connect() as conn:
-        text = log.latest_checkpoint(conn) if size is None else log.checkpoint_at(conn, size)
-        text = with_cosignatures(conn, text)
+    text = evidence_api.checkpoint(service, size)
     return PlainTextResponse(text, media_type=TEXT, headers={"Cache-Control": "no-store"})
 
 
@@ -54,9 +44,7 @@ def inclusion(
     size: Annotated[int, Query(ge=1, le=LOG_INDEX_MAX)],
 ) -> dict[str, Any]:
     """RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves (base64 hashes)."""
-    with service.engine.connect() as conn:
-        proof = log.inclusion(conn, index, size)
-        root = log.root_at(conn, size)
+    proof, root = evidence_api.inclusion_proof(service, index, size)
     return {"index": index, "size": size, "proof": _b64(proof), "root": _b64([root])[0]}
 
 
@@ -68,9 +56,7 @@ def consistency(
     second: Annotated[int, Query(alias="to", ge=1, le=LOG_INDEX_MAX)],
 ) -> dict[str, Any]:
     """RFC 9162 consistency proof between the trees of sizes `from` and `to`."""
-    with service.engine.connect() as conn:
-        proof = log.consistency(conn, first, second)
-        roots = [log.root_at(conn, first), log.root_at(conn, second)]
+    proof, roots = evidence_api.consistency_proof(service, first, second)
     return {"from": first, "to": second, "proof": _b64(proof), "roots": _b64(roots)}
 
 
@@ -82,8 +68,7 @@ def receipt(
 ) -> PlainTextResponse:
     """A self-contained receipt (C2SP tlog-proof) for event `seq`, checkable offline, for an
     entry the caller's role may read as it stands."""
-    with service.engine.connect() as conn:
-        return PlainTextResponse(make_receipt(conn, seq, who), media_type=TEXT)
+    return PlainTextResponse(evidence_api.receipt(service, seq, who), media_type=TEXT)
 
 
 @router.post(
@@ -105,11 +90,7 @@ async def add_cosignatures(request: Request, service: ServiceDep) -> JSONRespons
     except UnicodeDecodeError:
         raise invalid("body", "not UTF-8") from None
 
-    def check() -> Accepted:
-        with service.engine.connect() as conn:
-            return check_cosignatures(conn, text)
-
-    accepted = await run_in_threadpool(check)
+    accepted = await run_in_threadpool(evidence_api.accept_cosignatures, service, text)
     stored = await service.sequencer.run(lambda tx: store_cosignatures(tx, accepted))
     return JSONResponse({"stored": stored}, status_code=201)
 

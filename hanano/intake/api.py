@@ -65,3 +65,9 @@ async def split_incident(
     return await runtime.sequencer.run(
         lambda tx: commands.split_incident(tx, who.actor, incident_id, report_ids, reason)
     )
+
+
+def incident_of_report(runtime: Runtime, report_id: str, reporter: str | None) -> str | None:
+    """The incident a report joined; with `reporter`, only for that reporter's own report."""
+    with runtime.engine.connect() as conn:
+        return views.report_incident(conn, report_id, reporter)

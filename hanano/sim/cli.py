@@ -12,8 +12,9 @@ from shapely.geometry import shape
 
 from hanano.city.model import City
 from hanano.geo.gazetteer import aleppo_geojson
+from hanano.sim.crews import CREW_ASSUMPTIONS, demo_teams
 from hanano.sim.evaluate import replay
-from hanano.sim.sorties import generate
+from hanano.sim.sorties import FOLLOW_UP_SHARE, generate
 
 
 @click.group()
@@ -26,15 +27,29 @@ def warn() -> None:
 @click.option("--sorties", default=40, show_default=True, type=int)
 @click.option("--seed", default=2014, show_default=True, type=int)
 @click.option("--day", default="2014-02-13", show_default=True, help="A day of 2014 (HRW sites).")
-def scenario(out_path: str, sorties: int, seed: int, day: str) -> None:
-    """Write a scenario of sorties, strikes (real HRW sites) and simulated sightings."""
+@click.option(
+    "--follow-ups",
+    "follow_up_share",
+    default=FOLLOW_UP_SHARE,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of struck sites hit again 5-40 min later (double-tap).",
+)
+def scenario(out_path: str, sorties: int, seed: int, day: str, follow_up_share: float) -> None:
+    """Write a scenario of sorties, strikes (real HRW sites), follow-up strikes at some struck
+    sites, simulated sightings and the rescue teams that go to the sites."""
     city = _aleppo_city(City, aleppo_geojson())
-    data = generate(city.locate, date.fromisoformat(day), sorties, seed)
+    data = generate(
+        city.locate, date.fromisoformat(day), sorties, seed, follow_up_share=follow_up_share
+    )
+    data["teams"] = demo_teams(city.neighbourhoods.values())
+    data["assumptions"]["crews"] = CREW_ASSUMPTIONS
     with open(out_path, "w", encoding="utf-8") as handle:
         json.dump(data, handle, ensure_ascii=False, indent=1)
+    follow = sum(1 for s in data["strikes"] if s.get("follow_up_of"))
     click.echo(
-        f"{out_path}: {len(data['sorties'])} sorties, {len(data['strikes'])} strikes, "
-        f"{len(data['sightings'])} sightings"
+        f"{out_path}: {len(data['sorties'])} sorties, {len(data['strikes'])} strikes "
+        f"({follow} follow-ups), {len(data['sightings'])} sightings, {len(data['teams'])} teams"
     )
 
 
@@ -82,6 +97,7 @@ def evaluate(scenario_path: str, json_out: str | None, tick_s: float) -> None:
             f"{z['strikes']} strikes warned"
         )
     s = result.summary
+    click.echo(_cost_line(s))
     click.echo(
         f"strikes {s['strikes']} ({s['strikes_outside_zones']} outside every zone), "
         f"warned {s['warned']}, mean lead {s['mean_lead_s']:.0f}s, "
@@ -96,3 +112,18 @@ def evaluate(scenario_path: str, json_out: str | None, tick_s: float) -> None:
                 {"summary": s, "strikes": result.strikes, "zones": result.zones}, handle, indent=1
             )
     click.echo(result.last_line)
+
+
+def _cost_line(s: dict[str, Any]) -> str:
+    return (
+        f"cost: zones per warning alert median {s['zones_per_alert_median']:.1f} "
+        f"p90 {s['zones_per_alert_p90']:.1f} ({s['warning_alerts']} warning alerts), "
+        f"zone episodes per strike {s['episodes_per_strike']:.2f}, "
+        f"zone-minutes under warning per strike {s['zone_minutes_per_strike']:.0f}, "
+        f"{s['teams']} teams lost {s['pulled_back_team_min']:.0f} team-min to "
+        f"{s['pull_backs_held']} pull-backs, exposure {s['exposure_rescuer_min']:.0f} "
+        f"rescuer-min at {s['follow_ups']} follow-up strikes "
+        f"(without a system {s['exposure_without_system_rescuer_min']:.0f}), "
+        f"false alarms {s['false_alarm_pct']:.0f}% of zone episodes, "
+        f"refused crew steps {s['refused_crew_steps']}"
+    )

@@ -29,6 +29,9 @@ from hanano.intake.api import submit_report
 from hanano.intake.model import ReportIn
 from hanano.service import Service
 from hanano.settings import Settings
+from hanano.sim.cost import alert_sizes, crew_costs, percentile, zone_load
+from hanano.sim.crew_engine import EngineCrews
+from hanano.sim.crews import Site, demo_teams, follow_ups, run_alone, sites
 from hanano.store.records import read_events
 from hanano.store.sequencer import Tx
 from hanano.warning.api import report_sighting
@@ -40,6 +43,8 @@ ACTOR = "hanano:evaluate"
 # The evaluation reports strikes as the dispatch room would.
 EVALUATOR = Principal(ACTOR, "dispatcher")
 ACTIONABLE = ("warning", "imminent")
+# A strike is reported by the crews who hear it, a minute later.
+REPORT_DELAY = timedelta(minutes=1)
 
 
 @dataclass
@@ -63,7 +68,11 @@ class Result:
         return (
             f"warned={s['warned_pct']:.0f}% median_lead_s={s['median_lead_s']:.0f} "
             f"p10_lead_s={s['p10_lead_s']:.0f} ge5min={s['ge5min_pct']:.0f}% "
-            f"false_alarm={s['false_alarm_pct']:.0f}%"
+            f"false_alarm={s['false_alarm_pct']:.0f}% "
+            f"zones_per_alert={s['zones_per_alert_median']:.0f} "
+            f"episodes_per_strike={s['episodes_per_strike']:.0f} "
+            f"pulled_back_team_min={s.get('pulled_back_team_min', 0.0):.0f} "
+            f"exposure_cut={s.get('exposure_cut_pct', 0.0):.0f}%"
         )
 
 
@@ -84,16 +93,6 @@ def episodes(alerts: list[dict[str, Any]], levels: tuple[str, ...]) -> list[Epis
             elif alert["level"] in levels and pcode not in open_:
                 open_[pcode] = Episode(pcode, at, None, alert["alert_id"])
     return done + list(open_.values())
-
-
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    index = share * (len(ordered) - 1)
-    low = int(index)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (index - low)
 
 
 def _strike_rows(
@@ -143,7 +142,11 @@ def _zone_counts(actionable: list[Episode]) -> dict[str, dict[str, int]]:
     return zones
 
 
-def measure(alerts: list[dict[str, Any]], strikes: list[dict[str, Any]]) -> Result:
+def measure(
+    alerts: list[dict[str, Any]], strikes: list[dict[str, Any]], end: datetime | None = None
+) -> Result:
+    """Per strike its warning, per zone its episodes, and the summary; episodes still open
+    count up to `end` (the end of the replay)."""
     actionable = episodes(alerts, ACTIONABLE)
     any_level = episodes(alerts, (*ACTIONABLE, "watch"))
     rows = _strike_rows(strikes, actionable, any_level)
@@ -169,6 +172,8 @@ def measure(alerts: list[dict[str, Any]], strikes: list[dict[str, Any]]) -> Resu
         "episodes": total_eps,
         "false_alarms": false_eps,
         "false_alarm_pct": 100.0 * false_eps / total_eps if total_eps else 0.0,
+        **alert_sizes(alerts),
+        **zone_load(((e.start, e.end) for e in actionable), len(placed), end),
     }
     return Result(rows, zones, summary)
 
@@ -215,15 +220,23 @@ def replay(
         # The strikes logged before the day: the history that ranks the zones (see sorties.py).
         for n, strike in enumerate(scenario.get("history", []), start=1):
             _strike(service, {**strike, "strike_id": f"history-{n}"})
-        refused = _play(service, clock, timeline, timedelta(seconds=tick_s), progress)
+        crews = EngineCrews(service, EVALUATOR)
+        crews.register(scenario.get("teams") or demo_teams(service.city().neighbourhoods.values()))
+        day = {site.key: site for site in sites(scenario, REPORT_DELAY)}
+        refused = _play(service, clock, timeline, timedelta(seconds=tick_s), progress, crews, day)
+        end = clock.now()
+        crews.crews.finish(end)
         with service.engine.connect() as conn:
             alerts = [e.data for e in read_events(conn) if e.type == AlertIssued.type]
     finally:
         service.stop()
         tmp.cleanup()
-    result = measure(alerts, scenario["strikes"])
+    result = measure(alerts, scenario["strikes"], end)
+    alone = run_alone(crews.crews.teams, list(day.values()), end)
+    result.summary.update(crew_costs(crews.crews, alone, follow_ups(scenario)))
     result.summary["alerts"] = len(alerts)
     result.summary["refused_inputs"] = refused
+    result.summary["refused_crew_steps"] = crews.refused
     return result
 
 
@@ -237,9 +250,7 @@ def _timeline(scenario: dict[str, Any]) -> Timeline:
     ]
     # A strike is reported by the crews who hear it, a minute later: the history later sorties'
     # zones are ranked by.
-    timeline += [
-        (parse_iso(s["at"]) + timedelta(minutes=1), "strike", s) for s in scenario["strikes"]
-    ]
+    timeline += [(parse_iso(s["at"]) + REPORT_DELAY, "strike", s) for s in scenario["strikes"]]
     timeline.sort(key=lambda item: (item[0], item[1]))
     return timeline
 
@@ -250,31 +261,56 @@ def _play(
     timeline: Timeline,
     step: timedelta,
     progress: Callable[[str], None] | None,
+    crews: EngineCrews,
+    day: dict[str, Site],
 ) -> int:
-    """Send the timeline, ticking the service every step; returns how many inputs it refused."""
+    """Send the timeline, ticking the service every step and moving the crews; returns how
+    many inputs it refused."""
     refused = 0
     next_tick = clock.now() + step
     for n, (at, kind, item) in enumerate(timeline):
-        while next_tick <= at:
-            clock.set(next_tick)
-            service.tick()
-            next_tick += step
+        next_tick = _advance(service, clock, crews, next_tick, step, at)
         clock.set(max(at, clock.now()))
         try:
             if kind == "sighting":
                 _sight(service, item)
             else:
-                _strike(service, item)
+                incident_id = _strike(service, item)
+                site = day.get(item["strike_id"])
+                if site is not None:
+                    site.incident_id = incident_id
+                    crews.report(site, clock.now())
         except Problem:
             refused += 1
+        crews.sync(clock.now())
         if progress is not None and n % 200 == 0:
             progress(f"{n}/{len(timeline)} at {at.isoformat()}")
-    end = clock.now() + timedelta(minutes=40)
-    while next_tick <= end:
-        clock.set(next_tick)
-        service.tick()
-        next_tick += step
+    _advance(service, clock, crews, next_tick, step, clock.now() + timedelta(minutes=40))
     return refused
+
+
+def _advance(
+    service: Service,
+    clock: ManualClock,
+    crews: EngineCrews,
+    next_tick: datetime,
+    step: timedelta,
+    until: datetime,
+) -> datetime:
+    """Tick the service every step and move the crews, in time order, up to `until`; returns
+    when the next tick falls due."""
+    while True:
+        due = crews.due()
+        if due is not None and due <= until and due < next_tick:
+            clock.set(max(due, clock.now()))
+            crews.step(clock.now())
+        elif next_tick <= until:
+            clock.set(next_tick)
+            service.tick()
+            next_tick += step
+        else:
+            return next_tick
+        crews.sync(clock.now())
 
 
 def _post(service: Service, post: dict[str, Any]) -> None:
@@ -289,7 +325,8 @@ def _sight(service: Service, body: dict[str, Any]) -> None:
     finish(report_sighting(service, EVALUATOR, sighting))
 
 
-def _strike(service: Service, strike: dict[str, Any]) -> None:
+def _strike(service: Service, strike: dict[str, Any]) -> str:
+    """Report a strike as a crew would; returns its incident."""
     report = ReportIn.model_validate_json(
         json.dumps(
             {
@@ -303,4 +340,4 @@ def _strike(service: Service, strike: dict[str, Any]) -> None:
             }
         )
     )
-    finish(submit_report(service, EVALUATOR, report))
+    return finish(submit_report(service, EVALUATOR, report)).incident_id

@@ -64,8 +64,16 @@ ASSUMPTIONS: dict[str, Any] = {
     "history": "strikes logged before the day, the prior zones are ranked by: HRW air-strike "
     "sites whose image window ended before the day, each logged at a time drawn within the "
     "last HISTORY_DAYS days of its window",
+    "follow_ups": "share of the day's sorties whose first strike site is struck again "
+    "(a double-tap) by another sortie, follow_up_min minutes after the first strike",
     "note": "Simulated sorties, spotters and sightings; only the strike sites are real.",
 }
+# Share of struck sites hit again. Reports from Aleppo give counts of double-tap attacks on
+# rescuers (SJAC verified 58; the White Helmets count 122), not a rate; a quarter of the day's
+# sites gives enough follow-ups per day to measure the exposure of the crews on them.
+FOLLOW_UP_SHARE = 0.25
+# Minutes between a strike and its follow-up at the same site, as such attacks were reported.
+FOLLOW_UP_MIN = (5.0, 40.0)
 # A deployment logs the strikes its crews attend; a year of them is the history a day starts with.
 HISTORY_DAYS = 365
 
@@ -260,10 +268,29 @@ def _strikes(plan: list[Sortie], locate: Any) -> list[dict[str, Any]]:
             "lat": round(strike["lat"], 6),
             "lon": round(strike["lon"], 6),
             "pcode": locate(strike["lat"], strike["lon"]),
+            **({"follow_up_of": strike["follow_up_of"]} if "follow_up_of" in strike else {}),
         }
         for s in plan
         for k, strike in enumerate(s.strikes, start=1)
     ]
+
+
+def _follow_ups(
+    plan: list[Sortie], sites: list[Any], share: float, rng: random.Random
+) -> list[Sortie]:
+    """Sorties that strike a site of the day again, 5-40 min after its first strike: the
+    double-tap that hits the rescuers who came."""
+    out = []
+    for sortie, site in zip(plan, sites, strict=True):
+        if rng.random() >= share:
+            continue
+        first = sortie.strikes[0]["at"]
+        at = first + timedelta(minutes=rng.uniform(*FOLLOW_UP_MIN))
+        follow = _sortie(0, site, at, rng)
+        follow.sortie_id = f"F{sortie.sortie_id[1:]}"
+        follow.strikes[0]["follow_up_of"] = f"{sortie.sortie_id}.1"
+        out.append(follow)
+    return out
 
 
 def generate(
@@ -272,47 +299,66 @@ def generate(
     sorties: int = 40,
     seed: int = 2014,
     span_hours: float = 15.0,
+    follow_up_share: float = FOLLOW_UP_SHARE,
 ) -> dict[str, Any]:
-    """A scenario: posts, sorties with their strikes, and the sightings spotters would send.
+    """A scenario: posts, sorties with their strikes and follow-up strikes, and the sightings
+    spotters would send.
 
     `locate(lat, lon)` gives a point's P-code (the city's zones)."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible scenario, not a secret
-    pool = [
-        s
-        for s in load_impact_sites()
-        if s.cause == AIR_STRIKE and s.window_start <= day <= s.window_end and locate(s.lat, s.lon)
-    ]
+    pool = [s for s in load_impact_sites() if _of_the_day(s, day, locate)]
     chosen = rng.sample(pool, min(sorties, len(pool)))
     start = datetime(day.year, day.month, day.day, 4, 0, tzinfo=UTC)
     plan = []
     for n, site in enumerate(chosen, start=1):
         strike_at = start + timedelta(seconds=rng.uniform(0, span_hours * 3600))
         plan.append(_sortie(n, site, strike_at, rng))
-    strikes = _strikes(plan, locate)
     sightings = [sighting for s in plan for sighting in _sightings(s, rng, locate)]
+    # Their own generator, so that adding follow-ups leaves a seed's first sorties as they were.
+    again = random.Random(f"follow-up-{seed}")  # noqa: S311
+    follow_ups = _follow_ups(plan, chosen, follow_up_share, again)
+    sightings += [sighting for s in follow_ups for sighting in _sightings(s, again, locate)]
+    plan += follow_ups
+    strikes = _strikes(plan, locate)
     sightings.sort(key=lambda x: x["at"])
     strikes.sort(key=lambda x: x["at"])
     # Its own generator, so that adding the history leaves a seed's sorties as they were.
     history = _history(locate, day, random.Random(f"history-{seed}"))  # noqa: S311
     return {
-        "name": f"aleppo-{day.isoformat()}-{len(plan)}-sorties-seed-{seed}",
+        "name": f"aleppo-{day.isoformat()}-{len(chosen)}-sorties-seed-{seed}",
         "day": day.isoformat(),
-        "assumptions": {**ASSUMPTIONS, "span_hours": span_hours, "seed": seed},
+        "assumptions": {
+            **ASSUMPTIONS,
+            "span_hours": span_hours,
+            "seed": seed,
+            "follow_up_share": follow_up_share,
+            "follow_up_min": list(FOLLOW_UP_MIN),
+        },
         "posts": [{"post_id": p, "lat": la, "lon": lo} for p, la, lo in CITY_POSTS],
-        "sorties": [
-            {
-                "sortie_id": s.sortie_id,
-                "aircraft": s.aircraft,
-                "base_id": s.base_id,
-                "took_off": s.took_off.isoformat(),
-                "landed": (s.took_off + timedelta(seconds=s.path[-1][0])).isoformat(),
-            }
-            for s in plan
-        ],
+        "sorties": [_sortie_row(s) for s in plan],
         "strikes": strikes,
         "sightings": sightings,
         "history": history,
     }
+
+
+def _of_the_day(site: Any, day: date, locate: Locate) -> bool:
+    """An air strike in the city whose image window holds the day."""
+    held = site.window_start <= day <= site.window_end
+    return bool(site.cause == AIR_STRIKE and held and locate(site.lat, site.lon))
+
+
+def _sortie_row(s: Sortie) -> dict[str, Any]:
+    row = {
+        "sortie_id": s.sortie_id,
+        "aircraft": s.aircraft,
+        "base_id": s.base_id,
+        "took_off": s.took_off.isoformat(),
+        "landed": (s.took_off + timedelta(seconds=s.path[-1][0])).isoformat(),
+    }
+    if "follow_up_of" in s.strikes[0]:
+        row["follow_up_of"] = s.strikes[0]["follow_up_of"]
+    return row
 
 
 def _history(locate: Locate, day: date, rng: random.Random) -> list[dict[str, Any]]:

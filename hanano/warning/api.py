@@ -9,6 +9,9 @@ from hanano.access.tokens import Principal
 from hanano.domain import Runtime
 from hanano.warning import manual, sightings
 from hanano.warning.alerts import get_alert, list_alerts
+from hanano.warning.feeds import list_feeds
+from hanano.warning.outbox import list_deliveries
+from hanano.warning.refusals import list_refused
 from hanano.warning.sightings import SightingIn, SightingResult
 
 EndKind = Literal["cancel", "all_clear"]
@@ -24,6 +27,20 @@ async def report_sighting(runtime: Runtime, who: Principal, sighting: SightingIn
     return await runtime.sequencer.run(
         lambda tx: sightings.report_sighting(tx, who.actor, sighting)
     )
+
+
+def feeds(runtime: Runtime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Registered feeds and the latest alerts refused from any source, with the reason."""
+    with runtime.engine.connect() as conn:
+        return list_feeds(conn), list_refused(conn)
+
+
+def deliveries(
+    runtime: Runtime, status: str | None, alert_id: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Alert deliveries to MQTT and webhooks, newest first."""
+    with runtime.engine.connect() as conn:
+        return list_deliveries(conn, status, alert_id, limit)
 
 
 def alerts(runtime: Runtime, hours: float = 24.0) -> list[dict[str, Any]]:

@@ -7,9 +7,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from hanano.access.tokens import Principal
 from hanano.errors import invalid
-from hanano.warning.feeds import add_feed, list_feeds, remove_feed
-from hanano.warning.outbox import list_deliveries
-from hanano.warning.refusals import list_refused
+from hanano.warning import api as warning_api
+from hanano.warning.feeds import add_feed, remove_feed
 from hanano.warning.signatures import load_cert
 from hanano.web.deps import ADMIN, ServiceDep, allow
 
@@ -70,9 +69,7 @@ def get_feeds(service: ServiceDep, _: Admin) -> dict[str, Any]:
     """Registered feeds, how their last fetch went, their signing certificate's SHA-256, and the
     alerts refused from each for their signature, with the reason; `refused` lists the latest
     refusals of every source (feeds, `hanano warn import-cap`, the API)."""
-    with service.engine.connect() as conn:
-        items = list_feeds(conn)
-        refused = list_refused(conn)
+    items, refused = warning_api.feeds(service)
     return {"feeds": items, "count": len(items), "refused": refused}
 
 
@@ -92,6 +89,5 @@ def get_deliveries(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Alert deliveries to MQTT and webhooks, newest first: attempts, last error, outcome."""
-    with service.engine.connect() as conn:
-        items = list_deliveries(conn, status, alert_id, limit)
+    items = warning_api.deliveries(service, status, alert_id, limit)
     return {"deliveries": items, "count": len(items)}

@@ -31,7 +31,7 @@ from shapely.ops import linemerge
 
 from hanano.access.tokens import Principal
 from hanano.dispatch import api as dispatch_api
-from hanano.dispatch import road_graph, road_routing
+from hanano.dispatch import road_graph
 from hanano.web.deps import ServiceDep, allow
 
 OPS = ("admin", "dispatcher", "team_leader", "auditor")
@@ -155,8 +155,7 @@ def roads_geometry(
 ) -> Response:
     """The imported roads as encoded polylines (`lines`, lat/lon at `precision` decimals), or
     `graph_id: null` and no lines when none is imported. Revalidate with If-None-Match."""
-    with service.engine.connect() as conn:
-        found = road_routing.current_graph(conn)
+    found = dispatch_api.road_graph_now(service)
     headers = {"Cache-Control": "private, no-cache", "Vary": "Accept-Encoding, Cookie"}
     if found is None:
         body = orjson.dumps(

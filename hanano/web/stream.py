@@ -15,12 +15,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hanano.access.tokens import Principal
+from hanano.access.tokens import ANONYMOUS, Principal
 from hanano.access.visibility import SEALED, event_view
 from hanano.domain import Runtime
 from hanano.errors import Problem
-from hanano.intake.api import newly_public_ids
-from hanano.intake.views import get_incident, is_restricted
+from hanano.intake.api import get_incident, newly_public_ids
+from hanano.intake.views import is_restricted
 from hanano.store.records import RecordedEvent
 
 QUEUE_LIMIT = 10_000
@@ -134,20 +134,17 @@ class Broadcaster:
 
     def public_messages(self, incident_ids: list[str]) -> list[dict[str, Any]]:
         """Public views of those incidents that the public may now see."""
-        settings = self.service.settings
-        now = self.service.clock.now()
         messages = []
-        with self.service.engine.connect() as conn:
-            for incident_id in incident_ids:
-                try:
-                    view = get_incident(conn, "public", incident_id, now, settings.public_delay_min)
-                except Problem:  # not public (yet)
-                    continue
-                seen = json.dumps(view, sort_keys=True, default=str)
-                if self._announced.get(incident_id) == seen:
-                    continue
-                self._announced[incident_id] = seen
-                messages.append({"event": "incident", "data": view})
+        for incident_id in incident_ids:
+            try:
+                view = get_incident(self.service, ANONYMOUS, incident_id)
+            except Problem:  # not public (yet)
+                continue
+            seen = json.dumps(view, sort_keys=True, default=str)
+            if self._announced.get(incident_id) == seen:
+                continue
+            self._announced[incident_id] = seen
+            messages.append({"event": "incident", "data": view})
         return messages
 
     def sweep(self) -> None:

@@ -15,7 +15,8 @@ from hanano.sim.evaluate import measure, replay
 from hanano.sim.sorties import generate
 
 LAST_LINE = re.compile(
-    r"^warned=\d+% median_lead_s=\d+ p10_lead_s=\d+ ge5min=\d+% false_alarm=\d+%$"
+    r"^warned=\d+% median_lead_s=\d+ p10_lead_s=\d+ ge5min=\d+% false_alarm=\d+% "
+    r"zones_per_alert=\d+ episodes_per_strike=\d+ pulled_back_team_min=\d+ exposure_cut=\d+%$"
 )
 
 
@@ -52,8 +53,14 @@ def test_lead_time_runs_from_the_first_alert_of_the_episode() -> None:
         "B": {"episodes": 2, "false_alarms": 2, "strikes": 0},
     }
     assert result.summary["false_alarm_pct"] == 200 / 3
+    # Warning-level alerts AL-2 (2 zones) and AL-5 (1); A and B 28 min each, B's open one 0.
+    assert result.summary["zones_per_alert_median"] == 1.5
+    assert result.summary["zones_per_alert_p90"] == 1.9
+    assert result.summary["episodes_per_strike"] == 1.0
+    assert result.summary["zone_minutes_per_strike"] == 56 / 3
     assert result.last_line == (
-        "warned=33% median_lead_s=360 p10_lead_s=360 ge5min=100% false_alarm=67%"
+        "warned=33% median_lead_s=360 p10_lead_s=360 ge5min=100% false_alarm=67% "
+        "zones_per_alert=2 episodes_per_strike=1 pulled_back_team_min=0 exposure_cut=0%"
     )
 
 

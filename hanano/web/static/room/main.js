@@ -164,7 +164,7 @@ async function enter(session) {
   renderWho();
   initMap();
   // What this user may do, as the server says, before anything offers it.
-  set({ may: (await api("/api/v1/me")).may || {} });
+  set({ may: session.may || (await api("/api/v1/me")).may || {} });
   connect(session.clock.event_types || []);
   await loadAll();
   renderThreatButton();
@@ -207,6 +207,10 @@ function onKey(event) {
 
 // --- start --------------------------------------------------------------------------------
 
+// Asked as soon as the modules have run, not after the page's last deferred script: on a slow
+// link the answer is then on its way while the map's library still arrives.
+const firstSession = api("/api/v1/session", { login: true });
+
 async function boot() {
   if (localStorage.getItem("hanano.theme") === "light") document.documentElement.classList.remove("dark");
   onUnauthorised(showLogin);
@@ -237,9 +241,13 @@ async function boot() {
     if (!get("session")?.authenticated || !hasMap()) return;
     renderTeams(); renderSafety(); paintZones(); drawWatches(); renderClock(); tickQueue(); tickLeft();
   }, 5000);
-  const session = await api("/api/v1/session", { login: true });
+  const session = await firstSession;
   if (session.authenticated) await enter(session);
   else { prelogin = session.csrf; showLogin(); }
 }
 
-window.addEventListener("DOMContentLoaded", boot);
+// The module runs as soon as it has arrived (async), before or after the page is parsed. The
+// map's library is a deferred script: it has run before DOMContentLoaded, and once it has run
+// the page is parsed.
+if (window.L && document.readyState !== "loading") boot();
+else window.addEventListener("DOMContentLoaded", boot);

@@ -130,7 +130,9 @@ export function paintZones() {
     const eta = current ? etaText(current.alert, current.zone) : "";
     const tip = shape.getTooltip();
     if (tip) {
-      tip.setContent(eta ? `${name} · ${eta}` : name);
+      // Setting a tooltip's content measures it (a forced layout): only when the words change.
+      const words = eta ? `${name} · ${eta}` : name;
+      if (tip.getContent() !== words) tip.setContent(words);
       tip.options.className = `zone-label ${current ? `alerted level-${current.level}` : ""}`;
       const el = tip.getElement?.();
       if (el) el.className = el.className.replace(/ ?(alerted|level-\S+)/g, "") + (current ? ` alerted level-${current.level}` : "");

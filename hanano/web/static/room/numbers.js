@@ -29,10 +29,16 @@ export const unit = (n, name, maxFraction = 0, minFraction = 0) => format({ styl
   unitDisplay: "short", maximumFractionDigits: maxFraction, minimumFractionDigits: minFraction },
   lang() === "ar" ? locale() : "en").format(n);
 
+const pluralRules = new Map();
+function rules(where) {
+  if (!pluralRules.has(where)) pluralRules.set(where, new Intl.PluralRules(where));
+  return pluralRules.get(where);
+}
+
 // "{n} things" by the language's plural rules: TEXT.*.pl holds one template per category.
 export function plural(key, n) {
   const forms = TEXT[lang()].pl?.[key] || TEXT.en.pl[key];
-  const category = new Intl.PluralRules(locale()).select(n);
+  const category = rules(locale()).select(n);
   return fill(forms[category] ?? forms.other, { n: num(n) });
 }
 

@@ -31,10 +31,20 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// toLocaleTimeString builds a formatter on every call; a thousand rows at load made it the
+// page's costliest function, so one formatter is kept per locale.
+const clockFormats = new Map();
+function clockFormat(where) {
+  if (!clockFormats.has(where)) {
+    clockFormats.set(where, new Intl.DateTimeFormat(where, { hour: "2-digit", minute: "2-digit" }));
+  }
+  return clockFormats.get(where);
+}
+
 export function time(iso) {
   if (!iso) return "";
   const d = new Date(iso);
-  const local = d.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
+  const local = clockFormat(locale()).format(d);
   return h("time", { datetime: iso, title: d.toISOString().replace(".000", "") + " UTC" }, local);
 }
 
