@@ -5,7 +5,7 @@
 // Arabic, its CAP description (the alert's own Arabic text).
 import { get } from "./state.js";
 import { fill, tt } from "./i18n.js";
-import { locale, num, teamLabel } from "./numbers.js";
+import { num, pluralCategory, teamLabel } from "./numbers.js";
 import { withTimes } from "./util.js";
 import { zoneName } from "./zones.js";
 
@@ -57,8 +57,7 @@ const level = (l) => tt("alert_level", l);
 
 function counted(key, n, values) {
   const forms = WORDS[lang()][key];
-  const category = new Intl.PluralRules(locale()).select(n);
-  return fill(forms[category] ?? forms.other, { ...values, n: num(n) });
+  return fill(forms[pluralCategory(n)] ?? forms.other, { ...values, n: num(n) });
 }
 
 function zoneList(pcodes, shown = 3) {
