@@ -265,6 +265,15 @@ async def acknowledge(runtime: Runtime, who: Principal, order_id: str, note: str
     await runtime.sequencer.run(command)
 
 
+async def acknowledge_checkin_alarm(
+    runtime: Runtime, who: Principal, team_id: str, note: str
+) -> str:
+    """A person in the operations room answers for a team's check-in alarm; returns the task."""
+    return await runtime.sequencer.run(
+        lambda tx: safety.acknowledge_checkin_alarm(tx, who.actor, team_id, note)
+    )
+
+
 def safety_board(runtime: Runtime) -> dict[str, Any]:
     """Escalated and open pull-backs, check-in alarms and active watches."""
     with runtime.engine.connect() as conn:

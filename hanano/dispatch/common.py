@@ -22,6 +22,13 @@ Duty = Literal["on_duty", "off_duty", "unavailable"]
 DISPATCH_ACTOR = "hanano:dispatch"
 LIVE_INCIDENT = ("open", "responding")
 
+# A check-in, or the task moving on, ends its alarm and the alarm's acknowledgement.
+ALARM_CLEARED = {
+    "checkin_alarm_at": None,
+    "checkin_acknowledged_at": None,
+    "checkin_acknowledged_by": None,
+}
+
 
 def next_number(conn: Connection, column: Column[Any]) -> int:
     return int(conn.execute(select(func.max(column))).scalar() or 0) + 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from hanano.dispatch.common import (
     Capability,
@@ -97,6 +97,11 @@ class RoadReopened(Event):
 
 ThreatSource = Literal["manual", "alert"]
 
+# An engine-written reason in parts: a code and its values beside the English `reason`, so the
+# operations room words it in its reader's language (events from before it have none). It holds
+# nothing the English text does not, so whoever reads the reason reads its parts.
+ReasonParts = dict[str, Any]
+
 
 @register
 class ThreatReported(Event):
@@ -112,6 +117,7 @@ class ThreatReported(Event):
     radius_m: float
     polygons: list[list[list[float]]]
     reason: str
+    reason_parts: ReasonParts | None = None
 
 
 @register
@@ -128,6 +134,7 @@ class PullbackOrdered(Event):
     # site that ordered the team back (None when a threat covering the site did).
     reason_ar: str = ""
     probability: float | None = None
+    reason_parts: ReasonParts | None = None
 
 
 @register
@@ -158,6 +165,7 @@ class PullbackEnded(Event):
     team_id: str
     task_id: str
     reason: str
+    reason_parts: ReasonParts | None = None
 
 
 @register
@@ -168,6 +176,18 @@ class CheckinOverdue(Event):
     team_id: str
     incident_id: str
     reason: str
+
+
+@register
+class CheckinAlarmAcknowledged(Event):
+    """A person saw a team's check-in alarm and answers for it: every operations room stops
+    sounding it. The team is still silent; another interval of silence raises a new alarm."""
+
+    type: ClassVar[str] = "dispatch.checkin_alarm_acknowledged"
+    audience: ClassVar[Audience] = OPERATIONAL
+    task_id: str
+    team_id: str
+    note: str
 
 
 TaskState = Literal[

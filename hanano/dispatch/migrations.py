@@ -229,10 +229,32 @@ def _pullback_reasons(conn: Connection) -> None:
     )
 
 
+def _checkin_acknowledged(conn: Connection) -> None:
+    add_missing_columns(
+        conn,
+        (
+            ("dispatch_tasks", "checkin_acknowledged_at", "VARCHAR(40)"),
+            ("dispatch_tasks", "checkin_acknowledged_by", "VARCHAR(200)"),
+        ),
+    )
+
+
+def _reasons_in_parts(conn: Connection) -> None:
+    add_missing_columns(
+        conn,
+        (
+            ("dispatch_pullbacks", "reason_parts", "TEXT"),
+            ("dispatch_pullbacks", "ended_reason_parts", "TEXT"),
+        ),
+    )
+
+
 MIGRATIONS = (
     Migration(1, "teams, tasks, worksites, victims, roads", _dispatch, replaces=(3,)),
     Migration(2, "four-digit years", _four_digit_years, replaces=(15,)),
     Migration(3, "pull-back orders end when their team is safe", _pullback_end),
     Migration(4, "teams' names in Arabic", _arabic_team_names),
     Migration(5, "pull-backs' reasons in Arabic, their probability", _pullback_reasons),
+    Migration(6, "check-in alarms acknowledged", _checkin_acknowledged),
+    Migration(7, "pull-back reasons in parts, for the reader's language", _reasons_in_parts),
 )

@@ -8,13 +8,14 @@ the room alarmed about nothing.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from hanano.city import tables as city_tables
 from hanano.dispatch.common import DISPATCH_ACTOR
-from hanano.dispatch.events import PullbackEnded, TaskTransitioned
+from hanano.dispatch.events import PullbackEnded, ReasonParts, TaskTransitioned
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.tables import pullbacks, teams
 from hanano.intake import tables as intake_tables
@@ -25,6 +26,12 @@ from hanano.store.sequencer import Tx
 NAMED_ZONES = 3
 # A task in one of these states has ended: its team is no longer at the site.
 ENDED = ("available", "withdrawn")
+
+
+def parts_text(data: dict[str, Any]) -> str | None:
+    """An event's reason in parts as stored; None for events from before there were parts."""
+    parts = data.get("reason_parts")
+    return json.dumps(parts, sort_keys=True) if parts else None
 
 
 def zone_list(names: list[str]) -> str:
@@ -45,6 +52,34 @@ def site_name(conn: Connection, incident_id: str) -> str:
         select(n.c.name_en).join(i, i.c.pcode == n.c.pcode).where(i.c.incident_id == incident_id)
     ).scalar()
     return f"{incident_id} in {name}" if name else incident_id
+
+
+def site_pcode(conn: Connection, incident_id: str) -> str | None:
+    i = intake_tables.incidents
+    pcode = conn.execute(select(i.c.pcode).where(i.c.incident_id == incident_id)).scalar()
+    return str(pcode) if pcode else None
+
+
+def order_parts(
+    conn: Connection,
+    task: Any,
+    incident_id: str,
+    threat: dict[str, Any],
+    distance: float,
+    until: str,
+) -> ReasonParts:
+    """The order's reason in parts (`order_text`'s words): the site, the threat, how near."""
+    return {
+        "code": "threat_covers_watched_site",
+        "team_id": task.team_id,
+        "state": task.state,
+        "incident_id": incident_id,
+        "pcode": site_pcode(conn, incident_id),
+        "threat_id": threat["threat_id"],
+        "threat": threat.get("reason_parts") or {"code": "manual", "text": threat["reason"]},
+        "distance_m": round(distance),
+        "until": until,
+    }
 
 
 def order_text(
@@ -69,6 +104,7 @@ def _task_moved(tx: Tx, event: RecordedEvent) -> None:
         .order_by(pullbacks.c.number)
     ).all()
     why = "is free again" if d["state"] == "available" else "was withdrawn"
+    code = "team_free" if d["state"] == "available" else "team_withdrawn"
     for order in orders:
         tx.append(
             DISPATCH_ACTOR,
@@ -80,6 +116,12 @@ def _task_moved(tx: Tx, event: RecordedEvent) -> None:
                     f"{order.name} {why} (task {d['task_id']} {d['state']}): pull-back "
                     f"{order.order_id} no longer stands"
                 ),
+                reason_parts={
+                    "code": code,
+                    "team_id": d["team_id"],
+                    "task_id": d["task_id"],
+                    "order_id": order.order_id,
+                },
             ),
         )
 
@@ -89,5 +131,9 @@ def _ended(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         pullbacks.update()
         .where(pullbacks.c.order_id == event.data["order_id"])
-        .values(ended_at=event.time, ended_reason=event.data["reason"])
+        .values(
+            ended_at=event.time,
+            ended_reason=event.data["reason"],
+            ended_reason_parts=parts_text(event.data),
+        )
     )

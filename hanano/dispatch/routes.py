@@ -105,6 +105,16 @@ async def teams_checkin(
     return {"id": team_id, "task_id": task_id, "status": "checked in"}
 
 
+@router.post("/teams/{team_id}/checkin-alarm/acknowledge")
+async def teams_checkin_alarm_acknowledge(
+    team_id: str, body: AcknowledgeIn, service: ServiceDep, who: Command
+) -> dict[str, str]:
+    """A dispatcher answers for a team's check-in alarm: every room stops sounding it until
+    another interval of silence."""
+    task_id = await api.acknowledge_checkin_alarm(service, who, team_id, body.note)
+    return {"id": team_id, "task_id": task_id, "status": "acknowledged"}
+
+
 # --- hospitals ----------------------------------------------------------------------------
 
 

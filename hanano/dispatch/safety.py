@@ -16,11 +16,12 @@ from typing import Any
 
 from shapely.geometry import Point, Polygon
 from shapely.ops import nearest_points
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, or_, select
 
 from hanano.clock import isoformat, parse_iso
 from hanano.dispatch.common import DISPATCH_ACTOR, next_number
 from hanano.dispatch.events import (
+    CheckinAlarmAcknowledged,
     CheckinOverdue,
     PullbackAcknowledged,
     PullbackEscalated,
@@ -29,7 +30,13 @@ from hanano.dispatch.events import (
     ThreatSource,
 )
 from hanano.dispatch.handlers import HANDLERS
-from hanano.dispatch.pullback_end import alert_zone_names, order_text, site_name
+from hanano.dispatch.pullback_end import (
+    alert_zone_names,
+    order_parts,
+    order_text,
+    parts_text,
+    site_name,
+)
 from hanano.dispatch.site_risk import scored
 from hanano.dispatch.tables import pullbacks, tasks, teams, threats
 from hanano.dispatch.tasks import AT_SITE
@@ -57,6 +64,7 @@ def report_threat(
     reason: str,
     source: ThreatSource = "manual",
     alert_id: str | None = None,
+    reason_parts: dict[str, Any] | None = None,
 ) -> str:
     check_area(lat, lon, radius_m, polygons)
     number = next_number(tx.conn, threats.c.number)
@@ -72,6 +80,7 @@ def report_threat(
             radius_m=radius_m,
             polygons=polygons,
             reason=reason,
+            reason_parts=reason_parts,
         ),
     )
     return threat_id
@@ -121,6 +130,9 @@ def _threat(tx: Tx, event: RecordedEvent) -> None:
                     team_id=task.team_id,
                     task_id=task.task_id,
                     reason=order_text(task.name, task.state, site, d, where, watch.until),
+                    reason_parts=order_parts(
+                        tx.conn, task, watch.incident_id, d, distance, watch.until
+                    ),
                 ),
             )
 
@@ -143,6 +155,12 @@ def _alert(tx: Tx, event: RecordedEvent) -> None:
         reason=f"{d['level']} alert {d['alert_id']} for {alert_zone_names(d['zones'])}",
         source="alert",
         alert_id=d["alert_id"],
+        reason_parts={
+            "code": "alert",
+            "alert_id": d["alert_id"],
+            "level": d["level"],
+            "pcodes": [z["pcode"] for z in d.get("zones", []) if z.get("polygon")],
+        },
     )
 
 
@@ -153,6 +171,27 @@ def acknowledge(tx: Tx, actor: str, order_id: str, note: str) -> None:
     if row.acknowledged_at is not None:
         raise conflict(f"{order_id} was acknowledged at {row.acknowledged_at}")
     tx.append(actor, PullbackAcknowledged(order_id=order_id, team_id=row.team_id, note=note))
+
+
+def acknowledge_checkin_alarm(tx: Tx, actor: str, team_id: str, note: str) -> str:
+    """A person answers for a team's check-in alarm; returns the task's id."""
+    row = tx.conn.execute(
+        select(tasks.c.task_id, tasks.c.checkin_acknowledged_at, teams.c.name)
+        .join(teams, teams.c.team_id == tasks.c.team_id)
+        .where(
+            tasks.c.team_id == team_id,
+            tasks.c.state == "on_scene",
+            tasks.c.checkin_alarm_at.isnot(None),
+        )
+    ).first()
+    if row is None:
+        raise conflict(f"team {team_id} has no check-in alarm sounding")
+    if row.checkin_acknowledged_at is not None:
+        raise conflict(
+            f"{row.name}'s check-in alarm was acknowledged at {row.checkin_acknowledged_at}"
+        )
+    tx.append(actor, CheckinAlarmAcknowledged(task_id=row.task_id, team_id=team_id, note=note))
+    return str(row.task_id)
 
 
 @HANDLERS.on_tick
@@ -194,7 +233,8 @@ def overdue_checkins(tx: Tx) -> None:
         .join(teams, teams.c.team_id == tasks.c.team_id)
         .where(
             tasks.c.state == "on_scene",
-            tasks.c.checkin_alarm_at.is_(None),
+            # A new alarm, or the acknowledged one again after another interval of silence.
+            or_(tasks.c.checkin_alarm_at.is_(None), tasks.c.checkin_acknowledged_at <= cutoff),
             tasks.c.last_checkin_at <= cutoff,
         )
         .order_by(tasks.c.number)
@@ -251,6 +291,7 @@ def _pullback(conn: Connection, event: RecordedEvent) -> None:
             reason=d["reason"],
             reason_ar=d.get("reason_ar") or None,
             probability=d.get("probability"),
+            reason_parts=parts_text(d),
             issued_at=event.time,
         )
     )
@@ -279,7 +320,18 @@ def _overdue(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         tasks.update()
         .where(tasks.c.task_id == event.data["task_id"])
-        .values(checkin_alarm_at=event.time)
+        .values(
+            checkin_alarm_at=event.time, checkin_acknowledged_at=None, checkin_acknowledged_by=None
+        )
+    )
+
+
+@HANDLERS.projects(CheckinAlarmAcknowledged.type)
+def _alarm_acknowledged(conn: Connection, event: RecordedEvent) -> None:
+    conn.execute(
+        tasks.update()
+        .where(tasks.c.task_id == event.data["task_id"])
+        .values(checkin_acknowledged_at=event.time, checkin_acknowledged_by=event.actor)
     )
 
 
@@ -296,11 +348,15 @@ def _pullback_view(row: Row[Any]) -> dict[str, Any]:
         "reason": row.reason,
         "reason_ar": row.reason_ar,
         "probability": row.probability,
+        "reason_parts": json.loads(row.reason_parts) if row.reason_parts else None,
         "issued_at": row.issued_at,
         "acknowledged_at": row.acknowledged_at,
         "escalated_at": row.escalated_at,
         "ended_at": row.ended_at,
         "ended_reason": row.ended_reason,
+        "ended_reason_parts": json.loads(row.ended_reason_parts)
+        if row.ended_reason_parts
+        else None,
     }
 
 
@@ -362,6 +418,8 @@ def board(conn: Connection, now: datetime, watch_min: float) -> dict[str, Any]:
                 "incident_id": r.incident_id,
                 "last_checkin_at": r.last_checkin_at,
                 "alarm_at": r.checkin_alarm_at,
+                "acknowledged_at": r.checkin_acknowledged_at,
+                "acknowledged_by": r.checkin_acknowledged_by,
             }
             for r in alarms
         ],

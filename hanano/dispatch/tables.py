@@ -73,6 +73,8 @@ tasks = Table(
     Column("reason", Text, nullable=False),
     Column("last_checkin_at", String(40), nullable=True),
     Column("checkin_alarm_at", String(40), nullable=True),
+    Column("checkin_acknowledged_at", String(40), nullable=True),
+    Column("checkin_acknowledged_by", String(200), nullable=True),
     Column("updated_at", String(40), nullable=False),
     Index("ix_dispatch_tasks_incident", "incident_id"),
     Index("ix_dispatch_tasks_state", "state"),
@@ -103,6 +105,7 @@ pullbacks = Table(
     Column("team_id", String(40), nullable=False),
     Column("task_id", String(40), nullable=False),
     Column("reason", Text, nullable=False),
+    Column("reason_parts", Text, nullable=True),
     Column("issued_at", String(40), nullable=False),
     Column("acknowledged_at", String(40), nullable=True),
     Column("acknowledged_by", String(200), nullable=True),
@@ -113,6 +116,7 @@ pullbacks = Table(
     # The site's probability of a strike that ordered the team back (None: an operator's or a
     # covering threat's order).
     Column("probability", Float, nullable=True),
+    Column("ended_reason_parts", Text, nullable=True),
 )
 
 decisions = Table(

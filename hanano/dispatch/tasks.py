@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from hanano.clock import isoformat, parse_iso
-from hanano.dispatch.common import DISPATCH_ACTOR, LIVE_INCIDENT, next_number
+from hanano.dispatch.common import ALARM_CLEARED, DISPATCH_ACTOR, LIVE_INCIDENT, next_number
 from hanano.dispatch.events import TaskAssigned, TaskState, TaskTransitioned, TeamCheckedIn
 from hanano.dispatch.handlers import HANDLERS
 from hanano.dispatch.hospitals import RECEIVING, hospital_row
@@ -176,7 +176,7 @@ def _transitioned(conn: Connection, event: RecordedEvent) -> None:
     if d["state"] == "on_scene":
         values["last_checkin_at"] = event.time
     if d["state"] not in ("on_scene",):
-        values["checkin_alarm_at"] = None
+        values.update(ALARM_CLEARED)
     conn.execute(tasks.update().where(tasks.c.task_id == d["task_id"]).values(values))
     if not TRANSITIONS[d["state"]]:
         conn.execute(
@@ -191,7 +191,7 @@ def _checked_in(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         tasks.update()
         .where(tasks.c.task_id == event.data["task_id"])
-        .values(last_checkin_at=event.time, checkin_alarm_at=None)
+        .values(last_checkin_at=event.time, **ALARM_CLEARED)
     )
 
 
@@ -216,6 +216,26 @@ def _incident_responding(tx: Tx, event: RecordedEvent) -> None:
         team = team_row(tx.conn, d["team_id"])
         reason = f"{team.name} sent ({d['task_id']})"
         _set_incident_status(tx, d["incident_id"], "responding", reason)
+
+
+@HANDLERS.reacts_to(TaskTransitioned.type)
+def _incident_waiting_again(tx: Tx, event: RecordedEvent) -> None:
+    """A responding incident whose last live task was withdrawn has nobody on the way: it waits
+    for a team again, and the queue must say so."""
+    d = event.data
+    if d["state"] != "withdrawn":
+        return
+    if incident_row(tx.conn, d["incident_id"]).status != "responding":
+        return
+    live = tx.conn.execute(
+        select(tasks.c.task_id).where(
+            tasks.c.incident_id == d["incident_id"], tasks.c.state.in_(ACTIVE)
+        )
+    ).first()
+    if live is None:
+        team = team_row(tx.conn, d["team_id"])
+        reason = f"{team.name} withdrawn ({d['task_id']}); no team on the way"
+        _set_incident_status(tx, d["incident_id"], "open", reason)
 
 
 # --- views --------------------------------------------------------------------------------

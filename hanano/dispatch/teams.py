@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Row, func, select
 
 from hanano.city.model import city_of
 from hanano.clock import canonical_time, isoformat, parse_iso
-from hanano.dispatch.common import CAPABILITIES, Capability, Duty
+from hanano.dispatch.common import ALARM_CLEARED, CAPABILITIES, Capability, Duty
 from hanano.dispatch.events import (
     TeamDutyChanged,
     TeamPositionReported,
@@ -233,7 +233,7 @@ def _position(conn: Connection, event: RecordedEvent) -> None:
         conn.execute(
             tasks.update()
             .where(tasks.c.task_id == d["task_id"], tasks.c.state == "on_scene")
-            .values(last_checkin_at=event.time, checkin_alarm_at=None)
+            .values(last_checkin_at=event.time, **ALARM_CLEARED)
         )
 
 

@@ -183,6 +183,7 @@ def issue(
     expires_min: float | None = None,
     operator_text: dict[str, str] | None = None,
     text_level: str | None = None,
+    reason_parts: dict[str, Any] | None = None,
 ) -> str:
     """Append one alert for `zones`, citing the alerts it supersedes. An `actor` other than the
     engine's marks it as an operator's; `operator_text` overrides the built texts it names."""
@@ -208,6 +209,7 @@ def issue(
             threat_ids=sorted(set(threat_ids)),
             reason=reason,
             source="operator" if operator else "engine",
+            reason_parts=reason_parts,
             **built,
         ),
     )
@@ -245,22 +247,51 @@ def raise_alerts(tx: Tx, event: RecordedEvent) -> None:
         rising.sort(key=lambda z: (-z["strikes"], z["eta_min_s"] or 0, z["pcode"]))
         for n, z in enumerate(rising, start=1):
             z["rank"] = n
-        previous = [
-            states[z["pcode"]].alert_id
-            for z in rising
-            if z["pcode"] in states
-            and states[z["pcode"]].alert_id
-            and states[z["pcode"]].level != "none"
-        ]
         issue(
             tx,
             level,
             rising,
-            previous,
+            _previous(states, rising),
             [event.data["threat_id"]],
             f"{len(rising)} zone(s) rose to {level}: {event.data['reason']}",
             cfg,
+            reason_parts={
+                "code": "zones_rose",
+                "count": len(rising),
+                "level": level,
+                "threat": event.data.get("reason_parts"),
+            },
         )
+
+
+def _previous(states: dict[str, Any], rising: list[dict[str, Any]]) -> list[str]:
+    """The alerts the rising zones stood at, which the new alert supersedes."""
+    return [
+        states[z["pcode"]].alert_id
+        for z in rising
+        if z["pcode"] in states
+        and states[z["pcode"]].alert_id
+        and states[z["pcode"]].level != "none"
+    ]
+
+
+def _clear(tx: Tx, clear: list[Any], cfg: Settings) -> None:
+    """The all-clear for zones no threat reaches, naming operators' alerts that expired."""
+    expired = sorted(
+        {r.alert_id for r in clear if r.alert_id}
+        & operator_alert_ids(tx.conn, [r.alert_id for r in clear if r.alert_id])
+    )
+    issue(
+        tx,
+        "all_clear",
+        [_bare(r.pcode, "all_clear", n) for n, r in enumerate(clear, start=1)],
+        [r.alert_id for r in clear if r.alert_id],
+        [],
+        f"no threat to these zones for {cfg.all_clear_min:g} min"
+        + (f"; operator's alert {', '.join(expired)} expired" if expired else ""),
+        cfg,
+        reason_parts={"code": "no_threat", "minutes": cfg.all_clear_min, "expired": expired},
+    )
 
 
 @HANDLERS.on_tick
@@ -287,20 +318,7 @@ def all_clear(tx: Tx) -> None:
         if r.pcode not in standing and (r.last_threat_at is None or r.last_threat_at <= cutoff)
     ]
     if clear:
-        expired = sorted(
-            {r.alert_id for r in clear if r.alert_id}
-            & operator_alert_ids(tx.conn, [r.alert_id for r in clear if r.alert_id])
-        )
-        issue(
-            tx,
-            "all_clear",
-            [_bare(r.pcode, "all_clear", n) for n, r in enumerate(clear, start=1)],
-            [r.alert_id for r in clear if r.alert_id],
-            [],
-            f"no threat to these zones for {cfg.all_clear_min:g} min"
-            + (f"; operator's alert {', '.join(expired)} expired" if expired else ""),
-            cfg,
-        )
+        _clear(tx, clear, cfg)
     for level in ("warning", "watch"):
         lower = [r for r in due if standing.get(r.pcode) == level and RANK[r.level] > RANK[level]]
         if lower:
@@ -312,6 +330,11 @@ def all_clear(tx: Tx) -> None:
                 [],
                 f"no threat above {level} to these zones for {cfg.all_clear_min:g} min",
                 cfg,
+                reason_parts={
+                    "code": "no_threat_above",
+                    "level": level,
+                    "minutes": cfg.all_clear_min,
+                },
             )
 
 

@@ -47,6 +47,7 @@ def add_endings(conn: Connection, items: list[dict[str, Any]], now: str) -> list
                 "at": later["sent"],
                 "by": later["alert_id"],
                 "reason": later.get("reason", ""),
+                "reason_parts": later.get("reason_parts"),
                 "source": later.get("source", "engine"),
             }
         else:
@@ -56,6 +57,7 @@ def add_endings(conn: Connection, items: list[dict[str, Any]], now: str) -> list
                 "at": a["expires"] if how == "expired" else None,
                 "by": None,
                 "reason": "",
+                "reason_parts": None,
                 "source": None,
             }
     return items

@@ -189,6 +189,9 @@ class ThreatAssessed(Event):
     threat_id: str
     zones: list[dict[str, Any]]
     reason: str
+    # The reason as a code and its values, for the reader's language (none on older events and
+    # on foreign alerts' threats); it holds nothing the English reason does not.
+    reason_parts: dict[str, Any] | None = None
 
 
 @register
@@ -215,6 +218,9 @@ class AlertIssued(Event):
     instruction_ar: str
     reason: str
     source: AlertSource = "engine"
+    # The engine's reason as a code and its values, for the reader's language; nothing the
+    # English reason does not hold (so every role that reads the reason may read it).
+    reason_parts: dict[str, Any] | None = None
 
 
 @register

@@ -224,6 +224,12 @@ def _reissue(
                     f"still {level} after {alert_id} was ended ({ended}): a live threat or "
                     f"another operator's alert holds these zones",
                     tx.settings,
+                    reason_parts={
+                        "code": "still_level",
+                        "level": level,
+                        "alert_id": alert_id,
+                        "ended": ended,
+                    },
                 )
             )
     return reissued

@@ -47,6 +47,7 @@ from hanano.warning.threat_model import (
     relative_prior,
     usable_heading,
 )
+from hanano.warning.threat_reasons import threat_reason
 from hanano.warning.tracks import ACTOR, LiveTrack, Profile, live_tracks, profile
 
 LEVELS = ("none", "watch", "warning", "imminent")
@@ -220,30 +221,6 @@ def _fix(track: LiveTrack, state: Any, here: Point, p: Profile, overhead: bool) 
     )
 
 
-def _reason(
-    track: LiveTrack,
-    what: str,
-    fix: Fix,
-    speed: float,
-    zones: list[dict[str, Any]],
-    chances: dict[str, float],
-    cfg: Settings,
-) -> str:
-    counts = {lv: sum(1 for z in zones if z["level"] == lv) for lv in LEVELS[1:]}
-    how = (
-        "hovering"
-        if fix.hovering
-        else ("no usable heading" if fix.heading is None else f"heading {fix.heading:.0f}°")
-    )
-    top = max(chances.values(), default=0.0)
-    return (
-        f"{track.track_id} ({track.aircraft}, {what}) at ±{fix.sigma:.0f} m, "
-        f"{speed:.0f} m/s, {how}; highest chance of a strike within "
-        f"{cfg.warning_horizon_min:g} min {top:.0%}; "
-        f"{counts['imminent']} imminent, {counts['warning']} warning, {counts['watch']} watch"
-    )
-
-
 def assess(
     track: LiveTrack,
     now: datetime,
@@ -252,8 +229,22 @@ def assess(
     cfg: Settings,
     weights: dict[str, float] | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
+    """The zones a track threatens now and why (`assess_in_parts` without the parts)."""
+    zones, reason, _ = assess_in_parts(track, now, plane, strikes, cfg, weights)
+    return zones, reason
+
+
+def assess_in_parts(
+    track: LiveTrack,
+    now: datetime,
+    plane: CityPlane,
+    strikes: dict[str, int],
+    cfg: Settings,
+    weights: dict[str, float] | None = None,
+) -> tuple[list[dict[str, Any]], str, dict[str, Any]]:
     """The zones a track threatens now, each with its probability of a strike within the
-    warning horizon, the level that probability reaches, ETA window and rank; and why."""
+    warning horizon, the level that probability reaches, ETA window and rank; and why, in
+    English and in parts."""
     p = profile(track.aircraft)
     age = max(0.0, (now - parse_iso(track.at)).total_seconds())
     state = track.state.predict(min(age, cfg.track_timeout_min * 60), p.accel, p.max_mps)
@@ -289,7 +280,8 @@ def assess(
         )
     zones = rank_zones(zones, strikes)
     what = "circling" if track.circling else ("overhead" if overhead else "in flight")
-    return zones, _reason(track, what, fix, state.speed, zones, chances, cfg)
+    text, parts = threat_reason(track, what, fix, state.speed, zones, chances, cfg)
+    return zones, text, parts
 
 
 def rank_zones(zones: list[dict[str, Any]], strikes: dict[str, int]) -> list[dict[str, Any]]:
@@ -338,7 +330,7 @@ def reassess(tx: Tx, track: LiveTrack, cfg: Settings, *, force: bool = False) ->
     """Assess a track's threat now; append it if the zones or their levels changed."""
     plane = city_plane(tx.conn)
     now = tx.now()
-    zones, reason = assess(
+    zones, reason, parts = assess_in_parts(
         track,
         now,
         plane,
@@ -349,7 +341,10 @@ def reassess(tx: Tx, track: LiveTrack, cfg: Settings, *, force: bool = False) ->
     levels = {z["pcode"]: z["level"] for z in zones}
     if not force and levels == stored_levels(tx.conn, track.track_id):
         return False
-    tx.append(ACTOR, ThreatAssessed(threat_id=track.track_id, zones=zones, reason=reason))
+    tx.append(
+        ACTOR,
+        ThreatAssessed(threat_id=track.track_id, zones=zones, reason=reason, reason_parts=parts),
+    )
     return True
 
 

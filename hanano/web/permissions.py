@@ -52,6 +52,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("reopen_road", "POST", f"{A}/roads/closures/{{closure_id}}/reopen"),
     Action("move_task", "POST", f"{A}/tasks/{{task_id}}/transition", per_team=True),
     Action("acknowledge_pullback", "POST", f"{A}/pullbacks/{{order_id}}/acknowledge", True),
+    Action("acknowledge_checkin_alarm", "POST", f"{A}/teams/{{team_id}}/checkin-alarm/acknowledge"),
     Action("check_in", "POST", f"{A}/teams/{{team_id}}/checkin", per_team=True),
     Action("set_duty", "POST", f"{A}/teams/{{team_id}}/duty", per_team=True),
     Action("report_position", "POST", f"{A}/teams/{{team_id}}/position", per_team=True),

@@ -1,6 +1,7 @@
 """Every endpoint against every role: who may, who is refused."""
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,7 +10,14 @@ from fastapi.testclient import TestClient
 from hanano.clock import ManualClock
 from hanano.events import ROLES
 from hanano.web.permissions import ACTIONS
-from tests.dispatch.support import leader_token, matrix_names, needs_dispatch_records
+from tests.dispatch.support import (
+    assign,
+    leader_token,
+    make_team,
+    matrix_names,
+    move,
+    needs_dispatch_records,
+)
 from tests.evidence.media_support import media_names, media_photo
 from tests.helpers import HANANO, SAKHOUR, auth, post, report_body
 from tests.warning.common import sighting_body
@@ -153,6 +161,12 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/v1/teams/{free_team}/duty", {"duty": "unavailable"}, DISPATCH_FIELD),
     ("POST", "/api/v1/teams/{team_id}/position", {"lat": 36.22, "lon": 37.2}, DISPATCH_FIELD),
     ("POST", "/api/v1/teams/{team_id}/checkin", {"note": "all well"}, DISPATCH_FIELD),
+    (
+        "POST",
+        "/api/v1/teams/{silent_team}/checkin-alarm/acknowledge",
+        {"note": "calling them"},
+        DISPATCH_COMMAND,
+    ),
     ("GET", "/api/v1/hospitals", None, DISPATCH_OPS),
     (
         "POST",
@@ -245,6 +259,7 @@ def test_matrix_covers_every_route(client: TestClient) -> None:
             .replace("{alert}", "{alert_id}")
             .replace("{manual_alert}", "{alert_id}")
             .replace("{free_team}", "{team_id}")
+            .replace("{silent_team}", "{team_id}")
             .replace("{token}", "{token_id}")
             .replace("{media}", "{sha256}")
             .replace("{feed}", "{feed_id}"),
@@ -273,6 +288,21 @@ def feed_names(client: TestClient, admin: str, path: str) -> dict[str, str]:
     url = f"http://127.0.0.1:9/{uuid.uuid4().hex}.atom"
     created = client.post("/api/v1/feeds", json={"url": url}, headers=auth(admin))
     return {"feed": created.json()["feed_id"]}
+
+
+def silent_team(
+    client: TestClient, token: str, path: str, incident_id: str, clock: ManualClock
+) -> dict[str, str]:
+    """A team on scene whose check-in alarm sounds, for a row that names one."""
+    if "{silent_team}" not in path:
+        return {}
+    team = make_team(client, token, f"Silent-{uuid.uuid4().hex[:8]}")
+    task = assign(client, token, incident_id, team["id"])
+    for state in ("en_route", "on_scene"):
+        move(client, token, task["id"], state)
+    clock.advance(timedelta(minutes=11))
+    client.app.state.service.tick()  # type: ignore[attr-defined]
+    return {"silent_team": team["id"]}
 
 
 def upload_place(
@@ -334,6 +364,7 @@ def test_each_role_against_each_endpoint(
             )
             names["manual_alert"] = issued.json()["id"]
         names.update(feed_names(client, tokens["admin"], path))
+        names.update(silent_team(client, dispatcher, path, names["open"], clock))
         if "{media}" in path or path == "/api/v1/media" or "{device_key}" in str(body):
             names.update(media_names(client, dispatcher, names["open"]))
         payload = fill(body, names)

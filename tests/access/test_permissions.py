@@ -55,6 +55,7 @@ def _path(template: str, world: dict[str, Any]) -> str:
         "victim_id": "V-1",
         "hospital_id": "H-1",
         "closure_id": "RC-1",
+        "team_id": world["own"],
     }
     return template.format(**values)
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hanano.access.tokens import Principal
-from hanano.clock import ManualClock
+from hanano.clock import ManualClock, isoformat
 from hanano.dispatch.events import TeamPositionReported
 from hanano.domains import REGISTRY
 from hanano.service import Service
@@ -171,6 +171,52 @@ def test_checkin_alarm_after_ten_silent_minutes_and_cleared_by_checkin(
     )
     aleppo.tick()
     assert client.get("/api/v1/board", headers=auth(d)).json()["checkin_alarms"] == []
+
+
+def test_an_acknowledged_checkin_alarm_stops_sounding_until_another_silent_interval(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
+) -> None:
+    d = tokens["dispatcher"]
+    incident = make_incident(client, d, clock, at=SAKHOUR, kind="collapse")
+    team = make_team(client, d, "Hanano-1")
+    leader = leader_token(client, tokens["admin"], team["id"])
+    _on_scene(client, d, incident, team["id"])
+    path = f"/api/v1/teams/{team['id']}/checkin-alarm/acknowledge"
+    # Nothing to acknowledge before the alarm; a team leader may not answer for the room.
+    assert client.post(path, json={"note": "x"}, headers=auth(d)).status_code == 409
+    clock.advance(timedelta(minutes=11))
+    aleppo.tick()
+    [alarm] = client.get("/api/v1/board", headers=auth(d)).json()["checkin_alarms"]
+    assert alarm["acknowledged_at"] is None
+    assert client.post(path, json={"note": "x"}, headers=auth(leader)).status_code == 403
+    done = client.post(path, json={"note": "calling them on the radio"}, headers=auth(d))
+    assert done.status_code == 200, done.text
+    [alarm] = client.get("/api/v1/board", headers=auth(d)).json()["checkin_alarms"]
+    assert alarm["acknowledged_at"] == isoformat(clock.now())
+    assert alarm["acknowledged_by"]
+    assert client.post(path, json={"note": "x"}, headers=auth(d)).status_code == 409
+    events = client.get("/api/v1/events", headers=auth(tokens["auditor"])).json()["events"]
+    last = json.loads(events[-1]["entry"])
+    assert last["type"] == "dispatch.checkin_alarm_acknowledged"
+    assert last["data"]["team_id"] == team["id"]
+    # Still silent for another interval after the acknowledgement: a new alarm sounds.
+    clock.advance(timedelta(minutes=9))
+    aleppo.tick()
+    assert client.get("/api/v1/board", headers=auth(d)).json()["checkin_alarms"][0][
+        "acknowledged_at"
+    ]
+    clock.advance(timedelta(minutes=2))
+    aleppo.tick()
+    [again] = client.get("/api/v1/board", headers=auth(d)).json()["checkin_alarms"]
+    assert again["acknowledged_at"] is None and again["alarm_at"] > alarm["alarm_at"]
+    # A check-in ends it all; the log replays to the same tables.
+    client.post(f"/api/v1/teams/{team['id']}/checkin", json={"note": "ok"}, headers=auth(leader))
+    assert client.get("/api/v1/board", headers=auth(d)).json()["checkin_alarms"] == []
+    with aleppo.engine.connect() as conn:
+        live = snapshot(conn, REGISTRY)
+    rebuild(aleppo.engine, REGISTRY)
+    with aleppo.engine.connect() as conn:
+        assert snapshot(conn, REGISTRY) == live
 
 
 def test_positions_are_sealed_on_the_operator_stream() -> None:

@@ -59,8 +59,9 @@ def test_every_transition_is_legal_or_refused_with_409(
         assert response.status_code == 200, response.text  # type: ignore[attr-defined]
         assert response.json()["state"] == target  # type: ignore[attr-defined]
         events = client.get("/api/v1/events", headers=auth(tokens["auditor"])).json()["events"]
-        last = json.loads(events[-1]["entry"])
-        assert last["type"] == "dispatch.task_transitioned"
+        # A withdrawal may be followed by the incident's own change (it waits again).
+        entries = [json.loads(e["entry"]) for e in events]
+        last = next(e for e in reversed(entries) if e["type"] == "dispatch.task_transitioned")
         assert last["data"]["previous"] == start and last["data"]["state"] == target
     else:
         assert response.status_code == 409, (start, target)  # type: ignore[attr-defined]
@@ -136,3 +137,63 @@ def test_percentile_interpolates() -> None:
     assert percentile([10.0], 90) == 10.0
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
     assert percentile([0.0, 100.0], 90) == 90.0
+
+
+def _incident(client: TestClient, token: str, incident_id: str) -> dict[str, object]:
+    response = client.get(f"/api/v1/incidents/{incident_id}", headers=auth(token))
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_withdrawing_the_last_live_task_puts_the_incident_back_to_waiting(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
+) -> None:
+    d = tokens["dispatcher"]
+    first = make_team(client, d, "Hanano-1")
+    second = make_team(client, d, "Hanano-2")
+    incident = make_incident(client, d, clock)
+    one = assign(client, d, incident, first["id"])
+    two = assign(client, d, incident, second["id"])
+    for state in ("en_route", "on_scene"):
+        assert move(client, d, one["id"], state).status_code == 200
+    assert _incident(client, d, incident)["status"] == "responding"
+    # One team withdrawn, the other still on its way: the incident is still being answered.
+    assert move(client, d, two["id"], "withdrawn").status_code == 200
+    assert _incident(client, d, incident)["status"] == "responding"
+    # The last one withdrawn from the scene: nobody is coming, the incident waits again.
+    assert move(client, d, one["id"], "withdrawn").status_code == 200
+    assert _incident(client, d, incident)["status"] == "open"
+    events = client.get("/api/v1/events", headers=auth(tokens["auditor"])).json()["events"]
+    last = json.loads(events[-1]["entry"])
+    assert last["type"] == "intake.incident_status_changed"
+    assert last["data"]["previous"] == "responding" and last["data"]["status"] == "open"
+    assert "Hanano-1 withdrawn" in last["data"]["reason"]
+    # Sent again, it responds again; a task that ends by its work (returning) leaves it be.
+    three = assign(client, d, incident, second["id"])
+    assert _incident(client, d, incident)["status"] == "responding"
+    for state in ("en_route", "on_scene", "returning", "available"):
+        assert move(client, d, three["id"], state).status_code == 200
+    assert _incident(client, d, incident)["status"] == "responding"
+    # The log is the truth: replayed, the projection says the same.
+    with aleppo.engine.connect() as conn:
+        live = snapshot(conn, REGISTRY)
+    rebuild(aleppo.engine, REGISTRY)
+    with aleppo.engine.connect() as conn:
+        assert snapshot(conn, REGISTRY) == live
+
+
+def test_a_cleared_incident_stays_cleared_when_its_task_is_withdrawn(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    d = tokens["dispatcher"]
+    team = make_team(client, d, "Hanano-1")
+    incident = make_incident(client, d, clock)
+    task = assign(client, d, incident, team["id"])
+    cleared = client.post(
+        f"/api/v1/incidents/{incident}/status",
+        json={"status": "cleared", "reason": "all out"},
+        headers=auth(d),
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert move(client, d, task["id"], "withdrawn").status_code == 200
+    assert _incident(client, d, incident)["status"] == "cleared"

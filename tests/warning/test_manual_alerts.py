@@ -166,6 +166,8 @@ def test_cancel_and_all_clear_cite_the_alert_and_bad_requests_write_nothing(
         "at": cancel["sent"],
         "by": cancel["alert_id"],
         "reason": "the helicopter turned back north",
+        # An operator's reason is their own words: nothing to word in another language.
+        "reason_parts": None,
         "source": "operator",
     }
     assert by_id(client, second)["ended"]["how"] == "cleared"

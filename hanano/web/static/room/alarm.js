@@ -2,7 +2,8 @@
 // in a banner across the top, changes the page's title and sounds until a person acknowledges
 // it; the team's row, every incident it is on and every dialog about it say so too. Silencing
 // is this page's own: the banner and the marks stay until the order is acknowledged or ends
-// (its team free again) and the alarm until the team checks in.
+// (its team free again) and the alarm until the team checks in or a dispatcher acknowledges it
+// (an event, so every room stops; another interval of silence sounds it again).
 import { get, may } from "./state.js";
 import { fill, t } from "./i18n.js";
 import { teamLabel } from "./numbers.js";
@@ -12,6 +13,7 @@ import { zoneName } from "./zones.js";
 
 const teamName = (id) => teamLabel(get("teams").get(id), id);
 const open = (p) => !p.acknowledged_at && !p.ended_at;
+const sounding = () => (get("board")?.checkin_alarms || []).filter((a) => !a.acknowledged_at);
 
 // The site an order or alarm is about: the incident and its zone by name.
 export function siteName(incidentId) {
@@ -23,7 +25,7 @@ export function siteName(incidentId) {
 export function dangerOf(teamId) {
   const order = get("pullbacks").find((p) => p.team_id === teamId && open(p));
   if (order) return { kind: order.escalated_at ? "escalated" : "pullback", order, team_id: teamId, incident_id: order.incident_id };
-  const alarm = (get("board")?.checkin_alarms || []).find((a) => a.team_id === teamId);
+  const alarm = sounding().find((a) => a.team_id === teamId);
   return alarm ? { kind: "checkin", alarm, team_id: teamId, incident_id: alarm.incident_id } : null;
 }
 
@@ -50,7 +52,7 @@ function alarms() {
   }
   const orders = [...byTeam.values()].map((all) => ({ key: `order:${all.map((p) => p.id).join(",")}`, kind: "escalated",
     order: all[0], orders: all, team_id: all[0].team_id, incident_id: all[0].incident_id }));
-  const checkins = (get("board")?.checkin_alarms || [])
+  const checkins = sounding()
     .map((alarm) => ({ key: `checkin:${alarm.task_id}:${alarm.alarm_at}`, kind: "checkin", alarm, team_id: alarm.team_id, incident_id: alarm.incident_id }));
   return [...orders, ...checkins];
 }
@@ -65,9 +67,12 @@ function acknowledgeButton(a) {
       { method: "POST", body: { note: "acknowledged in the operations room" } }))), t("acknowledged_done"));
     return h("button", { class: "primary ack", onclick: acknowledge }, t("acknowledge"));
   }
-  if (!may("check_in", a.team_id)) return null;
-  return h("button", { class: "primary ack", onclick: () => act(api(`/api/v1/teams/${enc(a.team_id)}/checkin`,
-    { method: "POST", body: { note: "relayed by the operations room" } })) }, t("checked_in"));
+  const acknowledge = may("acknowledge_checkin_alarm") ? h("button", { class: "primary ack", onclick: () => act(
+    api(`/api/v1/teams/${enc(a.team_id)}/checkin-alarm/acknowledge`, { method: "POST",
+      body: { note: "acknowledged in the operations room" } }), t("alarm_acknowledged_done")) }, t("acknowledge")) : null;
+  const relay = may("check_in", a.team_id) ? h("button", { class: "relay", onclick: () => act(api(`/api/v1/teams/${enc(a.team_id)}/checkin`,
+    { method: "POST", body: { note: "relayed by the operations room" } })) }, t("checked_in")) : null;
+  return acknowledge || relay ? h("span", { class: "alarm-actions" }, acknowledge, relay) : null;
 }
 
 export function renderAlarm() {
@@ -104,7 +109,9 @@ function soundHint() {
 function beep() {
   if (!ctx || ctx.state !== "running") { soundState = "blocked"; $("#safety-banner").dataset.sound = soundState; return; }
   soundState = "playing";
-  $("#safety-banner").dataset.sound = soundState;
+  const banner = $("#safety-banner");
+  banner.dataset.sound = soundState;
+  banner.dataset.beeps = String(Number(banner.dataset.beeps || 0) + 1);
   const now = ctx.currentTime;
   for (const [n, freq] of [[0, 880], [1, 660]]) {
     const osc = ctx.createOscillator(), gain = ctx.createGain();

@@ -6,6 +6,7 @@ import { num, teamLabel, unit } from "./numbers.js";
 import { $, h, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, minutesLeft } from "./util.js";
 import { etaText, featureName, zoneLevels } from "./zones.js";
 import { openDetail } from "./detail.js";
+import { threatReason } from "./engine.js";
 import { teamState } from "./boards/teams.js";
 import { pickZone } from "./boards/alerts.js";
 import { reportThreat } from "./boards/safety.js";
@@ -268,7 +269,7 @@ export function drawThreats() {
   for (const threat of get("threats")) {
     if (!threat.point || !threat.radius_m) continue;
     L.circle([threat.point.lat, threat.point.lon], { radius: threat.radius_m, color: "#e0202a",
-      weight: 2, fillOpacity: 0.12, pane: "areas" }).bindTooltip(`${t("threat")}: ${threat.reason}`)
+      weight: 2, fillOpacity: 0.12, pane: "areas" }).bindTooltip(`${t("threat")}: ${threatReason(threat)}`)
       .addTo(layers.threat);
   }
 }

@@ -35,10 +35,13 @@ function rules(where) {
   return pluralRules.get(where);
 }
 
+// The plural category of n in the page's language (one, two, few, many, other...).
+export const pluralCategory = (n) => rules(locale()).select(n);
+
 // "{n} things" by the language's plural rules: TEXT.*.pl holds one template per category.
 export function plural(key, n) {
   const forms = TEXT[lang()].pl?.[key] || TEXT.en.pl[key];
-  const category = rules(locale()).select(n);
+  const category = pluralCategory(n);
   return fill(forms[category] ?? forms.other, { n: num(n) });
 }
 

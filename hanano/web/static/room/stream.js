@@ -26,6 +26,7 @@ const EFFECTS = {
   "dispatch.team_position_reported": TEAM,
   "dispatch.team_checked_in": [["board"]],
   "dispatch.checkin_overdue": [["board"]],
+  "dispatch.checkin_alarm_acknowledged": [["board"]],
   "dispatch.task_assigned": [["tasks"], ["coverage"]],
   "dispatch.task_transitioned": [["tasks"], ["watches"], ["board"], ["coverage"]],
   "dispatch.pullback_ordered": [["pullbacks"]],

@@ -8,6 +8,7 @@ import { $, LEVEL_COLOUR, empty, h, time, toast, uuid4 } from "../util.js";
 import { alertNumber, sortedZones, zoneNames } from "../zones.js";
 import { ask } from "../dialogs.js";
 import { openDetail } from "../detail.js";
+import { alertReason } from "../engine.js";
 
 // The reason typed in an alert's row, kept across redraws.
 const endReasons = new Map();
@@ -32,7 +33,7 @@ function endingText(a) {
   if (!e) return null;
   const how = fill(tt("ended_how", e.how), { at: e.at ? time(e.at).textContent : "", by: e.by || "" });
   return h("small", { class: "ending" }, how, e.source ? ` ${fill(t("ended_who"), { who: issuer(e.source) })}` : "",
-    e.reason ? h("q", { dir: "auto" }, e.reason) : null);
+    e.reason ? h("q", { dir: "auto" }, alertReason(e)) : null);
 }
 
 function alertRow(a) {
@@ -44,7 +45,7 @@ function alertRow(a) {
   h("span", { class: "main" }, h("b", {}, `${a.alert_id} · `, headline(a)),
     h("small", { class: "issuer" }, ` · ${fill(t("issued_by"), { who: issuer(a.source) })}`),
     h("br"), h("small", { class: "zones" }, zoneNames(a.zones, 4), a.zones.length > 4 ? ` +${num(a.zones.length - 4)}` : ""),
-    a.reason ? h("small", { class: "why", dir: "auto" }, `${t("reason")}: `, a.reason) : null,
+    a.reason ? h("small", { class: "why", dir: "auto" }, `${t("reason")}: `, alertReason(a)) : null,
     endingText(a)),
   h("span", { class: "when" }, time(a.sent), h("br"), h("small", {}, tt("status", a.status))),
   endAlertControls(a));

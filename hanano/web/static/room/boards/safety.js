@@ -5,7 +5,8 @@ import { fill, t } from "../i18n.js";
 import { num, teamLabel, unit } from "../numbers.js";
 import { act, api } from "../api.js";
 import { ask } from "../dialogs.js";
-import { $, empty, h, minutesLeft, time, toast, withTimes } from "../util.js";
+import { $, empty, h, minutesLeft, time, toast } from "../util.js";
+import { orderEnding, orderReason } from "../engine.js";
 import { openDetail } from "../detail.js";
 import { showTab } from "../tabs.js";
 
@@ -17,10 +18,10 @@ function pullbackRow(p) {
   return h("li", { class: `row pullback ${p.acknowledged_at || p.ended_at ? "done" : "open"} ${p.escalated_at ? "escalated" : ""} ${mine}`, "data-id": p.id, "data-team": p.team_id },
     h("span", { class: "main" }, h("b", {}, `${p.id} · ${teamName(p.team_id)} ← ${p.incident_id}`),
       p.escalated_at ? h("span", { class: "pill bad" }, t("escalated")) : null,
-      h("br"), h("small", {}, ...withTimes(p.reason))),
+      h("br"), h("small", { class: "reason" }, ...orderReason(p))),
     h("span", { class: "when" }, time(p.issued_at), h("br"),
       p.acknowledged_at ? h("small", {}, `${t("acknowledged")} `, time(p.acknowledged_at))
-        : p.ended_at ? h("small", { title: p.ended_reason }, `${t("order_ended")} `, time(p.ended_at))
+        : p.ended_at ? h("small", { title: orderEnding(p) }, `${t("order_ended")} `, time(p.ended_at))
         : !may("acknowledge_pullback", p.team_id) ? h("small", { class: "ack-by" }, fill(t("ack_by_leader"), { team: teamName(p.team_id) }))
           : h("button", { class: "primary small", onclick: acknowledge }, t("acknowledge"))));
 }
@@ -34,17 +35,19 @@ function watchRow(w) {
 
 function alarmRow(a) {
   const relay = () => act(api(`/api/v1/teams/${a.team_id}/checkin`, { method: "POST", body: { note: "relayed by the operations room" } }));
-  return h("li", { class: "row alarm" },
+  return h("li", { class: `row alarm ${a.acknowledged_at ? "done" : "open"}`, "data-team": a.team_id },
     h("span", { class: "main", onclick: () => openDetail("incident", a.incident_id) },
       h("b", {}, `${teamLabel(get("teams").get(a.team_id), a.team)} · ${a.incident_id}`), h("br"),
-      h("small", {}, `${t("last_checkin")} `, a.last_checkin_at ? time(a.last_checkin_at) : "–")),
+      h("small", {}, `${t("last_checkin")} `, a.last_checkin_at ? time(a.last_checkin_at) : "–"),
+      a.acknowledged_at ? h("small", {}, ` · ${t("acknowledged")} `, time(a.acknowledged_at)) : null),
     may("check_in", a.team_id) ? h("button", { class: "primary small", onclick: relay }, t("checked_in")) : null);
 }
 
 export function renderSafety() {
   const pullbacks = get("pullbacks"), watches = get("watches");
   const alarms = get("board")?.checkin_alarms || [];
-  $("#n-safety").textContent = num(pullbacks.filter((p) => !p.acknowledged_at && !p.ended_at).length + alarms.length);
+  $("#n-safety").textContent = num(pullbacks.filter((p) => !p.acknowledged_at && !p.ended_at).length
+    + alarms.filter((a) => !a.acknowledged_at).length);
   $("#pullbacks").replaceChildren(...(pullbacks.length ? pullbacks.slice(0, 100).map(pullbackRow) : empty()));
   $("#watches").replaceChildren(...(watches.length ? watches.map(watchRow) : empty()));
   $("#checkins").replaceChildren(...(alarms.length ? alarms.map(alarmRow) : empty()));

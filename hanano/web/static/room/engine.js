@@ -1,0 +1,160 @@
+// The engine's own reasons (a pull-back order and its end, an alert's reason) worded in the
+// page's language from their parts (`reason_parts`: a code and its values, written by the server
+// beside its English sentence). The server's sentence stands in for events from before there
+// were parts, and for a part this page does not know; an engine alert without parts reads, in
+// Arabic, its CAP description (the alert's own Arabic text).
+import { get } from "./state.js";
+import { fill, tt } from "./i18n.js";
+import { num, pluralCategory, teamLabel } from "./numbers.js";
+import { withTimes } from "./util.js";
+import { zoneName } from "./zones.js";
+
+const WORDS = {
+  en: {
+    order: "Pull back {team} ({state}) from {site}: threat {threat_id} ({threat}) covers the site ({where}) while it is under double-tap watch until {until}",
+    site: "{incident} in {zone}", inside: "inside the zone", from_it: "{m} m from it",
+    alert_threat: "{level} alert {alert_id} for {zones}", more_zones: "{zones} and {n} more",
+    team_free: "{team} is free again (task {task}): pull-back {order} no longer stands",
+    team_withdrawn: "{team} was withdrawn (task {task}): pull-back {order} no longer stands",
+    zones_rose: { one: "{n} zone rose to {level}", other: "{n} zones rose to {level}" },
+    track: "{track} ({aircraft}, {activity}) at ±{sigma} m, {speed} m/s; {shape}; {imminent} imminent, {warning} warning, {watch} watch",
+    circling: "circling", overhead: "overhead", in_flight: "in flight",
+    too_uncertain: "position too uncertain to warn any zone",
+    no_heading: "no usable heading yet, so only zones within moments",
+    corridor: "a {width}° corridor on heading {heading}°",
+    track_chance: "{track} ({aircraft}, {activity}) at ±{sigma} m, {speed} m/s, {shape}; highest chance of a strike within {horizon} min {top}%; {imminent} imminent, {warning} warning, {watch} watch",
+    hovering: "hovering", no_heading_now: "no usable heading", heading: "heading {heading}°",
+    no_threat: "no threat to these zones for {minutes} min", expired: "; operator's alert {ids} expired",
+    no_threat_above: "no threat above {level} to these zones for {minutes} min",
+    still_level: "still {level} after {alert_id} was ended ({ended}): a live threat or another operator's alert holds these zones",
+    sep: ", ",
+  },
+  ar: {
+    order: "اسحب {team} ({state}) من {site}: التهديد {threat_id} ({threat}) يشمل الموقع ({where}) وهو تحت مراقبة الضربة المزدوجة حتى {until}",
+    site: "{incident} في {zone}", inside: "داخل المنطقة", from_it: "على بعد {m} م منها",
+    alert_threat: "إنذار {level} {alert_id} لـ{zones}", more_zones: "{zones} و{n} غيرها",
+    team_free: "{team} متاح من جديد (المهمة {task}): لم يعد أمر الانسحاب {order} قائماً",
+    team_withdrawn: "سُحب {team} (المهمة {task}): لم يعد أمر الانسحاب {order} قائماً",
+    zones_rose: {
+      zero: "لم ترتفع أي منطقة إلى {level}", one: "ارتفعت منطقة واحدة إلى {level}",
+      two: "ارتفعت منطقتان إلى {level}", few: "ارتفعت {n} مناطق إلى {level}",
+      many: "ارتفعت {n} منطقة إلى {level}", other: "ارتفعت {n} منطقة إلى {level}",
+    },
+    track: "{track} ({aircraft}، {activity}) بدقة ±{sigma} م، {speed} م/ث؛ {shape}؛ وشيك {imminent}، تحذير {warning}، ترقب {watch}",
+    circling: "تحوم", overhead: "فوق المنطقة", in_flight: "في الجو",
+    too_uncertain: "موقعها غير دقيق بما يكفي لإنذار أي منطقة",
+    no_heading: "لا اتجاه يُعتمد عليه بعد، فأُنذرت المناطق القريبة جداً فقط",
+    corridor: "ممر بعرض {width}° على اتجاه {heading}°",
+    track_chance: "{track} ({aircraft}، {activity}) بدقة ±{sigma} م، {speed} م/ث، {shape}؛ أعلى احتمال لضربة خلال {horizon} د {top}٪؛ وشيك {imminent}، تحذير {warning}، ترقب {watch}",
+    hovering: "تحوم في مكانها", no_heading_now: "لا اتجاه يُعتمد عليه", heading: "باتجاه {heading}°",
+    no_threat: "لا تهديد لهذه المناطق منذ {minutes} د", expired: "؛ انتهى إنذار المشغّل {ids}",
+    no_threat_above: "لا تهديد فوق مستوى {level} لهذه المناطق منذ {minutes} د",
+    still_level: "ما زالت {level} بعد إنهاء {alert_id} ({ended}): تهديد قائم أو إنذار مشغّل آخر يشمل هذه المناطق",
+    sep: "، ",
+  },
+};
+
+const lang = () => (get("lang") === "ar" ? "ar" : "en");
+const w = (key, values = {}) => fill(WORDS[lang()][key] ?? WORDS.en[key], values);
+const team = (id) => teamLabel(get("teams").get(id), id);
+const level = (l) => tt("alert_level", l);
+
+function counted(key, n, values) {
+  const forms = WORDS[lang()][key];
+  return fill(forms[pluralCategory(n)] ?? forms.other, { ...values, n: num(n) });
+}
+
+function zoneList(pcodes, shown = 3) {
+  const names = pcodes.slice(0, shown).map(zoneName).join(w("sep"));
+  return pcodes.length > shown ? w("more_zones", { zones: names, n: num(pcodes.length - shown) }) : names;
+}
+
+function threatWords(p) {
+  if (p?.code === "alert") return w("alert_threat", { level: level(p.level), alert_id: p.alert_id, zones: zoneList(p.pcodes || []) });
+  if (p?.code === "manual") return p.text;
+  return null;
+}
+
+function shapeWords(s) {
+  if (s?.code === "too_uncertain" || s?.code === "no_heading") return w(s.code);
+  if (s?.code === "corridor") return w("corridor", { width: num(s.width_deg), heading: num(s.heading_deg) });
+  return null;
+}
+
+// The probability model's parts (`top_percent`): how it moves and the highest chance it gives.
+function chanceWords(p) {
+  const s = p.shape;
+  const how = s?.code === "hovering" ? w("hovering") : s?.code === "no_heading" ? w("no_heading_now")
+    : s?.code === "heading" ? w("heading", { heading: num(s.heading_deg) }) : null;
+  if (how === null || !WORDS.en[p.activity]) return null;
+  const c = p.counts || {};
+  return w("track_chance", { track: p.track_id, aircraft: tt("aircraft_kind", p.aircraft), activity: w(p.activity),
+    sigma: num(p.sigma_m), speed: num(p.speed_mps), shape: how, horizon: num(p.horizon_min),
+    top: num(p.top_percent), imminent: num(c.imminent || 0), warning: num(c.warning || 0), watch: num(c.watch || 0) });
+}
+
+function trackWords(p) {
+  if (p?.code === "track" && p.top_percent !== undefined) return chanceWords(p);
+  const shape = shapeWords(p?.shape);
+  if (p?.code !== "track" || shape === null || !WORDS.en[p.activity]) return null;
+  const c = p.counts || {};
+  return w("track", { track: p.track_id, aircraft: tt("aircraft_kind", p.aircraft), activity: w(p.activity),
+    sigma: num(p.sigma_m), speed: num(p.speed_mps), shape, imminent: num(c.imminent || 0),
+    warning: num(c.warning || 0), watch: num(c.watch || 0) });
+}
+
+// A threat marked on the map: one the engine derived from an alert is worded from that alert.
+export function threatReason(threat) {
+  const alert = threat.source === "alert" && get("alerts").find((a) => a.alert_id === threat.alert_id);
+  if (!alert) return threat.reason;
+  return w("alert_threat", { level: level(alert.level), alert_id: alert.alert_id,
+    zones: zoneList(alert.zones.map((z) => z.pcode)) });
+}
+
+// A pull-back order's reason; its ISO time shown in local time, as everywhere on the page.
+export function orderReason(order) {
+  const p = order.reason_parts;
+  const threat = threatWords(p?.threat);
+  if (p?.code !== "threat_covers_watched_site" || threat === null) {
+    // An order by the site's probability carries its own Arabic sentence.
+    return withTimes(lang() === "ar" && order.reason_ar ? order.reason_ar : order.reason);
+  }
+  const site = p.pcode ? w("site", { incident: p.incident_id, zone: zoneName(p.pcode) }) : p.incident_id;
+  return withTimes(w("order", { team: team(p.team_id), state: tt("state", p.state), site,
+    threat_id: p.threat_id, threat, where: p.distance_m ? w("from_it", { m: num(p.distance_m) }) : w("inside"),
+    until: p.until }));
+}
+
+// How an order ended.
+export function orderEnding(order) {
+  const p = order.ended_reason_parts;
+  if (p?.code !== "team_free" && p?.code !== "team_withdrawn") return order.ended_reason || "";
+  return w(p.code, { team: team(p.team_id), task: p.task_id, order: p.order_id });
+}
+
+// An alert's reason (or the reason of the alert that ended it): the engine's in parts, an
+// operator's as typed.
+export function alertReason(alert) {
+  const p = alert.reason_parts;
+  const words = partsWords(p);
+  if (words !== null) return words;
+  if (lang() === "ar" && alert.source !== "operator" && alert.description_ar) return alert.description_ar;
+  return alert.reason || "";
+}
+
+function partsWords(p) {
+  switch (p?.code) {
+    case "zones_rose": {
+      const rose = counted("zones_rose", p.count, { level: level(p.level) });
+      const threat = trackWords(p.threat);
+      return threat === null ? (p.threat ? null : rose) : `${rose}: ${threat}`;
+    }
+    case "no_threat":
+      return w("no_threat", { minutes: num(p.minutes) })
+        + (p.expired?.length ? w("expired", { ids: p.expired.join(w("sep")) }) : "");
+    case "no_threat_above": return w("no_threat_above", { level: level(p.level), minutes: num(p.minutes) });
+    case "still_level":
+      return w("still_level", { level: level(p.level), alert_id: p.alert_id, ended: p.ended });
+    default: return null;
+  }
+}
