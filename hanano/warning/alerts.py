@@ -29,6 +29,7 @@ from hanano.warning.events import AlertIssued, MsgType, ThreatAssessed
 from hanano.warning.handlers import HANDLERS
 from hanano.warning.plane import logged_json
 from hanano.warning.tables import alerts, zone_state
+from hanano.warning.threat_reasons import public_reason, public_zone
 from hanano.warning.tracks import ACTOR
 from hanano.warning.zones import RANK, city_plane, threatened_zones
 
@@ -237,7 +238,7 @@ def raise_alerts(tx: Tx, event: RecordedEvent) -> None:
     cfg = tx.settings
     for level in ("imminent", "warning", "watch"):
         rising = [
-            dict(z)
+            public_zone(z)
             for p, z in sorted(named.items())
             if z["level"] == level
             and RANK[level] > RANK[states[p].level if p in states else "none"]
@@ -247,19 +248,21 @@ def raise_alerts(tx: Tx, event: RecordedEvent) -> None:
         rising.sort(key=lambda z: (-z["strikes"], z["eta_min_s"] or 0, z["pcode"]))
         for n, z in enumerate(rising, start=1):
             z["rank"] = n
+        said, parts = public_reason(event.data.get("reason_parts"))
         issue(
             tx,
             level,
             rising,
             _previous(states, rising),
             [event.data["threat_id"]],
-            f"{len(rising)} zone(s) rose to {level}: {event.data['reason']}",
+            # A track's reason in its public form; another threat's (a foreign alert's) as it is.
+            f"{len(rising)} zone(s) rose to {level}: {said or event.data['reason']}",
             cfg,
             reason_parts={
                 "code": "zones_rose",
                 "count": len(rising),
                 "level": level,
-                "threat": event.data.get("reason_parts"),
+                "threat": parts,
             },
         )
 

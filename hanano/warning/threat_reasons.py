@@ -1,5 +1,6 @@
 """Why a track threatens what it does, in English and in parts (a code and its values) from
-which the operations room words it in the reader's language."""
+which the operations room words it in the reader's language; and what of a threat a public
+alert may repeat."""
 
 from __future__ import annotations
 
@@ -53,3 +54,36 @@ def threat_reason(
         "counts": counts,
     }
     return text, parts
+
+
+# What of a track's reason a public alert repeats: its id, kind, what it does and where it
+# heads (all of which the aircraft's own side knows), never the estimate's uncertainty, speed or
+# chances, from which the sighting behind it could be worked back.
+PUBLIC_PARTS = ("code", "track_id", "aircraft", "activity", "shape", "counts")
+
+
+def public_reason(parts: dict[str, Any] | None) -> tuple[str | None, dict[str, Any] | None]:
+    """A track's reason as a public alert may give it, in English and in parts."""
+    if parts is None or parts.get("code") != "track":
+        return None, None
+    shown = {k: parts[k] for k in PUBLIC_PARTS if k in parts}
+    shape = parts.get("shape") or {}
+    how = {"hovering": "hovering", "no_heading": "no usable heading"}.get(
+        shape.get("code", ""), f"heading {shape.get('heading_deg', '?')}°"
+    )
+    what = str(parts.get("activity", "")).replace("_", " ")
+    return f"{parts['track_id']} ({parts['aircraft']}, {what}), {how}", shown
+
+
+# What an alert says of each zone: public, so only the level, the zone's rank and logged
+# strikes, and the public ETA window (never the track's exact window or probability).
+def public_zone(z: dict[str, Any]) -> dict[str, Any]:
+    window = z.get("public_eta_s")
+    return {
+        "pcode": z["pcode"],
+        "level": z["level"],
+        "strikes": z.get("strikes", 0),
+        "rank": z.get("rank"),
+        "eta_min_s": None if window is None else window[0],
+        "eta_max_s": None if window is None else window[1],
+    }

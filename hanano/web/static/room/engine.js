@@ -24,6 +24,7 @@ const WORDS = {
     corridor: "a {width}° corridor on heading {heading}°",
     track_chance: "{track} ({aircraft}, {activity}) at ±{sigma} m, {speed} m/s, {shape}; highest chance of a strike within {horizon} min {top}%; {imminent} imminent, {warning} warning, {watch} watch",
     hovering: "hovering", no_heading_now: "no usable heading", heading: "heading {heading}°",
+    track_public: "{track} ({aircraft}, {activity}), {shape}",
     no_threat: "no threat to these zones for {minutes} min", expired: "; operator's alert {ids} expired",
     no_threat_above: "no threat above {level} to these zones for {minutes} min",
     still_level: "still {level} after {alert_id} was ended ({ended}): a live threat or another operator's alert holds these zones",
@@ -47,6 +48,7 @@ const WORDS = {
     corridor: "ممر بعرض {width}° على اتجاه {heading}°",
     track_chance: "{track} ({aircraft}، {activity}) بدقة ±{sigma} م، {speed} م/ث، {shape}؛ أعلى احتمال لضربة خلال {horizon} د {top}٪؛ وشيك {imminent}، تحذير {warning}، ترقب {watch}",
     hovering: "تحوم في مكانها", no_heading_now: "لا اتجاه يُعتمد عليه", heading: "باتجاه {heading}°",
+    track_public: "{track} ({aircraft}، {activity})، {shape}",
     no_threat: "لا تهديد لهذه المناطق منذ {minutes} د", expired: "؛ انتهى إنذار المشغّل {ids}",
     no_threat_above: "لا تهديد فوق مستوى {level} لهذه المناطق منذ {minutes} د",
     still_level: "ما زالت {level} بعد إنهاء {alert_id} ({ended}): تهديد قائم أو إنذار مشغّل آخر يشمل هذه المناطق",
@@ -88,13 +90,17 @@ function chanceWords(p) {
     : s?.code === "heading" ? w("heading", { heading: num(s.heading_deg) }) : null;
   if (how === null || !WORDS.en[p.activity]) return null;
   const c = p.counts || {};
+  // An alert repeats only the public parts of its track's reason (no uncertainty or chance).
+  if (p.sigma_m === undefined) {
+    return w("track_public", { track: p.track_id, aircraft: tt("aircraft_kind", p.aircraft), activity: w(p.activity), shape: how });
+  }
   return w("track_chance", { track: p.track_id, aircraft: tt("aircraft_kind", p.aircraft), activity: w(p.activity),
     sigma: num(p.sigma_m), speed: num(p.speed_mps), shape: how, horizon: num(p.horizon_min),
     top: num(p.top_percent), imminent: num(c.imminent || 0), warning: num(c.warning || 0), watch: num(c.watch || 0) });
 }
 
 function trackWords(p) {
-  if (p?.code === "track" && p.top_percent !== undefined) return chanceWords(p);
+  if (p?.code === "track" && (p.top_percent !== undefined || p.sigma_m === undefined)) return chanceWords(p);
   const shape = shapeWords(p?.shape);
   if (p?.code !== "track" || shape === null || !WORDS.en[p.activity]) return null;
   const c = p.counts || {};
