@@ -165,7 +165,12 @@ def _order(tx: Tx, site: AtSite, threat_id: str, p: float, en: str, ar: str) -> 
 
 
 def scored(alert: dict[str, Any]) -> bool:
-    """An engine alert whose zones carry the model's probabilities: its pull-backs are decided
-    here, by each site's probability, not by the alert covering the site."""
-    zones = alert.get("zones", [])
-    return bool(zones) and all("probability" in z for z in zones)
+    """An engine alert raised by tracks, whose zones' probabilities the model gave: its
+    pull-backs are decided here, by each site's probability, not by the alert covering the
+    site. (The public alert no longer carries the probabilities: they are the threat's.)"""
+    threat_ids = alert.get("threat_ids") or []
+    return (
+        alert.get("source") == "engine"
+        and bool(threat_ids)
+        and all(str(t).startswith("TRK-") for t in threat_ids)
+    )
