@@ -232,6 +232,11 @@ def fuse_sighting(tx: Tx, event: RecordedEvent) -> None:
     d = event.data
     at = parse_iso(d["observed_at"])
     cfg = tx.settings
+    if tx.now() - at > timedelta(minutes=cfg.track_timeout_min):
+        # Seen longer ago than a track lives: kept in the log as evidence, but it places no
+        # aircraft now, and must not raise a fresh alert (a captured token replaying old
+        # sightings would otherwise sound alarms at will).
+        return
     best: tuple[float, LiveTrack, TrackState] | None = None
     if d["activity"] != "took_off":
         for track in live_tracks(tx.conn):

@@ -17,7 +17,8 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.types import Message, Scope
 
-from hanano.access.tokens import Principal
+from hanano.access.tokens import ANONYMOUS, Principal
+from hanano.errors import Problem
 from hanano.web.deps import ALL, allow
 
 router = APIRouter(prefix="/api/v1", tags=["room"])
@@ -78,10 +79,13 @@ async def _read(app: Any, outer: Scope, path_and_query: str) -> dict[str, Any]:
 
 @router.get("/opening")
 async def opening(
-    request: Request, _: Annotated[Principal, Depends(allow(*ALL))]
+    request: Request, who: Annotated[Principal, Depends(allow(*ALL))]
 ) -> dict[str, Any]:
     """Every list the operations room reads as it opens, each as its own route would answer the
     caller (`reads`: path → `status` and `body`); a list the caller's role may not read is
-    there with its 403."""
+    there with its 403. Only for a caller with a credential: a dozen reads for one request is
+    no service to offer the anonymous."""
+    if who is ANONYMOUS:
+        raise Problem(401, "Unauthorized", "sign in, or send a token, to read the room's lists")
     parts = await asyncio.gather(*(_read(request.app, request.scope, p) for p in OPENING_READS))
     return {"reads": dict(zip(OPENING_READS, parts, strict=True))}

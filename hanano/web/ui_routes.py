@@ -127,7 +127,8 @@ def session_get(
     """Who the page is logged in as and the session's CSRF token; when nobody is, a login token
     (double-submit: the login must send it back in `X-CSRF-Token`)."""
     found = current_session(request)
-    if found is not None:
+    # A Bearer token beside the cookie is who the API acts as, so it is who the page is told of.
+    if found is not None and who.token_id in (ANONYMOUS.token_id, found.principal.token_id):
         return {
             "authenticated": True,
             "user_id": found.principal.token_id,

@@ -72,36 +72,36 @@ def test_every_projector_is_for_an_event_of_its_domain() -> None:
 
 # --- a domain added: one package (here, this module) and one line ---------------------------
 
-KITCHENS = MetaData()
-kitchens = Table("kitchens", MetaData(), Column("kitchen_id", String(20), primary_key=True))
-HANDLERS = Handlers("kitchens")
+SHAPE_PROBES = MetaData()
+shape_probes = Table("shape_probes", MetaData(), Column("probe_id", String(20), primary_key=True))
+HANDLERS = Handlers("shape_probes")
 
 
 class KitchenOpened(Event):
-    type: ClassVar[str] = "kitchens.opened"
+    type: ClassVar[str] = "shape_probes.opened"
     audience: ClassVar[Audience] = OPERATIONAL
-    kitchen_id: str
+    probe_id: str
 
 
-def _kitchens_v1(conn: Connection) -> None:
-    Table("kitchens", KITCHENS, Column("kitchen_id", String(20), primary_key=True))
-    KITCHENS.create_all(conn)
+def _shape_probes_v1(conn: Connection) -> None:
+    Table("shape_probes", SHAPE_PROBES, Column("probe_id", String(20), primary_key=True))
+    SHAPE_PROBES.create_all(conn)
 
 
 @HANDLERS.projects(KitchenOpened)
 def _opened(conn: Connection, event: RecordedEvent) -> None:
-    conn.execute(kitchens.insert().values(kitchen_id=event.data["kitchen_id"]))
+    conn.execute(shape_probes.insert().values(probe_id=event.data["probe_id"]))
 
 
 @pytest.fixture
-def kitchens_domain() -> Iterator[Domain]:
+def shape_probes_domain() -> Iterator[Domain]:
     register(KitchenOpened)
     try:
         yield Domain(
-            name="kitchens",
+            name="shape_probes",
             events=events_of(__name__.rsplit(".", 1)[0]),
             tables=tables_of(importlib.import_module(__name__)),
-            migrations=(Migration(1, "kitchens", _kitchens_v1),),
+            migrations=(Migration(1, "shape_probes", _shape_probes_v1),),
             handlers=HANDLERS,
         )
     finally:
@@ -109,14 +109,14 @@ def kitchens_domain() -> Iterator[Domain]:
 
 
 def test_a_new_domain_is_migrated_projected_and_rebuilt(
-    kitchens_domain: Domain, db_url: str, clock: ManualClock
+    shape_probes_domain: Domain, db_url: str, clock: ManualClock
 ) -> None:
-    service = Service(Settings(database_url=db_url), clock, domains=(*DOMAINS, kitchens_domain))
+    service = Service(Settings(database_url=db_url), clock, domains=(*DOMAINS, shape_probes_domain))
     with service:
-        service.execute(lambda tx: tx.append("test", KitchenOpened(kitchen_id="K-1")))
+        service.execute(lambda tx: tx.append("test", KitchenOpened(probe_id="K-1")))
         assert service.rebuild() >= 1
         with service.engine.connect() as conn:
-            assert conn.execute(select(kitchens.c.kitchen_id)).scalars().all() == ["K-1"]
+            assert conn.execute(select(shape_probes.c.probe_id)).scalars().all() == ["K-1"]
 
 
 def test_a_new_domain_s_commands_join_hanano() -> None:
@@ -124,8 +124,8 @@ def test_a_new_domain_s_commands_join_hanano() -> None:
     def city() -> None:
         """More names for places."""
 
-    @city.command("kitchens")
-    def list_kitchens() -> None:
+    @city.command("shape_probes")
+    def list_shape_probes() -> None:
         click.echo("K-1")
 
     @click.group()
@@ -134,7 +134,7 @@ def test_a_new_domain_s_commands_join_hanano() -> None:
 
     add_domain_commands(main, DOMAINS)
     add_domain_commands(main, (Domain("x", (), (), (), Handlers("x"), commands=(city,)),))
-    result = CliRunner().invoke(main, ["city", "kitchens"])
+    result = CliRunner().invoke(main, ["city", "shape_probes"])
     assert result.output == "K-1\n"
     assert "import-neighbourhoods" in main.commands["city"].commands  # type: ignore[attr-defined]
 

@@ -3,7 +3,7 @@ those a store took before the fix are read back with four-digit years."""
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -88,3 +88,25 @@ def test_a_sighting_logged_with_an_unpadded_year_is_read_back(
     )
     assert fresh.status_code == 201, fresh.text
     assert client.get("/api/v1/tracks", headers=auth(tokens["dispatcher"])).status_code == 200
+
+
+def test_a_sighting_older_than_a_track_lives_is_kept_but_alarms_no_one(
+    client: TestClient, aleppo: Service, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    setup_posts(aleppo)
+    stale = clock.now() - timedelta(hours=20)
+    body = sighting_body(clock.now(), observed_at=stale.isoformat(), pcode=HANANO_PCODE)
+    response = client.post("/api/v1/sightings", json=body, headers=auth(tokens["dispatcher"]))
+    assert response.status_code == 201, response.text
+    with aleppo.engine.connect() as conn:
+        assert len(conn.execute(select(sightings)).all()) == 1
+        assert conn.execute(select(tracks)).all() == []
+    assert client.get("/api/v1/alerts").json()["alerts"] == []
+    # The same sighting, seen now, places an aircraft and warns.
+    fresh = sighting_body(clock.now(), pcode=HANANO_PCODE)
+    assert (
+        client.post("/api/v1/sightings", json=fresh, headers=auth(tokens["dispatcher"])).status_code
+        == 201
+    )
+    with aleppo.engine.connect() as conn:
+        assert len(conn.execute(select(tracks)).all()) == 1

@@ -52,25 +52,22 @@ def test_a_reporter_reads_no_incident_through_it(busy: TestClient, tokens: dict[
     assert seen["id"] not in str(reads)
 
 
-def test_without_credentials_each_part_is_the_anonymous_answer(busy: TestClient) -> None:
-    opened = busy.get("/api/v1/opening")
-    assert opened.status_code == 200
-    reads = opened.json()["reads"]
-    for path in OPENING_READS:
-        alone = busy.get(path)
-        assert (reads[path]["status"], reads[path]["body"]) == (alone.status_code, alone.json())
-    readable = {p for p, r in reads.items() if r["status"] == 200}
-    # The city's outline, public alerts and the public view of incidents; no team, task or site.
+def test_without_credentials_it_is_refused(busy: TestClient, tokens: dict[str, str]) -> None:
+    refused = busy.get("/api/v1/opening")
+    assert refused.status_code == 401
+    # The public role's own token is a credential: its parts are the public's answers.
+    public = busy.get("/api/v1/opening", headers=auth(tokens["public"])).json()["reads"]
+    readable = {p for p, r in public.items() if r["status"] == 200}
     assert readable == {
         "/api/v1/neighbourhoods",
         "/api/v1/alerts",
         "/api/v1/incidents?limit=5000",
-    }, reads
-    assert reads["/api/v1/incidents?limit=5000"]["body"]["incidents"] == []
+    }, public
+    assert public["/api/v1/incidents?limit=5000"]["body"]["incidents"] == []
 
 
 def test_signed_in_page_names_its_opening_reads_as_preloads(
-    busy: TestClient, aleppo: Service
+    busy: TestClient, aleppo: Service, tokens: dict[str, str]
 ) -> None:
     preload = '<link rel="preload" as="fetch" crossorigin="anonymous" href="/api/v1/opening">'
     assert preload not in busy.get("/").text
@@ -85,3 +82,7 @@ def test_signed_in_page_names_its_opening_reads_as_preloads(
     assert signed_in.status_code == 200, signed_in.text
     assert signed_in.json()["may"]["assign_team"] is True
     assert preload in busy.get("/").text
+    # A Bearer token beside the cookie is who the API acts as, and so who the session names.
+    both = busy.get("/api/v1/session", headers=auth(tokens["reporter"])).json()
+    assert (both["role"], both["csrf"]) == ("reporter", None)
+    assert "assign_team" not in [k for k, v in both["may"].items() if v]
