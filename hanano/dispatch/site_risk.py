@@ -169,3 +169,10 @@ def scored(alert: dict[str, Any]) -> bool:
     here, by each site's probability, not by the alert covering the site."""
     zones = alert.get("zones", [])
     return bool(zones) and all("probability" in z for z in zones)
+
+
+def lowered(alert: dict[str, Any]) -> bool:
+    """An engine alert that brings zones down to the level a threat elsewhere still gives them
+    (from imminent to warning): a step down is no reason to pull anyone back, and the live
+    threat that holds the zones orders its own pull-backs by their probability."""
+    return (alert.get("reason_parts") or {}).get("code") == "no_threat_above"
