@@ -8,7 +8,8 @@ the zones the assessment names. A site's probability is its neighbourhood's: the
 strikes by neighbourhood, and a strike anywhere in one is close enough to a rescue site in it to
 matter. Membership of a warned zone is not enough: a wide warning no longer moves a team. The
 order says, in Arabic and in English, which site, which threat and how likely, never a list of
-zones. An operator still pulls teams back by reporting a threat over a site.
+zones. An operator still pulls teams back by reporting a threat over a site. The order ends when
+the site's probability has stayed low for a while (pullback_risk.py), and the team returns.
 """
 
 from __future__ import annotations
