@@ -145,10 +145,25 @@ def _threat_assessed(tx: Tx, event: RecordedEvent) -> None:
         en, ar = order_texts(
             site, threat_id, aircraft, p, limit, under_watch, cfg.warning_horizon_min
         )
-        _order(tx, site, threat_id, p, en, ar)
+        parts = {
+            "code": "site_at_risk",
+            "team_id": site.team_id,
+            "incident_id": site.incident_id,
+            "pcode": site.pcode,
+            "threat_id": threat_id,
+            "aircraft": aircraft,
+            "probability": round(p, 4),
+            "limit": limit,
+            "watched": under_watch,
+            "horizon_min": cfg.warning_horizon_min,
+        }
+        _order(tx, site, threat_id, p, (en, ar), parts)
 
 
-def _order(tx: Tx, site: AtSite, threat_id: str, p: float, en: str, ar: str) -> None:
+def _order(
+    tx: Tx, site: AtSite, threat_id: str, p: float, texts: tuple[str, str], parts: dict[str, Any]
+) -> None:
+    en, ar = texts
     number = next_number(tx.conn, pullbacks.c.number)
     tx.append(
         DISPATCH_ACTOR,
@@ -161,6 +176,7 @@ def _order(tx: Tx, site: AtSite, threat_id: str, p: float, en: str, ar: str) -> 
             reason=en,
             reason_ar=ar,
             probability=round(p, 4),
+            reason_parts=parts,
         ),
     )
 

@@ -51,6 +51,11 @@ def test_reason_parts_are_read_with_the_reason_and_hold_no_sealed_value(
     task = assign(client, d, incident, team["id"])
     move(client, d, task["id"], "en_route")
     assert move(client, d, task["id"], "on_scene").status_code == 200
+    # The engine's alerts carry probabilities and pull back by the site's own; an operator's
+    # alert over the watched site pulls back by covering it (a threat in parts).
+    alert = {"zones": [HANANO_PCODE], "level": "warning", "reason": "radio: helicopter inbound"}
+    issued = client.post("/api/v1/alerts", json=alert, headers=auth(tokens["admin"]))
+    assert issued.status_code == 201, issued.text
     sighted = client.post(
         "/api/v1/sightings", json=sighting_body(clock.now(), pcode=HANANO_PCODE), headers=auth(d)
     )
