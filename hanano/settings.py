@@ -294,6 +294,21 @@ class Settings(BaseSettings):
             "`double_tap_watch_min`): lower, since struck sites are struck again (0 to 1)."
         ),
     )
+    pullback_end_probability: float = Field(
+        0.05,
+        description=(
+            "A pull-back the engine ordered by its site's probability ends once that "
+            "probability has stayed below this for `pullback_end_min`, and the team may return "
+            "(0 to 1; below both ordering thresholds, so an order does not flap)."
+        ),
+    )
+    pullback_end_min: float = Field(
+        3.0,
+        description=(
+            "How long a pulled-back site's probability must stay below "
+            "`pullback_end_probability` before its order ends (minutes)."
+        ),
+    )
     double_tap_watch_min: float = Field(
         60.0,
         description=(

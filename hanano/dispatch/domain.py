@@ -5,6 +5,7 @@ from hanano.dispatch import (
     hospitals,
     migrations,
     pullback_end,
+    pullback_risk,
     recommend,
     roads,
     routes,
@@ -20,6 +21,7 @@ from hanano.domain import Domain, events_of, tables_of
 _ = (
     hospitals,
     pullback_end,
+    pullback_risk,
     recommend,
     roads,
     safety,

@@ -157,7 +157,8 @@ class PullbackEscalated(Event):
 
 @register
 class PullbackEnded(Event):
-    """A pull-back order no longer stands: its team is safe (free again) or its task ended."""
+    """A pull-back order no longer stands: its team is safe (free again), its task ended, or
+    the risk at its site has passed (its probability stayed low): the team may return."""
 
     type: ClassVar[str] = "dispatch.pullback_ended"
     audience: ClassVar[Audience] = OPERATIONAL
@@ -166,6 +167,22 @@ class PullbackEnded(Event):
     task_id: str
     reason: str
     reason_parts: ReasonParts | None = None
+    # Added when orders came to end as the risk passes: the reason in Arabic ("" before).
+    reason_ar: str = ""
+
+
+@register
+class PullbackRiskChanged(Event):
+    """A standing pull-back's site crossed `pullback_end_probability`: its probability of a
+    strike fell below it (`low`: the order ends once it has stayed below for
+    `pullback_end_min`) or rose back to it (the order stands, and the count starts again)."""
+
+    type: ClassVar[str] = "dispatch.pullback_risk_changed"
+    audience: ClassVar[Audience] = OPERATIONAL
+    order_id: str
+    team_id: str
+    probability: float
+    low: bool
 
 
 @register

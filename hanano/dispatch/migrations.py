@@ -249,6 +249,17 @@ def _reasons_in_parts(conn: Connection) -> None:
     )
 
 
+def _risk_passes(conn: Connection) -> None:
+    """Pull-backs that end when their site's risk has passed, and say so in Arabic."""
+    add_missing_columns(
+        conn,
+        (
+            ("dispatch_pullbacks", "risk_low_since", "VARCHAR(40)"),
+            ("dispatch_pullbacks", "ended_reason_ar", "TEXT"),
+        ),
+    )
+
+
 MIGRATIONS = (
     Migration(1, "teams, tasks, worksites, victims, roads", _dispatch, replaces=(3,)),
     Migration(2, "four-digit years", _four_digit_years, replaces=(15,)),
@@ -257,4 +268,5 @@ MIGRATIONS = (
     Migration(5, "pull-backs' reasons in Arabic, their probability", _pullback_reasons),
     Migration(6, "check-in alarms acknowledged", _checkin_acknowledged),
     Migration(7, "pull-back reasons in parts, for the reader's language", _reasons_in_parts),
+    Migration(8, "pull-backs end when the risk has passed", _risk_passes),
 )

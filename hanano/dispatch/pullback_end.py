@@ -3,7 +3,8 @@
 An order names the site (the incident and its neighbourhood) and the threat, with zones by name:
 a dispatcher reads it at a glance. It ends, by an event with its reason, as soon as the team it
 pulls back is free again or its task has ended: an order for a team already safe would keep
-the room alarmed about nothing.
+the room alarmed about nothing. An order the engine gave by its site's probability also ends
+when that risk has passed (pullback_risk.py).
 """
 
 from __future__ import annotations
@@ -134,6 +135,7 @@ def _ended(conn: Connection, event: RecordedEvent) -> None:
         .values(
             ended_at=event.time,
             ended_reason=event.data["reason"],
+            ended_reason_ar=event.data.get("reason_ar") or None,
             ended_reason_parts=parts_text(event.data),
         )
     )

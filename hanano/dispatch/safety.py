@@ -37,7 +37,7 @@ from hanano.dispatch.pullback_end import (
     parts_text,
     site_name,
 )
-from hanano.dispatch.site_risk import scored
+from hanano.dispatch.site_risk import lowered, scored
 from hanano.dispatch.tables import pullbacks, tasks, teams, threats
 from hanano.dispatch.tasks import AT_SITE
 from hanano.dispatch.watch import active_watches
@@ -140,7 +140,7 @@ def _threat(tx: Tx, event: RecordedEvent) -> None:
 @HANDLERS.reacts_to("warning.alert_issued")
 def _alert(tx: Tx, event: RecordedEvent) -> None:
     d = event.data
-    if d.get("level") not in THREAT_LEVELS or scored(d):
+    if d.get("level") not in THREAT_LEVELS or scored(d) or lowered(d):
         return
     polygons = [z["polygon"] for z in d.get("zones", []) if z.get("polygon")]
     if not polygons:
@@ -354,6 +354,7 @@ def _pullback_view(row: Row[Any]) -> dict[str, Any]:
         "escalated_at": row.escalated_at,
         "ended_at": row.ended_at,
         "ended_reason": row.ended_reason,
+        "ended_reason_ar": row.ended_reason_ar,
         "ended_reason_parts": json.loads(row.ended_reason_parts)
         if row.ended_reason_parts
         else None,

@@ -8,7 +8,8 @@ the zones the assessment names. A site's probability is its neighbourhood's: the
 strikes by neighbourhood, and a strike anywhere in one is close enough to a rescue site in it to
 matter. Membership of a warned zone is not enough: a wide warning no longer moves a team. The
 order says, in Arabic and in English, which site, which threat and how likely, never a list of
-zones. An operator still pulls teams back by reporting a threat over a site.
+zones. An operator still pulls teams back by reporting a threat over a site. The order ends when
+the site's probability has stayed low for a while (pullback_risk.py), and the team returns.
 """
 
 from __future__ import annotations
@@ -144,10 +145,25 @@ def _threat_assessed(tx: Tx, event: RecordedEvent) -> None:
         en, ar = order_texts(
             site, threat_id, aircraft, p, limit, under_watch, cfg.warning_horizon_min
         )
-        _order(tx, site, threat_id, p, en, ar)
+        parts = {
+            "code": "site_at_risk",
+            "team_id": site.team_id,
+            "incident_id": site.incident_id,
+            "pcode": site.pcode,
+            "threat_id": threat_id,
+            "aircraft": aircraft,
+            "probability": round(p, 4),
+            "limit": limit,
+            "watched": under_watch,
+            "horizon_min": cfg.warning_horizon_min,
+        }
+        _order(tx, site, threat_id, p, (en, ar), parts)
 
 
-def _order(tx: Tx, site: AtSite, threat_id: str, p: float, en: str, ar: str) -> None:
+def _order(
+    tx: Tx, site: AtSite, threat_id: str, p: float, texts: tuple[str, str], parts: dict[str, Any]
+) -> None:
+    en, ar = texts
     number = next_number(tx.conn, pullbacks.c.number)
     tx.append(
         DISPATCH_ACTOR,
@@ -160,6 +176,7 @@ def _order(tx: Tx, site: AtSite, threat_id: str, p: float, en: str, ar: str) -> 
             reason=en,
             reason_ar=ar,
             probability=round(p, 4),
+            reason_parts=parts,
         ),
     )
 
@@ -174,3 +191,10 @@ def scored(alert: dict[str, Any]) -> bool:
         and bool(threat_ids)
         and all(str(t).startswith("TRK-") for t in threat_ids)
     )
+
+
+def lowered(alert: dict[str, Any]) -> bool:
+    """An engine alert that brings zones down to the level a threat elsewhere still gives them
+    (from imminent to warning): a step down is no reason to pull anyone back, and the live
+    threat that holds the zones orders its own pull-backs by their probability."""
+    return (alert.get("reason_parts") or {}).get("code") == "no_threat_above"

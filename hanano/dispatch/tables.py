@@ -117,6 +117,10 @@ pullbacks = Table(
     # covering threat's order).
     Column("probability", Float, nullable=True),
     Column("ended_reason_parts", Text, nullable=True),
+    # Since when the site's probability has stayed below `pullback_end_probability` (None: it
+    # has not, or the order is not the engine's); and the ending's reason in Arabic.
+    Column("risk_low_since", String(40), nullable=True),
+    Column("ended_reason_ar", Text, nullable=True),
 )
 
 decisions = Table(

@@ -1,6 +1,7 @@
 """The scenario's teams driven through the real dispatch path: registered as teams, sent by
 assignment, each step of their task a transition, and the engine's pull-back orders applied to
-them (acknowledged, as a team leader would, and held until they end or the threat passes).
+them (acknowledged, as a team leader would, and held until the engine ends them: the team is
+free, or the risk at its site has passed).
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ from hanano.errors import Problem
 from hanano.service import Service
 from hanano.sim.crews import Crews, CrewTeam, Move, Site
 from hanano.store.records import read_events
-from hanano.warning.events import AlertIssued
-
-ACTIONABLE = ("warning", "imminent")
 
 
 @dataclass
@@ -67,7 +65,7 @@ class EngineCrews:
 
     def sync(self, now: datetime) -> None:
         """Read what the engine appended since the last look: pull-back orders hold their
-        teams, orders that end or an alert that lowers a held site's zone let them return."""
+        teams, and the teams return when the engine ends their orders."""
         while True:
             with self.service.engine.connect() as conn:
                 events = list(read_events(conn, after=self.seq))
@@ -79,8 +77,6 @@ class EngineCrews:
                     self._ordered(event.data, now)
                 elif event.type == PullbackEnded.type:
                     self.orders.pop(event.data["order_id"], None)
-                elif event.type == AlertIssued.type and event.data["level"] not in ACTIONABLE:
-                    self._lowered({z["pcode"] for z in event.data["zones"]})
         for job in self.crews.held():
             if job.team.key not in self.orders.values():
                 self.crews.resume(job.team.key, now)
@@ -92,13 +88,6 @@ class EngineCrews:
         self.ordered += 1
         self.orders[order["order_id"]] = job.team.key
         self._call(dispatch.acknowledge, order["order_id"], "pulling back")
-
-    def _lowered(self, pcodes: set[str]) -> None:
-        """The threat has passed for held teams whose site lies in these zones: their standing
-        orders lapse."""
-        held = {j.team.key for j in self.crews.held() if j.site.pcode in pcodes}
-        for order_id in [o for o, team in self.orders.items() if team in held]:
-            del self.orders[order_id]
 
     def _mirror(self, moves: list[Move]) -> None:
         for state, job in moves:

@@ -30,8 +30,8 @@ CREW_ASSUMPTIONS: dict[str, Any] = {
     "speed_kmh": 25.0,
     "road_detour": 1.4,
     "work_min": [20, 90],
-    "pull_back": "a team ordered back stops on its way or leaves the site, and returns when its "
-    "orders have ended or an alert after them has lowered the site's zone to watch or all-clear",
+    "pull_back": "a team ordered back stops on its way or leaves the site, and returns when the "
+    "engine has ended its orders (the risk at its site has passed)",
 }
 
 

@@ -134,7 +134,10 @@ export function orderReason(order) {
 // How an order ended.
 export function orderEnding(order) {
   const p = order.ended_reason_parts;
-  if (p?.code !== "team_free" && p?.code !== "team_withdrawn") return order.ended_reason || "";
+  if (p?.code !== "team_free" && p?.code !== "team_withdrawn") {
+    // An order that ended as its site's risk passed carries its own Arabic sentence.
+    return lang() === "ar" && order.ended_reason_ar ? order.ended_reason_ar : order.ended_reason || "";
+  }
   return w(p.code, { team: team(p.team_id), task: p.task_id, order: p.order_id });
 }
 

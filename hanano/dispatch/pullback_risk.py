@@ -1,0 +1,152 @@
+"""Pull-backs that end when the risk has passed.
+
+An order the engine gave by its site's probability (site_risk.py) ends once that probability
+has stayed below `pullback_end_probability` for `pullback_end_min` minutes, and the team may go
+back to work. The end threshold lies below both ordering thresholds and the probability must
+stay below it for a while, so an order neither ends at the first dip of an aircraft's heading
+nor flaps as it turns. An operator's order, or one a threat covering the site gave, carries no
+probability: it ends only when its team is free or withdrawn (pullback_end.py).
+
+Whether a standing order's site is below the end threshold is decided after every threat
+assessment, and each crossing is an event (`PullbackRiskChanged`), so the time it has stayed
+below is in the log; the tick ends the orders whose site has stayed below long enough, each by
+an event with its reason in English and in Arabic.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from hanano.city import tables as city_tables
+from hanano.clock import isoformat, parse_iso
+from hanano.dispatch.common import DISPATCH_ACTOR
+from hanano.dispatch.events import PullbackEnded, PullbackRiskChanged
+from hanano.dispatch.handlers import HANDLERS
+from hanano.dispatch.site_risk import chance_words, zone_chances
+from hanano.dispatch.tables import pullbacks, teams
+from hanano.intake import tables as intake_tables
+from hanano.settings import Settings
+from hanano.store.records import RecordedEvent
+from hanano.store.sequencer import Tx
+
+
+def standing_risk_orders(conn: Connection, low_before: str | None = None) -> list[Any]:
+    """The engine's standing orders (those with a probability), with their site's zone, team
+    and place; with `low_before`, only those whose site has stayed low since before it."""
+    i, n = intake_tables.incidents, city_tables.neighbourhoods
+    query = (
+        select(
+            pullbacks.c.order_id,
+            pullbacks.c.team_id,
+            pullbacks.c.task_id,
+            pullbacks.c.incident_id,
+            pullbacks.c.risk_low_since,
+            i.c.pcode,
+            teams.c.name,
+            teams.c.name_ar,
+            n.c.name_en.label("place_en"),
+            n.c.name_ar.label("place_ar"),
+        )
+        .join(teams, teams.c.team_id == pullbacks.c.team_id)
+        .join(i, i.c.incident_id == pullbacks.c.incident_id)
+        .outerjoin(n, n.c.pcode == i.c.pcode)
+        .where(pullbacks.c.ended_at.is_(None), pullbacks.c.probability.is_not(None))
+        .order_by(pullbacks.c.number)
+    )
+    if low_before is not None:
+        query = query.where(pullbacks.c.risk_low_since <= low_before)
+    return list(conn.execute(query).all())
+
+
+def site_chances(conn: Connection, orders: list[Any]) -> dict[str, float]:
+    """Each order's site's probability now (0 where no live threat names its zone)."""
+    pcodes = sorted({o.pcode for o in orders if o.pcode})
+    chances = zone_chances(conn, pcodes) if pcodes else {}
+    return {o.order_id: chances[o.pcode][0] if o.pcode in chances else 0.0 for o in orders}
+
+
+@HANDLERS.reacts_to("warning.threat_assessed")
+def _risk_moved(tx: Tx, event: RecordedEvent) -> None:
+    orders = standing_risk_orders(tx.conn)
+    if not orders:
+        return
+    limit = tx.settings.pullback_end_probability
+    chances = site_chances(tx.conn, orders)
+    for order in orders:
+        p = chances[order.order_id]
+        low = p < limit
+        if low == (order.risk_low_since is not None):
+            continue
+        tx.append(
+            DISPATCH_ACTOR,
+            PullbackRiskChanged(
+                order_id=order.order_id, team_id=order.team_id, probability=round(p, 4), low=low
+            ),
+        )
+
+
+def ending_texts(order: Any, p: float, cfg: Settings) -> tuple[str, str]:
+    """Why an order ends as its site's risk passed, in English and Arabic."""
+    limit, minutes = cfg.pullback_end_probability, cfg.pullback_end_min
+    horizon = cfg.warning_horizon_min
+    chance_en, chance_ar = chance_words(p) if p > 0 else ("nil", "معدوم")
+    team_ar = order.name_ar or order.name
+    place_en = f" in {order.place_en}" if order.place_en else ""
+    place_ar = f" في {order.place_ar}" if order.place_ar else ""
+    en = (
+        f"{order.name} may return to {order.incident_id}{place_en}: the site's chance of a "
+        f"strike within {horizon:g} min has stayed below {limit:.0%} for {minutes:g} min "
+        f"(now {chance_en}); pull-back {order.order_id} no longer stands."
+    )
+    ar = (
+        f"يمكن لفريق {team_ar} العودة إلى الموقع {order.incident_id}{place_ar}: بقي احتمال "
+        f"ضربة على الموقع خلال {horizon:g} دقيقة دون {round(100 * limit)}٪ مدة {minutes:g} "
+        f"دقيقة (الآن {chance_ar})؛ لم يعد أمر الانسحاب {order.order_id} قائماً."
+    )
+    return en, ar
+
+
+@HANDLERS.on_tick
+def end_passed_pullbacks(tx: Tx) -> None:
+    """End the orders whose site has stayed below the end threshold long enough."""
+    cfg = tx.settings
+    cutoff = isoformat(tx.now() - timedelta(minutes=cfg.pullback_end_min))
+    orders = standing_risk_orders(tx.conn, low_before=cutoff)
+    chances = site_chances(tx.conn, orders)
+    for order in orders:
+        p = chances[order.order_id]
+        en, ar = ending_texts(order, p, cfg)
+        low_min = (tx.now() - parse_iso(str(order.risk_low_since))).total_seconds() / 60
+        tx.append(
+            DISPATCH_ACTOR,
+            PullbackEnded(
+                order_id=order.order_id,
+                team_id=order.team_id,
+                task_id=order.task_id,
+                reason=en,
+                reason_ar=ar,
+                reason_parts={
+                    "code": "risk_passed",
+                    "team_id": order.team_id,
+                    "task_id": order.task_id,
+                    "order_id": order.order_id,
+                    "incident_id": order.incident_id,
+                    "pcode": order.pcode,
+                    "probability": round(p, 4),
+                    "limit": cfg.pullback_end_probability,
+                    "low_min": round(low_min, 1),
+                },
+            ),
+        )
+
+
+@HANDLERS.projects(PullbackRiskChanged.type)
+def _risk_changed(conn: Connection, event: RecordedEvent) -> None:
+    conn.execute(
+        pullbacks.update()
+        .where(pullbacks.c.order_id == event.data["order_id"])
+        .values(risk_low_since=event.time if event.data["low"] else None)
+    )
