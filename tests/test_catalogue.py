@@ -56,6 +56,8 @@ def test_a_sighting_leads_to_tracks_threats_alerts_deliveries_and_pullbacks() ->
     assert leads("warning.threat_assessed") == {
         "warning.alert_issued",
         "dispatch.pullback_ordered",
+        # A site's probability falling past the end threshold, on the way to ending an order.
+        "dispatch.pullback_risk_changed",
     }
     assert leads("warning.alert_issued") == {"dispatch.threat_reported"}
     assert leads("dispatch.threat_reported") == {"dispatch.pullback_ordered"}
