@@ -141,45 +141,31 @@ def city_plane(conn: Connection) -> CityPlane:
     return plane
 
 
-def recent_strike_counts(
-    conn: Connection, now: datetime, public_delay_min: float, hours: float
-) -> dict[str, int]:
-    """Strikes the public may see whose first report came within the last `hours`: zones
-    struck lately are struck again (the same campaign, the same targets)."""
-    i = intake_tables.incidents
-    rows = conn.execute(
-        select(i.c.pcode, func.count())
-        .where(
-            i.c.kind == "strike",
-            i.c.merged_into.is_(None),
-            i.c.pcode.is_not(None),
-            public_clause(now, public_delay_min),
-            i.c.first_received_at >= isoformat(now - timedelta(hours=hours)),
-        )
-        .group_by(i.c.pcode)
-    )
-    return {r[0]: int(r[1]) for r in rows}
-
-
 def strike_weights(conn: Connection, now: datetime, cfg: Settings) -> dict[str, float]:
     """The strike history the model weighs each zone by: every strike logged, and those of
     the last `strike_recent_hours` `strike_recent_weight` times more."""
     weights: dict[str, float] = {}
     for pcode, n in strike_counts(conn, now, cfg.public_delay_min).items():
         weights[pcode] = float(n)
-    recent = recent_strike_counts(conn, now, cfg.public_delay_min, cfg.strike_recent_hours)
+    recent = strike_counts(conn, now, cfg.public_delay_min, cfg.strike_recent_hours)
     for pcode, n in recent.items():
         weights[pcode] = weights.get(pcode, 0.0) + (cfg.strike_recent_weight - 1.0) * n
     return weights
 
 
-def strike_counts(conn: Connection, now: datetime, public_delay_min: float) -> dict[str, int]:
-    """Strikes logged per neighbourhood: the prior for where an aircraft is headed.
+def strike_counts(
+    conn: Connection, now: datetime, public_delay_min: float, hours: float | None = None
+) -> dict[str, int]:
+    """Strikes logged per neighbourhood (with `hours`, only those first reported within the
+    last `hours`): the prior for where an aircraft is headed.
 
     Only strikes the public may already see are counted: the counts shape public alerts (their
     zones' order and text), and a fresh strike must not show there before its delay is up. A
     history of months hardly moves for the last two hours."""
     i = intake_tables.incidents
+    since = (
+        [] if hours is None else [i.c.first_received_at >= isoformat(now - timedelta(hours=hours))]
+    )
     rows = conn.execute(
         select(i.c.pcode, func.count())
         .where(
@@ -187,6 +173,7 @@ def strike_counts(conn: Connection, now: datetime, public_delay_min: float) -> d
             i.c.merged_into.is_(None),
             i.c.pcode.is_not(None),
             public_clause(now, public_delay_min),
+            *since,
         )
         .group_by(i.c.pcode)
     )
