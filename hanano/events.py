@@ -14,7 +14,9 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Role = Literal["admin", "dispatcher", "team_leader", "spotter", "reporter", "auditor", "public"]
+Role = Literal[
+    "admin", "dispatcher", "team_leader", "spotter", "reporter", "auditor", "public", "mirror"
+]
 ROLES: tuple[Role, ...] = (
     "admin",
     "dispatcher",
@@ -23,6 +25,9 @@ ROLES: tuple[Role, ...] = (
     "reporter",
     "auditor",
     "public",
+    # A copy of the log kept elsewhere: reads what the public reads, and the log's entries as
+    # hashed (tlog-tiles entry bundles), which no other role is served.
+    "mirror",
 )
 ReportKind = Literal["strike", "collapse", "fire", "casualties", "trapped", "blocked_road", "other"]
 ReportSource = Literal["citizen", "spotter", "team", "hospital", "radio_log"]

@@ -6,10 +6,9 @@ import sys
 
 import click
 
-from hanano.access.users import create_user, hash_password, list_users
+from hanano.access.users import USER_ROLES, create_user, hash_password, list_users
 from hanano.console import CLI_ACTOR, service_for
 from hanano.errors import Problem
-from hanano.events import ROLES
 
 
 @click.group("user")
@@ -26,7 +25,7 @@ def _read_password(from_stdin: bool) -> str:
 
 @user_group.command("create")
 @click.option("--username", required=True)
-@click.option("--role", required=True, type=click.Choice([r for r in ROLES if r != "public"]))
+@click.option("--role", required=True, type=click.Choice(USER_ROLES))
 @click.option(
     "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
 )

@@ -47,6 +47,8 @@ from hanano.store.sequencer import Tx
 
 SESSION_TTL_S = 12 * 3600  # one shift
 MIN_PASSWORD = 10
+# People sign in to the operations room; the public and mirrors hold tokens, never logins.
+USER_ROLES: tuple[Role, ...] = tuple(r for r in ROLES if r not in ("public", "mirror"))
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 # argon2id with the library's defaults (RFC 9106's second recommended profile, 64 MiB).
@@ -104,8 +106,8 @@ def create_user(
     tx: Tx, actor: str, username: str, role: str, password_hash: str, team: str | None = None
 ) -> str:
     name = check_username(username)
-    if role not in ROLES or role == "public":
-        raise invalid("role", f"must be one of {', '.join(r for r in ROLES if r != 'public')}")
+    if role not in USER_ROLES:
+        raise invalid("role", f"must be one of {', '.join(USER_ROLES)}")
     bound = check_team(tx.conn, role, team)
     taken = tx.conn.execute(select(users.c.user_id).where(users.c.username == name)).first()
     if taken is not None:

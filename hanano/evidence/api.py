@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hanano.access.tokens import Principal
 from hanano.domain import Runtime
-from hanano.evidence import log
+from hanano.evidence import log, tiles
 from hanano.evidence.receipts import make_receipt
 from hanano.evidence.witness import Accepted, check_cosignatures, with_cosignatures
 from hanano.store.records import read_entries
@@ -47,3 +47,17 @@ def accept_cosignatures(runtime: Runtime, text: str) -> Accepted:
     """A witness's cosignatures of a checkpoint this log signed, checked, not yet stored."""
     with runtime.engine.connect() as conn:
         return check_cosignatures(conn, text)
+
+
+def hash_tile(runtime: Runtime, level: str, rest: str) -> tuple[bool, bytes]:
+    """A tlog-tiles hash tile by its path parts: whether it is full, and its bytes."""
+    ref = tiles.parse_tile_path(level, rest)
+    with runtime.engine.connect() as conn:
+        return ref.full, tiles.hash_tile(conn, ref)
+
+
+def entry_bundle(runtime: Runtime, rest: str) -> tuple[bool, bytes]:
+    """A tlog-tiles entry bundle by its path: whether it is full, and its bytes."""
+    ref = tiles.parse_tile_path(None, rest)
+    with runtime.engine.connect() as conn:
+        return ref.full, tiles.entry_bundle(conn, ref)

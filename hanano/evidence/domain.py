@@ -10,6 +10,7 @@ from hanano.evidence import (
     migrations,
     routes,
     tables,
+    tile_routes,
     witnesses,
 )
 from hanano.evidence.handlers import HANDLERS
@@ -22,6 +23,6 @@ DOMAIN = Domain(
     tables=tables_of(tables),
     migrations=migrations.MIGRATIONS,
     handlers=HANDLERS,
-    routers=(routes.router, routes.entries_router, media_routes.router),
+    routers=(routes.router, routes.entries_router, media_routes.router, tile_routes.router),
     commands=(cli.log_group, media_cli.media_group),
 )

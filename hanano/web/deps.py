@@ -18,6 +18,9 @@ INCIDENT_STATUS: tuple[Role, ...] = ("admin", "dispatcher", "team_leader")
 DISPATCH: tuple[Role, ...] = ("admin", "dispatcher")
 AUDIT: tuple[Role, ...] = ("admin", "auditor")
 ADMIN: tuple[Role, ...] = ("admin",)
+# The log's entries as hashed (tlog-tiles entry bundles) go to a mirror's token alone: not even
+# an administrator's token, so a mirror is always a token issued for that purpose.
+MIRROR: tuple[Role, ...] = ("mirror",)
 
 
 async def get_service(request: Request) -> Runtime:
