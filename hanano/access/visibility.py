@@ -42,6 +42,13 @@ def withheld(event_type: str, role: Role) -> frozenset[str]:
     return frozenset(name for name, readers in rule.fields.items() if role not in readers)
 
 
+def reads_entries_as_hashed(who: Principal) -> bool:
+    """Whether `who` is served the log's entries exactly as hashed (tlog-tiles entry bundles),
+    every event of every type: a mirror alone, which must hold the entries to check them against
+    the tree. Sealed fields stay salted commitments there; the rest is in the clear."""
+    return who.role == "mirror"
+
+
 def event_view(event: RecordedEvent, who: Principal) -> dict[str, Any] | None:
     """The event as `who` may read it live, or None: withheld fields are left out, and sealed
     fields stay sealed whoever reads (their plaintext is served by the routes that need it)."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from hanano.access.tokens import Principal
+from hanano.access.visibility import reads_entries_as_hashed
 from hanano.domain import Runtime
+from hanano.errors import Problem
 from hanano.evidence import log, tiles
 from hanano.evidence.receipts import make_receipt
 from hanano.evidence.witness import Accepted, check_cosignatures, with_cosignatures
@@ -56,8 +58,10 @@ def hash_tile(runtime: Runtime, level: str, rest: str) -> tuple[bool, bytes]:
         return ref.full, tiles.hash_tile(conn, ref)
 
 
-def entry_bundle(runtime: Runtime, rest: str) -> tuple[bool, bytes]:
+def entry_bundle(runtime: Runtime, rest: str, who: Principal) -> tuple[bool, bytes]:
     """A tlog-tiles entry bundle by its path: whether it is full, and its bytes."""
+    if not reads_entries_as_hashed(who):
+        raise Problem(403, "Forbidden", f"the {who.role} role is not served the log's entries")
     ref = tiles.parse_tile_path(None, rest)
     with runtime.engine.connect() as conn:
         return ref.full, tiles.entry_bundle(conn, ref)

@@ -35,10 +35,10 @@ def checkpoint(service: ServiceDep, _: Annotated[Principal, Depends(allow(*ALL))
 def entries(
     rest: TileRest,
     service: ServiceDep,
-    _: Annotated[Principal, Depends(allow(*MIRROR))],
+    who: Annotated[Principal, Depends(allow(*MIRROR))],
 ) -> Response:
     """An entry bundle: the events as hashed, each after its 2-byte big-endian length."""
-    full, body = evidence_api.entry_bundle(service, rest)
+    full, body = evidence_api.entry_bundle(service, rest, who)
     # Served to a token only: no shared cache may keep it.
     cache = _cache(full).replace("public", "private")
     return Response(body, media_type=BINARY, headers={"Cache-Control": cache})

@@ -3,7 +3,7 @@
 Distinctive values are planted in every sensitive field of every event type (tests/access/
 canaries.py). What each role may read is worked out from the rule itself (each event type's
 audience), event by event and field by field; then every GET route of /openapi.json, the log's
-entries and the live stream are read under each of the seven roles, and any planted value a role
+entries and the live stream are read under each of the eight roles, and any planted value a role
 may not read is a leak. The routes are walked from the OpenAPI document, so a new route is read
 without editing this test; a new path parameter needs a value below, and the test says so.
 """
@@ -19,9 +19,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from hanano.access.tokens import Principal
-from hanano.access.visibility import reads
+from hanano.access.visibility import reads, reads_entries_as_hashed
 from hanano.clock import ManualClock
 from hanano.events import EVENT_TYPES, ROLES, Role
+from hanano.evidence.tiles import encode_index
 from hanano.service import Service
 from hanano.store.records import RecordedEvent, read_events
 from hanano.web.stream import Broadcaster, Subscriber
@@ -39,6 +40,9 @@ def guarded_fields(event_type: str) -> set[str]:
 
 def readable(who: Principal, event: RecordedEvent, field: str) -> bool:
     cls = EVENT_TYPES.get(event.type)
+    if cls is not None and reads_entries_as_hashed(who):
+        # A mirror holds the entries as hashed: everything but the sealed fields' plaintext.
+        return field not in cls.sensitive
     if cls is None or cls.audience is None or not reads(who, event.type, event.actor):
         return False
     return who.role in cls.audience.field_readers(field)
@@ -95,7 +99,16 @@ def route_values(ids: dict[str, list[str]], seqs: list[int], size: int) -> dict[
         **ids,
         "seq": [str(s) for s in seqs],
         "worksite_id": ["C-6"],
+        "level": ["0", "1"],
+        "rest": tile_indexes(size),
     }
+
+
+def tile_indexes(size: int) -> list[str]:
+    """Every level-0 tile (and entry bundle) of the tree, full and partial."""
+    full = [encode_index(i) for i in range(size // 256)]
+    partial = [f"{encode_index(size // 256)}.p/{size % 256}"] if size % 256 else []
+    return full + partial
 
 
 QUERY_VALUES: dict[tuple[str, str], str] = {

@@ -234,6 +234,10 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/v1/log/proof/inclusion?index=0&size=2", None, EVERYONE),
     ("GET", "/api/v1/log/proof/consistency?from=1&to=2", None, EVERYONE),
     ("GET", "/api/v1/log/receipt/{seq}", None, {"admin", "auditor"}),
+    # tlog-tiles: hashes for anyone, the entries as hashed for a mirror's token alone
+    ("GET", "/tlog/checkpoint", None, EVERYONE),
+    ("GET", "/tlog/tile/{level}/{rest}", None, EVERYONE),
+    ("GET", "/tlog/tile/entries/{rest}", None, {"mirror"}),
     # media rows begin
     ("POST", "/api/v1/media", {}, REPORTING),
     ("POST", "/api/v1/media/devices", {"verifier_key": "{device_key}"}, {"admin"}),
@@ -344,6 +348,8 @@ def test_each_role_against_each_endpoint(
             "report": second.json()["id"],
             "token": victim.json()["token_id"],
             "seq": "1",
+            "level": "0",
+            "rest": "000.p/1",
         }
         if needs_dispatch_records(path, body):
             names.update(matrix_names(client, dispatcher, names["open"]))

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import select, update
 
 from hanano.access.tokens import create_token
+from hanano.errors import Problem
+from hanano.events import ROLES
 from hanano.evidence.log import tree_size
 from hanano.evidence.tables import merkle_nodes
 from hanano.evidence.tiles import TileRef, encode_index, parse_tile_path, tile_path
-from hanano.events import ROLES
-from hanano.errors import Problem
 from hanano.service import Service
 from hanano.store.sequencer import Tx
 from tests.continuity.tlog_checker import CheckFailed, check_log
