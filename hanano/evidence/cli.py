@@ -235,7 +235,27 @@ FORK_EXIT = 3
 """`hanano log witness` exit status when the log showed two histories."""
 
 
-@log_group.command("witness")
+class _WitnessCommands(click.Group):
+    """`witness serve` and `witness pull URL`; a first word that is no subcommand is the pull's
+    (`hanano log witness URL ...`, as before there was a witness server)."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands:
+            return "pull", self.commands["pull"], args
+        return super().resolve_command(ctx, args)
+
+
+@log_group.group(
+    "witness", cls=_WitnessCommands, context_settings={"ignore_unknown_options": True}
+)
+def log_witness() -> None:
+    """As a witness: pull the log's checkpoint and cosign it (`hanano log witness URL`), or
+    serve `POST /add-checkpoint` for logs that push to you (`hanano log witness serve`)."""
+
+
+@log_witness.command("pull")
 @click.argument("url")
 @click.option(
     "--key", "signer_key", required=True, help="The witness's signer key, or a file holding it."
@@ -249,16 +269,12 @@ FORK_EXIT = 3
     show_default=True,
     help="Where the witness keeps the last checkpoint it cosigned, per log.",
 )
-def log_witness(url: str, signer_key: str, log_key: str, state_path: Path) -> None:
-    """As a witness: check the log at URL is consistent with what you cosigned, then cosign.
+def log_witness_pull(url: str, signer_key: str, log_key: str, state_path: Path) -> None:
+    """Check the log at URL is consistent with what you cosigned, then cosign it.
 
     Exits with status 3 and the two conflicting checkpoints on stderr if the log forked.
     """
-    if not signer_key.startswith("PRIVATE+KEY+"):
-        try:
-            signer_key = Path(signer_key).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise click.ClickException(f"--key is neither a signer key nor a file: {exc}") from exc
+    signer_key = _signer_key(signer_key)
     with httpx.Client(base_url=url.rstrip("/"), timeout=30.0) as client:
 
         def request(method: str, path: str, body: str | None) -> tuple[int, str]:
@@ -308,3 +324,13 @@ def log_timestamp(ctx: click.Context) -> None:
     except TimestampError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"timestamped {done} of {len(sizes)} checkpoints without a timestamp")
+
+
+def _signer_key(given: str) -> str:
+    """A signer key given on the command line, or read from the file it names."""
+    if given.startswith("PRIVATE+KEY+"):
+        return given
+    try:
+        return Path(given).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise click.ClickException(f"--key is neither a signer key nor a file: {exc}") from exc

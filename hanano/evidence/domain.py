@@ -11,11 +11,12 @@ from hanano.evidence import (
     routes,
     tables,
     tile_routes,
+    witness_cli,
     witnesses,
 )
 from hanano.evidence.handlers import HANDLERS
 
-_ = (events, media, witnesses)  # imported for what they register
+_ = (events, media, witness_cli, witnesses)  # imported for what they register
 
 DOMAIN = Domain(
     name="evidence",

@@ -225,6 +225,12 @@ def save_state(path: Path, state: dict[str, Any]) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     temporary.replace(path)
+    # The rename itself must reach the disk before the cosignature leaves.
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def witness_once(
