@@ -260,6 +260,17 @@ class Settings(BaseSettings):
     webhook_max_backoff_s: float = Field(
         300.0, description="Longest wait between two attempts at one alert delivery (seconds)."
     )
+    witness_backoff_s: float = Field(
+        1.0,
+        gt=0,
+        description=(
+            "Wait after a failed push of a checkpoint to a witness, doubled after each further "
+            "failure (seconds)."
+        ),
+    )
+    witness_max_backoff_s: float = Field(
+        300.0, gt=0, description="Longest wait between two pushes to a failing witness (seconds)."
+    )
     delivery_poll_s: float = Field(
         5.0,
         description=(

@@ -220,12 +220,18 @@ def log_witness_key(name: str) -> None:
 @log_group.command("add-witness")
 @click.argument("verifier_key")
 @click.option("--name", required=True, help="Who runs the witness, as people know them.")
+@click.option(
+    "--url",
+    default=None,
+    help="The witness's submission prefix: the server pushes it each new checkpoint.",
+)
 @click.pass_context
-def log_add_witness(ctx: click.Context, verifier_key: str, name: str) -> None:
-    """Accept cosignatures by this witness key (logged as an event)."""
+def log_add_witness(ctx: click.Context, verifier_key: str, name: str, url: str | None) -> None:
+    """Accept cosignatures by this witness key (logged as an event); with --url, push it each
+    new checkpoint to cosign (C2SP tlog-witness)."""
     service = service_for(ctx)
     try:
-        service.execute(lambda tx: add_witness(tx, CLI_ACTOR, name, verifier_key))
+        service.execute(lambda tx: add_witness(tx, CLI_ACTOR, name, verifier_key, url))
     except Problem as problem:
         raise click.ClickException(str(problem)) from problem
     click.echo(f"witness {name} added: {verifier_key.split('+', 1)[0]}")
@@ -247,9 +253,7 @@ class _WitnessCommands(click.Group):
         return super().resolve_command(ctx, args)
 
 
-@log_group.group(
-    "witness", cls=_WitnessCommands, context_settings={"ignore_unknown_options": True}
-)
+@log_group.group("witness", cls=_WitnessCommands, context_settings={"ignore_unknown_options": True})
 def log_witness() -> None:
     """As a witness: pull the log's checkpoint and cosign it (`hanano log witness URL`), or
     serve `POST /add-checkpoint` for logs that push to you (`hanano log witness serve`)."""

@@ -1,6 +1,6 @@
 """Evidence: the tamper-evident log's tree, checkpoints, witnesses, timestamps and media."""
 
-from hanano.domain import Domain, events_of, tables_of
+from hanano.domain import Announcer, Domain, Runtime, events_of, tables_of
 from hanano.evidence import (
     cli,
     events,
@@ -12,11 +12,18 @@ from hanano.evidence import (
     tables,
     tile_routes,
     witness_cli,
+    witness_push,
     witnesses,
 )
 from hanano.evidence.handlers import HANDLERS
 
 _ = (events, media, witness_cli, witnesses)  # imported for what they register
+
+
+def start(service: Runtime, _announcer: Announcer | None) -> witness_push.WitnessPusher:
+    """What the log runs beside the requests: pushing checkpoints to its witnesses."""
+    return witness_push.start_pusher(service)
+
 
 DOMAIN = Domain(
     name="evidence",
@@ -26,4 +33,5 @@ DOMAIN = Domain(
     handlers=HANDLERS,
     routers=(routes.router, routes.entries_router, media_routes.router, tile_routes.router),
     commands=(cli.log_group, media_cli.media_group),
+    start=start,
 )

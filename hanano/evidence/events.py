@@ -26,6 +26,8 @@ class WitnessAdded(Event):
     audience: ClassVar[Audience] = readable_by(OPERATORS | {"auditor"})
     name: str
     key: str
+    # Where the log pushes each new checkpoint (tlog-witness add-checkpoint); None: it pulls.
+    url: str | None = None
 
 
 class Place(BaseModel):

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from hanano.store.migrations import Migration
@@ -148,6 +149,11 @@ def _log_identity(conn: Connection) -> None:
     _LOG_IDENTITY_SCHEMA.create_all(conn)
 
 
+def _witness_urls(conn: Connection) -> None:
+    """Where each witness is pushed the log's checkpoints (tlog-witness add-checkpoint)."""
+    conn.execute(text("ALTER TABLE witnesses ADD COLUMN url TEXT"))
+
+
 MIGRATIONS = (
     Migration(1, "the log's tree: subtree hashes, checkpoints", _tree, replaces=(2,)),
     Migration(
@@ -155,4 +161,5 @@ MIGRATIONS = (
     ),
     Migration(3, "media originals, custody, device keys", _media, replaces=(7,)),
     Migration(4, "the key that signs the log, recorded", _log_identity, replaces=(14,)),
+    Migration(5, "witnesses' URLs, for pushing checkpoints", _witness_urls),
 )

@@ -51,6 +51,8 @@ witnesses = Table(
     Column("key_name", String(200), nullable=False),
     Column("key_id", _BIG, nullable=False),
     Column("added_seq", _BIG, nullable=False),
+    # Where the log pushes its checkpoints to be cosigned (tlog-witness); None: the witness pulls.
+    Column("url", Text, nullable=True),
 )
 
 # Cosignatures arrive from outside and are not events: logging each would make a new checkpoint

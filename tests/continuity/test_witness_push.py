@@ -1,0 +1,166 @@
+"""Witnesses pushed to (C2SP tlog-witness): the witness's answers, its record across restarts,
+and the log pushing each new checkpoint and serving the cosignatures it collects."""
+
+import base64
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from hanano.clock import ManualClock
+from hanano.evidence import log, note
+from hanano.evidence.cosign import generate_witness_key, signature_lines
+from hanano.evidence.witness_server import FileRecord, Witness, witness_app
+from hanano.evidence.witnesses import add_witness
+from hanano.service import Service
+from hanano.settings import Settings
+from tests.continuity.test_tiles import grow_to
+from tests.continuity.witness_support import cosignature_verifies, serving, witness_process
+from tests.helpers_server import free_port, running_server
+
+SIZE_TYPE = "text/x.tlog.size"
+
+
+@pytest.fixture
+def quick(db_url: str, clock: ManualClock) -> Iterator[Service]:
+    """A log that retries a failing witness within a fraction of a second."""
+    settings = Settings(database_url=db_url, witness_backoff_s=0.05, witness_max_backoff_s=0.3)
+    service = Service(settings, clock=clock).start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def signed_at(service: Service, size: int) -> str:
+    with service.engine.connect() as conn:
+        return log.checkpoint_at(conn, size)
+
+
+def proof(service: Service, old: int, size: int) -> list[str]:
+    with service.engine.connect() as conn:
+        return [base64.b64encode(p).decode() for p in log.consistency(conn, old, size)]
+
+
+def body(old: int, lines: list[str], signed: str) -> bytes:
+    return (f"old {old}\n" + "".join(f"{line}\n" for line in lines) + "\n" + signed).encode()
+
+
+def wait_for(check: Callable[[], bool], what: str, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_each_answer_of_the_witness(service: Service, tmp_path: Path) -> None:
+    grow_to(service, 10)
+    grow_to(service, 25)
+    origin = "hanano/" + service.settings.city
+    signer, witness_key = generate_witness_key("witness.example/w1")
+    log_key = service.evidence.key.verifier
+    witness = Witness(signer, {origin: log_key}, FileRecord(tmp_path / "w.json"))
+    with serving(witness_app(witness), free_port()) as url:
+
+        def push(raw: bytes) -> httpx.Response:
+            return httpx.post(f"{url}/add-checkpoint", content=raw, timeout=10)
+
+        ten, twenty_five = signed_at(service, 10), signed_at(service, 25)
+        for malformed in (
+            b"",
+            b"hello\n\n" + ten.encode(),
+            b"old 01\n\n" + ten.encode(),
+            body(0, ["not base64!"], ten),
+            body(11, [], ten),
+            b"old 0\n\nnot a note",
+        ):
+            assert push(malformed).status_code == 400, malformed
+        # A log the witness does not know, and a checkpoint not signed by the log's key.
+        other_signer, _ = note.generate_key("other.example/log")
+        stranger = note.sign("other.example/log\n3\n" + "A" * 43 + "=\n", other_signer)
+        assert push(body(0, [], stranger)).status_code == 404
+        impostor, _ = note.generate_key(origin)
+        text, _ = signature_lines(ten)
+        assert push(body(0, [], note.sign(text, impostor))).status_code == 403
+        broken = ten[:-10] + ("A" if ten[-10] != "A" else "B") + ten[-9:]
+        assert push(body(0, [], broken)).status_code == 403
+
+        first = push(body(0, [], ten))
+        assert first.status_code == 200, first.text
+        assert cosignature_verifies(text, first.text, witness_key)
+        again = push(body(0, [], twenty_five))
+        assert (again.status_code, again.text) == (409, "10\n")
+        assert again.headers["content-type"].startswith(SIZE_TYPE)
+        good = proof(service, 10, 25)
+        flipped = base64.b64encode(bytes(32)).decode()
+        assert push(body(10, [flipped, *good[1:]], twenty_five)).status_code == 422
+        assert push(body(10, good[:-1], twenty_five)).status_code == 422
+        forged = note.sign(
+            text.replace(text.split("\n")[2], "B" * 43 + "="), service.evidence.key.signer
+        )
+        assert push(body(10, [], forged)).status_code == 422
+        assert json.loads((tmp_path / "w.json").read_text())[origin]["size"] == 10
+        moved = push(body(10, good, twenty_five))
+        assert moved.status_code == 200, moved.text
+        assert cosignature_verifies(signature_lines(twenty_five)[0], moved.text, witness_key)
+        assert json.loads((tmp_path / "w.json").read_text())[origin]["size"] == 25
+
+
+def test_the_witness_process_keeps_its_size_across_a_kill(service: Service, tmp_path: Path) -> None:
+    grow_to(service, 7)
+    signer, _ = generate_witness_key("witness.example/w2")
+    state, port = tmp_path / "state.json", free_port()
+    log_key = service.evidence.key.verifier
+    with witness_process(signer, log_key, state, port, tmp_path / "w.log"):
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/add-checkpoint", content=body(0, [], signed_at(service, 7))
+        )
+        assert answer.status_code == 200, answer.text
+    # Killed (SIGKILL); a new process answers from the record the first one left.
+    with witness_process(signer, log_key, state, port, tmp_path / "w.log"):
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/add-checkpoint", content=body(0, [], signed_at(service, 7))
+        )
+        assert (answer.status_code, answer.text) == (409, "7\n")
+    assert not list(tmp_path.glob("state.json.tmp"))
+
+
+def served_cosignature(server: str, witness_key: str) -> tuple[int, bool]:
+    """The size of /tlog/checkpoint and whether the witness's cosignature of it verifies."""
+    text = httpx.get(f"{server}/tlog/checkpoint").text
+    checkpoint_body, lines = signature_lines(text)
+    name = witness_key.split("+", 1)[0]
+    ours = [line for line in lines if line.startswith(f"\u2014 {name} ")]
+    size = int(checkpoint_body.split("\n")[1])
+    return size, any(cosignature_verifies(checkpoint_body, line, witness_key) for line in ours)
+
+
+def test_the_log_pushes_each_checkpoint_and_serves_the_cosignatures(
+    quick: Service, tmp_path: Path
+) -> None:
+    signer, witness_key = generate_witness_key("witness.example/w3")
+    origin = "hanano/" + quick.settings.city
+    witness = Witness(
+        signer, {origin: quick.evidence.key.verifier}, FileRecord(tmp_path / "w.json")
+    )
+    port = free_port()
+    with running_server(quick) as server:
+        # Registered while the witness is still down: the log retries until it answers.
+        quick.execute(
+            lambda tx: add_witness(tx, "test", "w3", witness_key, f"http://127.0.0.1:{port}/")
+        )
+        grow_to(quick, 40)
+        time.sleep(0.4)
+        assert served_cosignature(server, witness_key) == (40, False)
+        with serving(witness_app(witness), port):
+            wait_for(lambda: served_cosignature(server, witness_key) == (40, True), "a cosignature")
+            # Later checkpoints are pushed with a consistency proof from the size cosigned.
+            for size in (41, 300, 301):
+                grow_to(quick, size)
+                wait_for(
+                    lambda s=size: served_cosignature(server, witness_key) == (s, True), f"{size}"
+                )
+        assert json.loads((tmp_path / "w.json").read_text())[origin]["size"] == 301
