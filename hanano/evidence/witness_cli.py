@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import uvicorn
 
 from hanano.evidence import note
 from hanano.evidence.cli import _signer_key, log_witness
@@ -48,8 +49,6 @@ def log_witness_serve(
 ) -> None:
     """Answer `POST /add-checkpoint` (C2SP tlog-witness): check each pushed checkpoint's
     signature and consistency proof, record its size, and answer with a cosignature."""
-    import uvicorn  # noqa: PLC0415 - the HTTP server loads only when serving
-
     witness = Witness(_signer_key(signer_key), known_logs(log_keys, origin), FileRecord(state_path))
     try:
         click.echo(f"witness key: {witness_key_from_signer(witness.signer_key)}", err=True)
