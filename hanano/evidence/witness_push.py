@@ -21,6 +21,7 @@ from sqlalchemy import Connection, func, select
 from hanano.domain import Runtime
 from hanano.errors import Problem
 from hanano.evidence import log
+from hanano.evidence.events import WitnessAdded
 from hanano.evidence.tables import cosignatures
 from hanano.evidence.witness import check_cosignatures, store_cosignatures
 from hanano.evidence.witnesses import push_targets
@@ -48,6 +49,9 @@ class WitnessPusher:
     runtime: Runtime
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=TIMEOUT_S))
     _targets: dict[str, _Target] = field(default_factory=dict)
+    _registered: tuple[int, list[tuple[str, str]]] = (-1, [])
+    """(name, url) of the witnesses pushed to, as read when `_additions` was the first."""
+    _additions: int = 0
     _wake: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -58,8 +62,10 @@ class WitnessPusher:
         self._thread.start()
         return self
 
-    def on_events(self, _events: list[RecordedEvent]) -> None:
+    def on_events(self, events: list[RecordedEvent]) -> None:
         """In the writer thread: only a wake-up, so the writer never waits on a witness."""
+        if any(event.type == WitnessAdded.type for event in events):
+            self._additions += 1
         self._wake.set()
 
     def stop(self) -> None:
@@ -78,8 +84,12 @@ class WitnessPusher:
 
     def push_all(self) -> float:
         """Push to every witness that is due; seconds until the next retry falls due."""
-        with self.runtime.engine.connect() as conn:
-            targets = push_targets(conn)
+        # Counted before reading, so a witness added during the read is read again next time.
+        additions = self._additions
+        if self._registered[0] != additions:
+            with self.runtime.engine.connect() as conn:
+                self._registered = (additions, push_targets(conn))
+        targets = self._registered[1]
         settings = self.runtime.settings
         now = time.monotonic()
         next_due = settings.witness_max_backoff_s
