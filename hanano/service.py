@@ -15,7 +15,7 @@ from hanano.city.model import City, CityCache
 from hanano.clock import Clock, SystemClock
 from hanano.domain import Domain
 from hanano.domains import DOMAINS
-from hanano.evidence.identity import BoundKey, bind_log_key
+from hanano.evidence.identity import BoundKey, bind_log_key, log_origin
 from hanano.evidence.keys import purpose_key
 from hanano.evidence.log import EvidenceLog, catch_up
 from hanano.evidence.tsa import Timestamper
@@ -117,6 +117,9 @@ class Service:
             # One writer at a time (SQLite): two processes opening a new store record one key.
             conn.info["writer"] = True
             with conn.begin():
+                self.log_origin = log_origin(
+                    conn, self.settings.log_origin, f"hanano/{self.settings.city}"
+                )
                 bound = bind_log_key(
                     conn,
                     self.settings.database_url,

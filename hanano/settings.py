@@ -93,7 +93,13 @@ class Settings(BaseSettings):
         ),
     )
     log_origin: str | None = Field(
-        None, description="The log's name in its signed checkpoints (default hanano/<city>)."
+        None,
+        description=(
+            "The log's name in its signed checkpoints (default hanano/<city>), fixed when the "
+            "log begins: a store whose log has another refuses to start. For tlog-tiles "
+            "clients, the address the log is served at without the scheme, then /tlog "
+            "(evidence.example.org/tlog)."
+        ),
     )
     tsa_url: str | None = Field(
         None,

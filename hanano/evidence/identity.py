@@ -46,6 +46,25 @@ def recorded_identity(conn: Connection) -> Any:
     return conn.execute(select(log_identity).order_by(log_identity.c.origin).limit(1)).first()
 
 
+def log_origin(conn: Connection, configured: str | None, default: str) -> str:
+    """The origin the log signs its checkpoints under: the one recorded when it began.
+
+    Every checkpoint, receipt and witness's record names it, so it never changes: a setting
+    that names another refuses the start (LogKeyError) rather than begin a second log.
+    """
+    identity = recorded_identity(conn)
+    if identity is None:
+        return configured or default
+    origin = str(identity.origin)
+    if configured and configured != origin:
+        raise LogKeyError(
+            f"this store's log signs its checkpoints as {origin!r} since it began; "
+            f"HANANO_LOG_ORIGIN={configured!r} would start another log: unset it or set it to "
+            f"{origin!r}"
+        )
+    return origin
+
+
 def key_file_for(database_url: str, configured: str | None, recorded: str | None) -> Path:
     """The setting if given, else the recorded path, else (SQLite) the file beside the store."""
     if configured:
