@@ -21,6 +21,7 @@ from sqlalchemy import Connection, func, select
 from hanano.domain import Runtime
 from hanano.errors import Problem
 from hanano.evidence import log
+from hanano.evidence.cosign import signature_lines
 from hanano.evidence.events import WitnessAdded
 from hanano.evidence.tables import cosignatures
 from hanano.evidence.witness import check_cosignatures, store_cosignatures
@@ -118,7 +119,8 @@ class WitnessPusher:
             if log.tree_size(conn) == 0:
                 return
             signed = log.latest_checkpoint(conn)
-            size = log.tree_size(conn)
+            # The size of this very checkpoint: the log may have grown since it was read.
+            size = log.parse_checkpoint(signature_lines(signed)[0]).size
             known = target.known if target.known is not None else cosigned_size(conn, name)
             for _ in range(2):
                 if known == size:

@@ -5,6 +5,7 @@ import base64
 import json
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx2 as httpx
@@ -164,3 +165,21 @@ def test_the_log_pushes_each_checkpoint_and_serves_the_cosignatures(
                     lambda s=size: served_cosignature(server, witness_key) == (s, True), f"{size}"
                 )
         assert json.loads((tmp_path / "w.json").read_text())[origin]["size"] == 301
+
+
+def test_concurrent_pushes_of_one_size_are_cosigned_once(service: Service, tmp_path: Path) -> None:
+    grow_to(service, 12)
+    signer, _ = generate_witness_key("witness.example/w4")
+    origin = "hanano/" + service.settings.city
+    witness = Witness(
+        signer, {origin: service.evidence.key.verifier}, FileRecord(tmp_path / "w.json")
+    )
+    raw = body(0, [], signed_at(service, 12))
+    with serving(witness_app(witness), free_port()) as url, ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(
+                lambda _: httpx.post(f"{url}/add-checkpoint", content=raw, timeout=10), range(8)
+            )
+        )
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 7
+    assert {a.text for a in answers if a.status_code == 409} == {"12\n"}
