@@ -10,7 +10,8 @@ import uvicorn
 from hanano.evidence import note
 from hanano.evidence.cli import _signer_key, log_witness
 from hanano.evidence.cosign import witness_key_from_signer
-from hanano.evidence.witness_server import FileRecord, Witness, witness_app
+from hanano.evidence.witness_record import DatabaseRecord, FileRecord
+from hanano.evidence.witness_server import Witness, witness_app
 
 
 @log_witness.command("serve")
@@ -37,6 +38,12 @@ from hanano.evidence.witness_server import FileRecord, Witness, witness_app
     show_default=True,
     help="Where the witness records the last checkpoint it cosigned, per log.",
 )
+@click.option(
+    "--db",
+    "db_url",
+    default=None,
+    help="Record them in this database instead (sqlite:///PATH or postgresql://...).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8090, show_default=True, type=int, help="Port to listen on.")
 def log_witness_serve(
@@ -44,17 +51,22 @@ def log_witness_serve(
     log_keys: tuple[str, ...],
     origin: str | None,
     state_path: Path,
+    db_url: str | None,
     host: str,
     port: int,
 ) -> None:
     """Answer `POST /add-checkpoint` (C2SP tlog-witness): check each pushed checkpoint's
     signature and consistency proof, record its size, and answer with a cosignature."""
-    witness = Witness(_signer_key(signer_key), known_logs(log_keys, origin), FileRecord(state_path))
+    record = FileRecord(state_path) if db_url is None else DatabaseRecord(db_url)
+    witness = Witness(_signer_key(signer_key), known_logs(log_keys, origin), record)
     try:
         click.echo(f"witness key: {witness_key_from_signer(witness.signer_key)}", err=True)
     except ValueError as exc:
         raise click.ClickException(f"--key: {exc}") from exc
-    uvicorn.run(witness_app(witness), host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(witness_app(witness), host=host, port=port, log_level="warning")
+    finally:
+        record.close()
 
 
 def known_logs(log_keys: tuple[str, ...], origin: str | None) -> dict[str, str]:

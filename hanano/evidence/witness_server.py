@@ -7,22 +7,19 @@ for a log it does not know, 403 for a bad signature, 400 for a malformed request
 size it knows) when the log's idea of the last cosigned size is not its own, 422 for a proof or
 root that does not hold.
 
-The record is the same state file the pulling witness (`hanano log witness URL`) keeps, so one
-witness can be both pushed to and pull. Each check-and-record holds a lock across processes, and
-the file is replaced atomically and durably before the cosignature leaves: a crash leaves the
-old record or the new one, never half of one, and never a cosignature the record forgot.
+The record (`hanano.evidence.witness_record`) is the state file the pulling witness (`hanano log
+witness URL`) keeps, so one witness can be both pushed to and pull, or a database of its own.
+Each check-and-record holds it against every other request and process, and the new size is
+written atomically and durably before the cosignature leaves: a crash never leaves half a
+record, nor a cosignature the record forgot.
 """
 
 from __future__ import annotations
 
 import base64
-import fcntl
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -33,7 +30,7 @@ from starlette.routing import Route
 from hanano.evidence import merkle, note
 from hanano.evidence.cosign import cosign, signature_lines
 from hanano.evidence.log import Checkpoint, parse_checkpoint
-from hanano.evidence.witness import load_state, save_state
+from hanano.evidence.witness_record import Record
 
 MAX_REQUEST = 64 * 1024
 MAX_PROOF_LINES = 63
@@ -102,31 +99,6 @@ def _hash_line(line: str) -> bytes:
     return raw
 
 
-class FileRecord:
-    """The witness's record in a JSON file: {origin: {size, root, note}}, shared with the pull."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._threads = threading.Lock()
-
-    @contextmanager
-    def locked(self) -> Iterator[dict[str, dict[str, object]]]:
-        """The record, held against every other request and process until the block ends;
-        whatever the block leaves in it is written atomically when it ends without error."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        with self._threads, lock_path.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                state = load_state(self.path)
-                before = repr(state)
-                yield state
-                if repr(state) != before:
-                    save_state(self.path, state)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 class Witness:
     """Checks and cosigns pushed checkpoints of the logs it knows, by origin."""
 
@@ -134,7 +106,7 @@ class Witness:
         self,
         signer_key: str,
         log_keys: dict[str, str],
-        record: FileRecord,
+        record: Record,
         now: Callable[[], int] = lambda: int(time.time()),
     ) -> None:
         self.signer_key = signer_key

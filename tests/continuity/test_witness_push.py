@@ -14,7 +14,8 @@ import pytest
 from hanano.clock import ManualClock
 from hanano.evidence import log, note
 from hanano.evidence.cosign import generate_witness_key, signature_lines
-from hanano.evidence.witness_server import FileRecord, Witness, witness_app
+from hanano.evidence.witness_record import DatabaseRecord, FileRecord, Record
+from hanano.evidence.witness_server import Witness, witness_app
 from hanano.evidence.witnesses import add_witness
 from hanano.service import Service
 from hanano.settings import Settings
@@ -167,15 +168,28 @@ def test_the_log_pushes_each_checkpoint_and_serves_the_cosignatures(
         assert json.loads((tmp_path / "w.json").read_text())[origin]["size"] == 301
 
 
-def test_concurrent_pushes_of_one_size_are_cosigned_once(service: Service, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kept_in", ["file", "database"])
+def test_concurrent_pushes_of_one_size_are_cosigned_once(
+    service: Service, tmp_path: Path, db_url: str, kept_in: str
+) -> None:
+    """Eight pushes at once from size 0: one is cosigned, the others learn its size; a new
+    witness over the same record knows it too."""
     grow_to(service, 12)
     signer, _ = generate_witness_key("witness.example/w4")
     origin = "hanano/" + service.settings.city
-    witness = Witness(
-        signer, {origin: service.evidence.key.verifier}, FileRecord(tmp_path / "w.json")
-    )
+
+    records: list[Record] = []
+
+    def witness() -> Witness:
+        # The witness's own store: a SQLite file, or on PostgreSQL the test's schema.
+        own = f"sqlite:///{tmp_path / 'witness.db'}" if db_url.startswith("sqlite") else db_url
+        records.append(
+            FileRecord(tmp_path / "w.json") if kept_in == "file" else DatabaseRecord(own)
+        )
+        return Witness(signer, {origin: service.evidence.key.verifier}, records[-1])
+
     raw = body(0, [], signed_at(service, 12))
-    with serving(witness_app(witness), free_port()) as url, ThreadPoolExecutor(8) as pool:
+    with serving(witness_app(witness()), free_port()) as url, ThreadPoolExecutor(8) as pool:
         answers = list(
             pool.map(
                 lambda _: httpx.post(f"{url}/add-checkpoint", content=raw, timeout=10), range(8)
@@ -183,3 +197,7 @@ def test_concurrent_pushes_of_one_size_are_cosigned_once(service: Service, tmp_p
         )
     assert sorted(a.status_code for a in answers) == [200] + [409] * 7
     assert {a.text for a in answers if a.status_code == 409} == {"12\n"}
+    again = witness().add_checkpoint(raw)
+    for record in records:
+        record.close()
+    assert (again.status, again.body) == (409, "12\n")
