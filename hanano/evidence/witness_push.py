@@ -114,39 +114,40 @@ class WitnessPusher:
         return next_due
 
     def push(self, name: str, url: str, target: _Target) -> None:
-        """Push the latest checkpoint to one witness and store its cosignature."""
-        with self.runtime.engine.connect() as conn:
+        """Push the latest checkpoint to one witness and store its cosignature. No connection
+        to the store stays open while the witness is waited for."""
+        engine = self.runtime.engine
+        with engine.connect() as conn:
             if log.tree_size(conn) == 0:
                 return
             signed = log.latest_checkpoint(conn)
-            # The size of this very checkpoint: the log may have grown since it was read.
-            size = log.parse_checkpoint(signature_lines(signed)[0]).size
             known = target.known if target.known is not None else cosigned_size(conn, name)
-            for _ in range(2):
-                if known == size:
-                    target.known = size
-                    return
-                if known > size:
-                    raise PushError(
-                        f"the witness holds a checkpoint of size {known}, beyond this log's "
-                        f"{size}: the log lost entries it had shown (restore it, do not fork)"
-                    )
-                response = self.client.post(
-                    url + "/add-checkpoint", content=submission(conn, known, size, signed)
+        # The size of this very checkpoint: the log may have grown since it was read.
+        size = log.parse_checkpoint(signature_lines(signed)[0]).size
+        for _ in range(2):
+            if known == size:
+                target.known = size
+                return
+            if known > size:
+                raise PushError(
+                    f"the witness holds a checkpoint of size {known}, beyond this log's "
+                    f"{size}: the log lost entries it had shown (restore it, do not fork)"
                 )
-                if response.status_code == 409 and response.headers.get(
-                    "content-type", ""
-                ).startswith(SIZE_TYPE):
-                    known = int(response.text.strip())
-                    continue
-                if response.status_code != 200:
-                    raise PushError(f"answered {response.status_code}: {response.text[:200]}")
+            with engine.connect() as conn:
+                content = submission(conn, known, size, signed)
+            response = self.client.post(url + "/add-checkpoint", content=content)
+            kind = response.headers.get("content-type", "")
+            if response.status_code == 409 and kind.startswith(SIZE_TYPE):
+                known = int(response.text.strip())
+                continue
+            if response.status_code != 200:
+                raise PushError(f"answered {response.status_code}: {response.text[:200]}")
+            with engine.connect() as conn:
                 accepted = check_cosignatures(conn, signed + response.text)
-                break
-            else:
-                raise PushError("the witness's size changed twice during one push")
-        self.runtime.execute(lambda tx: store_cosignatures(tx, accepted))
-        target.known = size
+            self.runtime.execute(lambda tx, checked=accepted: store_cosignatures(tx, checked))
+            target.known = size
+            return
+        raise PushError("the witness's size changed twice during one push")
 
 
 def submission(conn: Connection, old: int, size: int, signed: str) -> bytes:
