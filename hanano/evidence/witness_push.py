@@ -142,12 +142,16 @@ class WitnessPusher:
                 continue
             if response.status_code != 200:
                 raise PushError(f"answered {response.status_code}: {response.text[:200]}")
-            with engine.connect() as conn:
-                accepted = check_cosignatures(conn, signed + response.text)
-            self.runtime.execute(lambda tx, checked=accepted: store_cosignatures(tx, checked))
+            self.store(signed + response.text)
             target.known = size
             return
         raise PushError("the witness's size changed twice during one push")
+
+    def store(self, cosigned: str) -> None:
+        """Check the witness's answer as any submitted cosignature is, then keep it."""
+        with self.runtime.engine.connect() as conn:
+            accepted = check_cosignatures(conn, cosigned)
+        self.runtime.execute(lambda tx: store_cosignatures(tx, accepted))
 
 
 def submission(conn: Connection, old: int, size: int, signed: str) -> bytes:
