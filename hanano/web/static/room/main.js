@@ -12,7 +12,7 @@ import { loadAll } from "./resources.js";
 import { loadRoads } from "./roads.js";
 import {
   credit, drawHospitals, drawIncidents, drawTeams, drawThreats, drawTracks, drawWatches, drawZones,
-  hasMap, initMap, labelZones, layer, layerSwitch, onOverlayAdd, paintZones, renderLegend,
+  hasMap, initMap, layer, layerSwitch, onOverlayAdd, paintZones, renderLegend,
 } from "./map.js";
 import { closeDetail, openDetail, renderDetail, assign, tickLeft } from "./detail.js";
 import { renderAlarm, unlockSoundOnGesture } from "./alarm.js";
@@ -30,7 +30,7 @@ const renderClock = () => $("#clock").replaceChildren(time(new Date(serverNow())
 const VIEWS = [
   [["zones"], drawZones],
   [["alerts", "lang"], paintZones],
-  [["lang"], () => { labelZones(); paintZones(); renderLegend(); layerSwitch(); credit(); renderWho(); }],
+  [["lang"], () => { paintZones(); renderLegend(); layerSwitch(); credit(); renderWho(); }],
   [["incidents"], drawIncidents],
   [["teams", "tasks", "lang"], drawTeams],
   [["hospitals"], drawHospitals],
