@@ -17,7 +17,7 @@ import {
 import { closeDetail, openDetail, renderDetail, assign, tickLeft } from "./detail.js";
 import { renderAlarm, unlockSoundOnGesture } from "./alarm.js";
 import { TABS, showTab } from "./tabs.js";
-import { moveSelection, renderQueue, tickQueue } from "./boards/queue.js";
+import { markSelected, moveSelection, renderQueue, tickQueue } from "./boards/queue.js";
 import { renderTeams } from "./boards/teams.js";
 import { armZonePick, issueAlert, renderAlerts, renderSightingForm, reportSighting } from "./boards/alerts.js";
 import { armThreat, renderSafety, renderThreatButton } from "./boards/safety.js";
@@ -38,7 +38,8 @@ const VIEWS = [
   [["watches", "lang"], drawWatches],
   [["threats", "closures", "lang"], drawThreats],
   [["pullbacks", "board", "teams", "incidents", "may", "lang"], renderAlarm],
-  [["incidents", "tasks", "teams", "selected", "pullbacks", "board", "lang"], renderQueue],
+  [["incidents", "tasks", "teams", "pullbacks", "board", "lang"], renderQueue],
+  [["selected"], markSelected],
   [["teams", "tasks", "pullbacks", "board", "may", "lang"], renderTeams],
   [["alerts", "zones", "may", "lang"], renderAlerts],
   [["zones", "may", "lang"], renderSightingForm],
