@@ -285,8 +285,17 @@ export function drawThreats() {
   }
 }
 
+// The map's key, open beside a wide map and closed on a phone's, where it would cover a good
+// part of the map; the dispatcher opens or closes it at will after that.
+const NARROW = "(max-width: 760px)";
+let legendPlaced = false;
+
 export function renderLegend() {
-  $("#legend").replaceChildren(
+  if (!legendPlaced) {
+    legendPlaced = true;
+    $("#legend").open = !matchMedia(NARROW).matches;
+  }
+  $("#legend-body").replaceChildren(
     h("div", {}, h("b", {}, t("legend_incidents")),
       ...[1, 2, 3, 4, 5].map((s) => h("span", { class: "dot", style: `--c:${SEV_COLOUR[s]}` }, num(s)))),
     h("div", {}, h("b", {}, t("legend_teams")),
