@@ -6,15 +6,20 @@ from typing import Any, Literal
 
 from hanano.access.field import own_post
 from hanano.access.tokens import Principal
+from hanano.access.visibility import field_readers
 from hanano.domain import Runtime
-from hanano.warning import manual, sightings
+from hanano.warning import manual, posts, sightings, sirens, views
 from hanano.warning.alerts import get_alert, list_alerts
+from hanano.warning.cap import to_atom
+from hanano.warning.events import ObservationPostRegistered
 from hanano.warning.feeds import list_feeds
 from hanano.warning.outbox import list_deliveries
 from hanano.warning.refusals import list_refused
 from hanano.warning.sightings import SightingIn, SightingResult
 
 EndKind = Literal["cancel", "all_clear"]
+# The roles that read where an observation post stands and what it is called (posts are targets).
+POST_PLACES = field_readers(ObservationPostRegistered, ("name", "lat", "lon"))
 
 
 async def report_sighting(runtime: Runtime, who: Principal, sighting: SightingIn) -> SightingResult:
@@ -52,6 +57,52 @@ def alerts(runtime: Runtime, hours: float = 24.0) -> list[dict[str, Any]]:
 def alert(runtime: Runtime, alert_id: str) -> dict[str, Any]:
     with runtime.engine.connect() as conn:
         return get_alert(conn, alert_id)
+
+
+def alerts_atom(runtime: Runtime) -> bytes:
+    """A CAP Atom feed of the last day's alerts, each entry linking its CAP document."""
+    now = runtime.clock.now()
+    items = alerts(runtime)
+    settings = runtime.settings
+    return to_atom(
+        items,
+        settings.public_url.rstrip("/"),
+        items[0]["sent"] if items else now.isoformat(),
+        f"hanano alerts: {settings.city}",
+    )
+
+
+def alert_cap(runtime: Runtime, alert_id: str) -> bytes:
+    """One alert as a CAP 1.2 document."""
+    return views.cap_document(alert(runtime, alert_id), runtime.settings)
+
+
+def tracks(runtime: Runtime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Live tracks, and each zone they threaten with the tracks' combined probability."""
+    with runtime.engine.connect() as conn:
+        return views.live_tracks_view(conn), views.zone_threats_view(conn)
+
+
+def observation_posts(runtime: Runtime, who: Principal) -> list[dict[str, Any]]:
+    """Observation posts, with names and places for the roles that read them; a spotter's
+    token lists only the post it reports from."""
+    with runtime.engine.connect() as conn:
+        items = posts.posts_view(conn, who.role in POST_PLACES)
+    if who.role == "spotter":
+        items = [i for i in items if i["id"] == who.post]
+    return items
+
+
+def air_bases(runtime: Runtime) -> list[dict[str, Any]]:
+    """Known air bases, where sorties start."""
+    with runtime.engine.connect() as conn:
+        return posts.bases_view(conn)
+
+
+def siren_list(runtime: Runtime) -> list[dict[str, Any]]:
+    """Sirens, the zones each sounds for, and whether it sounds now."""
+    with runtime.engine.connect() as conn:
+        return sirens.sirens_view(conn)
 
 
 async def issue_alert(

@@ -16,9 +16,7 @@ from hanano.domain import Runtime
 from hanano.errors import FieldError, Problem, invalid
 from hanano.events import Role
 from hanano.store.sequencer import Tx
-from hanano.warning import api, manual, posts, sirens, views
-from hanano.warning.alerts import get_alert, list_alerts
-from hanano.warning.cap import to_atom
+from hanano.warning import api, manual, posts, sirens
 from hanano.warning.events import (
     AirBaseRegistered,
     ObservationPostRegistered,
@@ -166,9 +164,7 @@ def tracks(
     """Live tracks with their estimated position, uncertainty and threatened zones (each with
     its probability of a strike within the warning horizon); and each threatened zone with the
     tracks' combined probability and the track behind it."""
-    with service.engine.connect() as conn:
-        items = views.live_tracks_view(conn)
-        zones = views.zone_threats_view(conn)
+    items, zones = api.tracks(service)
     return {"tracks": items, "count": len(items), "zones": zones}
 
 
@@ -190,17 +186,7 @@ def alerts(
 )
 def alerts_atom(service: ServiceDep, _: Annotated[Principal, Depends(alert_reader)]) -> Response:
     """A CAP Atom feed: one entry per alert of the last day, linking its CAP document."""
-    now = service.clock.now()
-    with service.engine.connect() as conn:
-        items = list_alerts(conn, now)
-    settings = service.settings
-    body = to_atom(
-        items,
-        settings.public_url.rstrip("/"),
-        items[0]["sent"] if items else now.isoformat(),
-        f"hanano alerts: {settings.city}",
-    )
-    return Response(body, media_type=ATOM_TYPE)
+    return Response(api.alerts_atom(service), media_type=ATOM_TYPE)
 
 
 @router.get(
@@ -212,9 +198,7 @@ def alert_cap(
     alert_id: str, service: ServiceDep, _: Annotated[Principal, Depends(alert_reader)]
 ) -> Response:
     """One alert as a CAP 1.2 document."""
-    with service.engine.connect() as conn:
-        alert = get_alert(conn, alert_id)
-    return Response(views.cap_document(alert, service.settings), media_type=CAP_TYPE)
+    return Response(api.alert_cap(service, alert_id), media_type=CAP_TYPE)
 
 
 # --- operators' alerts --------------------------------------------------------------------
@@ -305,7 +289,6 @@ async def clear_alert(
 PLACE_WRITE: tuple[Role, ...] = ("admin", "dispatcher")
 # Spotters need the ids of posts to report from; only command sees where the posts are.
 POST_READ = readers(ObservationPostRegistered)
-POST_PLACES = field_readers(ObservationPostRegistered, ("name", "lat", "lon"))
 NETWORK_READ = readers(AirBaseRegistered, SirenRegistered)
 PlaceId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -335,11 +318,7 @@ def observation_posts(
 ) -> dict[str, Any]:
     """Observation posts; names and positions for admin and dispatcher only (posts are
     targets); a spotter sees only the id of the post it reports from."""
-    with service.engine.connect() as conn:
-        items = posts.posts_view(conn, who.role in POST_PLACES)
-    if who.role == "spotter":
-        # A spotter's token lists only the post it reports from.
-        items = [i for i in items if i["id"] == who.post]
+    items = api.observation_posts(service, who)
     return {"observation_posts": items, "count": len(items)}
 
 
@@ -362,8 +341,7 @@ def air_bases(
     service: ServiceDep, _: Annotated[Principal, Depends(allow(*NETWORK_READ))]
 ) -> dict[str, Any]:
     """Known air bases, where sorties start (public knowledge, nothing sealed)."""
-    with service.engine.connect() as conn:
-        items = posts.bases_view(conn)
+    items = api.air_bases(service)
     return {"air_bases": items, "count": len(items)}
 
 
@@ -387,8 +365,7 @@ def sirens_list(
     service: ServiceDep, _: Annotated[Principal, Depends(allow(*NETWORK_READ))]
 ) -> dict[str, Any]:
     """Sirens, the zones each sounds for, and whether it sounds now."""
-    with service.engine.connect() as conn:
-        items = sirens.sirens_view(conn)
+    items = api.siren_list(service)
     return {"sirens": items, "count": len(items)}
 
 

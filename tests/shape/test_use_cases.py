@@ -60,3 +60,30 @@ def test_the_check_sees_sql() -> None:
 def test_front_modules_are_found() -> None:
     names = {str(p.relative_to(ROOT)) for p in _front_modules()}
     assert {"web/stream.py", "dispatch/routes.py", "dispatch/cli.py", "access/cli.py"} <= names
+
+
+def connections_in(source: str) -> list[str]:
+    """Where a module opens a database connection of its own (`….engine.connect()`)."""
+    faults = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = node.func.value
+            if node.func.attr in ("connect", "begin") and getattr(target, "attr", None) == "engine":
+                faults.append(f"line {node.lineno}: opens a connection")
+    return faults
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _front_modules() if not p.name.endswith("cli.py")],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_routes_read_through_use_cases(path: Path) -> None:
+    """A route reads through its domain's use case, never a connection it opens itself."""
+    assert connections_in(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_check_sees_a_connection() -> None:
+    source = "def f(service):\n    with service.engine.connect() as conn:\n        return conn\n"
+    assert connections_in(source) == ["line 2: opens a connection"]
+    assert connections_in("def f(service):\n    return api.tracks(service)\n") == []

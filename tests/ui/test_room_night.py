@@ -147,6 +147,15 @@ def test_the_room_fits_a_phone_without_sideways_scrolling(
     no_sideways_scroll(page)
     box = page.locator("#map").bounding_box()
     assert box is not None and box["width"] >= 370 and box["height"] >= 260, box
+    # The map's key starts closed on a phone, one line at the map's foot, and opens when asked.
+    assert not page.locator("#legend").evaluate("el => el.open")
+    key = page.locator("#legend").bounding_box()
+    assert key is not None and key["height"] <= 40 and key["width"] <= box["width"] / 2, key
+    assert page.inner_text("#legend summary") == ("مفتاح الخريطة" if lang == "ar" else "Map key")
+    page.click("#legend summary")
+    assert page.is_visible("#legend-body .dot")
+    page.click("#legend summary")
+    assert not page.is_visible("#legend-body .dot")
     for control in ("#lang", "#theme", "#help-open", "#logout"):
         inside(page, control, 390)
     shot(page, f"31-phone-{lang}")
@@ -210,6 +219,8 @@ def test_the_room_at_1280_keeps_the_map_beside_the_boards(
     assert (side["x"] > mapped["x"]) == (lang == "en")
     bar = page.locator("#bar").bounding_box()
     assert bar is not None and bar["height"] <= 60, bar
+    # Beside a wide map the key is open.
+    assert page.is_visible("#legend-body .dot")
     shot(page, f"37-desktop-{lang}")
 
 

@@ -80,12 +80,19 @@ def test_map_labels_stay_with_their_teams_aircraft_stay_seen_and_etas_read_true(
     service: Service = room["service"]
     api = room["api"]
     setup_posts(service)
+    hanano_name = next(
+        f["properties"]["name_en"]
+        for f in api.get("/api/v1/neighbourhoods").json()["features"]
+        if f["id"] == HANANO_PCODE
+    )
     crowd = [add_team(api, f"South-{n:02d}", offset(*SAKHOUR, north_m=-4000)) for n in range(12)]
     trio = [add_team(api, f"Hanano-{n}", offset(*HANANO, east_m=20 * n)) for n in range(3)]
     page = new_page(1280, 720)
     log_in(page, room["base"])
     page.click(".leaflet-control-zoom-out")
     page.wait_for_timeout(400)
+    # Zone names are hidden at this zoom, and so never built, measured or decluttered.
+    assert page.locator("#map .zone-label").count() == 0
     labels = page.evaluate(TEAM_LABELS)
     drawn = {x["team"] for x in labels if x["team"]} | {t for x in labels for t in x["teams"]}
     assert drawn == set(crowd + trio)
@@ -106,6 +113,9 @@ def test_map_labels_stay_with_their_teams_aircraft_stay_seen_and_etas_read_true(
     api.post("/api/v1/sightings", json=sighting_body(clock.now()))
     page.wait_for_selector(f"path.zone-{HANANO_PCODE}[data-level='imminent']", state="attached")
     page.wait_for_selector("#map .track-mark")
+    # An imminent zone is named at every zoom; it alone.
+    built = page.eval_on_selector_all("#map .zone-label", "els => els.map((el) => el.textContent)")
+    assert len(built) == 1 and built[0].startswith(hanano_name), built
     page.wait_for_timeout(300)
     track = page.evaluate(TRACK)
     assert track["inView"], track
@@ -120,6 +130,8 @@ def test_map_labels_stay_with_their_teams_aircraft_stay_seen_and_etas_read_true(
         page.click(".leaflet-control-zoom-in")
         page.wait_for_timeout(400)
     _assert_zone_labels_readable(page, "ETA")
+    zones = api.get("/api/v1/neighbourhoods").json()["features"]
+    assert page.locator("#map .zone-label").count() == len(zones)
     shot(page, "21-zone-etas")
     page.evaluate("() => { const real = Date.now.bind(Date); Date.now = () => real() + 600000; }")
     page.wait_for_timeout(5500)

@@ -12,12 +12,12 @@ import { loadAll } from "./resources.js";
 import { loadRoads } from "./roads.js";
 import {
   credit, drawHospitals, drawIncidents, drawTeams, drawThreats, drawTracks, drawWatches, drawZones,
-  hasMap, initMap, labelZones, layer, layerSwitch, onOverlayAdd, paintZones, renderLegend,
+  hasMap, initMap, layer, layerSwitch, onOverlayAdd, paintZones, renderLegend,
 } from "./map.js";
 import { closeDetail, openDetail, renderDetail, assign, tickLeft } from "./detail.js";
 import { renderAlarm, unlockSoundOnGesture } from "./alarm.js";
 import { TABS, showTab } from "./tabs.js";
-import { moveSelection, renderQueue, tickQueue } from "./boards/queue.js";
+import { markSelected, moveSelection, renderQueue, tickQueue } from "./boards/queue.js";
 import { renderTeams } from "./boards/teams.js";
 import { armZonePick, issueAlert, renderAlerts, renderSightingForm, reportSighting } from "./boards/alerts.js";
 import { armThreat, renderSafety, renderThreatButton } from "./boards/safety.js";
@@ -30,7 +30,7 @@ const renderClock = () => $("#clock").replaceChildren(time(new Date(serverNow())
 const VIEWS = [
   [["zones"], drawZones],
   [["alerts", "lang"], paintZones],
-  [["lang"], () => { labelZones(); paintZones(); renderLegend(); layerSwitch(); credit(); renderWho(); }],
+  [["lang"], () => { paintZones(); renderLegend(); layerSwitch(); credit(); renderWho(); }],
   [["incidents"], drawIncidents],
   [["teams", "tasks", "lang"], drawTeams],
   [["hospitals"], drawHospitals],
@@ -38,7 +38,8 @@ const VIEWS = [
   [["watches", "lang"], drawWatches],
   [["threats", "closures", "lang"], drawThreats],
   [["pullbacks", "board", "teams", "incidents", "may", "lang"], renderAlarm],
-  [["incidents", "tasks", "teams", "selected", "pullbacks", "board", "lang"], renderQueue],
+  [["incidents", "tasks", "teams", "pullbacks", "board", "lang"], renderQueue],
+  [["selected"], markSelected],
   [["teams", "tasks", "pullbacks", "board", "may", "lang"], renderTeams],
   [["alerts", "zones", "may", "lang"], renderAlerts],
   [["zones", "may", "lang"], renderSightingForm],

@@ -13,6 +13,8 @@ import { reportThreat } from "./boards/safety.js";
 import { clusterMarker, declutterZoneLabels, edgePoint, keepThreatsInView, leaderLine, teamGroups } from "./maplabels.js";
 
 let map, layerControl;
+// From this zoom on every zone is named on the map.
+const LABEL_ZOOM = 14;
 const layers = {};
 const zoneShapes = new Map();
 const incidentMarks = new Map();
@@ -50,12 +52,13 @@ export function initMap() {
   layerSwitch();
   map.on("click", (e) => { if (get("threatMode")) reportThreat(e.latlng); });
   map.on("zoomend", () => {
-    $("#map").classList.toggle("labels", map.getZoom() >= 14);
+    $("#map").classList.toggle("labels", map.getZoom() >= LABEL_ZOOM);
+    paintZones();  // zone labels are built as the zoom comes to show them
     drawTeams();  // which labels would overlap depends on the zoom
   });
   // Which zone labels collide, and which aircraft are out of view, depend on the view.
   map.on("moveend", () => { requestAnimationFrame(declutterZoneLabels); drawTracks(); });
-  $("#map").classList.toggle("labels", map.getZoom() >= 14);
+  $("#map").classList.toggle("labels", map.getZoom() >= LABEL_ZOOM);
   renderLegend();
 }
 
@@ -99,23 +102,41 @@ export function drawZones() {
     bounds.extend(shape.getBounds());
   }
   if (bounds.isValid()) map.fitBounds(bounds.pad(-0.15));
-  labelZones();
   paintZones();
 }
 
-export function labelZones() {
-  for (const f of get("zones")) {
-    const shape = zoneShapes.get(f.id);
-    if (!shape) continue;
-    shape.unbindTooltip();
-    shape.bindTooltip(featureName(f), { permanent: true, direction: "center", className: "zone-label" });
+// Zone names show when zoomed in to the streets, and an imminent zone's at every zoom (the
+// stylesheet hides the rest). A label is built only while it shows: binding, measuring and
+// decluttering a hundred hidden labels cost the first load a third of a second.
+const labelShown = (current) => map.getZoom() >= LABEL_ZOOM || current?.level === "imminent";
+
+// A zone's label, bound, worded and classed as its alert level says, or unbound when hidden.
+function labelZone(shape, f, current) {
+  if (!labelShown(current)) {
+    if (shape.getTooltip()) shape.unbindTooltip();
+    return;
   }
+  const eta = current ? etaText(current.alert, current.zone) : "";
+  const words = eta ? `${featureName(f)} · ${eta}` : featureName(f);
+  const level = current ? ` alerted level-${current.level}` : "";
+  const tip = shape.getTooltip();
+  if (!tip) {
+    shape.bindTooltip(words, { permanent: true, direction: "center", className: `zone-label${level}` });
+    return;
+  }
+  // Setting a tooltip's content measures it (a forced layout): only when the words change.
+  if (tip.getContent() !== words) tip.setContent(words);
+  tip.options.className = `zone-label${level}`;
+  const el = tip.getElement?.();
+  if (el) el.className = el.className.replace(/ ?(alerted|level-\S+)/g, "") + level;
 }
 
 const STRENGTH = { imminent: 0.6, warning: 0.3, watch: 0.22 };
 
 export function paintZones() {
+  if (!map) return;
   const levels = zoneLevels();
+  const features = new Map(get("zones").map((f) => [f.id, f]));
   for (const [pcode, shape] of zoneShapes) {
     const current = levels.get(pcode);
     const colour = current ? LEVEL_COLOUR[current.level] : "#7b8794";
@@ -125,18 +146,8 @@ export function paintZones() {
       const el = item.getElement?.();
       if (el) el.dataset.level = current ? current.level : "none";
     });
-    const f = get("zones").find((z) => z.id === pcode);
-    const name = f ? featureName(f) : pcode;
-    const eta = current ? etaText(current.alert, current.zone) : "";
-    const tip = shape.getTooltip();
-    if (tip) {
-      // Setting a tooltip's content measures it (a forced layout): only when the words change.
-      const words = eta ? `${name} · ${eta}` : name;
-      if (tip.getContent() !== words) tip.setContent(words);
-      tip.options.className = `zone-label ${current ? `alerted level-${current.level}` : ""}`;
-      const el = tip.getElement?.();
-      if (el) el.className = el.className.replace(/ ?(alerted|level-\S+)/g, "") + (current ? ` alerted level-${current.level}` : "");
-    }
+    const f = features.get(pcode);
+    if (f) labelZone(shape, f, current);
   }
   declutterZoneLabels();
 }
@@ -274,8 +285,17 @@ export function drawThreats() {
   }
 }
 
+// The map's key, open beside a wide map and closed on a phone's, where it would cover a good
+// part of the map; the dispatcher opens or closes it at will after that.
+const NARROW = "(max-width: 760px)";
+let legendPlaced = false;
+
 export function renderLegend() {
-  $("#legend").replaceChildren(
+  if (!legendPlaced) {
+    legendPlaced = true;
+    $("#legend").open = !matchMedia(NARROW).matches;
+  }
+  $("#legend-body").replaceChildren(
     h("div", {}, h("b", {}, t("legend_incidents")),
       ...[1, 2, 3, 4, 5].map((s) => h("span", { class: "dot", style: `--c:${SEV_COLOUR[s]}` }, num(s)))),
     h("div", {}, h("b", {}, t("legend_teams")),

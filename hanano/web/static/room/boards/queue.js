@@ -52,14 +52,16 @@ export function tickQueue() {
   }
 }
 
-export function renderQueue() {
-  const items = queue();
-  const selected = get("selected");
+// The rows a screen holds are drawn at once and the rest (up to 300) when the page is next
+// idle, so that a thousand incidents hold back neither the room's first load nor a click.
+const FIRST_ROWS = 40;
+const MAX_ROWS = 300;
+let rest = null;
+
+function queueRow(i) {
   const teams = get("teams");
-  $("#n-queue").textContent = num(items.length);
-  renderOrder();
-  const rows = items.slice(0, 300).map((i) => h("li", {
-    class: `row incident-row ${selected === i.id ? "sel" : ""} ${dangersAt(i.id).length ? "danger" : ""}`, "data-id": i.id,
+  return h("li", {
+    class: `row incident-row ${get("selected") === i.id ? "sel" : ""} ${dangersAt(i.id).length ? "danger" : ""}`, "data-id": i.id,
     onclick: () => openDetail("incident", i.id),
   },
   h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity] || SEV_COLOUR[0]}` }, num(i.severity)),
@@ -73,8 +75,35 @@ export function renderQueue() {
       `${teamLabel(teams.get(k.team_id), k.team_id)}: ${tt("state", k.state)}`))),
   h("span", { class: "when" }, h("b", { class: `wait ${i.status}`, "data-id": i.id }, waitText(i)), h("br"),
     h("small", {}, plural("reports", i.report_count)), h("br"),
-    h("small", { class: "last-seen" }, `${t("last_seen")} `, time(i.last_report_at)))));
+    h("small", { class: "last-seen" }, `${t("last_seen")} `, time(i.last_report_at))));
+}
+
+// The rows still to draw, drawn now.
+function drawRest() {
+  if (!rest) return;
+  const { items, handle } = rest;
+  rest = null;
+  cancelIdleCallback(handle);
+  $("#queue").append(...items.map(queueRow));
+}
+
+export function renderQueue() {
+  const items = queue();
+  $("#n-queue").textContent = num(items.length);
+  renderOrder();
+  if (rest) cancelIdleCallback(rest.handle);
+  rest = null;
+  const rows = items.slice(0, FIRST_ROWS).map(queueRow);
   $("#queue").replaceChildren(...(rows.length ? rows : empty()));
+  const later = items.slice(FIRST_ROWS, MAX_ROWS);
+  if (later.length) rest = { items: later, handle: requestIdleCallback(drawRest, { timeout: 1000 }) };
+}
+
+// A new selection moves the mark and leaves the rows be: a row redrawn under the pointer can
+// swallow a click.
+export function markSelected() {
+  const selected = get("selected");
+  for (const el of document.querySelectorAll("#queue .incident-row")) el.classList.toggle("sel", el.dataset.id === selected);
 }
 
 // J and K: the next or previous incident in the queue, scrolled into view.
@@ -85,6 +114,7 @@ export function moveSelection(step) {
   const next = items[Math.max(0, Math.min(items.length - 1, at + step))];
   set({ selected: next.id });
   showTab("queue");
-  renderQueue();
+  drawRest();
+  markSelected();
   document.querySelector(`#queue [data-id="${CSS.escape(next.id)}"]`)?.scrollIntoView({ block: "nearest" });
 }
