@@ -5,9 +5,10 @@ without a position is read by it, inside the single writer.
     .venv/bin/python bench/gazetteer.py [--runs N] [--set PATH]
 
 The accuracy set is tests/geo/data/scd_titles.csv (first line: attribution): real titles
-labelled by hand with a P-code or "none". top1 counts a line placed in its neighbourhood, or left unplaced when labelled none;
-none counts a labelled line left unplaced; wrong counts a line placed in another neighbourhood,
-or placed at all when labelled none. Last line: `top1=N% none=N% wrong=N%`.
+labelled by hand with a P-code or "none". top1 counts a line placed in its neighbourhood, or
+left unplaced when labelled none; none counts a labelled line left unplaced; wrong counts a
+line placed in another neighbourhood, or placed at all when labelled none.
+Last lines: `build_ms=N match_ms=N`, then `top1=N% none=N% wrong=N%`.
 """
 
 import argparse
@@ -71,7 +72,9 @@ def main() -> None:
         built.match(REPORT)
     per_match = (time.perf_counter() - started) / args.runs
     build_ms = statistics.median(builds) * 1000
-    print(f"build: median of 5 {build_ms:.1f} ms; match: {per_match * 1000:.3f} ms over {args.runs}")
+    print(
+        f"build: median of 5 {build_ms:.1f} ms; match: {per_match * 1000:.3f} ms over {args.runs}"
+    )
     print(f"build_ms={build_ms:.1f} match_ms={per_match * 1000:.3f}")
     rows = labelled(args.set)
     print(f"accuracy over {len(rows)} labelled lines of {args.set.name}")

@@ -114,6 +114,21 @@ def _name_parts(name: str) -> list[str]:
     return [p for p in parts if spelling.arabic_key(p) not in cues.GENERIC_NAME_PARTS]
 
 
+def _heads_dated_title(words: list[Word], span: _Span) -> bool:
+    """Whether a name opens a title and a date follows it: "الفردوس 19/9/2014".
+
+    That is how reports are titled, so the name is a place even when it is also an everyday
+    word. A date is a day and a month (or a year and a month): "الشهداء 3" is not one.
+    """
+    if any(word.raw not in cues.CITY_WORDS for word in words[: span.start]):
+        return False
+    following = [word.raw for word in words[span.end + 1 : span.end + 3]]
+    if len(following) < 2 or not all(raw.isdigit() for raw in following):
+        return False
+    first, second = int(following[0]), int(following[1])
+    return 1 <= second <= 12 and (1 <= first <= 31 or 1900 <= first <= 2100)
+
+
 def _glued_spellings(name: str) -> list[tuple[bool, str, str]]:
     """One-word spellings of a two-word Latin name: Salaheddine for Salah ad-Deen."""
     raw = spelling.TOKEN.findall(spelling.fold(name))
@@ -306,7 +321,11 @@ class Gazetteer:
             before -= 1
         cue = words[before].cue if before >= 0 else None
         after = span.end + 1
-        if cue == cues.STRONG or (after < len(words) and words[after].cue_after):
+        if (
+            cue == cues.STRONG
+            or (after < len(words) and words[after].cue_after)
+            or _heads_dated_title(words, span)
+        ):
             return cues.STRONG
         if cue is not None:
             return cue
