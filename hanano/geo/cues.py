@@ -63,8 +63,15 @@ WEAK_EN: Final = {
     "near": "at",
     "around": "at",
 }
-# The city's own name, which may come before a neighbourhood's at the head of a title.
-CITY_WORDS: Final = frozenset({"aleppo", "halab", "حلب"})
+# Words that may come before a neighbourhood's name at the head of a dated title: the city's
+# own name, and the event the title reports ("مجزرة الفردوس 19/9/2014", "حريق المشهد ...").
+TITLE_HEAD_WORDS: Final = frozenset(
+    {"aleppo", "halab"}
+    | {
+        spelling.arabic_key(w)
+        for w in ("حلب", "مجزرة", "حريق", "قصف", "غارة", "غارات", "استهداف", "برميل", "براميل")
+    }
+)
 SKIPPED_BEFORE_NAME: Final = frozenset({"the", "of"})
 CONJUNCTIONS: Final = frozenset({"and", "or", "و", "او"})
 LEADING_CUES: Final = frozenset({"hay", "hayy", "hai", spelling.arabic_key("حي")})
@@ -136,6 +143,7 @@ _COMMON_WORDS_SOURCE: Final = {
     "مشهد": _common("'a scene' (في مشهد مروع)", STRONG_ONLY),
     "السريان": _common("'the Syriacs', the community", ANY_WEAK),
     "الأميرية": _common("'state-run' (المدرسة الأميرية)", ANY_WEAK),
+    "القاطرجي": _common("a family name (the Qaterji business group)", ANY_WEAK),
     "المعادي": _common("'hostile' (القصف المعادي), a quarter of Bab al-Maqam", ANY_WEAK),
 }
 COMMON_WORDS: Final = {spelling.arabic_key(w): c for w, c in _COMMON_WORDS_SOURCE.items()}

@@ -118,9 +118,13 @@ def _heads_dated_title(words: list[Word], span: _Span) -> bool:
     """Whether a name opens a title and a date follows it: "الفردوس 19/9/2014".
 
     That is how reports are titled, so the name is a place even when it is also an everyday
-    word. A date is a day and a month (or a year and a month): "الشهداء 3" is not one.
+    word. Only the city's name or the event ("مجزرة", "حريق") may come before it. A date is a
+    day and a month (or a year and a month): "الشهداء 3" is not one.
     """
-    if any(word.raw not in cues.CITY_WORDS for word in words[: span.start]):
+    head = words[: span.start]
+    if len(head) > 2 or any(
+        (w.raw if w.latin else w.key) not in cues.TITLE_HEAD_WORDS for w in head
+    ):
         return False
     following = [word.raw for word in words[span.end + 1 : span.end + 3]]
     if len(following) < 2 or not all(raw.isdigit() for raw in following):

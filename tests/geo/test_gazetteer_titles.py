@@ -40,6 +40,10 @@ def best_pcode(gazetteer: Gazetteer, text: str) -> str | None:
         ("صاخور 12 4 2015", "N0139"),
         ("الجميلية 3/4/2015", "N0161"),
         ("Al-Kallaseh 12/4/2015", "N0197"),
+        # The event the title reports, or the city, may come first.
+        ("مجزرة الفردوس 20/9/2014", "N0209"),
+        ("حريق المشهد 18/9/2014", "N0218"),
+        ("Aleppo - Fardous 12 4 2015", "N0209"),
     ],
 )
 def test_a_name_heading_a_dated_title_is_a_place(
@@ -57,6 +61,8 @@ def test_a_name_heading_a_dated_title_is_a_place(
         "تشرين 2 2015",  # the month and a year: no day and month follow
         "الفردوس الأعلى",  # no date at all
         "الدفاع المدني الفردوس 19/9/2014",  # other words come before the name
+        "مجزرة في حلب الشهداء 12/4/2015",  # more than the event and the city come first
+        "قصف الطيران المعادي 12 4 2015",  # 'hostile', not al-Maadi: not the name that heads
     ],
 )
 def test_an_everyday_word_is_not_framed_by_a_number_alone(gazetteer: Gazetteer, text: str) -> None:
@@ -88,6 +94,9 @@ def test_only_the_first_word_of_an_arabic_name_may_be_a_letter_off(
         ("Barrel bombs on the Maadi district", "N0207"),
         ("اللحظات الاولى من مجزرة مشفى القدس 27/4/2016", "N0219"),
         ("Airstrike destroyed al-Quds hospital", "N0219"),
+        ("M10 hospital out of service", "N0139"),
+        ("قصف على القاطرجي", "N0177"),
+        ("شركة القاطرجي للنفط", None),  # the family's business, not the quarter
         ("قصف الطيران المعادي على حلب", None),  # 'hostile', not the quarter
         ("مظاهرة نصرة القدس", None),  # Jerusalem, not the hospital
     ],
