@@ -72,6 +72,16 @@ TITLE_HEAD_WORDS: Final = frozenset(
         for w in ("حلب", "مجزرة", "حريق", "قصف", "غارة", "غارات", "استهداف", "برميل", "براميل")
     }
 )
+# Month names as dates are written in titles: Syrian, Egyptian-style and English.
+_MONTH_TEXT: Final = """
+    كانون شباط آذار اذار نيسان أيار ايار حزيران تموز آب اب أيلول ايلول تشرين
+    يناير فبراير مارس أبريل ابريل مايو يونيو يوليو أغسطس اغسطس سبتمبر أكتوبر اكتوبر نوفمبر ديسمبر
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+"""
+MONTHS: Final = frozenset(
+    word if word.isascii() else spelling.arabic_key(word) for word in _MONTH_TEXT.split()
+)
 SKIPPED_BEFORE_NAME: Final = frozenset({"the", "of"})
 CONJUNCTIONS: Final = frozenset({"and", "or", "و", "او"})
 LEADING_CUES: Final = frozenset({"hay", "hayy", "hai", spelling.arabic_key("حي")})

@@ -119,18 +119,20 @@ def _heads_dated_title(words: list[Word], span: _Span) -> bool:
 
     That is how reports are titled, so the name is a place even when it is also an everyday
     word. Only the city's name or the event ("مجزرة", "حريق") may come before it. A date is a
-    day and a month (or a year and a month): "الشهداء 3" is not one.
+    day and a month, in digits or words (or a year and a month): "الشهداء 3" is not one.
     """
     head = words[: span.start]
     if len(head) > 2 or any(
         (w.raw if w.latin else w.key) not in cues.TITLE_HEAD_WORDS for w in head
     ):
         return False
-    following = [word.raw for word in words[span.end + 1 : span.end + 3]]
-    if len(following) < 2 or not all(raw.isdigit() for raw in following):
+    following = words[span.end + 1 : span.end + 3]
+    if len(following) < 2 or not following[0].raw.isdigit():
         return False
-    first, second = int(following[0]), int(following[1])
-    return 1 <= second <= 12 and (1 <= first <= 31 or 1900 <= first <= 2100)
+    first, month = int(following[0].raw), following[1]
+    if month.raw.isdigit():
+        return 1 <= int(month.raw) <= 12 and (1 <= first <= 31 or 1900 <= first <= 2100)
+    return 1 <= first <= 31 and (month.raw if month.latin else month.key) in cues.MONTHS
 
 
 def _glued_spellings(name: str) -> list[tuple[bool, str, str]]:

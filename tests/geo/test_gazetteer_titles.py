@@ -44,6 +44,8 @@ def best_pcode(gazetteer: Gazetteer, text: str) -> str | None:
         ("مجزرة الفردوس 20/9/2014", "N0209"),
         ("حريق المشهد 18/9/2014", "N0218"),
         ("Aleppo - Fardous 12 4 2015", "N0209"),
+        ("الشهداء 12 نيسان 2015", "N0172"),
+        ("Fardous 19 September 2014", "N0209"),
     ],
 )
 def test_a_name_heading_a_dated_title_is_a_place(
@@ -59,6 +61,8 @@ def test_a_name_heading_a_dated_title_is_a_place(
         "سقوط شهداء 12/4/2015",  # the word is not at the head of the title
         "مقتل 5 الشهداء 12/4/2015",
         "تشرين 2 2015",  # the month and a year: no day and month follow
+        "الشهداء 40 نيسان",  # not a day of the month
+        "الشهداء 3 أطفال",  # a count of children, not a date
         "الفردوس الأعلى",  # no date at all
         "الدفاع المدني الفردوس 19/9/2014",  # other words come before the name
         "مجزرة في حلب الشهداء 12/4/2015",  # more than the event and the city come first
