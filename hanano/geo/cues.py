@@ -63,6 +63,25 @@ WEAK_EN: Final = {
     "near": "at",
     "around": "at",
 }
+# Words that may come before a neighbourhood's name at the head of a dated title: the city's
+# own name, and the event the title reports ("مجزرة الفردوس 19/9/2014", "حريق المشهد ...").
+TITLE_HEAD_WORDS: Final = frozenset(
+    {"aleppo", "halab"}
+    | {
+        spelling.arabic_key(w)
+        for w in ("حلب", "مجزرة", "حريق", "قصف", "غارة", "غارات", "استهداف", "برميل", "براميل")
+    }
+)
+# Month names as dates are written in titles: Syrian, Egyptian-style and English.
+_MONTH_TEXT: Final = """
+    كانون شباط آذار اذار نيسان أيار ايار حزيران تموز آب اب أيلول ايلول تشرين
+    يناير فبراير مارس أبريل ابريل مايو يونيو يوليو أغسطس اغسطس سبتمبر أكتوبر اكتوبر نوفمبر ديسمبر
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+"""
+MONTHS: Final = frozenset(
+    word if word.isascii() else spelling.arabic_key(word) for word in _MONTH_TEXT.split()
+)
 SKIPPED_BEFORE_NAME: Final = frozenset({"the", "of"})
 CONJUNCTIONS: Final = frozenset({"and", "or", "و", "او"})
 LEADING_CUES: Final = frozenset({"hay", "hayy", "hai", spelling.arabic_key("حي")})
@@ -134,6 +153,8 @@ _COMMON_WORDS_SOURCE: Final = {
     "مشهد": _common("'a scene' (في مشهد مروع)", STRONG_ONLY),
     "السريان": _common("'the Syriacs', the community", ANY_WEAK),
     "الأميرية": _common("'state-run' (المدرسة الأميرية)", ANY_WEAK),
+    "القاطرجي": _common("a family name (the Qaterji business group)", ANY_WEAK),
+    "المعادي": _common("'hostile' (القصف المعادي), a quarter of Bab al-Maqam", ANY_WEAK),
 }
 COMMON_WORDS: Final = {spelling.arabic_key(w): c for w, c in _COMMON_WORDS_SOURCE.items()}
 

@@ -114,6 +114,27 @@ def _name_parts(name: str) -> list[str]:
     return [p for p in parts if spelling.arabic_key(p) not in cues.GENERIC_NAME_PARTS]
 
 
+def _heads_dated_title(words: list[Word], span: _Span) -> bool:
+    """Whether a name opens a title and a date follows it: "الفردوس 19/9/2014".
+
+    That is how reports are titled, so the name is a place even when it is also an everyday
+    word. Only the city's name or the event ("مجزرة", "حريق") may come before it. A date is a
+    day and a month, in digits or words (or a year and a month): "الشهداء 3" is not one.
+    """
+    head = words[: span.start]
+    if len(head) > 2 or any(
+        (w.raw if w.latin else w.key) not in cues.TITLE_HEAD_WORDS for w in head
+    ):
+        return False
+    following = words[span.end + 1 : span.end + 3]
+    if len(following) < 2 or not following[0].raw.isdigit():
+        return False
+    first, month = int(following[0].raw), following[1]
+    if month.raw.isdigit():
+        return 1 <= int(month.raw) <= 12 and (1 <= first <= 31 or 1900 <= first <= 2100)
+    return 1 <= first <= 31 and (month.raw if month.latin else month.key) in cues.MONTHS
+
+
 def _glued_spellings(name: str) -> list[tuple[bool, str, str]]:
     """One-word spellings of a two-word Latin name: Salaheddine for Salah ad-Deen."""
     raw = spelling.TOKEN.findall(spelling.fold(name))
@@ -306,7 +327,11 @@ class Gazetteer:
             before -= 1
         cue = words[before].cue if before >= 0 else None
         after = span.end + 1
-        if cue == cues.STRONG or (after < len(words) and words[after].cue_after):
+        if (
+            cue == cues.STRONG
+            or (after < len(words) and words[after].cue_after)
+            or _heads_dated_title(words, span)
+        ):
             return cues.STRONG
         if cue is not None:
             return cue

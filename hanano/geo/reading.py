@@ -18,7 +18,14 @@ EXACT: Final = 1.0
 _SKELETON: Final = 0.95  # same transliteration skeleton: Sakhur, Sakhour
 _GLUED_ARTICLE: Final = 0.97  # an article run into the name: Alsakhour
 _FUZZY_CEILING: Final = 0.95  # scaled down by the share of letters that differ
+_ARABIC_NEAR: Final = 0.9  # an Arabic word one letter off, only as the first of a longer name
+_MIN_ARABIC_NEAR: Final = 3  # letters in an Arabic word compared one letter off
 _CACHE_LIMIT: Final = 20_000  # analysed words kept between calls
+
+
+def _one_deletion(word: str) -> set[str]:
+    """The word and each spelling of it with one letter left out."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def _fuzzy_quality(distance: int, a: str, b: str) -> float:
@@ -51,6 +58,7 @@ class Vocabulary:
         self._light_ids: dict[str, int] = {}
         self._skeleton_ids: dict[str, list[int]] = {}
         self._deletion_ids: dict[str, set[int]] = {}
+        self._arabic_deletion_ids: dict[str, set[int]] = {}
         self._cache: dict[str, Word] = {}
 
     def spelled(self, vid: int) -> tuple[bool, str, str]:
@@ -71,6 +79,9 @@ class Vocabulary:
         vid = len(self._vocab)
         self._vocab.append(word)
         ids[key] = vid
+        if not latin and len(key) >= _MIN_ARABIC_NEAR:
+            for deletion in _one_deletion(key):
+                self._arabic_deletion_ids.setdefault(deletion, set()).add(vid)
         if latin:
             coarse = spelling.coarse(skeleton)
             self._skeleton_ids.setdefault(coarse, []).append(vid)
@@ -116,13 +127,15 @@ class Vocabulary:
             if name is not None and cue is not None:
                 break
         if name is None:
+            key = spelling.strip_article(token)
             return Word(
                 False,
-                spelling.strip_article(token),
+                key,
                 "",
                 token,
                 cue=cue,
                 is_conj=token in cues.CONJUNCTIONS,
+                cands=self._arabic_near(key),
             )
         core, by, conj = name
         cands = {self._arabic_ids[core]: (EXACT, True)}
@@ -156,6 +169,23 @@ class Vocabulary:
             stop=stop,
             cands=cands,
         )
+
+    def _arabic_near(self, key: str) -> dict[int, tuple[float, bool]]:
+        """Name words one letter from an Arabic word: a slip of the thumb (سبف الدولة).
+
+        Never a name alone, since one letter turns a name into an everyday word (الصاخور,
+        الصخور): the word may only open a longer name whose other words are written exactly.
+        """
+        if len(key) < _MIN_ARABIC_NEAR or key in cues.CONJUNCTIONS:
+            return {}
+        seen: set[int] = set()
+        for deletion in _one_deletion(key):
+            seen |= self._arabic_deletion_ids.get(deletion, set())
+        return {
+            vid: (_ARABIC_NEAR, False)
+            for vid in sorted(seen)
+            if spelling.distance(key, self._vocab[vid][1], 1) == 1
+        }
 
     def _add_glued_article_cands(self, cands: dict[int, tuple[float, bool]], token: str) -> None:
         """Read a name with its article run in: Alsakhour, and ad-Din written as eddin."""
@@ -211,7 +241,8 @@ class Vocabulary:
         """How well a word stands for a later word of a name, once its first word matched."""
         hit = word.cands.get(vid)
         if hit is not None:
-            return hit[0]
+            # Only the first word of an Arabic name may be a letter off (see _arabic_near).
+            return hit[0] if word.latin or hit[0] >= EXACT else 0.0
         latin, _, target = self._vocab[vid]
         if not (latin and word.latin) or word.stop or not word.skeleton:
             return 0.0
