@@ -7,6 +7,7 @@ and reads back what the answer shows. Shaping that answer for the caller's role 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,26 @@ async def report_position(
     await runtime.sequencer.run(
         lambda tx: teams.report_position(tx, who.actor, team_id, lat, lon, accuracy_m, observed_at)
     )
+
+
+def status_command(
+    who: Principal,
+    team_id: str,
+    position: tuple[float, float, float | None],
+    observed_at: datetime | None,
+    note: str | None,
+) -> Callable[[Tx], None]:
+    """A team's position, and with a note its check-in from its task, as one command, for a
+    channel that records its own step in the same transaction (an OpenRosa submission)."""
+    require_own_team(who, team_id)
+    lat, lon, accuracy_m = position
+
+    def command(tx: Tx) -> None:
+        teams.report_position(tx, who.actor, team_id, lat, lon, accuracy_m, observed_at)
+        if note:
+            tasks.check_in(tx, who.actor, team_id, note)
+
+    return command
 
 
 async def check_in(runtime: Runtime, who: Principal, team_id: str, note: str) -> str:
