@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException
+from starlette.exceptions import HTTPException
 
 from hanano.access.tokens import Principal
 from hanano.domain import Runtime
@@ -39,6 +39,8 @@ class OpenRosaRoute(APIRoute):
                 response = await handler(request)
             except Problem as problem:
                 response = _refusal(problem)
+            except HTTPException as exc:
+                response = _refusal(Problem(exc.status_code, "Refused", str(exc.detail)))
             response.headers.update(VERSION_HEADERS)
             return response
 
@@ -135,8 +137,9 @@ async def _submission_file(request: Request, limit: int) -> bytes:
         raise Problem(413, "Too large", f"the request exceeds {limit} bytes; send fewer files")
     try:
         parts = await request.form(max_files=_MAX_PARTS, max_fields=_MAX_PARTS, max_part_size=limit)
-    except MultiPartException as exc:
-        raise Problem(400, "Bad submission", f"malformed multipart body: {exc.message}") from None
+    except HTTPException as exc:
+        # Starlette's account of a malformed multipart body.
+        raise Problem(400, "Bad submission", f"malformed multipart body: {exc.detail}") from None
     try:
         found = parts.getlist(SUBMISSION)
         if len(found) != 1 or not isinstance(found[0], UploadFile):
