@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from hanano.clock import ManualClock
 from tests.dispatch.support import leader_token
 from tests.evidence.media_support import media_photo
+from tests.field.collect import report_xml, submit
 from tests.helpers import HANANO, auth, offset, report_body
 from tests.warning.common import sighting_body
 
@@ -304,6 +305,7 @@ def plant_records(
         )
     )
     keep("sha256", media["sha256"])
+    plant_form(client, tokens["reporter"], clock, at)
     # A team is on its way, so the incident is responding already: set back to open by hand.
     ok(
         client.post(
@@ -317,6 +319,16 @@ def plant_records(
         keep("alert_id", alert["alert_id"])
     clock.advance(timedelta(minutes=3))
     return ids
+
+
+def plant_form(client: TestClient, token: str, clock: ManualClock, at: Points) -> None:
+    """A report filled in on a phone with ODK Collect."""
+    where = at.next()
+    xml = report_xml(
+        clock.now(), location=f"{where[0]} {where[1]} 0 9.87654", text="cnry-form-report-text"
+    )
+    answer = submit(client, token, xml)
+    assert answer.status_code == 201, answer.text
 
 
 def city_text(client: TestClient) -> str:
