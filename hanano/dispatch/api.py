@@ -34,7 +34,7 @@ from hanano.dispatch.road_routing import router_for
 from hanano.dispatch.tables import road_closures
 from hanano.dispatch.travel import StraightLine
 from hanano.domain import Runtime
-from hanano.errors import invalid
+from hanano.errors import conflict, invalid
 from hanano.store.sequencer import Tx
 
 COMMAND = ("admin", "dispatcher")
@@ -105,6 +105,23 @@ def status_command(
         teams.report_position(tx, who.actor, team_id, lat, lon, accuracy_m, observed_at)
         if note:
             tasks.check_in(tx, who.actor, team_id, note)
+
+    return command
+
+
+def step_command(who: Principal, team_id: str, state: str | None, note: str) -> Callable[[Tx], str]:
+    """A team's next step of its task, or with no state its check-in, as one command, for a
+    channel that records its own step in the same transaction (an SMS); returns the task."""
+    require_own_team(who, team_id)
+
+    def command(tx: Tx) -> str:
+        if state is None:
+            return tasks.check_in(tx, who.actor, team_id, note)
+        task_id = teams.team_row(tx.conn, team_id).task_id
+        if task_id is None:
+            raise conflict(f"team {team_id} has no task to move on")
+        tasks.transition(tx, who.actor, task_id, state, note)
+        return str(task_id)
 
     return command
 

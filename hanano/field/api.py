@@ -8,18 +8,25 @@ submission.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 
 from hanano.access.tokens import Principal
 from hanano.dispatch import api as dispatch_api
 from hanano.domain import Runtime
 from hanano.errors import Problem
-from hanano.field import answers, forms, submissions
+from hanano.field import answers, forms, sms, sms_acts, sms_send, sms_setup, sms_text, submissions
 from hanano.field.openrosa import Submission, parse_submission
+from hanano.field.sms import Answer, Done, SmsPayload, SmsWebhook
+from hanano.field.sms_setup import Gateway
 from hanano.field.submissions import Made, Received
 from hanano.intake import api as intake_api
 from hanano.store.sequencer import Tx
 from hanano.warning import api as warning_api
+
+# How far a webhook's X-Timestamp may be from the server's clock.
+SMS_SKEW_S = 300
 
 
 def form_list(who: Principal) -> list[forms.Form]:
@@ -64,3 +71,81 @@ def _maker(runtime: Runtime, who: Principal, sub: Submission) -> Callable[[Tx], 
 def all_forms() -> list[tuple[forms.Form, frozenset[str]]]:
     """Every form with the roles it is handed to."""
     return [(forms.form(f), frozenset(roles)) for f, roles in forms.FORM_ROLES.items()]
+
+
+# --- SMS --------------------------------------------------------------------------------------
+
+
+async def add_gateway(
+    runtime: Runtime, who: Principal, name: str, signing_key: str, send: tuple[str, str, str] | None
+) -> None:
+    await runtime.sequencer.run(
+        lambda tx: sms_setup.add_gateway(tx, who.actor, name, signing_key, send)
+    )
+
+
+async def add_phone(
+    runtime: Runtime, who: Principal, number: str, role: str, team: str | None, name: str | None
+) -> str:
+    return await runtime.sequencer.run(
+        lambda tx: sms_setup.add_phone(tx, who.actor, number, role, team, name)
+    )
+
+
+def sms_gateway(runtime: Runtime, body: bytes, signature: str, timestamp: str) -> Gateway:
+    """The registered gateway that signed this webhook; 401 when none did, or when its time is
+    more than five minutes off (a replayed request)."""
+    now = runtime.clock.now().timestamp()
+    if not timestamp.isdigit() or abs(now - int(timestamp)) > SMS_SKEW_S:
+        raise Problem(401, "Unauthorized", "X-Timestamp is missing or more than 5 minutes off")
+    with runtime.engine.connect() as conn:
+        known = sms_setup.gateways(conn)
+    signed = body + timestamp.encode()
+    for gateway in known:
+        expected = hmac.new(gateway.signing_key.encode(), signed, hashlib.sha256).hexdigest()
+        if hmac.compare_digest(expected, signature.strip().lower()):
+            return gateway
+    raise Problem(401, "Unauthorized", "X-Signature is not that of a registered gateway")
+
+
+async def receive_sms(runtime: Runtime, gateway: str, hook: SmsWebhook) -> Answer:
+    """Log one SMS and make of it what its sender may; a message that cannot be acted on is
+    logged as refused, with the reason, and answered all the same."""
+    sid = str(sms.sms_id(gateway, hook.payload))
+    try:
+        return await runtime.sequencer.run(
+            lambda tx: _receive(runtime, tx, gateway, sid, hook.payload, None)
+        )
+    except Problem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        refused = problem.detail[:300]
+        return await runtime.sequencer.run(
+            lambda tx: _receive(runtime, tx, gateway, sid, hook.payload, refused)
+        )
+
+
+def _receive(
+    runtime: Runtime, tx: Tx, gateway: str, sid: str, p: SmsPayload, refused: str | None
+) -> Answer:
+    sender = sms.sender(tx, p.phoneNumber)
+    prior = sms.replayed(tx.conn, sid)
+    if prior is not None:
+        return Answer(sid, prior[0], prior[1], sender.number, replayed=True)
+    unreadable = sms_text.refusal(p.message)
+    if unreadable is not None:
+        done = Done("refused", None, unreadable, sms.SORRY)
+    elif refused is not None:
+        reply = f"hanano: لم يُسجل: {refused} / Not recorded: {refused}"
+        done = Done("refused", None, refused, reply[:600])
+    else:
+        who = sms_acts.principal(gateway, sender)
+        done = sms_acts.decide(runtime, who, sid, p)(tx)
+    sms.log(tx, f"sms:{gateway}", gateway, sid, p, sender, done)
+    return Answer(sid, done.outcome, done.reply, sender.number, replayed=False)
+
+
+def reply_sms(gateway: Gateway, answer: Answer) -> None:
+    """Send the answer to a message, after it is durable (a retried webhook gets none again)."""
+    if not answer.replayed:
+        sms_send.send(gateway, answer.number, answer.reply)
