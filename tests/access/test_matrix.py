@@ -246,6 +246,9 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
 UNAUTHENTICATED = {("GET", "/api/v1/health"), ("GET", "/"), ("POST", "/api/v1/session")}
 # Cosignatures need no token: a registered witness's signature is their credential.
 UNAUTHENTICATED.add(("POST", "/api/v1/log/cosignatures"))
+# An SMS gateway's webhook needs no token: its signature is its credential
+# (tests/field/test_sms.py).
+UNAUTHENTICATED.add(("POST", "/api/v1/sms/inbound"))
 
 
 def test_matrix_covers_every_route(client: TestClient) -> None:
