@@ -74,6 +74,15 @@ def team_status(sub: Submission) -> tuple[tuple[float, float, float | None], dat
     return (point["lat"], point["lon"], point.get("accuracy_m")), when, a.get("note")
 
 
+def position(sub: Submission) -> tuple[float, float] | None:
+    """Where a form says it was filled in, if it gives a valid point."""
+    try:
+        point = _point(sub.answers.get("location"), "lat", "lon", "accuracy_m")
+    except Problem:
+        return None
+    return (point["lat"], point["lon"]) if point else None
+
+
 def _model(model: type[M], body: dict[str, Any]) -> M:
     given = {k: v for k, v in body.items() if v is not None}
     try:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import BinaryIO
 
 from hanano.access.tokens import Principal
 from hanano.dispatch import api as dispatch_api
 from hanano.domain import Runtime
 from hanano.errors import Problem
+from hanano.evidence import media, media_ops
 from hanano.field import answers, forms, sms, sms_acts, sms_send, sms_setup, sms_text, submissions
 from hanano.field.openrosa import Submission, parse_submission
 from hanano.field.sms import Answer, Done, SmsPayload, SmsWebhook
@@ -42,12 +45,54 @@ def form(who: Principal, form_id: str) -> forms.Form:
     return forms.form(form_id)
 
 
-async def submit(runtime: Runtime, who: Principal, xml: bytes) -> Received:
+@dataclass(frozen=True)
+class Submitted:
+    """A form recorded (or recognised as a retry), and the photo its answers name."""
+
+    received: Received
+    photo: str | None
+    position: tuple[float, float] | None
+
+
+async def submit(runtime: Runtime, who: Principal, xml: bytes) -> Submitted:
     """Record one filled-in form; returns once it and its record are durable."""
     sub = parse_submission(xml)
     form(who, sub.form_id)
     make = _maker(runtime, who, sub)
-    return await runtime.sequencer.run(lambda tx: submissions.record(tx, who.actor, sub, xml, make))
+    received = await runtime.sequencer.run(
+        lambda tx: submissions.record(tx, who.actor, sub, xml, make)
+    )
+    if sub.form_id != "hanano_report":
+        return Submitted(received, None, None)
+    return Submitted(received, sub.answers.get("photo"), answers.position(sub))
+
+
+def keep_photo(
+    runtime: Runtime, who: Principal, submitted: Submitted, files: Mapping[str, BinaryIO]
+) -> str | None:
+    """Keep the photo a report names, if this request carries it, as an evidentiary original
+    of the report's incident (through media custody); what became of it, for the answer.
+
+    ODK Collect sends a large form in several requests, each with the same XML and some of its
+    files: a retry of the form is recognised, and the photo kept from whichever request has it.
+    """
+    name = submitted.photo
+    if name is None or name not in files:
+        return None
+    report_id = submitted.received.record_id
+    incident = intake_api.incident_of_report(runtime, report_id, None)
+    if incident is None:
+        return "photo not kept: the report joined no incident"
+    lat, lon = submitted.position or (None, None)
+    claims = media.Claims(lat=lat, lon=lon)
+    limit = runtime.settings.openrosa_max_bytes
+    try:
+        media_ops.ingest(runtime, who.actor, files[name], incident, claims, limit)
+    except Problem as problem:
+        if problem.status == 409:
+            return "photo kept already"
+        return f"photo not kept: {problem.detail}"
+    return "photo kept"
 
 
 def _maker(runtime: Runtime, who: Principal, sub: Submission) -> Callable[[Tx], Made]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, BinaryIO
 
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
 from hanano.access.tokens import Principal
@@ -117,21 +117,7 @@ async def submission(token: str, request: Request) -> Response:
     """One filled-in form (`xml_submission_file`) and its attachments; 201 once durable."""
     service = _service(request)
     who = await _caller(service, token)
-    xml = await _submission_file(request, service.settings.openrosa_max_bytes)
-    received = await api.submit(service, who, xml)
-    message = (
-        f"Received: {received.record_id}, log index {received.log_index}. "
-        f"تم الاستلام: {received.record_id}، رقم السجل {received.log_index}."
-    )
-    record = {
-        "form": received.form_id,
-        "id": received.record_id,
-        "log_index": str(received.log_index),
-    }
-    return Response(openrosa.response(message, record), 201, media_type=XML_TYPE)
-
-
-async def _submission_file(request: Request, limit: int) -> bytes:
+    limit = service.settings.openrosa_max_bytes
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
         raise Problem(413, "Too large", f"the request exceeds {limit} bytes; send fewer files")
@@ -141,9 +127,35 @@ async def _submission_file(request: Request, limit: int) -> bytes:
         # Starlette's account of a malformed multipart body.
         raise Problem(400, "Bad submission", f"malformed multipart body: {exc.detail}") from None
     try:
-        found = parts.getlist(SUBMISSION)
-        if len(found) != 1 or not isinstance(found[0], UploadFile):
-            raise bad_xml(f"send exactly one {SUBMISSION} file part")
-        return await found[0].read()
+        xml, files = await _parts(parts)
+        submitted = await api.submit(service, who, xml)
+        photo = await asyncio.to_thread(api.keep_photo, service, who, submitted, files)
     finally:
         await parts.close()
+    received = submitted.received
+    message = (
+        f"Received: {received.record_id}, log index {received.log_index}. "
+        f"تم الاستلام: {received.record_id}، رقم السجل {received.log_index}."
+    )
+    record = {
+        "form": received.form_id,
+        "id": received.record_id,
+        "log_index": str(received.log_index),
+    }
+    if photo is not None:
+        message += f" ({photo})"
+    return Response(openrosa.response(message, record), 201, media_type=XML_TYPE)
+
+
+async def _parts(parts: FormData) -> tuple[bytes, dict[str, BinaryIO]]:
+    """The submission's XML, and its attachments by file name."""
+    found = parts.getlist(SUBMISSION)
+    if len(found) != 1 or not isinstance(found[0], UploadFile):
+        raise bad_xml(f"send exactly one {SUBMISSION} file part")
+    xml = await found[0].read()
+    files = {
+        value.filename: value.file
+        for name, value in parts.multi_items()
+        if name != SUBMISSION and isinstance(value, UploadFile) and value.filename
+    }
+    return xml, files

@@ -17,6 +17,7 @@ from hanano.clock import ManualClock
 from hanano.service import Service
 from hanano.store import schema
 from hanano.web.app import build_app
+from tests.evidence.media_support import media_photo
 from tests.field.collect import COLLECT_HEADERS, base, instance, report_xml, submit
 from tests.helpers import HANANO, auth
 
@@ -346,3 +347,47 @@ def test_the_token_in_the_address_reaches_neither_logs_nor_the_event_log(
     assert stored and not any(token.encode() in repr(row).encode() for row in stored)
     entries = client.get("/api/v1/events", headers=auth(tokens["admin"]))
     assert entries.status_code == 200 and token not in entries.text
+
+
+def _custody(client: TestClient, token: str, photo: bytes) -> Any:
+    sha = hashlib.sha256(photo).hexdigest()
+    return client.get(f"/api/v1/media/{sha}/custody", headers=auth(token))
+
+
+def test_a_report_s_photo_goes_into_media_custody_once(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
+) -> None:
+    photo = media_photo()
+    xml = report_xml(clock.now(), location=f"{HANANO[0]} {HANANO[1]} 0 5", photo="1733.jpg")
+    answer = submit(client, tokens["reporter"], xml, [("1733.jpg", photo, "image/jpeg")])
+    assert answer.status_code == 201, answer.text
+    assert "(photo kept)" in answer.text
+    custody = _custody(client, tokens["dispatcher"], photo)
+    assert custody.status_code == 200, custody.text
+    before = event_count(aleppo)
+    again = submit(client, tokens["reporter"], xml, [("1733.jpg", photo, "image/jpeg")])
+    assert again.status_code == 201 and "photo kept already" in again.text
+    assert event_count(aleppo) == before
+
+
+def test_a_split_submission_keeps_the_photo_from_its_second_request(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    photo = media_photo()
+    xml = report_xml(clock.now(), location=f"{HANANO[0]} {HANANO[1]} 0 5", photo="1734.jpg")
+    first = submit(client, tokens["reporter"], xml)
+    assert first.status_code == 201 and "photo" not in first.text
+    assert _custody(client, tokens["dispatcher"], photo).status_code == 404
+    second = submit(client, tokens["reporter"], xml, [("1734.jpg", photo, "image/jpeg")])
+    assert second.status_code == 201 and "(photo kept)" in second.text
+    assert record_of(second) == record_of(first)
+    assert _custody(client, tokens["dispatcher"], photo).status_code == 200
+
+
+def test_a_file_that_is_no_photo_is_not_kept_and_the_report_stands(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    xml = report_xml(clock.now(), location=f"{HANANO[0]} {HANANO[1]} 0 5", photo="x.jpg")
+    answer = submit(client, tokens["reporter"], xml, [("x.jpg", b"MZ\x90\x00" * 50, "image/jpeg")])
+    assert answer.status_code == 201
+    assert "photo not kept" in answer.text and "not a photo or video" in answer.text
