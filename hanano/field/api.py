@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from hanano.access.tokens import Principal
@@ -19,7 +20,17 @@ from hanano.dispatch import api as dispatch_api
 from hanano.domain import Runtime
 from hanano.errors import Problem
 from hanano.evidence import media, media_ops
-from hanano.field import answers, forms, sms, sms_acts, sms_send, sms_setup, sms_text, submissions
+from hanano.field import (
+    answers,
+    collect_qr,
+    forms,
+    sms,
+    sms_acts,
+    sms_send,
+    sms_setup,
+    sms_text,
+    submissions,
+)
 from hanano.field.openrosa import Submission, parse_submission
 from hanano.field.sms import Answer, Done, SmsPayload, SmsWebhook
 from hanano.field.sms_setup import Gateway
@@ -111,6 +122,11 @@ def _maker(runtime: Runtime, who: Principal, sub: Submission) -> Callable[[Tx], 
         return Made(team, None)
 
     return make
+
+
+def write_collect_qr(base_url: str, token: str, name: str, out: Path) -> None:
+    """Write the QR code that points a phone's Collect at hanano with this token."""
+    collect_qr.write(collect_qr.payload(collect_qr.settings(base_url, token, name)), out)
 
 
 def all_forms() -> list[tuple[forms.Form, frozenset[str]]]:
