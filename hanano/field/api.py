@@ -194,7 +194,9 @@ def _receive(
     if prior is not None:
         return Answer(sid, prior[0], prior[1], sender.number, replayed=True)
     unreadable = sms_text.refusal(p.message)
-    if unreadable is not None:
+    if not sender.replyable:
+        done = Done("refused", None, "the sender is not a phone number", "")
+    elif unreadable is not None:
         done = Done("refused", None, unreadable, sms.SORRY)
     elif refused is not None:
         reply = f"hanano: لم يُسجل: {refused} / Not recorded: {refused}"
@@ -208,5 +210,5 @@ def _receive(
 
 def reply_sms(gateway: Gateway, answer: Answer) -> None:
     """Send the answer to a message, after it is durable (a retried webhook gets none again)."""
-    if not answer.replayed:
+    if not answer.replayed and answer.reply:
         sms_send.send(gateway, answer.number, answer.reply)

@@ -18,9 +18,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, bindparam, select
 
+from hanano.errors import Problem
 from hanano.field.events import SmsReceived
 from hanano.field.handlers import HANDLERS
 from hanano.field.sms_setup import normal_number, number_ref, phone_of
+from hanano.field.sms_text import clean
 from hanano.field.tables import sms_messages
 from hanano.store.prepared import Prepared
 from hanano.store.records import RecordedEvent
@@ -60,6 +62,7 @@ class Sender:
     number: str
     number_ref: str
     phone: tuple[str, str, str | None] | None
+    replyable: bool = True
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,13 @@ def received_at(p: SmsPayload, now: datetime) -> datetime:
 
 
 def sender(tx: Tx, phone_number: str) -> Sender:
-    number = normal_number(phone_number)
+    """Who sent it. A sender that is no phone number (a network's named sender, "Syriatel")
+    can be neither acted for nor answered: it is kept as it came, for the log."""
+    try:
+        number = normal_number(phone_number)
+    except Problem:
+        named = clean(phone_number)[:40]
+        return Sender(named, number_ref(tx, named), None, replyable=False)
     ref = number_ref(tx, number)
     return Sender(number, ref, phone_of(tx.conn, ref))
 
@@ -121,7 +130,7 @@ def log(tx: Tx, actor: str, gateway: str, sid: str, p: SmsPayload, who: Sender, 
             number=who.number,
             number_ref=who.number_ref,
             phone_id=who.phone[0] if who.phone else None,
-            text=None if done.outcome == "refused" else p.message,
+            text=None if done.outcome == "refused" else clean(p.message),
             size=len(p.message.encode("utf-8", "surrogatepass")),
             outcome=done.outcome,
             record_id=done.record_id,

@@ -33,7 +33,7 @@ def principal(gateway: str, who: Sender) -> Principal:
 
 def decide(runtime: Runtime, who: Principal, sid: str, p: SmsPayload) -> Callable[[Tx], Done]:
     """The command a readable message runs: a step, a sighting or, failing those, a report."""
-    text = sms_text.normal(p.message)
+    text = sms_text.clean(p.message)
     now = runtime.clock.now()
     when = sms.received_at(p, now)
     if observed_error("observed_at", when, now, runtime.settings) is not None:

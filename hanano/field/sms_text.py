@@ -16,7 +16,8 @@ from hanano.events import ReportKind
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # Longest message read: ten concatenated SMS. Anything longer is not a message from a phone.
 MAX_CHARS = 1600
-_MAX_COUNT = 100_000
+# A larger number beside those words is a year, a date or a phone number, not people at one site.
+_MAX_COUNT = 999
 
 
 def _words(*words: str) -> str:
@@ -75,16 +76,27 @@ def refusal(text: str) -> str | None:
     """Why a message cannot be read as one from a person, or None."""
     if len(text) > MAX_CHARS:
         return f"{len(text)} characters, more than the {MAX_CHARS} of ten SMS"
-    odd = sum(1 for c in text if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Cn"))
-    if odd > len(text) // 20 or "\x00" in text or "\ufffd" in text:
+    # Direction and joining marks (category Cf) are ordinary in Arabic text and are taken out;
+    # control characters, unassigned or private code points and U+FFFD (bytes that were not
+    # text) are not written by people.
+    odd = sum(1 for c in text if c == "\ufffd" or _unwritten(c))
+    if "\x00" in text or odd > len(text) // 10:
         return "not text: control or undecodable characters"
     return None
 
 
+def _unwritten(c: str) -> bool:
+    return c not in "\t\n\r" and unicodedata.category(c) in ("Cc", "Co", "Cs", "Cn")
+
+
+def clean(text: str) -> str:
+    """The text as written, without control or direction characters, its spaces folded."""
+    return " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).split())
+
+
 def normal(text: str) -> str:
-    """The text with Arabic-Indic digits as Western ones and its spaces folded."""
-    kept = "".join(c if c in "\n\t" or unicodedata.category(c)[0] != "C" else " " for c in text)
-    return " ".join(kept.translate(_DIGITS).split())
+    """The text cleaned, with Arabic-Indic digits as Western ones, for reading."""
+    return clean(text).translate(_DIGITS)
 
 
 def counts(text: str) -> Counts:
@@ -95,7 +107,7 @@ def counts(text: str) -> Counts:
     casualties = _numbers(_CASUALTIES_AT, plain, {at for at, _ in trapped[:1]})
     return Counts(
         trapped[0][1] if trapped else None,
-        min(sum(n for _, n in casualties), _MAX_COUNT) if casualties else None,
+        sum(n for _, n in casualties) if casualties else None,
     )
 
 

@@ -216,3 +216,27 @@ def test_a_spotter_s_number_reports_a_sighting_over_a_neighbourhood(
     assert sighting["data"]["aircraft"] == "helicopter"
     assert sighting["data"]["activity"] == "circling"
     assert "Sighting received" in gateway.sent[-1]["textMessage"]["text"]
+
+
+def test_a_network_s_named_sender_is_logged_refused_and_not_answered(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, gateway: FakeSmsGateway
+) -> None:
+    answer = inbound(client, clock, webhook("Your balance is 100 SYP", number="Syriatel"))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["outcome"] == "refused"
+    assert gateway.sent == []
+    (logged,) = sms_events(client, tokens)
+    assert logged["data"]["reason"] == "the sender is not a phone number"
+
+
+def test_a_message_with_direction_marks_is_read_with_them_taken_out(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, gateway: FakeSmsGateway
+) -> None:
+    # Phones put right-to-left marks in Arabic text; the log takes no bidirectional controls.
+    answer = inbound(client, clock, webhook("\u200fقصف على الصاخور\u200f ٢ عالقين"))
+    assert answer.json()["outcome"] == "report", answer.text
+    detail = client.get("/api/v1/incidents", headers=auth(tokens["dispatcher"])).json()
+    (incident,) = detail["incidents"]
+    shown = client.get(f"/api/v1/incidents/{incident['id']}", headers=auth(tokens["dispatcher"]))
+    (report,) = shown.json()["reports"]
+    assert report["text"] == "قصف على الصاخور ٢ عالقين" and report["trapped"] == 2
