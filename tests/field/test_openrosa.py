@@ -391,3 +391,19 @@ def test_a_file_that_is_no_photo_is_not_kept_and_the_report_stands(
     answer = submit(client, tokens["reporter"], xml, [("x.jpg", b"MZ\x90\x00" * 50, "image/jpeg")])
     assert answer.status_code == 201
     assert "photo not kept" in answer.text and "not a photo or video" in answer.text
+
+
+def test_a_retry_after_a_rebuild_is_still_recognised(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
+) -> None:
+    iid = "uuid:5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
+    xml = report_xml(clock.now(), iid, trapped=2)
+    first = submit(client, tokens["reporter"], xml)
+    aleppo.rebuild()
+    before = event_count(aleppo)
+    assert submit(client, tokens["reporter"], xml).content == first.content
+    assert (
+        submit(client, tokens["reporter"], report_xml(clock.now(), iid, trapped=3)).status_code
+        == 409
+    )
+    assert event_count(aleppo) == before

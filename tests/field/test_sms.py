@@ -240,3 +240,24 @@ def test_a_message_with_direction_marks_is_read_with_them_taken_out(
     shown = client.get(f"/api/v1/incidents/{incident['id']}", headers=auth(tokens["dispatcher"]))
     (report,) = shown.json()["reports"]
     assert report["text"] == "قصف على الصاخور ٢ عالقين" and report["trapped"] == 2
+
+
+def test_gateways_phones_and_messages_survive_a_rebuild(
+    client: TestClient,
+    tokens: dict[str, str],
+    clock: ManualClock,
+    gateway: FakeSmsGateway,
+    aleppo: Service,
+) -> None:
+    finish(api.add_phone(aleppo, CONSOLE, "+963955000333", "spotter", None, None))
+    body = webhook("مروحية تحوم فوق الصاخور", number="+963955000333")
+    first = inbound(client, clock, body)
+    assert first.json()["outcome"] == "sighting"
+    aleppo.rebuild()
+    before = event_count(aleppo)
+    # The gateway's key, the phone's role and the message are all known again from the log.
+    again = inbound(client, clock, body)
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert event_count(aleppo) == before
+    other = inbound(client, clock, webhook("مسيرة فوق الصاخور", number="+963955000333"))
+    assert other.json()["outcome"] == "sighting"
