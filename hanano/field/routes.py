@@ -47,7 +47,30 @@ class OpenRosaRoute(APIRoute):
         return answer
 
 
-router = APIRouter(prefix=PREFIX + "/{token}", tags=["field"], route_class=OpenRosaRoute)
+# Refusals are OpenRosaResponse documents, as Collect reads them; the gates in front of every
+# route (an address with control characters, a body of another type) answer with a problem.
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": phrase,
+        "content": {"text/xml": {}, "application/problem+json": {}},
+    }
+    for status, phrase in (
+        (400, "Malformed XML, an entity, or no xml_submission_file"),
+        (401, "Unknown or revoked token"),
+        (403, "The token may not do this"),
+        (404, "A form hanano does not have, or this token is not handed"),
+        (409, "This instance was received with other content"),
+        (413, "Too large: send fewer files in one request"),
+        (415, "Not multipart/form-data"),
+        (422, "An answer refused, naming it"),
+    )
+}
+router = APIRouter(
+    prefix=PREFIX + "/{token}",
+    tags=["field"],
+    route_class=OpenRosaRoute,
+    responses=_REFUSALS,
+)
 
 
 def _refusal(problem: Problem) -> Response:

@@ -24,6 +24,7 @@ router = APIRouter(prefix="/api/v1/sms", tags=["field"])
 
 @router.post(
     "/inbound",
+    responses={401: {"description": "Not signed by a registered gateway, or stale"}},
     openapi_extra={
         "requestBody": {
             "required": True,
