@@ -15,7 +15,7 @@ from pathlib import Path
 import segno
 
 from hanano.errors import invalid
-from hanano.field.routes import PREFIX
+from hanano.field.openrosa import PREFIX
 
 
 def settings(base_url: str, token: str, name: str) -> dict[str, object]:

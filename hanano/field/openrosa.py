@@ -16,6 +16,8 @@ from defusedxml.ElementTree import fromstring
 from hanano.errors import FieldError, Problem
 from hanano.field.forms import Form
 
+# Where a phone's OpenRosa server is: PREFIX/{token}/ (formList, forms/, submission).
+PREFIX = "/openrosa/key"
 VERSION_HEADERS = {"X-OpenRosa-Version": "1.0"}
 XML_TYPE = "text/xml; charset=utf-8"
 _LIST_NS = "http://openrosa.org/xforms/xformsList"

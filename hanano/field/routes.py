@@ -21,9 +21,10 @@ from hanano.access.tokens import Principal
 from hanano.domain import Runtime
 from hanano.errors import Problem
 from hanano.field import api, openrosa
-from hanano.field.openrosa import VERSION_HEADERS, XML_TYPE, bad_xml
+from hanano.field.openrosa import PREFIX, VERSION_HEADERS, XML_TYPE, bad_xml
+from hanano.web.openapi import PROBLEM_REF
+from hanano.web.problems import PROBLEM_TYPE
 
-PREFIX = "/openrosa/key"
 SUBMISSION = "xml_submission_file"
 _MAX_PARTS = 50
 
@@ -52,7 +53,7 @@ class OpenRosaRoute(APIRoute):
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     status: {
         "description": phrase,
-        "content": {"text/xml": {}, "application/problem+json": {}},
+        "content": {"text/xml": {}, PROBLEM_TYPE: {"schema": PROBLEM_REF}},
     }
     for status, phrase in (
         (400, "Malformed XML, an entity, or no xml_submission_file"),

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hanano.errors import FieldError, Problem
 from hanano.evidence import media_routes
-from hanano.field import routes as field_routes
+from hanano.field import openrosa
 from hanano.service import Service
 from hanano.warning.routes import FOREIGN_PATH
 from hanano.web import docs, map_routes, openapi, opening, system_routes, ui_routes
@@ -131,7 +131,7 @@ class BodyLimit:
 
 
 def _is_openrosa_submission(path: str) -> bool:
-    head, _, rest = path.partition(field_routes.PREFIX + "/")
+    head, _, rest = path.partition(openrosa.PREFIX + "/")
     return head == "" and rest.count("/") == 1 and rest.endswith("/submission")
 
 
