@@ -8,11 +8,12 @@ from hanano.city.domain import DOMAIN as CITY
 from hanano.dispatch.domain import DOMAIN as DISPATCH
 from hanano.domain import Domain
 from hanano.evidence.domain import DOMAIN as EVIDENCE
+from hanano.field.domain import DOMAIN as FIELD
 from hanano.intake.domain import DOMAIN as INTAKE
 from hanano.store.registry import Registry
 from hanano.warning.domain import DOMAIN as WARNING
 
-DOMAINS: tuple[Domain, ...] = (ACCESS, CITY, INTAKE, EVIDENCE, WARNING, DISPATCH)
+DOMAINS: tuple[Domain, ...] = (ACCESS, CITY, INTAKE, EVIDENCE, WARNING, DISPATCH, FIELD)
 
 REGISTRY = Registry.merge((d.handlers for d in DOMAINS), (t for d in DOMAINS for t in d.tables))
 

@@ -125,6 +125,13 @@ class Settings(BaseSettings):
     media_max_bytes: int = Field(
         100 * 1024 * 1024, description="Largest photo or video POST /api/v1/media accepts (bytes)."
     )
+    openrosa_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        description=(
+            "Largest OpenRosa submission (a form with its attachments) ODK Collect may send in "
+            "one request (bytes); Collect splits larger ones."
+        ),
+    )
     require_token_for_alerts: bool = Field(
         False,
         description=(

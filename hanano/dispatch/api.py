@@ -7,6 +7,7 @@ and reads back what the answer shows. Shaping that answer for the caller's role 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from hanano.dispatch.road_routing import router_for
 from hanano.dispatch.tables import road_closures
 from hanano.dispatch.travel import StraightLine
 from hanano.domain import Runtime
-from hanano.errors import invalid
+from hanano.errors import conflict, invalid
 from hanano.store.sequencer import Tx
 
 COMMAND = ("admin", "dispatcher")
@@ -86,6 +87,43 @@ async def report_position(
     await runtime.sequencer.run(
         lambda tx: teams.report_position(tx, who.actor, team_id, lat, lon, accuracy_m, observed_at)
     )
+
+
+def status_command(
+    who: Principal,
+    team_id: str,
+    position: tuple[float, float, float | None],
+    observed_at: datetime | None,
+    note: str | None,
+) -> Callable[[Tx], None]:
+    """A team's position, and with a note its check-in from its task, as one command, for a
+    channel that records its own step in the same transaction (an OpenRosa submission)."""
+    require_own_team(who, team_id)
+    lat, lon, accuracy_m = position
+
+    def command(tx: Tx) -> None:
+        teams.report_position(tx, who.actor, team_id, lat, lon, accuracy_m, observed_at)
+        if note:
+            tasks.check_in(tx, who.actor, team_id, note)
+
+    return command
+
+
+def step_command(who: Principal, team_id: str, state: str | None, note: str) -> Callable[[Tx], str]:
+    """A team's next step of its task, or with no state its check-in, as one command, for a
+    channel that records its own step in the same transaction (an SMS); returns the task."""
+    require_own_team(who, team_id)
+
+    def command(tx: Tx) -> str:
+        if state is None:
+            return tasks.check_in(tx, who.actor, team_id, note)
+        task_id = teams.team_row(tx.conn, team_id).task_id
+        if task_id is None:
+            raise conflict(f"team {team_id} has no task to move on")
+        tasks.transition(tx, who.actor, task_id, state, note)
+        return str(task_id)
+
+    return command
 
 
 async def check_in(runtime: Runtime, who: Principal, team_id: str, note: str) -> str:

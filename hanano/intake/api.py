@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hanano.access.tokens import Principal
@@ -9,13 +10,22 @@ from hanano.domain import Runtime
 from hanano.intake import commands, views
 from hanano.intake.commands import ReportResult
 from hanano.intake.model import ReportIn
+from hanano.store.sequencer import Tx
 
 
 async def submit_report(runtime: Runtime, who: Principal, report: ReportIn) -> ReportResult:
     """Check a report against the store's time window and the city, then store and link it;
     returns once it is durable."""
+    return await runtime.sequencer.run(report_command(runtime, who, report))
+
+
+def report_command(
+    runtime: Runtime, who: Principal, report: ReportIn
+) -> Callable[[Tx], ReportResult]:
+    """The checked report as a command, for a channel that records its own step in the same
+    transaction (an OpenRosa submission)."""
     commands.check_report(report, runtime.clock.now(), runtime.city(), runtime.settings)
-    return await runtime.sequencer.run(lambda tx: commands.submit_report(tx, who.actor, report))
+    return lambda tx: commands.submit_report(tx, who.actor, report)
 
 
 def list_incidents(

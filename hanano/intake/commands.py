@@ -37,9 +37,9 @@ reports = intake_tables.reports
 LIVE_STATUSES = ("open", "responding")
 
 _REPORT_BY_ID = Prepared(
-    select(reports.c.body_hash, reports.c.linked_incident_id, reports.c.link_reason).where(
-        reports.c.report_id == bindparam("report_id")
-    )
+    select(
+        reports.c.seq, reports.c.body_hash, reports.c.linked_incident_id, reports.c.link_reason
+    ).where(reports.c.report_id == bindparam("report_id"))
 )
 # Status is tested after the query: left out of it, the planner searches by latitude (a small
 # box) instead of by status (every live incident of the last half hour).
@@ -95,6 +95,7 @@ class ReportResult:
     decision: str  # "opened" or "linked"
     reason: str
     replayed: bool = False
+    seq: int | None = None  # the log index of the report's own event
 
 
 def check_report(report: ReportIn, now: datetime, city: City, settings: Settings) -> None:
@@ -127,7 +128,7 @@ def submit_report(tx: Tx, actor: str, report: ReportIn) -> ReportResult:
     city = city_of(tx)
     report_id = str(report.id)
     pcode, precision, place_reason = _place(report, city)
-    tx.append(actor, _received(tx, report, pcode, precision, place_reason))
+    seq = tx.append(actor, _received(tx, report, pcode, precision, place_reason)).seq
     when = report.observed_at
     candidate = None
     if precision == "point" and report.lat is not None and report.lon is not None:
@@ -144,13 +145,13 @@ def submit_report(tx: Tx, actor: str, report: ReportIn) -> ReportResult:
                 incident_id=incident_id, report_id=report_id, distance_m=distance, reason=reason
             ),
         )
-        return ReportResult(report_id, incident_id, "linked", reason)
+        return ReportResult(report_id, incident_id, "linked", reason, seq=seq)
     incident_id = _next_incident_id(tx.conn)
     reason = "Opened: " + _why_new(precision, pcode, city, settings)
     tx.append(
         "hanano:intake", IncidentOpened(incident_id=incident_id, report_id=report_id, reason=reason)
     )
-    return ReportResult(report_id, incident_id, "opened", reason)
+    return ReportResult(report_id, incident_id, "opened", reason, seq=seq)
 
 
 def _replayed(tx: Tx, report: ReportIn) -> ReportResult | None:
@@ -163,7 +164,12 @@ def _replayed(tx: Tx, report: ReportIn) -> ReportResult | None:
         raise conflict(f"report {report_id} was already received with a different body")
     decision = "opened" if existing.link_reason.startswith("Opened") else "linked"
     return ReportResult(
-        report_id, existing.linked_incident_id, decision, existing.link_reason, replayed=True
+        report_id,
+        existing.linked_incident_id,
+        decision,
+        existing.link_reason,
+        replayed=True,
+        seq=existing.seq,
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from hanano.access.field import own_post
 from hanano.access.tokens import Principal
 from hanano.access.visibility import field_readers
 from hanano.domain import Runtime
+from hanano.store.sequencer import Tx
 from hanano.warning import manual, posts, sightings, sirens, views
 from hanano.warning.alerts import get_alert, list_alerts
 from hanano.warning.cap import to_atom
@@ -25,13 +27,19 @@ POST_PLACES = field_readers(ObservationPostRegistered, ("name", "lat", "lon"))
 async def report_sighting(runtime: Runtime, who: Principal, sighting: SightingIn) -> SightingResult:
     """A sighting from a spotter or a sensor, made from the caller's own post if a spotter
     (403 if it names another); returns once it, its track and alerts are durable."""
+    return await runtime.sequencer.run(sighting_command(runtime, who, sighting))
+
+
+def sighting_command(
+    runtime: Runtime, who: Principal, sighting: SightingIn
+) -> Callable[[Tx], SightingResult]:
+    """The checked sighting as a command, for a channel that records its own step in the same
+    transaction (an OpenRosa submission)."""
     post = own_post(who, sighting.post_id)
     if post != sighting.post_id and sighting.lat is None:
         sighting = sighting.model_copy(update={"post_id": post})
     sightings.check_sighting(sighting, runtime.clock.now(), runtime.settings)
-    return await runtime.sequencer.run(
-        lambda tx: sightings.report_sighting(tx, who.actor, sighting)
-    )
+    return lambda tx: sightings.report_sighting(tx, who.actor, sighting)
 
 
 def feeds(runtime: Runtime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -114,6 +114,7 @@ class SightingResult:
     reason: str
     alerts: list[dict[str, Any]] = field(default_factory=list)
     replayed: bool = False
+    seq: int | None = None  # the log index of the sighting's own event
 
 
 def _problem(errors: list[FieldError]) -> Problem:
@@ -244,16 +245,16 @@ def _replayed(
 ) -> SightingResult | None:
     """The first result when this sighting was already received; None when it is new."""
     row = tx.conn.execute(
-        select(sightings.c.body_hash, sightings.c.track_id, sightings.c.track_reason).where(
-            sightings.c.sighting_id == sighting_id
-        )
+        select(
+            sightings.c.seq, sightings.c.body_hash, sightings.c.track_id, sightings.c.track_reason
+        ).where(sightings.c.sighting_id == sighting_id)
     ).first()
     if row is None:
         return None
     if not same_body(row.body_hash, tx.fingerprint_key, body, s.legacy_hash()):
         raise conflict(f"sighting {sighting_id} was already received with a different body")
     return SightingResult(
-        sighting_id, row.track_id, "replayed", row.track_reason or "", replayed=True
+        sighting_id, row.track_id, "replayed", row.track_reason or "", replayed=True, seq=row.seq
     )
 
 
@@ -271,7 +272,7 @@ def report_sighting(tx: Tx, actor: str, s: SightingIn) -> SightingResult:
     # A less confident sensor says less: its position counts for less in the track.
     cov = [v / confidence for v in est.cov]
     first = len(tx.events)
-    tx.append(
+    seq = tx.append(
         actor,
         SightingReported(
             sighting_id=sighting_id,
@@ -296,8 +297,9 @@ def report_sighting(tx: Tx, actor: str, s: SightingIn) -> SightingResult:
             est_cov=cov,
             est_reason=est.reason,
         ),
-    )
-    return _outcome(SightingResult(sighting_id, None, "stored", est.reason), tx.events[first:])
+    ).seq
+    result = SightingResult(sighting_id, None, "stored", est.reason, seq=seq)
+    return _outcome(result, tx.events[first:])
 
 
 def _outcome(result: SightingResult, events: list[RecordedEvent]) -> SightingResult:

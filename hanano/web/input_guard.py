@@ -4,7 +4,8 @@
   unpaired surrogate (hanano.inputs), so none reaches a query on PostgreSQL.
 - The body of an operation whose OpenAPI document declares a JSON body: it must be sent as one of
   the declared media types (else 415), as UTF-8, and as JSON nested at most 32 deep whose every
-  number is finite and every text (names of members too) obeys hanano.inputs.
+  number is finite and every text (names of members too) obeys hanano.inputs; an operation that
+  declares `x-hanano-foreign-text` (an SMS as it arrived) reads and cleans its texts itself.
 
 Each refusal is an RFC 9457 problem naming the parameter, or the member by its path in the body
 ("polygon.1.0"). The operations, their path parameters and body types are read from the app's own
@@ -37,6 +38,10 @@ class Operation:
     literal: int  # characters outside parameters: the most literal template wins a tie
     media_types: frozenset[str]
     body_required: bool
+    # A body of text written outside hanano (an SMS forwarded as it arrived), which the route
+    # reads, refuses or cleans itself so that it can answer its sender: its texts are not
+    # checked here. Declared with `x-hanano-foreign-text` on the operation.
+    foreign_text: bool = False
 
     @property
     def takes_json(self) -> bool:
@@ -74,6 +79,7 @@ def operations_of(document: dict[str, Any]) -> dict[str, list[Operation]]:
                     literal,
                     frozenset(t.lower() for t in body.get("content", {})),
                     bool(body.get("required", False)),
+                    bool(operation.get("x-hanano-foreign-text", False)),
                 )
             )
     for candidates in table.values():
@@ -191,7 +197,13 @@ class InputGuard:
                 return
             problem = media_type_problem(scope, operation, body)
             media_type, _ = _content_type(scope)
-            if problem is None and body and media_type is not None and _is_json(media_type):
+            if (
+                problem is None
+                and body
+                and media_type is not None
+                and _is_json(media_type)
+                and not operation.foreign_text
+            ):
                 problem = json_problem(body)
             receive = _replay(body, receive)
         if problem is not None:

@@ -93,7 +93,9 @@ def declare_problems(document: dict[str, Any], authenticated: set[tuple[str, str
             for status in sorted(wanted):
                 declared = responses.setdefault(str(status), {})
                 declared["description"] = declared.get("description") or HTTPStatus(status).phrase
-                if status == 422 or "content" not in declared:
+                # FastAPI's own 422 (application/json) is replaced; a route's own is kept.
+                replaced = status == 422 and "application/json" in declared.get("content", {})
+                if replaced or "content" not in declared:
                     declared["content"] = {PROBLEM_TYPE: {"schema": PROBLEM_REF}}
     for name in _FASTAPI_ERRORS:
         schemas.pop(name, None)

@@ -16,22 +16,29 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from hanano.access.tokens import CONSOLE
 from hanano.clock import ManualClock
+from hanano.domain import finish
+from hanano.field import api
 from tests.dispatch.support import leader_token
 from tests.evidence.media_support import media_photo
+from tests.field.collect import report_xml, submit
+from tests.field.sms_gateway import signed, webhook
 from tests.helpers import HANANO, auth, offset, report_body
 from tests.warning.common import sighting_body
 
 MARKER = re.compile(r"cnry-[a-z0-9-]+")
 HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+PHONE_NUMBER = re.compile(r"^\+[0-9]{8,15}$")
 
 
 def needles(value: Any) -> Iterator[str]:
-    """The distinctive pieces of a value: markers, digests, and precise numbers as the first
-    five decimals (rounding that far keeps them, so a rounded position is still caught)."""
+    """The distinctive pieces of a value: markers, digests, phone numbers, and precise numbers
+    as the first five decimals (rounding that far keeps them, so a rounded position is still
+    caught)."""
     if isinstance(value, str):
         yield from MARKER.findall(value)
-        if HEX_DIGEST.match(value) or value.startswith("$argon2"):
+        if HEX_DIGEST.match(value) or PHONE_NUMBER.match(value) or value.startswith("$argon2"):
             yield value
     elif isinstance(value, bool):
         return
@@ -304,6 +311,8 @@ def plant_records(
         )
     )
     keep("sha256", media["sha256"])
+    plant_form(client, tokens["reporter"], clock, at)
+    plant_sms(client, clock)
     # A team is on its way, so the incident is responding already: set back to open by hand.
     ok(
         client.post(
@@ -317,6 +326,28 @@ def plant_records(
         keep("alert_id", alert["alert_id"])
     clock.advance(timedelta(minutes=3))
     return ids
+
+
+def plant_form(client: TestClient, token: str, clock: ManualClock, at: Points) -> None:
+    """A report filled in on a phone with ODK Collect."""
+    where = at.next()
+    xml = report_xml(
+        clock.now(), location=f"{where[0]} {where[1]} 0 9.87654", text="cnry-form-report-text"
+    )
+    answer = submit(client, token, xml)
+    assert answer.status_code == 201, answer.text
+
+
+def plant_sms(client: TestClient, clock: ManualClock) -> None:
+    """A gateway phone, a registered spotter's number, and an SMS from each of two numbers."""
+    service = client.app.state.service  # type: ignore[attr-defined]
+    key = "cnry-gateway-signing-key"
+    send = ("http://127.0.0.1:9/cnry-send-url", "cnry-gateway-user", "cnry-gateway-password")
+    finish(api.add_gateway(service, CONSOLE, "roof-cnry", key, send))
+    finish(api.add_phone(service, CONSOLE, "+963944123456", "spotter", None, "cnry-phone-name"))
+    for number in ("+963944123456", "+963955654321"):
+        body = webhook(f"cnry-sms-text {number[-4:]}", number=number)
+        ok(client.post("/api/v1/sms/inbound", content=body, headers=signed(body, clock.now(), key)))
 
 
 def city_text(client: TestClient) -> str:

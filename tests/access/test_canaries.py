@@ -23,12 +23,14 @@ from hanano.access.visibility import reads, reads_entries_as_hashed
 from hanano.clock import ManualClock
 from hanano.events import EVENT_TYPES, ROLES, Role
 from hanano.evidence.tiles import encode_index
+from hanano.field.forms import FORM_ROLES
 from hanano.service import Service
 from hanano.store.records import RecordedEvent, read_events
 from hanano.web.stream import Broadcaster, Subscriber
 from tests.access.canaries import Points, city_text, needles, plant_people, plant_records
 from tests.helpers import auth
 
+OWN_TOKEN = "own-token"
 STREAM = "/api/v1/stream"  # endless; read through the app's own broadcaster below
 
 
@@ -101,6 +103,9 @@ def route_values(ids: dict[str, list[str]], seqs: list[int], size: int) -> dict[
         "worksite_id": ["C-6"],
         "level": ["0", "1"],
         "rest": tile_indexes(size),
+        # OpenRosa addresses carry the token: each role reads them with its own.
+        "token": [OWN_TOKEN],
+        "form_file": [f"{form_id}.xml" for form_id in FORM_ROLES],
     }
 
 
@@ -169,7 +174,7 @@ def read_everything(
     for role in ROLES:
         readings[role] = {}
         for url in [*urls, "/api/v1/events?limit=5000"]:
-            response = client.get(url, headers=auth(tokens[role]))
+            response = client.get(url.replace(OWN_TOKEN, tokens[role]), headers=auth(tokens[role]))
             where = f"GET {url} {moment} -> {response.status_code}"
             readings[role][where] = response.content.decode("latin-1") + response.text
     return readings

@@ -19,6 +19,7 @@ DOMAIN_PACKAGES = (
     "hanano.evidence",
     "hanano.warning",
     "hanano.dispatch",
+    "hanano.field",
     "hanano.sim",
     "hanano.web",
     "hanano.domains",

@@ -1,0 +1,140 @@
+"""What an SMS says, read as people write them in Arabic and English.
+
+Counts are read from a number beside a word for the trapped or the casualties, in Western or
+Arabic-Indic digits ("٣ عالقين", "trapped: 3", "2 قتلى و5 جرحى"). A team leader's "وصلنا" /
+"on scene" is a step of their task; a spotter's "مروحية تحوم فوق الصاخور" a sighting.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from hanano.events import ReportKind
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+# Longest message read: ten concatenated SMS. Anything longer is not a message from a phone.
+MAX_CHARS = 1600
+# A larger number beside those words is a year, a date or a phone number, not people at one site.
+_MAX_COUNT = 999
+
+
+def _words(*words: str) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+_TRAPPED = _words(
+    "عالق", "عالقين", "عالقون", "محاصر", "محاصرين", "محاصرون", "تحت الأنقاض", "تحت الانقاض",
+    "trapped", "under rubble", "under the rubble", "stuck",
+)  # fmt: skip
+_CASUALTIES = _words(
+    "جريح", "جرحى", "مصاب", "مصابين", "مصابون", "إصابة", "إصابات", "اصابة", "اصابات", "قتيل",
+    "قتلى", "شهيد", "شهداء", "وفاة", "وفيات", "injured", "wounded", "casualties", "casualty",
+    "dead", "killed",
+)  # fmt: skip
+# A number, then at most one word (أشخاص, people), then the word; or the word, then the number.
+_PREFIX = r"(?:و|ب)?(?:ال)?"
+
+
+def _count_pattern(words: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<![\d./])(\d+)\s*(?:\w+\s+)?{_PREFIX}(?:{words})|(?:{words})\w*\s*[:=]?\s*(\d+)(?![\d./])",
+        re.IGNORECASE,
+    )
+
+
+_TRAPPED_AT = _count_pattern(_TRAPPED)
+_CASUALTIES_AT = _count_pattern(_CASUALTIES)
+
+_KINDS: tuple[tuple[ReportKind, str], ...] = (
+    ("fire", _words("حريق", "حرائق", "نار", "fire", "burning")),
+    ("collapse", _words("انهيار", "انهار", "collapse", "collapsed")),
+    ("blocked_road", _words("طريق مغلق", "الطريق مقطوع", "road blocked", "blocked road")),
+)
+STEPS: tuple[tuple[str, str], ...] = (
+    ("on_scene", _words("وصلنا", "وصلت", "على الموقع", "on scene", "onscene", "arrived")),
+    ("en_route", _words("انطلقنا", "في الطريق", "en route", "on our way", "on the way")),
+    ("returning", _words("عائدون", "راجعين", "returning", "heading back")),
+)
+CHECK_IN = _words("تفقد", "بخير", "check in", "checkin", "check-in", "all ok", "we are ok")
+AIRCRAFT: tuple[tuple[str, str], ...] = (
+    ("helicopter", _words("مروحية", "هليكوبتر", "طوافة", "helicopter", "heli", "chopper")),
+    ("drone", _words("مسيرة", "مسيّرة", "درون", "استطلاع", "drone", "uav")),
+    ("fixed_wing", _words("حربي", "حربية", "ميغ", "سوخوي", "طيران", "jet", "plane", "mig")),
+)
+CIRCLING = _words("تحوم", "يحوم", "تحلق", "يحلق", "circling", "circles", "hovering")
+
+
+@dataclass(frozen=True)
+class Counts:
+    trapped: int | None
+    casualties: int | None
+
+
+def refusal(text: str) -> str | None:
+    """Why a message cannot be read as one from a person, or None."""
+    if len(text) > MAX_CHARS:
+        return f"{len(text)} characters, more than the {MAX_CHARS} of ten SMS"
+    # Direction and joining marks (category Cf) are ordinary in Arabic text and are taken out;
+    # control characters, unassigned or private code points and U+FFFD (bytes that were not
+    # text) are not written by people.
+    odd = sum(1 for c in text if c == "\ufffd" or _unwritten(c))
+    if "\x00" in text or odd > len(text) // 10:
+        return "not text: control or undecodable characters"
+    return None
+
+
+def _unwritten(c: str) -> bool:
+    return c not in "\t\n\r" and unicodedata.category(c) in ("Cc", "Co", "Cs", "Cn")
+
+
+def clean(text: str) -> str:
+    """The text as written, without control or direction characters, its spaces folded."""
+    return " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).split())
+
+
+def normal(text: str) -> str:
+    """The text cleaned, with Arabic-Indic digits as Western ones, for reading."""
+    return clean(text).translate(_DIGITS)
+
+
+def counts(text: str) -> Counts:
+    """The trapped and casualties a text states; casualties add up (dead and injured)."""
+    plain = normal(text)
+    trapped = _numbers(_TRAPPED_AT, plain, set())
+    # A number read for the trapped is not read again for the casualties after it.
+    casualties = _numbers(_CASUALTIES_AT, plain, {at for at, _ in trapped[:1]})
+    return Counts(
+        trapped[0][1] if trapped else None,
+        sum(n for _, n in casualties) if casualties else None,
+    )
+
+
+def kind(text: str) -> ReportKind:
+    plain = normal(text)
+    for name, words in _KINDS:
+        if re.search(words, plain, re.IGNORECASE):
+            return name
+    return "strike"
+
+
+def match(options: tuple[tuple[str, str], ...], text: str) -> str | None:
+    """The first option whose words the text contains."""
+    plain = normal(text)
+    return next((n for n, words in options if re.search(words, plain, re.IGNORECASE)), None)
+
+
+def says(words: str, text: str) -> bool:
+    return re.search(words, normal(text), re.IGNORECASE) is not None
+
+
+def _numbers(pattern: re.Pattern[str], text: str, taken: set[int]) -> list[tuple[int, int]]:
+    """Each count the pattern finds, as (where its number starts, the number)."""
+    found = []
+    for m in pattern.finditer(text):
+        group = 1 if m.group(1) is not None else 2
+        at, number = m.start(group), int(m.group(group))
+        if at not in taken and number <= _MAX_COUNT:
+            found.append((at, number))
+    return found
