@@ -17,6 +17,9 @@ from sqlalchemy import select
 from hanano.access.field import pullback_team, require_own_team, task_team
 from hanano.access.tokens import Principal
 from hanano.dispatch import (
+    alert_reach as reach,
+)
+from hanano.dispatch import (
     hospitals,
     recommend,
     road_graph,
@@ -228,6 +231,12 @@ def zone_coverage(runtime: Runtime) -> dict[str, Any]:
     """Each zone's nearest available team, the zones over the threshold, suggested moves."""
     with runtime.engine.connect() as conn:
         return coverage(conn, runtime.clock.now(), runtime.settings, city=runtime.city())
+
+
+def alert_reach(runtime: Runtime, pcodes: list[str]) -> dict[str, Any]:
+    """The zones and the teams on duty an operator's alert for `pcodes` would reach."""
+    with runtime.engine.connect() as conn:
+        return reach.alert_reach(conn, runtime.city(), pcodes)
 
 
 # --- safety -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hanano.dispatch import events as dispatch_events
 from hanano.dispatch.common import Capability, Duty
@@ -87,6 +87,15 @@ class AssignIn(Strict):
 
 class PlanIn(Strict):
     incident_ids: Annotated[list[str] | None, Field(max_length=200)] = None
+
+
+class AlertReachIn(Strict):
+    """The zones an operator is choosing for an alert (none yet is a fair question)."""
+
+    zones: Annotated[
+        list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]],
+        Field(max_length=200),
+    ]
 
 
 class ThreatIn(Strict):

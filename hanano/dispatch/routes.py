@@ -17,6 +17,7 @@ from hanano.dispatch import events as dispatch_events
 from hanano.dispatch.events import HospitalRegistered, TaskAssigned, TeamRegistered, ThreatReported
 from hanano.dispatch.inputs import (
     AcknowledgeIn,
+    AlertReachIn,
     AssignIn,
     CheckInIn,
     ClosureIn,
@@ -190,6 +191,14 @@ def recommendations_plan(body: PlanIn, service: ServiceDep, _: Command) -> dict[
     """One team per waiting incident, minimising severity-weighted travel time, beside
     nearest-first."""
     return api.plan(service, body.incident_ids)
+
+
+@router.post("/alerts/preview")
+def alerts_preview(body: AlertReachIn, service: ServiceDep, _: Command) -> dict[str, Any]:
+    """Before an operator issues an alert: how many of the chosen zones it names and which
+    teams on duty it would reach (their base, or their current task's site, lies in one of
+    them). Writes nothing."""
+    return api.alert_reach(service, body.zones)
 
 
 # --- safety -------------------------------------------------------------------------------

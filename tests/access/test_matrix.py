@@ -188,6 +188,7 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         DISPATCH_COMMAND,
     ),
     ("POST", "/api/v1/recommendations/plan", {}, DISPATCH_COMMAND),
+    ("POST", "/api/v1/alerts/preview", {"zones": ["N0221"]}, DISPATCH_COMMAND),
     (
         "POST",
         "/api/v1/threats",

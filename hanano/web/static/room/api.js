@@ -54,12 +54,17 @@ export const id = (value) => encodeURIComponent(value);
 
 // Lists a role may not read, or that a server without that domain does not offer, are empty.
 export async function optional(path, key) {
+  return (await optionalBody(path, key))?.[key] || [];
+}
+
+// The whole answer of such a list, or null where this role may not read it.
+export async function optionalBody(path, key) {
   try {
     const data = await api(path);
     setCan(key, true);
-    return data[key] || [];
+    return data;
   } catch (error) {
-    if (error.status === 403 || error.status === 404) { setCan(key, false); return []; }
+    if (error.status === 403 || error.status === 404) { setCan(key, false); return null; }
     throw error;
   }
 }

@@ -2,13 +2,14 @@
 // status and reports), a team, a zone, a hospital, an aircraft track or an alert.
 import { get, may, put, serverNow, set } from "./state.js";
 import { fill, listSep, t, tt } from "./i18n.js";
-import { num, plural, teamLabel, unit } from "./numbers.js";
+import { num, percent, plural, teamLabel, unit } from "./numbers.js";
 import { act, api, id as enc } from "./api.js";
 import { ask, askForm } from "./dialogs.js";
 import { $, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, ago, field, h, minutesLeft, time, toast } from "./util.js";
 import { dangerOf, dangerText, dangersAt, siteName } from "./alarm.js";
-import { etaText, featureName, placeName, zoneLevels } from "./zones.js";
+import { chanceText, etaText, featureName, placeName, trackText, zoneChance, zoneLevels } from "./zones.js";
 import { reasonText, summaryText } from "./reasons.js";
+import { orderReason } from "./engine.js";
 import { loadSites, victimsSection, worksitesSection } from "./sites.js";
 import { stepsOf, taskFor, tasksOf, teamState, transition } from "./boards/teams.js";
 
@@ -93,7 +94,8 @@ function incidentDetail(id) {
   const teams = get("teams");
   const watch = watchOf(id);
   const out = [
-    ...dangersAt(id).map((d) => h("p", { class: "danger-note", role: "alert", "data-team": d.team_id }, `⚠ ${dangerText(d)}`)),
+    ...dangersAt(id).map((d) => h("p", { class: "danger-note", role: "alert", "data-team": d.team_id }, `⚠ ${dangerText(d)}`,
+      d.order ? h("small", { class: "why", dir: "auto" }, ...orderReason(d.order)) : null)),
     watch ? watchNote(watch) : null,
     h("h2", {}, h("span", { class: "sev", style: `--c:${SEV_COLOUR[i.severity]}` }, num(i.severity)),
       ` ${i.id} · ${tt("kind", i.kind)} `, h("span", { class: `pill status-${i.status}` }, tt("status", i.status))),
@@ -230,6 +232,7 @@ function teamDetail(id) {
 function zoneDetail(pcode) {
   const f = get("zones").find((z) => z.id === pcode);
   const current = zoneLevels().get(pcode);
+  const chance = zoneChance(pcode);
   const incidents = [...get("incidents").values()].filter((i) => i.neighbourhood?.pcode === pcode);
   const ar = get("lang") === "ar";
   return [
@@ -237,6 +240,8 @@ function zoneDetail(pcode) {
     h("div", { class: "fields" },
       field(t("level"), current ? tt("alert_level", current.level) : tt("alert_level", "none")),
       current ? field(t("eta"), etaText(current.alert, current.zone) || "–") : null,
+      chance ? field(t("chance_label"), percent(chance.probability)) : null,
+      chance ? field(t("track_label"), trackText(chance.threat_id, chance.track?.aircraft)) : null,
       field(t("tab_queue"), num(incidents.length))),
     current ? h("p", {}, ar ? current.alert.instruction_ar : current.alert.instruction_en) : null,
   ];
@@ -271,7 +276,8 @@ function alertDetail(id) {
     h("div", { class: "fields" }, field("", time(a.sent)), field(t("until"), time(a.expires)),
       field(t("zones"), num(a.zones.length))),
     h("ul", { class: "plain" }, ...a.zones.slice(0, 30).map((z) => h("li", {},
-      `${(ar ? z.name_ar : z.name_en) || z.pcode} `, h("small", {}, etaText(a, z))))),
+      `${(ar ? z.name_ar : z.name_en) || z.pcode} `, h("small", {}, etaText(a, z)),
+      a.status === "active" && chanceText(z.pcode) ? h("small", { class: "chance" }, ` · ${chanceText(z.pcode)}`) : null))),
     h("a", { href: `/api/v1/alerts/${a.alert_id}.cap`, target: "_blank" }, "CAP 1.2"),
   ];
 }

@@ -4,14 +4,16 @@
 // were parts, and for a part this page does not know; an engine alert without parts reads, in
 // Arabic, its CAP description (the alert's own Arabic text).
 import { get } from "./state.js";
-import { fill, tt } from "./i18n.js";
-import { num, pluralCategory, teamLabel } from "./numbers.js";
+import { fill, t, tt } from "./i18n.js";
+import { num, percent, pluralCategory, teamLabel } from "./numbers.js";
 import { withTimes } from "./util.js";
-import { zoneName } from "./zones.js";
+import { trackText, zoneName } from "./zones.js";
 
 const WORDS = {
   en: {
     order: "Pull back {team} ({state}) from {site}: threat {threat_id} ({threat}) covers the site ({where}) while it is under double-tap watch until {until}",
+    site_at_risk: "Pull back {team} from {site}: {threat} gives this site a {chance} chance of a strike within {horizon} min, above the {limit} limit{watched}",
+    watched: " for a site under double-tap watch",
     site: "{incident} in {zone}", inside: "inside the zone", from_it: "{m} m from it",
     alert_threat: "{level} alert {alert_id} for {zones}", more_zones: "{zones} and {n} more",
     team_free: "{team} is free again (task {task}): pull-back {order} no longer stands",
@@ -32,6 +34,8 @@ const WORDS = {
   },
   ar: {
     order: "اسحب {team} ({state}) من {site}: التهديد {threat_id} ({threat}) يشمل الموقع ({where}) وهو تحت مراقبة الضربة المزدوجة حتى {until}",
+    site_at_risk: "اسحبوا {team} من {site}: {threat} تجعل احتمال ضربة على هذا الموقع خلال {horizon} د {chance}، فوق حد {limit}{watched}",
+    watched: " لموقع تحت مراقبة الضربة المزدوجة",
     site: "{incident} في {zone}", inside: "داخل المنطقة", from_it: "على بعد {m} م منها",
     alert_threat: "إنذار {level} {alert_id} لـ{zones}", more_zones: "{zones} و{n} غيرها",
     team_free: "{team} متاح من جديد (المهمة {task}): لم يعد أمر الانسحاب {order} قائماً",
@@ -117,9 +121,26 @@ export function threatReason(threat) {
     zones: zoneList(alert.zones.map((z) => z.pcode)) });
 }
 
+// An order by its site's probability, worded here so its numbers read in the page's digits.
+function siteAtRisk(p) {
+  const site = p.pcode ? w("site", { incident: p.incident_id, zone: zoneName(p.pcode) }) : p.incident_id;
+  return w("site_at_risk", { team: team(p.team_id), site, threat: trackText(p.threat_id, p.aircraft),
+    chance: percent(p.probability), horizon: num(p.horizon_min), limit: percent(p.limit),
+    watched: p.watched ? w("watched") : "" });
+}
+
+// The chance and the threat behind an order, short: "42 % chance · TRK-3 (helicopter)".
+export function orderChance(order) {
+  const p = order.reason_parts;
+  if (order.probability === null || order.probability === undefined) return "";
+  return fill(t("pullback_chance"), { chance: percent(order.probability),
+    track: trackText(order.threat_id ?? p?.threat_id, p?.aircraft) });
+}
+
 // A pull-back order's reason; its ISO time shown in local time, as everywhere on the page.
 export function orderReason(order) {
   const p = order.reason_parts;
+  if (p?.code === "site_at_risk" && p.probability !== undefined && p.team_id) return [siteAtRisk(p)];
   const threat = threatWords(p?.threat);
   if (p?.code !== "threat_covers_watched_site" || threat === null) {
     // An order by the site's probability carries its own Arabic sentence.

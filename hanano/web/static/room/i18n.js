@@ -192,6 +192,11 @@ export const TEXT = {
     trapped_recent: "Warning: {trapped} reported at {time}, {ago} ago. Clear only if everyone is out.",
     teams_here: "Zoom in to tell them apart: {names}",
     more_zones: "+{n} more",
+    zone_chance: "{chance} chance of a strike · {track}", zone_chance_short: "{chance} · {track}",
+    chance_label: "Strike chance", track_label: "Track",
+    alert_reach: "This alert names {zones} and reaches {teams} on duty (base or site in them).",
+    alert_reach_none: "Choose zones to see how many teams this alert reaches.",
+    pullback_chance: "{chance} chance · {track}",
     pl: {
       reports: { one: "{n} report", other: "{n} reports" },
       trapped: { other: "{n} trapped" },
@@ -397,6 +402,11 @@ export const TEXT = {
     trapped_recent: "تنبيه: بلاغ عن {trapped} في {time}، قبل {ago}. لا تُنهِ الحادثة إلا إذا أُخرج الجميع.",
     teams_here: "كبّر الخريطة لتمييزها: {names}",
     more_zones: "+{n} أخرى",
+    zone_chance: "احتمال ضربة {chance} · {track}", zone_chance_short: "{chance} · {track}",
+    chance_label: "احتمال الضربة", track_label: "المسار",
+    alert_reach: "يشمل هذا الإنذار {zones} ويصل إلى {teams} في الخدمة (مركزها أو موقع عملها فيها).",
+    alert_reach_none: "اختر المناطق لترى كم فريقاً يصل إليه هذا الإنذار.",
+    pullback_chance: "احتمال {chance} · {track}",
     pl: {
       reports: { zero: "لا بلاغات", one: "بلاغ واحد", two: "بلاغان", few: "{n} بلاغات",
         many: "{n} بلاغًا", other: "{n} بلاغ" },

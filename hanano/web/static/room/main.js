@@ -19,7 +19,7 @@ import { renderAlarm, unlockSoundOnGesture } from "./alarm.js";
 import { TABS, showTab } from "./tabs.js";
 import { markSelected, moveSelection, renderQueue, tickQueue } from "./boards/queue.js";
 import { renderTeams } from "./boards/teams.js";
-import { armZonePick, issueAlert, renderAlerts, renderSightingForm, reportSighting } from "./boards/alerts.js";
+import { armZonePick, issueAlert, renderAlerts, renderSightingForm, reportSighting, updateReach } from "./boards/alerts.js";
 import { armThreat, renderSafety, renderThreatButton } from "./boards/safety.js";
 import { renderTimeline } from "./boards/timeline.js";
 import { drawCoverage, refreshCoverage, renderCoverage } from "./boards/coverage.js";
@@ -29,7 +29,7 @@ const renderClock = () => $("#clock").replaceChildren(time(new Date(serverNow())
 // Which part draws which keys of the store; every part also follows the page's language.
 const VIEWS = [
   [["zones"], drawZones],
-  [["alerts", "lang"], paintZones],
+  [["alerts", "zoneThreats", "tracks", "lang"], paintZones],
   [["lang"], () => { paintZones(); renderLegend(); layerSwitch(); credit(); renderWho(); }],
   [["incidents"], drawIncidents],
   [["teams", "tasks", "lang"], drawTeams],
@@ -47,7 +47,7 @@ const VIEWS = [
   [["incidents", "alerts", "pullbacks", "streamed", "teams", "hospitals", "zones", "lang"], renderTimeline],
   [["coverage", "teams", "zones", "lang"], renderCoverage],
   [["coverage", "teams", "zones", "lang"], drawCoverage],
-  [["detail", "incidents", "teams", "tasks", "recs", "sites", "identities", "hospitals", "tracks",
+  [["detail", "incidents", "teams", "tasks", "recs", "sites", "identities", "hospitals", "tracks", "zoneThreats",
     "alerts", "zones", "watches", "pullbacks", "board", "may", "lang"], renderDetail],
   [["streamed"], renderClock],
 ];
@@ -232,6 +232,7 @@ async function boot() {
   $("#threat").addEventListener("click", armThreat);
   $("#sighting").addEventListener("submit", reportSighting);
   $("#issue-alert").addEventListener("submit", issueAlert);
+  $("#alert-zones").addEventListener("change", updateReach);
   $("#pick-zone").addEventListener("click", armZonePick);
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   document.addEventListener("keydown", onKey);

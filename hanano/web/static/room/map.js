@@ -4,7 +4,7 @@ import { get } from "./state.js";
 import { t, tt } from "./i18n.js";
 import { num, teamLabel, unit } from "./numbers.js";
 import { $, h, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, minutesLeft } from "./util.js";
-import { etaText, featureName, zoneLevels } from "./zones.js";
+import { chanceText, etaText, featureName, zoneLevels } from "./zones.js";
 import { openDetail } from "./detail.js";
 import { threatReason } from "./engine.js";
 import { teamState } from "./boards/teams.js";
@@ -110,25 +110,31 @@ export function drawZones() {
 // decluttering a hundred hidden labels cost the first load a third of a second.
 const labelShown = (current) => map.getZoom() >= LABEL_ZOOM || current?.level === "imminent";
 
-// A zone's label, bound, worded and classed as its alert level says, or unbound when hidden.
+// A zone's label, bound, worded and classed as its alert level says; hidden, a zone a live track
+// threatens still tells its chance of a strike on hover, and any other is unbound.
 function labelZone(shape, f, current) {
-  if (!labelShown(current)) {
+  const shown = labelShown(current);
+  const chance = chanceText(f.id, shown);
+  if (!shown && !chance) {
     if (shape.getTooltip()) shape.unbindTooltip();
     return;
   }
   const eta = current ? etaText(current.alert, current.zone) : "";
-  const words = eta ? `${featureName(f)} · ${eta}` : featureName(f);
+  const words = [featureName(f), shown ? "" : current ? tt("alert_level", current.level) : "", eta, chance]
+    .filter(Boolean).join(" · ");
   const level = current ? ` alerted level-${current.level}` : "";
-  const tip = shape.getTooltip();
+  const className = shown ? `zone-label${level}` : "zone-chance";
+  let tip = shape.getTooltip();
+  if (tip && tip.options.permanent !== shown) { shape.unbindTooltip(); tip = null; }
   if (!tip) {
-    shape.bindTooltip(words, { permanent: true, direction: "center", className: `zone-label${level}` });
+    shape.bindTooltip(words, { permanent: shown, direction: shown ? "center" : "auto", className });
     return;
   }
   // Setting a tooltip's content measures it (a forced layout): only when the words change.
   if (tip.getContent() !== words) tip.setContent(words);
-  tip.options.className = `zone-label${level}`;
+  tip.options.className = className;
   const el = tip.getElement?.();
-  if (el) el.className = el.className.replace(/ ?(alerted|level-\S+)/g, "") + level;
+  if (el && shown) el.className = el.className.replace(/ ?(alerted|level-\S+)/g, "") + level;
 }
 
 const STRENGTH = { imminent: 0.6, warning: 0.3, watch: 0.22 };

@@ -29,6 +29,9 @@ export const unit = (n, name, maxFraction = 0, minFraction = 0) => format({ styl
   unitDisplay: "short", maximumFractionDigits: maxFraction, minimumFractionDigits: minFraction },
   lang() === "ar" ? locale() : "en").format(n);
 
+// A share (0–1) as a whole percentage in the page's digits and the language's sign.
+export const percent = (p) => format({ style: "percent", maximumFractionDigits: 0 }).format(Number(p));
+
 const pluralRules = new Map();
 function rules(where) {
   if (!pluralRules.has(where)) pluralRules.set(where, new Intl.PluralRules(where));

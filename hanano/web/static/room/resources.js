@@ -1,7 +1,7 @@
 // The lists the room holds, each read from the API by its own loader: all of them when the room
 // opens (or the stream comes back after a break), and one at a time when an event changes it.
 import { clear, get, put, set } from "./state.js";
-import { api, id, optional, prime } from "./api.js";
+import { api, id, optional, optionalBody, prime } from "./api.js";
 import { loadRoads } from "./roads.js";
 import { loadSites } from "./sites.js";
 import { refreshCoverage } from "./boards/coverage.js";
@@ -10,6 +10,12 @@ const byId = (items) => new Map(items.map((x) => [x.id, x]));
 const incidentList = async () => (await api("/api/v1/incidents?limit=5000")).incidents;
 const teamList = () => optional("/api/v1/teams", "teams");
 const taskList = () => optional("/api/v1/tasks?active=true", "tasks");
+// Live tracks and, for the roles the server gives them to, each threatened zone's probability of
+// a strike and the track behind it.
+const trackLists = async () => {
+  const body = await optionalBody("/api/v1/tracks", "tracks");
+  return { tracks: body?.tracks || [], zoneThreats: body?.zones || [] };
+};
 const board = () => api("/api/v1/board").catch(() => null);
 
 export async function loadAll() {
@@ -22,7 +28,7 @@ export async function loadAll() {
     incidentList(), teamList(), taskList(),
     optional("/api/v1/hospitals", "hospitals"),
     optional("/api/v1/alerts", "alerts"),
-    optional("/api/v1/tracks", "tracks"),
+    trackLists(),
     optional("/api/v1/watches", "watches"),
     optional("/api/v1/pullbacks", "pullbacks"),
     optional("/api/v1/threats", "threats"),
@@ -30,7 +36,7 @@ export async function loadAll() {
     optional("/api/v1/roads/closures", "closures"),
   ]);
   set({ zones, incidents: byId(incidents), teams: byId(teams), tasks: byId(tasks), hospitals,
-    alerts, tracks, watches, pullbacks, threats, board: safety, closures });
+    alerts, ...tracks, watches, pullbacks, threats, board: safety, closures });
 }
 
 // A few records are read one by one; more than this, the whole list at once.
@@ -61,7 +67,7 @@ export const LOADERS = {
   tasks: async () => { set({ tasks: byId(await taskList()) }); clear("recs"); },
   hospitals: async () => set({ hospitals: await optional("/api/v1/hospitals", "hospitals") }),
   alerts: async () => set({ alerts: await optional("/api/v1/alerts", "alerts") }),
-  tracks: async () => set({ tracks: await optional("/api/v1/tracks", "tracks") }),
+  tracks: async () => set(await trackLists()),
   watches: async () => set({ watches: await optional("/api/v1/watches", "watches") }),
   pullbacks: async () => set({ pullbacks: await optional("/api/v1/pullbacks", "pullbacks") }),
   threats: async () => set({ threats: await optional("/api/v1/threats", "threats") }),

@@ -9,7 +9,7 @@ const data = {
   // false, or the teams a team leader may do it for.
   may: {},
   zones: [], incidents: new Map(), teams: new Map(), tasks: new Map(), hospitals: [],
-  alerts: [], tracks: [], watches: [], pullbacks: [], threats: [], closures: [], board: null,
+  alerts: [], tracks: [], zoneThreats: [], watches: [], pullbacks: [], threats: [], closures: [], board: null,
   recs: new Map(), selected: null, detail: null, tab: "queue", coverage: null,
   // Per incident: its worksites and victims (without names); names fetched one by one, only for
   // the roles the API gives them to, and only when asked.

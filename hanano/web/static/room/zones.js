@@ -1,7 +1,7 @@
 // The city's zones: their names in the page's language and the alert level each stands at.
 import { get, serverNow } from "./state.js";
-import { fill, listSep, t } from "./i18n.js";
-import { num, unit } from "./numbers.js";
+import { fill, listSep, t, tt } from "./i18n.js";
+import { num, percent, unit } from "./numbers.js";
 
 const ar = () => get("lang") === "ar";
 
@@ -77,4 +77,24 @@ export function namePlaces(text) {
     const more = names.length > 3 ? ` ${fill(t("more_zones"), { n: num(names.length - 3) })}` : "";
     return names.slice(0, 3).join(listSep()) + more;
   });
+}
+
+// A zone's probability of a strike within the warning horizon and the track behind it, as the
+// server gives them to operational roles (none for the rest).
+export function zoneChance(pcode) {
+  const found = get("zoneThreats").find((z) => z.pcode === pcode);
+  if (!found || found.probability === null || found.probability === undefined) return null;
+  return { probability: found.probability, threat_id: found.threat_id,
+    track: get("tracks").find((tr) => tr.id === found.threat_id) || null };
+}
+
+// A track by its id and aircraft type, in the page's language.
+export const trackText = (id, aircraft) => (aircraft ? `${id} (${tt("aircraft_kind", aircraft)})` : String(id ?? ""));
+
+// "42 % chance of a strike · T-3 (helicopter)", or "" where no chance is known; short, for a
+// label on the map, "42 % · T-3 (helicopter)".
+export function chanceText(pcode, short = false) {
+  const c = zoneChance(pcode);
+  if (!c) return "";
+  return fill(t(short ? "zone_chance_short" : "zone_chance"), { chance: percent(c.probability), track: trackText(c.threat_id, c.track?.aircraft) });
 }

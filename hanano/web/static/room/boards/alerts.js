@@ -2,7 +2,7 @@
 // reason, and a sighting relayed by radio.
 import { get, may, serverNow, set } from "../state.js";
 import { fill, t, tt } from "../i18n.js";
-import { num } from "../numbers.js";
+import { num, plural } from "../numbers.js";
 import { act, api } from "../api.js";
 import { $, LEVEL_COLOUR, empty, h, time, toast, uuid4 } from "../util.js";
 import { alertNumber, sortedZones, zoneNames } from "../zones.js";
@@ -96,6 +96,39 @@ function renderIssueForm() {
   form.level.setAttribute("aria-label", t("level"));
   form.reason.placeholder = t("reason");
   form.reason.setAttribute("aria-label", t("reason"));
+  showReach();
+}
+
+// How many zones and teams on duty the alert being written would reach, as the server counts
+// them, shown as zones are chosen and before the alert is issued. An answer that arrives after
+// a later choice is dropped.
+let reachAsked = 0;
+let reachShown = { key: null, zones: 0, teams: 0 };
+
+function showReach() {
+  const out = $("#alert-reach");
+  const { key, zones, teams } = reachShown;
+  out.textContent = key ? fill(t("alert_reach"), { zones: plural("zones", zones), teams: plural("teams", teams) })
+    : t("alert_reach_none");
+  out.classList.toggle("reaches-teams", Boolean(key) && teams > 0);
+  out.dataset.zones = String(zones);
+  out.dataset.teams = String(teams);
+}
+
+export async function updateReach() {
+  const form = $("#issue-alert");
+  const zones = [...form.pcode.selectedOptions].map((o) => o.value);
+  const key = zones.join(",");
+  const asked = ++reachAsked;
+  if (!zones.length) { reachShown = { key: null, zones: 0, teams: 0 }; showReach(); return; }
+  try {
+    const answer = await api("/api/v1/alerts/preview", { method: "POST", body: { zones } });
+    if (asked !== reachAsked) return;
+    reachShown = { key, zones: answer.zones, teams: answer.teams };
+  } catch {
+    if (asked === reachAsked) reachShown = { key: null, zones: 0, teams: 0 };
+  }
+  showReach();
 }
 
 export function armZonePick() {
@@ -109,6 +142,7 @@ export function armZonePick() {
 export function pickZone(pcode) {
   const option = [...$("#issue-alert").pcode.options].find((o) => o.value === pcode);
   if (option) option.selected = !option.selected;
+  updateReach();
 }
 
 export async function issueAlert(event) {
@@ -120,6 +154,7 @@ export async function issueAlert(event) {
   if (await act(api("/api/v1/alerts", { method: "POST", body }))) {
     form.reason.value = "";
     for (const o of form.pcode.options) o.selected = false;
+    updateReach();
     if (get("pickZone")) armZonePick();
   }
 }

@@ -8,6 +8,7 @@ import { askForm } from "../dialogs.js";
 import { $, STATE_COLOUR, ago, distanceKm, h, toast } from "../util.js";
 import { openDetail } from "../detail.js";
 import { dangerOf, dangerText } from "../alarm.js";
+import { orderChance, orderReason } from "../engine.js";
 
 // A team's live task: the active one it is on (the list holds active tasks only).
 export function taskFor(team) {
@@ -43,7 +44,8 @@ export function renderTeams() {
     return h("tr", { "data-team": team.id, "data-state": state, class: mark || null, "data-danger": danger?.kind },
       h("td", {}, h("button", { class: "link", onclick: () => openDetail("team", team.id) }, teamLabel(team)),
         h("br"), h("small", {}, `${plural("crew", team.crew)} · ${tt("sector", team.sector)}`),
-        danger ? h("div", { class: "danger-chip", role: "status" }, `⚠ ${dangerText(danger)}`) : null),
+        danger ? h("div", { class: "danger-chip", role: "status" }, `⚠ ${dangerText(danger)}`,
+          danger.order ? h("small", { class: "why", dir: "auto" }, ...(orderChance(danger.order) ? [orderChance(danger.order)] : orderReason(danger.order))) : null) : null),
       h("td", {}, h("span", { class: "chip", style: `--c:${STATE_COLOUR[state] || "#888"}` },
         tt("state", state)),
       task ? h("button", { class: "link incident-link", onclick: () => openDetail("incident", task.incident_id) },
