@@ -15,18 +15,20 @@ an event with its reason in English and in Arabic.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from hanano.city import tables as city_tables
 from hanano.clock import isoformat, parse_iso
 from hanano.dispatch.common import DISPATCH_ACTOR
 from hanano.dispatch.events import PullbackEnded, PullbackRiskChanged
 from hanano.dispatch.handlers import HANDLERS
-from hanano.dispatch.site_risk import chance_words, zone_chances
+from hanano.dispatch.site_chance import Place, site_risks
+from hanano.dispatch.site_risk import chance_words
 from hanano.dispatch.tables import pullbacks, teams
+from hanano.dispatch.watch import active_watches
 from hanano.intake import tables as intake_tables
 from hanano.settings import Settings
 from hanano.store.records import RecordedEvent
@@ -49,6 +51,9 @@ def standing_risk_orders(conn: Connection, low_before: str | None = None) -> lis
             teams.c.name_ar,
             n.c.name_en.label("place_en"),
             n.c.name_ar.label("place_ar"),
+            func.coalesce(i.c.lat, n.c.centroid_lat).label("lat"),
+            func.coalesce(i.c.lon, n.c.centroid_lon).label("lon"),
+            n.c.radius_m,
         )
         .join(teams, teams.c.team_id == pullbacks.c.team_id)
         .join(i, i.c.incident_id == pullbacks.c.incident_id)
@@ -61,11 +66,22 @@ def standing_risk_orders(conn: Connection, low_before: str | None = None) -> lis
     return list(conn.execute(query).all())
 
 
-def site_chances(conn: Connection, orders: list[Any]) -> dict[str, float]:
-    """Each order's site's probability now (0 where no live threat names its zone)."""
-    pcodes = sorted({o.pcode for o in orders if o.pcode})
-    chances = zone_chances(conn, pcodes) if pcodes else {}
-    return {o.order_id: chances[o.pcode][0] if o.pcode in chances else 0.0 for o in orders}
+def site_chances(
+    conn: Connection, orders: list[Any], now: datetime, cfg: Settings
+) -> dict[str, float]:
+    """Each order's site's own probability now (0 where no live threat reaches it)."""
+    if not orders:
+        return {}
+    watched = {w.incident_id for w in active_watches(conn, now, cfg.double_tap_watch_min)}
+    places = [
+        Place(o.order_id, o.lat, o.lon, o.pcode, o.radius_m, o.incident_id in watched)
+        for o in orders
+        if o.lat is not None and o.radius_m is not None
+    ]
+    risks = site_risks(conn, places, cfg)
+    return {
+        o.order_id: risks[o.order_id].probability if o.order_id in risks else 0.0 for o in orders
+    }
 
 
 @HANDLERS.reacts_to("warning.threat_assessed")
@@ -74,7 +90,7 @@ def _risk_moved(tx: Tx, event: RecordedEvent) -> None:
     if not orders:
         return
     limit = tx.settings.pullback_end_probability
-    chances = site_chances(tx.conn, orders)
+    chances = site_chances(tx.conn, orders, tx.now(), tx.settings)
     for order in orders:
         p = chances[order.order_id]
         low = p < limit
@@ -115,7 +131,7 @@ def end_passed_pullbacks(tx: Tx) -> None:
     cfg = tx.settings
     cutoff = isoformat(tx.now() - timedelta(minutes=cfg.pullback_end_min))
     orders = standing_risk_orders(tx.conn, low_before=cutoff)
-    chances = site_chances(tx.conn, orders)
+    chances = site_chances(tx.conn, orders, tx.now(), tx.settings)
     for order in orders:
         p = chances[order.order_id]
         en, ar = ending_texts(order, p, cfg)
