@@ -43,9 +43,13 @@ class Place:
 
 @dataclass(frozen=True)
 class Risk:
+    """A site's probability from every threat, the threat giving most and its aircraft, and
+    what each threat gives on its own."""
+
     probability: float
     threat_id: str
     aircraft: str
+    by_threat: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -113,5 +117,9 @@ def site_risks(conn: Connection, places: list[Place], cfg: Settings) -> dict[str
         parts = [part for part in parts if part[0] > 0]
         if parts:
             top = max(parts)
-            risks[place.key] = Risk(combine([p for p, _, _ in parts]), top[1], top[2])
+            by_threat: dict[str, list[float]] = {}
+            for p, threat_id, _ in parts:
+                by_threat.setdefault(threat_id, []).append(p)
+            own = {t: combine(ps) for t, ps in by_threat.items()}
+            risks[place.key] = Risk(combine([p for p, _, _ in parts]), top[1], top[2], own)
     return risks

@@ -192,6 +192,19 @@ def usable_heading(heading: float | None, sigma: float) -> float | None:
     return heading if heading is not None and sigma <= HEADING_USABLE_DEG else None
 
 
+def track_fix(track: Any, state: Any, here: Point, p: Profile, overhead: bool) -> Fix:
+    """Where a live track stands for the model, `here` in the city's plane."""
+    kind = behaviour(track.aircraft)
+    return Fix(
+        here=here,
+        sigma=state.position_sigma,
+        speed=state.speed,
+        heading=usable_heading(state.heading, state.heading_sigma_deg),
+        heading_sigma=state.heading_sigma_deg,
+        hovering=hovers(kind, p, state, track.circling, overhead),
+    )
+
+
 def hovers(kind: Behaviour, profile: Profile, state: Any, circling: bool, over: bool) -> bool:
     """Circling, reported over a zone, or (a type that hovers) known to be slower than it can
     fly on: a fresh track whose speed is not known yet is not hovering."""

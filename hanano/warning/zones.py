@@ -39,14 +39,12 @@ from hanano.warning.handlers import HANDLERS
 from hanano.warning.plane import from_plane, logged_json, to_plane
 from hanano.warning.tables import foreign_alerts, threats, zone_state
 from hanano.warning.threat_model import (
-    Fix,
     SiteModel,
     behaviour,
     combine,
-    hovers,
     relative_prior,
     site_model,
-    usable_heading,
+    track_fix,
     weighed,
 )
 from hanano.warning.threat_reasons import threat_reason
@@ -217,18 +215,6 @@ def level_for(chance: float, cfg: Settings) -> str:
     return "watch"
 
 
-def _fix(track: LiveTrack, state: Any, here: Point, p: Profile, overhead: bool) -> Fix:
-    kind = behaviour(track.aircraft)
-    return Fix(
-        here=here,
-        sigma=state.position_sigma,
-        speed=state.speed,
-        heading=usable_heading(state.heading, state.heading_sigma_deg),
-        heading_sigma=state.heading_sigma_deg,
-        hovering=hovers(kind, p, state, track.circling, overhead),
-    )
-
-
 def assess(
     track: LiveTrack,
     now: datetime,
@@ -264,7 +250,7 @@ def assess_in_parts(
     said = track.activity in ("over", "circling") and age <= OVERHEAD_FRESH_S
     if said and track.overhead_pcode in plane.zones:
         here = plane.zones[track.overhead_pcode].plane.representative_point()
-    fix = _fix(track, state, here, p, overhead)
+    fix = track_fix(track, state, here, p, overhead)
     horizon = cfg.warning_horizon_min * 60
     watched = plane.within(here.buffer(p.max_mps * cfg.watch_horizon_min * 60 + 2 * sigma))
     windows = {z.pcode: eta_window(z, here, sigma, p) for z in watched}
