@@ -97,6 +97,10 @@ def evaluate(scenario_path: str, json_out: str | None, tick_s: float) -> None:
             f"{z['strikes']} strikes warned"
         )
     s = result.summary
+    if result.calibration is not None:
+        click.echo("calibration of the zones' probabilities, every zone each minute:")
+        click.echo(result.calibration.table())
+        click.echo(f"calibration: {result.calibration.line()}")
     click.echo(_cost_line(s))
     click.echo(
         f"strikes {s['strikes']} ({s['strikes_outside_zones']} outside every zone), "

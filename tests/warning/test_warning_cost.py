@@ -204,6 +204,10 @@ def test_the_engine_pulls_the_team_back_before_the_follow_up(db_url: str) -> Non
     assert s["exposure_cut_pct"] == 100
     assert s["pulled_back_team_min"] >= 5
     assert result.last_line.endswith("exposure_cut=100%")
+    # The replay's own calibration: the circled zone, struck 5 min later, is a positive sample.
+    calibration = result.calibration
+    assert calibration is not None and calibration.samples > 0 and calibration.positives >= 1
+    assert "brier=" in calibration.line() and calibration.table().count("\n") == 10
 
 
 def test_the_team_returns_when_the_engine_ends_its_order(
