@@ -33,6 +33,7 @@ from hanano.sim.calibration import Calibration, of_replay
 from hanano.sim.cost import alert_sizes, crew_costs, percentile, zone_load
 from hanano.sim.crew_engine import EngineCrews
 from hanano.sim.crews import Site, demo_teams, follow_ups, run_alone, sites
+from hanano.sim.lead_cues import lead_by_cue
 from hanano.store.records import read_events
 from hanano.store.sequencer import Tx
 from hanano.warning.api import report_sighting
@@ -238,6 +239,7 @@ def replay(
         service.stop()
         tmp.cleanup()
     result = measure(alerts, scenario["strikes"], end)
+    result.summary["lead_by_cue"] = lead_by_cue(result.strikes, events)
     alone = run_alone(crews.crews.teams, list(day.values()), end)
     result.summary.update(crew_costs(crews.crews, alone, follow_ups(scenario)))
     result.summary["alerts"] = len(alerts)
