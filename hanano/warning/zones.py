@@ -39,6 +39,7 @@ from hanano.warning.handlers import HANDLERS
 from hanano.warning.plane import from_plane, logged_json, to_plane
 from hanano.warning.tables import foreign_alerts, threats, zone_state
 from hanano.warning.threat_model import (
+    Fix,
     SiteModel,
     behaviour,
     combine,
@@ -261,25 +262,33 @@ def assess_in_parts(
     chances, total = weighed(fix, kind, reachable, prior, cfg.circling_radius_m)
     at = from_plane(plane.lat0, plane.lon0, here.x, here.y)
     model = site_model(fix, kind, at, total, cfg.circling_radius_m, p.max_mps * horizon)
-    zones = []
-    for zone in watched:
-        chance = chances.get(zone.pcode, 0.0)
-        level = level_for(chance, cfg)
-        window = None if level == "imminent" and fix.hovering else windows[zone.pcode]
-        zones.append(
-            {
-                "pcode": zone.pcode,
-                "level": level,
-                "probability": round(chance, 4),
-                "eta_min_s": None if window is None else round(window[0]),
-                "eta_max_s": None if window is None else round(window[1]),
-                "public_eta_s": None if window is None else public_window(zone, here, p),
-            }
-        )
-    zones = rank_zones(zones, strikes)
+    rows = [_zone_row(z, chances.get(z.pcode, 0.0), fix, windows, p, cfg) for z in watched]
+    zones = rank_zones(rows, strikes)
     what = "circling" if track.circling else ("overhead" if overhead else "in flight")
     text, parts = threat_reason(track, what, fix, state.speed, zones, chances, cfg)
     return zones, text, parts, model
+
+
+def _zone_row(
+    zone: Zone,
+    chance: float,
+    fix: Fix,
+    windows: dict[str, tuple[float, float]],
+    p: Profile,
+    cfg: Settings,
+) -> dict[str, Any]:
+    """A zone as an assessment names it: its level and probability, and when the aircraft may
+    reach it (none when it hovers over it at imminent), for operators and for the public."""
+    level = level_for(chance, cfg)
+    window = None if level == "imminent" and fix.hovering else windows[zone.pcode]
+    return {
+        "pcode": zone.pcode,
+        "level": level,
+        "probability": round(chance, 4),
+        "eta_min_s": None if window is None else round(window[0]),
+        "eta_max_s": None if window is None else round(window[1]),
+        "public_eta_s": None if window is None else public_window(zone, fix.here, p),
+    }
 
 
 def rank_zones(zones: list[dict[str, Any]], strikes: dict[str, int]) -> list[dict[str, Any]]:
