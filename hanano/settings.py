@@ -307,8 +307,8 @@ class Settings(BaseSettings):
         0.3,
         description=(
             "A team on a site is ordered back when the live threats' combined probability of "
-            "a strike in the site's neighbourhood within `warning_horizon_min` reaches this "
-            "(0 to 1)."
+            "a strike within `site_radius_m` of the site within `warning_horizon_min` reaches "
+            "this (0 to 1)."
         ),
     )
     pullback_watched_probability: float = Field(
@@ -316,6 +316,21 @@ class Settings(BaseSettings):
         description=(
             "The same for a site under the double-tap watch (struck, or a team arrived, within "
             "`double_tap_watch_min`): lower, since struck sites are struck again (0 to 1)."
+        ),
+    )
+    site_radius_m: float = Field(
+        250.0,
+        description=(
+            "A strike this close to a rescue site puts its crew at risk: a site's probability "
+            "counts the strikes its neighbourhood may see that land this near (metres)."
+        ),
+    )
+    double_tap_weight: float = Field(
+        5.0,
+        description=(
+            "How much a site under the double-tap watch draws a new sortie: each live aircraft "
+            "weighs it as this many neighbourhoods of the city's mean strike history, placed at "
+            "the site (0: struck sites draw no more than any place)."
         ),
     )
     pullback_end_probability: float = Field(

@@ -1,11 +1,15 @@
 """Pull-backs that end when the risk has passed.
 
-An order the engine gave by its site's probability (site_risk.py) ends once that probability
-has stayed below `pullback_end_probability` for `pullback_end_min` minutes, and the team may go
-back to work. The end threshold lies below both ordering thresholds and the probability must
-stay below it for a while, so an order neither ends at the first dip of an aircraft's heading
-nor flaps as it turns. An operator's order, or one a threat covering the site gave, carries no
-probability: it ends only when its team is free or withdrawn (pullback_end.py).
+An order the engine gave by its site's probability (site_risk.py) ends once the threat that gave
+it has brought the site below `pullback_end_probability` for `pullback_end_min` minutes, with
+no threat together bringing it to the ordering limit, and the team may go back to work. The end
+threshold lies below both ordering thresholds and the probability must stay below it for a
+while, so an order neither ends at the first dip of an aircraft's heading nor flaps as it
+turns. The order is the threat's: other aircraft airborne elsewhere, each unlikely to come for
+the site, do not hold the team back once the one that moved it has gone.
+
+An operator's order, or one a threat covering the site gave, carries no probability: it ends
+only when its team is free or withdrawn (pullback_end.py).
 
 Whether a standing order's site is below the end threshold is decided after every threat
 assessment, and each crossing is an event (`PullbackRiskChanged`), so the time it has stayed
@@ -15,18 +19,21 @@ an event with its reason in English and in Arabic.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from hanano.city import tables as city_tables
 from hanano.clock import isoformat, parse_iso
 from hanano.dispatch.common import DISPATCH_ACTOR
 from hanano.dispatch.events import PullbackEnded, PullbackRiskChanged
 from hanano.dispatch.handlers import HANDLERS
-from hanano.dispatch.site_risk import chance_words, zone_chances
+from hanano.dispatch.site_chance import Place, site_risks
+from hanano.dispatch.site_risk import chance_words
 from hanano.dispatch.tables import pullbacks, teams
+from hanano.dispatch.watch import active_watches
 from hanano.intake import tables as intake_tables
 from hanano.settings import Settings
 from hanano.store.records import RecordedEvent
@@ -43,12 +50,16 @@ def standing_risk_orders(conn: Connection, low_before: str | None = None) -> lis
             pullbacks.c.team_id,
             pullbacks.c.task_id,
             pullbacks.c.incident_id,
+            pullbacks.c.threat_id,
             pullbacks.c.risk_low_since,
             i.c.pcode,
             teams.c.name,
             teams.c.name_ar,
             n.c.name_en.label("place_en"),
             n.c.name_ar.label("place_ar"),
+            func.coalesce(i.c.lat, n.c.centroid_lat).label("lat"),
+            func.coalesce(i.c.lon, n.c.centroid_lon).label("lon"),
+            n.c.radius_m,
         )
         .join(teams, teams.c.team_id == pullbacks.c.team_id)
         .join(i, i.c.incident_id == pullbacks.c.incident_id)
@@ -61,11 +72,45 @@ def standing_risk_orders(conn: Connection, low_before: str | None = None) -> lis
     return list(conn.execute(query).all())
 
 
-def site_chances(conn: Connection, orders: list[Any]) -> dict[str, float]:
-    """Each order's site's probability now (0 where no live threat names its zone)."""
-    pcodes = sorted({o.pcode for o in orders if o.pcode})
-    chances = zone_chances(conn, pcodes) if pcodes else {}
-    return {o.order_id: chances[o.pcode][0] if o.pcode in chances else 0.0 for o in orders}
+@dataclass(frozen=True)
+class Standing:
+    """What an order's site faces now: from the threat that gave the order, from every threat,
+    and the limit at which a team there is ordered back."""
+
+    own: float
+    combined: float
+    limit: float
+
+    def low(self, cfg: Settings) -> bool:
+        """The threat that moved the team has (nearly) passed, and no other brings the site to
+        the limit: the team may go back once this has held for `pullback_end_min`."""
+        return self.own < cfg.pullback_end_probability and self.combined < self.limit
+
+
+def site_chances(
+    conn: Connection, orders: list[Any], now: datetime, cfg: Settings
+) -> dict[str, Standing]:
+    """What each order's site faces now (nothing where no live threat reaches it)."""
+    if not orders:
+        return {}
+    watched = {w.incident_id for w in active_watches(conn, now, cfg.double_tap_watch_min)}
+    places = {
+        o.order_id: Place(o.order_id, o.lat, o.lon, o.pcode, o.radius_m, o.incident_id in watched)
+        for o in orders
+        if o.lat is not None and o.radius_m is not None
+    }
+    risks = site_risks(conn, list(places.values()), cfg)
+    out = {}
+    for o in orders:
+        risk = risks.get(o.order_id)
+        watched_now = o.order_id in places and places[o.order_id].watched
+        limit = cfg.pullback_watched_probability if watched_now else cfg.pullback_probability
+        if risk is None:
+            out[o.order_id] = Standing(0.0, 0.0, limit)
+        else:
+            own = risk.by_threat.get(o.threat_id, 0.0)
+            out[o.order_id] = Standing(own, risk.probability, limit)
+    return out
 
 
 @HANDLERS.reacts_to("warning.threat_assessed")
@@ -73,17 +118,19 @@ def _risk_moved(tx: Tx, event: RecordedEvent) -> None:
     orders = standing_risk_orders(tx.conn)
     if not orders:
         return
-    limit = tx.settings.pullback_end_probability
-    chances = site_chances(tx.conn, orders)
+    chances = site_chances(tx.conn, orders, tx.now(), tx.settings)
     for order in orders:
-        p = chances[order.order_id]
-        low = p < limit
+        standing = chances[order.order_id]
+        low = standing.low(tx.settings)
         if low == (order.risk_low_since is not None):
             continue
         tx.append(
             DISPATCH_ACTOR,
             PullbackRiskChanged(
-                order_id=order.order_id, team_id=order.team_id, probability=round(p, 4), low=low
+                order_id=order.order_id,
+                team_id=order.team_id,
+                probability=round(standing.own, 4),
+                low=low,
             ),
         )
 
@@ -97,14 +144,16 @@ def ending_texts(order: Any, p: float, cfg: Settings) -> tuple[str, str]:
     place_en = f" in {order.place_en}" if order.place_en else ""
     place_ar = f" في {order.place_ar}" if order.place_ar else ""
     en = (
-        f"{order.name} may return to {order.incident_id}{place_en}: the site's chance of a "
-        f"strike within {horizon:g} min has stayed below {limit:.0%} for {minutes:g} min "
-        f"(now {chance_en}); pull-back {order.order_id} no longer stands."
+        f"{order.name} may return to {order.incident_id}{place_en}: the chance that "
+        f"{order.threat_id} strikes near the site within {horizon:g} min has stayed below "
+        f"{limit:.0%} for {minutes:g} min (now {chance_en}), and no other threat brings the "
+        f"site to the limit; pull-back {order.order_id} no longer stands."
     )
     ar = (
         f"يمكن لفريق {team_ar} العودة إلى الموقع {order.incident_id}{place_ar}: بقي احتمال "
-        f"ضربة على الموقع خلال {horizon:g} دقيقة دون {round(100 * limit)}٪ مدة {minutes:g} "
-        f"دقيقة (الآن {chance_ar})؛ لم يعد أمر الانسحاب {order.order_id} قائماً."
+        f"أن تضرب {order.threat_id} قرب الموقع خلال {horizon:g} دقيقة دون "
+        f"{round(100 * limit)}٪ مدة {minutes:g} دقيقة (الآن {chance_ar})، ولا يبلغ تهديد آخر "
+        f"بالموقع الحد؛ لم يعد أمر الانسحاب {order.order_id} قائماً."
     )
     return en, ar
 
@@ -115,9 +164,9 @@ def end_passed_pullbacks(tx: Tx) -> None:
     cfg = tx.settings
     cutoff = isoformat(tx.now() - timedelta(minutes=cfg.pullback_end_min))
     orders = standing_risk_orders(tx.conn, low_before=cutoff)
-    chances = site_chances(tx.conn, orders)
+    chances = site_chances(tx.conn, orders, tx.now(), tx.settings)
     for order in orders:
-        p = chances[order.order_id]
+        p = chances[order.order_id].own
         en, ar = ending_texts(order, p, cfg)
         low_min = (tx.now() - parse_iso(str(order.risk_low_since))).total_seconds() / 60
         tx.append(

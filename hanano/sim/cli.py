@@ -14,6 +14,7 @@ from hanano.city.model import City
 from hanano.geo.gazetteer import aleppo_geojson
 from hanano.sim.crews import CREW_ASSUMPTIONS, demo_teams
 from hanano.sim.evaluate import replay
+from hanano.sim.lead_cues import cue_line
 from hanano.sim.sorties import FOLLOW_UP_SHARE, generate
 
 
@@ -97,6 +98,11 @@ def evaluate(scenario_path: str, json_out: str | None, tick_s: float) -> None:
             f"{z['strikes']} strikes warned"
         )
     s = result.summary
+    if result.calibration is not None:
+        click.echo("calibration of the zones' probabilities, every zone each minute:")
+        click.echo(result.calibration.table())
+        click.echo(f"calibration: {result.calibration.line()}")
+    click.echo(cue_line(s["lead_by_cue"]))
     click.echo(_cost_line(s))
     click.echo(
         f"strikes {s['strikes']} ({s['strikes_outside_zones']} outside every zone), "

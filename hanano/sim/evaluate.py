@@ -29,9 +29,11 @@ from hanano.intake.api import submit_report
 from hanano.intake.model import ReportIn
 from hanano.service import Service
 from hanano.settings import Settings
+from hanano.sim.calibration import Calibration, of_replay
 from hanano.sim.cost import alert_sizes, crew_costs, percentile, zone_load
 from hanano.sim.crew_engine import EngineCrews
 from hanano.sim.crews import Site, demo_teams, follow_ups, run_alone, sites
+from hanano.sim.lead_cues import lead_by_cue
 from hanano.store.records import read_events
 from hanano.store.sequencer import Tx
 from hanano.warning.api import report_sighting
@@ -61,6 +63,7 @@ class Result:
     strikes: list[dict[str, Any]]
     zones: dict[str, dict[str, int]]
     summary: dict[str, Any]
+    calibration: Calibration | None = None
 
     @property
     def last_line(self) -> str:
@@ -227,16 +230,22 @@ def replay(
         end = clock.now()
         crews.crews.finish(end)
         with service.engine.connect() as conn:
-            alerts = [e.data for e in read_events(conn) if e.type == AlertIssued.type]
+            events = list(read_events(conn))
+        alerts = [e.data for e in events if e.type == AlertIssued.type]
+        pcodes = sorted(service.city().neighbourhoods)
+        horizon = timedelta(minutes=settings.warning_horizon_min)
+        calibration = of_replay(events, scenario["strikes"], pcodes, horizon)
     finally:
         service.stop()
         tmp.cleanup()
     result = measure(alerts, scenario["strikes"], end)
+    result.summary["lead_by_cue"] = lead_by_cue(result.strikes, events)
     alone = run_alone(crews.crews.teams, list(day.values()), end)
     result.summary.update(crew_costs(crews.crews, alone, follow_ups(scenario)))
     result.summary["alerts"] = len(alerts)
     result.summary["refused_inputs"] = refused
     result.summary["refused_crew_steps"] = crews.refused
+    result.calibration = calibration
     return result
 
 

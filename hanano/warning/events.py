@@ -192,6 +192,9 @@ class ThreatAssessed(Event):
     # The reason as a code and its values, for the reader's language (none on older events and
     # on foreign alerts' threats); it holds nothing the English reason does not.
     reason_parts: dict[str, Any] | None = None
+    # A track's model (threat_model.SiteModel), from which a rescue site gets its own
+    # probability; none on older events, on foreign alerts' threats and when a threat ends.
+    model: dict[str, Any] | None = None
 
 
 @register

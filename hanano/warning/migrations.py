@@ -277,10 +277,16 @@ def _zone_probabilities(conn: Connection) -> None:
     )
 
 
+def _site_models(conn: Connection) -> None:
+    """Each live threat's model, from which a rescue site gets its own probability."""
+    add_missing_columns(conn, (("warning_threats", "model", "TEXT"),))
+
+
 MIGRATIONS = (
     Migration(1, "posts, sightings, tracks, alerts, channels", _warning, replaces=(4,)),
     Migration(2, "delivery outbox, foreign CAP feeds", _deliveries_and_feeds, replaces=(10,)),
     Migration(3, "four-digit years", _four_digit_years, replaces=(15,)),
     Migration(4, "feeds' signing certificates, refused alerts", _signed_feeds, replaces=(16,)),
     Migration(5, "zones' threat probabilities", _zone_probabilities),
+    Migration(6, "threats' models, for rescue sites' probabilities", _site_models),
 )

@@ -92,6 +92,8 @@ threats = Table(
     Column("zones", Text, nullable=False),
     Column("zone_count", Integer, nullable=False),
     Column("assessed_at", String(40), nullable=False),
+    # The track's model for places other than zones (threat_model.SiteModel), as JSON.
+    Column("model", Text, nullable=True),
 )
 
 zone_state = Table(

@@ -29,6 +29,7 @@ from typing import Any
 
 from shapely.geometry import Point
 
+from hanano.warning.plane import to_plane
 from hanano.warning.tracks import Profile
 
 # A heading known to within this says where the aircraft goes; worse, it could go anywhere.
@@ -57,6 +58,9 @@ BEHAVIOUR: dict[str, Behaviour] = {
     "drone": Behaviour(0.35, 0.3, 10.0, True),
     "unknown": Behaviour(0.5, 0.4, 10.0, False),
 }
+# A track's stored model is renewed when the aircraft has moved this far or turned this much.
+MODEL_MOVE_M = 500.0
+MODEL_TURN_DEG = 15.0
 # The places outside the city an aircraft in flight could strike instead, as a number of zones
 # of the city's mean history in its corridor.
 OUTSIDE_WEIGHT = 1.0
@@ -92,21 +96,41 @@ def _radius(zone: Any) -> float:
     return math.sqrt(zone.plane.area / math.pi)
 
 
+def hover_spread(fix: Fix, circling_radius: float) -> float:
+    """How far from a hovering aircraft its strike may fall: its fix, capped, and its circle."""
+    return math.hypot(min(fix.sigma, CIRCLING_SIGMA_CAP_M), circling_radius / 2)
+
+
+def hover_mass(distance: float, radius: float, spread: float) -> float:
+    """The share of a normal of `spread` around a hovering aircraft that falls in a round place
+    of `radius` whose centre lies `distance` away (the place's size smooths the normal)."""
+    s2 = spread**2 + radius**2 / 4
+    return min(1.0, radius**2 / (2 * s2)) * math.exp(-0.5 * distance**2 / s2)
+
+
+def heading_likelihood(fix: Fix, dx: float, dy: float, radius: float, floor_deg: float) -> float:
+    """How well a round place of `radius`, `dx`/`dy` metres east/north of the aircraft, lies on
+    its heading: 1 with no usable heading, or when the aircraft is already over it."""
+    if fix.heading is None:
+        return 1.0
+    distance = math.hypot(dx, dy)
+    if distance <= radius + fix.sigma:
+        return 1.0
+    off = abs((math.degrees(math.atan2(dx, dy)) - fix.heading + 180.0) % 360.0 - 180.0)
+    off = max(0.0, off - math.degrees(math.atan2(radius, distance)))
+    spread = math.hypot(fix.heading_sigma, math.degrees(math.atan2(fix.sigma, distance)), floor_deg)
+    return math.exp(-0.5 * (off / spread) ** 2)
+
+
 def hover_weights(
     fix: Fix, zones: list[Any], circling_radius: float
 ) -> tuple[dict[str, float], float]:
     """The share of a normal around a hovering aircraft that falls in each zone; the rest."""
-    spread = math.hypot(min(fix.sigma, CIRCLING_SIGMA_CAP_M), circling_radius / 2)
+    spread = hover_spread(fix, circling_radius)
     weights: dict[str, float] = {}
     for zone in zones:
-        r = _radius(zone)
-        s2 = spread**2 + r**2 / 4
-        d = zone.plane.centroid.distance(fix.here)
-        if zone.plane.contains(fix.here):
-            d = 0.0
-        weights[zone.pcode] = min(1.0, zone.plane.area / (2 * math.pi * s2)) * math.exp(
-            -0.5 * d**2 / s2
-        )
+        d = 0.0 if zone.plane.contains(fix.here) else zone.plane.centroid.distance(fix.here)
+        weights[zone.pcode] = hover_mass(d, _radius(zone), spread)
     return weights, max(0.0, 1.0 - sum(weights.values()))
 
 
@@ -114,20 +138,9 @@ def flight_weights(fix: Fix, zones: list[Any], floor_deg: float) -> dict[str, fl
     """How well each zone lies on the heading (1 with no usable heading)."""
     weights: dict[str, float] = {}
     for zone in zones:
-        likelihood = 1.0
-        if fix.heading is not None:
-            centre = zone.plane.centroid
-            dx, dy = centre.x - fix.here.x, centre.y - fix.here.y
-            distance = math.hypot(dx, dy)
-            radius = _radius(zone)
-            if distance > radius + fix.sigma:
-                off = abs((math.degrees(math.atan2(dx, dy)) - fix.heading + 180.0) % 360.0 - 180.0)
-                off = max(0.0, off - math.degrees(math.atan2(radius, distance)))
-                spread = math.hypot(
-                    fix.heading_sigma, math.degrees(math.atan2(fix.sigma, distance)), floor_deg
-                )
-                likelihood = math.exp(-0.5 * (off / spread) ** 2)
-        weights[zone.pcode] = likelihood
+        centre = zone.plane.centroid
+        dx, dy = centre.x - fix.here.x, centre.y - fix.here.y
+        weights[zone.pcode] = heading_likelihood(fix, dx, dy, _radius(zone), floor_deg)
     return weights
 
 
@@ -139,8 +152,20 @@ def probabilities(
     circling_radius: float,
 ) -> dict[str, float]:
     """p(strike in zone within the horizon) for the zones the aircraft can reach in it."""
+    return weighed(fix, kind, reachable, prior, circling_radius)[0]
+
+
+def weighed(
+    fix: Fix,
+    kind: Behaviour,
+    reachable: list[Any],
+    prior: dict[str, float],
+    circling_radius: float,
+) -> tuple[dict[str, float], float]:
+    """The zones' probabilities, and the sum of every weight they were normalised by (the
+    places outside the city included): another place is weighed against that sum."""
     if not reachable:
-        return {}
+        return {}, 0.0
     if fix.hovering:
         weights, outside = hover_weights(fix, reachable, circling_radius)
         chance = kind.over_chance
@@ -151,8 +176,8 @@ def probabilities(
     scored = {p: prior.get(p, 1.0) * w for p, w in weights.items()}
     total = sum(scored.values()) + outside
     if total <= 0:
-        return {}
-    return {p: chance * w / total for p, w in scored.items()}
+        return {}, 0.0
+    return {p: chance * w / total for p, w in scored.items()}, total
 
 
 def combine(chances: list[float]) -> float:
@@ -167,8 +192,127 @@ def usable_heading(heading: float | None, sigma: float) -> float | None:
     return heading if heading is not None and sigma <= HEADING_USABLE_DEG else None
 
 
+def track_fix(track: Any, state: Any, here: Point, p: Profile, overhead: bool) -> Fix:
+    """Where a live track stands for the model, `here` in the city's plane."""
+    kind = behaviour(track.aircraft)
+    return Fix(
+        here=here,
+        sigma=state.position_sigma,
+        speed=state.speed,
+        heading=usable_heading(state.heading, state.heading_sigma_deg),
+        heading_sigma=state.heading_sigma_deg,
+        hovering=hovers(kind, p, state, track.circling, overhead),
+    )
+
+
 def hovers(kind: Behaviour, profile: Profile, state: Any, circling: bool, over: bool) -> bool:
     """Circling, reported over a zone, or (a type that hovers) known to be slower than it can
     fly on: a fresh track whose speed is not known yet is not hovering."""
     slow = state.speed + state.speed_sigma < profile.min_mps
     return circling or over or (kind.hovers and slow)
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    """What one assessment of a track says of any place, kept with the assessment so that a
+    rescue site gets its own probability (`site_chance`) without the city's zones: where the
+    aircraft stands and how well it is known, what it is doing, its chance of striking within
+    the horizon, how far it can fly in it, and the sum of weights its zones were normalised by.
+    """
+
+    lat: float
+    lon: float
+    sigma: float
+    heading: float | None
+    heading_sigma: float
+    hovering: bool
+    spread: float
+    floor_deg: float
+    chance: float
+    total: float
+    reach_m: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "lat": round(self.lat, 6),
+            "lon": round(self.lon, 6),
+            "sigma_m": round(self.sigma, 1),
+            "heading_deg": None if self.heading is None else round(self.heading, 1),
+            "heading_sigma_deg": round(self.heading_sigma, 1),
+            "hovering": self.hovering,
+            "spread_m": round(self.spread, 1),
+            "floor_deg": self.floor_deg,
+            "chance": round(self.chance, 4),
+            "total": round(self.total, 4),
+            "reach_m": round(self.reach_m),
+        }
+
+    def moved_from(self, before: SiteModel | None) -> bool:
+        """Whether a rescue site would see this track differently from `before`: it moved
+        as far as a site's radius, began or stopped hovering, or turned."""
+        if before is None:
+            return True
+        east, north = to_plane(before.lat, before.lon, self.lat, self.lon)
+        turned = (self.heading is None) != (before.heading is None) or (
+            self.heading is not None
+            and before.heading is not None
+            and abs((self.heading - before.heading + 180.0) % 360.0 - 180.0) >= MODEL_TURN_DEG
+        )
+        return math.hypot(east, north) >= MODEL_MOVE_M or self.hovering != before.hovering or turned
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SiteModel:
+        return cls(
+            d["lat"],
+            d["lon"],
+            d["sigma_m"],
+            d["heading_deg"],
+            d["heading_sigma_deg"],
+            d["hovering"],
+            d["spread_m"],
+            d["floor_deg"],
+            d["chance"],
+            d["total"],
+            d["reach_m"],
+        )
+
+
+def site_model(
+    fix: Fix, kind: Behaviour, at: tuple[float, float], total: float, circling: float, reach: float
+) -> SiteModel:
+    """The assessment's model of the track, `at` its (lat, lon)."""
+    return SiteModel(
+        lat=at[0],
+        lon=at[1],
+        sigma=fix.sigma,
+        heading=fix.heading,
+        heading_sigma=fix.heading_sigma,
+        hovering=fix.hovering,
+        spread=hover_spread(fix, circling),
+        floor_deg=kind.heading_floor_deg,
+        chance=kind.over_chance if fix.hovering else kind.flight_chance,
+        total=total,
+        reach_m=reach,
+    )
+
+
+def site_chance(
+    model: SiteModel, site: tuple[float, float], radii: tuple[float, float], weight: float
+) -> float:
+    """The probability that this track strikes a place at `site` (lat, lon) within the horizon,
+    the place weighed as `weight` zones of the city's mean history, against every place the
+    track's zones were weighed with. `radii` are the place's own radius, which an aircraft in
+    flight must head for, and its zone's, under which a hovering aircraft's strike may fall (its
+    fix is rarely better than that). A place it cannot reach in time gets nothing."""
+    own, zone = radii
+    east, north = to_plane(model.lat, model.lon, site[0], site[1])
+    distance = math.hypot(east, north)
+    if model.hovering:
+        like = hover_mass(distance, zone, model.spread)
+    elif distance - own - 2 * model.sigma > model.reach_m:
+        return 0.0
+    else:
+        fix = Fix(Point(0, 0), model.sigma, 0.0, model.heading, model.heading_sigma, False)
+        like = heading_likelihood(fix, east, north, own, model.floor_deg)
+    w = weight * like
+    return model.chance * w / (model.total + w) if model.total + w > 0 else 0.0

@@ -36,16 +36,17 @@ from hanano.store.registry import TickCommand
 from hanano.store.sequencer import Tx
 from hanano.warning.events import ThreatAssessed, TrackEnded, TrackStarted, TrackUpdated
 from hanano.warning.handlers import HANDLERS
-from hanano.warning.plane import logged_json, to_plane
+from hanano.warning.plane import from_plane, logged_json, to_plane
 from hanano.warning.tables import foreign_alerts, threats, zone_state
 from hanano.warning.threat_model import (
     Fix,
+    SiteModel,
     behaviour,
     combine,
-    hovers,
-    probabilities,
     relative_prior,
-    usable_heading,
+    site_model,
+    track_fix,
+    weighed,
 )
 from hanano.warning.threat_reasons import threat_reason
 from hanano.warning.tracks import ACTOR, LiveTrack, Profile, live_tracks, profile
@@ -215,18 +216,6 @@ def level_for(chance: float, cfg: Settings) -> str:
     return "watch"
 
 
-def _fix(track: LiveTrack, state: Any, here: Point, p: Profile, overhead: bool) -> Fix:
-    kind = behaviour(track.aircraft)
-    return Fix(
-        here=here,
-        sigma=state.position_sigma,
-        speed=state.speed,
-        heading=usable_heading(state.heading, state.heading_sigma_deg),
-        heading_sigma=state.heading_sigma_deg,
-        hovering=hovers(kind, p, state, track.circling, overhead),
-    )
-
-
 def assess(
     track: LiveTrack,
     now: datetime,
@@ -236,7 +225,7 @@ def assess(
     weights: dict[str, float] | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
     """The zones a track threatens now and why (`assess_in_parts` without the parts)."""
-    zones, reason, _ = assess_in_parts(track, now, plane, strikes, cfg, weights)
+    zones, reason, _, _ = assess_in_parts(track, now, plane, strikes, cfg, weights)
     return zones, reason
 
 
@@ -247,10 +236,10 @@ def assess_in_parts(
     strikes: dict[str, int],
     cfg: Settings,
     weights: dict[str, float] | None = None,
-) -> tuple[list[dict[str, Any]], str, dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], str, dict[str, Any], SiteModel]:
     """The zones a track threatens now, each with its probability of a strike within the
-    warning horizon, the level that probability reaches, ETA window and rank; and why, in
-    English and in parts."""
+    warning horizon, the level that probability reaches, ETA window and rank; why, in English
+    and in parts; and the model that gives any other place its probability."""
     p = profile(track.aircraft)
     age = max(0.0, (now - parse_iso(track.at)).total_seconds())
     state = track.state.predict(min(age, cfg.track_timeout_min * 60), p.accel, p.max_mps)
@@ -262,33 +251,44 @@ def assess_in_parts(
     said = track.activity in ("over", "circling") and age <= OVERHEAD_FRESH_S
     if said and track.overhead_pcode in plane.zones:
         here = plane.zones[track.overhead_pcode].plane.representative_point()
-    fix = _fix(track, state, here, p, overhead)
+    fix = track_fix(track, state, here, p, overhead)
     horizon = cfg.warning_horizon_min * 60
     watched = plane.within(here.buffer(p.max_mps * cfg.watch_horizon_min * 60 + 2 * sigma))
     windows = {z.pcode: eta_window(z, here, sigma, p) for z in watched}
     reachable = [z for z in watched if windows[z.pcode][0] <= horizon]
     history = {p: float(n) for p, n in strikes.items()} if weights is None else weights
     prior = relative_prior(list(plane.zones.values()), history, cfg.strike_prior_smoothing)
-    chances = probabilities(fix, behaviour(track.aircraft), reachable, prior, cfg.circling_radius_m)
-    zones = []
-    for zone in watched:
-        chance = chances.get(zone.pcode, 0.0)
-        level = level_for(chance, cfg)
-        window = None if level == "imminent" and fix.hovering else windows[zone.pcode]
-        zones.append(
-            {
-                "pcode": zone.pcode,
-                "level": level,
-                "probability": round(chance, 4),
-                "eta_min_s": None if window is None else round(window[0]),
-                "eta_max_s": None if window is None else round(window[1]),
-                "public_eta_s": None if window is None else public_window(zone, here, p),
-            }
-        )
-    zones = rank_zones(zones, strikes)
+    kind = behaviour(track.aircraft)
+    chances, total = weighed(fix, kind, reachable, prior, cfg.circling_radius_m)
+    at = from_plane(plane.lat0, plane.lon0, here.x, here.y)
+    model = site_model(fix, kind, at, total, cfg.circling_radius_m, p.max_mps * horizon)
+    rows = [_zone_row(z, chances.get(z.pcode, 0.0), fix, windows, p, cfg) for z in watched]
+    zones = rank_zones(rows, strikes)
     what = "circling" if track.circling else ("overhead" if overhead else "in flight")
     text, parts = threat_reason(track, what, fix, state.speed, zones, chances, cfg)
-    return zones, text, parts
+    return zones, text, parts, model
+
+
+def _zone_row(
+    zone: Zone,
+    chance: float,
+    fix: Fix,
+    windows: dict[str, tuple[float, float]],
+    p: Profile,
+    cfg: Settings,
+) -> dict[str, Any]:
+    """A zone as an assessment names it: its level and probability, and when the aircraft may
+    reach it (none when it hovers over it at imminent), for operators and for the public."""
+    level = level_for(chance, cfg)
+    window = None if level == "imminent" and fix.hovering else windows[zone.pcode]
+    return {
+        "pcode": zone.pcode,
+        "level": level,
+        "probability": round(chance, 4),
+        "eta_min_s": None if window is None else round(window[0]),
+        "eta_max_s": None if window is None else round(window[1]),
+        "public_eta_s": None if window is None else public_window(zone, fix.here, p),
+    }
 
 
 def rank_zones(zones: list[dict[str, Any]], strikes: dict[str, int]) -> list[dict[str, Any]]:
@@ -323,6 +323,11 @@ def stored_levels(conn: Connection, threat_id: str) -> dict[str, str]:
     return {z["pcode"]: z["level"] for z in stored_zones(conn, threat_id)}
 
 
+def stored_model(conn: Connection, threat_id: str) -> SiteModel | None:
+    text = conn.execute(select(threats.c.model).where(threats.c.threat_id == threat_id)).scalar()
+    return None if text is None else SiteModel.from_dict(json.loads(text))
+
+
 def threatened_zones(conn: Connection) -> dict[str, str]:
     """Zones any live threat names now, each with the highest level any gives it."""
     found: dict[str, str] = {}
@@ -337,7 +342,7 @@ def reassess(tx: Tx, track: LiveTrack, cfg: Settings, *, force: bool = False) ->
     """Assess a track's threat now; append it if the zones or their levels changed."""
     plane = city_plane(tx.conn)
     now = tx.now()
-    zones, reason, parts = assess_in_parts(
+    zones, reason, parts, model = assess_in_parts(
         track,
         now,
         plane,
@@ -346,11 +351,18 @@ def reassess(tx: Tx, track: LiveTrack, cfg: Settings, *, force: bool = False) ->
         strike_weights(tx.conn, now, cfg),
     )
     levels = {z["pcode"]: z["level"] for z in zones}
-    if not force and levels == stored_levels(tx.conn, track.track_id):
+    same = levels == stored_levels(tx.conn, track.track_id)
+    if not force and same and not model.moved_from(stored_model(tx.conn, track.track_id)):
         return False
     tx.append(
         ACTOR,
-        ThreatAssessed(threat_id=track.track_id, zones=zones, reason=reason, reason_parts=parts),
+        ThreatAssessed(
+            threat_id=track.track_id,
+            zones=zones,
+            reason=reason,
+            reason_parts=parts,
+            model=model.as_dict(),
+        ),
     )
     return True
 
@@ -421,6 +433,7 @@ def _threat_assessed(conn: Connection, event: RecordedEvent) -> None:
                 zones=logged_json(event, "zones"),
                 zone_count=len(d["zones"]),
                 assessed_at=event.time,
+                model=None if d.get("model") is None else json.dumps(d["model"]),
             )
         )
     touched = before | {z["pcode"] for z in d["zones"]}

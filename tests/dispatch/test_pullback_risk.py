@@ -14,7 +14,7 @@ from hanano.service import Service
 from hanano.store.records import read_events
 from hanano.warning.events import AlertIssued
 from tests.dispatch.support import make_incident, make_team
-from tests.dispatch.test_site_risk import HANANO_PCODE, _assess, _on_scene, _orders, _zone
+from tests.dispatch.test_site_risk import HANANO_PCODE, _assess, _on_scene, _orders, _over, _zone
 from tests.helpers import HANANO, auth
 
 
@@ -31,7 +31,7 @@ def _ordered_at_struck_site(
     struck = make_incident(client, d, clock, kind="strike")
     team = make_team(client, d, "Hanano-1")
     _on_scene(client, d, struck, team["id"])
-    _assess(aleppo, "TRK-1", [_zone(HANANO_PCODE, 0.15)])
+    _assess(aleppo, "TRK-1", [_zone(HANANO_PCODE, 0.0)], _over(0.15))
     [order] = _orders(client, d)
     assert order["ended_at"] is None
     return order
@@ -48,11 +48,11 @@ def test_an_order_ends_when_the_site_probability_falls_and_stays_low(
     d = tokens["dispatcher"]
     order = _ordered_at_struck_site(client, d, clock, aleppo)
     # Still 6 %: above the end threshold, however long it lasts.
-    _assess(aleppo, "TRK-1", [_zone(HANANO_PCODE, 0.06)])
+    _assess(aleppo, "TRK-1", [_zone(HANANO_PCODE, 0.0)], _over(0.06))
     _tick_after(aleppo, clock, 10)
     assert _orders(client, d)[0]["ended_at"] is None
     # The aircraft turns away: 2 %. Not yet: it must stay low for 3 min.
-    _assess(aleppo, "TRK-1", [_zone(HANANO_PCODE, 0.02)])
+    _assess(aleppo, "TRK-1", [_zone(HANANO_PCODE, 0.0)], _over(0.02))
     [low] = _events(aleppo, "dispatch.pullback_risk_changed")
     assert low == {
         "order_id": order["id"],
@@ -74,7 +74,7 @@ def test_an_order_ends_when_the_site_probability_falls_and_stays_low(
     assert parts["probability"] == 0.02 and parts["low_min"] >= 3
     # Ended once; the team is not ordered back again by the same low probability.
     _tick_after(aleppo, clock, 5)
-    _assess(aleppo, "TRK-1", [_zone(HANANO_PCODE, 0.02)])
+    _assess(aleppo, "TRK-1", [_zone(HANANO_PCODE, 0.0)], _over(0.02))
     assert len(_events(aleppo, "dispatch.pullback_ended")) == 1 and len(_orders(client, d)) == 1
 
 
@@ -84,9 +84,9 @@ def test_an_order_does_not_flap_as_the_aircraft_turns(
     d = tokens["dispatcher"]
     _ordered_at_struck_site(client, d, clock, aleppo)
     # Low for two minutes, then back to 8 %: below the order's 10 %, above the end's 5 %.
-    _assess(aleppo, "TRK-1", [_zone(HANANO_PCODE, 0.03)])
+    _assess(aleppo, "TRK-1", [_zone(HANANO_PCODE, 0.0)], _over(0.03))
     _tick_after(aleppo, clock, 2)
-    _assess(aleppo, "TRK-1", [_zone(HANANO_PCODE, 0.08)])
+    _assess(aleppo, "TRK-1", [_zone(HANANO_PCODE, 0.0)], _over(0.08))
     _tick_after(aleppo, clock, 2)
     _tick_after(aleppo, clock, 5)
     [order] = _orders(client, d)
@@ -103,7 +103,7 @@ def test_an_order_does_not_flap_as_the_aircraft_turns(
     assert len(_events(aleppo, "dispatch.pullback_ordered")) == 1
     assert len(_events(aleppo, "dispatch.pullback_ended")) == 1
     # A new aircraft over the site orders the team back again.
-    _assess(aleppo, "TRK-2", [_zone(HANANO_PCODE, 0.4, "imminent")])
+    _assess(aleppo, "TRK-2", [_zone(HANANO_PCODE, 0.0)], _over(0.4))
     assert [o["ended_at"] is None for o in _orders(client, d)] == [False, True]
 
 

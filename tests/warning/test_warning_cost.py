@@ -192,12 +192,6 @@ def hand_built(circling: bool) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap, failing since the probability model came in: the helicopter reported "
-    "circling over the site's zone gives that zone 6.9 % (a larger neighbour with more strikes "
-    "logged gets 9.7 %), below the watched site's 10 %, so no order comes",
-)
 def test_the_engine_pulls_the_team_back_before_the_follow_up(db_url: str) -> None:
     result = replay(hand_built(circling=True), db_url=db_url, tick_s=30)
     s = result.summary
@@ -210,6 +204,10 @@ def test_the_engine_pulls_the_team_back_before_the_follow_up(db_url: str) -> Non
     assert s["exposure_cut_pct"] == 100
     assert s["pulled_back_team_min"] >= 5
     assert result.last_line.endswith("exposure_cut=100%")
+    # The replay's own calibration: the circled zone, struck 5 min later, is a positive sample.
+    calibration = result.calibration
+    assert calibration is not None and calibration.samples > 0 and calibration.positives >= 1
+    assert "brier=" in calibration.line() and calibration.table().count("\n") == 10
 
 
 def test_the_team_returns_when_the_engine_ends_its_order(

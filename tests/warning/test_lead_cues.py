@@ -1,0 +1,53 @@
+"""Where the lead time was won: each warned strike is put down to the first cue of the earliest
+track its alert names; an alert no track raised counts as "other"."""
+
+from typing import Any
+
+import pytest
+
+from hanano.sim.lead_cues import cue_line, lead_by_cue
+from hanano.store.records import RecordedEvent
+
+
+def event(seq: int, kind: str, **data: Any) -> RecordedEvent:
+    return RecordedEvent(seq, "2014-02-13T10:00:00Z", "test", kind, 1, data, b"", b"")
+
+
+EVENTS = [
+    event(1, "warning.sighting_reported", sighting_id="s1", activity="took_off"),
+    event(2, "warning.track_started", track_id="TRK-1", sighting_id="s1"),
+    event(3, "warning.sighting_reported", sighting_id="s2", activity="circling"),
+    event(4, "warning.track_started", track_id="TRK-2", sighting_id="s2"),
+    event(5, "warning.alert_issued", alert_id="AL-1", threat_ids=["TRK-1"]),
+    event(6, "warning.alert_issued", alert_id="AL-2", threat_ids=["TRK-2", "TRK-1"]),
+    event(7, "warning.alert_issued", alert_id="AL-3", threat_ids=["TRK-2"]),
+    event(8, "warning.alert_issued", alert_id="AL-4", threat_ids=["FOREIGN-9"]),
+]
+
+
+def row(alert_id: str | None, lead: float | None) -> dict[str, Any]:
+    return {"warned": alert_id is not None, "lead_s": lead, "alert_id": alert_id}
+
+
+def test_strikes_are_put_down_to_the_first_cue_of_the_earliest_track() -> None:
+    rows = [
+        row("AL-1", 900.0),
+        row("AL-2", 700.0),  # names both: TRK-1 started first, from a take-off
+        row("AL-3", 60.0),
+        row("AL-4", 300.0),
+        row(None, None),  # missed: counts nowhere
+    ]
+    by_cue = lead_by_cue(rows, EVENTS)
+    assert by_cue == {
+        "circling": {"strikes": 1, "median_lead_s": 60.0, "mean_lead_s": 60.0},
+        "other": {"strikes": 1, "median_lead_s": 300.0, "mean_lead_s": 300.0},
+        "took_off": {"strikes": 2, "median_lead_s": 800.0, "mean_lead_s": pytest.approx(800.0)},
+    }
+    line = cue_line(by_cue)
+    assert line.startswith("lead won by first cue: circling 1 strikes (median lead 60s)")
+    assert "took_off 2 strikes (median lead 800s)" in line
+
+
+def test_with_nothing_warned_the_line_says_so() -> None:
+    assert lead_by_cue([row(None, None)], EVENTS) == {}
+    assert cue_line({}) == "lead won by first cue: no strike warned"
