@@ -376,6 +376,7 @@ def list_watches(conn: Connection, now: datetime, minutes: float) -> list[dict[s
             "started_at": w.started_at,
             "until": w.until,
             "reason": w.reason,
+            "reason_parts": w.reason_parts,
         }
         for w in active_watches(conn, now, minutes)
     ]

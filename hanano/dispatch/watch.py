@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
@@ -28,6 +29,9 @@ class Watch:
     started_at: str
     until: str
     reason: str
+    # The reason as a code and its values, for the reader's language: `after_strike` (the last
+    # strike report's time) or `after_arrival` (the team and when it arrived), and the minutes.
+    reason_parts: dict[str, Any]
 
 
 def _recent_sites(conn: Connection, horizon: str) -> set[str]:
@@ -46,17 +50,35 @@ def _recent_sites(conn: Connection, horizon: str) -> set[str]:
     )
 
 
-def _last_arrivals(conn: Connection, incident_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """For each incident, when the last team arrived on scene and its name."""
-    arrivals: dict[str, tuple[str, str]] = {}
+def _last_arrivals(conn: Connection, incident_ids: list[str]) -> dict[str, tuple[str, str, str]]:
+    """For each incident, when the last team arrived on scene, its name and its id."""
+    arrivals: dict[str, tuple[str, str, str]] = {}
     for row in conn.execute(
-        select(tasks.c.incident_id, tasks.c.on_scene_at, teams.c.name)
+        select(tasks.c.incident_id, tasks.c.on_scene_at, teams.c.name, teams.c.team_id)
         .join(teams, teams.c.team_id == tasks.c.team_id)
         .where(tasks.c.incident_id.in_(incident_ids), tasks.c.on_scene_at.isnot(None))
     ).all():
-        if row.on_scene_at > arrivals.get(row.incident_id, ("", ""))[0]:
-            arrivals[row.incident_id] = (row.on_scene_at, row.name)
+        if row.on_scene_at > arrivals.get(row.incident_id, ("", "", ""))[0]:
+            arrivals[row.incident_id] = (row.on_scene_at, row.name, row.team_id)
     return arrivals
+
+
+def _why(
+    last: str, arrival: tuple[str, str, str] | None, minutes: float
+) -> tuple[str, str, dict[str, Any]]:
+    """What a watch counts from (the last strike report, or a later arrival), in words and in
+    parts."""
+    if arrival is not None and arrival[0] > last:
+        parts = {
+            "code": "after_arrival",
+            "at": arrival[0],
+            "team": arrival[1],
+            "team_id": arrival[2],
+            "minutes": minutes,
+        }
+        return arrival[0], f"{arrival[1]} arrived on scene {arrival[0][11:16]}", parts
+    parts = {"code": "after_strike", "at": last, "minutes": minutes}
+    return last, f"last strike report {last[11:16]}", parts
 
 
 def active_watches(conn: Connection, now: datetime, minutes: float) -> list[Watch]:
@@ -92,13 +114,10 @@ def active_watches(conn: Connection, now: datetime, minutes: float) -> list[Watc
         place = places.get(incident_id)
         if place is None:
             continue
-        latest, why = last, f"last strike report {last[11:16]}"
-        arrival = arrivals.get(incident_id)
-        if arrival is not None and arrival[0] > last:
-            latest, why = arrival[0], f"{arrival[1]} arrived on scene {arrival[0][11:16]}"
+        latest, why, parts = _why(last, arrivals.get(incident_id), minutes)
         until = isoformat(parse_iso(latest) + timedelta(minutes=minutes))
         if until <= isoformat(now):
             continue
         reason = f"double-tap watch for {minutes:g} min after the {why}"
-        watches.append(Watch(incident_id, place.lat, place.lon, first, until, reason))
+        watches.append(Watch(incident_id, place.lat, place.lon, first, until, reason, parts))
     return watches

@@ -34,6 +34,9 @@ def test_watch_pullback_acknowledge_and_escalate_end_to_end(
     watches = client.get("/api/v1/watches", headers=auth(d)).json()["watches"]
     assert [w["incident_id"] for w in watches] == [incident]
     assert "double-tap watch for 60 min after the last strike report" in watches[0]["reason"]
+    parts = watches[0]["reason_parts"]
+    assert parts["code"] == "after_strike" and parts["minutes"] == 60
+    assert parts["at"][11:16] in watches[0]["reason"]
     first = make_team(client, d, "Hanano-1")
     second = make_team(client, d, "Hanano-2")
     _on_scene(client, d, incident, first["id"])
@@ -351,3 +354,22 @@ def test_an_order_names_its_site_and_zones_and_ends_when_its_team_is_free(
     entries = [json.loads(e["entry"]) for e in events]
     ended_events = [e for e in entries if e["type"] == "dispatch.pullback_ended"]
     assert [e["data"]["order_id"] for e in ended_events] == [order["id"]]
+
+
+def test_a_watch_says_in_parts_why_it_stands(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    """After the strike report, then after a team's arrival, each with its time: the parts the
+    room words in the reader's language."""
+    d = tokens["dispatcher"]
+    incident = make_incident(client, d, clock, kind="strike")
+    [watch] = client.get("/api/v1/watches", headers=auth(d)).json()["watches"]
+    assert watch["reason_parts"]["code"] == "after_strike"
+    clock.advance(timedelta(minutes=20))
+    team = make_team(client, d, "Hanano-1")
+    _on_scene(client, d, incident, team["id"])
+    [watch] = client.get("/api/v1/watches", headers=auth(d)).json()["watches"]
+    parts = watch["reason_parts"]
+    assert parts["code"] == "after_arrival" and parts["minutes"] == 60
+    assert parts["team_id"] == team["id"] and parts["team"] == "Hanano-1"
+    assert parts["at"] > watch["started_at"] and parts["at"][11:16] in watch["reason"]

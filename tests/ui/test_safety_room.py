@@ -139,6 +139,9 @@ def test_the_incident_and_its_recommendations_show_the_double_tap_watch(
     page.wait_for_function(
         "document.querySelector('#detail-body .watch-chip').textContent.includes('المراقبة')"
     )
+    # The watch's reason, in its tooltip, is Arabic too: no English word in it.
+    why = page.get_attribute("#detail-body .watch-note", "title") or ""
+    assert "بعد آخر بلاغ عن الضربة" in why and not re.search("[A-Za-z]", why), why
     # An incident with no watch shows none.
     quiet = report(api, clock, offset(*SAKHOUR, north_m=300), kind="collapse")
     page.click("#lang")

@@ -9,7 +9,7 @@ import { $, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, ago, field, h, minutesLeft, 
 import { dangerOf, dangerText, dangersAt, siteName } from "./alarm.js";
 import { chanceText, etaText, featureName, placeName, trackText, zoneChance, zoneLevels } from "./zones.js";
 import { reasonText, summaryText } from "./reasons.js";
-import { orderReason } from "./engine.js";
+import { orderReason, watchReason } from "./engine.js";
 import { loadSites, victimsSection, worksitesSection } from "./sites.js";
 import { stepsOf, taskFor, tasksOf, teamState, transition } from "./boards/teams.js";
 
@@ -67,7 +67,7 @@ export function tickLeft() {
 const untilText = (w) => time(w.until).textContent;
 
 function watchNote(w) {
-  return h("p", { class: "watch-note", title: w.reason }, "⚠ ",
+  return h("p", { class: "watch-note", title: watchReason(w) }, "⚠ ",
     fill(t("watch_note"), { until: untilText(w) }), " · ", left(w, "watch_left"));
 }
 

@@ -5,8 +5,8 @@
 // Arabic, its CAP description (the alert's own Arabic text).
 import { get } from "./state.js";
 import { fill, t, tt } from "./i18n.js";
-import { num, percent, pluralCategory, teamLabel } from "./numbers.js";
-import { withTimes } from "./util.js";
+import { num, percent, pluralCategory, teamLabel, unit } from "./numbers.js";
+import { time, withTimes } from "./util.js";
 import { trackText, zoneName } from "./zones.js";
 
 const WORDS = {
@@ -187,4 +187,17 @@ function partsWords(p) {
       return w("still_level", { level: level(p.level), alert_id: p.alert_id, ended: p.ended });
     default: return null;
   }
+}
+
+// A double-tap watch's reason, from its parts: since when and for how long, the team's name in
+// the reader's language and the time in local time.
+export function watchReason(w) {
+  const p = w.reason_parts;
+  if (!p) return w.reason;
+  const values = { min: unit(p.minutes, "minute"), at: time(p.at).textContent };
+  if (p.code === "after_arrival") {
+    values.team = teamLabel(get("teams").get(p.team_id), p.team);
+    return fill(t("watch_after_arrival"), values);
+  }
+  return fill(t("watch_after_strike"), values);
 }

@@ -6,7 +6,7 @@ import { num, teamLabel, unit } from "../numbers.js";
 import { act, api } from "../api.js";
 import { ask } from "../dialogs.js";
 import { $, empty, h, minutesLeft, time, toast } from "../util.js";
-import { orderEnding, orderReason } from "../engine.js";
+import { orderEnding, orderReason, watchReason } from "../engine.js";
 import { openDetail } from "../detail.js";
 import { showTab } from "../tabs.js";
 
@@ -29,7 +29,7 @@ function pullbackRow(p) {
 function watchRow(w) {
   return h("li", { class: "row", onclick: () => openDetail("incident", w.incident_id) },
     h("span", { class: "main" }, h("b", {}, w.incident_id), h("br"),
-      h("small", { title: w.reason }, `${t("watch")} · ${t("until")} `, time(w.until))),
+      h("small", { title: watchReason(w) }, `${t("watch")} · ${t("until")} `, time(w.until))),
     h("span", { class: "when" }, `${unit(minutesLeft(w.until), "minute")} ${t("left")}`));
 }
 
