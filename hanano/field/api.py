@@ -157,7 +157,10 @@ def sms_gateway(runtime: Runtime, body: bytes, signature: str, timestamp: str) -
     """The registered gateway that signed this webhook; 401 when none did, or when its time is
     more than five minutes off (a replayed request)."""
     now = runtime.clock.now().timestamp()
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > SMS_SKEW_S:
+    # Unix seconds in ASCII digits: str.isdigit() alone passes "²", and int() refuses a number
+    # of thousands of digits.
+    readable = timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12
+    if not readable or abs(now - int(timestamp)) > SMS_SKEW_S:
         raise Problem(401, "Unauthorized", "X-Timestamp is missing or more than 5 minutes off")
     with runtime.engine.connect() as conn:
         known = sms_setup.gateways(conn)
