@@ -87,7 +87,13 @@ def parse_submission(raw: bytes) -> Submission:
 
 
 def _size(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or (text.startswith("0") and text != "0"):
+    # A tree size fits in 64 bits: 20 digits; int() refuses thousands.
+    if (
+        not text.isascii()
+        or not text.isdigit()
+        or (text.startswith("0") and text != "0")
+        or len(text) > 20
+    ):
         raise Refused(400, f"old size {text!r} is not a decimal without leading zeros")
     return int(text)
 

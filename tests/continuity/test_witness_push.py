@@ -201,3 +201,20 @@ def test_concurrent_pushes_of_one_size_are_cosigned_once(
     for record in records:
         record.close()
     assert (again.status, again.body) == (409, "12\n")
+
+
+def _stranger_witness(tmp_path: Path) -> tuple[Witness, str]:
+    """A witness of one log, and a checkpoint of size 3 that log signed."""
+    signer, _ = generate_witness_key("witness.example/w4")
+    log_signer, log_key = note.generate_key("example.org/log")
+    signed = note.sign("example.org/log\n3\n" + "A" * 43 + "=\n", log_signer)
+    return Witness(signer, {"example.org/log": log_key}, FileRecord(tmp_path / "w.json")), signed
+
+
+def test_an_old_size_of_thousands_of_digits_is_400(tmp_path: Path) -> None:
+    # Past the digits int() reads: it was a 500.
+    witness, signed = _stranger_witness(tmp_path)
+    answer = witness.add_checkpoint(b"old " + b"9" * 5000 + b"\n\n" + signed.encode())
+    assert answer.status == 400
+    assert "old size" in answer.body
+    assert not (tmp_path / "w.json").exists()
