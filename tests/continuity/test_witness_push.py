@@ -1,6 +1,7 @@
 """Witnesses pushed to (C2SP tlog-witness): the witness's answers, its record across restarts,
 and the log pushing each new checkpoint and serving the cosignatures it collects."""
 
+import asyncio
 import base64
 import json
 import time
@@ -217,4 +218,33 @@ def test_an_old_size_of_thousands_of_digits_is_400(tmp_path: Path) -> None:
     answer = witness.add_checkpoint(b"old " + b"9" * 5000 + b"\n\n" + signed.encode())
     assert answer.status == 400
     assert "old size" in answer.body
+    assert not (tmp_path / "w.json").exists()
+
+
+def test_a_body_past_the_limit_is_refused_before_it_is_all_read(tmp_path: Path) -> None:
+    witness, _ = _stranger_witness(tmp_path)
+    app = witness_app(witness)
+    chunk = b"x" * (1 << 20)
+    asked = 0
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        nonlocal asked
+        asked += 1
+        # A gigabyte, sent without a length: the witness must stop long before its end.
+        return {"type": "http.request", "body": chunk, "more_body": asked < 1024}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/add-checkpoint",
+        "headers": [],
+        "query_string": b"",
+    }
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 413
+    assert asked <= 2
     assert not (tmp_path / "w.json").exists()
