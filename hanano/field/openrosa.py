@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -77,6 +78,16 @@ def _instance_id(value: str | None) -> uuid.UUID:
         return uuid.UUID(value.removeprefix("uuid:"))
     except ValueError:
         raise bad_xml(f"meta/instanceID {value[:60]!r} is not uuid:<UUID>") from None
+
+
+def download_base(asked: str, public_url: str) -> str:
+    """Where a phone is sent for its forms: the address it asked at, but at the public https
+    address when it asked for that host over http. A proxy that ends TLS speaks http to
+    hanano, and a form fetched over http would carry the phone's token in clear."""
+    here, public = urlsplit(asked), urlsplit(public_url)
+    if here.scheme == "http" and public.scheme == "https" and here.hostname == public.hostname:
+        return urlunsplit(here._replace(scheme="https", netloc=public.netloc))
+    return asked
 
 
 def form_list(forms: list[Form], base_url: str) -> bytes:

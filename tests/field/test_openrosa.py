@@ -89,6 +89,29 @@ def test_listed_hash_and_download_address_are_the_served_form(
 
 
 @pytest.mark.parametrize(
+    ("public_url", "host", "expected"),
+    [
+        # A proxy ending TLS speaks http to hanano: the phone is sent back to https, never to
+        # an http address that would carry its token in clear.
+        ("https://hanano.example", "hanano.example", "https://hanano.example/"),
+        ("https://hanano.example:8443/", "hanano.example:8443", "https://hanano.example:8443/"),
+        # Asked at another host than the public one: the address it was asked at.
+        ("https://hanano.example", "10.0.0.5:8000", "http://10.0.0.5:8000/"),
+    ],
+)
+def test_forms_are_listed_at_the_public_https_address_behind_a_proxy(
+    aleppo: Service, tokens: dict[str, str], public_url: str, host: str, expected: str
+) -> None:
+    aleppo.settings = aleppo.settings.model_copy(update={"public_url": public_url})
+    token = tokens["reporter"]
+    with TestClient(build_app(aleppo)) as client:
+        answer = client.get(base(token) + "formList", headers={**COLLECT_HEADERS, "Host": host})
+    root = fromstring(answer.content)
+    (url,) = [x.text for x in root.iter("{http://openrosa.org/xforms/xformsList}downloadUrl")]
+    assert url == expected + base(token).lstrip("/") + "forms/hanano_report.xml"
+
+
+@pytest.mark.parametrize(
     ("role", "path", "status"),
     [
         ("reporter", "forms/hanano_nothing.xml", 404),
