@@ -21,6 +21,8 @@ from hanano.field.forms import Form
 PREFIX = "/openrosa/key"
 VERSION_HEADERS = {"X-OpenRosa-Version": "1.0"}
 XML_TYPE = "text/xml; charset=utf-8"
+# Groups within groups a submission may hold; hanano's forms use two.
+MAX_DEPTH = 32
 _LIST_NS = "http://openrosa.org/xforms/xformsList"
 _RESPONSE_NS = "http://openrosa.org/http/response"
 _HANANO_NS = "https://hanano.example/openrosa"
@@ -58,11 +60,13 @@ def parse_submission(raw: bytes) -> Submission:
     return Submission(form_id, _instance_id(answers.get("meta/instanceID")), answers, ())
 
 
-def _collect(element: ET.Element, prefix: str, answers: dict[str, str]) -> None:
+def _collect(element: ET.Element, prefix: str, answers: dict[str, str], depth: int = 1) -> None:
+    if depth > MAX_DEPTH:
+        raise bad_xml(f"the answers are nested deeper than {MAX_DEPTH} groups")
     for child in element:
         name = prefix + _local(child.tag)
         if len(child):
-            _collect(child, name + "/", answers)
+            _collect(child, name + "/", answers, depth + 1)
         elif child.text is not None and child.text.strip():
             answers[name] = child.text.strip()
 

@@ -218,6 +218,11 @@ EXTERNAL = b"""<?xml version="1.0"?>
 <data id="hanano_report"><kind>strike</kind><text>&x;</text>
 <meta><instanceID>uuid:2d3c4b5a-6978-4a1b-8c2d-3e4f5a6b7c8e</instanceID></meta></data>"""
 
+DEEP = (
+    b'<data id="hanano_report">' + b"<g>" * 5000 + b"x" + b"</g>" * 5000
+    + b"<meta><instanceID>uuid:2d3c4b5a-6978-4a1b-8c2d-3e4f5a6b7c8f</instanceID></meta></data>"
+)  # fmt: skip
+
 
 def _bad_cases(at: Any) -> list[tuple[str, bytes, int, str]]:
     iid = "uuid:9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
@@ -226,6 +231,8 @@ def _bad_cases(at: Any) -> list[tuple[str, bytes, int, str]]:
         ("entities", BILLION_LAUGHS, 400, "entities are refused"),
         ("external entity", EXTERNAL, 400, "entities are refused"),
         ("no form id", b"<data><kind>strike</kind></data>", 400, "no id attribute"),
+        # Deeper than any form's groups: was read by recursion until Python gave out (a 500).
+        ("nested", DEEP, 400, "nested deeper than 32"),
         ("unknown form", instance("hanano_unknown", {"a": 1}, iid), 404, "hanano_unknown"),
         ("no instance id", report_xml(at).replace(b"instanceID>", b"x>"), 400, "instanceID"),
         ("not a uuid", report_xml(at, "uuid:report-1"), 400, "not uuid:"),
