@@ -48,10 +48,9 @@ def form_list(who: Principal) -> list[forms.Form]:
 
 
 def form(who: Principal, form_id: str) -> forms.Form:
-    """A form the caller may fill in; 404 for one hanano does not have or the caller is not
-    handed, so a token cannot learn which forms other roles see."""
+    """A form the caller may fill in; 404, in the same words, for one hanano does not have and
+    one the caller is not handed, so a token cannot learn which forms other roles see."""
     if not forms.may_fill(who.role, form_id):
-        forms.form(form_id)
         raise Problem(404, "Not found", f"form {form_id} is not among this token's forms")
     return forms.form(form_id)
 

@@ -129,6 +129,21 @@ def test_a_form_not_handed_or_unknown_is_not_found(
     assert fromstring(answer.content).findtext("r:message", namespaces=NS)
 
 
+def test_a_form_not_handed_is_refused_as_one_that_does_not_exist(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    # Else a reporter's token could tell the forms other roles are handed from names guessed.
+    said = {
+        form_id: fromstring(
+            client.get(
+                base(tokens["reporter"]) + f"forms/{form_id}.xml", headers=COLLECT_HEADERS
+            ).content
+        ).findtext("r:message", namespaces=NS)
+        for form_id in ("hanano_sighting", "hanano_nothing")
+    }
+    assert said["hanano_sighting"] == said["hanano_nothing"].replace("nothing", "sighting")
+
+
 def test_head_submission_says_openrosa_and_the_largest_request(
     client: TestClient, tokens: dict[str, str], aleppo: Service
 ) -> None:
