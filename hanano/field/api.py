@@ -164,9 +164,11 @@ def sms_gateway(runtime: Runtime, body: bytes, signature: str, timestamp: str) -
     with runtime.engine.connect() as conn:
         known = sms_setup.gateways(conn)
     signed = body + timestamp.encode()
+    # Compared as bytes: compare_digest refuses text outside ASCII with a TypeError.
+    given = signature.strip().lower().encode("utf-8", "surrogateescape")
     for gateway in known:
         expected = hmac.new(gateway.signing_key.encode(), signed, hashlib.sha256).hexdigest()
-        if hmac.compare_digest(expected, signature.strip().lower()):
+        if hmac.compare_digest(expected.encode("ascii"), given):
             return gateway
     raise Problem(401, "Unauthorized", "X-Signature is not that of a registered gateway")
 
