@@ -19,8 +19,9 @@ class Problem(Exception):
     errors: list[FieldError] = field(default_factory=list)
 
     def __str__(self) -> str:
-        parts = [self.detail] + [f"{e.field}: {e.message}" for e in self.errors]
-        return "; ".join(parts)
+        # The detail often says what a field error says already (`invalid`): say it once.
+        fields = [f"{e.field}: {e.message}" for e in self.errors]
+        return "; ".join([self.detail, *(f for f in fields if f not in self.detail)])
 
 
 def invalid(field_name: str, message: str) -> Problem:

@@ -232,7 +232,8 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000",
         description=(
             "Base URL of this server as others reach it, in the alert feed's links and each "
-            "CAP alert's web link."
+            "CAP alert's web link; when https, a phone that asks for this host's form list "
+            "over http (through a proxy ending TLS) is sent to https for its forms."
         ),
     )
     mqtt_url: str | None = Field(

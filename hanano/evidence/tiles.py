@@ -93,7 +93,7 @@ def parse_tile_path(level: str | None, rest: str) -> TileRef:
     for position, part in enumerate(parts):
         last = position == len(parts) - 1
         digits = part if last else part[1:]
-        if (not last and not part.startswith("x")) or len(digits) != 3 or not digits.isdigit():
+        if (not last and not part.startswith("x")) or len(digits) != 3 or not _ascii_digits(digits):
             raise _no_tile(f"{rest!r} is not a tile index of the form x001/x234/067")
         index = index * 1000 + int(digits)
     if len(parts) > 1 and parts[0] == "x000":
@@ -147,8 +147,13 @@ def _require_within(conn: Connection, ref: TileRef) -> None:
         raise _no_tile(f"{tile_path(ref)} lies beyond the signed tree of {size} entries")
 
 
+def _ascii_digits(text: str) -> bool:
+    # str.isdigit() also holds for "²" and "١": int() refuses the one and reads the other.
+    return text.isascii() and text.isdigit()
+
+
 def _decimal(text: str, what: str) -> int:
-    if not text.isdigit() or (text.startswith("0") and text != "0") or not text.isascii():
+    if not _ascii_digits(text) or (text.startswith("0") and text != "0"):
         raise _no_tile(f"the {what} {text!r} is not a decimal without leading zeros")
     return int(text)
 

@@ -31,6 +31,8 @@ from hanano.store.records import RecordedEvent
 LOG = logging.getLogger(__name__)
 TIMEOUT_S = 10.0
 SIZE_TYPE = "text/x.tlog.size"
+# A cosignature is a line of some hundred bytes, a size a few digits.
+MAX_ANSWER = 64 * 1024
 
 
 class PushError(Exception):
@@ -135,17 +137,28 @@ class WitnessPusher:
                 )
             with engine.connect() as conn:
                 content = submission(conn, known, size, signed)
-            response = self.client.post(url + "/add-checkpoint", content=content)
-            kind = response.headers.get("content-type", "")
-            if response.status_code == 409 and kind.startswith(SIZE_TYPE):
-                known = int(response.text.strip())
+            status, kind, text = self._post(url + "/add-checkpoint", content)
+            if status == 409 and kind.startswith(SIZE_TYPE):
+                known = int(text.strip())
                 continue
-            if response.status_code != 200:
-                raise PushError(f"answered {response.status_code}: {response.text[:200]}")
-            self.store(signed + response.text)
+            if status != 200:
+                raise PushError(f"answered {status}: {text[:200]}")
+            self.store(signed + text)
             target.known = size
             return
         raise PushError("the witness's size changed twice during one push")
+
+    def _post(self, url: str, content: bytes) -> tuple[int, str, str]:
+        """The witness's status, content type and answer, read no further than MAX_ANSWER: a
+        witness gone bad cannot fill the server's memory."""
+        with self.client.stream("POST", url, content=content) as response:
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_ANSWER:
+                    raise PushError(f"answered with a body larger than {MAX_ANSWER} bytes")
+            kind = response.headers.get("content-type", "")
+            return response.status_code, kind, body.decode("utf-8", "replace")
 
     def store(self, cosigned: str) -> None:
         """Check the witness's answer as any submitted cosignature is, then keep it."""

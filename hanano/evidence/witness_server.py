@@ -5,7 +5,7 @@ from it; the witness checks the log's signature and the proof, records the new s
 with its cosignature (C2SP tlog-cosignature, cosignature/v1). The answers follow the spec: 404
 for a log it does not know, 403 for a bad signature, 400 for a malformed request, 409 (with the
 size it knows) when the log's idea of the last cosigned size is not its own, 422 for a proof or
-root that does not hold.
+root that does not hold, and 413 for a request over 64 KiB, read no further.
 
 The record (`hanano.evidence.witness_record`) is the state file the pulling witness (`hanano log
 witness URL`) keeps, so one witness can be both pushed to and pull, or a database of its own.
@@ -87,7 +87,13 @@ def parse_submission(raw: bytes) -> Submission:
 
 
 def _size(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or (text.startswith("0") and text != "0"):
+    # A tree size fits in 64 bits: 20 digits; int() refuses thousands.
+    if (
+        not text.isascii()
+        or not text.isdigit()
+        or (text.startswith("0") and text != "0")
+        or len(text) > 20
+    ):
         raise Refused(400, f"old size {text!r} is not a decimal without leading zeros")
     return int(text)
 
@@ -172,8 +178,24 @@ def witness_app(witness: Witness) -> Starlette:
     """The witness's HTTP interface: `POST /add-checkpoint`, nothing else."""
 
     async def add_checkpoint(request: Request) -> Response:
-        raw = await request.body()
+        raw = await _bounded_body(request)
+        if raw is None:
+            too_large = f"the request is larger than {MAX_REQUEST} bytes\n"
+            return Response(too_large, status_code=413, media_type=TEXT)
         answer = await run_in_threadpool(witness.add_checkpoint, raw)
         return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
 
     return Starlette(routes=[Route("/add-checkpoint", add_checkpoint, methods=["POST"])])
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    """The body, or None once it passes MAX_REQUEST: read no further than that, whatever
+    length the request claims or leaves out."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_REQUEST:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

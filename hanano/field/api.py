@@ -48,10 +48,9 @@ def form_list(who: Principal) -> list[forms.Form]:
 
 
 def form(who: Principal, form_id: str) -> forms.Form:
-    """A form the caller may fill in; 404 for one hanano does not have or the caller is not
-    handed, so a token cannot learn which forms other roles see."""
+    """A form the caller may fill in; 404, in the same words, for one hanano does not have and
+    one the caller is not handed, so a token cannot learn which forms other roles see."""
     if not forms.may_fill(who.role, form_id):
-        forms.form(form_id)
         raise Problem(404, "Not found", f"form {form_id} is not among this token's forms")
     return forms.form(form_id)
 
@@ -157,14 +156,19 @@ def sms_gateway(runtime: Runtime, body: bytes, signature: str, timestamp: str) -
     """The registered gateway that signed this webhook; 401 when none did, or when its time is
     more than five minutes off (a replayed request)."""
     now = runtime.clock.now().timestamp()
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > SMS_SKEW_S:
+    # Unix seconds in ASCII digits: str.isdigit() alone passes "²", and int() refuses a number
+    # of thousands of digits.
+    readable = timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12
+    if not readable or abs(now - int(timestamp)) > SMS_SKEW_S:
         raise Problem(401, "Unauthorized", "X-Timestamp is missing or more than 5 minutes off")
     with runtime.engine.connect() as conn:
         known = sms_setup.gateways(conn)
     signed = body + timestamp.encode()
+    # Compared as bytes: compare_digest refuses text outside ASCII with a TypeError.
+    given = signature.strip().lower().encode("utf-8", "surrogateescape")
     for gateway in known:
         expected = hmac.new(gateway.signing_key.encode(), signed, hashlib.sha256).hexdigest()
-        if hmac.compare_digest(expected, signature.strip().lower()):
+        if hmac.compare_digest(expected.encode("ascii"), given):
             return gateway
     raise Problem(401, "Unauthorized", "X-Signature is not that of a registered gateway")
 

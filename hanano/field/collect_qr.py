@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import zlib
 from pathlib import Path
 
@@ -42,6 +43,12 @@ def payload(config: dict[str, object]) -> str:
 
 def write(text: str, out: Path) -> None:
     """Write the QR code as an image; its kind (.svg, .png) from the file's suffix."""
-    if out.suffix.lower() not in (".svg", ".png"):
+    kind = out.suffix.lower().removeprefix(".")
+    if kind not in ("svg", "png"):
         raise invalid("out", "must end in .svg or .png")
-    segno.make(text, micro=False, error="m").save(str(out), scale=6, border=4)
+    code = segno.make(text, micro=False, error="m")
+    # The code holds the token: readable by its owner alone, like the log's key.
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        code.save(file, kind=kind, scale=6, border=4)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -20,6 +21,8 @@ from hanano.field.forms import Form
 PREFIX = "/openrosa/key"
 VERSION_HEADERS = {"X-OpenRosa-Version": "1.0"}
 XML_TYPE = "text/xml; charset=utf-8"
+# Groups within groups a submission may hold; hanano's forms use two.
+MAX_DEPTH = 32
 _LIST_NS = "http://openrosa.org/xforms/xformsList"
 _RESPONSE_NS = "http://openrosa.org/http/response"
 _HANANO_NS = "https://hanano.example/openrosa"
@@ -57,11 +60,13 @@ def parse_submission(raw: bytes) -> Submission:
     return Submission(form_id, _instance_id(answers.get("meta/instanceID")), answers, ())
 
 
-def _collect(element: ET.Element, prefix: str, answers: dict[str, str]) -> None:
+def _collect(element: ET.Element, prefix: str, answers: dict[str, str], depth: int = 1) -> None:
+    if depth > MAX_DEPTH:
+        raise bad_xml(f"the answers are nested deeper than {MAX_DEPTH} groups")
     for child in element:
         name = prefix + _local(child.tag)
         if len(child):
-            _collect(child, name + "/", answers)
+            _collect(child, name + "/", answers, depth + 1)
         elif child.text is not None and child.text.strip():
             answers[name] = child.text.strip()
 
@@ -77,6 +82,16 @@ def _instance_id(value: str | None) -> uuid.UUID:
         return uuid.UUID(value.removeprefix("uuid:"))
     except ValueError:
         raise bad_xml(f"meta/instanceID {value[:60]!r} is not uuid:<UUID>") from None
+
+
+def download_base(asked: str, public_url: str) -> str:
+    """Where a phone is sent for its forms: the address it asked at, but at the public https
+    address when it asked for that host over http. A proxy that ends TLS speaks http to
+    hanano, and a form fetched over http would carry the phone's token in clear."""
+    here, public = urlsplit(asked), urlsplit(public_url)
+    if here.scheme == "http" and public.scheme == "https" and here.hostname == public.hostname:
+        return urlunsplit(here._replace(scheme="https", netloc=public.netloc))
+    return asked
 
 
 def form_list(forms: list[Form], base_url: str) -> bytes:

@@ -95,9 +95,11 @@ async def _caller(service: Runtime, token: str) -> Principal:
 @router.get("/formList")
 async def form_list(token: str, request: Request) -> Response:
     """The OpenRosa xforms list of the forms this token is handed."""
-    who = await _caller(_service(request), token)
-    base = str(request.url.remove_query_params(list(request.query_params)))
-    body = openrosa.form_list(api.form_list(who), base.removesuffix("formList"))
+    service = _service(request)
+    who = await _caller(service, token)
+    asked = str(request.url.remove_query_params(list(request.query_params)))
+    base = openrosa.download_base(asked.removesuffix("formList"), service.settings.public_url)
+    body = openrosa.form_list(api.form_list(who), base)
     return Response(body, media_type=XML_TYPE)
 
 

@@ -181,3 +181,13 @@ def test_the_spec_path_encoding(index: int, path: str) -> None:
     assert tile_path(TileRef(None, index, 5)) == f"tile/entries/{path}.p/5"
     with pytest.raises(Problem):
         parse_tile_path("0", "x" + path)
+
+
+@pytest.mark.parametrize("index", ["²²²", "١٢٣", "x٠٠١/000", "00𝟘"])
+def test_an_index_in_digits_other_than_ascii_is_no_tile(index: str) -> None:
+    # str.isdigit() holds for these; int() refuses some and reads others as another spelling
+    # of an ASCII index, so each would be a 500 or a second URL for one tile.
+    with pytest.raises(Problem) as refused:
+        parse_tile_path("0", index)
+    assert refused.value.status == 404
+    assert "is not a tile index" in refused.value.detail

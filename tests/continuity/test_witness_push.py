@@ -1,11 +1,14 @@
 """Witnesses pushed to (C2SP tlog-witness): the witness's answers, its record across restarts,
 and the log pushing each new checkpoint and serving the cosignatures it collects."""
 
+import asyncio
 import base64
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx2 as httpx
@@ -14,6 +17,7 @@ import pytest
 from hanano.clock import ManualClock
 from hanano.evidence import log, note
 from hanano.evidence.cosign import generate_witness_key, signature_lines
+from hanano.evidence.witness_push import PushError, WitnessPusher, _Target, cosigned_size
 from hanano.evidence.witness_record import DatabaseRecord, FileRecord, Record
 from hanano.evidence.witness_server import Witness, witness_app
 from hanano.evidence.witnesses import add_witness
@@ -201,3 +205,94 @@ def test_concurrent_pushes_of_one_size_are_cosigned_once(
     for record in records:
         record.close()
     assert (again.status, again.body) == (409, "12\n")
+
+
+def _stranger_witness(tmp_path: Path) -> tuple[Witness, str]:
+    """A witness of one log, and a checkpoint of size 3 that log signed."""
+    signer, _ = generate_witness_key("witness.example/w4")
+    log_signer, log_key = note.generate_key("example.org/log")
+    signed = note.sign("example.org/log\n3\n" + "A" * 43 + "=\n", log_signer)
+    return Witness(signer, {"example.org/log": log_key}, FileRecord(tmp_path / "w.json")), signed
+
+
+def test_an_old_size_of_thousands_of_digits_is_400(tmp_path: Path) -> None:
+    # Past the digits int() reads: it was a 500.
+    witness, signed = _stranger_witness(tmp_path)
+    answer = witness.add_checkpoint(b"old " + b"9" * 5000 + b"\n\n" + signed.encode())
+    assert answer.status == 400
+    assert "old size" in answer.body
+    assert not (tmp_path / "w.json").exists()
+
+
+def test_a_body_past_the_limit_is_refused_before_it_is_all_read(tmp_path: Path) -> None:
+    witness, _ = _stranger_witness(tmp_path)
+    app = witness_app(witness)
+    chunk = b"x" * (1 << 20)
+    asked = 0
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        nonlocal asked
+        asked += 1
+        # A gigabyte, sent without a length: the witness must stop long before its end.
+        return {"type": "http.request", "body": chunk, "more_body": asked < 1024}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/add-checkpoint",
+        "headers": [],
+        "query_string": b"",
+    }
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 413
+    assert asked <= 2
+    assert not (tmp_path / "w.json").exists()
+
+
+class _EndlessWitness:
+    """A witness gone bad (FakeHostileWitness): it answers every push with 200 and a body that
+    does not end, counting what it managed to send."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.end_headers()
+                chunk = b"A" * (1 << 16)
+                try:
+                    while fake.sent < 256 << 20:
+                        self.wfile.write(chunk)
+                        fake.sent += len(chunk)
+                except OSError:
+                    return
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def test_a_witness_s_endless_answer_is_cut_off_not_read_into_memory(service: Service) -> None:
+    grow_to(service, 5)
+    hostile = _EndlessWitness()
+    thread = threading.Thread(target=hostile.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(PushError, match="larger than"):
+            WitnessPusher(service).push("hostile", hostile.url, _Target())
+    finally:
+        hostile.server.shutdown()
+        hostile.server.server_close()
+    assert hostile.sent < 16 << 20
+    with service.engine.connect() as conn:
+        assert cosigned_size(conn, "hostile") == 0

@@ -89,6 +89,29 @@ def test_listed_hash_and_download_address_are_the_served_form(
 
 
 @pytest.mark.parametrize(
+    ("public_url", "host", "expected"),
+    [
+        # A proxy ending TLS speaks http to hanano: the phone is sent back to https, never to
+        # an http address that would carry its token in clear.
+        ("https://hanano.example", "hanano.example", "https://hanano.example/"),
+        ("https://hanano.example:8443/", "hanano.example:8443", "https://hanano.example:8443/"),
+        # Asked at another host than the public one: the address it was asked at.
+        ("https://hanano.example", "10.0.0.5:8000", "http://10.0.0.5:8000/"),
+    ],
+)
+def test_forms_are_listed_at_the_public_https_address_behind_a_proxy(
+    aleppo: Service, tokens: dict[str, str], public_url: str, host: str, expected: str
+) -> None:
+    aleppo.settings = aleppo.settings.model_copy(update={"public_url": public_url})
+    token = tokens["reporter"]
+    with TestClient(build_app(aleppo)) as client:
+        answer = client.get(base(token) + "formList", headers={**COLLECT_HEADERS, "Host": host})
+    root = fromstring(answer.content)
+    (url,) = [x.text for x in root.iter("{http://openrosa.org/xforms/xformsList}downloadUrl")]
+    assert url == expected + base(token).lstrip("/") + "forms/hanano_report.xml"
+
+
+@pytest.mark.parametrize(
     ("role", "path", "status"),
     [
         ("reporter", "forms/hanano_nothing.xml", 404),
@@ -104,6 +127,21 @@ def test_a_form_not_handed_or_unknown_is_not_found(
     assert answer.status_code == status
     assert answer.headers["X-OpenRosa-Version"] == "1.0"
     assert fromstring(answer.content).findtext("r:message", namespaces=NS)
+
+
+def test_a_form_not_handed_is_refused_as_one_that_does_not_exist(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    # Else a reporter's token could tell the forms other roles are handed from names guessed.
+    said = {
+        form_id: fromstring(
+            client.get(
+                base(tokens["reporter"]) + f"forms/{form_id}.xml", headers=COLLECT_HEADERS
+            ).content
+        ).findtext("r:message", namespaces=NS)
+        for form_id in ("hanano_sighting", "hanano_nothing")
+    }
+    assert said["hanano_sighting"] == said["hanano_nothing"].replace("nothing", "sighting")
 
 
 def test_head_submission_says_openrosa_and_the_largest_request(
@@ -195,6 +233,11 @@ EXTERNAL = b"""<?xml version="1.0"?>
 <data id="hanano_report"><kind>strike</kind><text>&x;</text>
 <meta><instanceID>uuid:2d3c4b5a-6978-4a1b-8c2d-3e4f5a6b7c8e</instanceID></meta></data>"""
 
+DEEP = (
+    b'<data id="hanano_report">' + b"<g>" * 5000 + b"x" + b"</g>" * 5000
+    + b"<meta><instanceID>uuid:2d3c4b5a-6978-4a1b-8c2d-3e4f5a6b7c8f</instanceID></meta></data>"
+)  # fmt: skip
+
 
 def _bad_cases(at: Any) -> list[tuple[str, bytes, int, str]]:
     iid = "uuid:9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
@@ -203,6 +246,8 @@ def _bad_cases(at: Any) -> list[tuple[str, bytes, int, str]]:
         ("entities", BILLION_LAUGHS, 400, "entities are refused"),
         ("external entity", EXTERNAL, 400, "entities are refused"),
         ("no form id", b"<data><kind>strike</kind></data>", 400, "no id attribute"),
+        # Deeper than any form's groups: was read by recursion until Python gave out (a 500).
+        ("nested", DEEP, 400, "nested deeper than 32"),
         ("unknown form", instance("hanano_unknown", {"a": 1}, iid), 404, "hanano_unknown"),
         ("no instance id", report_xml(at).replace(b"instanceID>", b"x>"), 400, "instanceID"),
         ("not a uuid", report_xml(at, "uuid:report-1"), 400, "not uuid:"),

@@ -123,6 +123,40 @@ def test_a_bad_signature_or_time_is_401_and_writes_nothing(
     assert gateway.sent == []
 
 
+@pytest.mark.parametrize("timestamp", [b"9" * 5000, "\u00b2".encode("latin-1"), b"-1", b"1e9"])
+def test_a_timestamp_that_is_no_unix_time_is_401_and_writes_nothing(
+    client: TestClient,
+    clock: ManualClock,
+    gateway: FakeSmsGateway,
+    aleppo: Service,
+    timestamp: bytes,
+) -> None:
+    # Thousands of digits are past what int() reads; "\u00b2" passes str.isdigit(): each
+    # was a 500.
+    body = webhook("غارة على هنانو")
+    sent: dict[str, Any] = signed(body, clock.now())
+    sent["X-Timestamp"] = timestamp
+    before = event_count(aleppo)
+    answer = client.post(INBOUND, content=body, headers=sent)
+    assert answer.status_code == 401
+    assert "X-Timestamp" in answer.json()["detail"]
+    assert event_count(aleppo) == before
+
+
+def test_a_signature_with_letters_outside_ascii_is_401_and_writes_nothing(
+    client: TestClient, clock: ManualClock, gateway: FakeSmsGateway, aleppo: Service
+) -> None:
+    # hmac.compare_digest raises on such text: it was a 500.
+    body = webhook("غارة على هنانو")
+    sent: dict[str, Any] = signed(body, clock.now())
+    sent["X-Signature"] = "\u00e9".encode("latin-1") * 64
+    before = event_count(aleppo)
+    answer = client.post(INBOUND, content=body, headers=sent)
+    assert answer.status_code == 401
+    assert "X-Signature" in answer.json()["detail"]
+    assert event_count(aleppo) == before
+
+
 def test_a_body_changed_after_signing_is_401(
     client: TestClient, clock: ManualClock, gateway: FakeSmsGateway, aleppo: Service
 ) -> None:
