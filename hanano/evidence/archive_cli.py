@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -20,7 +21,7 @@ from hanano.evidence.media_ops import blob_store
 
 
 def _passphrase() -> str:
-    line = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    line = sys.stdin.readline().rstrip("\r\n")
     if not line:
         raise click.ClickException(
             "give the passphrase for the log's signing key on the first line of standard input"

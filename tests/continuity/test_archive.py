@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from hanano.cli import main
 from hanano.evidence import merkle
@@ -67,6 +67,8 @@ def move_away(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def events_of(url: str) -> list[tuple[int, bytes]]:
     engine = make_engine(url)
     with engine.connect() as conn:
+        if not inspect(conn).has_table("events"):
+            return []
         found = conn.execute(select(schema.events.c.seq, schema.events.c.canonical)).all()
     engine.dispose()
     return [(seq, bytes(canonical)) for seq, canonical in found]
@@ -92,7 +94,7 @@ def test_round_trip_and_the_same_log_carries_on(
     more = run("--db", target, "report", "--kind", "fire", "--lat", "36.2", "--lon", "37.15")
     assert more.exit_code == 0, more.output
     after = events_of(target)
-    assert after[-1][0] == before[-1][0] + 1
+    assert after[: len(before)] == before and after[len(before)][0] == before[-1][0] + 1
     assert run("--db", target, "log", "verify").exit_code == 0
     engine = make_engine(target)
     with engine.connect() as conn:
@@ -125,7 +127,7 @@ def test_sealed_fields_travel_encrypted_to_the_receiver(
         )
     )
     archive = source_archive(db_url, tmp_path, "--to", str(public_pem))
-    assert "هنانو".encode() not in archive.read_bytes()
+    assert "انهيار بناء".encode() not in archive.read_bytes()
     move_away(tmp_path, monkeypatch)
     refused = run("store", "import", str(archive), "--db", target)
     assert refused.exit_code == 1 and "--sealed-key" in refused.output
