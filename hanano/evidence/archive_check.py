@@ -87,7 +87,7 @@ class Archive:
 def open_archive(path: Path, passphrase: str, private: X25519PrivateKey | None) -> Archive:
     """Open and check the whole archive; ArchiveRefused names the first thing that fails."""
     try:
-        tar = tarfile.open(path, "r:")
+        tar = tarfile.open(path, "r:")  # noqa: SIM115 - kept open in the Archive it returns
         members = tar.getmembers()
     except (tarfile.TarError, OSError) as exc:
         raise ArchiveRefused(f"the archive is not a readable tar ({exc})") from None

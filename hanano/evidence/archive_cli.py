@@ -50,7 +50,7 @@ def export_command(ctx: click.Context, file: Path, receiver: Path | None) -> Non
         except ValueError as exc:
             raise click.ClickException(f"--to {receiver}: {exc}") from None
     service = service_for(ctx)
-    evidence = service.evidence  # type: ignore[attr-defined]
+    evidence = service.evidence
     try:
         done = write_archive_file(
             file,

@@ -112,7 +112,8 @@ def export_archive(
             "timestamps": _write_rows(writer, "timestamps", _timestamp_rows(conn)),
         }
         hashes = conn.execute(select(media_items.c.sha256).order_by(media_items.c.sha256))
-        present, missing = [], []
+        present: list[str] = []
+        missing: list[str] = []
         for (digest,) in hashes:
             (present if blobs.has(digest) else missing).append(digest)
         for digest in present:
@@ -151,7 +152,8 @@ def _write_events(
         ]
         writer.add(member_name("events", number, "log"), b"".join(lines))
         sealed_rows = conn.execute(
-            select(sealed).where(sealed.c.seq > after, sealed.c.seq <= last)
+            select(sealed)
+            .where(sealed.c.seq > after, sealed.c.seq <= last)
             .order_by(sealed.c.seq, sealed.c.field)
         )
         body = b"".join(_jsonl(_sealed_row(row) for row in sealed_rows))

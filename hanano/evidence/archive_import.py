@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Connection, Engine, select
@@ -18,8 +18,7 @@ from sqlalchemy import Connection, Engine, select
 from hanano.clock import Clock, isoformat
 from hanano.evidence.archive_check import Archive, open_archive, rows, sealed_name
 from hanano.evidence.archive_format import ArchiveRefused, Frontier, unb64
-from hanano.evidence.blobs import BlobStore
-from hanano.evidence.blobs import default_blob_dir
+from hanano.evidence.blobs import BlobStore, default_blob_dir
 from hanano.evidence.identity import key_file_for
 from hanano.evidence.keys import load_key
 from hanano.evidence.log import parse_checkpoint
@@ -30,11 +29,11 @@ from hanano.evidence.tables import (
     log_identity,
     merkle_nodes,
 )
-from hanano.store import schema
-from hanano.store.prepared import insert_all
 from hanano.settings import Settings
+from hanano.store import schema
 from hanano.store.engine import make_engine
 from hanano.store.migrations import migrate
+from hanano.store.prepared import insert_all
 from hanano.store.rebuild import rebuild
 from hanano.store.registry import Registry
 
@@ -76,7 +75,7 @@ def import_archive(
     for name in archive.names("blobs/"):
         handle = archive.tar.extractfile(archive.tar.getmember(name))
         assert handle is not None  # checked a regular file by open_archive
-        blobs.put_stream(handle)
+        blobs.put_stream(cast(BinaryIO, handle))
     with engine.connect() as conn:
         conn.info["writer"] = True
         with conn.begin():
@@ -102,7 +101,8 @@ def import_archive(
 def _write_events(conn: Connection, archive: Archive) -> None:
     frontier = Frontier()
     for name in archive.names("events/"):
-        events, nodes = [], []
+        events: list[dict[str, Any]] = []
+        nodes: list[dict[str, Any]] = []
         for event in archive.events(name):
             document = event.document
             events.append(
@@ -144,7 +144,12 @@ def _sealed(row: dict[str, Any]) -> dict[str, Any]:
 
 def _checkpoint(row: dict[str, Any]) -> dict[str, Any]:
     body = parse_checkpoint(row["note"].split("\n\n", 1)[0] + "\n")
-    return {"size": body.size, "root": body.root, "note": row["note"], "created_at": row["created_at"]}
+    return {
+        "size": body.size,
+        "root": body.root,
+        "note": row["note"],
+        "created_at": row["created_at"],
+    }
 
 
 def _cosignature(row: dict[str, Any]) -> dict[str, Any]:

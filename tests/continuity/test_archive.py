@@ -67,9 +67,9 @@ def move_away(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def events_of(url: str) -> list[tuple[int, bytes]]:
     engine = make_engine(url)
     with engine.connect() as conn:
-        if not inspect(conn).has_table("events"):
-            return []
-        found = conn.execute(select(schema.events.c.seq, schema.events.c.canonical)).all()
+        found = []
+        if inspect(conn).has_table("events"):
+            found = conn.execute(select(schema.events.c.seq, schema.events.c.canonical)).all()
     engine.dispose()
     return [(seq, bytes(canonical)) for seq, canonical in found]
 
@@ -202,7 +202,9 @@ def test_a_forged_event_with_a_fixed_manifest_is_named(
 ) -> None:
     archive = source_archive(db_url, tmp_path)
     move_away(tmp_path, monkeypatch)
-    forged = rewritten(archive, tmp_path / "f1.tar", "events/000000.log", b'"trapped":3', b'"trapped":0')
+    forged = rewritten(
+        archive, tmp_path / "f1.tar", "events/000000.log", b'"trapped":3', b'"trapped":0'
+    )
     done = run("store", "import", str(forged), "--db", target)
     assert done.exit_code == 1 and "do not hash to its leaf" in done.output, done.output
     with tarfile.open(archive) as tar:
