@@ -35,6 +35,7 @@ def main(ctx: click.Context, db: str | None) -> None:
     obj = ctx.ensure_object(dict)
     obj["db"] = db
     obj[MAKE_SERVICE] = Service
+    obj["domains"] = DOMAINS
 
 
 def started(ctx: click.Context) -> Service:

@@ -96,7 +96,9 @@ def import_command(ctx: click.Context, file: Path, db: str | None, sealed_key: P
         except ValueError as exc:
             raise click.ClickException(f"--sealed-key {sealed_key}: {exc}") from None
     try:
-        done = import_file(settings_for(ctx), file, passphrase, private, SystemClock())
+        done = import_file(
+            settings_for(ctx), file, passphrase, private, SystemClock(), ctx.obj["domains"]
+        )
     except ArchiveRefused as exc:
         raise click.ClickException(f"refused, nothing written: {exc}") from None
     click.echo(

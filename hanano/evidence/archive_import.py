@@ -8,6 +8,7 @@ blobs are content-addressed; then the projections are replayed from the imported
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Connection, Engine, select
 
 from hanano.clock import Clock, isoformat
+from hanano.domain import Domain
 from hanano.evidence.archive_check import Archive, open_archive, rows, sealed_name
 from hanano.evidence.archive_format import ArchiveRefused, Frontier, unb64
 from hanano.evidence.blobs import BlobStore, default_blob_dir
@@ -188,10 +190,9 @@ def import_file(
     passphrase: str,
     private: X25519PrivateKey | None,
     clock: Clock,
+    domains: Sequence[Domain],
 ) -> Imported:
     """Check the archive at `path` through, then import it into the store `settings` name."""
-    from hanano.domains import DOMAINS, REGISTRY  # noqa: PLC0415 - the domains include this one
-
     archive = open_archive(path, passphrase, private)
     try:
         if archive.manifest["sealed_to"] is not None and archive.cipher is None:
@@ -203,11 +204,14 @@ def import_file(
         key_path = key_file_for(url, settings.log_key_file, None)
         engine = make_engine(url)
         try:
-            migrate(engine, [(d.name, d.migrations) for d in DOMAINS])
+            migrate(engine, [(d.name, d.migrations) for d in domains])
             check_target(engine, key_path, archive.manifest["verifier_key"])
+            registry = Registry.merge(
+                (d.handlers for d in domains), (t for d in domains for t in d.tables)
+            )
             blobs = BlobStore(default_blob_dir(url, settings.blob_dir))
             return import_archive(
-                engine, archive, key_path=key_path, blobs=blobs, registry=REGISTRY, clock=clock
+                engine, archive, key_path=key_path, blobs=blobs, registry=registry, clock=clock
             )
         finally:
             engine.dispose()
