@@ -73,6 +73,21 @@ def import_archive(
     clock: Clock,
 ) -> Imported:
     """Write the checked archive into the (checked empty) store and replay the projections."""
+    write_archive(engine, archive, key_path=key_path, blobs=blobs, clock=clock)
+    replayed = rebuild(engine, registry)
+    return Imported(
+        archive.manifest["events"],
+        len(archive.checkpoints),
+        len(archive.names("blobs/")),
+        replayed,
+    )
+
+
+def write_archive(
+    engine: Engine, archive: Archive, *, key_path: Path, blobs: BlobStore, clock: Clock
+) -> None:
+    """The log, its checkpoints, cosignatures, timestamps, key and blobs, as the archive holds
+    them; the projections are left for `rebuild`."""
     manifest = archive.manifest
     for name in archive.names("blobs/"):
         handle = archive.tar.extractfile(archive.tar.getmember(name))
@@ -94,10 +109,6 @@ def import_archive(
                 )
             )
             _write_key(key_path, archive.signer)
-    replayed = rebuild(engine, registry)
-    return Imported(
-        manifest["events"], len(archive.checkpoints), len(archive.names("blobs/")), replayed
-    )
 
 
 def _write_events(conn: Connection, archive: Archive) -> None:
