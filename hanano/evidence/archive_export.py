@@ -96,10 +96,13 @@ def export_archive(
     blobs: BlobStore,
     receiver: SealedCipher | None = None,
 ) -> Exported:
-    """Write the log up to its latest signed checkpoint, and all that goes with it, to `target`."""
+    """Write the log up to its latest signed checkpoint, and all that goes with it, to `target`.
+
+    One transaction: a snapshot (SQLite's WAL reader, PostgreSQL's REPEATABLE READ, the engine's
+    default), so a server writing meanwhile changes nothing of what is exported."""
     sealed_key = seal_key(key.signer, key.verifier, passphrase)
     with (
-        engine.connect().execution_options(isolation_level="SERIALIZABLE") as conn,
+        engine.connect() as conn,
         conn.begin(),
         tarfile.open(fileobj=target, mode="w|", format=tarfile.USTAR_FORMAT) as tar,
     ):
