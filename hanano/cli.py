@@ -13,6 +13,7 @@ from hanano.cli_reference import cli_markdown, cli_reference, cli_text
 from hanano.console import CLI_ACTOR, MAKE_SERVICE, service_for
 from hanano.domain import Domain
 from hanano.domains import DOMAINS
+from hanano.evidence.archive_cli import export_command, import_command
 from hanano.evidence.audit import verify_log
 from hanano.geo.gazetteer import aleppo_geojson
 from hanano.service import Service
@@ -34,6 +35,7 @@ def main(ctx: click.Context, db: str | None) -> None:
     obj = ctx.ensure_object(dict)
     obj["db"] = db
     obj[MAKE_SERVICE] = Service
+    obj["domains"] = DOMAINS
 
 
 def started(ctx: click.Context) -> Service:
@@ -95,6 +97,10 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 @main.group()
 def store() -> None:
     """The event store itself."""
+
+
+store.add_command(export_command)
+store.add_command(import_command)
 
 
 @store.command("rebuild")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,10 +56,11 @@ def blob_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def fresh_store(path: Path) -> Iterator[str]:
+    """The URL of a store no test has used: a new SQLite file, or a new PostgreSQL schema."""
     if BACKEND == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hanano.db'}"
+        yield f"sqlite:///{path}"
         return
     if BACKEND != "postgresql":
         raise RuntimeError(f"unknown HANANO_TEST_BACKEND {BACKEND!r}")
@@ -77,6 +79,12 @@ def db_url(tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema_name}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    with fresh_store(tmp_path / "hanano.db") as url:
+        yield url
 
 
 @pytest.fixture
