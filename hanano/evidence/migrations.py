@@ -15,9 +15,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    text,
 )
 
+from hanano.store.migration_steps import add_missing_columns
 from hanano.store.migrations import Migration
 
 _BIG = BigInteger().with_variant(Integer, "sqlite")
@@ -151,7 +151,7 @@ def _log_identity(conn: Connection) -> None:
 
 def _witness_urls(conn: Connection) -> None:
     """Where each witness is pushed the log's checkpoints (tlog-witness add-checkpoint)."""
-    conn.execute(text("ALTER TABLE witnesses ADD COLUMN url TEXT"))
+    add_missing_columns(conn, (("witnesses", "url", "TEXT"),))
 
 
 MIGRATIONS = (
