@@ -13,6 +13,7 @@ const WORDS = {
   en: {
     order: "Pull back {team} ({state}) from {site}: threat {threat_id} ({threat}) covers the site ({where}) while it is under double-tap watch until {until}",
     site_at_risk: "Pull back {team} from {site}: {threat} gives this site a {chance} chance of a strike within {horizon} min, above the {limit} limit{watched}",
+    site_at_risk_near: "Pull back {team} from {site}: {threat} gives this site a {chance} chance of a strike within {radius} m in the next {horizon} min, above the {limit} limit{watched}",
     watched: " for a site under double-tap watch",
     site: "{incident} in {zone}", inside: "inside the zone", from_it: "{m} m from it",
     alert_threat: "{level} alert {alert_id} for {zones}", more_zones: "{zones} and {n} more",
@@ -35,6 +36,7 @@ const WORDS = {
   ar: {
     order: "اسحب {team} ({state}) من {site}: التهديد {threat_id} ({threat}) يشمل الموقع ({where}) وهو تحت مراقبة الضربة المزدوجة حتى {until}",
     site_at_risk: "اسحبوا {team} من {site}: {threat} تجعل احتمال ضربة على هذا الموقع خلال {horizon} د {chance}، فوق حد {limit}{watched}",
+    site_at_risk_near: "اسحبوا فريق {team} من الموقع {site}: {threat} تجعل احتمال ضربة على بعد {radius} م من هذا الموقع خلال {horizon} دقيقة {chance}، فوق حد {limit}{watched}",
     watched: " لموقع تحت مراقبة الضربة المزدوجة",
     site: "{incident} في {zone}", inside: "داخل المنطقة", from_it: "على بعد {m} م منها",
     alert_threat: "إنذار {level} {alert_id} لـ{zones}", more_zones: "{zones} و{n} غيرها",
@@ -124,9 +126,11 @@ export function threatReason(threat) {
 // An order by its site's probability, worded here so its numbers read in the page's digits.
 function siteAtRisk(p) {
   const site = p.pcode ? w("site", { incident: p.incident_id, zone: zoneName(p.pcode) }) : p.incident_id;
-  return w("site_at_risk", { team: team(p.team_id), site, threat: trackText(p.threat_id, p.aircraft),
+  // Orders since sites got their own probability name how near a strike counts.
+  const key = p.radius_m ? "site_at_risk_near" : "site_at_risk";
+  return w(key, { team: team(p.team_id), site, threat: trackText(p.threat_id, p.aircraft),
     chance: percent(p.probability), horizon: num(p.horizon_min), limit: percent(p.limit),
-    watched: p.watched ? w("watched") : "" });
+    radius: p.radius_m ? num(p.radius_m) : "", watched: p.watched ? w("watched") : "" });
 }
 
 // The chance and the threat behind an order, short: "42 % chance · TRK-3 (helicopter)".
