@@ -19,7 +19,12 @@ ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# A run per backend may go on at once (make unit): each keeps its own screenshots.
+ARTIFACTS = (
+    Path(__file__).resolve().parents[2]
+    / "test-artifacts"
+    / os.environ.get("HANANO_TEST_BACKEND", "sqlite")
+)
 
 
 def launch_chromium(playwright: Any) -> Any:
@@ -74,5 +79,5 @@ def new_page(chromium: Any) -> Iterator[Callable[..., Any]]:
 
 
 def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
