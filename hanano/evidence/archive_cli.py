@@ -9,7 +9,7 @@ import click
 
 from hanano.clock import SystemClock
 from hanano.console import service_for, settings_for
-from hanano.evidence.archive_export import write_archive_file
+from hanano.evidence.archive_export import NothingSigned, write_archive_file
 from hanano.evidence.archive_format import (
     ArchiveRefused,
     SealedCipher,
@@ -63,6 +63,8 @@ def export_command(ctx: click.Context, file: Path, receiver: Path | None) -> Non
         )
     except FileExistsError:
         raise click.ClickException(f"{file} exists; it is never overwritten") from None
+    except NothingSigned as exc:
+        raise click.ClickException(str(exc)) from None
     sealed = "encrypted to the receiver's key" if done.sealed_encrypted else "IN CLEAR"
     click.echo(
         f"exported {done.events} events, {done.checkpoints} checkpoints and {done.blobs} media "

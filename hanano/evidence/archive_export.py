@@ -218,8 +218,16 @@ def _timestamp_rows(conn: Connection) -> Iterator[dict[str, Any]]:
         yield found
 
 
+class NothingSigned(ValueError):
+    """The log has no signed checkpoint yet: an archive of it could prove nothing."""
+
+
 def write_archive_file(path: Path, **arguments: Any) -> Exported:
-    """Export into `path`, created anew (an existing file is never overwritten)."""
+    """Export into `path`, created anew (an existing file is never overwritten); a log with no
+    signed checkpoint yet is refused before the file is made."""
+    with arguments["engine"].connect() as conn:
+        if tree_size(conn) == 0:
+            raise NothingSigned("the log has no signed checkpoint yet: there is nothing to carry")
     with path.open("xb") as target:
         exported = export_archive(target=target, **arguments)
         target.flush()

@@ -147,6 +147,14 @@ def test_wrong_passphrase_and_non_empty_target_are_refused(
     assert onto_itself.exit_code == 1 and "not empty" in onto_itself.output
 
 
+def test_a_log_with_nothing_signed_is_not_exported(db_url: str, tmp_path: Path) -> None:
+    """An empty store has no checkpoint to prove an archive by: refused, and no file is left."""
+    archive = tmp_path / "empty.tar"
+    done = run("--db", db_url, "store", "export", str(archive))
+    assert done.exit_code == 1 and "no signed checkpoint yet" in done.output, done.output
+    assert not archive.exists()
+
+
 def flipped(archive: Path, position: int, into: Path) -> Path:
     data = bytearray(archive.read_bytes())
     data[position] ^= 0x01
