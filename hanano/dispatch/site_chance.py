@@ -25,10 +25,6 @@ from hanano.settings import Settings
 from hanano.warning import tables as warning_tables
 from hanano.warning.threat_model import SiteModel, combine, site_chance
 
-# The zone's own probability comes from the zones' projection, without a track of its own.
-ZONE = "zone"
-
-
 @dataclass(frozen=True)
 class Place:
     """A rescue site: where it is, its neighbourhood and that neighbourhood's radius."""
