@@ -25,6 +25,7 @@ from hanano.settings import Settings
 from hanano.warning import tables as warning_tables
 from hanano.warning.threat_model import SiteModel, combine, site_chance
 
+
 @dataclass(frozen=True)
 class Place:
     """A rescue site: where it is, its neighbourhood and that neighbourhood's radius."""
