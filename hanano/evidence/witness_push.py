@@ -139,7 +139,7 @@ class WitnessPusher:
                 content = submission(conn, known, size, signed)
             status, kind, text = self._post(url + "/add-checkpoint", content)
             if status == 409 and kind.startswith(SIZE_TYPE):
-                known = int(text.strip())
+                known = witness_size(text)
                 continue
             if status != 200:
                 raise PushError(f"answered {status}: {text[:200]}")
@@ -165,6 +165,15 @@ class WitnessPusher:
         with self.runtime.engine.connect() as conn:
             accepted = check_cosignatures(conn, cosigned)
         self.runtime.execute(lambda tx: store_cosignatures(tx, accepted))
+
+
+def witness_size(text: str) -> int:
+    """The size a 409 says the witness holds: a tree size in ASCII digits, nothing else. A
+    witness that answers otherwise is broken or hostile; it is not pushed to from its word."""
+    given = text.strip()
+    if not (given.isascii() and given.isdigit() and len(given) <= 19):
+        raise PushError(f"answered 409 with {given[:40]!r}, which is not a tree size")
+    return int(given)
 
 
 def submission(conn: Connection, old: int, size: int, signed: str) -> bytes:

@@ -1,7 +1,9 @@
 """Filled-in forms received: each recorded once by its instance id, with the record it became.
 
-A retry of the same form (the same XML) is answered as the first time and writes nothing; the
-same instance id with a different XML is refused (409). The record and the submission are
+A retry of the same form (the same XML, from the same token) is answered as the first time and
+writes nothing; the same instance id with a different XML, or sent by another token, is refused
+(409): whoever holds a copy of someone's form cannot pass as its sender's retry, learn which
+record it became, or hang a file of their own on that record. The record and the submission are
 written in one transaction, so a crash leaves either both or neither.
 """
 
@@ -52,12 +54,15 @@ def record(tx: Tx, actor: str, sub: Submission, xml: bytes, make: Callable[[Tx],
     instance_id = str(sub.instance_id)
     xml_hash = fingerprint(
         tx.fingerprint_key,
-        {"form_id": sub.form_id, "xml_sha256": hashlib.sha256(xml).hexdigest()},
+        {"form_id": sub.form_id, "xml_sha256": hashlib.sha256(xml).hexdigest(), "sender": actor},
     )
     existing = _BY_INSTANCE.run(tx.conn, {"instance_id": instance_id}).first()
     if existing is not None:
         if existing.form_id != sub.form_id or not hmac.compare_digest(existing.xml_hash, xml_hash):
-            raise conflict(f"instance uuid:{instance_id} was already received with other content")
+            raise conflict(
+                f"instance uuid:{instance_id} was already received with other content"
+                " or from another sender"
+            )
         return Received(existing.form_id, existing.record_id, existing.record_seq, replayed=True)
     first = len(tx.events)
     made = make(tx)

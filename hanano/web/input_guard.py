@@ -4,8 +4,10 @@
   unpaired surrogate (hanano.inputs), so none reaches a query on PostgreSQL.
 - The body of an operation whose OpenAPI document declares a JSON body: it must be sent as one of
   the declared media types (else 415), as UTF-8, and as JSON nested at most 32 deep whose every
-  number is finite and every text (names of members too) obeys hanano.inputs; an operation that
-  declares `x-hanano-foreign-text` (an SMS as it arrived) reads and cleans its texts itself.
+  number is finite and every text (names of members too) obeys hanano.inputs. An operation that
+  declares `x-hanano-foreign-text` (an SMS as it arrived) reads, checks and cleans its body
+  itself, after it has checked the sender's signature: whoever cannot sign learns nothing of the
+  shape the body should have.
 
 Each refusal is an RFC 9457 problem naming the parameter, or the member by its path in the body
 ("polygon.1.0"). The operations, their path parameters and body types are read from the app's own
@@ -191,19 +193,18 @@ class InputGuard:
             return
         operation = self.operation(scope["method"], scope["path"])
         problem = url_problem(scope, operation)
-        if problem is None and operation is not None and operation.takes_json:
+        if (
+            problem is None
+            and operation is not None
+            and operation.takes_json
+            and not operation.foreign_text
+        ):
             body = await _read(receive)
             if body is None:
                 return
             problem = media_type_problem(scope, operation, body)
             media_type, _ = _content_type(scope)
-            if (
-                problem is None
-                and body
-                and media_type is not None
-                and _is_json(media_type)
-                and not operation.foreign_text
-            ):
+            if problem is None and body and media_type is not None and _is_json(media_type):
                 problem = json_problem(body)
             receive = _replay(body, receive)
         if problem is not None:

@@ -296,3 +296,44 @@ def test_a_witness_s_endless_answer_is_cut_off_not_read_into_memory(service: Ser
     assert hostile.sent < 16 << 20
     with service.engine.connect() as conn:
         assert cosigned_size(conn, "hostile") == 0
+
+
+class _LyingSizeWitness:
+    """A witness gone bad (FakeHostileWitness): every push is answered 409 with `size`."""
+
+    def __init__(self, size: bytes) -> None:
+        self.pushes = 0
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                fake.pushes += 1
+                self.send_response(409)
+                self.send_header("Content-Type", "text/x.tlog.size")
+                self.send_header("Content-Length", str(len(size)))
+                self.end_headers()
+                self.wfile.write(size)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.mark.parametrize("size", [b"-5\n", b"+3\n", b"\xd9\xa3\n", b"9" * 400 + b"\n", b"\n"])
+def test_a_409_whose_size_is_no_tree_size_is_refused_by_name(service: Service, size: bytes) -> None:
+    grow_to(service, 5)
+    hostile = _LyingSizeWitness(size)
+    thread = threading.Thread(target=hostile.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(PushError, match="not a tree size"):
+            WitnessPusher(service).push("liar", hostile.url, _Target())
+    finally:
+        hostile.server.shutdown()
+        hostile.server.server_close()
+    assert hostile.pushes == 1
+    with service.engine.connect() as conn:
+        assert cosigned_size(conn, "liar") == 0

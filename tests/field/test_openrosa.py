@@ -452,3 +452,24 @@ def test_a_retry_after_a_rebuild_is_still_recognised(
         == 409
     )
     assert event_count(aleppo) == before
+
+
+@pytest.mark.parametrize("other", ["dispatcher", "team_leader"])
+def test_another_token_resending_a_form_gets_a_conflict_and_attaches_nothing(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service, other: str
+) -> None:
+    """A form's instance id is its sender's: a second token that has A's XML (a lost phone, a
+    copied form) cannot pass as A's retry, learn A's report, or hang its own photo on it."""
+    xml = report_xml(clock.now(), location=f"{HANANO[0]} {HANANO[1]} 0 5", photo="1735.jpg")
+    first = submit(client, tokens["reporter"], xml)
+    assert first.status_code == 201, first.text
+    photo = media_photo()
+    before = event_count(aleppo)
+    stolen = submit(client, tokens[other], xml, [("1735.jpg", photo, "image/jpeg")])
+    assert stolen.status_code == 409, stolen.text
+    assert fromstring(stolen.content).find(HANANO_NS) is None
+    assert event_count(aleppo) == before
+    assert _custody(client, tokens["dispatcher"], photo).status_code == 404
+    # The sender's own retry is still answered as the first time.
+    again = submit(client, tokens["reporter"], xml)
+    assert again.status_code == 201 and record_of(again) == record_of(first)

@@ -295,3 +295,34 @@ def test_gateways_phones_and_messages_survive_a_rebuild(
     assert event_count(aleppo) == before
     other = inbound(client, clock, webhook("مسيرة فوق الصاخور", number="+963955000333"))
     assert other.json()["outcome"] == "sighting"
+
+
+@pytest.mark.parametrize(
+    ("case", "body", "content_type"),
+    [
+        ("malformed JSON", b'{"event": ', "application/json"),
+        ("not JSON at all", b"\xff\xfe junk", "application/json"),
+        ("no payload", b'{"event": "sms:received"}', "application/json"),
+        ("form data", b"event=sms%3Areceived", "application/x-www-form-urlencoded"),
+        ("no body", b"", "application/json"),
+    ],
+)
+def test_an_unsigned_request_learns_nothing_of_the_body_s_shape(
+    client: TestClient, aleppo: Service, case: str, body: bytes, content_type: str
+) -> None:
+    """Whoever cannot sign is told only that: no 415 or 422 describing what the route expects."""
+    before = event_count(aleppo)
+    answer = client.post(INBOUND, content=body, headers={"Content-Type": content_type})
+    assert answer.status_code == 401, (case, answer.status_code, answer.text)
+    assert event_count(aleppo) == before
+
+
+def test_a_signed_but_malformed_webhook_is_422_naming_what_is_wrong(
+    client: TestClient, clock: ManualClock, gateway: FakeSmsGateway, aleppo: Service
+) -> None:
+    body = b'{"event": "sms:received"}'
+    before = event_count(aleppo)
+    answer = inbound(client, clock, body)
+    assert answer.status_code == 422
+    assert "payload" in answer.text
+    assert event_count(aleppo) == before
