@@ -101,7 +101,7 @@ def _roles(roles: frozenset[Role]) -> tuple[Role, ...]:
 def _default_text(info: FieldInfo) -> str | None:
     if info.is_required():
         return None
-    value = info.default
+    value = info.get_default(call_default_factory=True)
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from hanano.access.tokens import Principal
+from hanano.city.model import City
 from hanano.dispatch import api as dispatch_api
 from hanano.domain import Runtime
-from hanano.errors import Problem
+from hanano.errors import Problem, invalid
 from hanano.evidence import media, media_ops
 from hanano.field import (
     answers,
@@ -145,11 +146,28 @@ async def add_gateway(
 
 
 async def add_phone(
-    runtime: Runtime, who: Principal, number: str, role: str, team: str | None, name: str | None
+    runtime: Runtime,
+    who: Principal,
+    number: str,
+    role: str,
+    team: str | None,
+    name: str | None,
+    zones: tuple[str, ...] = (),
 ) -> str:
+    codes = tuple(zone_code(runtime.city(), z) for z in zones)
     return await runtime.sequencer.run(
-        lambda tx: sms_setup.add_phone(tx, who.actor, number, role, team, name)
+        lambda tx: sms_setup.add_phone(tx, who.actor, number, role, team, name, codes)
     )
+
+
+def zone_code(city: City, given: str) -> str:
+    """A neighbourhood's P-code, given as its code or its English or Arabic name; 422 naming
+    the text when it is none of the city's."""
+    wanted = given.strip().casefold()
+    for n in city.neighbourhoods.values():
+        if wanted in (n.pcode.casefold(), n.name_en.casefold(), n.name_ar):
+            return n.pcode
+    raise invalid("zone", f"{given!r} is not a neighbourhood of this city (P-code or name)")
 
 
 def sms_gateway(runtime: Runtime, body: bytes, signature: str, timestamp: str) -> Gateway:

@@ -7,6 +7,7 @@ from hanano.field import (
     migrations,
     routes,
     sms,
+    sms_alerts,
     sms_cli,
     sms_routes,
     sms_setup,
@@ -25,4 +26,5 @@ DOMAIN = Domain(
     handlers=HANDLERS,
     routers=(routes.router, sms_routes.router),
     commands=(cli.field, sms_cli.sms),
+    start=sms_alerts.start,
 )

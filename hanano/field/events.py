@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from hanano.events import (
     KEEPERS,
     NOBODY,
@@ -74,6 +76,8 @@ class SmsPhoneAdded(Event):
     role: Role
     team: str | None
     name: str | None
+    # Added with alerts by SMS: the neighbourhoods (P-codes) whose alerts the phone is sent.
+    zones: list[str] = Field(default_factory=list)
 
 
 @register

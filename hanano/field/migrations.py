@@ -2,6 +2,7 @@
 
 from sqlalchemy import BigInteger, Column, Connection, Integer, MetaData, String, Table
 
+from hanano.store.migration_steps import add_missing_columns
 from hanano.store.migrations import Migration
 
 _SEQ = BigInteger().with_variant(Integer, "sqlite")
@@ -60,7 +61,13 @@ def _sms(conn: Connection) -> None:
     _SMS_SCHEMA.create_all(conn)
 
 
+def _phone_zones(conn: Connection) -> None:
+    """Registered numbers' zones, to which alerts are sent by SMS."""
+    add_missing_columns(conn, (("sms_phones", "zones", "TEXT"),))
+
+
 MIGRATIONS = (
     Migration(1, "form submissions from phones", _form_submissions),
     Migration(2, "SMS gateways, registered numbers and messages", _sms),
+    Migration(3, "registered numbers' zones, for alerts by SMS", _phone_zones),
 )

@@ -46,10 +46,22 @@ def add_gateway(
 )
 @click.option("--team", help="The team a team leader's number acts for (T-N).")
 @click.option("--name", help="Whose number it is (kept sealed).")
+@click.option(
+    "--zone",
+    "zones",
+    multiple=True,
+    help="A neighbourhood (P-code or name) whose alerts this number is sent by SMS; repeatable.",
+)
 @click.pass_context
 def add_phone(
-    ctx: click.Context, number: str, role: str, team: str | None, name: str | None
+    ctx: click.Context,
+    number: str,
+    role: str,
+    team: str | None,
+    name: str | None,
+    zones: tuple[str, ...],
 ) -> None:
-    """Let a number act with a role: a team leader's steps and check-ins, a spotter's sightings."""
-    phone_id = call(api.add_phone(service_for(ctx), CONSOLE, number, role, team, name))
+    """Let a number act with a role: a team leader's steps and check-ins, a spotter's sightings.
+    A team leader's number is also sent its team's pull-back orders by SMS."""
+    phone_id = call(api.add_phone(service_for(ctx), CONSOLE, number, role, team, name, zones))
     click.echo(f"{phone_id} added as {role}")

@@ -77,9 +77,16 @@ def add_gateway(
 
 
 def add_phone(
-    tx: Tx, actor: str, number: str, role: str, team: str | None, name: str | None
+    tx: Tx,
+    actor: str,
+    number: str,
+    role: str,
+    team: str | None,
+    name: str | None,
+    zones: tuple[str, ...] = (),
 ) -> str:
-    """Register a number to act with a role (a team leader's with their team); its id."""
+    """Register a number to act with a role (a team leader's with their team), and to be sent
+    the alerts of `zones` (P-codes the caller has checked); its id."""
     if role not in _PHONE_ROLES:
         raise invalid("role", f"must be one of {', '.join(_PHONE_ROLES)}")
     assert role in ROLES
@@ -93,7 +100,13 @@ def add_phone(
     tx.append(
         actor,
         SmsPhoneAdded(
-            phone_id=phone_id, number=plain, number_ref=ref, role=role, team=bound, name=name
+            phone_id=phone_id,
+            number=plain,
+            number_ref=ref,
+            role=role,
+            team=bound,
+            name=name,
+            zones=sorted(set(zones)),
         ),
     )
     return phone_id
@@ -135,5 +148,6 @@ def _phone_added(conn: Connection, event: RecordedEvent) -> None:
             role=d["role"],
             team=d["team"],
             seq=event.seq,
+            zones=",".join(d.get("zones") or []) or None,
         )
     )

@@ -1,6 +1,6 @@
 """The field domain's tables: projections of its events."""
 
-from sqlalchemy import BigInteger, Column, Integer, String, Table
+from sqlalchemy import BigInteger, Column, Integer, String, Table, Text
 
 from hanano.store.schema import metadata
 
@@ -40,6 +40,8 @@ sms_phones = Table(
     Column("role", String(20), nullable=False),
     Column("team", String(20), nullable=True),
     Column("seq", _SEQ, nullable=False),
+    # The P-codes whose alerts are sent to the phone, comma-separated (None: none).
+    Column("zones", Text, nullable=True),
 )
 
 # Each SMS received once, by the id made of its gateway and content: a webhook retried by the
