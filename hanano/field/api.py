@@ -233,4 +233,4 @@ def _receive(
 def reply_sms(gateway: Gateway, answer: Answer) -> None:
     """Send the answer to a message, after it is durable (a retried webhook gets none again)."""
     if not answer.replayed and answer.reply:
-        sms_send.send(gateway, answer.number, answer.reply)
+        sms_send.send_with_retries(gateway, answer.number, answer.reply)

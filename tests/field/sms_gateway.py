@@ -25,6 +25,8 @@ class FakeSmsGateway:
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
         self.refused = 0
+        # Requests to answer 503, as the app does while the phone has no signal.
+        self.unavailable = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/message"
 
@@ -38,6 +40,11 @@ class FakeSmsGateway:
                 if self.path != "/message" or self.headers.get("Authorization") != expected:
                     gateway.refused += 1
                     self.send_response(401)
+                    self.end_headers()
+                    return
+                if gateway.unavailable > 0:
+                    gateway.unavailable -= 1
+                    self.send_response(503)
                     self.end_headers()
                     return
                 gateway.sent.append(json.loads(body))

@@ -326,3 +326,15 @@ def test_a_signed_but_malformed_webhook_is_422_naming_what_is_wrong(
     assert answer.status_code == 422
     assert "payload" in answer.text
     assert event_count(aleppo) == before
+
+
+def test_a_reply_the_gateway_refuses_is_sent_again(
+    client: TestClient, clock: ManualClock, gateway: FakeSmsGateway
+) -> None:
+    gateway.unavailable = 1
+    answer = inbound(client, clock, webhook("غارة على هنانو"))
+    assert answer.status_code == 200
+    # The test client runs the reply (a background task) before it returns: the second try.
+    assert gateway.unavailable == 0
+    [reply] = gateway.sent
+    assert reply["phoneNumbers"] == ["+963944000111"]
