@@ -18,12 +18,13 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, RootTransaction, func, select
+from sqlalchemy.exc import DBAPIError
 
 from hanano.clock import Clock, isoformat
 from hanano.events import Event
 from hanano.inputs import check_values
 from hanano.settings import Settings
-from hanano.store import schema
+from hanano.store import lease, schema
 from hanano.store.log import encode_event
 from hanano.store.prepared import Prepared, insert_all, release, rollback_to, savepoint
 from hanano.store.records import RecordedEvent
@@ -33,6 +34,8 @@ _INSERT_EVENT = insert_all(schema.events)
 _INSERT_SEALED = insert_all(schema.sealed_fields)
 _MAX_SEQ = Prepared(select(func.max(schema.events.c.seq)))
 log = logging.getLogger(__name__)
+# How often the writer tries again to reach the store, or to take its lease.
+WRITER_RETRY_S = 0.5
 # Reactions that append events that cause reactions: a chain longer than this is a loop.
 MAX_DEPTH = 8
 
@@ -196,12 +199,14 @@ class Sequencer:
     def start(self) -> None:
         if self._thread is not None:
             return
+        self._stopped.clear()
         self._thread = threading.Thread(target=self._run, name="hanano-sequencer", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         if self._thread is None:
             return
+        self._stopped.set()
         self._queue.put(None)
         self._thread.join()
         self._thread = None
@@ -225,11 +230,30 @@ class Sequencer:
         """Run a command from async code; returns once its group has committed."""
         return await asyncio.wrap_future(self.submit(command))
 
+    def _writer_connection(self) -> Connection | None:
+        """The writer's connection, holding the writer's lease (hanano.store.lease); while the
+        store cannot be reached (a PostgreSQL primary lost, its standby not yet promoted) or
+        another server holds the lease, tried again every WRITER_RETRY_S until it is, or until
+        the sequencer stops (None). Commands wait in the queue meanwhile."""
+        while not self._stopped.is_set():
+            conn: Connection | None = None
+            try:
+                conn = self.engine.connect()
+                conn.info["writer"] = True
+                if lease.take(conn):
+                    return conn
+                log.warning("another server holds this store's writer lease; waiting for it")
+            except DBAPIError as exc:
+                log.warning("the store cannot be reached for writing (%s); trying again", exc)
+            if conn is not None:
+                lease.give_back(conn)
+            self._stopped.wait(WRITER_RETRY_S)
+        return None
+
     def _run(self) -> None:
-        conn = self.engine.connect()
-        conn.info["writer"] = True
+        conn = self._writer_connection()
         try:
-            while True:
+            while conn is not None:
                 first = self._queue.get()
                 if first is None:
                     return
@@ -244,11 +268,29 @@ class Sequencer:
                         stop = True
                         break
                     jobs.append(nxt)
-                conn = self._commit_group(conn, jobs)
+                fresh = self._commit_group(conn, jobs)
                 if stop:
                     return
+                if fresh is None:
+                    lease.give_back(conn)
+                    conn = None
+                    fresh = self._writer_connection()
+                conn = fresh
         finally:
-            conn.close()
+            if conn is not None:
+                lease.give_back(conn)
+            self._refuse_waiting()
+
+    def _refuse_waiting(self) -> None:
+        """Commands still queued when the writer ends (stopped while the store could not be
+        reached) are refused rather than left waiting for ever."""
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None:
+                job.future.set_exception(RuntimeError("the sequencer stopped before writing it"))
 
     def _run_commands(
         self,
@@ -286,7 +328,9 @@ class Sequencer:
             outcomes.append((True, result))
         return events
 
-    def _commit_group(self, conn: Connection, jobs: list[_Job[Any]]) -> Connection:
+    def _commit_group(self, conn: Connection, jobs: list[_Job[Any]]) -> Connection | None:
+        """Run and commit one group; the connection to go on with, or None when the group
+        failed and a new connection (and the lease) must be taken first."""
         outcomes: list[tuple[bool, Any]] = []
         events: list[RecordedEvent] = []
         try:
@@ -299,10 +343,7 @@ class Sequencer:
             log.exception("group commit failed; %d commands refused", len(jobs))
             for job in jobs:
                 job.future.set_exception(exc)
-            conn.close()
-            fresh = self.engine.connect()
-            fresh.info["writer"] = True
-            return fresh
+            return None
         self.groups_committed += 1
         # Listeners run before the callers hear back, so that caches they keep (revoked tokens,
         # the city) are current by the time a caller's next request arrives.

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,6 +24,7 @@ from hanano.web.problems import (
     handle_http,
     handle_problem,
     handle_request_validation,
+    handle_store_unreachable,
     problem_response,
 )
 from hanano.web.stream import Broadcaster
@@ -181,6 +183,8 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     app.add_exception_handler(Problem, handle_problem)
     app.add_exception_handler(RequestValidationError, handle_request_validation)
     app.add_exception_handler(HTTPException, handle_http)
+    app.add_exception_handler(OperationalError, handle_store_unreachable)
+    app.add_exception_handler(InterfaceError, handle_store_unreachable)
     routers = (
         system_routes.router,
         *(r for d in service.domains for r in d.routers),

@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from hanano.errors import FieldError, Problem
@@ -63,3 +64,18 @@ async def handle_request_validation(_: Request, exc: Exception) -> JSONResponse:
 async def handle_http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     return problem_response(Problem(exc.status_code, str(exc.detail), str(exc.detail)))
+
+
+async def handle_store_unreachable(_: Request, exc: Exception) -> JSONResponse:
+    """The store was lost mid-request (a PostgreSQL primary killed, its standby not yet
+    promoted): nothing was acknowledged, so the sender is told to send the same request again,
+    which its id makes safe."""
+    assert isinstance(exc, OperationalError | InterfaceError)
+    problem = Problem(
+        503,
+        "Store unavailable",
+        "the store cannot be reached now; nothing was acknowledged: send the same request again",
+    )
+    response = problem_response(problem)
+    response.headers["Retry-After"] = "2"
+    return response
