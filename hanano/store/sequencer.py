@@ -34,7 +34,7 @@ _INSERT_EVENT = insert_all(schema.events)
 _INSERT_SEALED = insert_all(schema.sealed_fields)
 _MAX_SEQ = Prepared(select(func.max(schema.events.c.seq)))
 log = logging.getLogger(__name__)
-# How often the writer tries again to reach the store, or to take its lease.
+# How often the writer tries again to reach a store it has lost.
 WRITER_RETRY_S = 0.5
 # Reactions that append events that cause reactions: a chain longer than this is a loop.
 MAX_DEPTH = 8
@@ -231,23 +231,18 @@ class Sequencer:
         return await asyncio.wrap_future(self.submit(command))
 
     def _writer_connection(self) -> Connection | None:
-        """The writer's connection, holding the writer's lease (hanano.store.lease); while the
-        store cannot be reached (a PostgreSQL primary lost, its standby not yet promoted) or
-        another server holds the lease, tried again every WRITER_RETRY_S until it is, or until
-        the sequencer stops (None). Commands wait in the queue meanwhile."""
+        """The writer's connection. While the store cannot be reached (a PostgreSQL primary
+        lost, its standby not yet promoted) it is tried again every WRITER_RETRY_S, until it is
+        or until the sequencer stops (None). Commands wait in the queue meanwhile."""
         while not self._stopped.is_set():
-            conn: Connection | None = None
             try:
                 conn = self.engine.connect()
-                conn.info["writer"] = True
-                if lease.take(conn):
-                    return conn
-                log.warning("another server holds this store's writer lease; waiting for it")
             except DBAPIError as exc:
                 log.warning("the store cannot be reached for writing (%s); trying again", exc)
-            if conn is not None:
-                lease.give_back(conn)
-            self._stopped.wait(WRITER_RETRY_S)
+                self._stopped.wait(WRITER_RETRY_S)
+                continue
+            conn.info["writer"] = True
+            return conn
         return None
 
     def _run(self) -> None:
@@ -272,13 +267,13 @@ class Sequencer:
                 if stop:
                     return
                 if fresh is None:
-                    lease.give_back(conn)
+                    conn.close()
                     conn = None
                     fresh = self._writer_connection()
                 conn = fresh
         finally:
             if conn is not None:
-                lease.give_back(conn)
+                conn.close()
             self._refuse_waiting()
 
     def _refuse_waiting(self) -> None:
@@ -301,6 +296,7 @@ class Sequencer:
     ) -> list[RecordedEvent]:
         """Run the group's commands in order; each outcome is noted for its caller."""
         events: list[RecordedEvent] = []
+        lease.hold(conn)
         next_seq = (_MAX_SEQ.run(conn).scalar() or 0) + 1
         # A lone command needs no savepoint: if it fails, the whole transaction goes, which
         # spares two statements (two round trips on PostgreSQL) per command.
