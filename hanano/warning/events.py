@@ -31,7 +31,7 @@ from hanano.events import (
 
 Aircraft = Literal["helicopter", "fixed_wing", "drone", "unknown"]
 Activity = Literal["took_off", "bearing", "over", "circling", "leaving"]
-SightingSource = Literal["spotter", "sensor"]
+SightingSource = Literal["spotter", "sensor", "radio_log"]
 Level = Literal["watch", "warning", "imminent", "all_clear"]
 ThreatLevel = Literal["watch", "warning", "imminent"]
 MsgType = Literal["Alert", "Update", "Cancel"]
