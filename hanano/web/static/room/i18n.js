@@ -2,6 +2,16 @@
 import { get } from "./state.js";
 export const TEXT = {
   en: {
+    radio_label: "Radio", radio_placeholder: "What the radio says — R",
+    radio_confirm: "Enter saves · Esc drops", radio_saved: "Saved from the radio",
+    radio_not_understood: "Not understood", radio_circling: "circling", radio_heading: "heading",
+    k_radio: "type what the radio says",
+    radio_kind: { report: "Report", step: "Team step", check_in: "Check-in", sighting: "Sighting" },
+    radio_missing: { text: "the line is empty or is not text",
+      what: "no strike (strike, fire, trapped…), team step (Team 3 on scene) or aircraft (helicopter, jet, drone)",
+      place: "no neighbourhood named", team: "no team with that number",
+      step: "a team is named but no step (on scene, en route, returning, all ok)",
+      task: "that is not the team's next step, or the team has no task" },
     brand: "hanano", room: "Operations room", offline: "offline", live: "live",
     theme: "Day / night", logout: "Log out", login: "Log in",
     login_title: "Log in to the operations room", username: "Username", password: "Password",
@@ -217,6 +227,16 @@ export const TEXT = {
     threat_from_alert: "Threat from {level} alert {alert_id} · {zones}",
   },
   ar: {
+    radio_label: "اللاسلكي", radio_placeholder: "ما يقوله اللاسلكي — R",
+    radio_confirm: "Enter للحفظ · Esc للإلغاء", radio_saved: "حُفظ من اللاسلكي",
+    radio_not_understood: "لم يُفهم", radio_circling: "تحوم", radio_heading: "باتجاه",
+    k_radio: "اكتب ما يقوله اللاسلكي",
+    radio_kind: { report: "بلاغ", step: "خطوة فريق", check_in: "اتصال تفقد", sighting: "رصد" },
+    radio_missing: { text: "السطر فارغ أو ليس نصاً",
+      what: "لا غارة (غارة، حريق، عالقين…) ولا خطوة فريق (الفريق ٣ وصلنا) ولا طائرة (مروحية، حربي، مسيّرة)",
+      place: "لم يُذكر اسم حي", team: "لا يوجد فريق بهذا الرقم",
+      step: "ذُكر فريق بلا خطوة (وصلنا، في الطريق، عائدون، بخير)",
+      task: "ليست الخطوة التالية لمهمة الفريق، أو لا مهمة للفريق" },
     brand: "هنانو", room: "غرفة العمليات", offline: "غير متصل", live: "مباشر",
     theme: "نهار / ليل", logout: "خروج", login: "دخول",
     login_title: "الدخول إلى غرفة العمليات", username: "اسم المستخدم", password: "كلمة المرور",
