@@ -74,6 +74,13 @@ def test_a_line_heard_is_read_shown_and_saved_on_enter(
     page.keyboard.press("Escape")
     assert page.input_value("#radio-text") == ""
     assert page.inner_text("#radio-preview") == ""
+    # An aircraft heard, on a phone's screen: a sighting with where it is heading.
+    page.set_viewport_size({"width": 390, "height": 844})
+    shown = radio_line(page, "helicopter heading north over Hanano 2")
+    assert "Sighting" in shown and "helicopter" in shown and "north (0°)" in shown, shown
+    shot(page, "radio-en-390-preview")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#radio-text').value === ''")
 
 
 def test_the_radio_line_in_arabic_on_a_phone_shows_no_english(
@@ -97,3 +104,5 @@ def test_the_radio_line_in_arabic_on_a_phone_shows_no_english(
     shown = radio_line(page, "الفريق ٩ وصلنا", ok=False)
     assert "لا يوجد فريق بهذا الرقم" in shown and not LATIN.search(shown), shown
     shot(page, "radio-ar-390-not-understood")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    shot(page, "radio-ar-1280-not-understood")
