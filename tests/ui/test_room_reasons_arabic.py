@@ -64,6 +64,11 @@ def test_tracks_and_foreign_alerts_read_in_arabic(
     arabic_only = alerts.replace("Air raid: take shelter", " ")
     assert not latin_words(without_sender(arabic_only)), latin_words(without_sender(arabic_only))
     shot(page, "reasons-ar-1280-alerts")
+    # A zone says why it stands at its level: its alert's reason, in Arabic.
+    page.locator("path.zone-N0221").dispatch_event("click")
+    page.wait_for_selector("#detail-body .zone-reason")
+    assert "غارة جوية: احتموا" in page.inner_text("#detail-body .zone-reason")
+    shot(page, "reasons-ar-1280-zone")
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "reasons-ar-390-alerts")
     # The same parts in English read in English: the agency's English headline, unlabelled.

@@ -9,7 +9,7 @@ import { $, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, ago, field, h, minutesLeft, 
 import { dangerOf, dangerText, dangersAt, siteName } from "./alarm.js";
 import { chanceText, etaText, featureName, placeName, trackText, zoneChance, zoneLevels } from "./zones.js";
 import { reasonText, summaryText } from "./reasons.js";
-import { orderReason, trackReason, watchReason } from "./engine.js";
+import { alertReason, orderReason, trackReason, watchReason } from "./engine.js";
 import { loadSites, victimsSection, worksitesSection } from "./sites.js";
 import { stepsOf, taskFor, tasksOf, teamState, transition } from "./boards/teams.js";
 
@@ -243,6 +243,8 @@ function zoneDetail(pcode) {
       chance ? field(t("chance_label"), percent(chance.probability)) : null,
       chance ? field(t("track_label"), trackText(chance.threat_id, chance.track?.aircraft)) : null,
       field(t("tab_queue"), num(incidents.length))),
+    // Why the zone stands at its level: its alert's reason, worded from its parts.
+    current?.alert ? h("p", { class: "reason zone-reason" }, alertReason(current.alert)) : null,
     current ? h("p", {}, ar ? current.alert.instruction_ar : current.alert.instruction_en) : null,
   ];
 }
