@@ -62,6 +62,16 @@ def test_a_line_heard_is_read_shown_and_saved_on_enter(
     page.wait_for_function(
         f"document.querySelector(\"#teams tr[data-team='{team}']\")?.innerText.includes('on scene')"
     )
+    # A step read, then taken by someone else before Enter: the save is refused and said so.
+    shown = radio_line(page, f"T-{team.removeprefix('T-')} returning")
+    assert "returning" in shown, shown
+    moved = api.post(f"/api/v1/tasks/{task.json()['id']}/transition", json={"state": "returning"})
+    assert moved.status_code == 200, moved.text
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#radio-preview.bad:not(:empty)")
+    assert page.inner_text("#radio-preview").startswith("Failed"), page.inner_text("#radio-preview")
+    page.keyboard.press("Escape")
+    page.keyboard.press("r")
     # Not understood: said so, by what is missing, and Enter writes nothing.
     shown = radio_line(page, "the weather is fine", ok=False)
     assert "Not understood" in shown and "helicopter" in shown, shown

@@ -119,7 +119,12 @@ function show(answer, ok = reading?.ok, failedSave = false) {
     return;
   }
   out.className = "radio-preview bad";
+  // A save the API refused (a step taken meanwhile by another dispatcher): its own words.
+  if (failedSave) {
+    out.replaceChildren(h("span", { dir: "auto" }, `${t("failed")}: ${answer.detail}`));
+    return;
+  }
   const fields = (answer.errors || []).map((e) => e.field);
-  const words = fields.length ? fields.map((f) => tt("radio_missing", f)) : [failedSave ? `${t("failed")}: ${answer.detail}` : answer.detail];
+  const words = fields.length ? fields.map((f) => tt("radio_missing", f)) : [answer.detail];
   out.replaceChildren(h("span", {}, `${t("radio_not_understood")}: ${words.join(listSep())}`));
 }
