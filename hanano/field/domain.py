@@ -5,6 +5,7 @@ from hanano.domain import Domain, events_of, tables_of
 from hanano.field import (
     cli,
     migrations,
+    radio_routes,
     routes,
     sms,
     sms_alerts,
@@ -24,7 +25,7 @@ DOMAIN = Domain(
     tables=tables_of(tables),
     migrations=migrations.MIGRATIONS,
     handlers=HANDLERS,
-    routers=(routes.router, sms_routes.router),
+    routers=(routes.router, sms_routes.router, radio_routes.router),
     commands=(cli.field, sms_cli.sms),
     start=sms_alerts.start,
 )

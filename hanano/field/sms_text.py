@@ -20,15 +20,15 @@ MAX_CHARS = 1600
 _MAX_COUNT = 999
 
 
-def _words(*words: str) -> str:
+def words(*words: str) -> str:
     return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
 
 
-_TRAPPED = _words(
+_TRAPPED = words(
     "عالق", "عالقين", "عالقون", "محاصر", "محاصرين", "محاصرون", "تحت الأنقاض", "تحت الانقاض",
     "trapped", "under rubble", "under the rubble", "stuck",
 )  # fmt: skip
-_CASUALTIES = _words(
+_CASUALTIES = words(
     "جريح", "جرحى", "مصاب", "مصابين", "مصابون", "إصابة", "إصابات", "اصابة", "اصابات", "قتيل",
     "قتلى", "شهيد", "شهداء", "وفاة", "وفيات", "injured", "wounded", "casualties", "casualty",
     "dead", "killed",
@@ -48,22 +48,22 @@ _TRAPPED_AT = _count_pattern(_TRAPPED)
 _CASUALTIES_AT = _count_pattern(_CASUALTIES)
 
 _KINDS: tuple[tuple[ReportKind, str], ...] = (
-    ("fire", _words("حريق", "حرائق", "نار", "fire", "burning")),
-    ("collapse", _words("انهيار", "انهار", "collapse", "collapsed")),
-    ("blocked_road", _words("طريق مغلق", "الطريق مقطوع", "road blocked", "blocked road")),
+    ("fire", words("حريق", "حرائق", "نار", "fire", "burning")),
+    ("collapse", words("انهيار", "انهار", "collapse", "collapsed")),
+    ("blocked_road", words("طريق مغلق", "الطريق مقطوع", "road blocked", "blocked road")),
 )
 STEPS: tuple[tuple[str, str], ...] = (
-    ("on_scene", _words("وصلنا", "وصلت", "على الموقع", "on scene", "onscene", "arrived")),
-    ("en_route", _words("انطلقنا", "في الطريق", "en route", "on our way", "on the way")),
-    ("returning", _words("عائدون", "راجعين", "returning", "heading back")),
+    ("on_scene", words("وصلنا", "وصلت", "على الموقع", "on scene", "onscene", "arrived")),
+    ("en_route", words("انطلقنا", "في الطريق", "en route", "on our way", "on the way")),
+    ("returning", words("عائدون", "راجعين", "returning", "heading back")),
 )
-CHECK_IN = _words("تفقد", "بخير", "check in", "checkin", "check-in", "all ok", "we are ok")
+CHECK_IN = words("تفقد", "بخير", "check in", "checkin", "check-in", "all ok", "we are ok")
 AIRCRAFT: tuple[tuple[str, str], ...] = (
-    ("helicopter", _words("مروحية", "هليكوبتر", "طوافة", "helicopter", "heli", "chopper")),
-    ("drone", _words("مسيرة", "مسيّرة", "درون", "استطلاع", "drone", "uav")),
-    ("fixed_wing", _words("حربي", "حربية", "ميغ", "سوخوي", "طيران", "jet", "plane", "mig")),
+    ("helicopter", words("مروحية", "هليكوبتر", "طوافة", "helicopter", "heli", "chopper")),
+    ("drone", words("مسيرة", "مسيّرة", "درون", "استطلاع", "drone", "uav")),
+    ("fixed_wing", words("حربي", "حربية", "ميغ", "سوخوي", "طيران", "jet", "plane", "mig")),
 )
-CIRCLING = _words("تحوم", "يحوم", "تحلق", "يحلق", "circling", "circles", "hovering")
+CIRCLING = words("تحوم", "يحوم", "تحلق", "يحلق", "circling", "circles", "hovering")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 # The standard library builds our own documents; foreign ones are parsed only by defusedxml
 # (and, to check their signatures, by lxml with entities and the network off).
 import io
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -198,6 +199,9 @@ class ForeignAlert:
     headline: str | None = None
     expires: str | None = None
     areas: list[ForeignArea] = field(default_factory=list)
+    # Each <info>'s headline by its language (CAP's default, en-US, when it names none): the
+    # room shows the reader's, and says which language it shows when it has not the reader's.
+    headlines: dict[str, str] = field(default_factory=dict)
 
 
 def _local(tag: str) -> str:
@@ -272,7 +276,12 @@ class _Info:
     areas: list[ForeignArea]
 
 
-_INFO_FIELDS = ("urgency", "severity", "certainty", "event", "headline", "expires")
+_INFO_FIELDS = ("urgency", "severity", "certainty", "event", "headline", "expires", "language")
+# A language tag as CAP gives it (RFC 3066); a headline as long as a screen line may show. A
+# feed's document is foreign text: at most this many languages are kept.
+_LANGUAGE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8}){0,3}$")
+MAX_HEADLINE = 300
+MAX_LANGUAGES = 8
 
 
 class _AlertReader:
@@ -306,6 +315,14 @@ class _AlertReader:
         if parent is not None:
             parent.remove(element)
         element.clear()
+
+
+def _keep_headline(headlines: dict[str, str], language: str | None, headline: str | None) -> None:
+    if not headline or not headline.strip() or len(headlines) >= MAX_LANGUAGES:
+        return
+    tag = (language or "").strip() or "en-US"
+    if _LANGUAGE.match(tag):
+        headlines.setdefault(tag, " ".join(headline.split())[:MAX_HEADLINE])
 
 
 def _area(element: Any) -> ForeignArea:
@@ -356,5 +373,6 @@ def _alert(element: Any, infos: list[_Info]) -> ForeignAlert:
         alert.event = alert.event or info.fields["event"]
         alert.headline = alert.headline or info.fields["headline"]
         alert.expires = alert.expires or info.fields["expires"]
+        _keep_headline(alert.headlines, info.fields["language"], info.fields["headline"])
         alert.areas.extend(info.areas)
     return alert

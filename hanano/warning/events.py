@@ -31,7 +31,7 @@ from hanano.events import (
 
 Aircraft = Literal["helicopter", "fixed_wing", "drone", "unknown"]
 Activity = Literal["took_off", "bearing", "over", "circling", "leaving"]
-SightingSource = Literal["spotter", "sensor"]
+SightingSource = Literal["spotter", "sensor", "radio_log"]
 Level = Literal["watch", "warning", "imminent", "all_clear"]
 ThreatLevel = Literal["watch", "warning", "imminent"]
 MsgType = Literal["Alert", "Update", "Cancel"]
@@ -256,6 +256,9 @@ class ForeignAlertReceived(Event):
     # The SHA-256 of the certificate whose signature on the alert was verified; None when its
     # feed or partner has no certificate. Older entries lack it, so the version stays 1.
     signed_by: str | None = None
+    # Each <info>'s headline by its CAP language tag, for the reader's language; older entries
+    # lack it (then `headline`, the first info's, is all there is).
+    headlines: dict[str, str] | None = None
 
 
 RefusalSource = Literal["feed", "import-cap", "api"]

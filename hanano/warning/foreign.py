@@ -251,6 +251,7 @@ def _import_one(
             pcodes=pcodes,
             raw_sha256=reading.sha256,
             signed_by=reading.signed_by,
+            headlines=alert.headlines or None,
         ),
     )
     for ref in (alert.references or "").split():
@@ -273,8 +274,27 @@ def _import_one(
         [{"pcode": p, "level": level, "eta_min_s": None, "eta_max_s": None} for p in pcodes],
         strike_counts(tx.conn, tx.now(), tx.settings.public_delay_min),
     )
-    tx.append(ACTOR, ThreatAssessed(threat_id=fid, zones=zones, reason=f"foreign alert {why}"))
+    tx.append(ACTOR, _assessed(fid, zones, why, alert))
     return Imported(fid, alert.sender, alert.identifier, level, pcodes, f"threat: {why}")
+
+
+def _assessed(
+    fid: str, zones: list[dict[str, Any]], why: str, alert: ForeignAlert
+) -> ThreatAssessed:
+    """The threat of a foreign alert, its reason also in parts: who sent it, its urgency and
+    severity, and its headline in each language it gives, from which the room words it in the
+    reader's language. All of it is what the agency published."""
+    parts = {
+        "code": "foreign",
+        "sender": alert.sender,
+        "identifier": alert.identifier,
+        "urgency": alert.urgency,
+        "severity": alert.severity,
+        "headlines": alert.headlines,
+    }
+    return ThreatAssessed(
+        threat_id=fid, zones=zones, reason=f"foreign alert {why}", reason_parts=parts
+    )
 
 
 @HANDLERS.on_tick

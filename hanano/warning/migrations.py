@@ -282,6 +282,13 @@ def _site_models(conn: Connection) -> None:
     add_missing_columns(conn, (("warning_threats", "model", "TEXT"),))
 
 
+def _threat_reasons(conn: Connection) -> None:
+    """Each live threat's reason, in English and in parts, for the room's track detail."""
+    add_missing_columns(
+        conn, (("warning_threats", "reason", "TEXT"), ("warning_threats", "reason_parts", "TEXT"))
+    )
+
+
 MIGRATIONS = (
     Migration(1, "posts, sightings, tracks, alerts, channels", _warning, replaces=(4,)),
     Migration(2, "delivery outbox, foreign CAP feeds", _deliveries_and_feeds, replaces=(10,)),
@@ -289,4 +296,5 @@ MIGRATIONS = (
     Migration(4, "feeds' signing certificates, refused alerts", _signed_feeds, replaces=(16,)),
     Migration(5, "zones' threat probabilities", _zone_probabilities),
     Migration(6, "threats' models, for rescue sites' probabilities", _site_models),
+    Migration(7, "threats' reasons in parts, for the reader's language", _threat_reasons),
 )

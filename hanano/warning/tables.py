@@ -94,6 +94,9 @@ threats = Table(
     Column("assessed_at", String(40), nullable=False),
     # The track's model for places other than zones (threat_model.SiteModel), as JSON.
     Column("model", Text, nullable=True),
+    # Why the threat stands where it does, in English and in parts (JSON) for the room's words.
+    Column("reason", Text, nullable=True),
+    Column("reason_parts", Text, nullable=True),
 )
 
 zone_state = Table(

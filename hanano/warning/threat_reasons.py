@@ -63,7 +63,11 @@ PUBLIC_PARTS = ("code", "track_id", "aircraft", "activity", "shape", "counts")
 
 
 def public_reason(parts: dict[str, Any] | None) -> tuple[str | None, dict[str, Any] | None]:
-    """A track's reason as a public alert may give it, in English and in parts."""
+    """A track's reason as a public alert may give it, in English and in parts; a foreign
+    alert's parts as they are (all of them the agency's own published words), its English
+    left to the threat's reason."""
+    if parts is not None and parts.get("code") == "foreign":
+        return None, parts
     if parts is None or parts.get("code") != "track":
         return None, None
     shown = {k: parts[k] for k in PUBLIC_PARTS if k in parts}

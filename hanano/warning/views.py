@@ -17,7 +17,12 @@ def live_tracks_view(conn: Connection) -> list[dict[str, Any]]:
         select(tracks).where(tracks.c.status == "live").order_by(tracks.c.number)
     ).all()
     zones: dict[str, list[dict[str, Any]]] = {}
-    for t in conn.execute(select(threats.c.threat_id, threats.c.zones)):
+    reasons: dict[str, tuple[str | None, dict[str, Any] | None]] = {}
+    for t in conn.execute(
+        select(threats.c.threat_id, threats.c.zones, threats.c.reason, threats.c.reason_parts)
+    ):
+        parts = json.loads(t.reason_parts) if t.reason_parts else None
+        reasons[t.threat_id] = (t.reason, parts)
         zones[t.threat_id] = [
             {
                 "pcode": z["pcode"],
@@ -43,6 +48,10 @@ def live_tracks_view(conn: Connection) -> list[dict[str, Any]]:
             "circling": bool(r.circling),
             "sightings": r.sighting_count,
             "zones": zones.get(r.track_id, []),
+            # Why it threatens what it does: the English sentence, and its parts from which the
+            # room words it in the reader's language.
+            "reason": reasons.get(r.track_id, (None, None))[0],
+            "reason_parts": reasons.get(r.track_id, (None, None))[1],
         }
         for r in rows
     ]

@@ -434,6 +434,8 @@ def _threat_assessed(conn: Connection, event: RecordedEvent) -> None:
                 zone_count=len(d["zones"]),
                 assessed_at=event.time,
                 model=None if d.get("model") is None else json.dumps(d["model"]),
+                reason=d.get("reason"),
+                reason_parts=d.get("reason_parts") and logged_json(event, "reason_parts"),
             )
         )
     touched = before | {z["pcode"] for z in d["zones"]}

@@ -34,6 +34,7 @@ A = "/api/v1"
 ACTIONS: tuple[Action, ...] = (
     Action("report_threat", "POST", f"{A}/threats"),
     Action("report_sighting", "POST", f"{A}/sightings"),
+    Action("radio_log", "POST", f"{A}/radio/parse"),
     Action("issue_alert", "POST", f"{A}/alerts"),
     Action("cancel_alert", "POST", f"{A}/alerts/{{alert_id}}/cancel"),
     Action("clear_alert", "POST", f"{A}/alerts/{{alert_id}}/all-clear"),

@@ -246,6 +246,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/v1/media/{media}?reason=matrix", None, MEDIA_READ),
     ("GET", "/api/v1/media/{media}/custody", None, MEDIA_READ),
     # media rows end
+    # The radio log: a dispatcher's reading of what the radio said; it writes nothing.
+    ("POST", "/api/v1/radio/parse", {"text": "strike Sakhour 4 trapped"}, DISPATCH_COMMAND),
 ]
 # The operations room page (HTML, no data) and the login itself need no token.
 UNAUTHENTICATED = {("GET", "/api/v1/health"), ("GET", "/"), ("POST", "/api/v1/session")}

@@ -45,6 +45,7 @@ export async function api(path, options = {}) {
   if (!response.ok) {
     const error = new Error(data?.detail || response.statusText);
     error.status = response.status;
+    error.errors = data?.errors || [];
     throw error;
   }
   return data;

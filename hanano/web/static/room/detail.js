@@ -9,7 +9,7 @@ import { $, LEVEL_COLOUR, SEV_COLOUR, STATE_COLOUR, ago, field, h, minutesLeft, 
 import { dangerOf, dangerText, dangersAt, siteName } from "./alarm.js";
 import { chanceText, etaText, featureName, placeName, trackText, zoneChance, zoneLevels } from "./zones.js";
 import { reasonText, summaryText } from "./reasons.js";
-import { orderReason, watchReason } from "./engine.js";
+import { alertReason, orderReason, trackReason, watchReason } from "./engine.js";
 import { loadSites, victimsSection, worksitesSection } from "./sites.js";
 import { stepsOf, taskFor, tasksOf, teamState, transition } from "./boards/teams.js";
 
@@ -243,6 +243,8 @@ function zoneDetail(pcode) {
       chance ? field(t("chance_label"), percent(chance.probability)) : null,
       chance ? field(t("track_label"), trackText(chance.threat_id, chance.track?.aircraft)) : null,
       field(t("tab_queue"), num(incidents.length))),
+    // Why the zone stands at its level: its alert's reason, worded from its parts.
+    current?.alert ? h("p", { class: "reason zone-reason" }, alertReason(current.alert)) : null,
     current ? h("p", {}, ar ? current.alert.instruction_ar : current.alert.instruction_en) : null,
   ];
 }
@@ -258,11 +260,14 @@ function hospitalDetail(id) {
 function trackDetail(id) {
   const track = get("tracks").find((x) => x.id === id);
   if (!track) return [h("p", {}, id)];
-  return [h("h2", {}, `✈ ${track.id} · ${track.aircraft}`), h("div", { class: "fields" },
-    field(t("uncertainty"), unit(Math.round(track.uncertainty_m), "meter")),
-    field(t("speed"), unit(Math.round(track.speed_mps * 3.6), "kilometer-per-hour")),
-    field(t("sightings"), num(track.sightings)), field("", time(track.at)),
-    field(t("zones"), num(track.zones.length)))];
+  const why = trackReason(track);
+  return [h("h2", {}, `✈ ${track.id} · ${tt("aircraft_kind", track.aircraft)}`),
+    why ? h("p", { class: "reason track-reason" }, why) : null,
+    h("div", { class: "fields" },
+      field(t("uncertainty"), unit(Math.round(track.uncertainty_m), "meter")),
+      field(t("speed"), unit(Math.round(track.speed_mps * 3.6), "kilometer-per-hour")),
+      field(t("sightings"), num(track.sightings)), field("", time(track.at)),
+      field(t("zones"), num(track.zones.length)))];
 }
 
 function alertDetail(id) {

@@ -31,7 +31,11 @@ const WORDS = {
     no_threat: "no threat to these zones for {minutes} min", expired: "; operator's alert {ids} expired",
     no_threat_above: "no threat above {level} to these zones for {minutes} min",
     still_level: "still {level} after {alert_id} was ended ({ended}): a live threat or another operator's alert holds these zones",
-    sep: ", ",
+    sep: ", ", in_english: "In English",
+    foreign: "{sender}'s alert {identifier}", foreign_levels: "urgency {urgency}, severity {severity}",
+    in_language: "in {language}: “{text}”",
+    cap_urgency: { Immediate: "immediate", Expected: "expected", Future: "future", Past: "past", Unknown: "unknown" },
+    cap_severity: { Extreme: "extreme", Severe: "severe", Moderate: "moderate", Minor: "minor", Unknown: "unknown" },
   },
   ar: {
     order: "اسحب {team} ({state}) من {site}: التهديد {threat_id} ({threat}) يشمل الموقع ({where}) وهو تحت مراقبة الضربة المزدوجة حتى {until}",
@@ -58,7 +62,11 @@ const WORDS = {
     no_threat: "لا تهديد لهذه المناطق منذ {minutes} د", expired: "؛ انتهى إنذار المشغّل {ids}",
     no_threat_above: "لا تهديد فوق مستوى {level} لهذه المناطق منذ {minutes} د",
     still_level: "ما زالت {level} بعد إنهاء {alert_id} ({ended}): تهديد قائم أو إنذار مشغّل آخر يشمل هذه المناطق",
-    sep: "، ",
+    sep: "، ", in_english: "بالإنجليزية",
+    foreign: "إنذار {identifier} من {sender}", foreign_levels: "الإلحاح {urgency}، الشدة {severity}",
+    in_language: "باللغة {language}: «{text}»",
+    cap_urgency: { Immediate: "فوري", Expected: "متوقع", Future: "مستقبلي", Past: "انقضى", Unknown: "غير معروف" },
+    cap_severity: { Extreme: "قصوى", Severe: "شديدة", Moderate: "متوسطة", Minor: "طفيفة", Unknown: "غير معروفة" },
   },
 };
 
@@ -113,6 +121,16 @@ function trackWords(p) {
   return w("track", { track: p.track_id, aircraft: tt("aircraft_kind", p.aircraft), activity: w(p.activity),
     sigma: num(p.sigma_m), speed: num(p.speed_mps), shape, imminent: num(c.imminent || 0),
     warning: num(c.warning || 0), watch: num(c.watch || 0) });
+}
+
+// A live track's reason: why it threatens what it does, from its threat's parts. A reason
+// without parts (an assessment from before there were parts) is the engine's English sentence,
+// said to be English on an Arabic page.
+export function trackReason(track) {
+  const words = trackWords(track.reason_parts) ?? foreignWords(track.reason_parts);
+  if (words !== null) return words;
+  if (!track.reason) return "";
+  return lang() === "ar" ? `${w("in_english")}: ${track.reason}` : track.reason;
 }
 
 // A threat marked on the map: one the engine derived from an alert is worded from that alert.
@@ -176,11 +194,38 @@ export function alertReason(alert) {
   return alert.reason || "";
 }
 
+// A language's name in the page's language ("الإنجليزية" for en-US on the Arabic page).
+function languageName(tag) {
+  try { return new Intl.DisplayNames([lang()], { type: "language" }).of(tag) || tag; } catch { return tag; }
+}
+
+// A foreign alert's headline in the reader's language where the agency gave one; else the
+// English one (or the first), said to be in that language.
+export function headlineIn(headlines) {
+  const given = Object.entries(headlines || {});
+  if (!given.length) return null;
+  const mine = given.find(([tag]) => tag.toLowerCase().split("-")[0] === lang());
+  if (mine) return mine[1];
+  const [tag, text] = given.find(([l]) => l.toLowerCase().startsWith("en")) || given[0];
+  return w("in_language", { language: languageName(tag), text });
+}
+
+// Another agency's alert behind a threat: who sent it, and its headline or its levels.
+function foreignWords(p) {
+  if (p?.code !== "foreign") return null;
+  const who = w("foreign", { sender: p.sender, identifier: p.identifier });
+  const said = headlineIn(p.headlines);
+  if (said) return `${who}: ${said}`;
+  const words = WORDS[lang()];
+  return `${who}: ${w("foreign_levels", { urgency: words.cap_urgency[p.urgency] ?? p.urgency ?? "",
+    severity: words.cap_severity[p.severity] ?? p.severity ?? "" })}`;
+}
+
 function partsWords(p) {
   switch (p?.code) {
     case "zones_rose": {
       const rose = counted("zones_rose", p.count, { level: level(p.level) });
-      const threat = trackWords(p.threat);
+      const threat = trackWords(p.threat) ?? foreignWords(p.threat);
       return threat === null ? (p.threat ? null : rose) : `${rose}: ${threat}`;
     }
     case "no_threat":

@@ -22,6 +22,7 @@ import { renderTeams } from "./boards/teams.js";
 import { armZonePick, issueAlert, renderAlerts, renderSightingForm, reportSighting, updateReach } from "./boards/alerts.js";
 import { armThreat, renderSafety, renderThreatButton } from "./boards/safety.js";
 import { renderTimeline } from "./boards/timeline.js";
+import { focusRadio, renderRadio, wireRadio } from "./radio.js";
 import { drawCoverage, refreshCoverage, renderCoverage } from "./boards/coverage.js";
 
 const renderClock = () => $("#clock").replaceChildren(time(new Date(serverNow()).toISOString()));
@@ -43,6 +44,7 @@ const VIEWS = [
   [["teams", "tasks", "pullbacks", "board", "may", "lang"], renderTeams],
   [["alerts", "zones", "may", "lang"], renderAlerts],
   [["zones", "may", "lang"], renderSightingForm],
+  [["may", "lang"], renderRadio],
   [["pullbacks", "watches", "board", "teams", "may", "lang"], renderSafety],
   [["incidents", "alerts", "pullbacks", "streamed", "teams", "hospitals", "zones", "lang"], renderTimeline],
   [["coverage", "teams", "zones", "lang"], renderCoverage],
@@ -69,7 +71,7 @@ function renderLive() {
 
 const KEYS = [
   ["J / ↓", "k_next"], ["K / ↑", "k_prev"], ["Enter", "k_open"], ["A", "k_accept"],
-  ["1 – 5", "k_tabs"], ["X", "k_threat"], ["L", "k_lang"], ["N", "k_theme"], ["Esc", "k_close"], ["?", "k_help"],
+  ["1 – 5", "k_tabs"], ["R", "k_radio"], ["X", "k_threat"], ["L", "k_lang"], ["N", "k_theme"], ["Esc", "k_close"], ["?", "k_help"],
 ];
 
 function applyLanguage() {
@@ -200,6 +202,7 @@ function onKey(event) {
   } else if (key === "l" || key === "L") toggleLanguage();
   else if (key === "n" || key === "N") toggleTheme();
   else if (key === "x" || key === "X") armThreat();
+  else if ((key === "r" || key === "R") && focusRadio()) { /* the radio line has the keys now */ }
   else if (key === "Escape") { if (get("threatMode")) armThreat(); else closeDetail(); }
   else if (key === "?") $("#help").showModal();
   else return;
@@ -231,6 +234,7 @@ async function boot() {
   for (const dialog of document.querySelectorAll("dialog")) dialog.addEventListener("keydown", trapFocus);
   $("#threat").addEventListener("click", armThreat);
   $("#sighting").addEventListener("submit", reportSighting);
+  wireRadio();
   $("#issue-alert").addEventListener("submit", issueAlert);
   $("#alert-zones").addEventListener("change", updateReach);
   $("#pick-zone").addEventListener("click", armZonePick);

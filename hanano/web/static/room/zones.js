@@ -89,7 +89,10 @@ export function zoneChance(pcode) {
 }
 
 // A track by its id and aircraft type, in the page's language.
-export const trackText = (id, aircraft) => (aircraft ? `${id} (${tt("aircraft_kind", aircraft)})` : String(id ?? ""));
+// A threat that is another agency's alert has an id made of a hash (foreign:5e71…): it is named
+// for what it is, in the page's language.
+export const trackText = (id, aircraft) => (String(id ?? "").startsWith("foreign:") ? t("foreign_threat")
+  : aircraft ? `${id} (${tt("aircraft_kind", aircraft)})` : String(id ?? ""));
 
 // "42 % chance of a strike · T-3 (helicopter)", or "" where no chance is known; short, for a
 // label on the map, "42 % · T-3 (helicopter)".

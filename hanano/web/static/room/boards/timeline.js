@@ -5,6 +5,7 @@ import { num, teamLabel } from "../numbers.js";
 import { $, empty, h, time } from "../util.js";
 import { namePlaces, placeName, zoneName, zoneNames } from "../zones.js";
 import { openDetail } from "../detail.js";
+import { headlineIn } from "../engine.js";
 
 export function addTimeline(type, message) {
   if (!message.time || type.startsWith("user.") || type.startsWith("token.")) return;
@@ -33,9 +34,12 @@ function timelineText(type, d) {
     zone_count: num(zones.length),
   };
   if (type === "dispatch.threat_reported" && d.source === "alert") return alertThreat(d);
+  // Another agency's alert: its headline in the reader's language where it gave one.
+  const headline = type === "warning.foreign_alert_received" ? headlineIn(d.headlines) ?? d.headline : null;
   const template = (TEXT[get("lang")].tl || {})[type];
   if (!template) return t("tl_other").replace("{event}", type.replace(/^[a-z]+\./, "").replaceAll("_", " "));
-  return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? d[k] ?? ""));
+  const line = template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? d[k] ?? ""));
+  return headline ? `${line}: ${headline}` : line;
 }
 
 // A threat the engine derived from an alert: worded from that alert, its zones by name.
