@@ -1,0 +1,208 @@
+"""The field app on a 390×844 phone in real headless Chromium: signed in with a token, it takes
+a report or a sighting with the network down, keeps it through the app being closed, opens
+again from its service worker while still offline, and sends it when the network returns:
+acknowledged with its log index, stored exactly once even when sent again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+from hanano.access.tokens import create_token, revoke_token
+from hanano.clock import ManualClock
+from hanano.service import Service
+from tests.helpers import auth
+from tests.helpers_server import running_server
+from tests.ui.conftest import shot
+from tests.ui.test_room_reading import run_axe
+from tests.warning.common import HANANO_PCODE, setup_posts, spotter_at
+
+PHONE = (390, 844)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    # The phone stamps what it enters with its own clock: the server's must agree with it.
+    return ManualClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def field(aleppo: Service) -> Iterator[dict[str, Any]]:
+    setup_posts(aleppo)
+    secrets = {
+        "reporter": aleppo.execute(
+            lambda tx: create_token(tx, "test", "reporter", "phone of a citizen")
+        ),
+        "admin": aleppo.execute(lambda tx: create_token(tx, "test", "admin", "admin")),
+    }
+    with (
+        running_server(aleppo) as base,
+        httpx.Client(base_url=base, headers=auth(secrets["admin"].secret), timeout=10) as audit,
+    ):
+        yield {
+            "base": base,
+            "audit": audit,
+            "service": aleppo,
+            "reporter": secrets["reporter"],
+            "spotter": spotter_at(aleppo),
+        }
+
+
+@pytest.fixture
+def phone(new_page: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda: new_page(*PHONE)
+
+
+def sign_in(page: Any, base: str, secret: str) -> None:
+    page.goto(base + "/field/")
+    page.wait_for_selector("body[data-ready='1']")
+    page.fill("#f-token", secret)
+    page.click("#f-login button[type=submit]")
+    page.wait_for_selector("#f-who")
+    # Once the worker holds the app's files, the app opens with no network at all.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def reopen_offline(page: Any, base: str, item_id: str) -> Any:
+    """Close the app (its page) and open it again with the network still down."""
+    context = page.context
+    page.close()
+    again = context.new_page()
+    again.goto(base + "/field/")
+    again.wait_for_selector(f"#f-items li[data-id='{item_id}'][data-state='queued']")
+    assert "offline" in again.inner_text("#f-net")
+    return again
+
+
+def acknowledged(page: Any, item_id: str) -> int:
+    row = f"#f-items li[data-id='{item_id}']"
+    page.wait_for_selector(f"{row}[data-state='acknowledged'] .log-index", timeout=10000)
+    return int(page.get_attribute(row, "data-log-index") or "-1")
+
+
+def entries(audit: httpx.Client, event_type: str, key: str, value: str) -> list[dict[str, Any]]:
+    """The log's events of a type whose `key` is `value`, as the log's reader reads them."""
+    found = audit.get("/api/v1/events", params={"limit": 5000}).json()["events"]
+    out = []
+    for entry in found:
+        document = json.loads(entry["entry"] or "{}")
+        if document.get("type") == event_type and document["data"].get(key) == value:
+            out.append({**document, "seq": entry["seq"]})
+    return out
+
+
+def send_again(page: Any, item_id: str) -> None:
+    """Put an acknowledged item back in the queue, as if its answer had been lost, and let the
+    app send it again."""
+    page.evaluate(
+        """async (id) => {
+          const store = await import('/static/field/store.js');
+          const item = await store.load(id);
+          await store.save({ ...item, state: 'queued', log_index: null });
+          window.dispatchEvent(new Event('online'));
+        }""",
+        item_id,
+    )
+
+
+def test_a_citizen_reports_offline_and_it_arrives_once(
+    field: dict[str, Any], phone: Callable[..., Any]
+) -> None:
+    page = phone()
+    sign_in(page, field["base"], field["reporter"].secret)
+    page.wait_for_function("document.querySelectorAll('#f-zone option').length > 1")
+    shot(page, "field-01-report-en")
+    page.context.set_offline(True)
+    page.wait_for_selector("#f-net.off")
+    page.select_option("#f-kind", "collapse")
+    page.select_option("#f-zone", HANANO_PCODE)
+    for _ in range(3):
+        page.click("button[aria-label='Trapped: more']")
+    page.fill("textarea[name=text]", "Building down, people under it")
+    page.click("#f-send")
+    page.wait_for_selector("#f-items li[data-state='queued']")
+    item_id = str(page.get_attribute("#f-items li", "data-id"))
+    shot(page, "field-02-report-queued-en")
+    page = reopen_offline(page, field["base"], item_id)
+    page.context.set_offline(False)
+    log_index = acknowledged(page, item_id)
+    shot(page, "field-03-report-acknowledged-en")
+    send_again(page, item_id)
+    assert acknowledged(page, item_id) == log_index
+    stored = entries(field["audit"], "intake.report_received", "report_id", item_id)
+    assert [e["seq"] for e in stored] == [log_index]
+    assert stored[0]["data"]["trapped"] == 3 and stored[0]["data"]["kind"] == "collapse"
+    assert stored[0]["data"]["pcode"] == HANANO_PCODE
+
+
+def test_a_spotter_sights_in_three_taps_offline_and_it_arrives_once(
+    field: dict[str, Any], phone: Callable[..., Any]
+) -> None:
+    page = phone()
+    sign_in(page, field["base"], field["spotter"])
+    assert "east-1" in page.inner_text("#f-who")
+    page.context.set_offline(True)
+    page.wait_for_selector("#f-net.off")
+    page.click("[data-aircraft='helicopter']")
+    page.click("[data-dir='2']")
+    page.check("#f-circling")
+    shot(page, "field-04-sighting-en")
+    page.click("[data-count='2']")
+    page.wait_for_selector("#f-items li[data-state='queued']")
+    item_id = str(page.get_attribute("#f-items li", "data-id"))
+    page = reopen_offline(page, field["base"], item_id)
+    page.context.set_offline(False)
+    log_index = acknowledged(page, item_id)
+    send_again(page, item_id)
+    assert acknowledged(page, item_id) == log_index
+    stored = entries(field["audit"], "warning.sighting_reported", "sighting_id", item_id)
+    assert [e["seq"] for e in stored] == [log_index]
+    data = stored[0]["data"]
+    # The bearing is sealed in the log (it would place the post); what is open is checked.
+    assert (data["aircraft"], data["activity"], data["post_id"]) == (
+        "helicopter",
+        "circling",
+        "east-1",
+    )
+
+
+def test_a_revoked_token_signs_the_phone_out_and_keeps_what_it_holds(
+    field: dict[str, Any], phone: Callable[..., Any]
+) -> None:
+    page = phone()
+    reporter = field["reporter"]
+    sign_in(page, field["base"], reporter.secret)
+    service: Service = field["service"]
+    service.execute(lambda tx: revoke_token(tx, "test", reporter.token_id, "phone lost"))
+    page.reload()
+    page.wait_for_selector("#f-revoked", timeout=8000)
+    assert "token revoked" in page.inner_text("#f-revoked")
+    page.evaluate("localStorage.setItem('hanano.lang', 'ar')")
+    page.reload()
+    page.wait_for_selector("#f-revoked")
+    assert "أُلغي الرمز" in page.inner_text("#f-revoked")
+    assert page.evaluate("localStorage.getItem('hanano.field.token')") is None
+
+
+def test_the_app_reads_in_arabic_and_english_on_a_phone_and_a_laptop(
+    field: dict[str, Any], new_page: Callable[..., Any]
+) -> None:
+    for width, height in (PHONE, (1280, 720)):
+        page = new_page(width, height)
+        sign_in(page, field["base"], field["reporter"].secret)
+        for lang in ("en", "ar"):
+            page.evaluate(f"localStorage.setItem('hanano.lang', '{lang}')")
+            page.reload()
+            page.wait_for_selector("#f-report")
+            assert page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+            # Nothing runs off the side of the screen.
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            bad = run_axe(page)
+            assert not bad, (lang, [(v["id"], v["nodes"][0]["html"]) for v in bad])
+            shot(page, f"field-10-report-{lang}-{width}x{height}")
