@@ -16,9 +16,10 @@ import pytest
 from hanano.access.tokens import create_token, revoke_token
 from hanano.clock import ManualClock
 from hanano.service import Service
-from tests.helpers import auth
+from tests.helpers import HANANO, auth, offset, report_body
 from tests.helpers_server import running_server
 from tests.ui.conftest import shot
+from tests.ui.test_ops_room import add_team
 from tests.ui.test_room_reading import run_axe
 from tests.warning.common import HANANO_PCODE, setup_posts, spotter_at
 
@@ -206,3 +207,53 @@ def test_the_app_reads_in_arabic_and_english_on_a_phone_and_a_laptop(
             bad = run_axe(page)
             assert not bad, (lang, [(v["id"], v["nodes"][0]["html"]) for v in bad])
             shot(page, f"field-10-report-{lang}-{width}x{height}")
+
+
+def test_a_team_leader_steps_and_checks_in_offline_then_a_pull_back_takes_over(
+    field: dict[str, Any], phone: Callable[..., Any]
+) -> None:
+    admin: httpx.Client = field["audit"]
+    team = add_team(admin, "Hanano-1", offset(*HANANO, north_m=-600))
+    body = report_body(datetime.now(UTC), lat=HANANO[0], lon=HANANO[1], trapped=2)
+    incident = admin.post("/api/v1/reports", json=body).json()["incident"]["id"]
+    task = admin.post(
+        f"/api/v1/incidents/{incident}/assign", json={"team_id": team, "reason": "nearest"}
+    ).json()
+    issued = admin.post(
+        "/api/v1/tokens", json={"role": "team_leader", "name": "leader", "team": team}
+    ).json()
+    page = phone()
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": HANANO[0], "longitude": HANANO[1], "accuracy": 12})
+    sign_in(page, field["base"], issued["token"])
+    page.wait_for_selector("[data-step='en_route']")
+    page.context.set_offline(True)
+    page.wait_for_selector("#f-net.off")
+    page.click("[data-step='en_route']")
+    page.click("[data-step='on_scene']")
+    page.click("#f-checkin")
+    page.wait_for_function("document.querySelectorAll('#f-items li[data-state=queued]').length === 3")
+    shot(page, "field-05-leader-queued-en")
+    ids = page.eval_on_selector_all("#f-items li", "rows => rows.map(r => r.dataset.id)")
+    page = reopen_offline(page, field["base"], ids[0])
+    page.context.set_offline(False)
+    for item_id in ids:
+        page.wait_for_selector(f"#f-items li[data-id='{item_id}'][data-state='acknowledged']")
+    checkin = acknowledged(page, ids[0])
+    # Sent again, as after a lost answer: neither the step nor the check-in is doubled.
+    send_again(page, ids[1])
+    send_again(page, ids[0])
+    assert acknowledged(page, ids[0]) == checkin
+    page.wait_for_selector(f"#f-items li[data-id='{ids[1]}'][data-state='acknowledged']")
+    steps = entries(admin, "dispatch.task_transitioned", "task_id", task["id"])
+    assert [e["data"]["state"] for e in steps] == ["en_route", "on_scene"]
+    assert len(entries(admin, "dispatch.team_checked_in", "team_id", team)) == 1
+    # A pull-back order takes over the screen until it is acknowledged.
+    threat = {"lat": HANANO[0], "lon": HANANO[1], "radius_m": 400, "reason": "helicopter"}
+    assert admin.post("/api/v1/threats", json=threat).status_code == 201
+    page.wait_for_selector("#f-takeover:not([hidden])", timeout=10000)
+    shot(page, "field-06-pullback-en")
+    page.click("#f-pullback-ack")
+    page.wait_for_selector("#f-takeover", state="hidden")
+    orders = admin.get("/api/v1/pullbacks").json()["pullbacks"]
+    assert [o["acknowledged_at"] is not None for o in orders if o["team_id"] == team] == [True]

@@ -8,7 +8,7 @@ export { fill, tt };
 const WORDS = {
   en: {
     title: "hanano field",
-    online: "online", offline: "offline: kept on this phone",
+    online: "online", offline: "offline",
     sign_in: "Sign in", token_label: "Your token (from your coordinator)",
     token_hint: "The token binds this phone to your role. Your coordinator can revoke it.",
     sign_in_failed: "This token is not known or has been revoked.",
@@ -30,7 +30,8 @@ const WORDS = {
     details: "Details (optional)", photo: "Photo (optional)",
     send_report: "Send report", need_place: "Give your position or choose a neighbourhood.",
     report_item: "Report: {kind}", sighting_item: "Sighting: {aircraft} {dir}",
-    photo_item: "Photo for report",
+    photo_item: "Photo for report", step_item: "Task: {state}",
+    checkin_item: "Check-in with position", position_item: "Team position",
     sighting_title: "Aircraft seen", step_aircraft: "1. What is it?",
     step_dir: "2. Where is it, from you?", step_count: "3. How many? (sends)",
     use_compass: "Point the phone and tap", circling: "Circling",
@@ -42,12 +43,10 @@ const WORDS = {
     task_title: "Your team's task", no_task: "No task for your team now.",
     checkin: "Check in (all well)", send_position: "Send our position",
     pullback: "PULL BACK NOW", pullback_ack: "Acknowledge: we are pulling back",
-    step: { en_route: "On our way", on_scene: "On scene", extracting: "Extracting",
-      returning: "Returning", available: "Done, available", cancelled: "Cancel task" },
   },
   ar: {
     title: "هنانو الميداني",
-    online: "متصل", offline: "غير متصل: محفوظ على الهاتف",
+    online: "متصل", offline: "غير متصل",
     sign_in: "تسجيل الدخول", token_label: "رمزك (من منسق العمليات)",
     token_hint: "الرمز يربط هذا الهاتف بدورك. يستطيع المنسق إلغاءه.",
     sign_in_failed: "هذا الرمز غير معروف أو أُلغي.",
@@ -69,7 +68,8 @@ const WORDS = {
     details: "تفاصيل (اختياري)", photo: "صورة (اختياري)",
     send_report: "أرسل البلاغ", need_place: "حدّد موقعك أو اختر الحي.",
     report_item: "بلاغ: {kind}", sighting_item: "رصد: {aircraft} {dir}",
-    photo_item: "صورة للبلاغ",
+    photo_item: "صورة للبلاغ", step_item: "المهمة: {state}",
+    checkin_item: "تفقد مع الموقع", position_item: "موقع الفريق",
     sighting_title: "رصد طائرة", step_aircraft: "١. ما هي؟",
     step_dir: "٢. أين هي منك؟", step_count: "٣. كم عددها؟ (يُرسل)",
     use_compass: "وجّه الهاتف واضغط", circling: "تحوم",
@@ -81,8 +81,6 @@ const WORDS = {
     task_title: "مهمة فريقك", no_task: "لا مهمة لفريقك الآن.",
     checkin: "تسجيل حضور (الجميع بخير)", send_position: "أرسل موقعنا",
     pullback: "انسحبوا الآن", pullback_ack: "تأكيد: نحن ننسحب",
-    step: { en_route: "في الطريق", on_scene: "وصلنا", extracting: "نُخرج المصابين",
-      returning: "عائدون", available: "انتهينا، جاهزون", cancelled: "إلغاء المهمة" },
   },
 };
 

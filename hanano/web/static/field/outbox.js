@@ -12,6 +12,9 @@ function label(item) {
     return fill(t("sighting_item"), { aircraft: tt("aircraft_kind", words.aircraft),
       dir: words.dir === undefined ? "" : t("dirs")[words.dir] });
   }
+  if (item.kind === "step") return fill(t("step_item"), { state: tt("state", words.state) });
+  if (item.kind === "status") return words.checkin ? t("checkin_item") : t("position_item");
+  if (item.kind === "checkin") return t("checkin_item");
   return t("photo_item");
 }
 
@@ -35,6 +38,10 @@ export function drawOutbox() {
     $("#f-outbox").hidden = items.length === 0;
     $("#f-outbox-title").textContent = t("outbox");
     $("#f-items").replaceChildren(...items.slice(0, 30).map(row));
+    // The newest item also under the header, where it is seen without scrolling.
+    $("#f-last").hidden = items.length === 0;
+    $("#f-last").replaceChildren(...(items.length ? row(items[0]).childNodes : []));
+    if (items.length) $("#f-last").dataset.state = items[0].state;
   }).catch(() => {});
   return drawing;
 }
