@@ -232,7 +232,7 @@ def test_a_team_leader_steps_and_checks_in_offline_then_a_pull_back_takes_over(
     page.click("[data-step='en_route']")
     page.click("[data-step='on_scene']")
     page.click("#f-checkin")
-    page.wait_for_function("document.querySelectorAll('#f-items li[data-state=queued]').length === 3")
+    page.wait_for_function("document.querySelectorAll('#f-items li.queued').length === 3")
     shot(page, "field-05-leader-queued-en")
     ids = page.eval_on_selector_all("#f-items li", "rows => rows.map(r => r.dataset.id)")
     page = reopen_offline(page, field["base"], ids[0])
