@@ -6,6 +6,7 @@ acknowledged with its log index, stored exactly once even when sent again."""
 from __future__ import annotations
 
 import json
+from hashlib import sha256 as digest
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from hanano.access.tokens import create_token, revoke_token
 from hanano.clock import ManualClock
 from hanano.service import Service
 from tests.helpers import HANANO, auth, offset, report_body
+from tests.evidence.media_support import media_photo
 from tests.helpers_server import running_server
 from tests.ui.conftest import shot
 from tests.ui.test_ops_room import add_team
@@ -100,13 +102,16 @@ def entries(audit: httpx.Client, event_type: str, key: str, value: str) -> list[
 
 def send_again(page: Any, item_id: str) -> None:
     """Put an acknowledged item back in the queue, as if its answer had been lost, and let the
-    app send it again."""
+    app send it again; returns once the app has sent it and drawn the answer."""
     page.evaluate(
         """async (id) => {
           const store = await import('/static/field/store.js');
+          const net = await import('/static/field/net.js');
+          const outbox = await import('/static/field/outbox.js');
           const item = await store.load(id);
           await store.save({ ...item, state: 'queued', log_index: null });
-          window.dispatchEvent(new Event('online'));
+          await net.flush(() => {});
+          await outbox.drawOutbox();
         }""",
         item_id,
     )
@@ -126,13 +131,17 @@ def test_a_citizen_reports_offline_and_it_arrives_once(
     for _ in range(3):
         page.click("button[aria-label='Trapped: more']")
     page.fill("textarea[name=text]", "Building down, people under it")
+    photo = {"name": "strike.jpg", "mimeType": "image/jpeg", "buffer": media_photo()}
+    page.set_input_files("input[name=photo]", files=[photo])
     page.click("#f-send")
-    page.wait_for_selector("#f-items li[data-state='queued']")
-    item_id = str(page.get_attribute("#f-items li", "data-id"))
+    page.wait_for_function("document.querySelectorAll('#f-items li.queued').length === 2")
+    # The report, then its photo, which goes once the report is in.
+    item_id = str(page.get_attribute("#f-items li:last-child", "data-id"))
     shot(page, "field-02-report-queued-en")
     page = reopen_offline(page, field["base"], item_id)
     page.context.set_offline(False)
     log_index = acknowledged(page, item_id)
+    page.wait_for_selector("#f-items li:first-child[data-state='acknowledged']")
     shot(page, "field-03-report-acknowledged-en")
     send_again(page, item_id)
     assert acknowledged(page, item_id) == log_index
@@ -140,6 +149,10 @@ def test_a_citizen_reports_offline_and_it_arrives_once(
     assert [e["seq"] for e in stored] == [log_index]
     assert stored[0]["data"]["trapped"] == 3 and stored[0]["data"]["kind"] == "collapse"
     assert stored[0]["data"]["pcode"] == HANANO_PCODE
+    photos = entries(
+        field["audit"], "evidence.media_added", "sha256", digest(photo["buffer"]).hexdigest()
+    )
+    assert len(photos) == 1
 
 
 def test_a_spotter_sights_in_three_taps_offline_and_it_arrives_once(

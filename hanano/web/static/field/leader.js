@@ -1,7 +1,7 @@
 // A team leader's screen: the team's current task with its next legal steps as big buttons,
 // check-in and the team's position; a pull-back order takes over the whole screen, vibrating
 // and sounding, until it is acknowledged. Steps wait in the outbox like everything else.
-import { $, h, uuid4 } from "../room/util.js";
+import { $, h, uuid4, withTimes } from "../room/util.js";
 import { fill, t, tt } from "./i18n.js";
 import { call } from "./net.js";
 import { item, save } from "./store.js";
@@ -89,7 +89,7 @@ function takeover(order, who, done) {
   box.hidden = false;
   box.dataset.order = order.id;
   box.replaceChildren(h("h1", {}, t("pullback")),
-    h("p", {}, document.documentElement.lang === "ar" ? order.reason_ar || order.reason : order.reason),
+    h("p", {}, ...withTimes(document.documentElement.lang === "ar" ? order.reason_ar || order.reason : order.reason)),
     h("button", { type: "button", id: "f-pullback-ack", onclick: async () => {
       await call(`/api/v1/pullbacks/${encodeURIComponent(order.id)}/acknowledge`,
         { method: "POST", body: { note: fill("{team}: pulling back", { team: who.team }) } });

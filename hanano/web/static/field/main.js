@@ -2,7 +2,7 @@
 // waits in the outbox (IndexedDB) and is sent whenever the network is there.
 import { $, h } from "../room/util.js";
 import { get, subscribe } from "../room/state.js";
-import { fill, lang, setLang, t, tt } from "./i18n.js";
+import { fill, group, lang, setLang, t, tt } from "./i18n.js";
 import * as net from "./net.js";
 import { drawOutbox } from "./outbox.js";
 import { reporterView } from "./report.js";
@@ -52,7 +52,7 @@ function revokedView() {
 }
 
 function whoLine(who) {
-  const parts = [fill(t("signed_in_as"), { role: tt("role", who.role) })];
+  const parts = [fill(t("signed_in_as"), { role: group("role", who.role) })];
   if (who.team) parts.push(fill(t("team_of"), { team: who.team }));
   if (who.post) parts.push(fill(t("post_of"), { post: who.post }));
   return h("p", { id: "f-who", class: "who" }, parts.join(" · "), " ",

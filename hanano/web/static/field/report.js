@@ -42,6 +42,15 @@ function body(form, fix) {
   return report;
 }
 
+// The browser's own file button speaks the browser's language; this one speaks the app's.
+function photoPicker() {
+  const chosen = h("span", { class: "hint" }, t("photo_none"));
+  const input = h("input", { type: "file", name: "photo", accept: "image/*", capture: "environment",
+    class: "hidden-input", onchange: () => { chosen.textContent = input.files[0]?.name || t("photo_none"); } });
+  return h("div", { class: "photo" }, h("span", { class: "legend" }, t("photo")),
+    h("label", { class: "button big" }, t("photo_pick"), input), chosen);
+}
+
 export function reporterView({ queued }) {
   let fix = null;
   const status = h("p", { id: "f-gps", class: "hint", role: "status" });
@@ -63,8 +72,7 @@ export function reporterView({ queued }) {
       h("label", {}, h("span", {}, t("neighbourhood")), zone)),
     stepper("trapped", t("trapped_n")), stepper("casualties", t("casualties_n")),
     h("label", {}, h("span", {}, t("details")), h("textarea", { name: "text", rows: "2", maxlength: "4000" })),
-    h("label", {}, h("span", {}, t("photo")),
-      h("input", { type: "file", name: "photo", accept: "image/*", capture: "environment" })),
+    photoPicker(),
     error,
     h("button", { type: "submit", class: "primary big send", id: "f-send" }, t("send_report")));
   form.addEventListener("submit", async (event) => {
@@ -80,6 +88,7 @@ export function reporterView({ queued }) {
       await save(item("photo", "/api/v1/media", meta, {}, { file: photo, after: report.id }));
     }
     form.reset();
+    form.querySelector(".photo .hint").textContent = t("photo_none");
     fix = null;
     status.textContent = "";
     queued();
