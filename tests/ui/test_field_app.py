@@ -6,9 +6,9 @@ acknowledged with its log index, stored exactly once even when sent again."""
 from __future__ import annotations
 
 import json
-from hashlib import sha256 as digest
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from hashlib import sha256 as digest
 from typing import Any
 
 import httpx2 as httpx
@@ -17,8 +17,8 @@ import pytest
 from hanano.access.tokens import create_token, revoke_token
 from hanano.clock import ManualClock
 from hanano.service import Service
-from tests.helpers import HANANO, auth, offset, report_body
 from tests.evidence.media_support import media_photo
+from tests.helpers import HANANO, auth, offset, report_body
 from tests.helpers_server import running_server
 from tests.ui.conftest import shot
 from tests.ui.test_ops_room import add_team
