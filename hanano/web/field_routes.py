@@ -72,7 +72,11 @@ def field_page(request: Request) -> HTMLResponse:
     )
 
 
-@router.get("/field/sw.js")
+@router.get(
+    "/field/sw.js",
+    response_class=Response,
+    responses={200: {"content": {"text/javascript": {"schema": {"type": "string"}}}}},
+)
 def field_worker(request: Request) -> Response:
     """The field app's service worker (JavaScript): it keeps the app's files, never data."""
     app: FieldApp = request.app.state.field_app
