@@ -164,9 +164,10 @@ def test_a_spotter_sights_in_three_taps_offline_and_it_arrives_once(
     page.context.set_offline(True)
     page.wait_for_selector("#f-net.off")
     page.click("[data-aircraft='helicopter']")
+    shot(page, "field-04-sighting-direction-en")
     page.click("[data-dir='2']")
     page.check("#f-circling")
-    shot(page, "field-04-sighting-en")
+    shot(page, "field-04-sighting-count-en")
     page.click("[data-count='2']")
     page.wait_for_selector("#f-items li[data-state='queued']")
     item_id = str(page.get_attribute("#f-items li", "data-id"))
@@ -175,6 +176,10 @@ def test_a_spotter_sights_in_three_taps_offline_and_it_arrives_once(
     log_index = acknowledged(page, item_id)
     send_again(page, item_id)
     assert acknowledged(page, item_id) == log_index
+    page.click("#f-lang")
+    page.wait_for_selector("html[dir='rtl'] [data-aircraft='helicopter']")
+    assert "وصل" in page.inner_text("#f-last")
+    shot(page, "field-04-sighting-ar")
     stored = entries(field["audit"], "warning.sighting_reported", "sighting_id", item_id)
     assert [e["seq"] for e in stored] == [log_index]
     data = stored[0]["data"]
@@ -266,6 +271,13 @@ def test_a_team_leader_steps_and_checks_in_offline_then_a_pull_back_takes_over(
     assert admin.post("/api/v1/threats", json=threat).status_code == 201
     page.wait_for_selector("#f-takeover:not([hidden])", timeout=10000)
     shot(page, "field-06-pullback-en")
+    # Said in both languages: whoever holds the phone reads it.
+    assert "PULL BACK NOW" in page.inner_text("#f-takeover h1")
+    assert "انسحبوا الآن" in page.inner_text("#f-takeover h1")
+    page.evaluate("localStorage.setItem('hanano.lang', 'ar')")
+    page.reload()
+    page.wait_for_selector("html[dir='rtl'] #f-takeover:not([hidden])", timeout=10000)
+    shot(page, "field-06-pullback-ar")
     page.click("#f-pullback-ack")
     page.wait_for_selector("#f-takeover", state="hidden")
     orders = admin.get("/api/v1/pullbacks").json()["pullbacks"]

@@ -2,6 +2,7 @@
 // GPS), read again every half minute while there is a network; all active ones where it is
 // not known. Alerts are public: any token may read them.
 import { $, h } from "../room/util.js";
+import { subscribe } from "../room/state.js";
 import { fill, t, tt } from "./i18n.js";
 import { call } from "./net.js";
 import { here, zones, zoneLabel } from "./place.js";
@@ -33,6 +34,7 @@ async function read() {
 }
 
 export function watchAlerts() {
+  subscribe(["lang"], draw);
   read();
   setInterval(read, 30000);
   window.addEventListener("online", read);

@@ -92,6 +92,9 @@ export const lang = () => get("lang");
 
 export const t = (key) => WORDS[lang()][key] ?? WORDS.en[key] ?? roomWord(key);
 
+// A word in both languages, for what must be read whichever the phone is set to.
+export const both = (key) => ({ en: WORDS.en[key], ar: WORDS.ar[key] });
+
 export const group = (name, key) => (WORDS[lang()][name] || {})[key] ?? WORDS.en[name]?.[key] ?? key;
 
 export function setLang(value) {

@@ -2,7 +2,7 @@
 // check-in and the team's position; a pull-back order takes over the whole screen, vibrating
 // and sounding, until it is acknowledged. Steps wait in the outbox like everything else.
 import { $, h, uuid4, withTimes } from "../room/util.js";
-import { fill, t, tt } from "./i18n.js";
+import { both, fill, t, tt } from "./i18n.js";
 import { call } from "./net.js";
 import { item, save } from "./store.js";
 import { position } from "./place.js";
@@ -88,7 +88,8 @@ function takeover(order, who, done) {
   if (!order) { box.hidden = true; alarm(false); return; }
   box.hidden = false;
   box.dataset.order = order.id;
-  box.replaceChildren(h("h1", {}, t("pullback")),
+  box.replaceChildren(h("h1", {}, h("span", { lang: "ar" }, both("pullback").ar), h("br"),
+    h("span", { lang: "en" }, both("pullback").en)),
     h("p", {}, ...withTimes(document.documentElement.lang === "ar" ? order.reason_ar || order.reason : order.reason)),
     h("button", { type: "button", id: "f-pullback-ack", onclick: async () => {
       await call(`/api/v1/pullbacks/${encodeURIComponent(order.id)}/acknowledge`,
