@@ -139,9 +139,14 @@ def test_a_citizen_reports_offline_and_it_arrives_once(
     item_id = str(page.get_attribute("#f-items li:last-child", "data-id"))
     shot(page, "field-02-report-queued-en")
     page = reopen_offline(page, field["base"], item_id)
+    alert = {"zones": [HANANO_PCODE], "level": "imminent", "reason": "jets over the east"}
+    assert field["audit"].post("/api/v1/alerts", json=alert).status_code == 201
     page.context.set_offline(False)
     log_index = acknowledged(page, item_id)
     page.wait_for_selector("#f-items li:first-child[data-state='acknowledged']")
+    # The alert for the neighbourhood the report was sent from is read when the network returns.
+    page.wait_for_selector("#f-alerts:not([hidden]) .level-imminent")
+    assert "Hanano" in page.inner_text("#f-alerts")
     shot(page, "field-03-report-acknowledged-en")
     send_again(page, item_id)
     assert acknowledged(page, item_id) == log_index

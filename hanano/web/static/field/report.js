@@ -47,7 +47,7 @@ function photoPicker() {
   const chosen = h("span", { class: "hint" }, t("photo_none"));
   const input = h("input", { type: "file", name: "photo", accept: "image/*", capture: "environment",
     class: "hidden-input", onchange: () => { chosen.textContent = input.files[0]?.name || t("photo_none"); } });
-  return h("div", { class: "photo" }, h("span", { class: "legend" }, t("photo")),
+  return h("div", { class: "photo" }, h("span", { class: "photo-label" }, t("photo")),
     h("label", { class: "button big" }, t("photo_pick"), input), chosen);
 }
 

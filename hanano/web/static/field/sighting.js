@@ -14,7 +14,9 @@ let heading = null;
 // The compass, where the phone has one: the direction the phone's top points to.
 function listenCompass() {
   window.addEventListener("deviceorientationabsolute", (event) => {
-    if (event.alpha !== null) heading = (360 - event.alpha) % 360;
+    if (event.alpha === null) return;
+    heading = (360 - event.alpha) % 360;
+    for (const button of document.querySelectorAll(".compass[disabled]")) button.disabled = false;
   });
 }
 
@@ -51,8 +53,7 @@ export function spotterView({ who, queued }) {
         step(2);
       } }, tt("aircraft_kind", a))))],
     2: () => [h("h2", {}, t("step_dir")), h("div", { class: "grid rose" }, ...ROSE.map((d) => (d === null
-      ? h("button", { type: "button", class: "big compass", onclick: () => {
-        if (heading === null) return;
+      ? h("button", { type: "button", class: "big compass", disabled: heading === null, onclick: () => {
         Object.assign(chosen, { bearing: Math.round(heading) % 360, dir: Math.round(heading / 45) % 8 });
         step(3);
       } }, t("use_compass"))
