@@ -287,3 +287,15 @@ def test_a_team_leader_steps_and_checks_in_offline_then_a_pull_back_takes_over(
     page.wait_for_selector("#f-takeover", state="hidden")
     orders = admin.get("/api/v1/pullbacks").json()["pullbacks"]
     assert [o["acknowledged_at"] is not None for o in orders if o["team_id"] == team] == [True]
+    # Transport to a hospital: the step names the receiving hospital chosen on the phone.
+    hospital = {"name": "Al-Razi", "lat": HANANO[0] - 0.01, "lon": HANANO[1]}
+    hospital_id = admin.post("/api/v1/hospitals", json=hospital).json()["id"]
+    page.click("[data-step='transporting']")
+    page.click(f"[data-hospital='{hospital_id}']")
+    page.wait_for_selector("[data-step='at_hospital']")
+    page.wait_for_function("document.querySelector('#f-last').dataset.state === 'acknowledged'")
+    steps = entries(admin, "dispatch.task_transitioned", "task_id", task["id"])
+    assert (steps[-1]["data"]["state"], steps[-1]["data"]["hospital_id"]) == (
+        "transporting",
+        hospital_id,
+    )

@@ -44,7 +44,8 @@ async function queueStatus(who, note, queued) {
 function hospitalPicker(task, queued, box) {
   call("/api/v1/hospitals").then(({ hospitals }) => {
     box.replaceChildren(...hospitals.filter((x) => x.status === "open").map((x) =>
-      h("button", { type: "button", class: "big", onclick: () => queueStep(task, "transporting", x.id, queued) }, x.name)));
+      h("button", { type: "button", class: "big", "data-hospital": x.id,
+        onclick: () => queueStep(task, "transporting", x.id, queued) }, x.name)));
   }).catch(() => {});
 }
 

@@ -108,6 +108,12 @@ const FINAL = new Set([400, 403, 404, 409, 413, 415, 422]);
 async function sendOne(item, changed) {
   if (item.after) {
     const first = await load(item.after);
+    if (first?.state === "refused") {
+      Object.assign(item, { state: "refused", error: first.error });
+      await save(item);
+      changed();
+      return true;
+    }
     if (first?.state !== "acknowledged") return true;
   }
   item.state = "sent";
