@@ -5,7 +5,7 @@ import { $, h, uuid4, withTimes } from "../room/util.js";
 import { both, fill, t, tt } from "./i18n.js";
 import { call } from "./net.js";
 import { item, save } from "./store.js";
-import { position } from "./place.js";
+import { position, standIn, zoneAt } from "./place.js";
 
 const TASK = "hanano.field.task";
 // What each step leads to, as the server's task rules have it (GET /tasks gives the legal
@@ -31,6 +31,7 @@ async function queueStep(task, state, hospitalId, queued) {
 // form's instance id makes a resend harmless, and the answer names the log index.
 async function queueStatus(who, note, queued) {
   const fix = await position(10000);
+  if (fix) standIn(zoneAt(fix.lat, fix.lon)?.pcode);
   if (!fix) {
     if (note) await save(item("checkin", `/api/v1/teams/${encodeURIComponent(who.team)}/checkin`,
       { id: uuid4(), observed_at: new Date().toISOString() }, {}, { send: { note } }));
