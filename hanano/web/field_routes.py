@@ -50,7 +50,9 @@ def build(assets: Assets) -> FieldApp:
         }
     )
     # The cache is named by what it holds: a new release is a new cache, and the old is dropped.
-    version = hashlib.sha256((html + "\n".join(kept)).encode()).hexdigest()[:12]
+    # The manifest keeps its plain name (browsers look for it there), so its content counts too.
+    manifest = (STATIC / "field" / "manifest.webmanifest").read_text("utf-8")
+    version = hashlib.sha256((html + manifest + "\n".join(kept)).encode()).hexdigest()[:12]
     template = (STATIC / "field" / "sw.js.in").read_text("utf-8")
     worker = template.replace("/* VERSION */", json.dumps(version)).replace(
         "/* FILES */", json.dumps(kept)
