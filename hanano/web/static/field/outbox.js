@@ -38,10 +38,12 @@ export function drawOutbox() {
     $("#f-outbox").hidden = items.length === 0;
     $("#f-outbox-title").textContent = t("outbox");
     $("#f-items").replaceChildren(...items.slice(0, 30).map(row));
-    // The newest item also under the header, where it is seen without scrolling.
-    $("#f-last").hidden = items.length === 0;
-    $("#f-last").replaceChildren(...(items.length ? row(items[0]).childNodes : []));
-    if (items.length) $("#f-last").dataset.state = items[0].state;
+    // The newest item also under the header, where it is seen without scrolling (a report
+    // rather than the photo that follows it).
+    const newest = items.find((i) => i.kind !== "photo") || items[0];
+    $("#f-last").hidden = !newest;
+    $("#f-last").replaceChildren(...(newest ? row(newest).childNodes : []));
+    if (newest) $("#f-last").dataset.state = newest.state;
   }).catch(() => {});
   return drawing;
 }
