@@ -80,6 +80,8 @@ def reopen_offline(page: Any, base: str, item_id: str) -> Any:
     again.goto(base + "/field/")
     again.wait_for_selector(f"#f-items li[data-id='{item_id}'][data-state='queued']")
     assert "offline" in again.inner_text("#f-net")
+    # The page came from the service worker: the network could not have given it.
+    assert again.evaluate("navigator.serviceWorker.controller !== null")
     return again
 
 
@@ -203,8 +205,13 @@ def test_a_revoked_token_signs_the_phone_out_and_loses_nothing_it_holds(
     reporter = field["reporter"]
     sign_in(page, field["base"], reporter.secret)
     page.wait_for_function("document.querySelectorAll('#f-zone option').length > 1")
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": HANANO[0], "longitude": HANANO[1], "accuracy": 25})
     page.context.set_offline(True)
-    page.select_option("#f-zone", HANANO_PCODE)
+    # A position from GPS, with no network: the phone places itself in a neighbourhood it keeps.
+    page.click("#f-use-gps")
+    page.wait_for_function("document.querySelector('#f-gps').textContent.includes('±25')")
+    assert page.evaluate("localStorage.getItem('hanano.field.here')") == HANANO_PCODE
     page.click("#f-send")
     page.wait_for_selector("#f-items li[data-state='queued']")
     item_id = str(page.get_attribute("#f-items li", "data-id"))
@@ -226,7 +233,8 @@ def test_a_revoked_token_signs_the_phone_out_and_loses_nothing_it_holds(
     page.fill("#f-token", fresh.secret)
     page.click("#f-login button[type=submit]")
     acknowledged(page, item_id)
-    assert len(entries(field["audit"], "intake.report_received", "report_id", item_id)) == 1
+    stored = entries(field["audit"], "intake.report_received", "report_id", item_id)
+    assert len(stored) == 1 and stored[0]["data"]["pcode"] == HANANO_PCODE
 
 
 def test_the_app_reads_in_arabic_and_english_on_a_phone_and_a_laptop(
