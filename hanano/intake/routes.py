@@ -57,7 +57,9 @@ async def post_report(
     except ValidationError as exc:
         raise from_validation_error(exc) from None
     result = await api.submit_report(service, who, report)
-    body: dict[str, Any] = {"id": result.report_id, "status": "received"}
+    # The log index lets the sender ask for a receipt later, as OpenRosa and SMS answers do.
+    # It tells a reporter nothing the public checkpoint (the log's size) does not.
+    body: dict[str, Any] = {"id": result.report_id, "status": "received", "log_index": result.seq}
     if not is_restricted(who.role):
         # Only the roles that read incidents learn which one the report joined: probing with
         # reports from several points would otherwise reveal where rescuers are working.

@@ -66,7 +66,12 @@ async def post_sighting(
     except ValidationError as exc:
         raise from_validation_error(exc) from None
     result = await api.report_sighting(service, who, sighting)
-    body: dict[str, Any] = {"id": result.sighting_id, "status": "received", "alerts": result.alerts}
+    body: dict[str, Any] = {
+        "id": result.sighting_id,
+        "status": "received",
+        "log_index": result.seq,
+        "alerts": result.alerts,
+    }
     if who.role in TRACK_ROLES:
         # A spotter's token does not learn where its sighting put the aircraft: sent with
         # another post's id, that would place the post.

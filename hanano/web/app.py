@@ -16,7 +16,7 @@ from hanano.evidence import media_routes
 from hanano.field import openrosa
 from hanano.service import Service
 from hanano.warning.routes import FOREIGN_PATH
-from hanano.web import docs, map_routes, openapi, opening, system_routes, ui_routes
+from hanano.web import docs, field_routes, map_routes, openapi, opening, system_routes, ui_routes
 from hanano.web.client_address import ClientAddress
 from hanano.web.input_guard import InputGuard
 from hanano.web.permissions import action_roles
@@ -193,9 +193,10 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
-    ui_routes.install(app, service)
+    assets = ui_routes.install(app, service)
+    field_routes.install(app, assets)
     docs.install(app)
-    openapi.install(app, (*routers, ui_routes.router))
+    openapi.install(app, (*routers, ui_routes.router, field_routes.router))
     # What `/me` tells each caller they may do, read once from the routes' own gates.
     app.state.action_roles = action_roles((*routers, ui_routes.router))
     _add_middleware(app, service)

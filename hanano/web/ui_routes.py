@@ -277,8 +277,9 @@ class HashedStatic(StaticFiles):
         return FileResponse(found, headers={"Cache-Control": IMMUTABLE})
 
 
-def install(app: FastAPI, service: Runtime) -> None:
-    """Add the page, its files, login and users to the app."""
+def install(app: FastAPI, service: Runtime) -> Assets:
+    """Add the page, its files, login and users to the app; the files' hashes are returned
+    for the other pages that load some of them."""
     sessions = SessionAuthority(service.engine, service.settings.auth_cache_s)
     service.sequencer.add_listener(sessions.on_events)
     app.state.sessions = sessions
@@ -289,3 +290,4 @@ def install(app: FastAPI, service: Runtime) -> None:
     app.state.room_page = assets.page((STATIC / "index.html").read_text(encoding="utf-8"))
     app.include_router(router)
     app.mount("/static", HashedStatic(assets, directory=STATIC), name="static")
+    return assets

@@ -251,6 +251,9 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
 ]
 # The operations room page (HTML, no data) and the login itself need no token.
 UNAUTHENTICATED = {("GET", "/api/v1/health"), ("GET", "/"), ("POST", "/api/v1/session")}
+# The field app's page and service worker: files, no data, the same for everyone
+# (tests/web/test_field_page.py).
+UNAUTHENTICATED |= {("GET", "/field/"), ("GET", "/field/sw.js")}
 # Cosignatures need no token: a registered witness's signature is their credential.
 UNAUTHENTICATED.add(("POST", "/api/v1/log/cosignatures"))
 # An SMS gateway's webhook needs no token: its signature is its credential
