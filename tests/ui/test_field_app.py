@@ -185,7 +185,10 @@ def test_a_spotter_sights_in_three_taps_offline_and_it_arrives_once(
     assert acknowledged(page, item_id) == log_index
     page.click("#f-lang")
     page.wait_for_selector("html[dir='rtl'] [data-aircraft='helicopter']")
-    assert "وصل" in page.inner_text("#f-last")
+    # The strip is drawn again in Arabic just after the switch: waited for, not raced.
+    page.wait_for_function(
+        "document.querySelector('#f-last').innerText.includes('وصل')", timeout=10_000
+    )
     shot(page, "field-04-sighting-ar")
     stored = entries(field["audit"], "warning.sighting_reported", "sighting_id", item_id)
     assert [e["seq"] for e in stored] == [log_index]
