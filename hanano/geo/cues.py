@@ -105,7 +105,7 @@ ELSEWHERE_AFTER: Final = frozenset(
 CITY: Final = frozenset({"aleppo", "halab", spelling.arabic_key("حلب")})
 # Words that may stand between a name and the city or place named after it.
 BEFORE_CITY: Final = frozenset(
-    {"in", "of", "the"} | {spelling.arabic_key(w) for w in ("في", "مدينة")}
+    {"in", "of", "the"} | STRONG_AFTER_EN | {spelling.arabic_key(w) for w in ("في", "مدينة")}
 )
 
 ANY_WEAK: Final = frozenset({"in", "on", "to", "at", "b"})

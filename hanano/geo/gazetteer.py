@@ -143,8 +143,8 @@ def _cores(word: Word) -> set[str]:
 
 
 def _place_after(words: list[Word], index: int) -> set[str]:
-    """The word a name is said to be in, past "in the", "في", "مدينة": "بمدينة حلب" is حلب."""
-    for word in words[index : index + 3]:
+    """The word a name is said to be in, past "district in the", "بمدينة": "بمدينة حلب" is حلب."""
+    for word in words[index : index + 4]:
         cores = _cores(word)
         if not cores & cues.BEFORE_CITY:
             return cores
