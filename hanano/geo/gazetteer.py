@@ -136,10 +136,13 @@ def _heads_dated_title(words: list[Word], span: _Span) -> bool:
 
 
 def _cores(word: Word) -> set[str]:
-    """A word as it may be read without its clitics: بحلب is حلب, ومدينة is مدينة."""
+    """A word as it may be read without its prepositions: بحلب is حلب, بمدينة is مدينة.
+
+    Not without a conjunction: "الشعار وريف حلب" names the countryside as another place.
+    """
     if word.latin:
         return {word.raw}
-    return {core for core, _, _ in spelling.arabic_readings(word.raw)}
+    return {core for core, _, conj in spelling.arabic_readings(word.raw) if not conj}
 
 
 def _place_after(words: list[Word], index: int) -> set[str]:

@@ -57,6 +57,7 @@ def test_a_name_put_in_a_town_or_another_city_is_not_the_quarter(
         ("in Sukkari, Aleppo", "N0219"),
         ("حي الخالدية بمدينة حلب", "N0127"),
         ("Sheikh Maqsoud neighbourhood in Aleppo city", "N0123"),
+        ("قصف على حي الشعار وريف حلب الشمالي", "N0156"),  # and the countryside: elsewhere too
         # The city after an everyday word is no cue for the words that need a strong one.
         ("ارتفاع عدد الشهداء في حلب", None),
         ("ارتفاع عدد الشهداء بحلب", None),
