@@ -1,14 +1,18 @@
 """How long the gazetteer takes to build from Aleppo's zones and aliases and to read one long
-report, and how often it places real report titles in the right neighbourhood. Every report
+report, and how often it places real report texts in the right neighbourhood. Every report
 without a position is read by it, inside the single writer.
 
-    .venv/bin/python bench/gazetteer.py [--runs N] [--set PATH]
+    .venv/bin/python bench/gazetteer.py [--runs N] [--set PATH ...] [--misses]
 
-The accuracy set is tests/geo/data/scd_titles.csv (first line: attribution): real titles
-labelled by hand with a P-code or "none". top1 counts a line placed in its neighbourhood, or
-left unplaced when labelled none; none counts a labelled line left unplaced; wrong counts a
-line placed in another neighbourhood, or placed at all when labelled none.
-Lines: `build_ms=N match_ms=N`, `title_ms=N` (a title read for the first time), and last
+The accuracy sets (first line: attribution) are real texts labelled by hand with a P-code or
+"none": tests/geo/data/scd_titles.csv, titles of Syrian Civil Defence videos, mostly naming no
+quarter; and tests/geo/data/report_texts.csv, sentences and headlines of monitors and news
+sites, mostly naming one. Both are read unless --set names others. top1 counts a line placed
+in its neighbourhood, or left unplaced when labelled none; none counts a labelled line left
+unplaced; wrong counts a line placed in another neighbourhood, or placed at all when labelled
+none.
+Lines: `build_ms=N match_ms=N`, `title_ms=N` (a text read for the first time), one
+`<set>: top1=N% none=N% wrong=N%` line per set, and last the same figures over all sets,
 `top1=N% none=N% wrong=N%`.
 """
 
@@ -26,7 +30,8 @@ REPORT = (
     "another strike hit the vegetable market close to the Sakhour roundabout, ambulances "
     "heading to the field hospital in al-Shaar. "
 )
-SET = Path(__file__).resolve().parent.parent / "tests" / "geo" / "data" / "scd_titles.csv"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "geo" / "data"
+SETS = (DATA / "scd_titles.csv", DATA / "report_texts.csv")
 
 
 def labelled(path: Path) -> list[tuple[str, str]]:
@@ -36,7 +41,8 @@ def labelled(path: Path) -> list[tuple[str, str]]:
         return [(row["text"], row["label"]) for row in csv.DictReader(handle)]
 
 
-def accuracy(gazetteer: Gazetteer, rows: list[tuple[str, str]], *, show: bool) -> str:
+def tally(gazetteer: Gazetteer, rows: list[tuple[str, str]], *, show: bool) -> tuple[int, ...]:
+    """(right, unplaced, wrong) over labelled rows; with show, each row not placed right."""
     right = unplaced = wrong = 0
     for text, label in rows:
         found = gazetteer.best(text)
@@ -49,7 +55,11 @@ def accuracy(gazetteer: Gazetteer, rows: list[tuple[str, str]], *, show: bool) -
             wrong += 1
         if show and placed != label:
             print(f"  {label:>5} got {placed:>5}: {text}")
-    total = len(rows)
+    return right, unplaced, wrong
+
+
+def figures(right: int, unplaced: int, wrong: int) -> str:
+    total = right + unplaced + wrong
     return (
         f"top1={100 * right / total:.1f}% none={100 * unplaced / total:.1f}% "
         f"wrong={100 * wrong / total:.1f}%"
@@ -59,7 +69,7 @@ def accuracy(gazetteer: Gazetteer, rows: list[tuple[str, str]], *, show: bool) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=2000)
-    parser.add_argument("--set", type=Path, default=SET)
+    parser.add_argument("--set", type=Path, action="append", dest="sets", help="default: both")
     parser.add_argument("--misses", action="store_true", help="print each line not placed right")
     args = parser.parse_args()
     geojson, aliases = aleppo_geojson(), load_aleppo_aliases()
@@ -77,15 +87,21 @@ def main() -> None:
         f"build: median of 5 {build_ms:.1f} ms; match: {per_match * 1000:.3f} ms over {args.runs}"
     )
     print(f"build_ms={build_ms:.1f} match_ms={per_match * 1000:.3f}")
-    rows = labelled(args.set)
-    # Each title read once by a fresh gazetteer: words not yet seen, as in a live stream.
+    sets = {path: labelled(path) for path in (args.sets or SETS)}
+    rows = [row for labelled_rows in sets.values() for row in labelled_rows]
+    # Each text read once by a fresh gazetteer: words not yet seen, as in a live stream.
     fresh = Gazetteer.from_geojson(geojson, aliases)
     started = time.perf_counter()
     for text, _ in rows:
         fresh.best(text)
     per_title = (time.perf_counter() - started) / len(rows)
-    print(f"title_ms={per_title * 1000:.3f} (each of {len(rows)} titles read once)")
-    print(accuracy(built, rows, show=args.misses))
+    print(f"title_ms={per_title * 1000:.3f} (each of {len(rows)} texts read once)")
+    totals = [0, 0, 0]
+    for path, labelled_rows in sets.items():
+        counts = tally(built, labelled_rows, show=args.misses)
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        print(f"{path.name} ({len(labelled_rows)} lines): {figures(*counts)}")
+    print(figures(*totals))
 
 
 if __name__ == "__main__":

@@ -86,6 +86,28 @@ SKIPPED_BEFORE_NAME: Final = frozenset({"the", "of"})
 CONJUNCTIONS: Final = frozenset({"and", "or", "و", "او"})
 LEADING_CUES: Final = frozenset({"hay", "hayy", "hai", spelling.arabic_key("حي")})
 
+# A name is not the city's neighbourhood when the text puts it somewhere else: a town or a
+# village of the same name before it ("بلدة الخالدية", "the town of al-Zahraa"), or another
+# city or the countryside just after it ("حي تشرين في دمشق", "الزهراء بريفها").
+ELSEWHERE_BEFORE: Final = frozenset(
+    {"town", "towns", "village", "villages"}
+    | {spelling.arabic_key(w) for w in ("بلدة", "بلدتي", "بلدات", "قرية", "قريتي", "قرى")}
+)
+ELSEWHERE_AFTER: Final = frozenset(
+    {"damascus", "homs", "hama", "idlib", "daraa", "raqqa", "latakia", "countryside"}
+    | {
+        spelling.arabic_key(w)
+        for w in ("دمشق", "حمص", "حماة", "إدلب", "درعا", "الرقة", "اللاذقية", "ريف", "ريفها")
+    }
+)
+# The city's name just after a name frames it as a place, as a weak "in" would: the way
+# incident lists write a location ("Al Qaterji, Aleppo"), and "الصاخور بحلب".
+CITY: Final = frozenset({"aleppo", "halab", spelling.arabic_key("حلب")})
+# Words that may stand between a name and the city or place named after it.
+BEFORE_CITY: Final = frozenset(
+    {"in", "of", "the"} | STRONG_AFTER_EN | {spelling.arabic_key(w) for w in ("في", "مدينة")}
+)
+
 ANY_WEAK: Final = frozenset({"in", "on", "to", "at", "b"})
 STRONG_ONLY: Final = frozenset[str]()
 NO_B: Final = frozenset({"in", "on", "to", "at"})
@@ -155,6 +177,7 @@ _COMMON_WORDS_SOURCE: Final = {
     "الأميرية": _common("'state-run' (المدرسة الأميرية)", ANY_WEAK),
     "القاطرجي": _common("a family name (the Qaterji business group)", ANY_WEAK),
     "المعادي": _common("'hostile' (القصف المعادي), a quarter of Bab al-Maqam", ANY_WEAK),
+    "الميسر": _common("'gambling' (الخمر والميسر); short for Karm Myassar", ANY_WEAK),
 }
 COMMON_WORDS: Final = {spelling.arabic_key(w): c for w, c in _COMMON_WORDS_SOURCE.items()}
 

@@ -135,6 +135,35 @@ def _heads_dated_title(words: list[Word], span: _Span) -> bool:
     return 1 <= first <= 31 and (month.raw if month.latin else month.key) in cues.MONTHS
 
 
+def _cores(word: Word) -> set[str]:
+    """A word as it may be read without its prepositions: بحلب is حلب, بمدينة is مدينة.
+
+    Not without a conjunction: "الشعار وريف حلب" names the countryside as another place.
+    """
+    if word.latin:
+        return {word.raw}
+    return {core for core, _, conj in spelling.arabic_readings(word.raw) if not conj}
+
+
+def _place_after(words: list[Word], index: int) -> set[str]:
+    """The word a name is said to be in, past "district in the", "بمدينة": "بمدينة حلب" is حلب."""
+    for word in words[index : index + 4]:
+        cores = _cores(word)
+        if not cores & cues.BEFORE_CITY:
+            return cores
+    return set()
+
+
+def _elsewhere(words: list[Word], span: _Span) -> bool:
+    """Whether the text puts a name in a town, a village or another city (see cues)."""
+    before = span.start - 1
+    while before >= 0 and words[before].latin and words[before].raw in cues.SKIPPED_BEFORE_NAME:
+        before -= 1
+    if before >= 0 and _cores(words[before]) & cues.ELSEWHERE_BEFORE:
+        return True
+    return bool(_place_after(words, span.end + 1) & cues.ELSEWHERE_AFTER)
+
+
 def _glued_spellings(name: str) -> list[tuple[bool, str, str]]:
     """One-word spellings of a two-word Latin name: Salaheddine for Salah ad-Deen."""
     raw = spelling.TOKEN.findall(spelling.fold(name))
@@ -343,7 +372,7 @@ class Gazetteer:
             return framed[span.start - 1]
         if span.start >= 2 and words[span.start - 1].is_conj and span.start - 2 in framed:
             return framed[span.start - 2]
-        return None
+        return "in" if _place_after(words, span.end + 1) & cues.CITY else None
 
     @staticmethod
     def _vetoed(words: list[Word], span: _Span, common: cues.CommonWord) -> bool:
@@ -361,6 +390,8 @@ class Gazetteer:
         framed: dict[int, str] = {}
         accepted: list[_Span] = []
         for span in found:
+            if _elsewhere(words, span):
+                continue
             framing = self._framing(words, span, framed)
             common = self._common_word(span.entry)
             if common is not None and (
