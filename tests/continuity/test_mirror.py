@@ -138,6 +138,13 @@ def test_a_cosignature_is_made_after_storing_and_served_with_the_checkpoint(
         line = conn.execute(select(cosignatures.c.line)).scalar_one()
     engine.dispose()
     assert line in done.output
+    mirror = Service(Settings(database_url=mirror_db)).start()
+    try:
+        with TestClient(build_app(mirror)) as client:
+            served = client.get("/tlog/checkpoint").text
+    finally:
+        mirror.stop()
+    assert served.endswith(line) and served.startswith(f"hanano/aleppo\n{size_of(service)}\n")
 
 
 TAMPERED = [
