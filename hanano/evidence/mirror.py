@@ -15,8 +15,9 @@ hold (read as None, as an erased one is): names and positions stay with the prim
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +48,7 @@ from hanano.evidence.tiles import TILE_WIDTH, TileRef, tile_path
 from hanano.evidence.witness import WitnessError, open_signed_checkpoint
 from hanano.store import schema
 from hanano.store.prepared import insert_all
-from hanano.store.records import LogTampered
+from hanano.store.records import RecordedEvent
 from hanano.store.registry import Registry
 from hanano.store.sealed import committed_without_row
 
@@ -56,8 +57,6 @@ __all__ = ["Followed", "Fork", "Primary", "Refused", "Unreachable", "follow_once
 _INSERT_EVENTS = insert_all(schema.events)
 _INSERT_SEALED = insert_all(schema.sealed_fields)
 _INSERT_NODES = insert_all(merkle_nodes)
-BUNDLES_AT_ONCE = 64
-"""Entry bundles fetched and written per round: 16,384 entries, a few MB in memory."""
 
 
 class Unreachable(Exception):
@@ -89,6 +88,17 @@ class Primary:
     def fetch_all(self, paths: list[str]) -> list[bytes]:
         with ThreadPoolExecutor(self.workers) as pool:
             return list(pool.map(self.fetch, paths))
+
+    def stream(self, paths: list[str], ahead: int = 32) -> Iterator[bytes]:
+        """Each path's body in order, fetched up to `ahead` in advance while the caller works."""
+        with ThreadPoolExecutor(self.workers) as pool:
+            waiting: deque[Future[bytes]] = deque()
+            for path in paths:
+                waiting.append(pool.submit(self.fetch, path))
+                if len(waiting) > ahead:
+                    yield waiting.popleft().result()
+            while waiting:
+                yield waiting.popleft().result()
 
     def close(self) -> None:
         self.client.close()
@@ -214,13 +224,11 @@ def _store(
         with conn.begin():
             frontier = Frontier.resume(size, NodeReader(conn))
             left_out = 0
-            for batch in _batches(list(bundles_between(size, new.size))):
-                bodies = primary.fetch_all([tile_path(ref) for ref in batch])
-                for ref, body in zip(batch, bodies, strict=True):
-                    after = frontier.size
-                    entries = bundle_entries(ref, body, leaf_hashes(tiles, ref))
-                    _store_bundle(conn, frontier, ref, entries)
-                    left_out += _project(conn, registry, after, frontier.size - after)
+            refs = list(bundles_between(size, new.size))
+            bodies = primary.stream([tile_path(ref) for ref in refs])
+            for ref, body in zip(refs, bodies, strict=True):
+                entries = bundle_entries(ref, body, leaf_hashes(tiles, ref))
+                left_out += project(conn, registry, _store_bundle(conn, frontier, ref, entries))
             if frontier.size != new.size or frontier.root() != new.root:
                 raise Refused(f"the stored tree does not give the root of size {new.size}")
             now = isoformat(clock.now())
@@ -246,31 +254,45 @@ def _store(
             )
 
 
-def _batches(refs: list[TileRef]) -> Iterator[list[TileRef]]:
-    for start in range(0, len(refs), BUNDLES_AT_ONCE):
-        yield refs[start : start + BUNDLES_AT_ONCE]
-
-
-def _store_bundle(conn: Connection, frontier: Frontier, ref: TileRef, entries: list[bytes]) -> None:
-    """The entries of one checked bundle not stored yet: events, sealed rows, tree nodes."""
+def _store_bundle(
+    conn: Connection, frontier: Frontier, ref: TileRef, entries: list[bytes]
+) -> list[RecordedEvent]:
+    """The entries of one checked bundle not stored yet: events, sealed rows, tree nodes;
+    returns them as read back (`read_events` would give the same, without the second parse)."""
     events: list[dict[str, Any]] = []
     sealed: list[dict[str, Any]] = []
     nodes: list[dict[str, Any]] = []
+    recorded = []
     first = ref.index * TILE_WIDTH
     for offset in range(frontier.size - first, len(entries)):
         seq, entry = first + offset + 1, entries[offset]
         document = _document(ref, seq, entry)
         leaf = _leaf(frontier, entry, nodes)
         events.append(event_row(seq, entry, leaf, document))
+        data = document["data"]
         # Not held here: a commitment with no value, read as None (see the module's note).
-        sealed.extend(
-            {"seq": seq, "field": name, "salt": None, "value": None, "erased_at": None}
-            for name in committed_without_row(document["type"], document["data"], ())
+        for name in committed_without_row(document["type"], data, ()):
+            sealed.append(
+                {"seq": seq, "field": name, "salt": None, "value": None, "erased_at": None}
+            )
+            data[name] = None
+        recorded.append(
+            RecordedEvent(
+                seq,
+                document["time"],
+                document["actor"],
+                document["type"],
+                document["v"],
+                data,
+                entry,
+                leaf,
+            )
         )
     _INSERT_EVENTS.run_many(conn, events)
     _INSERT_NODES.run_many(conn, nodes)
     if sealed:
         _INSERT_SEALED.run_many(conn, sealed)
+    return recorded
 
 
 def _document(ref: TileRef, seq: int, entry: bytes) -> dict[str, Any]:
@@ -312,10 +334,3 @@ def _cosign(engine: Engine, signed: _Signed, signer: str, clock: Clock) -> str:
         )
         conn.execute(mirror_table.update().values(cosignature=line))
     return line
-
-
-def _project(conn: Connection, registry: Registry, after: int, count: int) -> int:
-    try:
-        return project(conn, registry, after, count)
-    except LogTampered as exc:
-        raise Refused(f"the log's entries cannot be read as events: {exc}") from None

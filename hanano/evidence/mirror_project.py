@@ -14,15 +14,14 @@ import logging
 from sqlalchemy import Connection
 
 from hanano.store.prepared import release, rollback_to, savepoint
-from hanano.store.records import RecordedEvent, read_events
+from hanano.store.records import RecordedEvent
 from hanano.store.registry import Registry
 
 log = logging.getLogger(__name__)
 
 
-def project(conn: Connection, registry: Registry, after: int, count: int) -> int:
-    """Project the `count` events after `after`; how many could not be projected here."""
-    events = list(read_events(conn, after=after, limit=count))
+def project(conn: Connection, registry: Registry, events: list[RecordedEvent]) -> int:
+    """Project the events; how many could not be projected here."""
     savepoint(conn, "mirror_bundle")
     try:
         for event in events:
