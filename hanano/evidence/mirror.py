@@ -222,6 +222,9 @@ def _store(
     with engine.connect() as conn:
         conn.info["writer"] = True
         with conn.begin():
+            now_held = read_mirror(conn)
+            if (0 if now_held is None else now_held.size) != size:
+                raise Unreachable("another follower stored entries meanwhile; nothing stored")
             frontier = Frontier.resume(size, NodeReader(conn))
             left_out = 0
             refs = list(bundles_between(size, new.size))

@@ -7,18 +7,16 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 import httpx2 as httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.helpers_server import free_port
+from tests.helpers_server import running_app
 
 
 @dataclass
@@ -59,21 +57,6 @@ def _app(fake: FakePartnerPrimary) -> Starlette:
     return Starlette(routes=[Route("/tlog/{path:path}", tlog)])
 
 
-@contextmanager
-def fake_partner_server(fake: FakePartnerPrimary) -> Iterator[str]:
+def fake_partner_server(fake: FakePartnerPrimary) -> AbstractContextManager[str]:
     """The fake partner server, listening; its base URL."""
-    port = free_port()
-    config = uvicorn.Config(_app(fake), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the fake partner server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return running_app(_app(fake))

@@ -9,9 +9,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
@@ -31,7 +32,7 @@ from tests.conftest import fresh_store
 from tests.continuity.mirror_support import FakePartnerPrimary, fake_partner_server
 from tests.continuity.test_tiles import grow_to, size_of, token_for
 from tests.helpers import post, report_body
-from tests.helpers_server import running_server
+from tests.helpers_server import free_port, running_server, start_server
 
 REPORT_TEXT = "انهيار بناء في حي هنانو، ثلاثة تحت الأنقاض"
 
@@ -115,6 +116,30 @@ def test_a_mirror_follows_checks_and_serves_read_only(
         mirror.stop()
     if mirror_db.startswith("sqlite:///"):
         assert REPORT_TEXT.encode() not in Path(mirror_db.removeprefix("sqlite:///")).read_bytes()
+
+
+def test_hanano_serve_on_a_mirror_store_is_read_only(
+    service: Service, mirror_db: str, tmp_path: Path
+) -> None:
+    mirror = token_for(service, "mirror")
+    grow_to(service, 30)
+    dispatcher = {"Authorization": f"Bearer {token_for(service, 'dispatcher')}"}
+    with running_server(service) as url:
+        assert follow(url, mirror, service.evidence.key.verifier, mirror_db).exit_code == 0
+    port = free_port()
+    process = start_server(mirror_db, port, tmp_path / "mirror-serve.log")
+    try:
+        base = f"http://127.0.0.1:{port}"
+        status = httpx.get(f"{base}/api/v1/mirror", headers=dispatcher, timeout=10).json()
+        assert status["mirror"]["primary"] == url and status["mirror"]["behind"] == 0
+        body = report_body(datetime.now(UTC), text="x")
+        refused = httpx.post(f"{base}/api/v1/reports", json=body, headers=dispatcher, timeout=10)
+        assert refused.status_code == 409 and url in refused.json()["detail"], refused.text
+        assert httpx.get(f"{base}/tlog/checkpoint", timeout=10).text.startswith("hanano/aleppo\n")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert "read-only: a mirror of " + url in (tmp_path / "mirror-serve.log").read_text()
 
 
 def test_a_cosignature_is_made_after_storing_and_served_with_the_checkpoint(
