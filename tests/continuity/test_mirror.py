@@ -124,6 +124,7 @@ def test_hanano_serve_on_a_mirror_store_is_read_only(
     mirror = token_for(service, "mirror")
     grow_to(service, 30)
     dispatcher = {"Authorization": f"Bearer {token_for(service, 'dispatcher')}"}
+    public = {"Authorization": f"Bearer {token_for(service, 'public')}"}
     with running_server(service) as url:
         assert follow(url, mirror, service.evidence.key.verifier, mirror_db).exit_code == 0
     port = free_port()
@@ -132,6 +133,8 @@ def test_hanano_serve_on_a_mirror_store_is_read_only(
         base = f"http://127.0.0.1:{port}"
         status = httpx.get(f"{base}/api/v1/mirror", headers=dispatcher, timeout=10).json()
         assert status["mirror"]["primary"] == url and status["mirror"]["behind"] == 0
+        told = httpx.get(f"{base}/api/v1/mirror", headers=public, timeout=10).json()["mirror"]
+        assert "primary" not in told and url not in str(told) and told["behind"] == 0
         body = report_body(datetime.now(UTC), text="x")
         refused = httpx.post(f"{base}/api/v1/reports", json=body, headers=dispatcher, timeout=10)
         assert refused.status_code == 409 and url in refused.json()["detail"], refused.text
