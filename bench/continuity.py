@@ -8,6 +8,11 @@ checked (a tile is 256 hashes; a bundle splits into 256 entries). Reports tiles 
 MB/s and latency percentiles for each.
 
     .venv/bin/python bench/continuity.py [--events 50000] [--clients 4] [--seconds 10]
+        [--only all|tiles|mirror]
+
+Then (unless --only tiles) a mirror catches up with the whole log, in this process, into an
+empty SQLite store (`hanano mirror follow --once`): every hash tile and entry bundle fetched,
+checked and stored with the projections; reports entries per second, end to end.
 
 The last line printed is machine-readable: key=value pairs of the figures.
 """
@@ -29,18 +34,25 @@ from pathlib import Path
 import httpx2 as httpx
 
 from hanano.access.tokens import create_token
+from hanano.clock import SystemClock
+from hanano.domains import DOMAINS
+from hanano.evidence.mirror import Primary, follow_once
 from hanano.evidence.tiles import encode_index
 from hanano.service import Service
 from hanano.settings import Settings
+from hanano.store.engine import make_engine
+from hanano.store.migrations import migrate
+from hanano.store.registry import Registry
 from hanano.store.sequencer import Tx
 
 BATCH = 5000
 
 
-def build_store(db_url: str, events: int) -> str:
-    """A store whose log holds `events` entries; returns a mirror's token."""
+def build_store(db_url: str, events: int) -> tuple[str, str]:
+    """A store whose log holds `events` entries; returns a mirror's token and the log's key."""
     service = Service(Settings(database_url=db_url, mqtt_url=None)).start()
     try:
+        verifier = service.evidence.key.verifier
         mirror = service.execute(lambda tx: create_token(tx, "bench", "mirror", "bench")).secret
         made = 1
 
@@ -54,7 +66,28 @@ def build_store(db_url: str, events: int) -> str:
             made += count
     finally:
         service.stop()
-    return mirror
+    return mirror, verifier
+
+
+def mirror_catch_up(
+    base: str, token: str, verifier: str, db_url: str, project: bool
+) -> dict[str, float]:
+    """`hanano mirror follow --once` into an empty SQLite store, in this process: every tile,
+    bundle and entry fetched over HTTP and checked, then stored (with the projections, or with
+    no projector at all to time the log's own path)."""
+    engine = make_engine(db_url)
+    migrate(engine, [(d.name, d.migrations) for d in DOMAINS])
+    handlers = [d.handlers for d in DOMAINS] if project else []
+    registry = Registry.merge(handlers, (t for d in DOMAINS for t in d.tables))
+    primary = Primary(base, token)
+    try:
+        began = time.monotonic()
+        done = follow_once(engine, primary, verifier, registry, SystemClock())
+        elapsed = time.monotonic() - began
+    finally:
+        primary.close()
+        engine.dispose()
+    return {"entries": done.entries, "seconds": elapsed, "per_s": done.entries / elapsed}
 
 
 def free_port() -> int:
@@ -148,20 +181,24 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--only", choices=("all", "tiles", "mirror"), default="all", help="which figures to take"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'hanano.db'}"
         os.environ["HANANO_LOG_KEY_FILE"] = str(Path(tmp) / "log.key")
         began = time.monotonic()
-        mirror = build_store(db_url, args.events)
+        mirror, verifier = build_store(db_url, args.events)
         print(f"store with {args.events} log entries built in {time.monotonic() - began:.1f} s")
         port = free_port()
         process = serve(db_url, port, Path(tmp) / "serve.log")
         try:
             base = f"http://127.0.0.1:{port}"
             full = args.events // 256
-            figures = {}
-            for kind in ("hash", "entries"):
+            figures: dict[str, dict[str, float]] = {}
+            kinds = () if args.only == "mirror" else ("hash", "entries")
+            for kind in kinds:
                 result = hammer(base, kind, full, args.clients, args.seconds, mirror)
                 figures[kind] = result
                 print(
@@ -169,15 +206,35 @@ def main() -> None:
                     f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, "
                     f"{result['count']:.0f} fetched"
                 )
+            for project in () if args.only == "tiles" else (False, True):
+                store = f"sqlite:///{Path(tmp) / f'mirror-{project}.db'}"
+                caught = mirror_catch_up(base, mirror, verifier, store, project)
+                what = "mirror" if project else "mirror_log_only"
+                figures[what] = caught
+                print(
+                    f"mirror catch-up ({'with' if project else 'without'} projections): "
+                    f"{caught['entries']:.0f} entries fetched, checked and stored in "
+                    f"{caught['seconds']:.1f} s: {caught['per_s']:.0f} entries/s"
+                )
         finally:
             process.terminate()
             process.wait(timeout=30)
-    print(
-        f"hash_tiles_per_s={figures['hash']['per_s']:.0f} "
-        f"hash_p99_ms={figures['hash']['p99_ms']:.2f} "
-        f"entry_bundles_per_s={figures['entries']['per_s']:.0f} "
-        f"entries_p99_ms={figures['entries']['p99_ms']:.2f} events={args.events}"
-    )
+    print(" ".join(machine_readable(figures)) + f" events={args.events}")
+
+
+def machine_readable(figures: dict[str, dict[str, float]]) -> list[str]:
+    found = []
+    if "hash" in figures:
+        found += [
+            f"hash_tiles_per_s={figures['hash']['per_s']:.0f}",
+            f"hash_p99_ms={figures['hash']['p99_ms']:.2f}",
+            f"entry_bundles_per_s={figures['entries']['per_s']:.0f}",
+            f"entries_p99_ms={figures['entries']['p99_ms']:.2f}",
+        ]
+    if "mirror" in figures:
+        found.append(f"mirror_log_only_per_s={figures['mirror_log_only']['per_s']:.0f}")
+        found.append(f"mirror_entries_per_s={figures['mirror']['per_s']:.0f}")
+    return found
 
 
 if __name__ == "__main__":

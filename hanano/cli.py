@@ -79,6 +79,8 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
     service = started(ctx)
     click.echo(f"hanano serving on http://{host}:{port} ({service.engine.dialect.name})")
+    if service.mirror is not None:
+        click.echo(f"read-only: a mirror of {service.mirror.primary_url} (`hanano mirror follow`)")
     # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app's
     # ClientAddress middleware believes it only from `trusted_proxies`.
     uvicorn.run(

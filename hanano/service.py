@@ -15,9 +15,12 @@ from hanano.city.model import City, CityCache
 from hanano.clock import Clock, SystemClock
 from hanano.domain import Domain
 from hanano.domains import DOMAINS
+from hanano.errors import Problem
+from hanano.evidence import note
 from hanano.evidence.identity import BoundKey, bind_log_key, log_origin
-from hanano.evidence.keys import purpose_key
+from hanano.evidence.keys import LogKey, purpose_key
 from hanano.evidence.log import EvidenceLog, catch_up
+from hanano.evidence.mirror_state import MirrorState, mirror_of
 from hanano.evidence.tsa import Timestamper
 from hanano.geo.gazetteer import load_aleppo_aliases
 from hanano.settings import Settings
@@ -65,6 +68,7 @@ class Service:
         self.key_path: Path | None = None
         self.log_origin = settings.log_origin or f"hanano/{settings.city}"
         self._evidence: EvidenceLog | None = None
+        self.mirror: MirrorState | None = None
         self._started = False
         self.timestamper: Timestamper | None = None
         if settings.tsa_url:
@@ -87,6 +91,9 @@ class Service:
         if not self._started:
             try:
                 migrate(self.engine, [(d.name, d.migrations) for d in self.domains])
+                self.mirror = mirror_of(self.engine)
+                if self.mirror is not None:
+                    return self._start_read_only(self.mirror)
                 self._bind_log()
             except Exception:
                 # A refused start leaves no connection open behind it.
@@ -100,6 +107,25 @@ class Service:
             if self.timestamper is not None:
                 self.timestamper.start()
             self._started = True
+        return self
+
+    def _start_read_only(self, mirror: MirrorState) -> Service:
+        """A mirror's store: its log is another's, written only by `hanano mirror follow`, so
+        every write is refused naming the primary, and no writer, tick or worker runs."""
+        primary = mirror.primary_url
+        self.sequencer.refuse_writes(
+            lambda: Problem(
+                409,
+                "Read-only mirror",
+                f"this server is a read-only mirror of {primary}: write to the primary",
+            )
+        )
+        self.log_origin = mirror.origin
+        # The primary's key signs this log; what the server derives its own keys from (login
+        # counters) is a key of this process alone, since nothing here is ever signed.
+        signer, _ = note.generate_key(mirror.origin)
+        self._evidence = EvidenceLog(LogKey(signer, mirror.log_key), mirror.origin, self.clock)
+        self._started = True
         return self
 
     def _bind_log(self) -> None:
@@ -132,12 +158,12 @@ class Service:
         return bound, evidence
 
     def stop(self) -> None:
-        if self._started:
+        if self._started and not self.sequencer.read_only:
             # The timestamper stores its tokens through the sequencer, so it stops first.
             if self.timestamper is not None:
                 self.timestamper.stop()
             self.sequencer.stop()
-            self._started = False
+        self._started = False
         self.engine.dispose()
 
     def execute(self, command: Callable[[Tx], T]) -> T:

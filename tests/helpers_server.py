@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import uvicorn
+from starlette.types import ASGIApp
 
 from hanano.service import Service
 from hanano.web.app import build_app
@@ -27,9 +28,16 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(service: Service, sweep_interval_s: float = 10.0) -> Iterator[str]:
+    with running_app(build_app(service, sweep_interval_s=sweep_interval_s)) as url:
+        yield url
+
+
+@contextmanager
+def running_app(app: ASGIApp) -> Iterator[str]:
+    """Any ASGI app (hanano's, or a fake partner's) served by uvicorn in a thread; its URL."""
     port = free_port()
     config = uvicorn.Config(
-        build_app(service, sweep_interval_s=sweep_interval_s),
+        app,
         host="127.0.0.1",
         port=port,
         log_level="warning",

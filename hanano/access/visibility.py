@@ -49,6 +49,12 @@ def reads_entries_as_hashed(who: Principal) -> bool:
     return who.role == "mirror"
 
 
+def reads_primary_address(who: Principal) -> bool:
+    """Whether `who` is told, on a mirror, the address of the primary it follows: not the
+    public role, whose tokens are handed out widely; the others write to the primary anyway."""
+    return who.role != "public"
+
+
 def event_view(event: RecordedEvent, who: Principal) -> dict[str, Any] | None:
     """The event as `who` may read it live, or None: withheld fields are left out, and sealed
     fields stay sealed whoever reads (their plaintext is served by the routes that need it)."""

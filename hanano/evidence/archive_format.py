@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,6 +185,17 @@ class Frontier:
     def __init__(self) -> None:
         self.stack: list[bytes] = []
         self.size = 0
+
+    @classmethod
+    def resume(cls, size: int, node: Callable[[int, int], bytes]) -> Frontier:
+        """The right edge of a stored tree of `size` leaves: its complete subtrees, largest
+        first, read by `node(level, index)`."""
+        frontier = cls()
+        for level in range(size.bit_length() - 1, -1, -1):
+            if size >> level & 1:
+                frontier.stack.append(node(level, (size >> level) - 1))
+        frontier.size = size
+        return frontier
 
     def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
         nodes = [(0, self.size, leaf)]

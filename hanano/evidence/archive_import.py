@@ -117,18 +117,7 @@ def _write_events(conn: Connection, archive: Archive) -> None:
         events: list[dict[str, Any]] = []
         nodes: list[dict[str, Any]] = []
         for event in archive.events(name):
-            document = event.document
-            events.append(
-                {
-                    "seq": event.seq,
-                    "time": document["time"],
-                    "actor": document["actor"],
-                    "type": document["type"],
-                    "version": document["v"],
-                    "canonical": event.canonical,
-                    "leaf_hash": event.leaf,
-                }
-            )
+            events.append(event_row(event.seq, event.canonical, event.leaf, event.document))
             nodes.extend(
                 {"level": level, "idx": index, "hash": digest}
                 for level, index, digest in frontier.append(event.leaf)
@@ -138,6 +127,19 @@ def _write_events(conn: Connection, archive: Archive) -> None:
         sealed = [_sealed(row) for row in archive.sealed(_sealed_member(archive, name))]
         if sealed:
             _INSERT_SEALED.run_many(conn, sealed)
+
+
+def event_row(seq: int, canonical: bytes, leaf: bytes, document: dict[str, Any]) -> dict[str, Any]:
+    """The `events` row of a checked entry: its bytes, leaf, and the columns copied for queries."""
+    return {
+        "seq": seq,
+        "time": document["time"],
+        "actor": document["actor"],
+        "type": document["type"],
+        "version": document["v"],
+        "canonical": canonical,
+        "leaf_hash": leaf,
+    }
 
 
 def _sealed_member(archive: Archive, events_name: str) -> str:

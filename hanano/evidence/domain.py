@@ -8,6 +8,7 @@ from hanano.evidence import (
     media_cli,
     media_routes,
     migrations,
+    mirror_cli,
     routes,
     tables,
     tile_routes,
@@ -32,6 +33,6 @@ DOMAIN = Domain(
     migrations=migrations.MIGRATIONS,
     handlers=HANDLERS,
     routers=(routes.router, routes.entries_router, media_routes.router, tile_routes.router),
-    commands=(cli.log_group, media_cli.media_group),
+    commands=(cli.log_group, media_cli.media_group, mirror_cli.mirror_group),
     start=start,
 )

@@ -154,6 +154,29 @@ def _witness_urls(conn: Connection) -> None:
     add_missing_columns(conn, (("witnesses", "url", "TEXT"),))
 
 
+# As they were when written.
+_MIRROR_SCHEMA = MetaData()
+Table(
+    "mirror_state",
+    _MIRROR_SCHEMA,
+    Column("origin", String(200), primary_key=True),
+    Column("primary_url", Text, nullable=False),
+    Column("log_key", Text, nullable=False),
+    Column("size", _BIG, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("stored_at", String(40), nullable=False),
+    Column("primary_size", _BIG, nullable=False),
+    Column("checked_at", String(40), nullable=False),
+    Column("cosignature", Text, nullable=True),
+    Column("unprojected", _BIG, nullable=False),
+)
+
+
+def _mirror_state(conn: Connection) -> None:
+    """What a mirror of another log has stored of it, and how far behind it is."""
+    _MIRROR_SCHEMA.create_all(conn)
+
+
 MIGRATIONS = (
     Migration(1, "the log's tree: subtree hashes, checkpoints", _tree, replaces=(2,)),
     Migration(
@@ -162,4 +185,5 @@ MIGRATIONS = (
     Migration(3, "media originals, custody, device keys", _media, replaces=(7,)),
     Migration(4, "the key that signs the log, recorded", _log_identity, replaces=(14,)),
     Migration(5, "witnesses' URLs, for pushing checkpoints", _witness_urls),
+    Migration(6, "a mirror's record of the log it follows", _mirror_state),
 )

@@ -121,9 +121,27 @@ media_device_keys = Table(
     Column("registered_at", String(40), nullable=False),
 )
 
+# On a mirror only: the log it follows (origin, primary, the log's verifier key), the signed
+# checkpoint it last stored, and the primary's size when it last looked.
+mirror_state = Table(
+    "mirror_state",
+    metadata,
+    Column("origin", String(200), primary_key=True),
+    Column("primary_url", Text, nullable=False),
+    Column("log_key", Text, nullable=False),
+    Column("size", _BIG, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("stored_at", String(40), nullable=False),
+    Column("primary_size", _BIG, nullable=False),
+    Column("checked_at", String(40), nullable=False),
+    Column("cosignature", Text, nullable=True),
+    Column("unprojected", _BIG, nullable=False),
+)
+
 # Kept as they are by `hanano store rebuild`: not projections of the log.
 merkle_nodes.info["kept"] = "the log's own tree, computed from the leaves, not from replayed events"
 checkpoints.info["kept"] = "signed checkpoints are the log's own record; a replay cannot sign them"
 log_identity.info["kept"] = "the key that signs the log, recorded once"
 cosignatures.info["kept"] = "witnesses' cosignatures arrive from outside the log"
 checkpoint_timestamps.info["kept"] = "RFC 3161 tokens arrive from outside the log"
+mirror_state.info["kept"] = "what a mirror fetched and checked of its primary's log"

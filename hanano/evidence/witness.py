@@ -248,7 +248,7 @@ def witness_once(
     status, latest = request("GET", "/api/v1/log/checkpoint", None)
     if status != 200:
         raise WitnessError(f"the log answered {status} for its checkpoint: {latest[:200]}")
-    checkpoint, body, log_note = _open_checkpoint(latest, log_key)
+    checkpoint, body, log_note = open_signed_checkpoint(latest, log_key)
     state = load_state(state_path)
     previous = state.get(checkpoint.origin)
     previous_size = 0
@@ -274,7 +274,7 @@ def witness_once(
     return Cosigned(checkpoint, previous_size, line, stored)
 
 
-def _open_checkpoint(text: str, log_key: str) -> tuple[Checkpoint, str, str]:
+def open_signed_checkpoint(text: str, log_key: str) -> tuple[Checkpoint, str, str]:
     """Check the log's signature; return the checkpoint, its body, and the note signed by it."""
     try:
         body = note.open_note(text, [log_key])
@@ -315,7 +315,7 @@ def _check_against(
     # The log must still stand by the checkpoint this witness cosigned.
     status, past = request("GET", f"/api/v1/log/checkpoint?size={old_size}", None)
     if status == 200:
-        past_checkpoint, _, past_note = _open_checkpoint(past, log_key)
+        past_checkpoint, _, past_note = open_signed_checkpoint(past, log_key)
         if past_checkpoint.root != old_root:
             raise ForkDetected(
                 f"FORK: two checkpoints of size {old_size} with different roots "

@@ -186,6 +186,7 @@ class Sequencer:
         self.groups_committed = 0
         # Set by the service from its secret before the writer starts.
         self.fingerprint_key = b""
+        self._refusal: Callable[[], Exception] | None = None
 
     def add_listener(self, listener: Listener) -> None:
         """Called in the writer thread with each group's events, once they are durable and
@@ -215,7 +216,17 @@ class Sequencer:
     def running(self) -> bool:
         return self._thread is not None
 
+    def refuse_writes(self, refusal: Callable[[], Exception]) -> None:
+        """Every command is refused with `refusal()` (a read-only store: a mirror)."""
+        self._refusal = refusal
+
+    @property
+    def read_only(self) -> bool:
+        return self._refusal is not None
+
     def submit(self, command: Command[T]) -> Future[T]:
+        if self._refusal is not None:
+            raise self._refusal()
         if self._thread is None:
             raise RuntimeError("the sequencer is not running")
         job = _Job(command)

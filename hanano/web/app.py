@@ -150,8 +150,12 @@ def _lifespan(
                 await asyncio.to_thread(broadcaster.sweep)
                 await asyncio.to_thread(service.tick)
 
+        # A mirror runs no worker: it must not push the primary's checkpoints to witnesses
+        # nor send its alerts a second time.
         workers = app.state.workers = {
-            d.name: d.start(service, broadcaster) for d in service.domains if d.start
+            d.name: d.start(service, broadcaster)
+            for d in service.domains
+            if d.start and not service.sequencer.read_only
         }
         task = asyncio.create_task(sweep())
         try:

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from hanano.access.tokens import Principal
+from hanano.access.visibility import reads_primary_address
+from hanano.evidence.mirror_state import mirror_of
 from hanano.web.deps import ALL, ServiceDep, allow, still_holds
 from hanano.web.stream import Broadcaster, sse_stream
 
@@ -14,7 +16,26 @@ router = APIRouter(prefix="/api/v1")
 
 @router.get("/health", tags=["system"])
 def health(service: ServiceDep) -> dict[str, Any]:
-    return {"status": "ok", "backend": service.engine.dialect.name}
+    return {
+        "status": "ok",
+        "backend": service.engine.dialect.name,
+        "read_only": service.sequencer.read_only,
+    }
+
+
+@router.get("/mirror", tags=["system"])
+def mirror(service: ServiceDep, who: Annotated[Principal, Depends(allow(*ALL))]) -> dict[str, Any]:
+    """Whether this server is a read-only mirror: of which primary (not told to the public
+    role), the size it holds, the primary's size when it last looked, and so how far behind it
+    is (`mirror` is null on a primary)."""
+    # Read each time: the follower that writes it is another process.
+    state = mirror_of(service.engine)
+    if state is None:
+        return {"mirror": None}
+    view = state.view()
+    if not reads_primary_address(who):
+        del view["primary"]
+    return {"mirror": view}
 
 
 @router.get(

@@ -40,6 +40,7 @@ FOREIGN_CAP = (
 # so that a change of policy in the code must be matched by a change here.
 MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/v1/me", None, EVERYONE),
+    ("GET", "/api/v1/mirror", None, EVERYONE),
     ("POST", "/api/v1/reports", {}, REPORTING),
     ("GET", "/api/v1/incidents", None, EVERYONE),
     ("GET", "/api/v1/incidents/{cleared}", None, EVERYONE),

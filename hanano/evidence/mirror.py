@@ -1,0 +1,339 @@
+"""A mirror of another hanano's log, fetched as C2SP tlog-tiles and checked before it is stored.
+
+One catch-up: the primary's checkpoint must verify with the log's key; the hash tiles from the
+size stored here must give its root and, at the stored size, the root stored here (else the log
+forked: `Fork`, with both signed checkpoints); every entry must hash to its leaf in those tiles.
+Only then are the entries, their tree, the checkpoint and the mirror's record written, in one
+transaction, with the projections brought up to date in it, so a follower killed at any point
+leaves the store as it was and the next run starts from the same place. A cosignature (C2SP
+tlog-cosignature: "durably stored here") is made only after that commit.
+
+Entry bundles carry each event as hashed: a sensitive field (a name, a rescuer's position) is
+only its salted commitment there, never its value. The mirror stores it as a field it does not
+hold (read as None, as an erased one is): names and positions stay with the primary.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2 as httpx
+from sqlalchemy import Connection, Engine, select
+
+from hanano.clock import Clock, isoformat
+from hanano.evidence.archive_check import loads
+from hanano.evidence.archive_format import Frontier
+from hanano.evidence.archive_import import event_row
+from hanano.evidence.cosign import cosign, witness_key_from_signer
+from hanano.evidence.log import Checkpoint, NodeReader
+from hanano.evidence.merkle import leaf_hash as merkle_leaf
+from hanano.evidence.mirror_project import project
+from hanano.evidence.mirror_state import MirrorState, read_mirror
+from hanano.evidence.tables import checkpoints, cosignatures, log_identity, merkle_nodes
+from hanano.evidence.tables import mirror_state as mirror_table
+from hanano.evidence.tile_verify import (
+    Fork,
+    Refused,
+    Tiles,
+    bundle_entries,
+    bundles_between,
+    hash_tiles_between,
+    leaf_hashes,
+)
+from hanano.evidence.tiles import TILE_WIDTH, TileRef, tile_path
+from hanano.evidence.witness import WitnessError, open_signed_checkpoint
+from hanano.store import schema
+from hanano.store.prepared import insert_all
+from hanano.store.records import RecordedEvent
+from hanano.store.registry import Registry
+from hanano.store.sealed import committed_without_row
+
+__all__ = ["Followed", "Fork", "Primary", "Refused", "Unreachable", "follow_once"]
+
+_INSERT_EVENTS = insert_all(schema.events)
+_INSERT_SEALED = insert_all(schema.sealed_fields)
+_INSERT_NODES = insert_all(merkle_nodes)
+
+
+class Unreachable(Exception):
+    """The primary did not answer as a tlog-tiles server does (network, status)."""
+
+
+class Primary:
+    """The primary's /tlog/ over HTTP, with the mirror's token; `fetch` is what tests replace."""
+
+    def __init__(self, url: str, token: str | None, timeout: float = 30.0, workers: int = 4):
+        base = url.rstrip("/")
+        self.url = base
+        self.base = base if base.endswith("/tlog") else base + "/tlog"
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.client = httpx.Client(headers=headers, timeout=timeout)
+        self.workers = workers
+
+    def fetch(self, path: str) -> bytes:
+        try:
+            response = self.client.get(f"{self.base}/{path}")
+        except httpx.HTTPError as exc:
+            raise Unreachable(f"{path}: the primary did not answer ({exc})") from None
+        if response.status_code != 200:
+            raise Unreachable(
+                f"{path}: the primary answered {response.status_code}: {response.text[:200]}"
+            )
+        return response.content
+
+    def fetch_all(self, paths: list[str]) -> list[bytes]:
+        with ThreadPoolExecutor(self.workers) as pool:
+            return list(pool.map(self.fetch, paths))
+
+    def stream(self, paths: list[str], ahead: int = 32) -> Iterator[bytes]:
+        """Each path's body in order, fetched up to `ahead` in advance while the caller works."""
+        with ThreadPoolExecutor(self.workers) as pool:
+            waiting: deque[Future[bytes]] = deque()
+            for path in paths:
+                waiting.append(pool.submit(self.fetch, path))
+                if len(waiting) > ahead:
+                    yield waiting.popleft().result()
+            while waiting:
+                yield waiting.popleft().result()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@dataclass(frozen=True)
+class Followed:
+    previous: int
+    size: int
+    cosignature: str | None
+
+    @property
+    def entries(self) -> int:
+        return self.size - self.previous
+
+
+@dataclass(frozen=True)
+class _Signed:
+    checkpoint: Checkpoint
+    body: str
+    note: str
+
+
+def follow_once(
+    engine: Engine,
+    primary: Primary,
+    log_key: str,
+    registry: Registry,
+    clock: Clock,
+    signer: str | None = None,
+) -> Followed:
+    """Catch up with the primary once; Refused, Fork or Unreachable, with nothing stored."""
+    with engine.connect() as conn:
+        held = _held(conn, log_key)
+    signed = _signed(primary, log_key)
+    size = 0 if held is None else held.size
+    if held is not None:
+        _same_history_so_far(held, signed)
+    if held is not None and signed.checkpoint.size == held.size:
+        _record_look(engine, held, signed, clock)
+        return Followed(size, size, held.cosignature)
+    refs = list(hash_tiles_between(size, signed.checkpoint.size))
+    tiles = Tiles.of(list(zip(refs, primary.fetch_all([tile_path(r) for r in refs]), strict=True)))
+    tiles.check(signed.checkpoint)
+    if held is not None and tiles.root(held.size) != held.checkpoint.root:
+        raise Fork(
+            f"FORK: the tiles the log signed at size {signed.checkpoint.size} give another root "
+            f"at size {held.size} than the checkpoint stored here",
+            held.note,
+            signed.note,
+        )
+    _store(
+        engine,
+        primary,
+        tiles,
+        signed,
+        (size, log_key, 0 if held is None else held.unprojected),
+        registry,
+        clock,
+    )
+    line = None if signer is None else _cosign(engine, signed, signer, clock)
+    return Followed(size, signed.checkpoint.size, line)
+
+
+def _held(conn: Connection, log_key: str) -> MirrorState | None:
+    """What this store holds of the log; Refused if it is a log of its own or another's."""
+    held = read_mirror(conn)
+    if held is None:
+        own = conn.execute(select(log_identity.c.origin).limit(1)).first()
+        if own is not None or conn.execute(select(schema.events.c.seq).limit(1)).first():
+            raise Refused("this store holds a log of its own: a mirror needs an empty store")
+        return None
+    if held.log_key != log_key:
+        raise Refused(f"this store mirrors the log of key {held.log_key}, not {log_key}")
+    return held
+
+
+def _signed(primary: Primary, log_key: str) -> _Signed:
+    text = primary.fetch("checkpoint").decode("utf-8", errors="replace")
+    try:
+        checkpoint, body, log_note = open_signed_checkpoint(text, log_key)
+    except WitnessError as exc:
+        raise Refused(f"checkpoint: {exc}") from None
+    return _Signed(checkpoint, body, log_note)
+
+
+def _same_history_so_far(held: MirrorState, signed: _Signed) -> None:
+    new = signed.checkpoint
+    if new.origin != held.origin:
+        raise Refused(f"checkpoint: it names the log {new.origin!r}, not {held.origin!r}")
+    if new.size < held.size or (new.size == held.size and new.root != held.checkpoint.root):
+        raise Fork(
+            f"FORK: the log signed a checkpoint of size {new.size} that is not the history of "
+            f"size {held.size} stored here",
+            held.note,
+            signed.note,
+        )
+
+
+def _record_look(engine: Engine, held: MirrorState, signed: _Signed, clock: Clock) -> None:
+    with engine.connect() as conn, conn.begin():
+        conn.execute(
+            mirror_table.update()
+            .where(mirror_table.c.origin == held.origin)
+            .values(primary_size=signed.checkpoint.size, checked_at=isoformat(clock.now()))
+        )
+
+
+def _store(
+    engine: Engine,
+    primary: Primary,
+    tiles: Tiles,
+    signed: _Signed,
+    held: tuple[int, str, int],
+    registry: Registry,
+    clock: Clock,
+) -> None:
+    """Write the checked entries, their tree, the checkpoint and the record in one transaction."""
+    new = signed.checkpoint
+    size, log_key, held_out = held
+    with engine.connect() as conn:
+        conn.info["writer"] = True
+        with conn.begin():
+            now_held = read_mirror(conn)
+            if (0 if now_held is None else now_held.size) != size:
+                raise Unreachable("another follower stored entries meanwhile; nothing stored")
+            frontier = Frontier.resume(size, NodeReader(conn))
+            left_out = 0
+            refs = list(bundles_between(size, new.size))
+            bodies = primary.stream([tile_path(ref) for ref in refs])
+            for ref, body in zip(refs, bodies, strict=True):
+                entries = bundle_entries(ref, body, leaf_hashes(tiles, ref))
+                left_out += project(conn, registry, _store_bundle(conn, frontier, ref, entries))
+            if frontier.size != new.size or frontier.root() != new.root:
+                raise Refused(f"the stored tree does not give the root of size {new.size}")
+            now = isoformat(clock.now())
+            conn.execute(
+                checkpoints.insert().values(
+                    size=new.size, root=new.root, note=signed.note, created_at=now
+                )
+            )
+            conn.execute(mirror_table.delete())
+            conn.execute(
+                mirror_table.insert().values(
+                    origin=new.origin,
+                    primary_url=primary.url,
+                    log_key=log_key,
+                    size=new.size,
+                    note=signed.note,
+                    stored_at=now,
+                    primary_size=new.size,
+                    checked_at=now,
+                    cosignature=None,
+                    unprojected=held_out + left_out,
+                )
+            )
+
+
+def _store_bundle(
+    conn: Connection, frontier: Frontier, ref: TileRef, entries: list[bytes]
+) -> list[RecordedEvent]:
+    """The entries of one checked bundle not stored yet: events, sealed rows, tree nodes;
+    returns them as read back (`read_events` would give the same, without the second parse)."""
+    events: list[dict[str, Any]] = []
+    sealed: list[dict[str, Any]] = []
+    nodes: list[dict[str, Any]] = []
+    recorded = []
+    first = ref.index * TILE_WIDTH
+    for offset in range(frontier.size - first, len(entries)):
+        seq, entry = first + offset + 1, entries[offset]
+        document = _document(ref, seq, entry)
+        leaf = _leaf(frontier, entry, nodes)
+        events.append(event_row(seq, entry, leaf, document))
+        data = document["data"]
+        # Not held here: a commitment with no value, read as None (see the module's note).
+        for name in committed_without_row(document["type"], data, ()):
+            sealed.append(
+                {"seq": seq, "field": name, "salt": None, "value": None, "erased_at": None}
+            )
+            data[name] = None
+        recorded.append(
+            RecordedEvent(
+                seq,
+                document["time"],
+                document["actor"],
+                document["type"],
+                document["v"],
+                data,
+                entry,
+                leaf,
+            )
+        )
+    _INSERT_EVENTS.run_many(conn, events)
+    _INSERT_NODES.run_many(conn, nodes)
+    if sealed:
+        _INSERT_SEALED.run_many(conn, sealed)
+    return recorded
+
+
+def _document(ref: TileRef, seq: int, entry: bytes) -> dict[str, Any]:
+    try:
+        document = loads(entry)
+    except ValueError:
+        document = None
+    if (
+        not isinstance(document, dict)
+        or document.get("seq") != seq
+        or not isinstance(document.get("data"), dict)
+        or not all(key in document for key in ("time", "actor", "type", "v"))
+    ):
+        raise Refused(f"{tile_path(ref)}: entry {seq} is not the log's event {seq}")
+    return document
+
+
+def _leaf(frontier: Frontier, entry: bytes, nodes: list[dict[str, Any]]) -> bytes:
+    """Append the entry's leaf to the tree, noting the subtree hashes it completes."""
+    added = frontier.append(merkle_leaf(entry))
+    nodes.extend({"level": level, "idx": index, "hash": digest} for level, index, digest in added)
+    return added[0][2]
+
+
+def _cosign(engine: Engine, signed: _Signed, signer: str, clock: Clock) -> str:
+    """Cosign the checkpoint now durably stored here, and keep the cosignature with it."""
+    now = clock.now()
+    line = cosign(signed.body, signer, int(now.timestamp()))
+    name = witness_key_from_signer(signer).split("+", 1)[0]
+    with engine.connect() as conn, conn.begin():
+        conn.execute(
+            cosignatures.insert().values(
+                size=signed.checkpoint.size,
+                witness=name,
+                timestamp=int(now.timestamp()),
+                line=line,
+                received_at=isoformat(now),
+            )
+        )
+        conn.execute(mirror_table.update().values(cosignature=line))
+    return line

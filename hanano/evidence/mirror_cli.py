@@ -1,0 +1,107 @@
+"""`hanano mirror follow`: keep a checked, read-only copy of another hanano's log."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from hanano.clock import SystemClock
+from hanano.console import settings_for
+from hanano.domain import Domain
+from hanano.evidence import note
+from hanano.evidence.cli import _signer_key
+from hanano.evidence.mirror import Followed, Fork, Primary, Refused, Unreachable, follow_once
+from hanano.store.engine import make_engine
+from hanano.store.migrations import migrate
+from hanano.store.registry import Registry
+
+FORK_EXIT = 3
+
+
+@click.group("mirror")
+def mirror_group() -> None:
+    """A read-only copy of another hanano's log, checked as it grows (C2SP tlog-mirror)."""
+
+
+@mirror_group.command("follow")
+@click.argument("url")
+@click.option("--token", required=True, help="A token of the primary's `mirror` role.")
+@click.option("--log-key", "log_key", required=True, help="The primary log's verifier key.")
+@click.option(
+    "--db", default=None, help="The mirror's own store (sqlite:///PATH or postgresql://)."
+)
+@click.option("--once", is_flag=True, help="Catch up once and exit (0 when stored and checked).")
+@click.option("--interval", default=30.0, show_default=True, help="Seconds between looks.")
+@click.option(
+    "--key",
+    "signer_key",
+    default=None,
+    help="A cosigner key (or a file holding it): each stored checkpoint is cosigned with it.",
+)
+@click.pass_context
+def mirror_follow(
+    ctx: click.Context,
+    url: str,
+    token: str,
+    log_key: str,
+    db: str | None,
+    once: bool,
+    interval: float,
+    signer_key: str | None,
+) -> None:
+    """Fetch the log at URL (its checkpoint, hash tiles and entry bundles under /tlog/), check
+    the signature, every leaf, the root and consistency with what is stored, and only then store
+    it: the store can then be served read-only by `hanano serve`. A refused fetch stores
+    nothing and exits 1; a fork (a signed checkpoint inconsistent with the stored one) prints
+    both signed checkpoints and exits 3."""
+    try:
+        note._parse_verifier_key(log_key)
+    except ValueError as exc:
+        raise click.ClickException(f"--log-key: {exc}") from None
+    if db:
+        ctx.ensure_object(dict)["db"] = db
+    signer = None if signer_key is None else _signer_key(signer_key)
+    engine = make_engine(settings_for(ctx).database_url)
+    domains: tuple[Domain, ...] = ctx.obj["domains"]
+    migrate(engine, [(d.name, d.migrations) for d in domains])
+    registry = Registry.merge((d.handlers for d in domains), (t for d in domains for t in d.tables))
+    primary = Primary(url, token)
+    try:
+        while True:
+            try:
+                _report(follow_once(engine, primary, log_key, registry, SystemClock(), signer))
+            except Unreachable as exc:
+                if once:
+                    raise click.ClickException(f"nothing stored: {exc}") from None
+                click.echo(f"nothing stored this time: {exc}", err=True)
+            if once:
+                return
+            time.sleep(interval)
+    except Refused as exc:
+        raise click.ClickException(f"refused, nothing stored: {exc}") from None
+    except Fork as fork:
+        _report_fork(fork)
+    finally:
+        primary.close()
+        engine.dispose()
+
+
+def _report(done: Followed) -> None:
+    if done.entries:
+        click.echo(f"stored entries {done.previous + 1} to {done.size}, checked")
+    else:
+        click.echo(f"up to date at {done.size} entries")
+    if done.cosignature:
+        click.echo(done.cosignature, nl=False)
+
+
+def _report_fork(fork: Fork) -> None:
+    message, stored, served = fork.args
+    click.echo(f"Error: {message}; nothing stored.", err=True)
+    click.echo("The checkpoint stored here:", err=True)
+    click.echo(stored, err=True)
+    click.echo("The checkpoint the log signs now:", err=True)
+    click.echo(served, err=True)
+    sys.exit(FORK_EXIT)
