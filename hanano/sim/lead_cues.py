@@ -4,7 +4,9 @@ warned of it on the map.
 The alert that opened a strike's warning episode names its threats; a track's first sighting
 says what the spotter saw first (a take-off from an air base, a bearing from a post, an aircraft
 over or circling a neighbourhood). Strikes are grouped by the first cue of the earliest of those
-tracks; an alert raised by no track (an operator's, a foreign agency's) counts as "other".
+tracks; an alert raised by no track (an operator's, a foreign agency's) counts as "other". A
+take-off whose track stood on its base's learned routes when the alert was raised (its latest
+assessment says so) counts as "learned_route": the lead its routes won.
 """
 
 from __future__ import annotations
@@ -16,20 +18,37 @@ from typing import Any
 TRACK_STARTED = "warning.track_started"
 SIGHTING = "warning.sighting_reported"
 ALERT = "warning.alert_issued"
+ASSESSED = "warning.threat_assessed"
+LEARNED_ROUTE = "learned_route"
+
+
+def _shape(data: dict[str, Any]) -> str | None:
+    parts = data.get("reason_parts") or {}
+    shape = parts.get("shape") or {}
+    code = shape.get("code")
+    return code if isinstance(code, str) else None
 
 
 def first_cues(events: Iterable[Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Each track's first cue (by its order of starting), and each alert's threats."""
+    """Each track's first cue (by its order of starting), and each alert's threats; a threat
+    on its base's learned routes when the alert was raised is named as `threat:learned_route`."""
     activity: dict[str, str] = {}
     cues: dict[str, str] = {}
     threats: dict[str, list[str]] = {}
+    routed: set[str] = set()
     for e in events:
         if e.type == SIGHTING:
             activity[e.data["sighting_id"]] = e.data.get("activity") or "unknown"
         elif e.type == TRACK_STARTED:
             cues[e.data["track_id"]] = activity.get(e.data["sighting_id"], "unknown")
+        elif e.type == ASSESSED and _shape(e.data) == "route":
+            routed.add(e.data["threat_id"])
+        elif e.type == ASSESSED:
+            routed.discard(e.data["threat_id"])
         elif e.type == ALERT:
-            threats[e.data["alert_id"]] = list(e.data.get("threat_ids") or [])
+            named = list(e.data.get("threat_ids") or [])
+            on_routes = [f"{t}:{LEARNED_ROUTE}" for t in named if t in routed]
+            threats[e.data["alert_id"]] = named + on_routes
     return cues, threats
 
 
@@ -45,10 +64,11 @@ def lead_by_cue(rows: list[dict[str, Any]], events: Iterable[Any]) -> dict[str, 
     for row in rows:
         if not row["warned"] or row["lead_s"] is None:
             continue
-        tracks = sorted(
-            (t for t in threats.get(row["alert_id"], []) if t in cues), key=_track_number
-        )
+        named = threats.get(row["alert_id"], [])
+        tracks = sorted((t for t in named if t in cues), key=_track_number)
         cue = cues[tracks[0]] if tracks else "other"
+        if tracks and f"{tracks[0]}:{LEARNED_ROUTE}" in named:
+            cue = LEARNED_ROUTE
         leads.setdefault(cue, []).append(float(row["lead_s"]))
     return {
         cue: {
