@@ -282,6 +282,16 @@ def _site_models(conn: Connection) -> None:
     add_missing_columns(conn, (("warning_threats", "model", "TEXT"),))
 
 
+def _sightings_by_track_and_base(conn: Connection) -> None:
+    # A take-off's track and its base's past tracks are looked up on each assessment of a track
+    # known only by its take-off (sortie_ways.py): without these, a scan of every sighting.
+    for name, columns in (("track", "track_id"), ("base", "base_id, activity")):
+        conn.exec_driver_sql(
+            f"CREATE INDEX IF NOT EXISTS ix_warning_sightings_{name} "
+            f"ON warning_sightings ({columns})"
+        )
+
+
 MIGRATIONS = (
     Migration(1, "posts, sightings, tracks, alerts, channels", _warning, replaces=(4,)),
     Migration(2, "delivery outbox, foreign CAP feeds", _deliveries_and_feeds, replaces=(10,)),
@@ -289,4 +299,5 @@ MIGRATIONS = (
     Migration(4, "feeds' signing certificates, refused alerts", _signed_feeds, replaces=(16,)),
     Migration(5, "zones' threat probabilities", _zone_probabilities),
     Migration(6, "threats' models, for rescue sites' probabilities", _site_models),
+    Migration(7, "sightings by track and by base", _sightings_by_track_and_base),
 )

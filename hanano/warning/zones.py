@@ -328,7 +328,10 @@ def reassess(tx: Tx, track: LiveTrack, cfg: Settings, *, force: bool = False) ->
         strike_counts(tx.conn, now, cfg.public_delay_min),
         cfg,
         strike_weights(tx.conn, now, cfg),
-        track_routes(tx.conn, track.track_id, now, cfg),
+        # Only a track with no heading yet can stand on routes: most need no look-up.
+        None
+        if track.state.heading is not None
+        else track_routes(tx.conn, track.track_id, now, cfg),
     )
     levels = {z["pcode"]: z["level"] for z in zones}
     same = levels == stored_levels(tx.conn, track.track_id)
