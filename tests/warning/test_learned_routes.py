@@ -3,6 +3,7 @@ per ended track that took off from it and was seen away from it; tracks of other
 tracks first seen elsewhere teach nothing; too few tracks teach nothing. A take-off from the
 base, while it has no heading, then gives zones on its routes more and other zones less."""
 
+import json
 import math
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -211,3 +212,28 @@ def test_a_watched_site_on_the_routes_gets_more_and_one_off_them_less() -> None:
     # The routes stand in for a missing heading only, never for a heading the aircraft has.
     fix = Fix(Point(0, 0), 700.0, 0.0, 90.0, 10.0, False)
     assert on_routes(fix, routed.routes) is fix
+
+
+def test_a_public_alert_does_not_tell_that_routes_were_learned_or_from_which_base(
+    client: TestClient, aleppo: Service, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    setup_posts(aleppo)
+    d = tokens["dispatcher"]
+    on, _ = pick_zones(aleppo)
+    for _ in range(5):
+        sortie(client, d, clock, "nayrab", on)
+    before = {a["alert_id"] for a in client.get("/api/v1/alerts").json()["alerts"]}
+    sight(client, d, sighting_body(clock.now(), activity="took_off", base_id="nayrab", pcode=None))
+    fresh = [
+        a for a in client.get("/api/v1/alerts").json()["alerts"] if a["alert_id"] not in before
+    ]
+    assert fresh, "the take-off on its routes raised no alert"
+    # What the public reads says the aircraft has no usable heading, as before routes were
+    # learned: not that it was seen taking off, nor from where, nor how many sorties before.
+    text = json.dumps(fresh).lower()
+    # ("al-nayrab" is a neighbourhood of the city, and may be named as one.)
+    assert '"nayrab"' not in text and "air base" not in text and "took off" not in text
+    assert "route" not in text
+    threats = [(a.get("reason_parts") or {}).get("threat") or {} for a in fresh]
+    shapes = [t.get("shape") for t in threats if t.get("code") == "track"]
+    assert shapes and all(s == {"code": "no_heading"} for s in shapes)
