@@ -18,11 +18,19 @@ from hanano.service import Service
 from hanano.warning.plane import compass, from_plane, to_plane
 from hanano.warning.posts import get_place
 from hanano.warning.sortie_ways import learned_routes
-from hanano.warning.threat_model import Fix, RouteSpread, SiteModel, on_routes, site_chance
+from hanano.warning.threat_model import (
+    Fix,
+    RouteSpread,
+    SiteModel,
+    flight_weights,
+    on_routes,
+    site_chance,
+)
 from hanano.warning.zones import city_plane
 from tests.helpers import auth
 from tests.warning.common import setup_posts, sighting_body
 from tests.warning.test_engine import log_entries, sight
+from tests.warning.test_zones import GRID
 
 
 def pick_zones(aleppo: Service) -> tuple[str, str]:
@@ -237,3 +245,20 @@ def test_a_public_alert_does_not_tell_that_routes_were_learned_or_from_which_bas
     threats = [(a.get("reason_parts") or {}).get("threat") or {} for a in fresh]
     shapes = [t.get("shape") for t in threats if t.get("code") == "track"]
     assert shapes and all(s == {"code": "no_heading"} for s in shapes)
+
+
+def test_routes_that_fan_over_the_whole_city_single_out_no_zone() -> None:
+    # An aircraft 20 km south of the middle of a 10 km city; past sorties flew to every part
+    # of it, a bearing each degree across the city as seen from there.
+    here = Point(0.0, -20_000.0)  # the plane's origin is the middle of the city
+    fan = RouteSpread("base", tuple(float(b) for b in range(346, 360)) + tuple(range(0, 15)), 5.0)
+    narrow = RouteSpread("base", (0.0, 0.5, 359.5), 5.0)
+    zones = list(GRID.zones.values())
+    wide = flight_weights(Fix(here, 700.0, 0.0, None, 180.0, False, fan), zones, 5.0)
+    # Every zone lies on some past sortie's way: only the corners, at the fan's edges, less so.
+    assert min(wide.values()) > 0.5
+    assert sum(wide.values()) / len(wide) > 0.85
+    straight = flight_weights(Fix(here, 700.0, 0.0, None, 180.0, False, narrow), zones, 5.0)
+    # Due north: the middle of the city; its south-west and south-east corners lie 16° off.
+    assert straight["G59"] == pytest.approx(1.0)
+    assert straight["G00"] < 0.05 and straight["G90"] < 0.05
