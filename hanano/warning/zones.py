@@ -15,7 +15,7 @@ import functools
 import json
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -245,6 +245,14 @@ def assess_in_parts(
     zones = rank_zones(rows, strikes)
     what = "circling" if track.circling else ("overhead" if overhead else "in flight")
     text, parts = threat_reason(track, what, fix, state.speed, zones, chances, cfg)
+    if fix.routes is not None:
+        # Which zones the routes lifted to a higher level than no heading would have given.
+        plain, _ = weighed(replace(fix, routes=None), kind, reachable, prior, cfg.circling_radius_m)
+        parts["shape"]["raised"] = sorted(
+            pcode
+            for pcode, c in chances.items()
+            if RANK[level_for(c, cfg)] > RANK[level_for(plain[pcode], cfg)]
+        )
     return zones, text, parts, model
 
 
