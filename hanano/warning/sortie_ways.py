@@ -38,9 +38,7 @@ def circular_mean(bearings: list[float]) -> float:
     return compass(east, north)
 
 
-def route_bearings(
-    conn: Connection, base_id: str, now: datetime, days: float, exclude: str | None = None
-) -> list[float]:
+def route_bearings(conn: Connection, base_id: str, now: datetime, days: float) -> list[float]:
     """One bearing from the base per ended track that took off from it within `days` and was
     placed at least ROUTE_MIN_DISTANCE_M from it later, newest first."""
     base = conn.execute(
@@ -58,7 +56,6 @@ def route_bearings(
             took_off.c.activity == "took_off",
             took_off.c.base_id == base_id,
             tracks.c.status == "ended",
-            tracks.c.track_id != (exclude or ""),
             tracks.c.ended_at >= isoformat(now - timedelta(days=days)),
         )
         .order_by(tracks.c.number.desc())
@@ -73,10 +70,11 @@ def route_bearings(
 
 
 def learned_routes(
-    conn: Connection, base_id: str, now: datetime, cfg: Settings, exclude: str | None = None
+    conn: Connection, base_id: str, now: datetime, cfg: Settings
 ) -> RouteSpread | None:
-    """The base's usual routes, or None when fewer than `route_min_tracks` tracks teach them."""
-    bearings = route_bearings(conn, base_id, now, cfg.route_history_days, exclude)
+    """The base's usual routes, or None when fewer than `route_min_tracks` tracks teach them.
+    Only ended tracks teach: a live one (the aircraft being assessed) is still on its way."""
+    bearings = route_bearings(conn, base_id, now, cfg.route_history_days)
     if not bearings or len(bearings) < cfg.route_min_tracks:
         return None
     return RouteSpread(base_id, tuple(bearings), cfg.route_spread_deg)
@@ -103,4 +101,4 @@ def track_routes(
     base_id = take_off_base(conn, track_id)
     if base_id is None:
         return None
-    return learned_routes(conn, base_id, now, cfg, exclude=track_id)
+    return learned_routes(conn, base_id, now, cfg)
