@@ -206,6 +206,31 @@ class Settings(BaseSettings):
             "(see `strike_recent_hours`; 1: no more than any other)."
         ),
     )
+    route_min_tracks: int = Field(
+        5,
+        ge=1,
+        description=(
+            "An aircraft seen taking off, before any heading is known, is given its base's "
+            "usual routes (the bearings its past tracks flew from the base) once at least "
+            "this many tracks logged in the store teach them; with fewer, every direction "
+            "stays alike (tracks)."
+        ),
+    )
+    route_spread_deg: float = Field(
+        5.0,
+        gt=0,
+        description=(
+            "How far about each learned route's bearing a sortie may fly: the standard "
+            "deviation of the normal in the angle about each (degrees)."
+        ),
+    )
+    route_history_days: float = Field(
+        30.0,
+        gt=0,
+        description=(
+            "Only tracks that ended within this are learned from: a base's habits change (days)."
+        ),
+    )
     all_clear_min: float = Field(
         10.0,
         description=(

@@ -289,6 +289,16 @@ def _threat_reasons(conn: Connection) -> None:
     )
 
 
+def _sightings_by_track_and_base(conn: Connection) -> None:
+    # A take-off's track and its base's past tracks are looked up on each assessment of a track
+    # known only by its take-off (sortie_ways.py): without these, a scan of every sighting.
+    for name, columns in (("track", "track_id"), ("base", "base_id, activity")):
+        conn.exec_driver_sql(
+            f"CREATE INDEX IF NOT EXISTS ix_warning_sightings_{name} "
+            f"ON warning_sightings ({columns})"
+        )
+
+
 MIGRATIONS = (
     Migration(1, "posts, sightings, tracks, alerts, channels", _warning, replaces=(4,)),
     Migration(2, "delivery outbox, foreign CAP feeds", _deliveries_and_feeds, replaces=(10,)),
@@ -297,4 +307,5 @@ MIGRATIONS = (
     Migration(5, "zones' threat probabilities", _zone_probabilities),
     Migration(6, "threats' models, for rescue sites' probabilities", _site_models),
     Migration(7, "threats' reasons in parts, for the reader's language", _threat_reasons),
+    Migration(8, "sightings by track and by base", _sightings_by_track_and_base),
 )

@@ -14,6 +14,9 @@ times how well the track's state and its uncertainty place the zone:
 - in flight with a usable heading: a normal in the angle between the heading and the zone, as
   wide as the heading's and the position's uncertainty (and the type's floor), for zones it can
   reach within the horizon at its top speed;
+- in flight with no usable heading, just off the ground from a base whose usual routes are
+  learned (hanano/warning/sortie_ways.py): a mixture of normals in the angle, one about
+  each bearing past sorties flew from the base, scaled so the likeliest way counts 1;
 - otherwise every zone it can reach is alike.
 
 The weights are normalised together with the places outside the city the aircraft could strike
@@ -23,8 +26,9 @@ each zone little. Several aircraft combine as 1 − ∏(1 − p).
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shapely.geometry import Point
@@ -71,9 +75,20 @@ def behaviour(aircraft: str) -> Behaviour:
 
 
 @dataclass(frozen=True)
+class RouteSpread:
+    """Where sorties from a base usually go: one compass bearing from the base per past track
+    (sortie_ways.py), and the spread (degrees) of the way about each."""
+
+    origin: str
+    bearings: tuple[float, ...]
+    spread_deg: float
+
+
+@dataclass(frozen=True)
 class Fix:
     """Where the track stands for the model: position in the city's plane and its spread (m),
-    speed and heading (None when unknown) with its spread, and what it is doing."""
+    speed and heading (None when unknown) with its spread, what it is doing, and the usual
+    routes of the base it just took off from (only while it has no usable heading)."""
 
     here: Point
     sigma: float
@@ -81,6 +96,14 @@ class Fix:
     heading: float | None
     heading_sigma: float
     hovering: bool
+    routes: RouteSpread | None = None
+
+
+def on_routes(fix: Fix, routes: RouteSpread | None) -> Fix:
+    """The fix with its base's usual routes, which stand in for a heading it does not have."""
+    if routes is None or fix.heading is not None or fix.hovering or not routes.bearings:
+        return fix
+    return replace(fix, routes=routes)
 
 
 def relative_prior(
@@ -134,13 +157,49 @@ def hover_weights(
     return weights, max(0.0, 1.0 - sum(weights.values()))
 
 
+def route_likelihood(fix: Fix, routes: RouteSpread, dx: float, dy: float, radius: float) -> float:
+    """How well a round place of `radius`, `dx`/`dy` metres east/north of an aircraft just off
+    the ground, lies on its base's usual routes: the mean of a normal in the angle about each
+    learned bearing, as wide as the routes' spread and the position's uncertainty (the type's
+    floor is left out: where past sorties went already says how surely they get there), over
+    that mean on the likeliest bearing. 1 when the aircraft is already over the place."""
+    distance = math.hypot(dx, dy)
+    if distance <= radius + fix.sigma:
+        return 1.0
+    width = math.degrees(math.atan2(radius, distance))
+    spread = math.hypot(routes.spread_deg, math.degrees(math.atan2(fix.sigma, distance)))
+    return min(1.0, _mixture(routes, compass_of(dx, dy), width, spread) / _peak(routes))
+
+
+def compass_of(dx: float, dy: float) -> float:
+    return math.degrees(math.atan2(dx, dy)) % 360.0
+
+
+def _mixture(routes: RouteSpread, bearing: float, width: float, spread: float) -> float:
+    total = 0.0
+    for way in routes.bearings:
+        off = max(0.0, abs((bearing - way + 180.0) % 360.0 - 180.0) - width)
+        total += math.exp(-0.5 * (off / spread) ** 2)
+    return total / len(routes.bearings)
+
+
+@functools.lru_cache(maxsize=64)
+def _peak(routes: RouteSpread) -> float:
+    """The mixture's height on its likeliest learned bearing, at the routes' own spread (a
+    wider one, for a place near an uncertain fix, only flattens it: the ratio is capped at 1)."""
+    return max(_mixture(routes, way, 0.0, routes.spread_deg) for way in routes.bearings)
+
+
 def flight_weights(fix: Fix, zones: list[Any], floor_deg: float) -> dict[str, float]:
-    """How well each zone lies on the heading (1 with no usable heading)."""
+    """How well each zone lies on the heading, or on the base's usual routes (1 with neither)."""
     weights: dict[str, float] = {}
     for zone in zones:
         centre = zone.plane.centroid
         dx, dy = centre.x - fix.here.x, centre.y - fix.here.y
-        weights[zone.pcode] = heading_likelihood(fix, dx, dy, _radius(zone), floor_deg)
+        if fix.routes is not None:
+            weights[zone.pcode] = route_likelihood(fix, fix.routes, dx, dy, _radius(zone))
+        else:
+            weights[zone.pcode] = heading_likelihood(fix, dx, dy, _radius(zone), floor_deg)
     return weights
 
 
@@ -231,9 +290,22 @@ class SiteModel:
     chance: float
     total: float
     reach_m: float
+    routes: RouteSpread | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        routes = self.routes
         return {
+            **(
+                {}
+                if routes is None
+                else {
+                    "routes": {
+                        "origin": routes.origin,
+                        "bearings_deg": [round(b, 1) for b in routes.bearings],
+                        "spread_deg": routes.spread_deg,
+                    }
+                }
+            ),
             "lat": round(self.lat, 6),
             "lon": round(self.lon, 6),
             "sigma_m": round(self.sigma, 1),
@@ -258,7 +330,9 @@ class SiteModel:
             and before.heading is not None
             and abs((self.heading - before.heading + 180.0) % 360.0 - 180.0) >= MODEL_TURN_DEG
         )
-        return math.hypot(east, north) >= MODEL_MOVE_M or self.hovering != before.hovering or turned
+        rerouted = (self.routes is None) != (before.routes is None)
+        moved = math.hypot(east, north) >= MODEL_MOVE_M
+        return moved or self.hovering != before.hovering or turned or rerouted
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SiteModel:
@@ -274,7 +348,14 @@ class SiteModel:
             d["chance"],
             d["total"],
             d["reach_m"],
+            _routes(d.get("routes")),
         )
+
+
+def _routes(d: dict[str, Any] | None) -> RouteSpread | None:
+    if d is None:
+        return None
+    return RouteSpread(d["origin"], tuple(d["bearings_deg"]), d["spread_deg"])
 
 
 def site_model(
@@ -293,6 +374,7 @@ def site_model(
         chance=kind.over_chance if fix.hovering else kind.flight_chance,
         total=total,
         reach_m=reach,
+        routes=fix.routes,
     )
 
 
@@ -313,6 +395,9 @@ def site_chance(
         return 0.0
     else:
         fix = Fix(Point(0, 0), model.sigma, 0.0, model.heading, model.heading_sigma, False)
-        like = heading_likelihood(fix, east, north, own, model.floor_deg)
+        if model.routes is not None:
+            like = route_likelihood(fix, model.routes, east, north, own)
+        else:
+            like = heading_likelihood(fix, east, north, own, model.floor_deg)
     w = weight * like
     return model.chance * w / (model.total + w) if model.total + w > 0 else 0.0

@@ -27,6 +27,10 @@ def threat_reason(
     shape: dict[str, Any]
     if fix.hovering:
         how, shape = "hovering", {"code": "hovering"}
+    elif fix.routes is not None:
+        routes = fix.routes
+        how = f"no heading yet, on {routes.origin}'s usual routes ({len(routes.bearings)} tracks)"
+        shape = {"code": "route", "base_id": routes.origin, "tracks": len(routes.bearings)}
     elif fix.heading is None:
         how, shape = "no usable heading", {"code": "no_heading"}
     else:
@@ -72,6 +76,11 @@ def public_reason(parts: dict[str, Any] | None) -> tuple[str | None, dict[str, A
         return None, None
     shown = {k: parts[k] for k in PUBLIC_PARTS if k in parts}
     shape = parts.get("shape") or {}
+    if shape.get("code") == "route":
+        # That the aircraft was seen taking off, and from where, tells of the spotters who watch
+        # the base: in public it is an aircraft with no usable heading, as before its routes.
+        shape = {"code": "no_heading"}
+        shown["shape"] = shape
     how = {"hovering": "hovering", "no_heading": "no usable heading"}.get(
         shape.get("code", ""), f"heading {shape.get('heading_deg', '?')}°"
     )

@@ -15,7 +15,7 @@ import functools
 import json
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,15 +34,19 @@ from hanano.settings import Settings
 from hanano.store.records import RecordedEvent
 from hanano.store.registry import TickCommand
 from hanano.store.sequencer import Tx
+from hanano.warning.eta import eta_window, public_window
 from hanano.warning.events import ThreatAssessed, TrackEnded, TrackStarted, TrackUpdated
 from hanano.warning.handlers import HANDLERS
 from hanano.warning.plane import from_plane, logged_json, to_plane
+from hanano.warning.sortie_ways import track_routes
 from hanano.warning.tables import foreign_alerts, threats, zone_state
 from hanano.warning.threat_model import (
     Fix,
+    RouteSpread,
     SiteModel,
     behaviour,
     combine,
+    on_routes,
     relative_prior,
     site_model,
     track_fix,
@@ -181,33 +185,6 @@ def strike_counts(
     return {r[0]: int(r[1]) for r in rows}
 
 
-# What a public alert may say of when an aircraft can reach a zone. Exact windows, computed from
-# the track's estimate and its uncertainty, let anyone fit the estimate back to metres and read
-# its uncertainty, which for a bearing sighting is a fixed share of the distance the spotter
-# gave: with the aircraft's true place, that puts the post on a circle. So the public window is
-# computed from the centre of the grid cell the estimate falls in, with a fixed uncertainty,
-# and widened to whole minutes: it says no more than the cell, and nothing of the sighting.
-PUBLIC_CELL_M = 2000.0
-PUBLIC_SIGMA_M = 1500.0
-
-
-def public_window(zone: Zone, here: Point, p: Profile) -> tuple[int, int]:
-    cell = Point(
-        (math.floor(here.x / PUBLIC_CELL_M) + 0.5) * PUBLIC_CELL_M,
-        (math.floor(here.y / PUBLIC_CELL_M) + 0.5) * PUBLIC_CELL_M,
-    )
-    lo, hi = eta_window(zone, cell, PUBLIC_SIGMA_M, p)
-    return 60 * math.floor(lo / 60), 60 * math.ceil(hi / 60)
-
-
-def eta_window(zone: Zone, here: Point, sigma: float, p: Profile) -> tuple[float, float]:
-    """When the aircraft may reach the zone: its nearest edge at top speed, its far side at the
-    slowest speed, each widened by twice the position's uncertainty (seconds)."""
-    distance = zone.plane.distance(here)
-    far = distance + math.sqrt(zone.plane.area / math.pi) * 2
-    return max(0.0, distance - 2 * sigma) / p.max_mps, (far + 2 * sigma) / p.min_mps
-
-
 def level_for(chance: float, cfg: Settings) -> str:
     if chance >= cfg.imminent_probability:
         return "imminent"
@@ -236,10 +213,12 @@ def assess_in_parts(
     strikes: dict[str, int],
     cfg: Settings,
     weights: dict[str, float] | None = None,
+    routes: RouteSpread | None = None,
 ) -> tuple[list[dict[str, Any]], str, dict[str, Any], SiteModel]:
     """The zones a track threatens now, each with its probability of a strike within the
     warning horizon, the level that probability reaches, ETA window and rank; why, in English
-    and in parts; and the model that gives any other place its probability."""
+    and in parts; and the model that gives any other place its probability. `routes`, the
+    usual routes of the base it took off from, stand in for a heading while it has none."""
     p = profile(track.aircraft)
     age = max(0.0, (now - parse_iso(track.at)).total_seconds())
     state = track.state.predict(min(age, cfg.track_timeout_min * 60), p.accel, p.max_mps)
@@ -251,7 +230,7 @@ def assess_in_parts(
     said = track.activity in ("over", "circling") and age <= OVERHEAD_FRESH_S
     if said and track.overhead_pcode in plane.zones:
         here = plane.zones[track.overhead_pcode].plane.representative_point()
-    fix = track_fix(track, state, here, p, overhead)
+    fix = on_routes(track_fix(track, state, here, p, overhead), routes)
     horizon = cfg.warning_horizon_min * 60
     watched = plane.within(here.buffer(p.max_mps * cfg.watch_horizon_min * 60 + 2 * sigma))
     windows = {z.pcode: eta_window(z, here, sigma, p) for z in watched}
@@ -266,6 +245,14 @@ def assess_in_parts(
     zones = rank_zones(rows, strikes)
     what = "circling" if track.circling else ("overhead" if overhead else "in flight")
     text, parts = threat_reason(track, what, fix, state.speed, zones, chances, cfg)
+    if fix.routes is not None:
+        # Which zones the routes lifted to a higher level than no heading would have given.
+        plain, _ = weighed(replace(fix, routes=None), kind, reachable, prior, cfg.circling_radius_m)
+        parts["shape"]["raised"] = sorted(
+            pcode
+            for pcode, c in chances.items()
+            if RANK[level_for(c, cfg)] > RANK[level_for(plain[pcode], cfg)]
+        )
     return zones, text, parts, model
 
 
@@ -349,6 +336,10 @@ def reassess(tx: Tx, track: LiveTrack, cfg: Settings, *, force: bool = False) ->
         strike_counts(tx.conn, now, cfg.public_delay_min),
         cfg,
         strike_weights(tx.conn, now, cfg),
+        # Only a track with no heading yet can stand on routes: most need no look-up.
+        None
+        if track.state.heading is not None
+        else track_routes(tx.conn, track.track_id, now, cfg),
     )
     levels = {z["pcode"]: z["level"] for z in zones}
     same = levels == stored_levels(tx.conn, track.track_id)

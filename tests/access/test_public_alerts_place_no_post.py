@@ -19,9 +19,10 @@ from shapely.geometry import Point, Polygon, shape
 
 from hanano.clock import ManualClock
 from hanano.service import Service
+from hanano.warning.eta import PUBLIC_CELL_M, PUBLIC_SIGMA_M, public_window
 from hanano.warning.plane import to_plane
 from hanano.warning.tracks import profile
-from hanano.warning.zones import PUBLIC_CELL_M, PUBLIC_SIGMA_M, city_plane, public_window
+from hanano.warning.zones import city_plane
 from tests.access.test_adversary import bound_spotter
 from tests.helpers import auth
 from tests.warning.common import sighting_body

@@ -51,3 +51,30 @@ def test_strikes_are_put_down_to_the_first_cue_of_the_earliest_track() -> None:
 def test_with_nothing_warned_the_line_says_so() -> None:
     assert lead_by_cue([row(None, None)], EVENTS) == {}
     assert cue_line({}) == "lead won by first cue: no strike warned"
+
+
+def assessed(seq: int, track_id: str, shape: str, raised: list[str] | None = None) -> RecordedEvent:
+    parts = {"code": "track", "shape": {"code": shape, "raised": raised or []}}
+    return event(seq, "warning.threat_assessed", threat_id=track_id, reason_parts=parts)
+
+
+def test_a_strike_whose_zone_learned_routes_lifted_is_put_down_to_them() -> None:
+    events = [
+        event(1, "warning.sighting_reported", sighting_id="s1", activity="took_off"),
+        event(2, "warning.track_started", track_id="TRK-1", sighting_id="s1"),
+        # On its base's routes, which lifted N0129 to warning (not N0122: its history did).
+        assessed(3, "TRK-1", "route", ["N0129"]),
+        event(4, "warning.alert_issued", alert_id="AL-1", threat_ids=["TRK-1"]),
+        # Seen in the city: a heading of its own now, no longer the routes.
+        assessed(5, "TRK-1", "heading"),
+        event(6, "warning.alert_issued", alert_id="AL-2", threat_ids=["TRK-1"]),
+    ]
+    rows = [
+        {"warned": True, "lead_s": 600.0, "alert_id": "AL-1", "pcode": "N0129"},
+        {"warned": True, "lead_s": 500.0, "alert_id": "AL-1", "pcode": "N0122"},
+        {"warned": True, "lead_s": 120.0, "alert_id": "AL-2", "pcode": "N0129"},
+    ]
+    assert lead_by_cue(rows, events) == {
+        "learned_route": {"strikes": 1, "median_lead_s": 600.0, "mean_lead_s": 600.0},
+        "took_off": {"strikes": 2, "median_lead_s": 310.0, "mean_lead_s": 310.0},
+    }

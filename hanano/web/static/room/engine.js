@@ -27,6 +27,7 @@ const WORDS = {
     corridor: "a {width}° corridor on heading {heading}°",
     track_chance: "{track} ({aircraft}, {activity}) at ±{sigma} m, {speed} m/s, {shape}; highest chance of a strike within {horizon} min {top}%; {imminent} imminent, {warning} warning, {watch} watch",
     hovering: "hovering", no_heading_now: "no usable heading", heading: "heading {heading}°",
+    on_routes: "no heading yet, on the usual routes from {base} ({tracks} past tracks)",
     track_public: "{track} ({aircraft}, {activity}), {shape}",
     no_threat: "no threat to these zones for {minutes} min", expired: "; operator's alert {ids} expired",
     no_threat_above: "no threat above {level} to these zones for {minutes} min",
@@ -58,6 +59,7 @@ const WORDS = {
     corridor: "ممر بعرض {width}° على اتجاه {heading}°",
     track_chance: "{track} ({aircraft}، {activity}) بدقة ±{sigma} م، {speed} م/ث، {shape}؛ أعلى احتمال لضربة خلال {horizon} د {top}٪؛ وشيك {imminent}، تحذير {warning}، ترقب {watch}",
     hovering: "تحوم في مكانها", no_heading_now: "لا اتجاه يُعتمد عليه", heading: "باتجاه {heading}°",
+    on_routes: "لا اتجاه بعد، على المسارات المعتادة من {base} ({tracks} مسارات سابقة)",
     track_public: "{track} ({aircraft}، {activity})، {shape}",
     no_threat: "لا تهديد لهذه المناطق منذ {minutes} د", expired: "؛ انتهى إنذار المشغّل {ids}",
     no_threat_above: "لا تهديد فوق مستوى {level} لهذه المناطق منذ {minutes} د",
@@ -101,7 +103,8 @@ function shapeWords(s) {
 function chanceWords(p) {
   const s = p.shape;
   const how = s?.code === "hovering" ? w("hovering") : s?.code === "no_heading" ? w("no_heading_now")
-    : s?.code === "heading" ? w("heading", { heading: num(s.heading_deg) }) : null;
+    : s?.code === "heading" ? w("heading", { heading: num(s.heading_deg) })
+    : s?.code === "route" ? w("on_routes", { base: s.base_id, tracks: num(s.tracks) }) : null;
   if (how === null || !WORDS.en[p.activity]) return null;
   const c = p.counts || {};
   // An alert repeats only the public parts of its track's reason (no uncertainty or chance).
