@@ -25,6 +25,7 @@ from hanano.events import Event
 from hanano.inputs import check_values
 from hanano.settings import Settings
 from hanano.store import lease, schema
+from hanano.store.checkpoint import WalCheckpointer
 from hanano.store.log import encode_event
 from hanano.store.prepared import Prepared, insert_all, release, rollback_to, savepoint
 from hanano.store.records import RecordedEvent
@@ -182,6 +183,7 @@ class Sequencer:
         self._listeners: list[Listener] = []
         self._group_hooks: list[GroupHook] = []
         self._thread: threading.Thread | None = None
+        self._checkpointer: WalCheckpointer | None = None
         self._stopped = threading.Event()
         self.groups_committed = 0
         # Set by the service from its secret before the writer starts.
@@ -201,6 +203,8 @@ class Sequencer:
         if self._thread is not None:
             return
         self._stopped.clear()
+        if self.engine.dialect.name == "sqlite":
+            self._checkpointer = WalCheckpointer(self.engine).start()
         self._thread = threading.Thread(target=self._run, name="hanano-sequencer", daemon=True)
         self._thread.start()
 
@@ -211,6 +215,9 @@ class Sequencer:
         self._queue.put(None)
         self._thread.join()
         self._thread = None
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
 
     @property
     def running(self) -> bool:
@@ -352,6 +359,8 @@ class Sequencer:
                 job.future.set_exception(exc)
             return None
         self.groups_committed += 1
+        if self._checkpointer is not None:
+            self._checkpointer.nudge()
         # Listeners run before the callers hear back, so that caches they keep (revoked tokens,
         # the city) are current by the time a caller's next request arrives.
         if events:
