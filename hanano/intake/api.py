@@ -7,6 +7,8 @@ from typing import Any
 
 from hanano.access.tokens import Principal
 from hanano.domain import Runtime
+from hanano.errors import invalid
+from hanano.events import ReportSource, Role
 from hanano.intake import commands, views
 from hanano.intake.commands import ReportResult
 from hanano.intake.model import ReportIn
@@ -19,11 +21,28 @@ async def submit_report(runtime: Runtime, who: Principal, report: ReportIn) -> R
     return await runtime.sequencer.run(report_command(runtime, who, report))
 
 
+# The room shows each report's source and weighs the radio log, a team's and a hospital's word
+# above a citizen's: the field roles report only as what they are (or as any citizen), so that a
+# stolen reporter or spotter token cannot dress its reports as the room's own radio log.
+OWN_SOURCES: dict[Role, frozenset[ReportSource]] = {
+    "reporter": frozenset({"citizen"}),
+    "spotter": frozenset({"spotter", "citizen"}),
+    "team_leader": frozenset({"team", "citizen"}),
+}
+
+
+def check_source(who: Principal, source: ReportSource) -> None:
+    allowed = OWN_SOURCES.get(who.role)
+    if allowed is not None and source not in allowed:
+        raise invalid("source", f"the {who.role} role reports as {' or '.join(sorted(allowed))}")
+
+
 def report_command(
     runtime: Runtime, who: Principal, report: ReportIn
 ) -> Callable[[Tx], ReportResult]:
     """The checked report as a command, for a channel that records its own step in the same
     transaction (an OpenRosa submission)."""
+    check_source(who, report.source)
     commands.check_report(report, runtime.clock.now(), runtime.city(), runtime.settings)
     return lambda tx: commands.submit_report(tx, who.actor, report)
 

@@ -46,7 +46,7 @@ def run_demo(host: str, port: int, speed: float, limit: int) -> None:
     base = f"http://{host}:{port}"
     _announce(workdir, base, password, dispatcher.secret, (teams, hospitals), len(plan), speed)
     replay = threading.Thread(
-        target=_replay, args=(plan, clock, base, reporter.secret), daemon=True
+        target=_replay, args=(plan, clock, base, reporter.secret, dispatcher.secret), daemon=True
     )
     replay.start()
     actors = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {dispatcher.secret}"})
@@ -100,8 +100,13 @@ def _serve(service: Service, host: str, port: int) -> None:
         service.stop()
 
 
-def _replay(plan: list[ScheduledReport], clock: ScaledClock, base: str, token: str) -> None:
-    headers = {"Authorization": f"Bearer {token}"}
+def _replay(
+    plan: list[ScheduledReport], clock: ScaledClock, base: str, reporter: str, room: str
+) -> None:
+    # Citizens report from their phones; what a team, a spotter or a hospital says over the
+    # radio the room enters, as only the room may (a reporter's token reports as a citizen).
+    headers = {"Authorization": f"Bearer {reporter}"}
+    by_radio = {"Authorization": f"Bearer {room}"}
     with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
         _wait_for_server(client)
         with click.progressbar(plan, label="replaying reports", show_pos=True) as bar:
@@ -111,7 +116,9 @@ def _replay(plan: list[ScheduledReport], clock: ScaledClock, base: str, token: s
                     time.sleep(wait)
                 for _attempt in range(5):
                     try:
-                        client.post("/api/v1/reports", json=item.body)
+                        citizen = item.body.get("source") == "citizen"
+                        sender = None if citizen else by_radio
+                        client.post("/api/v1/reports", json=item.body, headers=sender)
                         break
                     except httpx.TransportError:
                         time.sleep(1)

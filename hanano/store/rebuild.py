@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from hanano.store import schema
+from hanano.store import lease, schema
 from hanano.store.records import read_events
 from hanano.store.registry import Registry
 
@@ -26,6 +26,9 @@ def rebuild(
     with engine.connect() as conn:
         conn.info["writer"] = True
         with conn.begin():
+            # The writer's turn, as a group takes it: a server's projector must not update a
+            # row this transaction has deleted and put back (it would find none, and be lost).
+            lease.hold(conn)
             for table in reversed(schema.projection_tables(list(registry.projection_tables))):
                 conn.execute(table.delete())
             for event in read_events(conn):

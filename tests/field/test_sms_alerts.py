@@ -22,6 +22,9 @@ from hanano.field.sms_alerts import SmsAlerts
 from hanano.field.sms_setup import Gateway
 from hanano.field.tables import sms_phones
 from hanano.service import Service
+from hanano.settings import Settings
+from hanano.warning import api as warning_api
+from hanano.warning.manual import ManualAlertIn
 from tests.dispatch.support import make_incident, make_team
 from tests.dispatch.test_site_risk import _on_scene
 from tests.field.sms_gateway import PASSWORD, SIGNING_KEY, USERNAME, FakeSmsGateway
@@ -151,3 +154,27 @@ def test_the_cli_registers_a_number_for_its_zones(db_url: str) -> None:
         main, [*add[:4], IN_SAKHOUR, "--role", "reporter", "--zone", "Atlantis"]
     )
     assert refused.exit_code != 0 and "'Atlantis' is not a neighbourhood" in refused.output
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug: the SMS sender hears only the events its own process writes, so an "
+    "alert or pull-back written by `hanano warn issue`, `hanano threat` or a second server on "
+    "the store is never texted; the fix needs one sender per store (a claim per text)",
+)
+def test_an_alert_the_cli_issues_while_the_server_runs_is_texted_too(
+    client: TestClient,
+    aleppo: Service,
+    settings: Settings,
+    clock: ManualClock,
+    gateway: FakeSmsGateway,
+) -> None:
+    finish(api.add_phone(aleppo, CONSOLE, IN_SAKHOUR, "reporter", None, None, (SAKHOUR_PCODE,)))
+    # `hanano warn issue` is its own process with its own writer, as this second service is.
+    console = Service(settings, clock=clock).start()
+    try:
+        body = ManualAlertIn(zones=[SAKHOUR_PCODE], level="imminent", reason="jets over Sakhour")
+        finish(warning_api.issue_alert(console, CONSOLE, body))
+    finally:
+        console.stop()
+    wait_for(lambda: IN_SAKHOUR in sent_to(gateway), seconds=5.0)

@@ -151,3 +151,50 @@ def test_report_text_is_sealed_in_the_log(
         )
     assert b"Ahmad" not in leaves
     assert any("Ahmad" in (v or "") for v in sealed)
+
+
+@pytest.mark.parametrize(
+    ("role", "source"),
+    [
+        ("reporter", "radio_log"),
+        ("reporter", "team"),
+        ("reporter", "hospital"),
+        ("spotter", "radio_log"),
+        ("spotter", "team"),
+        ("team_leader", "radio_log"),
+        ("team_leader", "hospital"),
+    ],
+)
+def test_a_role_cannot_pass_its_report_off_as_a_more_trusted_source(
+    client: TestClient,
+    tokens: dict[str, str],
+    clock: ManualClock,
+    aleppo: Service,
+    role: str,
+    source: str,
+) -> None:
+    # The room shows each report's source; a stolen reporter token must not dress its reports
+    # as the dispatchers' own radio log, a team's or a hospital's word.
+    before = event_count(aleppo)
+    refused = post(client, tokens[role], report_body(clock.now(), source=source, trapped=40))
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in refused.json()["errors"]] == ["source"]
+    assert role in refused.json()["detail"]
+    assert event_count(aleppo) == before
+
+
+@pytest.mark.parametrize(
+    ("role", "source"),
+    [
+        ("reporter", "citizen"),
+        ("spotter", "spotter"),
+        ("team_leader", "team"),
+        ("dispatcher", "radio_log"),
+        ("dispatcher", "hospital"),
+    ],
+)
+def test_a_role_reports_under_its_own_source(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, role: str, source: str
+) -> None:
+    assert post(client, tokens[role], report_body(clock.now(), source=source)).status_code == 201

@@ -5,6 +5,8 @@ ones through a new connection."""
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select, text
@@ -61,3 +63,32 @@ def test_a_writer_whose_connection_is_cut_takes_a_new_one(service: Service) -> N
     assert outcomes[1:] == [before + 1, before + 2]
     with service.engine.connect() as conn:
         assert log.tree_size(conn) == before + 2
+
+
+def test_a_rebuild_waits_for_the_writer_of_another_process(
+    service: Service, settings: Settings, clock: ManualClock
+) -> None:
+    # `hanano store rebuild` beside a running server: were the two to overlap, the server's
+    # update of a row the rebuild has deleted and put back would find no row, and be lost.
+    service.execute(_token)
+    inside, leave = threading.Event(), threading.Event()
+
+    def held(tx: Tx) -> None:
+        create_token(tx, "test", "public", None)
+        inside.set()
+        assert leave.wait(30)
+
+    other = Service(settings, clock=clock).start()
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            writing = pool.submit(other.execute, held)
+            assert inside.wait(30)
+            rebuilding = pool.submit(service.rebuild)
+            time.sleep(1.0)
+            assert not rebuilding.done(), "the rebuild ran while another writer held the store"
+            leave.set()
+            writing.result(timeout=30)
+            assert rebuilding.result(timeout=60) == 2
+    finally:
+        leave.set()
+        other.stop()
