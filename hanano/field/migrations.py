@@ -66,8 +66,23 @@ def _phone_zones(conn: Connection) -> None:
     add_missing_columns(conn, (("sms_phones", "zones", "TEXT"),))
 
 
+# As it was when written.
+_SMS_SENT_SCHEMA = MetaData()
+Table(
+    "sms_sent_upto",
+    _SMS_SENT_SCHEMA,
+    Column("id", Integer, primary_key=True),
+    Column("seq", _SEQ, nullable=False),
+)
+
+
+def _sms_sent_upto(conn: Connection) -> None:
+    _SMS_SENT_SCHEMA.create_all(conn)
+
+
 MIGRATIONS = (
     Migration(1, "form submissions from phones", _form_submissions),
     Migration(2, "SMS gateways, registered numbers and messages", _sms),
     Migration(3, "registered numbers' zones, for alerts by SMS", _phone_zones),
+    Migration(4, "how far alerts have been texted, shared by every server", _sms_sent_upto),
 )

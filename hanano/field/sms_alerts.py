@@ -6,9 +6,13 @@
   phone.
 - A pull-back order, and its end, go to the phones of the team's leaders.
 
-The listener only queues, in the writer thread, once the event is durable; a thread of its own
-reads the numbers (sealed in the log, opened here) and hands each text to the first gateway that
-can send. A refused or failed send is tried again, `SMS_ATTEMPTS` times in all with a doubling
+Whoever wrote the event (this server, a second one, `hanano warn issue` from the command line),
+the servers running find it in the log: each looks every `POLL_S` (at once when its own writer
+commits one), and claims the next events by moving the store's one `sms_sent_upto` row on with a
+compare-and-set, so that exactly one server texts each (a server that dies between its claim
+and its sends loses those texts: at most once, never twice). A thread of its own reads the
+numbers (sealed in the log, opened here) and hands each text to the first gateway that can
+send. A refused or failed send is tried again, `SMS_ATTEMPTS` times in all with a doubling
 wait, and given up once the alert has expired: a stale alert is worse than none. Numbers never
 reach the log file.
 """
@@ -23,20 +27,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.exc import DBAPIError
 
 from hanano.clock import parse_iso
 from hanano.dispatch.events import PullbackEnded, PullbackOrdered
 from hanano.domain import Announcer, Runtime
 from hanano.field import sms_send
 from hanano.field.sms_setup import Gateway, gateways
-from hanano.field.tables import sms_phones
-from hanano.store.records import RecordedEvent, read_events
+from hanano.field.tables import sms_phones, sms_sent_upto
+from hanano.store import schema
+from hanano.store.records import LogTampered, RecordedEvent, read_events
 from hanano.warning.events import AlertIssued
 
 log = logging.getLogger(__name__)
 
 SMS_ATTEMPTS = 3
+POLL_S = 1.0
+CLAIM_BATCH = 500
+_TEXTED = (AlertIssued.type, PullbackOrdered.type, PullbackEnded.type)
 FIRST_RETRY_S = 2.0
 # Arabic and English, each at most half: about five parts of a long SMS (UCS-2: 67 characters
 # a part), the price of a text everyone on the phone can read.
@@ -112,6 +121,39 @@ def owed(conn: Connection, event: RecordedEvent) -> list[Outgoing]:
     return []
 
 
+def claim(conn: Connection) -> list[RecordedEvent]:
+    """The next events to text, claimed for this server; none when another server claimed them
+    first. The first claim on a store starts from its end: alerts from before are not sent."""
+    # A writing transaction from its first statement (SQLite: BEGIN IMMEDIATE), so that the
+    # read and the move are one, and wait for the writer rather than fail.
+    conn.info["writer"] = True
+    with conn.begin():
+        row = conn.execute(select(sms_sent_upto.c.seq).where(sms_sent_upto.c.id == 1)).first()
+        top = int(conn.execute(select(func.max(schema.events.c.seq))).scalar() or 0)
+        if row is None:
+            conn.execute(sms_sent_upto.insert().values(id=1, seq=top))
+            return []
+        last = int(row.seq)
+        upto = min(top, last + CLAIM_BATCH)
+        if upto <= last:
+            return []
+        moved = conn.execute(
+            update(sms_sent_upto)
+            .where(sms_sent_upto.c.id == 1, sms_sent_upto.c.seq == last)
+            .values(seq=upto)
+        ).rowcount
+        if moved != 1:
+            return []
+        seqs = conn.execute(
+            select(schema.events.c.seq)
+            .where(schema.events.c.seq > last, schema.events.c.seq <= upto)
+            .where(schema.events.c.type.in_(_TEXTED))
+            .order_by(schema.events.c.seq)
+        ).scalars()
+        wanted = list(seqs)
+    return [e for s in wanted for e in read_events(conn, after=s - 1, limit=1)]
+
+
 def number_of(conn: Connection, phone_seq: int) -> str | None:
     """The phone's number, opened from its sealed field in the log (None once erased)."""
     for event in read_events(conn, after=phone_seq - 1, limit=1):
@@ -134,19 +176,40 @@ class SmsAlerts:
         self.first_retry_s = first_retry_s
         self._queue: queue.SimpleQueue[RecordedEvent | Outgoing | None] = queue.SimpleQueue()
         self._stopped = threading.Event()
+        self._nudged = threading.Event()
         self._thread = threading.Thread(target=self._run, name="hanano-sms-alerts", daemon=True)
+        self._claimer = threading.Thread(target=self._claim, name="hanano-sms-claim", daemon=True)
 
     def start(self) -> SmsAlerts:
+        # The first claim marks where this store's texting starts, before anything can be
+        # written that should be texted.
+        with self.runtime.engine.connect() as conn:
+            self._queue_all(claim(conn))
         self.runtime.sequencer.add_listener(self.on_events)
         self._thread.start()
+        self._claimer.start()
         return self
 
     def on_events(self, events: list[RecordedEvent]) -> None:
-        if self._stopped.is_set():
-            return
+        """The writer's listener: an event to text was just written here; look now."""
+        if any(event.type in _TEXTED for event in events):
+            self._nudged.set()
+
+    def _claim(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                with self.runtime.engine.connect() as conn:
+                    claimed = claim(conn)
+            except (DBAPIError, LogTampered) as exc:
+                log.warning("SMS out: the log could not be read (%s); trying again", exc)
+                claimed = []
+            self._queue_all(claimed)
+            self._nudged.wait(POLL_S)
+            self._nudged.clear()
+
+    def _queue_all(self, events: list[RecordedEvent]) -> None:
         for event in events:
-            if event.type in (AlertIssued.type, PullbackOrdered.type, PullbackEnded.type):
-                self._queue.put(event)
+            self._queue.put(event)
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
@@ -185,6 +248,8 @@ class SmsAlerts:
 
     def stop(self) -> None:
         self._stopped.set()
+        self._nudged.set()
+        self._claimer.join(timeout=10)
         self._queue.put(None)
         self._thread.join(timeout=10)
 

@@ -55,3 +55,13 @@ sms_messages = Table(
     Column("reply", String(1000), nullable=False),
     Column("seq", _SEQ, nullable=False),
 )
+
+# How far through the log alerts and pull-backs have been texted: one row, moved on by whichever
+# server claims the next events (compare-and-set), so that one server texts each, whoever wrote it.
+sms_sent_upto = Table(
+    "sms_sent_upto",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", _SEQ, nullable=False),
+)
+sms_sent_upto.info["kept"] = "which events have been texted is delivery state, not a projection"

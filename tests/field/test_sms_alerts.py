@@ -117,8 +117,9 @@ def test_a_pull_back_order_and_its_end_go_to_the_team_s_leader_only(
 
 
 def test_a_failed_send_is_tried_again_and_then_given_up(
-    client: TestClient, tokens: dict[str, str], aleppo: Service, gateway: FakeSmsGateway
+    aleppo: Service, gateway: FakeSmsGateway
 ) -> None:
+    """With no served app (whose own sender would claim the alert), this sender alone."""
     tried: list[str] = []
 
     def refusing(gateway: Gateway, number: str, text: str) -> bool:
@@ -128,7 +129,8 @@ def test_a_failed_send_is_tried_again_and_then_given_up(
     out = SmsAlerts(aleppo, send=refusing, first_retry_s=0.05).start()
     try:
         finish(api.add_phone(aleppo, CONSOLE, IN_HANANO, "reporter", None, None, (HANANO_PCODE,)))
-        alert(client, tokens["dispatcher"], [HANANO_PCODE], "warning")
+        body = ManualAlertIn(zones=[HANANO_PCODE], level="warning", reason="jets over Hanano")
+        finish(warning_api.issue_alert(aleppo, CONSOLE, body))
         wait_for(lambda: len(tried) == 2)
         time.sleep(0.3)
         assert tried == [IN_HANANO, IN_HANANO]
@@ -156,12 +158,6 @@ def test_the_cli_registers_a_number_for_its_zones(db_url: str) -> None:
     assert refused.exit_code != 0 and "'Atlantis' is not a neighbourhood" in refused.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: the SMS sender hears only the events its own process writes, so an "
-    "alert or pull-back written by `hanano warn issue`, `hanano threat` or a second server on "
-    "the store is never texted; the fix needs one sender per store (a claim per text)",
-)
 def test_an_alert_the_cli_issues_while_the_server_runs_is_texted_too(
     client: TestClient,
     aleppo: Service,
@@ -178,3 +174,24 @@ def test_an_alert_the_cli_issues_while_the_server_runs_is_texted_too(
     finally:
         console.stop()
     wait_for(lambda: IN_SAKHOUR in sent_to(gateway), seconds=5.0)
+
+
+def test_two_servers_text_each_alert_once(
+    aleppo: Service, settings: Settings, clock: ManualClock, gateway: FakeSmsGateway
+) -> None:
+    second = Service(settings, clock=clock).start()
+    senders = [SmsAlerts(aleppo).start(), SmsAlerts(second).start()]
+    try:
+        finish(api.add_phone(aleppo, CONSOLE, IN_HANANO, "reporter", None, None, (HANANO_PCODE,)))
+        for level, runtime in (("warning", aleppo), ("imminent", second)):
+            body = ManualAlertIn(zones=[HANANO_PCODE], level=level, reason="jets over Hanano")
+            finish(warning_api.issue_alert(runtime, CONSOLE, body))
+        wait_for(lambda: len(sent_to(gateway).get(IN_HANANO, [])) >= 2)
+        time.sleep(2.5)  # both senders have looked again since
+        texts = sent_to(gateway)[IN_HANANO]
+        assert len(texts) == 2, texts
+        assert [t.split(":")[0] for t in texts] == ["طائرة حربية تقترب", "غارة وشيكة"]
+    finally:
+        for sender in senders:
+            sender.stop()
+        second.stop()
