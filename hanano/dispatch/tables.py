@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Float,
     Index,
@@ -164,6 +165,19 @@ victims = Table(
     Column("created_at", String(40), nullable=False),
     Column("updated_at", String(40), nullable=False),
     Index("ix_dispatch_victims_incident", "incident_id"),
+)
+
+# Worksites and victims sent with the sender's own UUID: a resend is answered from here as the
+# first sending was, and the same UUID with other content is refused.
+client_records = Table(
+    "dispatch_client_records",
+    metadata,
+    Column("client_id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("incident_id", String(20), nullable=False),
+    Column("record_id", String(40), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
 )
 
 # Names and identities of victims, apart from everything else so that no public view can join

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select
 
 from hanano.city.model import city_of
+from hanano.dispatch import client_records
+from hanano.dispatch.client_records import Recorded
 from hanano.dispatch.common import next_number
 from hanano.dispatch.events import (
     Category,
@@ -70,8 +72,25 @@ def open_worksite(
     lat: float | None = None,
     lon: float | None = None,
     note: str = "",
-) -> str:
+    client_id: str | None = None,
+) -> Recorded:
     incident_row(tx.conn, incident_id)
+    sent = client_records.content(
+        "worksite",
+        incident_id,
+        {
+            "worksite_id": worksite_id,
+            "category": category,
+            "hazards": hazards,
+            "operations": operations,
+            "lat": lat,
+            "lon": lon,
+            "note": note,
+        },
+    )
+    first = client_records.replayed(tx, client_id, sent)
+    if first is not None:
+        return first
     if (lat is None) != (lon is None):
         raise invalid("lat", "lat and lon must be given together")
     if lat is not None and lon is not None:
@@ -80,7 +99,7 @@ def open_worksite(
         raise invalid("worksite_id", "must be a sector letter and a number, e.g. C-6")
     if _worksite(tx.conn, incident_id, worksite_id) is not None:
         raise conflict(f"{incident_id} already has worksite {worksite_id}")
-    tx.append(
+    seq = tx.append(
         actor,
         WorksiteOpened(
             incident_id=incident_id,
@@ -91,9 +110,11 @@ def open_worksite(
             lat=lat,
             lon=lon,
             note=note,
+            client_id=client_id,
+            body_hash=client_records.body_hash(tx, client_id, sent),
         ),
-    )
-    return worksite_id
+    ).seq
+    return Recorded(worksite_id, seq)
 
 
 def update_worksite(
@@ -145,13 +166,29 @@ def record_victim(
     hospital_id: str | None = None,
     name: str | None = None,
     identity: str | None = None,
-) -> str:
+    client_id: str | None = None,
+) -> Recorded:
     incident_row(tx.conn, incident_id)
+    sent = client_records.content(
+        "victim",
+        incident_id,
+        {
+            "status": status,
+            "worksite_id": worksite_id,
+            "triage": triage,
+            "hospital_id": hospital_id,
+            "name": name,
+            "identity": identity,
+        },
+    )
+    first = client_records.replayed(tx, client_id, sent)
+    if first is not None:
+        return first
     if worksite_id is not None and _worksite(tx.conn, incident_id, worksite_id) is None:
         raise not_found(f"worksite {worksite_id} of {incident_id}")
     _receiving(tx.conn, hospital_id, status)
     victim_id = f"V-{next_number(tx.conn, victims.c.number)}"
-    tx.append(
+    seq = tx.append(
         actor,
         VictimRecorded(
             victim_id=victim_id,
@@ -162,9 +199,11 @@ def record_victim(
             hospital_id=hospital_id,
             name=name,
             identity=identity,
+            client_id=client_id,
+            body_hash=client_records.body_hash(tx, client_id, sent),
         ),
-    )
-    return victim_id
+    ).seq
+    return Recorded(victim_id, seq)
 
 
 def update_victim(
@@ -219,6 +258,7 @@ def _opened(conn: Connection, event: RecordedEvent) -> None:
             updated_at=event.time,
         )
     )
+    client_records.remember(conn, event, "worksite", d["worksite_id"])
 
 
 @HANDLERS.projects(WorksiteUpdated.type)
@@ -272,6 +312,7 @@ def _victim(conn: Connection, event: RecordedEvent) -> None:
             victim_id=d["victim_id"], name=d["name"], identity=d["identity"]
         )
     )
+    client_records.remember(conn, event, "victim", d["victim_id"])
 
 
 @HANDLERS.projects(VictimUpdated.type)
