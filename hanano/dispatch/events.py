@@ -375,10 +375,12 @@ class WorksiteUpdated(Event):
 @register
 class VictimRecorded(Event):
     type: ClassVar[str] = "dispatch.victim_recorded"
+    # A note from the rubble often says who the victim is ("the baker's son"): it is sealed and
+    # read as the name is.
     audience: ClassVar[Audience] = readable_by(
-        OPERATIONS, fields={**VICTIM_NAMED.fields, **FROM_FIELD}
+        OPERATIONS, fields={**VICTIM_NAMED.fields, "note": OPERATORS, **FROM_FIELD}
     )
-    sensitive: ClassVar[frozenset[str]] = frozenset({"name", "identity", "body_hash"})
+    sensitive: ClassVar[frozenset[str]] = frozenset({"name", "identity", "note", "body_hash"})
     victim_id: str
     incident_id: str
     worksite_id: str | None
@@ -387,6 +389,7 @@ class VictimRecorded(Event):
     hospital_id: str | None
     name: str | None
     identity: str | None
+    note: str | None = None
     client_id: str | None = None
     body_hash: str | None = None
 

@@ -153,6 +153,8 @@ class VictimIn(Strict):
     hospital_id: Annotated[str | None, Field(max_length=40)] = None
     name: Annotated[str | None, Field(max_length=200)] = None
     identity: Annotated[str | None, Field(max_length=200)] = None
+    # Sealed and read as the name is: a note often says who the victim is.
+    note: Annotated[str | None, Field(max_length=1000)] = None
 
 
 class VictimPatch(Strict):

@@ -275,8 +275,10 @@ Table(
 
 
 def _client_records(conn: Connection) -> None:
-    """Worksites and victims sent with the sender's own UUID, so a resend writes nothing."""
+    """Worksites and victims sent with the sender's own UUID, so a resend writes nothing; a
+    victim's note, kept with the name."""
     _CLIENT_RECORDS.create_all(conn)
+    add_missing_columns(conn, (("dispatch_victim_identities", "note", "TEXT"),))
 
 
 MIGRATIONS = (
@@ -288,5 +290,5 @@ MIGRATIONS = (
     Migration(6, "check-in alarms acknowledged", _checkin_acknowledged),
     Migration(7, "pull-back reasons in parts, for the reader's language", _reasons_in_parts),
     Migration(8, "pull-backs end when the risk has passed", _risk_passes),
-    Migration(9, "worksites and victims by the sender's UUID", _client_records),
+    Migration(9, "worksites and victims by the sender's UUID; victims' notes", _client_records),
 )

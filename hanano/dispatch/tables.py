@@ -188,6 +188,7 @@ victim_identities = Table(
     Column("victim_id", String(40), primary_key=True),
     Column("name", Text, nullable=True),
     Column("identity", Text, nullable=True),
+    Column("note", Text, nullable=True),
 )
 
 road_closures = Table(

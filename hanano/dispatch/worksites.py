@@ -166,6 +166,7 @@ def record_victim(
     hospital_id: str | None = None,
     name: str | None = None,
     identity: str | None = None,
+    note: str | None = None,
     client_id: str | None = None,
 ) -> Recorded:
     incident_row(tx.conn, incident_id)
@@ -179,6 +180,7 @@ def record_victim(
             "hospital_id": hospital_id,
             "name": name,
             "identity": identity,
+            "note": note,
         },
     )
     first = client_records.replayed(tx, client_id, sent)
@@ -199,6 +201,7 @@ def record_victim(
             hospital_id=hospital_id,
             name=name,
             identity=identity,
+            note=note,
             client_id=client_id,
             body_hash=client_records.body_hash(tx, client_id, sent),
         ),
@@ -309,7 +312,10 @@ def _victim(conn: Connection, event: RecordedEvent) -> None:
     )
     conn.execute(
         victim_identities.insert().values(
-            victim_id=d["victim_id"], name=d["name"], identity=d["identity"]
+            victim_id=d["victim_id"],
+            name=d["name"],
+            identity=d["identity"],
+            note=d.get("note"),
         )
     )
     client_records.remember(conn, event, "victim", d["victim_id"])
@@ -385,4 +391,4 @@ def victim_identity(conn: Connection, victim_id: str) -> dict[str, Any]:
     ).first()
     if row is None:
         raise not_found(f"victim {victim_id}")
-    return {"id": victim_id, "name": row.name, "identity": row.identity}
+    return {"id": victim_id, "name": row.name, "identity": row.identity, "note": row.note}

@@ -235,6 +235,7 @@ def plant_records(
                 "worksite_id": "C-6",
                 "name": "cnry-victim-name",
                 "identity": "cnry-victim-identity",
+                "note": "cnry-victim-note",
             },
             headers=auth(d),
         )

@@ -144,3 +144,23 @@ def test_a_malformed_id_is_named_and_writes_nothing(
     )
     assert bad.status_code == 422 and "id" in bad.text
     assert _events(aleppo) == before
+
+
+def test_a_victims_note_is_kept_with_the_name_for_the_operators_only(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    incident = make_incident(client, tokens["dispatcher"], clock, kind="collapse")
+    leader = tasked_leader(client, tokens, incident)
+    sent = {"id": str(uuid.uuid4()), "status": "trapped", "note": "the baker's son, about 7"}
+    victim = _send(client, leader, f"/api/v1/incidents/{incident}/victims", sent).json()["id"]
+    [listed] = client.get(
+        f"/api/v1/incidents/{incident}/victims", headers=auth(tokens["auditor"])
+    ).json()["victims"]
+    assert "baker" not in str(listed)
+    identity = client.get(f"/api/v1/victims/{victim}/identity", headers=auth(tokens["dispatcher"]))
+    assert identity.json()["note"] == "the baker's son, about 7"
+    for role in ("auditor", "team_leader"):
+        refused = client.get(f"/api/v1/victims/{victim}/identity", headers=auth(tokens[role]))
+        assert refused.status_code == 403
+    events = client.get("/api/v1/events", headers=auth(tokens["auditor"])).json()["events"]
+    assert events and "baker" not in str(events)

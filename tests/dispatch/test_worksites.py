@@ -86,7 +86,7 @@ def test_victim_marks_status_steps_and_sealed_names(
     listed = client.get(url, headers=auth(d)).json()["victims"]
     assert [v["mark"] for v in listed] == ["D-2", "D-1"]
     identity = client.get(f"/api/v1/victims/{first}/identity", headers=auth(d)).json()
-    assert identity == {"id": first, "name": "Ahmad K.", "identity": "ID 123"}
+    assert identity == {"id": first, "name": "Ahmad K.", "identity": "ID 123", "note": None}
     for role in ("team_leader", "auditor", "reporter", "public", "spotter"):
         denied = client.get(f"/api/v1/victims/{first}/identity", headers=auth(tokens[role]))
         assert denied.status_code == 403

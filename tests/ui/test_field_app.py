@@ -360,6 +360,7 @@ def test_a_team_leader_records_a_worksite_and_a_victim_offline_and_each_arrives_
     page.wait_for_selector("#f-v-worksite option[value='C-6']", state="attached")
     page.check("#f-v-status input[value='trapped']")
     page.select_option("#f-v-worksite", "C-6")
+    page.fill("#f-v-note", "a boy, about seven, answers when called")
     page.locator("#f-victim").scroll_into_view_if_needed()
     shot(page, "field-11-victim-form-en")
     page.click("#f-victim button[type=submit]")
@@ -389,6 +390,8 @@ def test_a_team_leader_records_a_worksite_and_a_victim_offline_and_each_arrives_
     victims = admin.get(f"/api/v1/incidents/{incident}/victims").json()["victims"]
     assert [(v["worksite_id"], v["status"]) for v in victims] == [("C-6", "trapped")]
     assert len(entries(admin, "dispatch.victim_recorded", "incident_id", incident)) == 1
+    identity = admin.get(f"/api/v1/victims/{victims[0]['id']}/identity").json()
+    assert identity["note"] == "a boy, about seven, answers when called"
     shot(page, "field-12-worksite-victim-acknowledged-en")
     page.evaluate("localStorage.setItem('hanano.lang', 'ar')")
     page.reload()

@@ -93,6 +93,10 @@ function victimForm(incident, queued) {
   const form = h("form", { id: "f-victim", class: "card" },
     h("h1", {}, t("victim_title")), status,
     h("label", {}, h("span", {}, t("worksite")), site),
+    h("label", {}, h("span", {}, t("note_optional")),
+      h("textarea", { id: "f-v-note", name: "note", rows: "2", maxlength: "1000",
+        "aria-describedby": "f-v-note-hint" })),
+    h("p", { id: "f-v-note-hint", class: "hint" }, t("victim_note_hint")),
     h("button", { type: "submit", class: "primary big" }, t("record_victim")), error);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -102,6 +106,7 @@ function victimForm(incident, queued) {
     const id = uuid4();
     const send = { id, status: chosen };
     if (site.value) send.worksite_id = site.value;
+    if (form.note.value.trim()) send.note = form.note.value.trim();
     // A worksite still in the outbox must reach the server first: the victim names it.
     const waiting = sites.get(site.value);
     const after = waiting && waiting.state !== "acknowledged" ? { after: waiting.id } : {};
