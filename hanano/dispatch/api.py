@@ -20,6 +20,7 @@ from hanano.dispatch import (
     alert_reach as reach,
 )
 from hanano.dispatch import (
+    client_records,
     hospitals,
     recommend,
     road_graph,
@@ -410,14 +411,27 @@ def _at_incident(tx: Tx, who: Principal, incident_id: str) -> None:
 
 
 async def open_worksite(
-    runtime: Runtime, who: Principal, incident_id: str, **fields: Any
+    runtime: Runtime,
+    who: Principal,
+    incident_id: str,
+    client_id: str | None = None,
+    **fields: Any,
 ) -> Recorded:
     """Open a worksite (INSARAG ID such as C-6, triage category A-F); a resend with the same
-    `client_id` is answered as the first time."""
+    `client_id` and content is answered as the first time, with other content is 409."""
 
     def command(tx: Tx) -> Recorded:
         _at_incident(tx, who, incident_id)
-        return worksites.open_worksite(tx, who.actor, incident_id, **fields)
+        return client_records.once(
+            tx,
+            "worksite",
+            incident_id,
+            client_id,
+            fields,
+            lambda digest: worksites.open_worksite(
+                tx, who.actor, incident_id, client_id=client_id, body_hash=digest, **fields
+            ),
+        )
 
     return await runtime.sequencer.run(command)
 
@@ -437,11 +451,26 @@ def list_victims(runtime: Runtime, incident_id: str) -> list[dict[str, Any]]:
 
 
 async def record_victim(
-    runtime: Runtime, who: Principal, incident_id: str, **fields: Any
+    runtime: Runtime,
+    who: Principal,
+    incident_id: str,
+    client_id: str | None = None,
+    **fields: Any,
 ) -> Recorded:
+    """Record a victim; a resend with the same `client_id` is answered as for worksites."""
+
     def command(tx: Tx) -> Recorded:
         _at_incident(tx, who, incident_id)
-        return worksites.record_victim(tx, who.actor, incident_id, **fields)
+        return client_records.once(
+            tx,
+            "victim",
+            incident_id,
+            client_id,
+            fields,
+            lambda digest: worksites.record_victim(
+                tx, who.actor, incident_id, client_id=client_id, body_hash=digest, **fields
+            ),
+        )
 
     return await runtime.sequencer.run(command)
 

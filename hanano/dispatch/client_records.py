@@ -8,6 +8,7 @@ sealed (hanano.store.fingerprint). Without a UUID a record is written each time 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -53,6 +54,23 @@ def replayed(tx: Tx, client_id: str | None, body: dict[str, Any]) -> Recorded | 
     if row.kind != body["kind"] or not same_body(row.body_hash, tx.fingerprint_key, body, ""):
         raise conflict(f"id {client_id} was already received with different content")
     return Recorded(row.record_id, row.seq, replayed=True)
+
+
+def once(
+    tx: Tx,
+    kind: Kind,
+    incident_id: str,
+    client_id: str | None,
+    fields: dict[str, Any],
+    write: Callable[[str | None], Recorded],
+) -> Recorded:
+    """The first answer to a resend; else `write` it, given its fingerprint (None without a
+    UUID)."""
+    sent = content(kind, incident_id, fields)
+    first = replayed(tx, client_id, sent)
+    if first is not None:
+        return first
+    return write(body_hash(tx, client_id, sent))
 
 
 def remember(conn: Connection, event: RecordedEvent, kind: Kind, record_id: str) -> None:

@@ -73,24 +73,9 @@ def open_worksite(
     lon: float | None = None,
     note: str = "",
     client_id: str | None = None,
+    body_hash: str | None = None,
 ) -> Recorded:
     incident_row(tx.conn, incident_id)
-    sent = client_records.content(
-        "worksite",
-        incident_id,
-        {
-            "worksite_id": worksite_id,
-            "category": category,
-            "hazards": hazards,
-            "operations": operations,
-            "lat": lat,
-            "lon": lon,
-            "note": note,
-        },
-    )
-    first = client_records.replayed(tx, client_id, sent)
-    if first is not None:
-        return first
     if (lat is None) != (lon is None):
         raise invalid("lat", "lat and lon must be given together")
     if lat is not None and lon is not None:
@@ -111,7 +96,7 @@ def open_worksite(
             lon=lon,
             note=note,
             client_id=client_id,
-            body_hash=client_records.body_hash(tx, client_id, sent),
+            body_hash=body_hash,
         ),
     ).seq
     return Recorded(worksite_id, seq)
@@ -168,24 +153,9 @@ def record_victim(
     identity: str | None = None,
     note: str | None = None,
     client_id: str | None = None,
+    body_hash: str | None = None,
 ) -> Recorded:
     incident_row(tx.conn, incident_id)
-    sent = client_records.content(
-        "victim",
-        incident_id,
-        {
-            "status": status,
-            "worksite_id": worksite_id,
-            "triage": triage,
-            "hospital_id": hospital_id,
-            "name": name,
-            "identity": identity,
-            "note": note,
-        },
-    )
-    first = client_records.replayed(tx, client_id, sent)
-    if first is not None:
-        return first
     if worksite_id is not None and _worksite(tx.conn, incident_id, worksite_id) is None:
         raise not_found(f"worksite {worksite_id} of {incident_id}")
     _receiving(tx.conn, hospital_id, status)
@@ -203,7 +173,7 @@ def record_victim(
             identity=identity,
             note=note,
             client_id=client_id,
-            body_hash=client_records.body_hash(tx, client_id, sent),
+            body_hash=body_hash,
         ),
     ).seq
     return Recorded(victim_id, seq)
