@@ -34,6 +34,30 @@ def require_own_team(who: Principal, team_id: str | None) -> None:
         )
 
 
+def require_own_incident(who: Principal, conn: Connection, incident_id: str) -> None:
+    """Raise 403 unless the caller may record worksites and victims at `incident_id`: a team
+    leader only where their own team has been tasked."""
+    if who.role != "team_leader":
+        return
+    if who.team is None:
+        raise Problem(
+            403,
+            "Forbidden",
+            "this team_leader token has no team; an admin must issue one bound to your team",
+        )
+    tasked = conn.execute(
+        select(tasks.c.task_id).where(
+            tasks.c.incident_id == incident_id, tasks.c.team_id == who.team
+        )
+    ).first()
+    if tasked is None:
+        raise Problem(
+            403,
+            "Forbidden",
+            f"the team_leader of team {who.team} has no task at incident {incident_id}",
+        )
+
+
 def own_post(who: Principal, post_id: str | None) -> str | None:
     """The post a spotter's sighting is made from: their own, whatever the sighting says it is
     from, and 403 if it names another. Operators may relay a sighting from any post.

@@ -14,12 +14,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hanano.access.field import pullback_team, require_own_team, task_team
+from hanano.access.field import pullback_team, require_own_incident, require_own_team, task_team
 from hanano.access.tokens import Principal
 from hanano.dispatch import (
     alert_reach as reach,
 )
 from hanano.dispatch import (
+    client_records,
     hospitals,
     recommend,
     road_graph,
@@ -30,11 +31,13 @@ from hanano.dispatch import (
     teams,
     worksites,
 )
+from hanano.dispatch.client_records import Recorded
 from hanano.dispatch.common import Duty
 from hanano.dispatch.coverage import coverage
 from hanano.dispatch.events import HospitalStatus
 from hanano.dispatch.road_routing import router_for
 from hanano.dispatch.tables import road_closures
+from hanano.dispatch.tasks import incident_row
 from hanano.dispatch.travel import StraightLine
 from hanano.domain import Runtime
 from hanano.errors import conflict, invalid
@@ -401,11 +404,36 @@ def list_worksites(runtime: Runtime, incident_id: str) -> list[dict[str, Any]]:
         return worksites.list_worksites(conn, incident_id)
 
 
-async def open_worksite(runtime: Runtime, who: Principal, incident_id: str, **fields: Any) -> str:
-    """Open a worksite (INSARAG ID such as C-6, triage category A-F); returns its id."""
-    return await runtime.sequencer.run(
-        lambda tx: worksites.open_worksite(tx, who.actor, incident_id, **fields)
-    )
+def _at_incident(tx: Tx, who: Principal, incident_id: str) -> None:
+    """An unknown incident is 404 for everyone; a team leader's team must be tasked there."""
+    incident_row(tx.conn, incident_id)
+    require_own_incident(who, tx.conn, incident_id)
+
+
+async def open_worksite(
+    runtime: Runtime,
+    who: Principal,
+    incident_id: str,
+    client_id: str | None = None,
+    **fields: Any,
+) -> Recorded:
+    """Open a worksite (INSARAG ID such as C-6, triage category A-F); a resend with the same
+    `client_id` and content is answered as the first time, with other content is 409."""
+
+    def command(tx: Tx) -> Recorded:
+        _at_incident(tx, who, incident_id)
+        return client_records.once(
+            tx,
+            "worksite",
+            incident_id,
+            client_id,
+            fields,
+            lambda digest: worksites.open_worksite(
+                tx, who.actor, incident_id, client_id=client_id, body_hash=digest, **fields
+            ),
+        )
+
+    return await runtime.sequencer.run(command)
 
 
 async def update_worksite(
@@ -422,10 +450,29 @@ def list_victims(runtime: Runtime, incident_id: str) -> list[dict[str, Any]]:
         return worksites.list_victims(conn, incident_id)
 
 
-async def record_victim(runtime: Runtime, who: Principal, incident_id: str, **fields: Any) -> str:
-    return await runtime.sequencer.run(
-        lambda tx: worksites.record_victim(tx, who.actor, incident_id, **fields)
-    )
+async def record_victim(
+    runtime: Runtime,
+    who: Principal,
+    incident_id: str,
+    client_id: str | None = None,
+    **fields: Any,
+) -> Recorded:
+    """Record a victim; a resend with the same `client_id` is answered as for worksites."""
+
+    def command(tx: Tx) -> Recorded:
+        _at_incident(tx, who, incident_id)
+        return client_records.once(
+            tx,
+            "victim",
+            incident_id,
+            client_id,
+            fields,
+            lambda digest: worksites.record_victim(
+                tx, who.actor, incident_id, client_id=client_id, body_hash=digest, **fields
+            ),
+        )
+
+    return await runtime.sequencer.run(command)
 
 
 async def update_victim(runtime: Runtime, who: Principal, victim_id: str, **changes: Any) -> None:

@@ -393,7 +393,7 @@ def victim(
             hospital_id=hospital_id,
             name=name,
         )
-    )
+    ).id
     click.echo(f"victim {victim_id} at {incident_id}")
 
 

@@ -8,7 +8,16 @@ from hanano.dispatch.common import (
     Capability,
     Duty,
 )
-from hanano.events import OPERATIONAL, OPERATIONS, OPERATORS, Audience, Event, readable_by, register
+from hanano.events import (
+    NOBODY,
+    OPERATIONAL,
+    OPERATIONS,
+    OPERATORS,
+    Audience,
+    Event,
+    readable_by,
+    register,
+)
 
 HospitalKind = Literal["hospital", "field_hospital"]
 
@@ -329,13 +338,16 @@ Triage = Literal["red", "yellow", "green", "black"]
 
 # Victims' names and identities are read by the operators only, and only on request.
 VICTIM_NAMED = readable_by(OPERATIONS, fields=dict.fromkeys(("name", "identity"), OPERATORS))
+# A record sent with the sender's own UUID carries its idempotency fingerprint, keyed and sealed
+# and read by no role, as a report's is (hanano.store.fingerprint).
+FROM_FIELD = {"body_hash": NOBODY}
 
 
 @register
 class WorksiteOpened(Event):
     type: ClassVar[str] = "dispatch.worksite_opened"
-    audience: ClassVar[Audience] = OPERATIONAL
-    sensitive: ClassVar[frozenset[str]] = frozenset({"lat", "lon"})
+    audience: ClassVar[Audience] = readable_by(OPERATIONS, fields=FROM_FIELD)
+    sensitive: ClassVar[frozenset[str]] = frozenset({"lat", "lon", "body_hash"})
     incident_id: str
     worksite_id: str
     category: Category
@@ -344,6 +356,8 @@ class WorksiteOpened(Event):
     lat: float | None
     lon: float | None
     note: str
+    client_id: str | None = None
+    body_hash: str | None = None
 
 
 @register
@@ -361,8 +375,12 @@ class WorksiteUpdated(Event):
 @register
 class VictimRecorded(Event):
     type: ClassVar[str] = "dispatch.victim_recorded"
-    audience: ClassVar[Audience] = VICTIM_NAMED
-    sensitive: ClassVar[frozenset[str]] = frozenset({"name", "identity"})
+    # A note from the rubble often says who the victim is ("the baker's son"): it is sealed and
+    # read as the name is.
+    audience: ClassVar[Audience] = readable_by(
+        OPERATIONS, fields={**VICTIM_NAMED.fields, "note": OPERATORS, **FROM_FIELD}
+    )
+    sensitive: ClassVar[frozenset[str]] = frozenset({"name", "identity", "note", "body_hash"})
     victim_id: str
     incident_id: str
     worksite_id: str | None
@@ -371,6 +389,9 @@ class VictimRecorded(Event):
     hospital_id: str | None
     name: str | None
     identity: str | None
+    note: str | None = None
+    client_id: str | None = None
+    body_hash: str | None = None
 
 
 @register

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -120,7 +121,14 @@ class ReopenIn(Strict):
     reason: Annotated[str, Field(min_length=1, max_length=1000)]
 
 
+# The sender's own UUID on a worksite or victim: a resend with it writes nothing.
+ClientId = Annotated[
+    UUID | None, Field(description="The sender's own UUID; a resend reuses it and writes nothing.")
+]
+
+
 class WorksiteIn(Strict):
+    id: ClientId = None
     worksite_id: Annotated[str, Field(min_length=3, max_length=5)]
     category: dispatch_events.Category
     hazards: Names = []
@@ -138,12 +146,15 @@ class WorksitePatch(Strict):
 
 
 class VictimIn(Strict):
+    id: ClientId = None
     status: dispatch_events.VictimStatus
     worksite_id: Annotated[str | None, Field(max_length=5)] = None
     triage: dispatch_events.Triage | None = None
     hospital_id: Annotated[str | None, Field(max_length=40)] = None
     name: Annotated[str | None, Field(max_length=200)] = None
     identity: Annotated[str | None, Field(max_length=200)] = None
+    # Sealed and read as the name is: a note often says who the victim is.
+    note: Annotated[str | None, Field(max_length=1000)] = None
 
 
 class VictimPatch(Strict):

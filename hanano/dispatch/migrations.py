@@ -260,6 +260,27 @@ def _risk_passes(conn: Connection) -> None:
     )
 
 
+# As it was when written.
+_CLIENT_RECORDS = MetaData()
+Table(
+    "dispatch_client_records",
+    _CLIENT_RECORDS,
+    Column("client_id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("incident_id", String(20), nullable=False),
+    Column("record_id", String(40), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("seq", _BIG, nullable=False),
+)
+
+
+def _client_records(conn: Connection) -> None:
+    """Worksites and victims sent with the sender's own UUID, so a resend writes nothing; a
+    victim's note, kept with the name."""
+    _CLIENT_RECORDS.create_all(conn)
+    add_missing_columns(conn, (("dispatch_victim_identities", "note", "TEXT"),))
+
+
 MIGRATIONS = (
     Migration(1, "teams, tasks, worksites, victims, roads", _dispatch, replaces=(3,)),
     Migration(2, "four-digit years", _four_digit_years, replaces=(15,)),
@@ -269,4 +290,5 @@ MIGRATIONS = (
     Migration(6, "check-in alarms acknowledged", _checkin_acknowledged),
     Migration(7, "pull-back reasons in parts, for the reader's language", _reasons_in_parts),
     Migration(8, "pull-backs end when the risk has passed", _risk_passes),
+    Migration(9, "worksites and victims by the sender's UUID; victims' notes", _client_records),
 )

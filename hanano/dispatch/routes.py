@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from hanano.access.tokens import Principal
 from hanano.access.visibility import readers
 from hanano.dispatch import api
 from hanano.dispatch import events as dispatch_events
+from hanano.dispatch.client_records import Recorded
 from hanano.dispatch.events import HospitalRegistered, TaskAssigned, TeamRegistered, ThreatReported
 from hanano.dispatch.inputs import (
     AcknowledgeIn,
@@ -328,13 +330,27 @@ def worksites_list(incident_id: str, service: ServiceDep, _: Ops) -> dict[str, A
     return {"worksites": api.list_worksites(service, incident_id)}
 
 
+def _recorded(incident_id: str, done: Recorded) -> JSONResponse:
+    """201 with the record's id and log index; a resend's answer says it repeats the first."""
+    body = {"id": done.id, "incident_id": incident_id, "log_index": done.seq}
+    headers = {"Idempotent-Replayed": "true"} if done.replayed else None
+    return JSONResponse(body, status_code=201, headers=headers)
+
+
+def _sent(body: WorksiteIn | VictimIn) -> dict[str, Any]:
+    fields = body.model_dump(exclude={"id"})
+    fields["client_id"] = None if body.id is None else str(body.id)
+    return fields
+
+
 @router.post("/incidents/{incident_id}/worksites", status_code=201)
 async def worksites_open(
     incident_id: str, body: WorksiteIn, service: ServiceDep, who: FieldOps
-) -> dict[str, str]:
-    """Open a worksite (INSARAG ID such as C-6, triage category A-F)."""
-    worksite_id = await api.open_worksite(service, who, incident_id, **body.model_dump())
-    return {"id": worksite_id, "incident_id": incident_id}
+) -> JSONResponse:
+    """Open a worksite (INSARAG ID such as C-6, triage category A-F). With the sender's `id`,
+    a resend answers as the first time (`Idempotent-Replayed: true`) and other content is 409."""
+    done = await api.open_worksite(service, who, incident_id, **_sent(body))
+    return _recorded(incident_id, done)
 
 
 @router.post("/incidents/{incident_id}/worksites/{worksite_id}")
@@ -354,9 +370,10 @@ def victims_list(incident_id: str, service: ServiceDep, _: Ops) -> dict[str, Any
 @router.post("/incidents/{incident_id}/victims", status_code=201)
 async def victims_record(
     incident_id: str, body: VictimIn, service: ServiceDep, who: FieldOps
-) -> dict[str, str]:
-    victim_id = await api.record_victim(service, who, incident_id, **body.model_dump())
-    return {"id": victim_id, "incident_id": incident_id}
+) -> JSONResponse:
+    """Record a victim; with the sender's `id`, a resend writes nothing, as for worksites."""
+    done = await api.record_victim(service, who, incident_id, **_sent(body))
+    return _recorded(incident_id, done)
 
 
 @router.post("/victims/{victim_id}")

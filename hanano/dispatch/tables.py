@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Float,
     Index,
@@ -166,6 +167,19 @@ victims = Table(
     Index("ix_dispatch_victims_incident", "incident_id"),
 )
 
+# Worksites and victims sent with the sender's own UUID: a resend is answered from here as the
+# first sending was, and the same UUID with other content is refused.
+client_records = Table(
+    "dispatch_client_records",
+    metadata,
+    Column("client_id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("incident_id", String(20), nullable=False),
+    Column("record_id", String(40), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+)
+
 # Names and identities of victims, apart from everything else so that no public view can join
 # them by accident; the log holds only their commitments.
 victim_identities = Table(
@@ -174,6 +188,7 @@ victim_identities = Table(
     Column("victim_id", String(40), primary_key=True),
     Column("name", Text, nullable=True),
     Column("identity", Text, nullable=True),
+    Column("note", Text, nullable=True),
 )
 
 road_closures = Table(

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select
 
 from hanano.city.model import city_of
+from hanano.dispatch import client_records
+from hanano.dispatch.client_records import Recorded
 from hanano.dispatch.common import next_number
 from hanano.dispatch.events import (
     Category,
@@ -70,7 +72,9 @@ def open_worksite(
     lat: float | None = None,
     lon: float | None = None,
     note: str = "",
-) -> str:
+    client_id: str | None = None,
+    body_hash: str | None = None,
+) -> Recorded:
     incident_row(tx.conn, incident_id)
     if (lat is None) != (lon is None):
         raise invalid("lat", "lat and lon must be given together")
@@ -80,7 +84,7 @@ def open_worksite(
         raise invalid("worksite_id", "must be a sector letter and a number, e.g. C-6")
     if _worksite(tx.conn, incident_id, worksite_id) is not None:
         raise conflict(f"{incident_id} already has worksite {worksite_id}")
-    tx.append(
+    seq = tx.append(
         actor,
         WorksiteOpened(
             incident_id=incident_id,
@@ -91,9 +95,11 @@ def open_worksite(
             lat=lat,
             lon=lon,
             note=note,
+            client_id=client_id,
+            body_hash=body_hash,
         ),
-    )
-    return worksite_id
+    ).seq
+    return Recorded(worksite_id, seq)
 
 
 def update_worksite(
@@ -145,13 +151,16 @@ def record_victim(
     hospital_id: str | None = None,
     name: str | None = None,
     identity: str | None = None,
-) -> str:
+    note: str | None = None,
+    client_id: str | None = None,
+    body_hash: str | None = None,
+) -> Recorded:
     incident_row(tx.conn, incident_id)
     if worksite_id is not None and _worksite(tx.conn, incident_id, worksite_id) is None:
         raise not_found(f"worksite {worksite_id} of {incident_id}")
     _receiving(tx.conn, hospital_id, status)
     victim_id = f"V-{next_number(tx.conn, victims.c.number)}"
-    tx.append(
+    seq = tx.append(
         actor,
         VictimRecorded(
             victim_id=victim_id,
@@ -162,9 +171,12 @@ def record_victim(
             hospital_id=hospital_id,
             name=name,
             identity=identity,
+            note=note,
+            client_id=client_id,
+            body_hash=body_hash,
         ),
-    )
-    return victim_id
+    ).seq
+    return Recorded(victim_id, seq)
 
 
 def update_victim(
@@ -219,6 +231,7 @@ def _opened(conn: Connection, event: RecordedEvent) -> None:
             updated_at=event.time,
         )
     )
+    client_records.remember(conn, event, "worksite", d["worksite_id"])
 
 
 @HANDLERS.projects(WorksiteUpdated.type)
@@ -269,9 +282,13 @@ def _victim(conn: Connection, event: RecordedEvent) -> None:
     )
     conn.execute(
         victim_identities.insert().values(
-            victim_id=d["victim_id"], name=d["name"], identity=d["identity"]
+            victim_id=d["victim_id"],
+            name=d["name"],
+            identity=d["identity"],
+            note=d.get("note"),
         )
     )
+    client_records.remember(conn, event, "victim", d["victim_id"])
 
 
 @HANDLERS.projects(VictimUpdated.type)
@@ -344,4 +361,4 @@ def victim_identity(conn: Connection, victim_id: str) -> dict[str, Any]:
     ).first()
     if row is None:
         raise not_found(f"victim {victim_id}")
-    return {"id": victim_id, "name": row.name, "identity": row.identity}
+    return {"id": victim_id, "name": row.name, "identity": row.identity, "note": row.note}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -214,6 +215,8 @@ def plant_records(
         client.post(
             f"/api/v1/incidents/{incident_id}/worksites",
             json={
+                # Sent with a client UUID, so its fingerprint is planted too.
+                "id": str(uuid.uuid4()),
                 "worksite_id": "C-6",
                 "category": "A",
                 "lat": worksite[0],
@@ -227,10 +230,12 @@ def plant_records(
         client.post(
             f"/api/v1/incidents/{incident_id}/victims",
             json={
+                "id": str(uuid.uuid4()),
                 "status": "trapped",
                 "worksite_id": "C-6",
                 "name": "cnry-victim-name",
                 "identity": "cnry-victim-identity",
+                "note": "cnry-victim-note",
             },
             headers=auth(d),
         )

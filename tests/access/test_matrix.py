@@ -219,7 +219,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     (
         "POST",
         "/api/v1/incidents/{open}/worksites",
-        {"worksite_id": "B-2", "category": "C"},
+        # {uniq} brings the dispatch records: the team leader is of the team tasked there.
+        {"worksite_id": "B-2", "category": "C", "note": "{uniq}"},
         DISPATCH_FIELD,
     ),
     (
@@ -229,7 +230,12 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         DISPATCH_FIELD,
     ),
     ("GET", "/api/v1/incidents/{open}/victims", None, DISPATCH_OPS),
-    ("POST", "/api/v1/incidents/{open}/victims", {"status": "trapped"}, DISPATCH_FIELD),
+    (
+        "POST",
+        "/api/v1/incidents/{open}/victims",
+        {"status": "trapped", "worksite_id": "{worksite_id}"},
+        DISPATCH_FIELD,
+    ),
     ("POST", "/api/v1/victims/{victim_id}", {"triage": "red"}, DISPATCH_FIELD),
     ("GET", "/api/v1/victims/{victim_id}/identity", None, DISPATCH_COMMAND),
     # dispatch rows end

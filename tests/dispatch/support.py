@@ -93,6 +93,16 @@ def leader_token(client: TestClient, admin: str, team_id: str) -> str:
     return str(response.json()["token"])
 
 
+def tasked_leader(
+    client: TestClient, tokens: dict[str, str], incident_id: str, name: str = "Tasked-1"
+) -> str:
+    """The token of the leader of a team tasked at the incident: a team leader records
+    worksites and victims only where their team was sent."""
+    team = make_team(client, tokens["dispatcher"], name)
+    assign(client, tokens["dispatcher"], incident_id, team["id"])
+    return leader_token(client, tokens["admin"], team["id"])
+
+
 def matrix_names(client: TestClient, token: str, incident_id: str) -> dict[str, str]:
     """Fresh dispatch records for one row of the access matrix (tests/access/test_matrix.py)."""
     import uuid

@@ -10,7 +10,14 @@ from hanano.clock import ManualClock
 from hanano.domains import REGISTRY
 from hanano.service import Service
 from hanano.store.rebuild import rebuild, snapshot
-from tests.dispatch.support import leader_token, make_hospital, make_incident, make_team, move
+from tests.dispatch.support import (
+    leader_token,
+    make_hospital,
+    make_incident,
+    make_team,
+    move,
+    tasked_leader,
+)
 from tests.helpers import HANANO, auth, offset
 
 
@@ -20,6 +27,7 @@ def test_worksite_ids_categories_and_updates(
     d = tokens["dispatcher"]
     incident = make_incident(client, d, clock, kind="collapse")
     url = f"/api/v1/incidents/{incident}/worksites"
+    leader = tasked_leader(client, tokens, incident)
     opened = client.post(
         url,
         json={
@@ -28,7 +36,7 @@ def test_worksite_ids_categories_and_updates(
             "hazards": ["unstable slab", "gas"],
             "operations": ["shoring", "breaching"],
         },
-        headers=auth(tokens["team_leader"]),
+        headers=auth(leader),
     )
     assert opened.status_code == 201, opened.text
     for bad in ("c-6", "C6", "CC-1", "C-0"):
@@ -55,7 +63,7 @@ def test_victim_marks_status_steps_and_sealed_names(
     first = client.post(
         url,
         json={"status": "trapped", "triage": "red", "name": "Ahmad K.", "identity": "ID 123"},
-        headers=auth(tokens["team_leader"]),
+        headers=auth(tasked_leader(client, tokens, incident)),
     ).json()["id"]
     second = client.post(url, json={"status": "dead", "triage": "black"}, headers=auth(d)).json()
     listed = client.get(url, headers=auth(tokens["auditor"])).json()["victims"]
@@ -78,7 +86,7 @@ def test_victim_marks_status_steps_and_sealed_names(
     listed = client.get(url, headers=auth(d)).json()["victims"]
     assert [v["mark"] for v in listed] == ["D-2", "D-1"]
     identity = client.get(f"/api/v1/victims/{first}/identity", headers=auth(d)).json()
-    assert identity == {"id": first, "name": "Ahmad K.", "identity": "ID 123"}
+    assert identity == {"id": first, "name": "Ahmad K.", "identity": "ID 123", "note": None}
     for role in ("team_leader", "auditor", "reporter", "public", "spotter"):
         denied = client.get(f"/api/v1/victims/{first}/identity", headers=auth(tokens[role]))
         assert denied.status_code == 403

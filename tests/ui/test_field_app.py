@@ -325,3 +325,82 @@ def test_a_team_leader_steps_and_checks_in_offline_then_a_pull_back_takes_over(
         "transporting",
         hospital_id,
     )
+
+
+def plain(text: str) -> str:
+    """Text without the isolates that keep a Latin worksite ID whole in an Arabic line."""
+    return text.replace("\u2066", "").replace("\u2069", "")
+
+
+def test_a_team_leader_records_a_worksite_and_a_victim_offline_and_each_arrives_once(
+    field: dict[str, Any], phone: Callable[..., Any]
+) -> None:
+    admin: httpx.Client = field["audit"]
+    team = add_team(admin, "Hanano-3", offset(*HANANO, north_m=-600))
+    body = report_body(datetime.now(UTC), lat=HANANO[0], lon=HANANO[1], trapped=2)
+    incident = admin.post("/api/v1/reports", json=body).json()["incident"]["id"]
+    admin.post(f"/api/v1/incidents/{incident}/assign", json={"team_id": team, "reason": "near"})
+    issued = admin.post(
+        "/api/v1/tokens", json={"role": "team_leader", "name": "leader", "team": team}
+    ).json()
+    page = phone()
+    sign_in(page, field["base"], issued["token"])
+    page.wait_for_selector("#f-worksite")
+    page.context.set_offline(True)
+    page.wait_for_selector("#f-net.off")
+    # A label not in INSARAG's form is refused on the phone, before it waits a day in the queue.
+    page.fill("#f-ws-id", "east")
+    page.click("#f-worksite button[type=submit]")
+    assert "C-6" in page.inner_text("#f-worksite .error")
+    page.fill("#f-ws-id", "c-6")
+    page.select_option("#f-ws-category", "B")
+    page.fill("#f-ws-note", "east stairwell, two voices")
+    page.click("#f-worksite button[type=submit]")
+    # The victim form offers the worksite still waiting in the outbox.
+    page.wait_for_selector("#f-v-worksite option[value='C-6']", state="attached")
+    page.check("#f-v-status input[value='trapped']")
+    page.select_option("#f-v-worksite", "C-6")
+    page.fill("#f-v-note", "a boy, about seven, answers when called")
+    page.locator("#f-victim").scroll_into_view_if_needed()
+    shot(page, "field-11-victim-form-en")
+    page.click("#f-victim button[type=submit]")
+    page.wait_for_function("document.querySelectorAll('#f-items li.queued').length === 2")
+    assert "Victim at C-6: trapped" in plain(page.inner_text("#f-items"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+    page.locator("#f-outbox").scroll_into_view_if_needed()
+    shot(page, "field-11-worksite-victim-queued-en")
+    victim_id, site_id = page.eval_on_selector_all(
+        "#f-items li", "rows => rows.map(r => r.dataset.id)"
+    )
+    page = reopen_offline(page, field["base"], site_id)
+    page.wait_for_selector("#f-worksite")
+    page.context.set_offline(False)
+    site_index = acknowledged(page, site_id)
+    victim_index = acknowledged(page, victim_id)
+    assert victim_index > site_index
+    # Sent again, as after a lost answer: answered as the first time, nothing doubled.
+    send_again(page, site_id)
+    send_again(page, victim_id)
+    assert acknowledged(page, site_id) == site_index
+    assert acknowledged(page, victim_id) == victim_index
+    sites = admin.get(f"/api/v1/incidents/{incident}/worksites").json()["worksites"]
+    assert [(s["id"], s["category"], s["note"]) for s in sites] == [
+        ("C-6", "B", "east stairwell, two voices")
+    ]
+    victims = admin.get(f"/api/v1/incidents/{incident}/victims").json()["victims"]
+    assert [(v["worksite_id"], v["status"]) for v in victims] == [("C-6", "trapped")]
+    assert len(entries(admin, "dispatch.victim_recorded", "incident_id", incident)) == 1
+    identity = admin.get(f"/api/v1/victims/{victims[0]['id']}/identity").json()
+    assert identity["note"] == "a boy, about seven, answers when called"
+    shot(page, "field-12-worksite-victim-acknowledged-en")
+    page.evaluate("localStorage.setItem('hanano.lang', 'ar')")
+    page.reload()
+    page.wait_for_selector("html[dir='rtl'] #f-worksite")
+    page.wait_for_selector(f"#f-items li[data-id='{victim_id}'][data-state='acknowledged']")
+    assert "ضحية في C-6: عالق" in plain(page.inner_text("#f-items"))
+    assert "سجّل موقع العمل" in page.inner_text("#f-worksite")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+    page.locator("#f-worksite").scroll_into_view_if_needed()
+    shot(page, "field-12-worksite-form-ar")
+    page.locator("#f-outbox").scroll_into_view_if_needed()
+    shot(page, "field-12-worksite-victim-acknowledged-ar")

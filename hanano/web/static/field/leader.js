@@ -6,6 +6,7 @@ import { both, fill, t, tt } from "./i18n.js";
 import { call } from "./net.js";
 import { item, save } from "./store.js";
 import { position, standIn, zoneAt } from "./place.js";
+import { sitesView } from "./sites.js";
 
 const TASK = "hanano.field.task";
 // What each step leads to, as the server's task rules have it (GET /tasks gives the legal
@@ -101,8 +102,19 @@ function takeover(order, who, done) {
   if (!siren) alarm(true);
 }
 
+// The worksite and victim forms, drawn again only when the team's incident changes: a refresh of
+// the task must not wipe what is being typed.
+function drawSites(box, who, queued) {
+  const task = kept();
+  const incident = task && task.team_id === who.team ? task.incident_id : "";
+  if (box.dataset.incident === incident && box.isConnected) return;
+  box.dataset.incident = incident;
+  box.replaceChildren(...(incident ? sitesView(task, queued) : []));
+}
+
 export function leaderView({ who, queued }) {
   const card = h("section", { id: "f-task", class: "card" });
+  const sites = h("div", { id: "f-sites", class: "steps" });
   const done = () => { drawTask(card, who, done); queued(); };
   const refresh = async () => {
     if (!navigator.onLine || !card.isConnected) return;
@@ -111,15 +123,18 @@ export function leaderView({ who, queued }) {
         call("/api/v1/tasks?active=true"), call("/api/v1/pullbacks?open=true")]);
       keep(tasks.find((x) => x.team_id === who.team) || null);
       drawTask(card, who, done);
+      drawSites(sites, who, queued);
       takeover(pullbacks.find((p) => p.team_id === who.team), who, refresh);
     } catch {
       // No network: the task as last seen stays up.
     }
   };
   drawTask(card, who, done);
+  drawSites(sites, who, queued);
   refresh();
   const timer = setInterval(() => (card.isConnected ? refresh() : clearInterval(timer)), 5000);
   return [card, h("div", { class: "card" },
     h("button", { type: "button", class: "big", id: "f-checkin", onclick: () => queueStatus(who, CHECKIN_NOTE, queued) }, t("checkin")),
-    h("button", { type: "button", class: "big", id: "f-position", onclick: () => queueStatus(who, "", queued) }, t("send_position")))];
+    h("button", { type: "button", class: "big", id: "f-position", onclick: () => queueStatus(who, "", queued) }, t("send_position"))),
+    sites];
 }

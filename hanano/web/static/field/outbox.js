@@ -4,6 +4,7 @@ import { $, h } from "../room/util.js";
 import { num } from "../room/numbers.js";
 import { fill, t, tt } from "./i18n.js";
 import { all } from "./store.js";
+import { siteLabel } from "./sites.js";
 
 function label(item) {
   const words = item.label || {};
@@ -15,6 +16,7 @@ function label(item) {
   if (item.kind === "step") return fill(t("step_item"), { state: tt("state", words.state) });
   if (item.kind === "status") return words.checkin ? t("checkin_item") : t("position_item");
   if (item.kind === "checkin") return t("checkin_item");
+  if (item.kind === "worksite" || item.kind === "victim") return siteLabel(item);
   return t("photo_item");
 }
 
