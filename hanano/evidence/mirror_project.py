@@ -43,7 +43,12 @@ def _one_by_one(conn: Connection, registry: Registry, events: list[RecordedEvent
         except Exception as exc:
             rollback_to(conn, "mirror_event")
             left_out += 1
-            log.warning("event %d (%s) left out of the projections: %s", event.seq, event.type, exc)
+            # The driver's own words, first line only: SQLAlchemy's message repeats the statement
+            # and its parameters, which are no reader's business.
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+            log.warning(
+                "event %d (%s) left out of the projections: %s", event.seq, event.type, reason
+            )
         release(conn, "mirror_event")
     return left_out
 

@@ -125,8 +125,18 @@ def claim(conn: Connection) -> list[RecordedEvent]:
     """The next events to text, claimed for this server; none when another server claimed them
     first. The first claim on a store starts from its end: alerts from before are not sent."""
     # A writing transaction from its first statement (SQLite: BEGIN IMMEDIATE), so that the
-    # read and the move are one, and wait for the writer rather than fail.
+    # read and the move are one, and wait for the writer rather than fail. Only this one: the
+    # mark stays with the pooled connection, whose next borrower must not hold the write lock
+    # while it reads.
     conn.info["writer"] = True
+    try:
+        wanted = _claimed_seqs(conn)
+    finally:
+        conn.info.pop("writer", None)
+    return [e for s in wanted for e in read_events(conn, after=s - 1, limit=1)]
+
+
+def _claimed_seqs(conn: Connection) -> list[int]:
     with conn.begin():
         row = conn.execute(select(sms_sent_upto.c.seq).where(sms_sent_upto.c.id == 1)).first()
         top = int(conn.execute(select(func.max(schema.events.c.seq))).scalar() or 0)
@@ -150,8 +160,7 @@ def claim(conn: Connection) -> list[RecordedEvent]:
             .where(schema.events.c.type.in_(_TEXTED))
             .order_by(schema.events.c.seq)
         ).scalars()
-        wanted = list(seqs)
-    return [e for s in wanted for e in read_events(conn, after=s - 1, limit=1)]
+        return list(seqs)
 
 
 def number_of(conn: Connection, phone_seq: int) -> str | None:

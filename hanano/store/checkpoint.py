@@ -11,10 +11,10 @@ nudge it. When the last connection of a process closes, SQLite checkpoints what 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,18 @@ class WalCheckpointer:
         self._due.set()
 
     def checkpoint(self) -> None:
+        # On the driver's connection, outside any transaction: SQLAlchemy would open one first,
+        # and SQLite refuses a checkpoint inside a transaction ("database table is locked").
+        raw = self.engine.raw_connection()
         try:
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-        except DBAPIError as exc:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            cursor.fetchall()
+            cursor.close()
+        except sqlite3.Error as exc:
             log.warning("WAL checkpoint failed: %s", exc)
+        finally:
+            raw.close()
 
     def _run(self) -> None:
         while not self._stopped.is_set():

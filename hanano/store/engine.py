@@ -52,6 +52,12 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        # "writer" marks one borrower's connection (the sequencer's); the pool must not hand the
+        # mark on, or a reader would hold the write lock while the writer waits for it.
+        record.info.pop("writer", None)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
@@ -12,6 +13,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from hanano.errors import FieldError, Problem
+
+log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -71,6 +74,7 @@ async def handle_store_unreachable(_: Request, exc: Exception) -> JSONResponse:
     promoted): nothing was acknowledged, so the sender is told to send the same request again,
     which its id makes safe."""
     assert isinstance(exc, OperationalError | InterfaceError)
+    log.warning("a request met the store unreachable: %s", str(exc.orig or exc).splitlines()[0])
     problem = Problem(
         503,
         "Store unavailable",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from sqlalchemy import select, text
 
@@ -17,6 +18,7 @@ from hanano.evidence import log
 from hanano.service import Service
 from hanano.settings import Settings
 from hanano.store import schema
+from hanano.store.engine import make_engine
 from hanano.store.sequencer import Tx
 from tests.conftest import BACKEND
 
@@ -92,3 +94,17 @@ def test_a_rebuild_waits_for_the_writer_of_another_process(
     finally:
         leave.set()
         other.stop()
+
+
+def test_the_writer_s_mark_does_not_pass_to_the_pool_s_next_borrower(tmp_path: Path) -> None:
+    """A reader that got the writer's mark would BEGIN IMMEDIATE and hold SQLite's write lock
+    while it awaits the writer: both would wait, and the request fail with "database is
+    locked"."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}")
+    try:
+        with engine.connect() as conn:
+            conn.info["writer"] = True
+        with engine.connect() as conn:
+            assert "writer" not in conn.info
+    finally:
+        engine.dispose()
