@@ -49,6 +49,13 @@ def reads_entries_as_hashed(who: Principal) -> bool:
     return who.role == "mirror"
 
 
+def copies_media_originals(who: Principal) -> bool:
+    """Whether `who` is served media originals by their logged hash, to keep beside the log:
+    a mirror alone, which holds the hashes already in its entries. Roles that look at the files
+    download them with a logged reason (`/api/v1/media`), never by this way."""
+    return who.role == "mirror"
+
+
 def reads_primary_address(who: Principal) -> bool:
     """Whether `who` is told, on a mirror, the address of the primary it follows: not the
     public role, whose tokens are handed out widely; the others write to the primary anyway."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hanano.access.tokens import Principal
-from hanano.access.visibility import reads_entries_as_hashed
+from hanano.access.visibility import copies_media_originals, reads_entries_as_hashed
 from hanano.domain import Runtime
-from hanano.errors import Problem
-from hanano.evidence import log, tiles
+from hanano.errors import Problem, invalid, not_found
+from hanano.evidence import log, media, media_ops, tiles
+from hanano.evidence.blobs import is_sha256_hex
 from hanano.evidence.receipts import make_receipt
 from hanano.evidence.witness import Accepted, check_cosignatures, with_cosignatures
 from hanano.store.records import read_entries
@@ -65,3 +68,23 @@ def entry_bundle(runtime: Runtime, rest: str, who: Principal) -> tuple[bool, byt
     ref = tiles.parse_tile_path(None, rest)
     with runtime.engine.connect() as conn:
         return ref.full, tiles.entry_bundle(conn, ref)
+
+
+def mirror_blob(runtime: Runtime, sha256: str, who: Principal) -> Path:
+    """Where the original a media event of the log names lies, for a mirror to copy; the copy
+    is put on the file's chain of custody first (when this store can write: a mirror serving
+    another mirror cannot)."""
+    if not copies_media_originals(who):
+        raise Problem(403, "Forbidden", f"the {who.role} role is not served media originals")
+    if not is_sha256_hex(sha256):
+        raise invalid("sha256", "must be 64 lowercase hex digits")
+    with runtime.engine.connect() as conn:
+        media.media_item(conn, sha256)  # a hash the log does not name is a 404
+    store = media_ops.blob_store(runtime)
+    if not store.has(sha256):
+        raise not_found(f"the file of media {sha256} (logged, but not on this server)")
+    if not runtime.sequencer.read_only:
+        runtime.execute(
+            lambda tx: media.log_access(tx, who.actor, sha256, "copied by a mirror", "api")
+        )
+    return store.path_of(sha256)

@@ -17,7 +17,7 @@ import hashlib
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -41,6 +41,16 @@ class StoredBlob:
 
 class TooLarge(ValueError):
     """The stream held more bytes than the limit allows."""
+
+
+class Mismatch(ValueError):
+    """The bytes do not hash to the SHA-256 they were expected to have."""
+
+    def __init__(self, expected: str, read: str, size: int) -> None:
+        super().__init__(f"the {size} bytes hash to {read}, not {expected}")
+        self.expected = expected
+        self.read = read
+        self.size = size
 
 
 def default_blob_dir(database_url: str, configured: str | None) -> Path:
@@ -74,24 +84,38 @@ class BlobStore:
 
     def put_stream(self, source: BinaryIO, limit: int | None = None) -> StoredBlob:
         """Store the bytes of `source` as an original; returns its hash and where it lies."""
-        with self._spool(source, limit) as (temp, digest, size, head):
-            final = self.path_of(digest)
-            if final.exists():
-                return StoredBlob(digest, size, head, final, created=False)
-            if not final.parent.is_dir():
-                final.parent.mkdir(parents=True, exist_ok=True)
-                # The new directory's own entry must survive a crash too.
-                _fsync_dir(final.parent.parent)
-            os.chmod(temp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-            # rename is atomic; two uploads of the same bytes race harmlessly to one result.
-            os.replace(temp, final)
-            _fsync_dir(final.parent)
-            return StoredBlob(digest, size, head, final, created=True)
+        with self._spool(_chunks_of(source), limit) as (temp, digest, size, head):
+            return self._place(temp, digest, size, head)
+
+    def put_checked(
+        self, chunks: Iterable[bytes], sha256: str, limit: int | None = None
+    ) -> StoredBlob:
+        """Store bytes that must hash to `sha256` as an original; Mismatch (or TooLarge past
+        `limit`) when they do not, with nothing stored under any name."""
+        self.path_of(sha256)  # refuses a malformed hash before any byte is written
+        with self._spool(iter(chunks), limit) as (temp, digest, size, head):
+            if digest != sha256:
+                raise Mismatch(sha256, digest, size)
+            return self._place(temp, digest, size, head)
+
+    def _place(self, temp: Path, digest: str, size: int, head: bytes) -> StoredBlob:
+        final = self.path_of(digest)
+        if final.exists():
+            return StoredBlob(digest, size, head, final, created=False)
+        if not final.parent.is_dir():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            # The new directory's own entry must survive a crash too.
+            _fsync_dir(final.parent.parent)
+        os.chmod(temp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        # rename is atomic; two uploads of the same bytes race harmlessly to one result.
+        os.replace(temp, final)
+        _fsync_dir(final.parent)
+        return StoredBlob(digest, size, head, final, created=True)
 
     def put_working(self, original: str, source: BinaryIO, suffix: str) -> StoredBlob:
         """Store a working copy of `original` under a fresh name; it stays writable."""
         self.path_of(original)  # refuses a malformed hash before any path is built from it
-        with self._spool(source, None) as (temp, digest, size, head):
+        with self._spool(_chunks_of(source), None) as (temp, digest, size, head):
             folder = self.working / original
             folder.mkdir(parents=True, exist_ok=True)
             final = folder / f"{secrets.token_hex(8)}{suffix}"
@@ -118,7 +142,9 @@ class BlobStore:
         return digest.hexdigest()
 
     @contextlib.contextmanager
-    def _spool(self, source: BinaryIO, limit: int | None) -> Iterator[tuple[Path, str, int, bytes]]:
+    def _spool(
+        self, chunks: Iterator[bytes], limit: int | None
+    ) -> Iterator[tuple[Path, str, int, bytes]]:
         self.tmp.mkdir(parents=True, exist_ok=True)
         temp = self.tmp / f"upload-{secrets.token_hex(8)}"
         digest = hashlib.sha256()
@@ -126,7 +152,7 @@ class BlobStore:
         head = b""
         try:
             with temp.open("xb") as target:
-                while chunk := source.read(CHUNK):
+                for chunk in chunks:
                     size += len(chunk)
                     if limit is not None and size > limit:
                         raise TooLarge(f"more than {limit} bytes")
@@ -140,6 +166,10 @@ class BlobStore:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
+
+
+def _chunks_of(source: BinaryIO) -> Iterator[bytes]:
+    return iter(lambda: source.read(CHUNK), b"")
 
 
 def _fsync_dir(path: Path) -> None:

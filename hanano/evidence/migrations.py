@@ -15,6 +15,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    column,
+    literal,
+    select,
+    table,
+    text,
 )
 
 from hanano.store.migration_steps import add_missing_columns
@@ -177,6 +182,34 @@ def _mirror_state(conn: Connection) -> None:
     _MIRROR_SCHEMA.create_all(conn)
 
 
+_MIRROR_BLOBS_SCHEMA = MetaData()
+_MIRROR_BLOBS = Table(
+    "mirror_blobs",
+    _MIRROR_BLOBS_SCHEMA,
+    Column("sha256", String(64), primary_key=True),
+    Column("seq", _BIG, nullable=False),
+    Column("size", _BIG, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("last_tried_at", String(40), nullable=True),
+)
+
+
+def _mirror_blobs(conn: Connection) -> None:
+    """The media files a mirror still has to fetch. A mirror made before files followed holds
+    none of the files its log names: each is wanted (the store's `media_items` as then)."""
+    _MIRROR_BLOBS_SCHEMA.create_all(conn)
+    if conn.execute(text("SELECT COUNT(*) FROM mirror_state")).scalar_one():
+        conn.execute(
+            _MIRROR_BLOBS.insert().from_select(
+                ["sha256", "seq", "size", "attempts"],
+                select(column("sha256"), column("seq"), column("size"), literal(0)).select_from(
+                    table("media_items")
+                ),
+            )
+        )
+
+
 MIGRATIONS = (
     Migration(1, "the log's tree: subtree hashes, checkpoints", _tree, replaces=(2,)),
     Migration(
@@ -186,4 +219,5 @@ MIGRATIONS = (
     Migration(4, "the key that signs the log, recorded", _log_identity, replaces=(14,)),
     Migration(5, "witnesses' URLs, for pushing checkpoints", _witness_urls),
     Migration(6, "a mirror's record of the log it follows", _mirror_state),
+    Migration(7, "the media files a mirror still has to fetch", _mirror_blobs),
 )

@@ -15,22 +15,21 @@ hold (read as None, as an erased one is): names and positions stay with the prim
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import httpx2 as httpx
 from sqlalchemy import Connection, Engine, select
 
 from hanano.clock import Clock, isoformat
 from hanano.evidence.archive_check import loads
 from hanano.evidence.archive_format import Frontier
 from hanano.evidence.archive_import import event_row
+from hanano.evidence.blobs import BlobStore
 from hanano.evidence.cosign import cosign, witness_key_from_signer
 from hanano.evidence.log import Checkpoint, NodeReader
 from hanano.evidence.merkle import leaf_hash as merkle_leaf
+from hanano.evidence.mirror_blobs import BlobsFollowed, fetch_missing, want
+from hanano.evidence.mirror_primary import Primary, Unreachable
 from hanano.evidence.mirror_project import project
 from hanano.evidence.mirror_state import MirrorState, read_mirror
 from hanano.evidence.tables import checkpoints, cosignatures, log_identity, merkle_nodes
@@ -59,56 +58,12 @@ _INSERT_SEALED = insert_all(schema.sealed_fields)
 _INSERT_NODES = insert_all(merkle_nodes)
 
 
-class Unreachable(Exception):
-    """The primary did not answer as a tlog-tiles server does (network, status)."""
-
-
-class Primary:
-    """The primary's /tlog/ over HTTP, with the mirror's token; `fetch` is what tests replace."""
-
-    def __init__(self, url: str, token: str | None, timeout: float = 30.0, workers: int = 4):
-        base = url.rstrip("/")
-        self.url = base
-        self.base = base if base.endswith("/tlog") else base + "/tlog"
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.client = httpx.Client(headers=headers, timeout=timeout)
-        self.workers = workers
-
-    def fetch(self, path: str) -> bytes:
-        try:
-            response = self.client.get(f"{self.base}/{path}")
-        except httpx.HTTPError as exc:
-            raise Unreachable(f"{path}: the primary did not answer ({exc})") from None
-        if response.status_code != 200:
-            raise Unreachable(
-                f"{path}: the primary answered {response.status_code}: {response.text[:200]}"
-            )
-        return response.content
-
-    def fetch_all(self, paths: list[str]) -> list[bytes]:
-        with ThreadPoolExecutor(self.workers) as pool:
-            return list(pool.map(self.fetch, paths))
-
-    def stream(self, paths: list[str], ahead: int = 32) -> Iterator[bytes]:
-        """Each path's body in order, fetched up to `ahead` in advance while the caller works."""
-        with ThreadPoolExecutor(self.workers) as pool:
-            waiting: deque[Future[bytes]] = deque()
-            for path in paths:
-                waiting.append(pool.submit(self.fetch, path))
-                if len(waiting) > ahead:
-                    yield waiting.popleft().result()
-            while waiting:
-                yield waiting.popleft().result()
-
-    def close(self) -> None:
-        self.client.close()
-
-
 @dataclass(frozen=True)
 class Followed:
     previous: int
     size: int
     cosignature: str | None
+    blobs: BlobsFollowed | None = None
 
     @property
     def entries(self) -> int:
@@ -129,8 +84,10 @@ def follow_once(
     registry: Registry,
     clock: Clock,
     signer: str | None = None,
+    blobs: BlobStore | None = None,
 ) -> Followed:
-    """Catch up with the primary once; Refused, Fork or Unreachable, with nothing stored."""
+    """Catch up with the primary once; Refused, Fork or Unreachable, with nothing stored. Then,
+    into `blobs`, the media files the log names that are not there yet (`mirror_blobs`)."""
     with engine.connect() as conn:
         held = _held(conn, log_key)
     signed = _signed(primary, log_key)
@@ -139,7 +96,7 @@ def follow_once(
         _same_history_so_far(held, signed)
     if held is not None and signed.checkpoint.size == held.size:
         _record_look(engine, held, signed, clock)
-        return Followed(size, size, held.cosignature)
+        return Followed(size, size, held.cosignature, _blobs(engine, primary, blobs, clock))
     refs = list(hash_tiles_between(size, signed.checkpoint.size))
     tiles = Tiles.of(list(zip(refs, primary.fetch_all([tile_path(r) for r in refs]), strict=True)))
     tiles.check(signed.checkpoint)
@@ -159,8 +116,16 @@ def follow_once(
         registry,
         clock,
     )
+    # A cosignature says the entries are durably stored here; files are outside the tree, so it
+    # does not wait for them (a file the primary lacks would otherwise hold every later one up).
     line = None if signer is None else _cosign(engine, signed, signer, clock)
-    return Followed(size, signed.checkpoint.size, line)
+    return Followed(size, signed.checkpoint.size, line, _blobs(engine, primary, blobs, clock))
+
+
+def _blobs(
+    engine: Engine, primary: Primary, blobs: BlobStore | None, clock: Clock
+) -> BlobsFollowed | None:
+    return None if blobs is None else fetch_missing(engine, primary, blobs, clock)
 
 
 def _held(conn: Connection, log_key: str) -> MirrorState | None:
@@ -231,7 +196,9 @@ def _store(
             bodies = primary.stream([tile_path(ref) for ref in refs])
             for ref, body in zip(refs, bodies, strict=True):
                 entries = bundle_entries(ref, body, leaf_hashes(tiles, ref))
-                left_out += project(conn, registry, _store_bundle(conn, frontier, ref, entries))
+                recorded = _store_bundle(conn, frontier, ref, entries)
+                want(conn, recorded)
+                left_out += project(conn, registry, recorded)
             if frontier.size != new.size or frontier.root() != new.root:
                 raise Refused(f"the stored tree does not give the root of size {new.size}")
             now = isoformat(clock.now())

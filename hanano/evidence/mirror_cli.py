@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 import click
 
@@ -11,6 +12,7 @@ from hanano.clock import SystemClock
 from hanano.console import settings_for
 from hanano.domain import Domain
 from hanano.evidence import note
+from hanano.evidence.blobs import BlobStore, default_blob_dir
 from hanano.evidence.cli import _signer_key
 from hanano.evidence.mirror import Followed, Fork, Primary, Refused, Unreachable, follow_once
 from hanano.store.engine import make_engine
@@ -55,7 +57,10 @@ def mirror_follow(
     the signature, every leaf, the root and consistency with what is stored, and only then store
     it: the store can then be served read-only by `hanano serve`. A refused fetch stores
     nothing and exits 1; a fork (a signed checkpoint inconsistent with the stored one) prints
-    both signed checkpoints and exits 3."""
+    both signed checkpoints and exits 3. Then the media files the stored entries name are
+    fetched by hash (/tlog/blob/<sha256>) into HANANO_BLOB_DIR, each kept only if it hashes to
+    its logged hash; one not served yet is tried again on the next run; one whose bytes do not
+    match is refused, naming it, and the run exits 1 (the checked entries stay stored)."""
     try:
         note._parse_verifier_key(log_key)
     except ValueError as exc:
@@ -63,22 +68,19 @@ def mirror_follow(
     if db:
         ctx.ensure_object(dict)["db"] = db
     signer = None if signer_key is None else _signer_key(signer_key)
-    engine = make_engine(settings_for(ctx).database_url)
+    settings = settings_for(ctx)
+    engine = make_engine(settings.database_url)
+    blobs = BlobStore(default_blob_dir(settings.database_url, settings.blob_dir))
     domains: tuple[Domain, ...] = ctx.obj["domains"]
     migrate(engine, [(d.name, d.migrations) for d in domains])
     registry = Registry.merge((d.handlers for d in domains), (t for d in domains for t in d.tables))
     primary = Primary(url, token)
     try:
-        while True:
-            try:
-                _report(follow_once(engine, primary, log_key, registry, SystemClock(), signer))
-            except Unreachable as exc:
-                if once:
-                    raise click.ClickException(f"nothing stored: {exc}") from None
-                click.echo(f"nothing stored this time: {exc}", err=True)
-            if once:
-                return
-            time.sleep(interval)
+        _follow(
+            lambda: follow_once(engine, primary, log_key, registry, SystemClock(), signer, blobs),
+            once,
+            interval,
+        )
     except Refused as exc:
         raise click.ClickException(f"refused, nothing stored: {exc}") from None
     except Fork as fork:
@@ -88,6 +90,22 @@ def mirror_follow(
         engine.dispose()
 
 
+def _follow(catch_up: Callable[[], Followed], once: bool, interval: float) -> None:
+    while True:
+        try:
+            done = catch_up()
+            _report(done)
+        except Unreachable as exc:
+            if once:
+                raise click.ClickException(f"nothing stored: {exc}") from None
+            click.echo(f"nothing stored this time: {exc}", err=True)
+        else:
+            _refuse_blobs(done)
+        if once:
+            return
+        time.sleep(interval)
+
+
 def _report(done: Followed) -> None:
     if done.entries:
         click.echo(f"stored entries {done.previous + 1} to {done.size}, checked")
@@ -95,6 +113,26 @@ def _report(done: Followed) -> None:
         click.echo(f"up to date at {done.size} entries")
     if done.cosignature:
         click.echo(done.cosignature, nl=False)
+    _report_blobs(done)
+
+
+def _report_blobs(done: Followed) -> None:
+    if done.blobs is None:
+        return
+    if done.blobs.fetched:
+        click.echo(f"stored {done.blobs.fetched} media file(s), each checked against its hash")
+    if done.blobs.missing:
+        click.echo(
+            f"{done.blobs.missing} media file(s) named by the log not here yet: asked for again "
+            "on the next run",
+            err=True,
+        )
+
+
+def _refuse_blobs(done: Followed) -> None:
+    if done.blobs is not None and done.blobs.refused:
+        reasons = "; ".join(done.blobs.refused)
+        raise click.ClickException(f"refused media file(s), not stored: {reasons}")
 
 
 def _report_fork(fork: Fork) -> None:

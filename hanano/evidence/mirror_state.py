@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, inspect, select
 
 from hanano.evidence.log import Checkpoint, parse_checkpoint
+from hanano.evidence.mirror_blobs import missing_blobs
 from hanano.evidence.tables import mirror_state
 
 
@@ -23,6 +24,8 @@ class MirrorState:
     checked_at: str
     cosignature: str | None
     unprojected: int
+    blobs_missing: int = 0
+    """Media originals the log here names that are not here yet (`mirror_blobs`)."""
 
     @property
     def checkpoint(self) -> Checkpoint:
@@ -46,6 +49,8 @@ class MirrorState:
             "cosignature": self.cosignature,
             # Events in the log here that need a sealed value to be shown (see mirror_project).
             "unprojected": self.unprojected,
+            # A count only: the hashes are in the log's media events, which not every role reads.
+            "blobs_missing": self.blobs_missing,
         }
 
 
@@ -54,7 +59,9 @@ def read_mirror(conn: Connection) -> MirrorState | None:
     if not inspect(conn).has_table(mirror_state.name):
         return None
     row = conn.execute(select(mirror_state).limit(1)).first()
-    return None if row is None else MirrorState(**row._mapping)
+    if row is None:
+        return None
+    return MirrorState(**row._mapping, blobs_missing=missing_blobs(conn))
 
 
 def mirror_of(engine: Engine) -> MirrorState | None:

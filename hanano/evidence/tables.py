@@ -138,6 +138,19 @@ mirror_state = Table(
     Column("unprojected", _BIG, nullable=False),
 )
 
+# On a mirror only: the media originals its log names (`evidence.media_added`) that it does not
+# hold yet, each with its logged size, how often it was asked for and why the last try failed.
+mirror_blobs = Table(
+    "mirror_blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("seq", _BIG, nullable=False),
+    Column("size", _BIG, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("last_tried_at", String(40), nullable=True),
+)
+
 # Kept as they are by `hanano store rebuild`: not projections of the log.
 merkle_nodes.info["kept"] = "the log's own tree, computed from the leaves, not from replayed events"
 checkpoints.info["kept"] = "signed checkpoints are the log's own record; a replay cannot sign them"
@@ -145,3 +158,4 @@ log_identity.info["kept"] = "the key that signs the log, recorded once"
 cosignatures.info["kept"] = "witnesses' cosignatures arrive from outside the log"
 checkpoint_timestamps.info["kept"] = "RFC 3161 tokens arrive from outside the log"
 mirror_state.info["kept"] = "what a mirror fetched and checked of its primary's log"
+mirror_blobs.info["kept"] = "which files a mirror still has to fetch: the log cannot say"

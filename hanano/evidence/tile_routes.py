@@ -2,13 +2,15 @@
 
 The checkpoint and the hash tiles are hashes only, so anyone may fetch them and recompute the
 root. Entry bundles hold the events as hashed (places and times of open incidents among them),
-so only a mirror's token is served them.
+so only a mirror's token is served them; and, beside the tiles, the media originals the log
+names, by their hash (`/tlog/blob/<sha256>`), which a mirror checks against that hash.
 """
 
+import base64
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 
 from hanano.access.tokens import Principal
 from hanano.evidence import api as evidence_api
@@ -54,6 +56,29 @@ def hash_tile(
     """A hash tile of height 8: up to 256 subtree hashes of level 8 * `level`."""
     full, body = evidence_api.hash_tile(service, level, rest)
     return Response(body, media_type=BINARY, headers={"Cache-Control": _cache(full)})
+
+
+@router.get("/blob/{sha256}", response_class=FileResponse)
+def blob(
+    sha256: Annotated[str, Path(description="The original's SHA-256, 64 lowercase hex digits.")],
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*MIRROR))],
+) -> FileResponse:
+    """A media original named by an `evidence.media_added` event, by its SHA-256: for a
+    mirror's token alone, which checks the bytes against the logged hash before keeping them.
+    A hash the log does not name, or whose file is not here yet, is a 404."""
+    path = evidence_api.mirror_blob(service, sha256, who)
+    digest = base64.b64encode(bytes.fromhex(sha256)).decode()
+    return FileResponse(
+        path,
+        media_type=BINARY,
+        headers={
+            "Repr-Digest": f"sha-256=:{digest}:",
+            # An original never changes under its hash; served to a token only.
+            "Cache-Control": IMMUTABLE.replace("public", "private"),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 def _cache(full: bool) -> str:
