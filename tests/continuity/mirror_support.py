@@ -1,6 +1,6 @@
 """A fake hostile primary for the mirror's tests: a partner server that stands between the mirror
 and a real hanano, passes its /tlog/ answers through, and can flip one byte of one resource or
-hold bundles back (so that the mirror can be killed in the middle of a fetch)."""
+hold bundles or media files back (so that the mirror can be killed in the middle of a fetch)."""
 
 from __future__ import annotations
 
@@ -30,8 +30,13 @@ class FakePartnerPrimary:
     bundles_served: int = 0
     served: threading.Event = field(default_factory=threading.Event)
     serve_before_signal: int = 1
+    blob_delay: float = 0.0  # seconds each media file (/tlog/blob/...) is held back
+    blob_asked: threading.Event = field(default_factory=threading.Event)
 
     def answer(self, path: str, headers: dict[str, str]) -> Response:
+        if path.startswith("blob/"):
+            self.blob_asked.set()
+            time.sleep(self.blob_delay)
         upstream = httpx.get(f"{self.upstream}/tlog/{path}", headers=headers, timeout=30)
         body = upstream.content
         if path == self.flip and body:
