@@ -20,10 +20,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hanano.clock import ManualClock
+from hanano.domains import MIGRATIONS
 from hanano.evidence.tables import mirror_blobs
 from hanano.service import Service
 from hanano.settings import Settings
+from hanano.store import schema
 from hanano.store.engine import make_engine
+from hanano.store.migrations import migrate
 from hanano.web.app import build_app
 from tests.conftest import fresh_store
 from tests.continuity.mirror_support import FakePartnerPrimary, fake_partner_server
@@ -253,3 +256,36 @@ def test_only_a_mirror_token_is_served_a_file_the_log_names(
         original(blob_dir, body).unlink()
         gone = client.get(path, headers=mirror)
         assert gone.status_code == 404 and "not on this server" in gone.text, gone.text
+
+
+def test_a_mirror_made_before_files_followed_fetches_every_file_its_log_names(
+    aleppo: Service,
+    tokens: dict[str, str],
+    clock: ManualClock,
+    mirror_db: str,
+    mirror_files: Path,
+) -> None:
+    key = aleppo.evidence.key.verifier
+    body = upload(aleppo, tokens["dispatcher"], clock, range(1))[0]
+    with running_server(aleppo) as url:
+        assert follow(url, tokens["mirror"], key, mirror_db).exit_code == 0
+        # The store as a mirror of the previous version left it: no table of wanted files, and
+        # none of the files.
+        original(mirror_files, body).chmod(0o600)
+        original(mirror_files, body).unlink()
+        engine = make_engine(mirror_db)
+        try:
+            with engine.begin() as conn:
+                recorded = schema.domain_migrations
+                conn.execute(
+                    recorded.delete().where(recorded.c.domain == "evidence", recorded.c.number == 7)
+                )
+                conn.exec_driver_sql("DROP TABLE mirror_blobs")
+            migrate(engine, MIGRATIONS)
+        finally:
+            engine.dispose()
+        assert list(wanted(mirror_db)) == [sha(body)]
+        done = follow(url, tokens["mirror"], key, mirror_db)
+    assert done.exit_code == 0, done.output
+    assert original(mirror_files, body).read_bytes() == body
+    assert wanted(mirror_db) == {}
