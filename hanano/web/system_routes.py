@@ -27,7 +27,8 @@ def health(service: ServiceDep) -> dict[str, Any]:
 def mirror(service: ServiceDep, who: Annotated[Principal, Depends(allow(*ALL))]) -> dict[str, Any]:
     """Whether this server is a read-only mirror: of which primary (not told to the public
     role), the size it holds, the primary's size when it last looked, and so how far behind it
-    is (`mirror` is null on a primary)."""
+    is, and how many media files its log names that it does not hold yet (`blobs_missing`);
+    `mirror` is null on a primary."""
     # Read each time: the follower that writes it is another process.
     state = mirror_of(service.engine)
     if state is None:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from hanano.clock import ManualClock
 from hanano.domains import MIGRATIONS
+from hanano.evidence.blobs import BlobStore, Mismatch, TooLarge
 from hanano.evidence.tables import mirror_blobs
 from hanano.service import Service
 from hanano.settings import Settings
@@ -289,3 +290,15 @@ def test_a_mirror_made_before_files_followed_fetches_every_file_its_log_names(
     assert done.exit_code == 0, done.output
     assert original(mirror_files, body).read_bytes() == body
     assert wanted(mirror_db) == {}
+
+
+def test_bytes_past_the_logged_size_or_of_another_hash_leave_nothing(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / "files")
+    body = photo(5000, seed=9)
+    with pytest.raises(TooLarge):
+        store.put_checked(iter([body, b"and more"]), sha(body), limit=len(body))
+    with pytest.raises(Mismatch, match=f"not {sha(body)}"):
+        store.put_checked(iter([body[:-1]]), sha(body), limit=len(body))
+    assert [p for p in (tmp_path / "files").rglob("*") if p.is_file()] == []
+    kept = store.put_checked(iter([body[:100], body[100:]]), sha(body), limit=len(body))
+    assert kept.path.read_bytes() == body and store.has(sha(body))
