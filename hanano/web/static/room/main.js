@@ -30,7 +30,6 @@ const renderClock = () => $("#clock").replaceChildren(time(new Date(serverNow())
 
 // Which part draws which keys of the store; every part also follows the page's language.
 const VIEWS = [
-  [["mirror", "lang"], renderMirror],
   [["zones"], drawZones],
   [["alerts", "zoneThreats", "tracks", "lang"], paintZones],
   [["lang"], () => { paintZones(); renderLegend(); layerSwitch(); credit(); renderWho(); }],
@@ -61,6 +60,8 @@ function wire() {
     subscribe(keys, () => { if (get("session")?.authenticated && hasMap()) draw(); });
   }
   subscribe(["live", "session", "lang"], renderLive);
+  // Shown on the login page as well: who signs in must know this is no primary.
+  subscribe(["mirror", "lang"], renderMirror);
 }
 
 function renderLive() {
