@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from hanano.access.mirror_accounts import MirrorTokenAuthority
 from hanano.access.tokens import TokenAuthority
 from hanano.city.model import City, CityCache
 from hanano.clock import Clock, SystemClock
@@ -120,6 +121,9 @@ class Service:
                 f"this server is a read-only mirror of {primary}: write to the primary",
             )
         )
+        # The primary's tokens are replayed here with the log: a stolen one must not open the
+        # copy abroad, so only the mirror's own tokens are accepted (access/mirror_accounts.py).
+        self.tokens = MirrorTokenAuthority(self.engine, self.settings.auth_cache_s)
         self.log_origin = mirror.origin
         # The primary's key signs this log; what the server derives its own keys from (login
         # counters) is a key of this process alone, since nothing here is ever signed.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hanano.access import tokens, users
+from hanano.access import mirror_accounts, tokens, users
 from hanano.access.tokens import IssuedToken, Principal
 from hanano.domain import Runtime
+from hanano.errors import conflict
 
 
 async def create_token(
@@ -42,3 +43,31 @@ def list_users(runtime: Runtime) -> list[dict[str, Any]]:
 def username_of(runtime: Runtime, user_id: str) -> str | None:
     with runtime.engine.connect() as conn:
         return users.username_of(conn, user_id)
+
+
+def _on_a_mirror(runtime: Runtime, instead: str) -> None:
+    """A mirror's own accounts are made on a mirror's store alone: a primary's are events."""
+    if not runtime.sequencer.read_only:
+        raise conflict(f"this store is no mirror's: use `{instead}` on a primary")
+
+
+def add_mirror_user(runtime: Runtime, username: str, role: str, password_hash: str) -> str:
+    """A person who may sign in on this mirror (read-only), kept beside its log."""
+    _on_a_mirror(runtime, "hanano user create")
+    return mirror_accounts.add_user(runtime.engine, username, role, password_hash)
+
+
+def add_mirror_token(runtime: Runtime, role: str, name: str | None) -> IssuedToken:
+    """A token of this mirror's own (read-only); its secret is in what this returns only."""
+    _on_a_mirror(runtime, "hanano token create")
+    return mirror_accounts.add_token(runtime.engine, role, name)
+
+
+def revoke_mirror_token(runtime: Runtime, token_id: str) -> None:
+    _on_a_mirror(runtime, "hanano token revoke")
+    mirror_accounts.revoke_token(runtime.engine, token_id)
+
+
+def mirror_account_list(runtime: Runtime) -> list[dict[str, str | None]]:
+    _on_a_mirror(runtime, "hanano user list")
+    return mirror_accounts.accounts(runtime.engine)

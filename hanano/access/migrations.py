@@ -117,10 +117,49 @@ def _spotter_posts(conn: Connection) -> None:
     _SPOTTER_POSTS_SCHEMA.create_all(conn)
 
 
+# As they were when written.
+_MIRROR_ACCOUNTS_SCHEMA = MetaData()
+Table(
+    "mirror_users",
+    _MIRROR_ACCOUNTS_SCHEMA,
+    Column("user_id", String(40), primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+Table(
+    "mirror_tokens",
+    _MIRROR_ACCOUNTS_SCHEMA,
+    Column("token_id", String(40), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("name", Text, nullable=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(40), nullable=False),
+    Column("revoked_at", String(40), nullable=True),
+)
+Table(
+    "mirror_sessions",
+    _MIRROR_ACCOUNTS_SCHEMA,
+    Column("session_hash", String(64), primary_key=True),
+    Column("user_id", String(40), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+    Column("ended_at", String(40), nullable=True),
+)
+
+
+def _mirror_accounts(conn: Connection) -> None:
+    """A mirror's own users, tokens and sessions, kept outside the log."""
+    _MIRROR_ACCOUNTS_SCHEMA.create_all(conn)
+
+
 MIGRATIONS = (
     Migration(1, "tokens", _tokens, replaces=(1,)),
     Migration(2, "operations-room users and sessions", _users, replaces=(8,)),
     Migration(3, "team leaders bound to their team", _leader_teams, replaces=(11,)),
     Migration(4, "failed logins counted", _login_failures, replaces=(13,)),
     Migration(5, "spotters bound to their observation post", _spotter_posts, replaces=(17,)),
+    Migration(6, "a mirror's own accounts", _mirror_accounts),
 )

@@ -72,3 +72,43 @@ login_failures = Table(
 
 # Kept as they are by `hanano store rebuild`: not projections of the log.
 login_failures.info["kept"] = "failed logins are counted as they happen, never logged as events"
+
+
+# A mirror's own people: investigators and auditors abroad who read the copy of the log it
+# keeps. Their accounts, tokens and sessions are the mirror's alone, written by its own CLI and
+# logins, never to the log (which is the primary's, and which a mirror never writes); the
+# primary's users and tokens, replayed from the log, are no way in there.
+mirror_users = Table(
+    "mirror_users",
+    metadata,
+    Column("user_id", String(40), primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+mirror_tokens = Table(
+    "mirror_tokens",
+    metadata,
+    Column("token_id", String(40), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("name", Text, nullable=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(40), nullable=False),
+    Column("revoked_at", String(40), nullable=True),
+)
+
+mirror_sessions = Table(
+    "mirror_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("user_id", String(40), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+    Column("ended_at", String(40), nullable=True),
+)
+
+for _local in (mirror_users, mirror_tokens, mirror_sessions):
+    _local.info["kept"] = "a mirror's own accounts, made by its operator, never logged as events"

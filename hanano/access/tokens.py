@@ -198,6 +198,9 @@ class TokenAuthority:
     """Looks tokens up, remembering a found token for `cache_s` so that most requests cost no
     query, and a revocation committed by any process takes effect within that time."""
 
+    # What a caller whose token is not found is told.
+    unknown = "unknown or revoked token"
+
     def __init__(self, engine: Engine, cache_s: float) -> None:
         self._engine = engine
         self._recent: Recent[Principal] = Recent(cache_s)
@@ -213,6 +216,12 @@ class TokenAuthority:
         cached = self._recent.get(digest)
         if cached is not None:
             return cached
+        principal = self._lookup(digest)
+        if principal is not None:
+            self._recent.put(digest, principal)
+        return principal
+
+    def _lookup(self, digest: str) -> Principal | None:
         with self._engine.connect() as conn:
             tokens = access_tables.tokens
             row = conn.execute(
@@ -226,11 +235,7 @@ class TokenAuthority:
                 .outerjoin(spotter_posts, spotter_posts.c.principal_id == tokens.c.token_id)
                 .where(tokens.c.token_hash == digest, tokens.c.revoked_at.is_(None))
             ).first()
-        if row is None:
-            return None
-        principal = Principal(row.token_id, row.role, row.team_id, row.post_id)
-        self._recent.put(digest, principal)
-        return principal
+        return None if row is None else Principal(row.token_id, row.role, row.team_id, row.post_id)
 
     def on_events(self, events: list[RecordedEvent]) -> None:
         """Forget remembered tokens as soon as a revocation commits in this process."""

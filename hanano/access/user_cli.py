@@ -16,7 +16,7 @@ def user_group() -> None:
     """People who log in to the operations room (argon2id passwords)."""
 
 
-def _read_password(from_stdin: bool) -> str:
+def read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -37,7 +37,7 @@ def user_create(
     """Create a login; the password is prompted for (or read from stdin) and only its argon2id
     hash is kept, sealed."""
 
-    password = _read_password(password_stdin)
+    password = read_password(password_stdin)
     try:
         hashed = hash_password(password)
         service = service_for(ctx)

@@ -134,14 +134,20 @@ def verify_password(engine: Engine, username: str, password: str) -> tuple[str, 
                 users.c.username == name
             )
         ).first()
-    stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
-    try:
-        _HASHER.verify(stored, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return None
-    if row is None or not row.password_hash:
+    matched = password_matches(row.password_hash if row is not None else None, password)
+    if row is None or not matched:
         return None
     return row.user_id, row.role
+
+
+def password_matches(stored: str | None, password: str) -> bool:
+    """Whether the password is the one hashed in `stored`. Without a stored hash a dummy one is
+    verified against, so a wrong name costs as long as a wrong password."""
+    try:
+        _HASHER.verify(stored or _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    return bool(stored)
 
 
 def start_session(tx: Tx, user_id: str, role: Role) -> OpenedSession:
@@ -255,22 +261,28 @@ class SessionAuthority:
         digest = hash_secret(secret)
         found = self._recent.get(digest)
         if found is None:
-            with self._engine.connect() as conn:
-                row = conn.execute(
-                    select(
-                        sessions.c.user_id,
-                        sessions.c.role,
-                        sessions.c.expires_at,
-                        leader_teams.c.team_id,
-                    )
-                    .outerjoin(leader_teams, leader_teams.c.principal_id == sessions.c.user_id)
-                    .where(sessions.c.session_hash == digest, sessions.c.ended_at.is_(None))
-                ).first()
-            if row is None:
+            found = self._lookup(digest)
+            if found is None:
                 return None
-            found = (Principal(row.user_id, row.role, row.team_id), row.expires_at)
             self._recent.put(digest, found)
         return self._live(secret, found)
+
+    def _lookup(self, digest: str) -> tuple[Principal, str] | None:
+        """The open session's user and when it expires."""
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    sessions.c.user_id,
+                    sessions.c.role,
+                    sessions.c.expires_at,
+                    leader_teams.c.team_id,
+                )
+                .outerjoin(leader_teams, leader_teams.c.principal_id == sessions.c.user_id)
+                .where(sessions.c.session_hash == digest, sessions.c.ended_at.is_(None))
+            ).first()
+        if row is None:
+            return None
+        return Principal(row.user_id, row.role, row.team_id), row.expires_at
 
     @staticmethod
     def _live(secret: str, found: tuple[Principal, str] | None) -> SessionPrincipal | None:

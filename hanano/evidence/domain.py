@@ -9,6 +9,7 @@ from hanano.evidence import (
     media_routes,
     migrations,
     mirror_cli,
+    mirror_users_cli,
     routes,
     tables,
     tile_routes,
@@ -18,7 +19,7 @@ from hanano.evidence import (
 )
 from hanano.evidence.handlers import HANDLERS
 
-_ = (events, media, witness_cli, witnesses)  # imported for what they register
+_ = (events, media, mirror_users_cli, witness_cli, witnesses)  # imported for what they register
 
 
 def start(service: Runtime, _announcer: Announcer | None) -> witness_push.WitnessPusher:

@@ -19,7 +19,7 @@ from hanano.warning.routes import FOREIGN_PATH
 from hanano.web import docs, field_routes, map_routes, openapi, opening, system_routes, ui_routes
 from hanano.web.client_address import ClientAddress
 from hanano.web.input_guard import InputGuard
-from hanano.web.permissions import action_roles
+from hanano.web.permissions import action_roles, reads_only
 from hanano.web.problems import (
     handle_http,
     handle_problem,
@@ -202,7 +202,8 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     docs.install(app)
     openapi.install(app, (*routers, ui_routes.router, field_routes.router))
     # What `/me` tells each caller they may do, read once from the routes' own gates.
-    app.state.action_roles = action_roles((*routers, ui_routes.router))
+    roles = action_roles((*routers, ui_routes.router))
+    app.state.action_roles = reads_only(roles) if service.sequencer.read_only else roles
     _add_middleware(app, service)
     return app
 

@@ -51,7 +51,7 @@ async def principal(request: Request, service: ServiceDep) -> Principal:
         service.tokens.authenticate, secret
     )
     if found is None:
-        raise Problem(401, "Unauthorized", "unknown or revoked token")
+        raise Problem(401, "Unauthorized", service.tokens.unknown)
     return found
 
 

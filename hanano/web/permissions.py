@@ -85,6 +85,13 @@ def action_roles(routers: Iterable[APIRouter]) -> dict[str, tuple[Role, ...]]:
     return {a.name: gates.get((a.method, a.path), ()) for a in ACTIONS}
 
 
+def reads_only(roles: dict[str, tuple[Role, ...]]) -> dict[str, tuple[Role, ...]]:
+    """The actions' roles on a read-only mirror: every write (409 there, whoever asks) is
+    allowed to nobody; the reads keep their roles."""
+    method = {a.name: a.method for a in ACTIONS}
+    return {name: allowed if method[name] == "GET" else () for name, allowed in roles.items()}
+
+
 def may(roles: dict[str, tuple[Role, ...]], who: Principal) -> dict[str, Answer]:
     """For each action: whether the caller may do it; for a team leader and an action on a
     team, the teams they may do it for (none when their login names no team)."""

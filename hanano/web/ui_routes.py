@@ -21,16 +21,9 @@ from starlette.types import Scope
 
 from hanano.access import api as access_api
 from hanano.access.login_limit import LOGIN_COUNTERS, LoginLimiter
+from hanano.access.logins import Logins, logins_for
 from hanano.access.tokens import ANONYMOUS, Principal
-from hanano.access.users import (
-    SESSION_TTL_S,
-    SessionAuthority,
-    create_user,
-    end_session,
-    hash_password,
-    start_session,
-    verify_password,
-)
+from hanano.access.users import SESSION_TTL_S, SessionAuthority, create_user, hash_password
 from hanano.domain import Runtime
 from hanano.errors import Problem
 from hanano.events import EVENT_TYPES, Role
@@ -132,7 +125,7 @@ def session_get(
         return {
             "authenticated": True,
             "user_id": found.principal.token_id,
-            "username": access_api.username_of(service, found.principal.token_id),
+            "username": logins(request).username_of(found.principal.token_id),
             "role": found.principal.role,
             "team": found.principal.team,
             "csrf": found.csrf,
@@ -192,20 +185,20 @@ async def session_login(
     verdict = await asyncio.to_thread(limiter.begin, body.username, address)
     if verdict.retry_after is not None:
         return _too_many(verdict.retry_after, verdict.refused_for)
-    found = await asyncio.to_thread(verify_password, service.engine, body.username, body.password)
+    found = await asyncio.to_thread(logins(request).verify, body.username, body.password)
     if found is None:
         await asyncio.to_thread(limiter.failed, address, verdict)
         raise Problem(401, "Unauthorized", "unknown username or wrong password")
     await asyncio.to_thread(limiter.succeeded, body.username, address)
     user_id, role = found
-    opened = await service.sequencer.run(lambda tx: start_session(tx, user_id, role))
+    opened = await logins(request).open(user_id, role)
     _cookie(response, request, SESSION_COOKIE, opened.secret, SESSION_TTL_S)
     response.delete_cookie(PRELOGIN_COOKIE, path="/")
     session = service_sessions(request).authenticate(opened.secret)
     return {
         "authenticated": True,
         "user_id": user_id,
-        "username": access_api.username_of(service, user_id),
+        "username": logins(request).username_of(user_id),
         "role": role,
         # A team leader's own team: the page offers them what the API lets them do for it.
         "team": session.principal.team if session else None,
@@ -219,14 +212,13 @@ async def session_login(
 @router.delete("/api/v1/session", status_code=204)
 async def session_logout(
     request: Request,
-    service: ServiceDep,
     who: Annotated[Principal, Depends(allow(*ALL))],
 ) -> Response:
     """Log out: the session ends at once on this server and within `auth_cache_s` (2 s) on
     every other one on the store, in this browser and wherever its cookie went."""
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
-        await service.sequencer.run(lambda tx: end_session(tx, who.actor, secret, "logged out"))
+        await logins(request).close(who.actor, secret)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -262,6 +254,12 @@ def service_sessions(request: Request) -> SessionAuthority:
     return authority
 
 
+def logins(request: Request) -> Logins:
+    """How people sign in here: to the log on a primary, to its own accounts on a mirror."""
+    found: Logins = request.app.state.logins
+    return found
+
+
 class HashedStatic(StaticFiles):
     """The static files; one named by its content hash is cached for good, since a change of
     content makes a new name."""
@@ -280,9 +278,8 @@ class HashedStatic(StaticFiles):
 def install(app: FastAPI, service: Runtime) -> Assets:
     """Add the page, its files, login and users to the app; the files' hashes are returned
     for the other pages that load some of them."""
-    sessions = SessionAuthority(service.engine, service.settings.auth_cache_s)
-    service.sequencer.add_listener(sessions.on_events)
-    app.state.sessions = sessions
+    app.state.logins = logins_for(service)
+    app.state.sessions = app.state.logins.authority
     app.state.login_limiter = LoginLimiter(
         service.engine, service.settings, purpose_key(service.evidence.key.signer, LOGIN_COUNTERS)
     )

@@ -24,6 +24,7 @@ import { armThreat, renderSafety, renderThreatButton } from "./boards/safety.js"
 import { renderTimeline } from "./boards/timeline.js";
 import { focusRadio, renderRadio, wireRadio } from "./radio.js";
 import { drawCoverage, refreshCoverage, renderCoverage } from "./boards/coverage.js";
+import { refreshMirror, renderMirror } from "./mirror.js";
 
 const renderClock = () => $("#clock").replaceChildren(time(new Date(serverNow()).toISOString()));
 
@@ -59,6 +60,8 @@ function wire() {
     subscribe(keys, () => { if (get("session")?.authenticated && hasMap()) draw(); });
   }
   subscribe(["live", "session", "lang"], renderLive);
+  // Shown on the login page as well: who signs in must know this is no primary.
+  subscribe(["mirror", "lang"], renderMirror);
 }
 
 function renderLive() {
@@ -168,6 +171,8 @@ async function enter(session) {
   initMap();
   // What this user may do, as the server says, before anything offers it.
   set({ may: session.may || (await api("/api/v1/me")).may || {} });
+  // Signed in, the page may now be told which primary a mirror copies.
+  refreshMirror();
   connect(session.clock.event_types || []);
   await loadAll();
   renderThreatButton();
@@ -246,7 +251,10 @@ async function boot() {
   setInterval(() => {
     if (!get("session")?.authenticated || !hasMap()) return;
     renderTeams(); renderSafety(); paintZones(); drawWatches(); renderClock(); tickQueue(); tickLeft();
+    renderMirror();
   }, 5000);
+  // A mirror says so before anyone signs in: its login is not the primary's.
+  refreshMirror();
   const session = await firstSession;
   if (session.authenticated) await enter(session);
   else { prelogin = session.csrf; showLogin(); }

@@ -8,6 +8,8 @@ const data = {
   // What the signed-in user may do, as the server says (GET /api/v1/me): per action true,
   // false, or the teams a team leader may do it for.
   may: {},
+  // A mirror's state (GET /api/v1/mirror), null on a primary.
+  mirror: null,
   zones: [], incidents: new Map(), teams: new Map(), tasks: new Map(), hospitals: [],
   alerts: [], tracks: [], zoneThreats: [], watches: [], pullbacks: [], threats: [], closures: [], board: null,
   recs: new Map(), selected: null, detail: null, tab: "queue", coverage: null,
