@@ -117,10 +117,27 @@ def _spotter_posts(conn: Connection) -> None:
     _SPOTTER_POSTS_SCHEMA.create_all(conn)
 
 
+# As they were when written.
+_MIRROR_KEYS_SCHEMA = MetaData()
+Table(
+    "mirror_keys",
+    _MIRROR_KEYS_SCHEMA,
+    Column("principal_id", String(40), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("bound_at", String(40), nullable=False),
+)
+
+
+def _mirror_keys(conn: Connection) -> None:
+    """The public key a mirror's token is served sealed fields encrypted to."""
+    _MIRROR_KEYS_SCHEMA.create_all(conn)
+
+
 MIGRATIONS = (
     Migration(1, "tokens", _tokens, replaces=(1,)),
     Migration(2, "operations-room users and sessions", _users, replaces=(8,)),
     Migration(3, "team leaders bound to their team", _leader_teams, replaces=(11,)),
     Migration(4, "failed logins counted", _login_failures, replaces=(13,)),
     Migration(5, "spotters bound to their observation post", _spotter_posts, replaces=(17,)),
+    Migration(6, "mirrors' keys for sealed fields", _mirror_keys),
 )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from hanano.access.tokens import Principal
-from hanano.access.visibility import reads_entries_as_hashed
+from hanano.access.tokens import Principal, sealed_key_of
+from hanano.access.visibility import reads_entries_as_hashed, receives_sealed_values
 from hanano.domain import Runtime
-from hanano.errors import Problem
+from hanano.errors import Problem, conflict
 from hanano.evidence import log, tiles
+from hanano.evidence.archive_format import public_key_from_text
 from hanano.evidence.receipts import make_receipt
+from hanano.evidence.sealed_tiles import sealed_bundle
 from hanano.evidence.witness import Accepted, check_cosignatures, with_cosignatures
 from hanano.store.records import read_entries
 
@@ -65,3 +67,20 @@ def entry_bundle(runtime: Runtime, rest: str, who: Principal) -> tuple[bool, byt
     ref = tiles.parse_tile_path(None, rest)
     with runtime.engine.connect() as conn:
         return ref.full, tiles.entry_bundle(conn, ref)
+
+
+def sealed_fields(runtime: Runtime, rest: str, who: Principal) -> bytes:
+    """The sealed fields of an entry bundle's entries, encrypted to the public key registered
+    with the caller's mirror token; 409 when none is."""
+    if not receives_sealed_values(who):
+        raise Problem(403, "Forbidden", f"the {who.role} role is not served sealed fields")
+    ref = tiles.parse_tile_path(None, rest)
+    with runtime.engine.connect() as conn:
+        registered = sealed_key_of(conn, who.token_id)
+        if registered is None:
+            raise conflict(
+                "no public key is registered with this mirror token, and sealed fields are "
+                "served only encrypted to one: issue a token with `hanano token create --role "
+                "mirror --sealed-to KEY.pub`"
+            )
+        return sealed_bundle(conn, ref, public_key_from_text(registered))
