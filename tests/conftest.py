@@ -24,6 +24,7 @@ from hanano.city.commands import import_neighbourhoods
 from hanano.clock import ManualClock
 from hanano.dispatch.roads import import_roads
 from hanano.events import ROLES
+from hanano.evidence.archive_format import new_receiver_key
 from hanano.geo.gazetteer import aleppo_geojson
 from hanano.service import Service
 from hanano.settings import Settings
@@ -34,6 +35,8 @@ from tests.helpers import HELSINKI
 BACKEND = os.environ.get("HANANO_TEST_BACKEND", "sqlite")
 PG_URL = os.environ.get("HANANO_TEST_DATABASE_URL")
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+# The key pair of the `tokens` fixture's mirror: its token is served sealed fields encrypted to it.
+MIRROR_PRIVATE_PEM, MIRROR_PUBLIC_PEM = new_receiver_key()
 
 
 def pytest_report_header() -> str:
@@ -122,8 +125,9 @@ def tokens(service: Service) -> dict[str, str]:
     """One token per role."""
     out = {}
     for role in ROLES:
+        sealed_to = MIRROR_PUBLIC_PEM.decode() if role == "mirror" else None
         out[role] = service.execute(
-            lambda tx, r=role: create_token(tx, "test", r, f"{r} user")
+            lambda tx, r=role, k=sealed_to: create_token(tx, "test", r, f"{r} user", sealed_to=k)
         ).secret
     return out
 

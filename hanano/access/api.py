@@ -17,11 +17,13 @@ async def create_token(
     name: str | None = None,
     team: str | None = None,
     post: str | None = None,
+    sealed_to: str | None = None,
 ) -> IssuedToken:
     """Issue a token; its secret is in what this returns only. A team_leader token names its
-    team, a spotter token may name the observation post it reports from."""
+    team, a spotter token may name the observation post it reports from, a mirror token may
+    name the X25519 public key (PEM) its sealed fields are encrypted to."""
     return await runtime.sequencer.run(
-        lambda tx: tokens.create_token(tx, who.actor, role, name, team, post)
+        lambda tx: tokens.create_token(tx, who.actor, role, name, team, post, sealed_to)
     )
 
 

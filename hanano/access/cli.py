@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from hanano.access import api
@@ -22,12 +24,26 @@ def token() -> None:
 @click.option(
     "--post", default=None, help="The observation post a spotter token reports from, e.g. east-1."
 )
+@click.option(
+    "--sealed-to",
+    "sealed_to",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A mirror's PEM X25519 public key (`hanano mirror keygen`): sealed fields are served "
+    "to the token encrypted to it.",
+)
 @click.pass_context
 def token_create(
-    ctx: click.Context, role: str, name: str | None, team: str | None, post: str | None
+    ctx: click.Context,
+    role: str,
+    name: str | None,
+    team: str | None,
+    post: str | None,
+    sealed_to: Path | None,
 ) -> None:
     """Issue a token; it is printed once and only its hash is kept."""
-    issued = call(api.create_token(service_for(ctx), CONSOLE, role, name, team, post))
+    pem = None if sealed_to is None else sealed_to.read_text(encoding="utf-8", errors="replace")
+    issued = call(api.create_token(service_for(ctx), CONSOLE, role, name, team, post, pem))
     bound = f" for team {issued.team}" if issued.team else ""
     click.echo(f"token_id: {issued.token_id}{bound}", err=True)
     click.echo(issued.secret)

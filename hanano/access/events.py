@@ -32,6 +32,10 @@ class TokenCreated(Event):
     team: str | None = None
     # The observation post a spotter token reports from (added later still, likewise).
     post: str | None = None
+    # A mirror token's X25519 public key (base64 of its 32 bytes): the sealed fields served to
+    # it are encrypted to this key. Added later still: entries without it replay as mirrors
+    # that are served no sealed value, so the version stays 1.
+    sealed_to: str | None = None
 
 
 @register

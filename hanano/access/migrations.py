@@ -155,6 +155,21 @@ def _mirror_accounts(conn: Connection) -> None:
     _MIRROR_ACCOUNTS_SCHEMA.create_all(conn)
 
 
+_MIRROR_KEYS_SCHEMA = MetaData()
+Table(
+    "mirror_keys",
+    _MIRROR_KEYS_SCHEMA,
+    Column("principal_id", String(40), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("bound_at", String(40), nullable=False),
+)
+
+
+def _mirror_keys(conn: Connection) -> None:
+    """The public key a mirror's token is served sealed fields encrypted to."""
+    _MIRROR_KEYS_SCHEMA.create_all(conn)
+
+
 MIGRATIONS = (
     Migration(1, "tokens", _tokens, replaces=(1,)),
     Migration(2, "operations-room users and sessions", _users, replaces=(8,)),
@@ -162,4 +177,5 @@ MIGRATIONS = (
     Migration(4, "failed logins counted", _login_failures, replaces=(13,)),
     Migration(5, "spotters bound to their observation post", _spotter_posts, replaces=(17,)),
     Migration(6, "a mirror's own accounts", _mirror_accounts),
+    Migration(7, "mirrors' keys for sealed fields", _mirror_keys),
 )

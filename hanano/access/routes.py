@@ -22,6 +22,8 @@ class TokenRequest(BaseModel):
     team: Annotated[str | None, Field(min_length=1, max_length=40)] = None
     # The observation post a spotter token reports from (refused for any other role).
     post: Annotated[str | None, Field(min_length=1, max_length=40)] = None
+    # A mirror's X25519 public key, PEM: the sealed fields served to it are encrypted to it.
+    sealed_to: Annotated[str | None, Field(min_length=1, max_length=400)] = None
 
 
 class Revoke(BaseModel):
@@ -50,7 +52,9 @@ async def tokens_create(
 ) -> dict[str, str | None]:
     """Issue a token; the secret is in this answer only. A team_leader token names its team, a
     spotter token may name the observation post it reports from."""
-    issued = await access_api.create_token(service, who, body.role, body.name, body.team, body.post)
+    issued = await access_api.create_token(
+        service, who, body.role, body.name, body.team, body.post, body.sealed_to
+    )
     return {
         "token_id": issued.token_id,
         "role": issued.role,

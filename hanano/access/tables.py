@@ -57,6 +57,16 @@ spotter_posts = Table(
 )
 
 
+mirror_keys = Table(
+    "mirror_keys",
+    metadata,
+    Column("principal_id", String(40), primary_key=True),
+    # base64 of the X25519 public key's 32 bytes
+    Column("public_key", String(64), nullable=False),
+    Column("bound_at", String(40), nullable=False),
+)
+
+
 login_failures = Table(
     "login_failures",
     metadata,

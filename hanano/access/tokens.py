@@ -22,10 +22,11 @@ from hanano.access import tables as access_tables
 from hanano.access.events import TokenCreated, TokenRevoked
 from hanano.access.handlers import HANDLERS
 from hanano.access.recent import Recent
-from hanano.access.tables import leader_teams, spotter_posts
+from hanano.access.tables import leader_teams, mirror_keys, spotter_posts
 from hanano.dispatch.tables import teams
 from hanano.errors import invalid, not_found
 from hanano.events import ROLES, Role
+from hanano.evidence.archive_format import load_public_key, public_key_text
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.tables import posts
@@ -89,6 +90,27 @@ def check_team(conn: Connection, role: str, team: str | None) -> str | None:
     return team
 
 
+def check_sealed_to(role: str, pem: str | None) -> str | None:
+    """The public key a new mirror token is served sealed fields encrypted to, from its PEM:
+    only a mirror has one. Recorded as `public_key_text` writes it."""
+    if pem is None:
+        return None
+    if role != "mirror":
+        raise invalid("sealed_to", f"only a mirror is served sealed fields, not a {role}")
+    try:
+        return public_key_text(load_public_key(pem.encode()))
+    except ValueError as exc:
+        raise invalid("sealed_to", str(exc)) from None
+
+
+def sealed_key_of(conn: Connection, token_id: str) -> str | None:
+    """The public key registered with a mirror's token, or None."""
+    found: str | None = conn.execute(
+        select(mirror_keys.c.public_key).where(mirror_keys.c.principal_id == token_id)
+    ).scalar()
+    return found
+
+
 def bind_team(conn: Connection, principal_id: str, team: str | None, at: str) -> None:
     """Projection step shared by tokens and users: record whom a team leader acts for."""
     if team:
@@ -116,11 +138,14 @@ def create_token(
     name: str | None,
     team: str | None = None,
     post: str | None = None,
+    sealed_to: str | None = None,
 ) -> IssuedToken:
+    """Issue a token; `sealed_to` is a mirror's X25519 public key (PEM)."""
     if role not in ROLES:
         raise invalid("role", f"must be one of {', '.join(ROLES)}")
     bound = check_team(tx.conn, role, team)
     station = check_post(tx.conn, role, post)
+    public_key = check_sealed_to(role, sealed_to)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = "tok_" + secrets.token_hex(6)
     event = TokenCreated(
@@ -130,6 +155,7 @@ def create_token(
         token_hash=hash_token(secret),
         team=bound,
         post=station,
+        sealed_to=public_key,
     )
     tx.append(actor, event)
     return IssuedToken(token_id, event.role, secret, bound, station)
@@ -181,6 +207,12 @@ def _token_created(conn: Connection, event: RecordedEvent) -> None:
         conn.execute(
             spotter_posts.insert().values(
                 principal_id=d["token_id"], post_id=d["post"], bound_at=event.time
+            )
+        )
+    if d.get("sealed_to"):
+        conn.execute(
+            mirror_keys.insert().values(
+                principal_id=d["token_id"], public_key=d["sealed_to"], bound_at=event.time
             )
         )
 

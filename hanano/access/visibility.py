@@ -56,6 +56,13 @@ def copies_media_originals(who: Principal) -> bool:
     return who.role == "mirror"
 
 
+def receives_sealed_values(who: Principal) -> bool:
+    """Whether `who` is served the plaintext of sealed fields (names, positions), and then only
+    encrypted to the public key registered with its token: a mirror alone, so that a mirror
+    abroad can show what the primary shows without anyone on the way reading it."""
+    return who.role == "mirror"
+
+
 def reads_primary_address(who: Principal) -> bool:
     """Whether `who` is told, on a mirror, the address of the primary it follows: not the
     public role, whose tokens are handed out widely; the others write to the primary anyway."""

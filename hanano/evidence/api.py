@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hanano.access.tokens import Principal
-from hanano.access.visibility import copies_media_originals, reads_entries_as_hashed
+from hanano.access.tokens import Principal, sealed_key_of
+from hanano.access.visibility import (
+    copies_media_originals,
+    reads_entries_as_hashed,
+    receives_sealed_values,
+)
 from hanano.domain import Runtime
-from hanano.errors import Problem, invalid, not_found
+from hanano.errors import Problem, conflict, invalid, not_found
 from hanano.evidence import log, media, media_ops, tiles
+from hanano.evidence.archive_format import public_key_from_text
 from hanano.evidence.blobs import is_sha256_hex
 from hanano.evidence.receipts import make_receipt
+from hanano.evidence.sealed_tiles import sealed_bundle
 from hanano.evidence.witness import Accepted, check_cosignatures, with_cosignatures
 from hanano.store.records import read_entries
 
@@ -88,3 +94,20 @@ def mirror_blob(runtime: Runtime, sha256: str, who: Principal) -> Path:
             lambda tx: media.log_access(tx, who.actor, sha256, "copied by a mirror", "api")
         )
     return store.path_of(sha256)
+
+
+def sealed_fields(runtime: Runtime, rest: str, who: Principal) -> bytes:
+    """The sealed fields of an entry bundle's entries, encrypted to the public key registered
+    with the caller's mirror token; 409 when none is."""
+    if not receives_sealed_values(who):
+        raise Problem(403, "Forbidden", f"the {who.role} role is not served sealed fields")
+    ref = tiles.parse_tile_path(None, rest)
+    with runtime.engine.connect() as conn:
+        registered = sealed_key_of(conn, who.token_id)
+        if registered is None:
+            raise conflict(
+                "no public key is registered with this mirror token, and sealed fields are "
+                "served only encrypted to one: issue a token with `hanano token create --role "
+                "mirror --sealed-to KEY.pub`"
+            )
+        return sealed_bundle(conn, ref, public_key_from_text(registered))

@@ -159,7 +159,7 @@ def _write_events(
             .where(sealed.c.seq > after, sealed.c.seq <= last)
             .order_by(sealed.c.seq, sealed.c.field)
         )
-        body = b"".join(_jsonl(_sealed_row(row) for row in sealed_rows))
+        body = b"".join(jsonl_lines(sealed_row(row) for row in sealed_rows))
         if receiver is None:
             writer.add(member_name("sealed", number, "jsonl"), body)
         else:
@@ -168,7 +168,7 @@ def _write_events(
         after, number = last, number + 1
 
 
-def _sealed_row(row: Any) -> dict[str, Any]:
+def sealed_row(row: Any) -> dict[str, Any]:
     salt = None if row.salt is None else b64(bytes(row.salt))
     return {
         "seq": row.seq,
@@ -179,7 +179,7 @@ def _sealed_row(row: Any) -> dict[str, Any]:
     }
 
 
-def _jsonl(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+def jsonl_lines(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
     for row in rows:
         yield json.dumps(row, sort_keys=True, separators=(",", ":")).encode() + b"\n"
 
@@ -187,7 +187,7 @@ def _jsonl(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
 def _write_rows(writer: _Writer, kind: str, rows: Iterable[dict[str, Any]]) -> int:
     """Rows as JSON lines in members of at most CHUNK_ROWS rows each; returns how many."""
     count, number, chunk = 0, 0, []
-    for line in _jsonl(rows):
+    for line in jsonl_lines(rows):
         chunk.append(line)
         count += 1
         if len(chunk) == CHUNK_ROWS:

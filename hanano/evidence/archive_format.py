@@ -131,6 +131,36 @@ def load_private_key(pem: bytes) -> X25519PrivateKey:
     return key
 
 
+def new_receiver_key() -> tuple[bytes, bytes]:
+    """A new X25519 key pair as PEM: the private key (unencrypted PKCS #8), the public key."""
+    private = X25519PrivateKey.generate()
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private_pem, public_pem
+
+
+def public_key_text(key: X25519PublicKey) -> str:
+    """A public key as a token records it: base64 of its 32 raw bytes."""
+    return b64(_raw(key))
+
+
+def public_key_from_text(text: str) -> X25519PublicKey:
+    """The key `public_key_text` wrote; ValueError if `text` is not one."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise ValueError("not base64") from None
+    if len(raw) != 32:
+        raise ValueError(f"an X25519 public key is 32 bytes, not {len(raw)}")
+    return X25519PublicKey.from_public_bytes(raw)
+
+
 def _raw(public: X25519PublicKey) -> bytes:
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 

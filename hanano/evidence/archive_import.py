@@ -124,7 +124,7 @@ def _write_events(conn: Connection, archive: Archive) -> None:
             )
         _INSERT_EVENTS.run_many(conn, events)
         _INSERT_NODES.run_many(conn, nodes)
-        sealed = [_sealed(row) for row in archive.sealed(_sealed_member(archive, name))]
+        sealed = [stored_sealed(row) for row in archive.sealed(_sealed_member(archive, name))]
         if sealed:
             _INSERT_SEALED.run_many(conn, sealed)
 
@@ -146,7 +146,8 @@ def _sealed_member(archive: Archive, events_name: str) -> str:
     return sealed_name(archive, events_name)
 
 
-def _sealed(row: dict[str, Any]) -> dict[str, Any]:
+def stored_sealed(row: dict[str, Any]) -> dict[str, Any]:
+    """A `sealed_fields` row from its JSON line (as `archive_export.sealed_row` wrote it)."""
     salt = None if row["salt"] is None else unb64(row["salt"], "sealed")
     return {
         "seq": row["seq"],

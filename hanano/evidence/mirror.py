@@ -10,7 +10,9 @@ tlog-cosignature: "durably stored here") is made only after that commit.
 
 Entry bundles carry each event as hashed: a sensitive field (a name, a rescuer's position) is
 only its salted commitment there, never its value. The mirror stores it as a field it does not
-hold (read as None, as an erased one is): names and positions stay with the primary.
+hold (read as None, as an erased one is): names and positions stay with the primary, unless
+the mirror holds the private key its token's sealed fields are encrypted to
+(`hanano.evidence.mirror_sealed`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Connection, Engine, select
 
 from hanano.clock import Clock, isoformat
@@ -31,7 +34,9 @@ from hanano.evidence.merkle import leaf_hash as merkle_leaf
 from hanano.evidence.mirror_blobs import BlobsFollowed, fetch_missing, want
 from hanano.evidence.mirror_primary import Primary, Unreachable
 from hanano.evidence.mirror_project import project
+from hanano.evidence.mirror_sealed import bundles, erase_redacted, held_fields
 from hanano.evidence.mirror_state import MirrorState, read_mirror
+from hanano.evidence.sealed_tiles import Given
 from hanano.evidence.tables import checkpoints, cosignatures, log_identity, merkle_nodes
 from hanano.evidence.tables import mirror_state as mirror_table
 from hanano.evidence.tile_verify import (
@@ -49,7 +54,6 @@ from hanano.store import schema
 from hanano.store.prepared import insert_all
 from hanano.store.records import RecordedEvent
 from hanano.store.registry import Registry
-from hanano.store.sealed import committed_without_row
 
 __all__ = ["Followed", "Fork", "Primary", "Refused", "Unreachable", "follow_once"]
 
@@ -85,9 +89,11 @@ def follow_once(
     clock: Clock,
     signer: str | None = None,
     blobs: BlobStore | None = None,
+    sealed_key: X25519PrivateKey | None = None,
 ) -> Followed:
-    """Catch up with the primary once; Refused, Fork or Unreachable, with nothing stored. Then,
-    into `blobs`, the media files the log names that are not there yet (`mirror_blobs`)."""
+    """Catch up with the primary once; Refused, Fork or Unreachable, with nothing stored. With
+    `sealed_key`, the sealed fields come too, encrypted to it (`mirror_sealed`). Then, into
+    `blobs`, the media files the log names that are not there yet (`mirror_blobs`)."""
     with engine.connect() as conn:
         held = _held(conn, log_key)
     signed = _signed(primary, log_key)
@@ -115,6 +121,7 @@ def follow_once(
         (size, log_key, 0 if held is None else held.unprojected),
         registry,
         clock,
+        sealed_key,
     )
     # A cosignature says the entries are durably stored here; files are outside the tree, so it
     # does not wait for them (a file the primary lacks would otherwise hold every later one up).
@@ -180,6 +187,7 @@ def _store(
     held: tuple[int, str, int],
     registry: Registry,
     clock: Clock,
+    sealed_key: X25519PrivateKey | None = None,
 ) -> None:
     """Write the checked entries, their tree, the checkpoint and the record in one transaction."""
     new = signed.checkpoint
@@ -193,10 +201,9 @@ def _store(
             frontier = Frontier.resume(size, NodeReader(conn))
             left_out = 0
             refs = list(bundles_between(size, new.size))
-            bodies = primary.stream([tile_path(ref) for ref in refs])
-            for ref, body in zip(refs, bodies, strict=True):
+            for ref, (body, given) in zip(refs, bundles(primary, refs, sealed_key), strict=True):
                 entries = bundle_entries(ref, body, leaf_hashes(tiles, ref))
-                recorded = _store_bundle(conn, frontier, ref, entries)
+                recorded = _store_bundle(conn, frontier, ref, entries, given)
                 want(conn, recorded)
                 left_out += project(conn, registry, recorded)
             if frontier.size != new.size or frontier.root() != new.root:
@@ -225,7 +232,7 @@ def _store(
 
 
 def _store_bundle(
-    conn: Connection, frontier: Frontier, ref: TileRef, entries: list[bytes]
+    conn: Connection, frontier: Frontier, ref: TileRef, entries: list[bytes], given: Given
 ) -> list[RecordedEvent]:
     """The entries of one checked bundle not stored yet: events, sealed rows, tree nodes;
     returns them as read back (`read_events` would give the same, without the second parse)."""
@@ -240,12 +247,7 @@ def _store_bundle(
         leaf = _leaf(frontier, entry, nodes)
         events.append(event_row(seq, entry, leaf, document))
         data = document["data"]
-        # Not held here: a commitment with no value, read as None (see the module's note).
-        for name in committed_without_row(document["type"], data, ()):
-            sealed.append(
-                {"seq": seq, "field": name, "salt": None, "value": None, "erased_at": None}
-            )
-            data[name] = None
+        sealed.extend(held_fields(ref, seq, document, given.get(seq, {})))
         recorded.append(
             RecordedEvent(
                 seq,
@@ -262,6 +264,7 @@ def _store_bundle(
     _INSERT_NODES.run_many(conn, nodes)
     if sealed:
         _INSERT_SEALED.run_many(conn, sealed)
+    erase_redacted(conn, recorded)
     return recorded
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from hanano.clock import SystemClock
 from hanano.console import settings_for
 from hanano.domain import Domain
 from hanano.evidence import note
+from hanano.evidence.archive_format import load_private_key, new_receiver_key
 from hanano.evidence.blobs import BlobStore, default_blob_dir
 from hanano.evidence.cli import _signer_key
 from hanano.evidence.mirror import Followed, Fork, Primary, Refused, Unreachable, follow_once
@@ -42,6 +46,15 @@ def mirror_group() -> None:
     default=None,
     help="A cosigner key (or a file holding it): each stored checkpoint is cosigned with it.",
 )
+@click.option(
+    "--sealed-key",
+    "sealed_key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The PEM X25519 private key (`hanano mirror keygen`) whose public key is registered "
+    "with the token: sealed fields (names, positions) are then fetched encrypted to it, checked "
+    "against their commitments and stored. Without it, the mirror holds commitments only.",
+)
 @click.pass_context
 def mirror_follow(
     ctx: click.Context,
@@ -52,6 +65,7 @@ def mirror_follow(
     once: bool,
     interval: float,
     signer_key: str | None,
+    sealed_key: Path | None,
 ) -> None:
     """Fetch the log at URL (its checkpoint, hash tiles and entry bundles under /tlog/), check
     the signature, every leaf, the root and consistency with what is stored, and only then store
@@ -68,6 +82,7 @@ def mirror_follow(
     if db:
         ctx.ensure_object(dict)["db"] = db
     signer = None if signer_key is None else _signer_key(signer_key)
+    private = None if sealed_key is None else _private_key(sealed_key)
     settings = settings_for(ctx)
     engine = make_engine(settings.database_url)
     blobs = BlobStore(default_blob_dir(settings.database_url, settings.blob_dir))
@@ -77,7 +92,9 @@ def mirror_follow(
     primary = Primary(url, token)
     try:
         _follow(
-            lambda: follow_once(engine, primary, log_key, registry, SystemClock(), signer, blobs),
+            lambda: follow_once(
+                engine, primary, log_key, registry, SystemClock(), signer, blobs, private
+            ),
             once,
             interval,
         )
@@ -104,6 +121,13 @@ def _follow(catch_up: Callable[[], Followed], once: bool, interval: float) -> No
         if once:
             return
         time.sleep(interval)
+
+
+def _private_key(path: Path) -> X25519PrivateKey:
+    try:
+        return load_private_key(path.read_bytes())
+    except ValueError as exc:
+        raise click.ClickException(f"--sealed-key {path}: {exc}") from None
 
 
 def _report(done: Followed) -> None:
@@ -143,3 +167,25 @@ def _report_fork(fork: Fork) -> None:
     click.echo("The checkpoint the log signs now:", err=True)
     click.echo(served, err=True)
     sys.exit(FORK_EXIT)
+
+
+@mirror_group.command("keygen")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def mirror_keygen(file: Path) -> None:
+    """Make the X25519 key pair a mirror is served sealed fields encrypted to: the private key
+    into FILE (mode 0600, never overwritten) for `mirror follow --sealed-key`, the public key
+    into FILE.pub for the primary's `token create --role mirror --sealed-to`."""
+    private_pem, public_pem = new_receiver_key()
+    public = file.with_name(file.name + ".pub")
+    if public.exists():
+        raise click.ClickException(f"{public} exists; it is never overwritten")
+    try:
+        descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise click.ClickException(f"{file} exists; it is never overwritten") from None
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(private_pem)
+        handle.flush()
+        os.fsync(handle.fileno())
+    public.write_bytes(public_pem)
+    click.echo(f"private key: {file}\npublic key: {public}")

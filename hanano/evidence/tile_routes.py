@@ -2,8 +2,10 @@
 
 The checkpoint and the hash tiles are hashes only, so anyone may fetch them and recompute the
 root. Entry bundles hold the events as hashed (places and times of open incidents among them),
-so only a mirror's token is served them; and, beside the tiles, the media originals the log
-names, by their hash (`/tlog/blob/<sha256>`), which a mirror checks against that hash.
+so only a mirror's token is served them, with the sealed fields of their entries, only encrypted
+to the key registered with that token (`hanano.evidence.sealed_tiles`); and, beside the tiles,
+the media originals the log names, by their hash (`/tlog/blob/<sha256>`), which a mirror checks
+against that hash.
 """
 
 import base64
@@ -44,6 +46,20 @@ def entries(
     # Served to a token only: no shared cache may keep it.
     cache = _cache(full).replace("public", "private")
     return Response(body, media_type=BINARY, headers={"Cache-Control": cache})
+
+
+@router.get("/sealed/{rest:path}", response_class=Response)
+def sealed(
+    rest: TileRest,
+    service: ServiceDep,
+    who: Annotated[Principal, Depends(allow(*MIRROR))],
+) -> Response:
+    """The sealed fields of an entry bundle's entries, encrypted to the X25519 public key
+    registered with the mirror's token (409 if none is): its ephemeral public key, then
+    AES-256-GCM over the rows, as `hanano store export --to` encrypts them."""
+    body = evidence_api.sealed_fields(service, rest, who)
+    # Encrypted anew for each caller, and changed when a field is erased: never cached.
+    return Response(body, media_type=BINARY, headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("/tile/{level}/{rest:path}", response_class=Response)

@@ -105,7 +105,7 @@ def hash_tile(conn: Connection, ref: TileRef) -> bytes:
     """The tile's hashes, concatenated; 404 unless the signed tree holds all of them."""
     if ref.level is None:
         raise ValueError("an entry bundle is not a hash tile")
-    _require_within(conn, ref)
+    require_within(conn, ref)
     level = ref.level * TILE_HEIGHT
     first = ref.index * TILE_WIDTH
     rows = conn.execute(
@@ -125,7 +125,7 @@ def hash_tile(conn: Connection, ref: TileRef) -> bytes:
 
 def entry_bundle(conn: Connection, ref: TileRef) -> bytes:
     """The entries of the level-0 tile ``ref``, each with its 2-byte length; 404 beyond the tree."""
-    _require_within(conn, TileRef(0, ref.index, ref.width))
+    require_within(conn, TileRef(0, ref.index, ref.width))
     rows = read_entries(conn, ref.index * TILE_WIDTH, ref.width)
     if len(rows) != ref.width:
         raise Problem(500, "Log damaged", f"entries of {tile_path(ref)} are missing")
@@ -139,7 +139,7 @@ def entry_bundle(conn: Connection, ref: TileRef) -> bytes:
     return bytes(out)
 
 
-def _require_within(conn: Connection, ref: TileRef) -> None:
+def require_within(conn: Connection, ref: TileRef) -> None:
     size = tree_size(conn)
     level = ref.level or 0
     reach = (ref.index * TILE_WIDTH + ref.width) << (TILE_HEIGHT * level)

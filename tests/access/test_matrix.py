@@ -249,6 +249,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/tlog/tile/entries/{rest}", None, {"mirror"}),
     # The media originals the log names, by hash, for a mirror to keep beside its copy
     ("GET", "/tlog/blob/{media}", None, {"mirror"}),
+    # and the sealed fields, encrypted to the key registered with the mirror's token
+    ("GET", "/tlog/sealed/{rest}", None, {"mirror"}),
     # media rows begin
     ("POST", "/api/v1/media", {}, REPORTING),
     ("POST", "/api/v1/media/devices", {"verifier_key": "{device_key}"}, {"admin"}),
