@@ -101,7 +101,8 @@ export function drawZones() {
     zoneShapes.set(f.id, shape);
     bounds.extend(shape.getBounds());
   }
-  if (bounds.isValid()) map.fitBounds(bounds.pad(-0.15));
+  // At once, not animated: an animation would draw every mark a second time after the page is ready.
+  if (bounds.isValid()) map.fitBounds(bounds.pad(-0.15), { animate: false });
   paintZones();
 }
 
