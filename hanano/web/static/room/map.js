@@ -265,14 +265,29 @@ export function drawTracks() {
   }
 }
 
+// Every watch's circle, kept from one drawing to the next: the time left in its tooltip moves
+// every few seconds, and a thousand circles drawn again each time would stall the page.
+const watchMarks = new Map();
 export function drawWatches() {
-  layers.watch.clearLayers();
+  const seen = new Set();
   for (const w of get("watches")) {
-    const circle = L.circle([w.location.lat, w.location.lon], { radius: 150, color: "#f5a623",
+    const key = `${w.incident_id}|${w.location.lat},${w.location.lon}`;
+    seen.add(key);
+    const text = `${t("watch")}: ${unit(minutesLeft(w.until), "minute")} ${t("left")}`;
+    const circle = watchMarks.get(key);
+    if (circle) {
+      circle.setTooltipContent(text);
+      continue;
+    }
+    const made = L.circle([w.location.lat, w.location.lon], { radius: 150, color: "#f5a623",
       weight: 2, dashArray: "6 4", fillOpacity: 0.08, className: "watch", pane: "areas" });
-    circle.bindTooltip(`${t("watch")}: ${unit(minutesLeft(w.until), "minute")} ${t("left")}`);
-    circle.on("click", () => openDetail("incident", w.incident_id));
-    circle.addTo(layers.watch);
+    made.bindTooltip(text);
+    made.on("click", () => openDetail("incident", w.incident_id));
+    made.addTo(layers.watch);
+    watchMarks.set(key, made);
+  }
+  for (const [key, circle] of watchMarks) {
+    if (!seen.has(key)) { circle.remove(); watchMarks.delete(key); }
   }
 }
 
