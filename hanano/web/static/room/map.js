@@ -176,6 +176,8 @@ export function drawIncidents() {
     if (!i.location || i.location.lat === null || i.location.lat === undefined) continue;
     seen.add(i.id);
     let mark = incidentMarks.get(i.id);
+    // One incident read again leaves the other 999 as they were: only a changed record is drawn.
+    if (mark && mark.drawn === i) continue;
     const at = [i.location.lat, i.location.lon];
     if (!mark) {
       mark = L.circleMarker(at, incidentStyle(i)).addTo(layers.incident);
@@ -187,6 +189,7 @@ export function drawIncidents() {
       if (el) el.setAttribute("class", `leaflet-interactive ${incidentStyle(i).className}`);
     }
     mark.getElement?.()?.setAttribute("data-id", i.id);
+    mark.drawn = i;
   }
   for (const [id, mark] of incidentMarks) {
     if (!seen.has(id)) { mark.remove(); incidentMarks.delete(id); }
