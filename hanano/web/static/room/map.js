@@ -57,7 +57,7 @@ export function initMap() {
     drawTeams();  // which labels would overlap depends on the zoom
   });
   // Which zone labels collide, and which aircraft are out of view, depend on the view.
-  map.on("moveend", () => { requestAnimationFrame(declutterZoneLabels); drawTracks(); });
+  map.on("moveend", () => { declutterSoon(); drawTracks(); });
   $("#map").classList.toggle("labels", map.getZoom() >= LABEL_ZOOM);
   renderLegend();
 }
@@ -156,7 +156,16 @@ export function paintZones() {
     const f = features.get(pcode);
     if (f) labelZone(shape, f, current);
   }
-  declutterZoneLabels();
+  declutterSoon();
+}
+
+// Which labels collide is measured once the labels stand where they will be drawn: in the next
+// frame, once for any number of repaints before it.
+let declutterAsked = false;
+function declutterSoon() {
+  if (declutterAsked) return;
+  declutterAsked = true;
+  requestAnimationFrame(() => { declutterAsked = false; declutterZoneLabels(); });
 }
 
 function incidentStyle(i) {
