@@ -7,6 +7,7 @@ import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from shapely import STRtree
@@ -177,11 +178,19 @@ def zone_features(conn: Connection) -> list[dict[str, Any]]:
         {
             "type": "Feature",
             "id": r.pcode,
-            "geometry": _served(json.loads(r.geometry)),
+            "geometry": _served_text(r.geometry),
             "properties": {"pcode": r.pcode, "name_en": r.name_en, "name_ar": r.name_ar},
         }
         for r in conn.execute(select(zones).order_by(zones.c.pcode))
     ]
+
+
+# An outline is read, parsed and rounded once per stored text: the room asks for every zone each
+# time it opens, and the outlines change only when the city is imported again. The answer is
+# shared, so it is only ever serialised, never changed.
+@lru_cache(maxsize=4096)
+def _served_text(text: str) -> dict[str, Any]:
+    return _served(json.loads(text))
 
 
 def _served(geometry: dict[str, Any]) -> dict[str, Any]:

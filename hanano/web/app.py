@@ -17,6 +17,7 @@ from hanano.field import openrosa
 from hanano.service import Service
 from hanano.warning.routes import FOREIGN_PATH
 from hanano.web import docs, field_routes, map_routes, openapi, opening, system_routes, ui_routes
+from hanano.web.assets import Assets, HashedAssetServer
 from hanano.web.client_address import ClientAddress
 from hanano.web.input_guard import InputGuard
 from hanano.web.permissions import action_roles, reads_only
@@ -204,11 +205,11 @@ def build_app(service: Service, *, sweep_interval_s: float = 10.0) -> FastAPI:
     # What `/me` tells each caller they may do, read once from the routes' own gates.
     roles = action_roles((*routers, ui_routes.router))
     app.state.action_roles = reads_only(roles) if service.sequencer.read_only else roles
-    _add_middleware(app, service)
+    _add_middleware(app, service, assets)
     return app
 
 
-def _add_middleware(app: FastAPI, service: Service) -> None:
+def _add_middleware(app: FastAPI, service: Service, assets: Assets) -> None:
     # The last added runs first: the client's address is settled, then bodies are bounded, then
     # the guard reads them. A foreign CAP document may reach feed_max_bytes; in the JSON form its
     # escapes can make the body up to twice that (its own limit is checked exactly when read).
@@ -222,3 +223,5 @@ def _add_middleware(app: FastAPI, service: Service) -> None:
     # Outermost: every answer over 1 KiB is gzipped for a client that accepts it, except the
     # live stream (text/event-stream), which Starlette's middleware passes through unbuffered.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    # Before all of it: the hashed static files, from memory.
+    app.add_middleware(HashedAssetServer, assets=assets)

@@ -9,12 +9,16 @@ once instead of one level of imports per round trip.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
+import mimetypes
 import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 # The files the room and the field app load: hashed whenever a page names them.
 ROOM_FILES = ("*.css", "room/**/*.js", "vendor/leaflet/*.js", "vendor/leaflet/*.css")
@@ -25,8 +29,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 IMPORT = re.compile(r'^import [^;]*?from "(\.{1,2}/[^"]+\.js)";', re.MULTILINE)
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+def _digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:12]
 
 
 @dataclass
@@ -35,11 +39,16 @@ class Assets:
 
     root: Path
     hashes: dict[str, str] = field(default_factory=dict)
+    # Each hashed file's bytes as hashed, and gzipped once: what its hashed name always serves.
+    bodies: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for pattern in ROOM_FILES + FIELD_FILES:
             for path in sorted(self.root.glob(pattern)):
-                self.hashes[path.relative_to(self.root).as_posix()] = _digest(path)
+                rel = path.relative_to(self.root).as_posix()
+                body = path.read_bytes()
+                self.hashes[rel] = _digest(body)
+                self.bodies[rel] = (body, gzip.compress(body, 9, mtime=0))
 
     def url(self, rel: str) -> str:
         digest = self.hashes.get(rel)
@@ -48,15 +57,15 @@ class Assets:
         stem, dot, ext = rel.rpartition(".")
         return f"/static/{stem}.{digest}{dot}{ext}"
 
-    def resolve(self, rel: str) -> Path | None:
-        """The file behind a hashed name, if the hash is its current content's."""
+    def hashed_body(self, rel: str) -> tuple[str, tuple[bytes, bytes]] | None:
+        """The plain name and bytes (plain, gzipped) behind a hashed name, if the hash is theirs."""
         match = HASHED.match(rel)
         if match is None:
             return None
         plain = match["stem"] + match["ext"]
         if self.hashes.get(plain) != match["hash"]:
             return None
-        return self.root / plain
+        return plain, self.bodies[plain]
 
     def room_modules(self) -> list[str]:
         return [rel for rel in self.hashes if rel.startswith("room/")]
@@ -95,3 +104,56 @@ class Assets:
         html = html.replace("<!-- assets -->\n", block, 1)
         digest = base64.b64encode(hashlib.sha256(imports.encode()).digest()).decode()
         return html, f"'sha256-{digest}'"
+
+
+class HashedAssetServer:
+    """Serves the hashed files from memory, ahead of the app's middleware.
+
+    The room opens with some thirty of them at once, beside the lists it reads; each passing
+    through the request guards, a file read in a thread and a fresh gzip cost the server more
+    than the lists did, and the page waited on it. Their names change with their content, so
+    bytes read and compressed once at start are always the right answer. Any other path goes on
+    to the app."""
+
+    def __init__(self, app: ASGIApp, assets: Assets, prefix: str = "/static/") -> None:
+        self.app = app
+        self.assets = assets
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        found = None
+        if path.startswith(self.prefix) and scope["method"] in ("GET", "HEAD"):
+            found = self.assets.hashed_body(path[len(self.prefix) :])
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        plain, (body, zipped) = found
+        headers = [
+            (b"content-type", _content_type(plain).encode()),
+            (b"cache-control", IMMUTABLE.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"vary", b"Accept-Encoding"),
+        ]
+        if _accepts_gzip(scope):
+            body = zipped
+            headers.append((b"content-encoding", b"gzip"))
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        if scope["method"] == "HEAD":
+            body = b""
+        await send({"type": "http.response.body", "body": body})
+
+
+def _content_type(name: str) -> str:
+    if name.endswith(".js"):
+        return "text/javascript; charset=utf-8"
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return f"{kind}; charset=utf-8" if kind.startswith("text/") else kind
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    for key, value in scope.get("headers", ()):
+        if key == b"accept-encoding":
+            return b"gzip" in value.lower()
+    return False

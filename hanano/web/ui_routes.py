@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.types import Scope
 
 from hanano.access import api as access_api
 from hanano.access.login_limit import LOGIN_COUNTERS, LoginLimiter
@@ -28,7 +27,7 @@ from hanano.domain import Runtime
 from hanano.errors import Problem
 from hanano.events import EVENT_TYPES, Role
 from hanano.evidence.keys import purpose_key
-from hanano.web.assets import IMMUTABLE, Assets
+from hanano.web.assets import Assets
 from hanano.web.deps import ADMIN, ALL, ServiceDep, allow
 from hanano.web.permissions import may
 from hanano.web.problems import problem_response
@@ -260,21 +259,6 @@ def logins(request: Request) -> Logins:
     return found
 
 
-class HashedStatic(StaticFiles):
-    """The static files; one named by its content hash is cached for good, since a change of
-    content makes a new name."""
-
-    def __init__(self, assets: Assets, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.assets = assets
-
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        found = self.assets.resolve(path)
-        if found is None:
-            return await super().get_response(path, scope)
-        return FileResponse(found, headers={"Cache-Control": IMMUTABLE})
-
-
 def install(app: FastAPI, service: Runtime) -> Assets:
     """Add the page, its files, login and users to the app; the files' hashes are returned
     for the other pages that load some of them."""
@@ -286,5 +270,5 @@ def install(app: FastAPI, service: Runtime) -> Assets:
     assets = Assets(STATIC)
     app.state.room_page = assets.page((STATIC / "index.html").read_text(encoding="utf-8"))
     app.include_router(router)
-    app.mount("/static", HashedStatic(assets, directory=STATIC), name="static")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return assets

@@ -57,7 +57,7 @@ export function initMap() {
     drawTeams();  // which labels would overlap depends on the zoom
   });
   // Which zone labels collide, and which aircraft are out of view, depend on the view.
-  map.on("moveend", () => { requestAnimationFrame(declutterZoneLabels); drawTracks(); });
+  map.on("moveend", () => { declutterSoon(); drawTracks(); });
   $("#map").classList.toggle("labels", map.getZoom() >= LABEL_ZOOM);
   renderLegend();
 }
@@ -101,7 +101,8 @@ export function drawZones() {
     zoneShapes.set(f.id, shape);
     bounds.extend(shape.getBounds());
   }
-  if (bounds.isValid()) map.fitBounds(bounds.pad(-0.15));
+  // At once, not animated: an animation would draw every mark a second time after the page is ready.
+  if (bounds.isValid()) map.fitBounds(bounds.pad(-0.15), { animate: false });
   paintZones();
 }
 
@@ -155,7 +156,16 @@ export function paintZones() {
     const f = features.get(pcode);
     if (f) labelZone(shape, f, current);
   }
-  declutterZoneLabels();
+  declutterSoon();
+}
+
+// Which labels collide is measured once the labels stand where they will be drawn: in the next
+// frame, once for any number of repaints before it.
+let declutterAsked = false;
+function declutterSoon() {
+  if (declutterAsked) return;
+  declutterAsked = true;
+  requestAnimationFrame(() => { declutterAsked = false; declutterZoneLabels(); });
 }
 
 function incidentStyle(i) {
@@ -175,6 +185,8 @@ export function drawIncidents() {
     if (!i.location || i.location.lat === null || i.location.lat === undefined) continue;
     seen.add(i.id);
     let mark = incidentMarks.get(i.id);
+    // One incident read again leaves the other 999 as they were: only a changed record is drawn.
+    if (mark && mark.drawn === i) continue;
     const at = [i.location.lat, i.location.lon];
     if (!mark) {
       mark = L.circleMarker(at, incidentStyle(i)).addTo(layers.incident);
@@ -186,6 +198,7 @@ export function drawIncidents() {
       if (el) el.setAttribute("class", `leaflet-interactive ${incidentStyle(i).className}`);
     }
     mark.getElement?.()?.setAttribute("data-id", i.id);
+    mark.drawn = i;
   }
   for (const [id, mark] of incidentMarks) {
     if (!seen.has(id)) { mark.remove(); incidentMarks.delete(id); }
@@ -264,14 +277,29 @@ export function drawTracks() {
   }
 }
 
+// Every watch's circle, kept from one drawing to the next: the time left in its tooltip moves
+// every few seconds, and a thousand circles drawn again each time would stall the page.
+const watchMarks = new Map();
 export function drawWatches() {
-  layers.watch.clearLayers();
+  const seen = new Set();
   for (const w of get("watches")) {
-    const circle = L.circle([w.location.lat, w.location.lon], { radius: 150, color: "#f5a623",
+    const key = `${w.incident_id}|${w.location.lat},${w.location.lon}`;
+    seen.add(key);
+    const text = `${t("watch")}: ${unit(minutesLeft(w.until), "minute")} ${t("left")}`;
+    const circle = watchMarks.get(key);
+    if (circle) {
+      circle.setTooltipContent(text);
+      continue;
+    }
+    const made = L.circle([w.location.lat, w.location.lon], { radius: 150, color: "#f5a623",
       weight: 2, dashArray: "6 4", fillOpacity: 0.08, className: "watch", pane: "areas" });
-    circle.bindTooltip(`${t("watch")}: ${unit(minutesLeft(w.until), "minute")} ${t("left")}`);
-    circle.on("click", () => openDetail("incident", w.incident_id));
-    circle.addTo(layers.watch);
+    made.bindTooltip(text);
+    made.on("click", () => openDetail("incident", w.incident_id));
+    made.addTo(layers.watch);
+    watchMarks.set(key, made);
+  }
+  for (const [key, circle] of watchMarks) {
+    if (!seen.has(key)) { circle.remove(); watchMarks.delete(key); }
   }
 }
 

@@ -72,7 +72,9 @@ const LABEL_RANK = { imminent: 0, warning: 1, watch: 2 };
 export function declutterZoneLabels() {
   const labels = [...document.querySelectorAll("#map .zone-label")];
   for (const el of labels) el.classList.remove("crowded");
-  const shown = labels.filter((el) => el.offsetParent !== null).map((el) => ({
+  // A label whose zone was drawn again fades out for a moment before Leaflet removes it (its
+  // opacity set to 0): it must not crowd out the label that replaced it.
+  const shown = labels.filter((el) => el.offsetParent !== null && el.style.opacity !== "0").map((el) => ({
     el, rank: LABEL_RANK[[...el.classList].find((c) => c.startsWith("level-"))?.slice(6)] ?? 3,
     box: el.getBoundingClientRect(),
   })).sort((a, b) => a.rank - b.rank || a.el.textContent.localeCompare(b.el.textContent));

@@ -8,7 +8,7 @@ import { ask } from "../dialogs.js";
 import { $, empty, h, minutesLeft, time, toast } from "../util.js";
 import { orderEnding, orderReason, watchReason } from "../engine.js";
 import { openDetail } from "../detail.js";
-import { showTab } from "../tabs.js";
+import { drawWhenShown, showTab } from "../tabs.js";
 
 const teamName = (id) => teamLabel(get("teams").get(id), id);
 
@@ -48,9 +48,11 @@ export function renderSafety() {
   const alarms = get("board")?.checkin_alarms || [];
   $("#n-safety").textContent = num(pullbacks.filter((p) => !p.acknowledged_at && !p.ended_at).length
     + alarms.filter((a) => !a.acknowledged_at).length);
-  $("#pullbacks").replaceChildren(...(pullbacks.length ? pullbacks.slice(0, 100).map(pullbackRow) : empty()));
-  $("#watches").replaceChildren(...(watches.length ? watches.map(watchRow) : empty()));
-  $("#checkins").replaceChildren(...(alarms.length ? alarms.map(alarmRow) : empty()));
+  drawWhenShown("safety", () => {
+    $("#pullbacks").replaceChildren(...(pullbacks.length ? pullbacks.slice(0, 100).map(pullbackRow) : empty()));
+    $("#watches").replaceChildren(...(watches.length ? watches.map(watchRow) : empty()));
+    $("#checkins").replaceChildren(...(alarms.length ? alarms.map(alarmRow) : empty()));
+  });
 }
 
 // The threat button: offered by servers whose dispatch has rescuers' safety, to users who may.

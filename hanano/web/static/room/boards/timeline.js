@@ -6,6 +6,7 @@ import { $, empty, h, time } from "../util.js";
 import { namePlaces, placeName, zoneName, zoneNames } from "../zones.js";
 import { openDetail } from "../detail.js";
 import { headlineIn } from "../engine.js";
+import { drawWhenShown } from "../tabs.js";
 
 export function addTimeline(type, message) {
   if (!message.time || type.startsWith("user.") || type.startsWith("token.")) return;
@@ -72,6 +73,10 @@ function held() {
 }
 
 export function renderTimeline() {
+  drawWhenShown("timeline", drawTimeline);
+}
+
+function drawTimeline() {
   const cutoff = serverNow() - 3600 * 1000;
   const items = held();
   for (const x of get("streamed")) {
