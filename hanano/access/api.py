@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hanano.access import tokens, users
+from hanano.access import field, tokens, users
 from hanano.access.tokens import IssuedToken, Principal
 from hanano.domain import Runtime
 
@@ -42,3 +42,11 @@ def list_users(runtime: Runtime) -> list[dict[str, Any]]:
 def username_of(runtime: Runtime, user_id: str) -> str | None:
     with runtime.engine.connect() as conn:
         return users.username_of(conn, user_id)
+
+
+def tasked_incidents(runtime: Runtime, who: Principal) -> list[str]:
+    """The incidents whose records a team leader may write: those their team was tasked to."""
+    if who.role != "team_leader" or who.team is None:
+        return []
+    with runtime.engine.connect() as conn:
+        return field.tasked_incidents(conn, who.team)
