@@ -2,7 +2,8 @@
 the command it stands for, and shown to the dispatcher before anything is written.
 
 `understand` writes nothing. It answers with what it understood (kind, team, place by name,
-counts, aircraft and heading) and the request that saves it through the API that already
+counts, and why a number heard beside a count's word was not taken for one, aircraft and
+heading) and the request that saves it through the API that already
 exists: `POST /api/v1/reports`, `POST /api/v1/sightings` (each with the line's own id, so a
 retry of Enter is recognised and writes nothing twice), a task's transition or a team's
 check-in. That request is checked here by the same checks its route runs, so what the preview
@@ -90,7 +91,11 @@ def _understood(
         out["team"] = {"id": team["id"], "name": team["name"], "name_ar": team["name_ar"]}
     if reading.heard == "report":
         out.update(
-            report_kind=reading.report_kind, trapped=reading.trapped, casualties=reading.casualties
+            report_kind=reading.report_kind,
+            trapped=reading.trapped,
+            casualties=reading.casualties,
+            # Why a number heard beside "trapped" or "dead" is not in the counts above.
+            not_counted=list(reading.not_counted),
         )
     elif reading.heard == "step":
         out["state"] = reading.state

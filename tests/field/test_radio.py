@@ -138,3 +138,25 @@ def test_only_dispatchers_and_admins_read_the_radio(
     answer = parse(client, tokens[role], "Team 1 on scene")
     assert answer.status_code == 403
     assert "T-1" not in answer.text and "Hidden" not in answer.text
+
+
+def test_a_signed_count_heard_is_left_unknown_and_the_reading_says_why(
+    client: TestClient, tokens: dict[str, str], aleppo: Service
+) -> None:
+    dispatcher = tokens["dispatcher"]
+    answer = parse(client, dispatcher, "strike Sakhour -5 trapped")
+    assert answer.status_code == 200, answer.text
+    reading = answer.json()
+    understood = reading["understood"]
+    assert reading["kind"] == "report" and understood["place"]["pcode"] == "N0139"
+    assert understood["trapped"] is None and understood["casualties"] is None
+    (why,) = understood["not_counted"]
+    assert "-5 trapped" in why and "no sign" in why
+    assert "trapped" not in reading["request"]["body"]
+    assert send(client, dispatcher, reading).status_code == 201
+    (incident,) = client.get("/api/v1/incidents", headers=auth(dispatcher)).json()["incidents"]
+    detail = client.get(f"/api/v1/incidents/{incident['id']}", headers=auth(dispatcher)).json()
+    (report,) = detail["reports"]
+    assert report["trapped"] is None and report["text"] == "strike Sakhour -5 trapped"
+    plain = parse(client, dispatcher, "strike Sakhour 5 trapped").json()["understood"]
+    assert (plain["trapped"], plain["not_counted"]) == (5, [])
