@@ -20,6 +20,7 @@ from hanano.access.tokens import Principal
 from hanano.city.model import City
 from hanano.clock import isoformat
 from hanano.dispatch import api as dispatch_api
+from hanano.dispatch import tasks
 from hanano.domain import Runtime
 from hanano.errors import FieldError, Problem
 from hanano.field import radio_text, sms_text
@@ -177,7 +178,8 @@ def _team_request(
                 FieldError(
                     "task",
                     f"task {task['id']} of team {team['id']} is {task['state']}; "
-                    f"{reading.state} is not its next step (next: {legal})",
+                    f"{reading.state} is not its next step (next: {legal})"
+                    + tasks.skipped(task["state"], reading.state or ""),
                 )
             ],
         )

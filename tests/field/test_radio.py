@@ -160,3 +160,27 @@ def test_a_signed_count_heard_is_left_unknown_and_the_reading_says_why(
     assert report["trapped"] is None and report["text"] == "strike Sakhour -5 trapped"
     plain = parse(client, dispatcher, "strike Sakhour 5 trapped").json()["understood"]
     assert (plain["trapped"], plain["not_counted"]) == (5, [])
+
+
+def test_a_step_heard_before_the_one_it_needs_names_that_one_and_writes_nothing(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
+) -> None:
+    """A team heard "on scene" while its task is only assigned: as on the leader's phone, the
+    step is not taken for two; the reading names the step to send first."""
+    dispatcher = tokens["dispatcher"]
+    team = make_team(client, dispatcher, "Bustan crew")
+    task = assign(client, dispatcher, make_incident(client, dispatcher, clock), team["id"])
+    number = team["id"].removeprefix("T-")
+    before = event_count(aleppo)
+    refused = parse(client, dispatcher, f"Team {number} on scene")
+    assert refused.status_code == 422
+    (error,) = refused.json()["errors"]
+    assert error["field"] == "task"
+    assert "is assigned" in error["message"]
+    assert "on_scene comes after en_route: send en_route first" in error["message"]
+    assert event_count(aleppo) == before
+    for said in ("en route", "on scene"):
+        reading = parse(client, dispatcher, f"Team {number} {said}").json()
+        assert send(client, dispatcher, reading).status_code == 200
+    now = client.get(f"/api/v1/tasks/{task['id']}", headers=auth(dispatcher)).json()
+    assert now["state"] == "on_scene"
