@@ -47,7 +47,9 @@ def understand(runtime: Runtime, who: Principal, text: str) -> dict[str, Any]:
     place = None if match is None else _place(city, match.pcode, match.matched)
     missing = list(reading.missing)
     if not missing and reading.heard in ("report", "sighting") and place is None:
-        missing.append(FieldError("place", "no neighbourhood of the city is named"))
+        missing.append(
+            FieldError("place", "no neighbourhood, street or landmark the city knows is named")
+        )
     if missing:
         raise _not_understood(line, missing)
     team = next((t for t in teams if t["id"] == team_id), None)

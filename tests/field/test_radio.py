@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from hanano.city.commands import add_alias
 from hanano.clock import ManualClock
 from hanano.service import Service
 from tests.dispatch.support import assign, make_incident, make_team, move
@@ -184,3 +185,43 @@ def test_a_step_heard_before_the_one_it_needs_names_that_one_and_writes_nothing(
         assert send(client, dispatcher, reading).status_code == 200
     now = client.get(f"/api/v1/tasks/{task['id']}", headers=auth(dispatcher)).json()
     assert now["state"] == "on_scene"
+
+
+@pytest.mark.parametrize(
+    ("text", "pcode", "matched"),
+    [
+        # A landmark shipped with the gazetteer, in either language, with no quarter named.
+        ("helicopter circling over the Umayyad Mosque", "N0185", "Umayyad Mosque"),
+        ("drone heading east over Bab Antakya", "N0175", "Bab Antakya"),
+        ("مروحية تحوم فوق قلعة حلب", "N0185", "قلعة حلب"),
+        # A street the operators added to the city's names.
+        ("jet over Baron Street heading south", "N0160", "Baron Street"),
+    ],
+)
+def test_a_sighting_is_placed_by_a_street_or_landmark_the_gazetteer_knows(
+    client: TestClient,
+    tokens: dict[str, str],
+    aleppo: Service,
+    text: str,
+    pcode: str,
+    matched: str,
+) -> None:
+    aleppo.execute(lambda tx: add_alias(tx, "test", "Baron Street", "N0160"))
+    dispatcher = tokens["dispatcher"]
+    answer = parse(client, dispatcher, text)
+    assert answer.status_code == 200, answer.text
+    reading = answer.json()
+    assert reading["kind"] == "sighting"
+    assert reading["understood"]["place"]["pcode"] == pcode
+    assert reading["understood"]["place"]["matched"] == matched
+    assert reading["request"]["body"]["pcode"] == pcode
+    assert send(client, dispatcher, reading).status_code == 201
+
+
+def test_a_sighting_over_a_place_nobody_knows_names_the_place_as_missing(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    answer = parse(client, tokens["dispatcher"], "helicopter circling over the old bakery")
+    assert answer.status_code == 422
+    (error,) = answer.json()["errors"]
+    assert error["field"] == "place" and "street or landmark" in error["message"]
