@@ -58,13 +58,13 @@ def require_own_incident(who: Principal, conn: Connection, incident_id: str | No
         403,
         "Forbidden",
         f"the team_leader of team {who.team} has no task at incident {incident_id}; "
-        "only a dispatcher may write about an incident the team was not sent to",
+        "only a dispatcher or an admin writes about an incident the team was not sent to",
     )
 
 
 def tasked_incidents(conn: Connection, team_id: str) -> list[str]:
     """The incidents a team has been tasked to, in the order it was sent to them: where its
-    leader may record and change worksites and victims."""
+    leader may record and change worksites and victims and move the incident's status."""
     rows = conn.execute(
         select(tasks.c.incident_id)
         .where(tasks.c.team_id == team_id)
