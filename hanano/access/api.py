@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hanano.access import mirror_accounts, tokens, users
+from hanano.access import field, mirror_accounts, tokens, users
 from hanano.access.tokens import IssuedToken, Principal
 from hanano.domain import Runtime
 from hanano.errors import conflict
@@ -73,3 +73,11 @@ def revoke_mirror_token(runtime: Runtime, token_id: str) -> None:
 def mirror_account_list(runtime: Runtime) -> list[dict[str, str | None]]:
     _on_a_mirror(runtime, "hanano user list")
     return mirror_accounts.accounts(runtime.engine)
+
+
+def tasked_incidents(runtime: Runtime, who: Principal) -> list[str]:
+    """The incidents whose records a team leader may write: those their team was tasked to."""
+    if who.role != "team_leader" or who.team is None:
+        return []
+    with runtime.engine.connect() as conn:
+        return field.tasked_incidents(conn, who.team)

@@ -9,7 +9,7 @@ from hanano.access import api as access_api
 from hanano.access.tokens import Principal
 from hanano.events import Role
 from hanano.web.deps import ADMIN, ALL, ServiceDep, allow
-from hanano.web.permissions import may
+from hanano.web.permissions import may_now
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
 
@@ -32,17 +32,20 @@ class Revoke(BaseModel):
 
 
 @router.get("/me", tags=["access"])
-def me(request: Request, who: Annotated[Principal, Depends(allow(*ALL))]) -> dict[str, Any]:
+def me(
+    request: Request, service: ServiceDep, who: Annotated[Principal, Depends(allow(*ALL))]
+) -> dict[str, Any]:
     """Who the caller is; `team` is the team a team leader acts for, `post` the observation post
     a spotter reports from (None otherwise); `may`, for each action the operations room offers,
-    whether the API will accept it from the caller: true, false, or for a team leader and an
-    action on a team, the teams they may do it for."""
+    whether the API will accept it from the caller: true, false, or for a team leader the teams
+    (an action on a team) or the incidents (an action on an incident's worksites, victims or
+    status: those their team has been tasked to) they may do it for."""
     return {
         "token_id": who.token_id,
         "role": who.role,
         "team": who.team,
         "post": who.post,
-        "may": may(request.app.state.action_roles, who),
+        "may": may_now(service, request.app.state.action_roles, who),
     }
 
 

@@ -14,11 +14,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hanano.access.field import pullback_team, require_own_incident, require_own_team, task_team
-from hanano.access.tokens import Principal
-from hanano.dispatch import (
-    alert_reach as reach,
+from hanano.access.field import (
+    pullback_team,
+    require_own_incident,
+    require_own_team,
+    task_team,
+    victim_incident,
 )
+from hanano.access.tokens import Principal
+from hanano.dispatch import alert_reach as reach
 from hanano.dispatch import (
     client_records,
     hospitals,
@@ -439,9 +443,13 @@ async def open_worksite(
 async def update_worksite(
     runtime: Runtime, who: Principal, incident_id: str, worksite_id: str, **changes: Any
 ) -> None:
-    await runtime.sequencer.run(
-        lambda tx: worksites.update_worksite(tx, who.actor, incident_id, worksite_id, **changes)
-    )
+    """Change a worksite; a team leader only at an incident their team was tasked to."""
+
+    def command(tx: Tx) -> None:
+        _at_incident(tx, who, incident_id)
+        worksites.update_worksite(tx, who.actor, incident_id, worksite_id, **changes)
+
+    await runtime.sequencer.run(command)
 
 
 def list_victims(runtime: Runtime, incident_id: str) -> list[dict[str, Any]]:
@@ -476,9 +484,13 @@ async def record_victim(
 
 
 async def update_victim(runtime: Runtime, who: Principal, victim_id: str, **changes: Any) -> None:
-    await runtime.sequencer.run(
-        lambda tx: worksites.update_victim(tx, who.actor, victim_id, **changes)
-    )
+    """Change a victim's record; a team leader only at an incident their team was tasked to."""
+
+    def command(tx: Tx) -> None:
+        require_own_incident(who, tx.conn, victim_incident(tx.conn, victim_id))
+        worksites.update_victim(tx, who.actor, victim_id, **changes)
+
+    await runtime.sequencer.run(command)
 
 
 def victim_identity(runtime: Runtime, victim_id: str) -> dict[str, Any]:

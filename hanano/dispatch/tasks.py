@@ -57,6 +57,31 @@ TIME_COLUMN = {
 }
 
 
+def steps_between(start: str, goal: str) -> list[str]:
+    """The steps a task takes after `start` before it can reach `goal` (the shortest way, never
+    through withdrawn); empty when `goal` is next, or cannot be reached at all."""
+    paths: dict[str, list[str]] = {start: []}
+    frontier = [start]
+    while frontier:
+        state = frontier.pop(0)
+        for nxt in sorted(TRANSITIONS.get(state, ())):
+            if nxt == goal:
+                return paths[state]
+            if nxt not in paths and nxt != "withdrawn":
+                paths[nxt] = [*paths[state], nxt]
+                frontier.append(nxt)
+    return []
+
+
+def skipped(start: str, goal: str) -> str:
+    """What a refused step skipped, said as the step to send first ("" when it skipped none):
+    each step is an event with its own time, so none is taken for the team."""
+    between = steps_between(start, goal)
+    if not between:
+        return ""
+    return f"; {goal} comes after {' then '.join(between)}: send {between[0]} first"
+
+
 def task_row(conn: Connection, task_id: str) -> Row[Any]:
     row = conn.execute(select(tasks).where(tasks.c.task_id == task_id)).first()
     if row is None:
@@ -108,7 +133,10 @@ def transition(
     allowed = TRANSITIONS[task.state]
     if state not in allowed:
         legal = ", ".join(sorted(allowed)) or "none: the task has ended"
-        raise conflict(f"task {task_id} cannot go from {task.state} to {state}; legal: {legal}")
+        raise conflict(
+            f"task {task_id} cannot go from {task.state} to {state}; legal: {legal}"
+            + skipped(task.state, state)
+        )
     if state == "transporting":
         if hospital_id is None:
             raise invalid("hospital_id", "transporting needs a destination hospital")

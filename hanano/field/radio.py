@@ -2,7 +2,8 @@
 the command it stands for, and shown to the dispatcher before anything is written.
 
 `understand` writes nothing. It answers with what it understood (kind, team, place by name,
-counts, aircraft and heading) and the request that saves it through the API that already
+counts, and why a number heard beside a count's word was not taken for one, aircraft and
+heading) and the request that saves it through the API that already
 exists: `POST /api/v1/reports`, `POST /api/v1/sightings` (each with the line's own id, so a
 retry of Enter is recognised and writes nothing twice), a task's transition or a team's
 check-in. That request is checked here by the same checks its route runs, so what the preview
@@ -19,6 +20,7 @@ from hanano.access.tokens import Principal
 from hanano.city.model import City
 from hanano.clock import isoformat
 from hanano.dispatch import api as dispatch_api
+from hanano.dispatch import tasks
 from hanano.domain import Runtime
 from hanano.errors import FieldError, Problem
 from hanano.field import radio_text, sms_text
@@ -45,7 +47,9 @@ def understand(runtime: Runtime, who: Principal, text: str) -> dict[str, Any]:
     place = None if match is None else _place(city, match.pcode, match.matched)
     missing = list(reading.missing)
     if not missing and reading.heard in ("report", "sighting") and place is None:
-        missing.append(FieldError("place", "no neighbourhood of the city is named"))
+        missing.append(
+            FieldError("place", "no neighbourhood, street or landmark the city knows is named")
+        )
     if missing:
         raise _not_understood(line, missing)
     team = next((t for t in teams if t["id"] == team_id), None)
@@ -90,7 +94,11 @@ def _understood(
         out["team"] = {"id": team["id"], "name": team["name"], "name_ar": team["name_ar"]}
     if reading.heard == "report":
         out.update(
-            report_kind=reading.report_kind, trapped=reading.trapped, casualties=reading.casualties
+            report_kind=reading.report_kind,
+            trapped=reading.trapped,
+            casualties=reading.casualties,
+            # Why a number heard beside "trapped" or "dead" is not in the counts above.
+            not_counted=list(reading.not_counted),
         )
     elif reading.heard == "step":
         out["state"] = reading.state
@@ -172,7 +180,8 @@ def _team_request(
                 FieldError(
                     "task",
                     f"task {task['id']} of team {team['id']} is {task['state']}; "
-                    f"{reading.state} is not its next step (next: {legal})",
+                    f"{reading.state} is not its next step (next: {legal})"
+                    + tasks.skipped(task["state"], reading.state or ""),
                 )
             ],
         )

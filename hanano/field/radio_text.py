@@ -67,6 +67,8 @@ class Reading:
     report_kind: ReportKind
     trapped: int | None
     casualties: int | None
+    # The numbers beside "trapped" or "dead" not taken for a count, each with why.
+    not_counted: tuple[str, ...]
     aircraft: str | None
     circling: bool
     heading_deg: float | None
@@ -113,7 +115,7 @@ def heading(text: str) -> float | None:
 def tells_of_incident(text: str, counts: sms_text.Counts) -> bool:
     """Whether a line tells of something that happened on the ground: a strike, a fire, a
     collapse, a blocked road, or people trapped or hurt."""
-    if counts.trapped is not None or counts.casualties is not None:
+    if counts.trapped is not None or counts.casualties is not None or counts.not_counted:
         return True
     return sms_text.kind(text) != "strike" or sms_text.says(_STRIKE, text)
 
@@ -155,6 +157,7 @@ def read(text: str, team_id: str | None, unknown_team: str | None) -> Reading:
         report_kind=sms_text.kind(text),
         trapped=counted.trapped,
         casualties=counted.casualties,
+        not_counted=counted.not_counted,
         aircraft=aircraft,
         circling=sms_text.says(sms_text.CIRCLING, text),
         heading_deg=heading(text),

@@ -37,9 +37,15 @@ _CASUALTIES = words(
 _PREFIX = r"(?:و|ب)?(?:ال)?"
 
 
+# A sign written on a number ("-5 trapped", "trapped: +3"): a count of people has none, so the
+# number is not taken for one (a typo, or a difference from an earlier count, not a count).
+_SIGN = "-+\u2212"
+
+
 def _count_pattern(words: str) -> re.Pattern[str]:
     return re.compile(
-        rf"(?<![\d./])(\d+)\s*(?:\w+\s+)?{_PREFIX}(?:{words})|(?:{words})\w*\s*[:=]?\s*(\d+)(?![\d./])",
+        rf"(?<![\d./])([{_SIGN}]?)(\d+)\s*(?:\w+\s+)?{_PREFIX}(?:{words})"
+        rf"|(?:{words})\w*\s*[:=]?\s*([{_SIGN}]?)(\d+)(?![\d./])",
         re.IGNORECASE,
     )
 
@@ -70,6 +76,8 @@ CIRCLING = words("تحوم", "يحوم", "تحلق", "يحلق", "circling", "ci
 class Counts:
     trapped: int | None
     casualties: int | None
+    # Each number beside those words that was not taken for a count, and why.
+    not_counted: tuple[str, ...] = ()
 
 
 def refusal(text: str) -> str | None:
@@ -102,12 +110,15 @@ def normal(text: str) -> str:
 def counts(text: str) -> Counts:
     """The trapped and casualties a text states; casualties add up (dead and injured)."""
     plain = normal(text)
-    trapped = _numbers(_TRAPPED_AT, plain, set())
+    refused: list[tuple[int, str]] = []
+    trapped = _numbers(_TRAPPED_AT, plain, set(), refused)
     # A number read for the trapped is not read again for the casualties after it.
-    casualties = _numbers(_CASUALTIES_AT, plain, {at for at, _ in trapped[:1]})
+    taken = {at for at, _ in trapped[:1]} | {at for at, _ in refused}
+    casualties = _numbers(_CASUALTIES_AT, plain, taken, refused)
     return Counts(
         trapped[0][1] if trapped else None,
         sum(n for _, n in casualties) if casualties else None,
+        tuple(why for _, why in refused),
     )
 
 
@@ -129,12 +140,20 @@ def says(words: str, text: str) -> bool:
     return re.search(words, normal(text), re.IGNORECASE) is not None
 
 
-def _numbers(pattern: re.Pattern[str], text: str, taken: set[int]) -> list[tuple[int, int]]:
-    """Each count the pattern finds, as (where its number starts, the number)."""
+def _numbers(
+    pattern: re.Pattern[str], text: str, taken: set[int], refused: list[tuple[int, str]]
+) -> list[tuple[int, int]]:
+    """Each count the pattern finds, as (where its number starts, the number); a signed number
+    is added to `refused` with the words it was read in, and why it is not a count."""
     found = []
     for m in pattern.finditer(text):
-        group = 1 if m.group(1) is not None else 2
+        group = 2 if m.group(2) is not None else 4
         at, number = m.start(group), int(m.group(group))
-        if at not in taken and number <= _MAX_COUNT:
-            found.append((at, number))
+        if at in taken or number > _MAX_COUNT:
+            continue
+        if m.group(group - 1):
+            said = m.group(0).strip()
+            refused.append((at, f"“{said}”: a count of people has no sign; left unknown"))
+            continue
+        found.append((at, number))
     return found

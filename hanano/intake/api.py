@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from hanano.access.field import require_own_incident
 from hanano.access.tokens import Principal
 from hanano.domain import Runtime
 from hanano.errors import invalid
@@ -74,9 +75,13 @@ def newly_public_ids(runtime: Runtime) -> list[str]:
 async def change_status(
     runtime: Runtime, who: Principal, incident_id: str, status: str, reason: str
 ) -> None:
-    await runtime.sequencer.run(
-        lambda tx: commands.change_status(tx, who.actor, incident_id, status, reason)
-    )
+    """Move an incident on; a team leader only one their team was tasked to."""
+
+    def command(tx: Tx) -> None:
+        require_own_incident(who, tx.conn, incident_id)
+        commands.change_status(tx, who.actor, incident_id, status, reason)
+
+    await runtime.sequencer.run(command)
 
 
 async def merge_incidents(

@@ -4,7 +4,9 @@ Each action the operations room offers names the route that performs it; the rol
 from that route's `allow(...)` dependency, so the page is told exactly what the API will accept
 and never keeps a copy of a role list. Actions on a team (a task's step, a pull-back's
 acknowledgement, a check-in) are answered with the teams the caller may act for when the caller
-is a team leader, whom `require_own_team` binds to their own team.
+is a team leader, whom `require_own_team` binds to their own team. Actions on an incident's
+records (its worksites, victims and status) are answered for a team leader with the incidents
+their team has been tasked to, the only ones `require_own_incident` lets them write about.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from fastapi import APIRouter
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
+from hanano.access import api as access_api
 from hanano.access.tokens import Principal
+from hanano.domain import Runtime
 from hanano.events import Role
 from hanano.web.deps import allowed_roles
 
@@ -28,6 +32,8 @@ class Action:
     path: str
     # Refused (403) to a team leader for any team but their own.
     per_team: bool = False
+    # Refused (403) to a team leader at any incident their team has not been tasked to.
+    per_incident: bool = False
 
 
 A = "/api/v1"
@@ -38,15 +44,25 @@ ACTIONS: tuple[Action, ...] = (
     Action("issue_alert", "POST", f"{A}/alerts"),
     Action("cancel_alert", "POST", f"{A}/alerts/{{alert_id}}/cancel"),
     Action("clear_alert", "POST", f"{A}/alerts/{{alert_id}}/all-clear"),
-    Action("set_incident_status", "POST", f"{A}/incidents/{{incident_id}}/status"),
+    Action(
+        "set_incident_status",
+        "POST",
+        f"{A}/incidents/{{incident_id}}/status",
+        per_incident=True,
+    ),
     Action("merge_incidents", "POST", f"{A}/incidents/{{incident_id}}/merge"),
     Action("split_incident", "POST", f"{A}/incidents/{{incident_id}}/split"),
     Action("read_recommendations", "GET", f"{A}/incidents/{{incident_id}}/recommendations"),
     Action("assign_team", "POST", f"{A}/incidents/{{incident_id}}/assign"),
-    Action("open_worksite", "POST", f"{A}/incidents/{{incident_id}}/worksites"),
-    Action("update_worksite", "POST", f"{A}/incidents/{{incident_id}}/worksites/{{worksite_id}}"),
-    Action("record_victim", "POST", f"{A}/incidents/{{incident_id}}/victims"),
-    Action("update_victim", "POST", f"{A}/victims/{{victim_id}}"),
+    Action("open_worksite", "POST", f"{A}/incidents/{{incident_id}}/worksites", per_incident=True),
+    Action(
+        "update_worksite",
+        "POST",
+        f"{A}/incidents/{{incident_id}}/worksites/{{worksite_id}}",
+        per_incident=True,
+    ),
+    Action("record_victim", "POST", f"{A}/incidents/{{incident_id}}/victims", per_incident=True),
+    Action("update_victim", "POST", f"{A}/victims/{{victim_id}}", per_incident=True),
     Action("read_victim_identity", "GET", f"{A}/victims/{{victim_id}}/identity"),
     Action("set_hospital_status", "POST", f"{A}/hospitals/{{hospital_id}}/status"),
     Action("close_road", "POST", f"{A}/roads/closures"),
@@ -59,7 +75,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("report_position", "POST", f"{A}/teams/{{team_id}}/position", per_team=True),
 )
 
-# An action's answer: true (for any team), false, or the teams a team leader may do it for.
+# An action's answer: true (for any team or incident), false, or the teams or the incidents a
+# team leader may do it for.
 Answer = bool | list[str]
 
 
@@ -92,14 +109,27 @@ def reads_only(roles: dict[str, tuple[Role, ...]]) -> dict[str, tuple[Role, ...]
     return {name: allowed if method[name] == "GET" else () for name, allowed in roles.items()}
 
 
-def may(roles: dict[str, tuple[Role, ...]], who: Principal) -> dict[str, Answer]:
-    """For each action: whether the caller may do it; for a team leader and an action on a
-    team, the teams they may do it for (none when their login names no team)."""
+def may(
+    roles: dict[str, tuple[Role, ...]], who: Principal, tasked: list[str] | None = None
+) -> dict[str, Answer]:
+    """For each action: whether the caller may do it; for a team leader, an action on a team is
+    answered with the teams they may do it for (none when their login names no team), an action
+    on an incident's records with `tasked`, the incidents their team has been sent to."""
     answer: dict[str, Answer] = {}
     for action in ACTIONS:
         allowed = who.role in roles[action.name]
         if allowed and action.per_team and who.role == "team_leader":
             answer[action.name] = [who.team] if who.team else []
+        elif allowed and action.per_incident and who.role == "team_leader":
+            answer[action.name] = list(tasked or [])
         else:
             answer[action.name] = allowed
     return answer
+
+
+def may_now(
+    runtime: Runtime, roles: dict[str, tuple[Role, ...]], who: Principal
+) -> dict[str, Answer]:
+    """`may`, with a team leader's incidents read from the store as they are now."""
+    tasked = access_api.tasked_incidents(runtime, who) if who.role == "team_leader" else None
+    return may(roles, who, tasked)

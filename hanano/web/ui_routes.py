@@ -29,7 +29,7 @@ from hanano.events import EVENT_TYPES, Role
 from hanano.evidence.keys import purpose_key
 from hanano.web.assets import Assets
 from hanano.web.deps import ADMIN, ALL, ServiceDep, allow
-from hanano.web.permissions import may
+from hanano.web.permissions import may_now
 from hanano.web.problems import problem_response
 from hanano.web.sessions import CSRF_HEADER, SESSION_COOKIE, current_session
 
@@ -132,7 +132,7 @@ def session_get(
             "clock": _clock(service),
             # What the user may do, as /me says: the page needs it before it offers anything,
             # and one round trip less matters on a field post's slow link.
-            "may": may(request.app.state.action_roles, found.principal),
+            "may": may_now(service, request.app.state.action_roles, found.principal),
         }
     if who is not ANONYMOUS:
         return {
@@ -142,7 +142,7 @@ def session_get(
             "csrf": None,
             "expires_at": None,
             "clock": _clock(service),
-            "may": may(request.app.state.action_roles, who),
+            "may": may_now(service, request.app.state.action_roles, who),
         }
     token = request.cookies.get(PRELOGIN_COOKIE) or secrets.token_urlsafe(32)
     _cookie(response, request, PRELOGIN_COOKIE, token, 3600)
@@ -194,6 +194,9 @@ async def session_login(
     _cookie(response, request, SESSION_COOKIE, opened.secret, SESSION_TTL_S)
     response.delete_cookie(PRELOGIN_COOKIE, path="/")
     session = service_sessions(request).authenticate(opened.secret)
+    roles = request.app.state.action_roles
+    # A team leader's answers read the incidents their team was sent to: off the event loop.
+    may = await asyncio.to_thread(may_now, service, roles, session.principal) if session else {}
     return {
         "authenticated": True,
         "user_id": user_id,
@@ -204,7 +207,7 @@ async def session_login(
         "csrf": session.csrf if session else None,
         "expires_at": opened.expires_at.isoformat(),
         "clock": _clock(service),
-        "may": may(request.app.state.action_roles, session.principal) if session else {},
+        "may": may,
     }
 
 

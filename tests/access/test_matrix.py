@@ -47,7 +47,9 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     (
         "POST",
         "/api/v1/incidents/{open}/status",
-        {"status": "responding", "reason": "crew sent"},
+        # {uniq} brings the dispatch records: the team leader is of the team tasked there, and
+        # the incident is responding (tests/dispatch/test_leader_incidents.py: other incidents).
+        {"status": "cleared", "reason": "crew done {uniq}"},
         {"admin", "dispatcher", "team_leader"},
     ),
     (

@@ -1,6 +1,7 @@
 """What `/me` says a caller may do is what the API does: for every role and every action, the
 answer's yes is a request the route accepts past its gate, its no a 403; for a team leader, the
-teams named are the only ones the route lets them act for."""
+teams named are the only ones the route lets them act for, and the incidents named the only
+ones whose worksites, victims and status it lets them write."""
 
 from __future__ import annotations
 
@@ -16,11 +17,23 @@ from tests.helpers import HANANO, auth, offset
 
 
 def _world(client: TestClient, tokens: dict[str, str], clock: ManualClock) -> dict[str, Any]:
-    """Two teams, each with a task at one incident and an open pull-back order there."""
+    """Two teams, each with a task at one incident and an open pull-back order there; a second
+    incident far off that no team was sent to; a victim recorded at each incident."""
     d = tokens["dispatcher"]
     own = make_team(client, d, "Hanano-1")["id"]
     other = make_team(client, d, "Hanano-2", at=offset(*HANANO, north_m=800))["id"]
     incident = make_incident(client, d, clock, kind="strike")
+    elsewhere = make_incident(
+        client, d, clock, at=offset(*HANANO, north_m=-3000, east_m=2500), kind="collapse"
+    )
+    assert elsewhere != incident
+    victim = {}
+    for at in (incident, elsewhere):
+        recorded = client.post(
+            f"/api/v1/incidents/{at}/victims", json={"status": "trapped"}, headers=auth(d)
+        )
+        assert recorded.status_code == 201, recorded.text
+        victim[at] = recorded.json()["id"]
     task = {team: assign(client, d, incident, team)["id"] for team in (own, other)}
     for team_task in task.values():
         move(client, d, team_task, "on_scene")
@@ -31,7 +44,15 @@ def _world(client: TestClient, tokens: dict[str, str], clock: ManualClock) -> di
     )
     assert threat.status_code == 201, threat.text
     order = {o["team_id"]: o["id"] for o in threat.json()["pullbacks"]}
-    return {"own": own, "other": other, "incident": incident, "task": task, "order": order}
+    return {
+        "own": own,
+        "other": other,
+        "incident": incident,
+        "elsewhere": elsewhere,
+        "victim": victim,
+        "task": task,
+        "order": order,
+    }
 
 
 def _team_call(action: str, world: dict[str, Any], team: str) -> tuple[str, dict[str, Any]]:
@@ -43,6 +64,22 @@ def _team_call(action: str, world: dict[str, Any], team: str) -> tuple[str, dict
         "check_in": (f"/api/v1/teams/{team}/checkin", {"note": "all well"}),
         "set_duty": (f"/api/v1/teams/{team}/duty", {"duty": "on_duty"}),
         "report_position": (f"/api/v1/teams/{team}/position", {"lat": HANANO[0], "lon": HANANO[1]}),
+    }
+    return calls[action]
+
+
+def _incident_call(action: str, world: dict[str, Any], incident: str) -> tuple[str, dict[str, Any]]:
+    """A request of an action on an incident's records whose body passes, so that only the
+    gate for the incident's team can refuse it (or the command, after the gate)."""
+    base = f"/api/v1/incidents/{incident}"
+    calls = {
+        # The tasked incident is responding, so closing it is refused (409) past the gate; the
+        # other is open and an operator closes it, which the later calls do not mind.
+        "set_incident_status": (f"{base}/status", {"status": "closed", "reason": "test"}),
+        "open_worksite": (f"{base}/worksites", {"worksite_id": "Z-9", "category": "A"}),
+        "update_worksite": (f"{base}/worksites/C-1", {"category": "B"}),
+        "record_victim": (f"{base}/victims", {"status": "trapped"}),
+        "update_victim": (f"/api/v1/victims/{world['victim'][incident]}", {}),
     }
     return calls[action]
 
@@ -86,6 +123,17 @@ def test_me_says_what_each_role_may_do_and_the_routes_agree(
         assert set(may) == {a.name for a in ACTIONS}
         for action in ACTIONS:
             answer = may[action.name]
+            if action.per_incident:
+                if role == "team_leader":
+                    assert answer == [world["incident"]], (role, action.name, answer)
+                for incident in (world["incident"], world["elsewhere"]):
+                    allowed = answer is True or (isinstance(answer, list) and incident in answer)
+                    got = _status(
+                        client, token, "POST", *_incident_call(action.name, world, incident)
+                    )
+                    if (got == 403) == allowed:
+                        wrong.append((role, action.name, incident, answer, got))
+                continue
             if not action.per_team:
                 assert isinstance(answer, bool), (role, action.name, answer)
                 got = _status(client, token, action.method, _path(action.path, world), {})

@@ -54,7 +54,8 @@ def test_token_bound_to_a_team_and_shown_by_me(
     }
     # Acting for a team is offered for their own team only; dispatching not at all.
     assert me["may"]["move_task"] == [own] and me["may"]["acknowledge_pullback"] == [own]
-    assert me["may"]["set_incident_status"] is True and me["may"]["assign_team"] is False
+    # Writing about an incident only where the team was sent: nowhere yet.
+    assert me["may"]["set_incident_status"] == [] and me["may"]["assign_team"] is False
     plain = client.get("/api/v1/me", headers=auth(tokens["dispatcher"])).json()
     assert plain["team"] is None
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hanano.clock import ManualClock
-from hanano.dispatch.tasks import STATES, TRANSITIONS, percentile
+from hanano.dispatch.tasks import STATES, TRANSITIONS, percentile, steps_between
 from hanano.domains import REGISTRY
 from hanano.service import Service
 from hanano.store.rebuild import rebuild, snapshot
@@ -67,6 +67,41 @@ def test_every_transition_is_legal_or_refused_with_409(
         assert response.status_code == 409, (start, target)  # type: ignore[attr-defined]
         detail = response.json()["detail"]  # type: ignore[attr-defined]
         assert f"cannot go from {start} to {target}" in detail
+
+
+@pytest.mark.parametrize(
+    ("start", "goal", "between"),
+    [
+        ("assigned", "on_scene", ["en_route"]),
+        ("assigned", "returning", ["en_route", "on_scene"]),
+        ("en_route", "at_hospital", ["on_scene", "transporting"]),
+        ("assigned", "en_route", []),  # the next step: nothing skipped
+        ("on_scene", "en_route", []),  # behind it: no way forward
+        ("available", "on_scene", []),  # ended
+    ],
+)
+def test_the_steps_a_skipped_step_needs_first(start: str, goal: str, between: list[str]) -> None:
+    assert steps_between(start, goal) == between
+
+
+def test_a_step_that_skips_one_is_refused_naming_the_step_to_send_first(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    """As the field app offers only the next step, a leader's "on scene" while the task is only
+    assigned is not taken for two steps: it is refused (409) naming the one to send first."""
+    d = tokens["dispatcher"]
+    team = make_team(client, d, "Hanano-1")
+    task = assign(client, d, make_incident(client, d, clock), team["id"])
+    leader = leader_token(client, tokens["admin"], team["id"])
+    before = len(client.get("/api/v1/events", headers=auth(tokens["auditor"])).json()["events"])
+    refused = move(client, leader, task["id"], "on_scene")
+    assert refused.status_code == 409
+    assert "on_scene comes after en_route: send en_route first" in refused.json()["detail"]
+    home = move(client, leader, task["id"], "returning").json()["detail"]
+    assert "returning comes after en_route then on_scene: send en_route first" in home
+    after = client.get("/api/v1/events", headers=auth(tokens["auditor"])).json()["events"]
+    assert len(after) == before
+    assert client.get(f"/api/v1/tasks/{task['id']}", headers=auth(d)).json()["state"] == "assigned"
 
 
 def test_transport_needs_an_open_hospital_and_team_frees_at_the_end(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from hanano.city.commands import add_alias
 from hanano.clock import ManualClock
 from hanano.service import Service
 from tests.dispatch.support import assign, make_incident, make_team, move
@@ -138,3 +139,89 @@ def test_only_dispatchers_and_admins_read_the_radio(
     answer = parse(client, tokens[role], "Team 1 on scene")
     assert answer.status_code == 403
     assert "T-1" not in answer.text and "Hidden" not in answer.text
+
+
+def test_a_signed_count_heard_is_left_unknown_and_the_reading_says_why(
+    client: TestClient, tokens: dict[str, str], aleppo: Service
+) -> None:
+    dispatcher = tokens["dispatcher"]
+    answer = parse(client, dispatcher, "strike Sakhour -5 trapped")
+    assert answer.status_code == 200, answer.text
+    reading = answer.json()
+    understood = reading["understood"]
+    assert reading["kind"] == "report" and understood["place"]["pcode"] == "N0139"
+    assert understood["trapped"] is None and understood["casualties"] is None
+    (why,) = understood["not_counted"]
+    assert "-5 trapped" in why and "no sign" in why
+    assert "trapped" not in reading["request"]["body"]
+    assert send(client, dispatcher, reading).status_code == 201
+    (incident,) = client.get("/api/v1/incidents", headers=auth(dispatcher)).json()["incidents"]
+    detail = client.get(f"/api/v1/incidents/{incident['id']}", headers=auth(dispatcher)).json()
+    (report,) = detail["reports"]
+    assert report["trapped"] is None and report["text"] == "strike Sakhour -5 trapped"
+    plain = parse(client, dispatcher, "strike Sakhour 5 trapped").json()["understood"]
+    assert (plain["trapped"], plain["not_counted"]) == (5, [])
+
+
+def test_a_step_heard_before_the_one_it_needs_names_that_one_and_writes_nothing(
+    client: TestClient, tokens: dict[str, str], clock: ManualClock, aleppo: Service
+) -> None:
+    """A team heard "on scene" while its task is only assigned: as on the leader's phone, the
+    step is not taken for two; the reading names the step to send first."""
+    dispatcher = tokens["dispatcher"]
+    team = make_team(client, dispatcher, "Bustan crew")
+    task = assign(client, dispatcher, make_incident(client, dispatcher, clock), team["id"])
+    number = team["id"].removeprefix("T-")
+    before = event_count(aleppo)
+    refused = parse(client, dispatcher, f"Team {number} on scene")
+    assert refused.status_code == 422
+    (error,) = refused.json()["errors"]
+    assert error["field"] == "task"
+    assert "is assigned" in error["message"]
+    assert "on_scene comes after en_route: send en_route first" in error["message"]
+    assert event_count(aleppo) == before
+    for said in ("en route", "on scene"):
+        reading = parse(client, dispatcher, f"Team {number} {said}").json()
+        assert send(client, dispatcher, reading).status_code == 200
+    now = client.get(f"/api/v1/tasks/{task['id']}", headers=auth(dispatcher)).json()
+    assert now["state"] == "on_scene"
+
+
+@pytest.mark.parametrize(
+    ("text", "pcode", "matched"),
+    [
+        # A landmark shipped with the gazetteer, in either language, with no quarter named.
+        ("helicopter circling over the Umayyad Mosque", "N0185", "Umayyad Mosque"),
+        ("drone heading east over Bab Antakya", "N0175", "Bab Antakya"),
+        ("مروحية تحوم فوق قلعة حلب", "N0185", "قلعة حلب"),
+        # A street the operators added to the city's names.
+        ("jet over Baron Street heading south", "N0160", "Baron Street"),
+    ],
+)
+def test_a_sighting_is_placed_by_a_street_or_landmark_the_gazetteer_knows(
+    client: TestClient,
+    tokens: dict[str, str],
+    aleppo: Service,
+    text: str,
+    pcode: str,
+    matched: str,
+) -> None:
+    aleppo.execute(lambda tx: add_alias(tx, "test", "Baron Street", "N0160"))
+    dispatcher = tokens["dispatcher"]
+    answer = parse(client, dispatcher, text)
+    assert answer.status_code == 200, answer.text
+    reading = answer.json()
+    assert reading["kind"] == "sighting"
+    assert reading["understood"]["place"]["pcode"] == pcode
+    assert reading["understood"]["place"]["matched"] == matched
+    assert reading["request"]["body"]["pcode"] == pcode
+    assert send(client, dispatcher, reading).status_code == 201
+
+
+def test_a_sighting_over_a_place_nobody_knows_names_the_place_as_missing(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    answer = parse(client, tokens["dispatcher"], "helicopter circling over the old bakery")
+    assert answer.status_code == 422
+    (error,) = answer.json()["errors"]
+    assert error["field"] == "place" and "street or landmark" in error["message"]

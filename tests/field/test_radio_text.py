@@ -85,3 +85,25 @@ def test_a_step_for_a_team_that_does_not_exist_names_the_team() -> None:
     assert reading.heard is None
     (missing,) = reading.missing
     assert missing.field == "team" and "T-9" in missing.message
+
+
+@pytest.mark.parametrize(
+    ("text", "trapped", "casualties", "refused"),
+    [
+        ("strike Sakhour -5 trapped", None, None, "-5 trapped"),
+        ("strike Sakhour +5 trapped", None, None, "+5 trapped"),
+        ("strike Sakhour \u22125 trapped, 2 dead", None, 2, "\u22125 trapped"),
+        ("strike Sakhour trapped: -3, 4 injured", None, 4, "trapped: -3"),
+        ("Sakhour -5 trapped", None, None, "-5 trapped"),  # still a strike heard, uncounted
+        ("strike Hanano 3 trapped -2 dead", 3, None, "-2 dead"),
+        ("غارة على الصاخور -٥ عالقين", None, None, "-5 عالقين"),
+    ],
+)
+def test_a_signed_number_is_not_taken_for_a_count_and_the_line_says_so(
+    text: str, trapped: int | None, casualties: int | None, refused: str
+) -> None:
+    reading = radio_text.read(text, None, None)
+    assert reading.heard == "report" and reading.missing == ()
+    assert (reading.trapped, reading.casualties) == (trapped, casualties)
+    (why,) = reading.not_counted
+    assert f"“{refused}”" in why and "no sign" in why

@@ -116,3 +116,24 @@ def test_the_radio_line_in_arabic_on_a_phone_shows_no_english(
     shot(page, "radio-ar-390-not-understood")
     page.set_viewport_size({"width": 1280, "height": 720})
     shot(page, "radio-ar-1280-not-understood")
+
+
+def test_a_signed_count_heard_is_shown_as_no_count_in_either_language(
+    room: dict[str, Any], new_page: Callable[..., Any]
+) -> None:
+    page = new_page(1280, 720)
+    log_in(page, room["base"])
+    shown = radio_line(page, "strike Sakhour -5 trapped")
+    assert "Report" in shown and "Al-Sakhour" in shown and "trapped" not in shown, shown
+    assert page.inner_text("#radio-preview .radio-not-counted") == (
+        "a number with a sign (−5) is not a count: left unknown"
+    )
+    page.keyboard.press("Escape")
+    page.keyboard.press("l")
+    page.wait_for_function("document.documentElement.lang === 'ar'")
+    shown = radio_line(page, "غارة على الصاخور -٥ عالقين")
+    assert "ليس عدداً" in shown and not LATIN.search(shown.replace("Enter", "").replace("Esc", ""))
+    # A count without a sign is shown as a count, with no such note.
+    page.keyboard.press("Escape")
+    shown = radio_line(page, "غارة على الصاخور ٥ عالقين")
+    assert page.locator("#radio-preview .radio-not-counted").count() == 0, shown

@@ -116,7 +116,7 @@ function incidentDetail(id) {
   if (recs && recs.recommendations) out.push(...recommendations(id, recs));
   const sites = get("sites").get(id);
   if (sites) out.push(...worksitesSection(i, sites), ...victimsSection(i, sites));
-  if (may("set_incident_status")) {
+  if (may("set_incident_status", id)) {
     out.push(h("h3", {}, t("set_status")), h("div", { class: "acts" },
       ...["responding", "cleared", "closed"].filter((s) => s !== i.status).map((s) =>
         h("button", { onclick: () => setStatus(id, s) }, tt("status", s)))));

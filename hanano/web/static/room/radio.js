@@ -112,8 +112,11 @@ function show(answer, ok = reading?.ok, failedSave = false) {
   const out = $("#radio-preview");
   if (ok && !failedSave) {
     out.className = "radio-preview ok";
+    // A number heard with a sign ("-5 trapped") is no count: said, so the missing count is seen.
+    const uncounted = answer.understood?.not_counted?.length;
     out.replaceChildren(
       h("span", { class: "radio-parts" }, summary(answer).join(listSep())),
+      ...(uncounted ? [h("span", { class: "radio-not-counted" }, t("radio_not_counted"))] : []),
       h("span", { class: "hint" }, t("radio_confirm")),
     );
     return;

@@ -77,6 +77,10 @@ export const LOADERS = {
   },
   roads: () => loadRoads(),
   coverage: () => refreshCoverage(),
+  // A team leader may write about the incidents their team is sent to: one more, once sent.
+  may: async () => {
+    if (get("session")?.team) set({ may: (await api("/api/v1/me")).may || {} });
+  },
   // The open incident's worksites and victims, when the change is to that incident's.
   sites: async (ids) => {
     const detail = get("detail");

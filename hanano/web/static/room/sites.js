@@ -40,10 +40,10 @@ export function worksitesSection(i, sites) {
     h("span", { class: "main" }, h("b", {}, w.id), " · ", tt("category_meaning", w.category),
       w.hazards.length ? h("small", { class: "line" }, `${t("hazards")}: ${w.hazards.map((x) => tt("hazard", x)).join(listSep())}`) : null,
       w.operations.length ? h("small", { class: "line" }, `${t("operations")}: ${w.operations.map((x) => tt("operation", x)).join(listSep())}`) : null),
-    may("update_worksite") ? h("button", { class: "change-category", onclick: () => changeCategory(i, w) }, t("change_category")) : null));
+    may("update_worksite", i.id) ? h("button", { class: "change-category", onclick: () => changeCategory(i, w) }, t("change_category")) : null));
   return [
     h("div", { class: "section-head" }, h("h3", {}, `${t("worksites")} (${rows.length})`),
-      may("open_worksite") ? h("button", { class: "add-worksite", onclick: () => addWorksite(i) }, `+ ${t("add_worksite")}`) : null),
+      may("open_worksite", i.id) ? h("button", { class: "add-worksite", onclick: () => addWorksite(i) }, `+ ${t("add_worksite")}`) : null),
     rows.length ? h("ul", { class: "sites" }, ...rows) : h("p", { class: "hint" }, t("none")),
   ];
 }
@@ -66,11 +66,11 @@ export function victimsSection(i, sites) {
         who ? h("small", { class: "line identity" }, who.name || who.identity
           ? [who.name, who.identity].filter(Boolean).join(" · ") : t("no_name")) : null),
       may("read_victim_identity") && !who ? h("button", { class: "small show-name", onclick: () => showName(v.id) }, t("show_name")) : null,
-      may("update_victim") ? h("button", { class: "update-victim", onclick: () => updateVictim(i, v) }, t("update")) : null);
+      may("update_victim", i.id) ? h("button", { class: "update-victim", onclick: () => updateVictim(i, v) }, t("update")) : null);
   });
   return [
     h("div", { class: "section-head" }, h("h3", {}, `${t("victims")} (${rows.length})`),
-      may("record_victim") ? h("button", { class: "record-victim", onclick: () => recordVictim(i) }, `+ ${t("record_victim")}`) : null),
+      may("record_victim", i.id) ? h("button", { class: "record-victim", onclick: () => recordVictim(i) }, `+ ${t("record_victim")}`) : null),
     counts ? h("p", { class: "counts" }, counts) : null,
     rows.length ? h("ul", { class: "victims" }, ...rows) : h("p", { class: "hint" }, t("none")),
   ];

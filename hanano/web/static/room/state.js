@@ -6,7 +6,7 @@
 const data = {
   session: null, lang: localStorage.getItem("hanano.lang") || "en",
   // What the signed-in user may do, as the server says (GET /api/v1/me): per action true,
-  // false, or the teams a team leader may do it for.
+  // false, or the teams (or the incidents) a team leader may do it for.
   may: {},
   // A mirror's state (GET /api/v1/mirror), null on a primary.
   mirror: null,
@@ -85,10 +85,11 @@ export function addStreamed(item) {
 
 // --- what the user may do -----------------------------------------------------------------
 
-// Whether the server accepts `action` from this user; with a team, for that team.
-export function may(action, teamId) {
+// Whether the server accepts `action` from this user; with a team or an incident, for that one
+// (a team leader's answers name their own team, or the incidents their team was sent to).
+export function may(action, teamOrIncident) {
   const answer = data.may[action];
-  if (Array.isArray(answer)) return teamId === undefined ? answer.length > 0 : answer.includes(teamId);
+  if (Array.isArray(answer)) return teamOrIncident === undefined ? answer.length > 0 : answer.includes(teamOrIncident);
   return answer === true;
 }
 

@@ -9,7 +9,8 @@ import { addTimeline } from "./boards/timeline.js";
 
 // What each event changes: the lists (loaders) to read again, with the field of the event's
 // data naming the record when one record is enough. A strike report and a team's arrival renew
-// a site's double-tap watch; a team's duty, place and task move the coverage.
+// a site's double-tap watch; a team's duty, place and task move the coverage. A task given
+// names one more incident a team leader may write about.
 const INCIDENT = ["incidents", "incident_id"];
 const TEAM = [["teams", "team_id"], ["coverage"]];
 const ROADS = [["closures"], ["roads"], ["coverage"]];
@@ -27,7 +28,7 @@ const EFFECTS = {
   "dispatch.team_checked_in": [["board"]],
   "dispatch.checkin_overdue": [["board"]],
   "dispatch.checkin_alarm_acknowledged": [["board"]],
-  "dispatch.task_assigned": [["tasks"], ["coverage"]],
+  "dispatch.task_assigned": [["tasks"], ["coverage"], ["may"]],
   "dispatch.task_transitioned": [["tasks"], ["watches"], ["board"], ["coverage"]],
   "dispatch.pullback_ordered": [["pullbacks"]],
   "dispatch.pullback_acknowledged": [["pullbacks"]],
