@@ -202,7 +202,8 @@ class ThreatAssessed(Event):
 
 @register
 class AlertIssued(Event):
-    """An alert to the public and to rescuers, in Arabic and English. See the module docstring for
+    """An alert to the public and to rescuers, in Arabic and English. Its zones are named by
+    P-code (version 1 zones also carried their names and outlines). See the module docstring for
     the fields other domains rely on."""
 
     type: ClassVar[str] = "warning.alert_issued"
