@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import weakref
@@ -215,4 +216,11 @@ def alert_outlines(conn: Connection, pcodes: Iterable[str]) -> dict[str, list[li
     if not wanted:
         return {}
     rows = conn.execute(select(zones.c.pcode, zones.c.geometry).where(zones.c.pcode.in_(wanted)))
-    return {r.pcode: alert_outline(shape(json.loads(r.geometry))) for r in rows}
+    return {r.pcode: [list(point) for point in _outline_of(r.geometry)] for r in rows}
+
+
+@functools.lru_cache(maxsize=1024)
+def _outline_of(geometry: str) -> tuple[tuple[float, ...], ...]:
+    # By the outline's own text, so a re-imported zone gets its new outline: simplifying a
+    # whole city's outlines takes tens of milliseconds, in the writer, at each city-wide alert.
+    return tuple(tuple(point) for point in alert_outline(shape(json.loads(geometry))))
