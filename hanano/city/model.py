@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import weakref
@@ -197,3 +198,38 @@ def _served(geometry: dict[str, Any]) -> dict[str, Any]:
     if "coordinates" not in geometry:  # a collection: served as stored
         return geometry
     return {**geometry, "coordinates": _rounded(geometry["coordinates"])}
+
+
+# An alert names each of its zones by P-code; its messages draw each zone by this outline,
+# short enough for a CAP <polygon> that sirens and phones parse.
+MAX_OUTLINE_POINTS = 60
+
+
+def alert_outline(geometry: BaseGeometry) -> list[list[float]]:
+    """The zone's outline (its largest part), simplified to at most MAX_OUTLINE_POINTS points,
+    as a closed ring of [lon, lat]."""
+    if geometry.geom_type == "MultiPolygon":
+        geometry = max(geometry.geoms, key=lambda g: g.area)
+    outline: BaseGeometry = geometry
+    tolerance = 0.00005
+    while len(outline.exterior.coords) > MAX_OUTLINE_POINTS:
+        outline = geometry.simplify(tolerance, preserve_topology=True)
+        tolerance *= 2
+    return [[round(x, 6), round(y, 6)] for x, y in outline.exterior.coords]
+
+
+def alert_outlines(conn: Connection, pcodes: Iterable[str]) -> dict[str, list[list[float]]]:
+    """The alert outline of each of these zones the city knows, by P-code."""
+    zones = city_tables.neighbourhoods
+    wanted = sorted(set(pcodes))
+    if not wanted:
+        return {}
+    rows = conn.execute(select(zones.c.pcode, zones.c.geometry).where(zones.c.pcode.in_(wanted)))
+    return {r.pcode: [list(point) for point in _outline_of(r.geometry)] for r in rows}
+
+
+@functools.lru_cache(maxsize=1024)
+def _outline_of(geometry: str) -> tuple[tuple[float, ...], ...]:
+    # By the outline's own text, so a re-imported zone gets its new outline: simplifying a
+    # whole city's outlines takes tens of milliseconds, in the writer, at each city-wide alert.
+    return tuple(tuple(point) for point in alert_outline(shape(json.loads(geometry))))

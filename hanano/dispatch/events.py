@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from pydantic import Field
+
 from hanano.dispatch.common import (
     Capability,
     Duty,
@@ -114,9 +116,14 @@ ReasonParts = dict[str, Any]
 
 @register
 class ThreatReported(Event):
-    """A threat to a place: a point with a radius, or zones (polygons of [lon, lat])."""
+    """A threat to a place: a point with a radius, or zones: drawn (polygons of [lon, lat]), or
+    the city's by P-code (`pcodes`, an alert's zones: their outlines are the city model's)."""
 
     type: ClassVar[str] = "dispatch.threat_reported"
+    # 2: an alert's zones by P-code in `pcodes`, no longer copied into `polygons`, so that a
+    # threat over a whole city stays a log entry a mirror's tile can carry. Version 1 entries
+    # have no `pcodes`: their zones are all in `polygons`.
+    version: ClassVar[int] = 2
     audience: ClassVar[Audience] = readable_by(OPERATIONS, own=frozenset({"spotter"}))
     threat_id: str
     source: ThreatSource
@@ -127,6 +134,7 @@ class ThreatReported(Event):
     polygons: list[list[list[float]]]
     reason: str
     reason_parts: ReasonParts | None = None
+    pcodes: list[str] = Field(default_factory=list)
 
 
 @register

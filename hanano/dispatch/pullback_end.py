@@ -42,8 +42,12 @@ def zone_list(names: list[str]) -> str:
     return f"{shown} and {more} more zone{'s' if more > 1 else ''}" if more > 0 else shown
 
 
-def alert_zone_names(zones: list[dict[str, Any]]) -> str:
-    return zone_list([z.get("name_en") or z.get("pcode", "?") for z in zones])
+def alert_zone_names(conn: Connection, zones: list[dict[str, Any]]) -> str:
+    """The alert's zones by name: the one a version 1 alert carried, else the city's."""
+    n = city_tables.neighbourhoods
+    pcodes = sorted({z["pcode"] for z in zones if not z.get("name_en")})
+    city = dict(conn.execute(select(n.c.pcode, n.c.name_en).where(n.c.pcode.in_(pcodes))).all())
+    return zone_list([z.get("name_en") or city.get(z["pcode"]) or z["pcode"] for z in zones])
 
 
 def site_name(conn: Connection, incident_id: str) -> str:

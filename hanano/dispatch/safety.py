@@ -18,6 +18,7 @@ from shapely.geometry import Point, Polygon
 from shapely.ops import nearest_points
 from sqlalchemy import Connection, Row, or_, select
 
+from hanano.city.model import alert_outlines
 from hanano.clock import isoformat, parse_iso
 from hanano.dispatch.common import DISPATCH_ACTOR, next_number
 from hanano.dispatch.events import (
@@ -65,8 +66,10 @@ def report_threat(
     source: ThreatSource = "manual",
     alert_id: str | None = None,
     reason_parts: dict[str, Any] | None = None,
+    pcodes: list[str] | None = None,
 ) -> str:
-    check_area(lat, lon, radius_m, polygons)
+    if not pcodes:
+        check_area(lat, lon, radius_m, polygons)
     number = next_number(tx.conn, threats.c.number)
     threat_id = f"TH-{number}"
     tx.append(
@@ -81,9 +84,16 @@ def report_threat(
             polygons=polygons,
             reason=reason,
             reason_parts=reason_parts,
+            pcodes=pcodes or [],
         ),
     )
     return threat_id
+
+
+def threat_outlines(conn: Connection, data: dict[str, Any]) -> list[list[list[float]]]:
+    """The threat's zones as rings: those drawn, then the city's outlines of those it names."""
+    named = alert_outlines(conn, data.get("pcodes") or [])
+    return [*data["polygons"], *(named[p] for p in data.get("pcodes") or [] if p in named)]
 
 
 def covers(data: dict[str, Any], lat: float, lon: float) -> float | None:
@@ -107,8 +117,9 @@ def covers(data: dict[str, Any], lat: float, lon: float) -> float | None:
 @HANDLERS.reacts_to(ThreatReported.type)
 def _threat(tx: Tx, event: RecordedEvent) -> None:
     d = event.data
+    area = {**d, "polygons": threat_outlines(tx.conn, d)}
     for watch in active_watches(tx.conn, tx.now(), tx.settings.double_tap_watch_min):
-        distance = covers(d, watch.lat, watch.lon)
+        distance = covers(area, watch.lat, watch.lon)
         if distance is None:
             continue
         at_site = tx.conn.execute(
@@ -142,8 +153,12 @@ def _alert(tx: Tx, event: RecordedEvent) -> None:
     d = event.data
     if d.get("level") not in THREAT_LEVELS or scored(d) or lowered(d):
         return
-    polygons = [z["polygon"] for z in d.get("zones", []) if z.get("polygon")]
-    if not polygons:
+    zones = d.get("zones", [])
+    # A version 1 alert carried its zones' outlines; a later one names them by P-code.
+    carried = [z["polygon"] for z in zones if z.get("polygon")]
+    known = set(alert_outlines(tx.conn, [z["pcode"] for z in zones if not z.get("polygon")]))
+    named = [z["pcode"] for z in zones if not z.get("polygon") and z["pcode"] in known]
+    if not carried and not named:
         return
     report_threat(
         tx,
@@ -151,15 +166,16 @@ def _alert(tx: Tx, event: RecordedEvent) -> None:
         lat=None,
         lon=None,
         radius_m=0.0,
-        polygons=polygons,
-        reason=f"{d['level']} alert {d['alert_id']} for {alert_zone_names(d['zones'])}",
+        polygons=carried,
+        pcodes=named,
+        reason=f"{d['level']} alert {d['alert_id']} for {alert_zone_names(tx.conn, d['zones'])}",
         source="alert",
         alert_id=d["alert_id"],
         reason_parts={
             "code": "alert",
             "alert_id": d["alert_id"],
             "level": d["level"],
-            "pcodes": [z["pcode"] for z in d.get("zones", []) if z.get("polygon")],
+            "pcodes": [z["pcode"] for z in zones if z.get("polygon") or z["pcode"] in known],
         },
     )
 
@@ -270,7 +286,7 @@ def _threat_reported(conn: Connection, event: RecordedEvent) -> None:
             lat=d["lat"],
             lon=d["lon"],
             radius_m=d["radius_m"],
-            polygon=json.dumps(d["polygons"]) if d["polygons"] else None,
+            polygon=json.dumps(outlines) if (outlines := threat_outlines(conn, d)) else None,
             reason=d["reason"],
             issued_at=event.time,
         )

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 from hanano.errors import Problem
 from hanano.evidence.log import tree_size
 from hanano.evidence.tables import merkle_nodes
+from hanano.store.log import MAX_ENTRY_BYTES
 from hanano.store.records import read_entries
 
 __all__ = [
@@ -35,8 +36,9 @@ __all__ = [
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
 MAX_LEVEL = 63
-MAX_ENTRY = 0xFFFF
-"""Largest entry a bundle can carry: its length must fit in two bytes."""
+MAX_ENTRY = MAX_ENTRY_BYTES
+"""Largest entry a bundle can carry: its length must fit in two bytes (the writer refuses any
+larger, hanano.store.sequencer)."""
 
 
 @dataclass(frozen=True)

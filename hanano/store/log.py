@@ -35,6 +35,11 @@ class EncodedEvent:
     sealed: tuple[SealedField, ...]
 
 
+# The largest entry the log takes: a C2SP tlog-tiles entry bundle frames each entry with a
+# two-byte length, and an entry a mirror cannot fetch would stop every mirror at it for good.
+MAX_ENTRY_BYTES = 0xFFFF
+
+
 def canonical_bytes(value: Any) -> bytes:
     """RFC 8785 JSON canonicalisation."""
     return bytes(rfc8785.dumps(value))

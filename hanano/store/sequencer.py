@@ -21,12 +21,13 @@ from sqlalchemy import Connection, Engine, RootTransaction, func, select
 from sqlalchemy.exc import DBAPIError
 
 from hanano.clock import Clock, isoformat
+from hanano.errors import Problem
 from hanano.events import Event
 from hanano.inputs import check_values
 from hanano.settings import Settings
 from hanano.store import lease, schema
 from hanano.store.checkpoint import WalCheckpointer
-from hanano.store.log import encode_event
+from hanano.store.log import MAX_ENTRY_BYTES, encode_event
 from hanano.store.prepared import Prepared, insert_all, release, rollback_to, savepoint
 from hanano.store.records import RecordedEvent
 
@@ -55,6 +56,16 @@ class _NoHandlers:
 
     def reactions_for(self, event_type: str) -> Sequence[Callable[[Tx, RecordedEvent], None]]:
         return ()
+
+
+def entry_too_large(event_type: str, size: int) -> Problem:
+    """Nothing is written: a mirror could not fetch the entry (see MAX_ENTRY_BYTES)."""
+    return Problem(
+        413,
+        "Entry too large",
+        f"{event_type}: its log entry would be {size:,} bytes, over the {MAX_ENTRY_BYTES:,} a "
+        "mirror can fetch; nothing was written",
+    )
 
 
 class Tx:
@@ -94,6 +105,8 @@ class Tx:
         seq = self.next_seq
         time = isoformat(self.clock.now())
         encoded = encode_event(seq, time, actor, event)
+        if len(encoded.canonical) > MAX_ENTRY_BYTES:
+            raise entry_too_large(event.type, len(encoded.canonical))
         _INSERT_EVENT.run(
             self.conn,
             {

@@ -12,7 +12,9 @@ but its all-clear brings the zone down no lower than the hold while it lasts.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,8 +24,11 @@ from hanano.clock import isoformat
 from hanano.errors import not_found
 from hanano.settings import Settings
 from hanano.store import schema
+from hanano.store.log import MAX_ENTRY_BYTES, encode_event
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
+from hanano.warning.alert_places import known_zones, placed
+from hanano.warning.alert_texts import LISTED_WHEN_LONG, texts
 from hanano.warning.endings import add_endings
 from hanano.warning.events import AlertIssued, MsgType, ThreatAssessed
 from hanano.warning.handlers import HANDLERS
@@ -31,103 +36,10 @@ from hanano.warning.plane import logged_json
 from hanano.warning.tables import alerts, zone_state
 from hanano.warning.threat_reasons import public_reason, public_zone
 from hanano.warning.tracks import ACTOR
-from hanano.warning.zones import RANK, city_plane, threatened_zones
+from hanano.warning.zones import RANK, threatened_zones
 
-TITLE = {
-    "watch": ("Aircraft airborne", "طائرة حربية في الجو"),
-    "warning": ("Aircraft approaching", "طائرة حربية تقترب"),
-    "imminent": ("Air strike imminent", "غارة وشيكة"),
-    "all_clear": ("All clear", "زوال الخطر"),
-    "cancel": ("Alert cancelled", "إلغاء الإنذار"),
-}
-INSTRUCTION = {
-    "watch": (
-        "Stay alert for further warnings and know where you will shelter.",
-        "ابقوا متيقظين لتحذيرات لاحقة واعرفوا أين ستحتمون.",
-    ),
-    "warning": (
-        "Prepare to shelter: move away from upper floors, windows and open areas. "
-        "Rescue teams: be ready to withdraw from strike sites.",
-        "استعدوا للاحتماء: ابتعدوا عن الطوابق العليا والنوافذ والأماكن المكشوفة. "
-        "فرق الإنقاذ: استعدوا للانسحاب من مواقع القصف.",
-    ),
-    "imminent": (
-        "Take shelter now: the lowest floor or a basement, away from windows. "
-        "Rescue teams: leave exposed sites now.",
-        "احتموا الآن: في الطابق الأرضي أو القبو بعيداً عن النوافذ. "
-        "فرق الإنقاذ: غادروا المواقع المكشوفة فوراً.",
-    ),
-    "all_clear": (
-        "The threat has passed for these areas. Sites already hit may be struck again: "
-        "approach them with care.",
-        "زال الخطر عن هذه المناطق. قد تُستهدف المواقع المقصوفة مرة ثانية: اقتربوا منها بحذر.",
-    ),
-    "cancel": (
-        "The earlier alert for these areas is withdrawn. Sites already hit may be struck again: "
-        "approach them with care.",
-        "سُحب الإنذار السابق لهذه المناطق. قد تُستهدف المواقع المقصوفة مرة ثانية: اقتربوا منها بحذر.",
-    ),
-}
 # How long an operator's alert may stand before it must be issued again.
 OPERATOR_MAX_HOURS = 24.0
-SHOWN_NAMES = 5
-
-
-def _minutes(seconds: float | None) -> str:
-    return "0" if seconds is None else f"{max(0, round(seconds / 60))}"
-
-
-def _names(zones: list[dict[str, Any]], key: str, sep: str, more: str) -> str:
-    names = [z[key] for z in zones[:SHOWN_NAMES]]
-    rest = len(zones) - len(names)
-    return sep.join(names) + (more.format(rest) if rest else "")
-
-
-def texts(level: str, zones: list[dict[str, Any]], *, operator: bool = False) -> dict[str, str]:
-    """Headline, description and instruction in English and Arabic. `level` may also be
-    "cancel"; an operator's alert without an ETA says who warned rather than "overhead"."""
-    title_en, title_ar = TITLE[level]
-    lines_en, lines_ar = [], []
-    for z in zones:
-        if level == "all_clear":
-            lines_en.append(f"{z['name_en']} ({z['pcode']}): no threat now")
-            lines_ar.append(f"{z['name_ar']} ({z['pcode']}): لا خطر الآن")
-        elif level == "cancel":
-            lines_en.append(f"{z['name_en']} ({z['pcode']}): earlier alert withdrawn")
-            lines_ar.append(f"{z['name_ar']} ({z['pcode']}): سُحب الإنذار السابق")
-        elif operator and z.get("eta_min_s") is None:
-            lines_en.append(f"{z['name_en']} ({z['pcode']}): warned by the operations room")
-            lines_ar.append(f"{z['name_ar']} ({z['pcode']}): إنذار من غرفة العمليات")
-        elif z.get("eta_min_s") is None:
-            lines_en.append(f"{z['name_en']} ({z['pcode']}): aircraft overhead now")
-            lines_ar.append(f"{z['name_ar']} ({z['pcode']}): الطائرة فوق الحي الآن")
-        else:
-            lo, hi = _minutes(z["eta_min_s"]), _minutes(z["eta_max_s"])
-            lines_en.append(
-                f"{z['name_en']} ({z['pcode']}): may be reached in {lo}–{hi} min; "
-                f"{z['strikes']} strikes logged here"
-            )
-            lines_ar.append(
-                f"{z['name_ar']} ({z['pcode']}): قد تصل خلال {lo}–{hi} دقيقة؛ "
-                f"{z['strikes']} غارات مسجلة هنا"
-            )
-    if not zones:
-        return {
-            "headline_en": title_en,
-            "headline_ar": title_ar,
-            "description_en": title_en,
-            "description_ar": title_ar,
-            "instruction_en": INSTRUCTION[level][0],
-            "instruction_ar": INSTRUCTION[level][1],
-        }
-    return {
-        "headline_en": f"{title_en}: {_names(zones, 'name_en', ', ', ' and {} more')}",
-        "headline_ar": f"{title_ar}: {_names(zones, 'name_ar', '، ', ' و{} غيرها')}",
-        "description_en": "\n".join(lines_en),
-        "description_ar": "\n".join(lines_ar),
-        "instruction_en": INSTRUCTION[level][0],
-        "instruction_ar": INSTRUCTION[level][1],
-    }
 
 
 def cap_time(iso: str) -> str:
@@ -151,25 +63,6 @@ def _references(conn: Connection, alert_ids: list[str], sender: str) -> tuple[li
     return [r.alert_id for r in rows], [f"{sender},{r.alert_id},{cap_time(r.sent)}" for r in rows]
 
 
-def _named_zones(conn: Connection, zones: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The zones the city knows, each with its names and polygon."""
-    plane = city_plane(conn)
-    full = []
-    for z in zones:
-        zone = plane.zones.get(z["pcode"])
-        if zone is None:
-            continue
-        full.append(
-            {
-                **z,
-                "name_en": zone.name_en,
-                "name_ar": zone.name_ar,
-                "polygon": zone.ring,
-            }
-        )
-    return full
-
-
 def issue(
     tx: Tx,
     level: str,
@@ -188,33 +81,46 @@ def issue(
 ) -> str:
     """Append one alert for `zones`, citing the alerts it supersedes. An `actor` other than the
     engine's marks it as an operator's; `operator_text` overrides the built texts it names."""
-    full = _named_zones(tx.conn, zones)
+    bare, named = known_zones(tx.conn, zones)
     alert_id = _next_alert_id(tx.conn)
     now = tx.now().replace(microsecond=0)
     references, cap_refs = _references(tx.conn, sorted(set(previous)), cfg.cap_sender)
     operator = actor != ACTOR
-    built = texts(text_level or level, full, operator=operator)
-    built.update(operator_text or {})
     minutes = cfg.alert_expiry_min if expires_min is None else expires_min
-    tx.append(
-        actor,
-        AlertIssued(
-            alert_id=alert_id,
-            level=level,
-            msg_type=msg_type or ("Update" if references else "Alert"),
-            sent=isoformat(now),
-            expires=isoformat(now + timedelta(minutes=minutes)),
-            zones=full,
-            references=references,
-            cap_references=cap_refs,
-            threat_ids=sorted(set(threat_ids)),
-            reason=reason,
-            source="operator" if operator else "engine",
-            reason_parts=reason_parts,
-            **built,
-        ),
-    )
+    fields = {
+        "alert_id": alert_id,
+        "level": level,
+        "msg_type": msg_type or ("Update" if references else "Alert"),
+        "sent": isoformat(now),
+        "expires": isoformat(now + timedelta(minutes=minutes)),
+        "zones": bare,
+        "references": references,
+        "cap_references": cap_refs,
+        "threat_ids": sorted(set(threat_ids)),
+        "reason": reason,
+        "source": "operator" if operator else "engine",
+        "reason_parts": reason_parts,
+    }
+    words = functools.partial(texts, text_level or level, named, operator=operator)
+    tx.append(actor, _fitted(tx, actor, fields, words, operator_text or {}))
     return alert_id
+
+
+def _fitted(
+    tx: Tx,
+    actor: str,
+    fields: dict[str, Any],
+    words: Callable[..., dict[str, str]],
+    operator_text: dict[str, str],
+) -> AlertIssued:
+    """The alert with every zone in its descriptions, unless that would make it too large a
+    log entry for a mirror's tile: then with the first LISTED_WHEN_LONG of them."""
+    for listed in (None, LISTED_WHEN_LONG):
+        event = AlertIssued(**fields, **{**words(listed=listed), **operator_text})
+        size = len(encode_event(tx.next_seq, isoformat(tx.now()), actor, event).canonical)
+        if size <= MAX_ENTRY_BYTES:
+            break
+    return event
 
 
 @HANDLERS.reacts_to(ThreatAssessed.type)
@@ -449,8 +355,8 @@ def _alert_issued(conn: Connection, event: RecordedEvent) -> None:
 # --- views --------------------------------------------------------------------------------
 
 
-def _view(row: Any, active: set[str]) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(row.data)
+def _view(conn: Connection, row: Any, active: set[str]) -> dict[str, Any]:
+    data: dict[str, Any] = placed(conn, json.loads(row.data))
     data["status"] = "active" if row.alert_id in active else "ended"
     return data
 
@@ -478,14 +384,14 @@ def list_alerts(
         .order_by(alerts.c.number.desc())
         .limit(limit)
     ).all()
-    return add_endings(conn, [_view(r, active) for r in rows], isoformat(now))
+    return add_endings(conn, [_view(conn, r, active) for r in rows], isoformat(now))
 
 
 def get_alert(conn: Connection, alert_id: str) -> dict[str, Any]:
     row = conn.execute(select(alerts).where(alerts.c.alert_id == alert_id)).first()
     if row is None:
         raise not_found(f"alert {alert_id}")
-    return _view(row, active_ids(conn))
+    return _view(conn, row, active_ids(conn))
 
 
 def zone_levels(conn: Connection) -> dict[str, str]:

@@ -111,8 +111,11 @@ def to_cap(alert: dict[str, Any], sender: str, sender_name: str, web: str | None
                 _sub(parameter, "value", f"{zone['eta_min_s']:.0f}-{zone['eta_max_s']:.0f} s")
         for zone in alert["zones"]:
             area = _sub(info, "area")
-            _sub(area, "areaDesc", f"{zone['name_' + suffix]} ({zone['pcode']})")
-            _sub(area, "polygon", cap_polygon(zone["polygon"]))
+            # A zone the city no longer knows (a re-import dropped it) keeps its P-code only.
+            name = zone.get("name_" + suffix) or zone["pcode"]
+            _sub(area, "areaDesc", f"{name} ({zone['pcode']})")
+            if zone.get("polygon"):
+                _sub(area, "polygon", cap_polygon(zone["polygon"]))
             geocode = _sub(area, "geocode")
             _sub(geocode, "valueName", GEOCODE_NAME)
             _sub(geocode, "value", zone["pcode"])

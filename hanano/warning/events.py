@@ -2,10 +2,13 @@
 
 `AlertIssued` ("warning.alert_issued") is the contract other domains build on: dispatch reacts
 to it to pull rescuers back from sites under threat. Its data always carries `alert_id`, `level`
-("watch" | "warning" | "imminent" | "all_clear"), `zones` (each with `pcode` and `polygon` as
-[[lon, lat], ...]) and `references` (the alert ids it updates or ends); other fields may be
-added, never removed. A cancel (`msg_type` "Cancel") carries level "all_clear": its zones stand
-at no alert afterwards, like after an all-clear. `source` says whether the engine or an operator
+("watch" | "warning" | "imminent" | "all_clear"), `zones` (each with its `pcode`) and
+`references` (the alert ids it updates or ends); other fields may be added, never removed. From
+version 2 a zone is named by its P-code alone: its names and outline are the city model's
+(`hanano.city.model.alert_outline`), looked up when the alert is read; version 1 zones also
+carried `name_en`, `name_ar` and `polygon` ([[lon, lat], ...]), which readers still use. A
+cancel (`msg_type` "Cancel") carries level "all_clear": its zones stand at no alert afterwards,
+like after an all-clear. `source` says whether the engine or an operator
 issued it (older alerts lack it: the engine's).
 
 An observation post is a target if the other side learns where it is, so its name and exact
@@ -199,10 +202,14 @@ class ThreatAssessed(Event):
 
 @register
 class AlertIssued(Event):
-    """An alert to the public and to rescuers, in Arabic and English. See the module docstring for
+    """An alert to the public and to rescuers, in Arabic and English. Its zones are named by
+    P-code (version 1 zones also carried their names and outlines). See the module docstring for
     the fields other domains rely on."""
 
     type: ClassVar[str] = "warning.alert_issued"
+    # 2: zones no longer carry the city's names and outlines, so that an alert over a whole city
+    # stays a log entry a mirror's tile can carry.
+    version: ClassVar[int] = 2
     audience: ClassVar[Audience] = readable_by(EVERYONE)
     alert_id: str
     level: Level

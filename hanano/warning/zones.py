@@ -27,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, func, select
 
 from hanano.city import tables as city_tables
+from hanano.city.model import alert_outline
 from hanano.clock import isoformat, parse_iso
 from hanano.intake import tables as intake_tables
 from hanano.intake.views import public_clause
@@ -58,7 +59,6 @@ from hanano.warning.tracks import ACTOR, LiveTrack, Profile, live_tracks, profil
 LEVELS = ("none", "watch", "warning", "imminent")
 RANK = {name: n for n, name in enumerate(LEVELS)}
 OVERHEAD_FRESH_S = 300.0
-MAX_POLYGON_POINTS = 60
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Zone:
     name_en: str
     name_ar: str
     plane: BaseGeometry  # metres east/north of the city origin
-    ring: list[list[float]]  # [[lon, lat], ...], closed, at most MAX_POLYGON_POINTS points
+    ring: list[list[float]]  # alert_outline: [[lon, lat], ...], closed
 
 
 class CityPlane:
@@ -84,7 +84,7 @@ class CityPlane:
         for r in rows:
             geometry = shape(json.loads(r.geometry))
             plane = shapely.transform(geometry, self._xy)
-            zone = Zone(r.pcode, r.name_en, r.name_ar, plane, _ring(geometry))
+            zone = Zone(r.pcode, r.name_en, r.name_ar, plane, alert_outline(geometry))
             self.zones[r.pcode] = zone
             order.append(zone)
         self._order = order
@@ -102,18 +102,6 @@ class CityPlane:
         if self._tree is None:
             return []
         return [self._order[int(i)] for i in self._tree.query(region, predicate="intersects")]
-
-
-def _ring(geometry: BaseGeometry) -> list[list[float]]:
-    """The outline of the zone (its largest part), simplified for alert messages."""
-    if geometry.geom_type == "MultiPolygon":
-        geometry = max(geometry.geoms, key=lambda g: g.area)
-    outline: BaseGeometry = geometry
-    tolerance = 0.00005
-    while len(outline.exterior.coords) > MAX_POLYGON_POINTS:
-        outline = geometry.simplify(tolerance, preserve_topology=True)
-        tolerance *= 2
-    return [[round(x, 6), round(y, 6)] for x, y in outline.exterior.coords]
 
 
 _CACHE: dict[str, tuple[tuple[Any, ...], CityPlane]] = {}

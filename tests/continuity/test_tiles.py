@@ -195,12 +195,6 @@ def test_an_index_in_digits_other_than_ascii_is_no_tile(index: str) -> None:
     assert "is not a tile index" in refused.value.detail
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: an alert's event carries each zone's polygon and description, so an "
-    "alert over the whole city is a log entry over the 65,535 bytes a tlog-tiles entry bundle "
-    "can frame, and every mirror stops at it for good; the fix changes the event",
-)
 def test_an_alert_over_many_neighbourhoods_still_goes_to_the_mirror(
     aleppo: Service, aleppo_geojson_data: dict[str, Any]
 ) -> None:

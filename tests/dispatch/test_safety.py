@@ -284,7 +284,8 @@ def test_warning_alert_pulls_teams_back_from_watched_sites(
     aleppo.execute(lambda tx: tx.append("hanano:warning", alert("imminent", "A-2")))
     orders = client.get("/api/v1/pullbacks", headers=auth(d)).json()["pullbacks"]
     assert [o["team_id"] for o in orders] == [team["id"]]
-    assert "imminent alert A-2 for N0129" in orders[0]["reason"]
+    # The alert names its zone by P-code; the order names it as the city does.
+    assert "imminent alert A-2 for Hanano" in orders[0]["reason"]
 
 
 def test_watch_length_is_configurable(

@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from hanano.domain import Announcer, Runtime
 from hanano.settings import Settings
 from hanano.store.records import RecordedEvent
+from hanano.warning.alert_places import placed
 from hanano.warning.channels.message import AlertMessage, Channel
 from hanano.warning.channels.mqtt import MqttChannel
 from hanano.warning.channels.sse import SseChannel
@@ -79,9 +80,15 @@ class Fanout:
     """Alerts from the log to every channel."""
 
     def __init__(
-        self, settings: Settings, channels: list[Channel], outbox: Outbox | None = None
+        self,
+        settings: Settings,
+        channels: list[Channel],
+        outbox: Outbox | None = None,
+        engine: Engine | None = None,
     ) -> None:
         self.settings = settings
+        # Where the alerts' zones are looked up (their names and outlines are the city's).
+        self.engine = engine
         self.outbox = outbox
         self.workers = [_Worker(c, outbox) for c in channels]
         self._by_key = {w.key: w for w in self.workers if w.key is not None}
@@ -101,6 +108,9 @@ class Fanout:
                 self._queue.put((event.seq, event.data))
 
     def _render(self, seq: int, alert: dict[str, Any]) -> AlertMessage:
+        if self.engine is not None:
+            with self.engine.connect() as conn:
+                alert = placed(conn, alert)
         return AlertMessage(alert, cap_document(alert, self.settings), self.settings.city, seq)
 
     def _run(self) -> None:
@@ -166,6 +176,7 @@ def start_channels(service: Runtime, broadcaster: Announcer | None = None) -> Fa
         service.settings,
         channels_from_settings(service.settings, service.engine, broadcaster),
         outbox,
+        service.engine,
     )
     service.sequencer.add_listener(fanout.on_events)
     return fanout

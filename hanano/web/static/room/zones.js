@@ -13,9 +13,10 @@ export function zoneName(pcode) {
   return featureName(f);
 }
 
-// An alert's zones, as the alert names them.
+// An alert's zones by name: as an older alert names them, else the city's (newer alerts name
+// their zones by P-code only).
 export function zoneNames(zones, n) {
-  return zones.slice(0, n).map((z) => (ar() ? z.name_ar : z.name_en) || z.pcode).join(ar() ? "، " : ", ");
+  return zones.slice(0, n).map((z) => (ar() ? z.name_ar : z.name_en) || zoneName(z.pcode)).join(ar() ? "، " : ", ");
 }
 
 // Zones by name in the page's language, for a list to choose from.
