@@ -78,3 +78,14 @@ def test_a_hashed_file_is_gzipped_only_for_a_client_that_accepts_gzip(client: Te
         assert answer.status_code == 200
         assert (answer.headers.get("content-encoding") == "gzip") is zipped, accept
         assert answer.content == plain, accept
+
+
+def test_the_pages_are_served_only_by_their_routes(client: TestClient) -> None:
+    # A page's template under /static/ would run without the Content-Security-Policy and the
+    # frame-ancestors its route sends, framed by any site; its files are served as before.
+    for page in ("index.html", "docs.html", "field/index.html", "FIELD/../index.html"):
+        assert client.get(f"/static/{page}").status_code == 404, page
+    assert client.get("/").headers["content-security-policy"]
+    script = client.get("/static/room/main.js")
+    assert script.status_code == 200 and script.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/static/field/manifest.webmanifest").status_code == 200
