@@ -43,10 +43,10 @@ _SIGN = "-+\u2212"
 
 
 # Digits joined by a separator are one number ("2,000", "١٬٢٠٠", "1.5", "١٫٥", a date): no
-# run of its digits is a count by itself, or "2,000 dead" would be read as none. A comma
-# joins only where a digit follows it at once ("2 dead,3 trapped" still parts two counts).
-_NOT_AFTER = r"(?<![\d./\u066b\u066c])(?<!\d,)"
-_NOT_BEFORE = r"(?![\d./\u066b\u066c])(?!,\d)"
+# run of its digits is a count by itself, or "2,000 dead" would be read as none. A comma joins
+# only a group of three digits to the digits before it; "trapped 2,3 dead" is two counts.
+_NOT_AFTER = r"(?<![\d./\u066b\u066c])(?!(?<=\d,)\d{3}(?!\d))"
+_NOT_BEFORE = r"(?![\d./\u066b\u066c])(?!,\d{3}(?!\d))"
 
 
 def _count_pattern(words: str) -> re.Pattern[str]:

@@ -29,7 +29,9 @@ from hanano.field.sms_text import Counts
         ("strike in Hanano 1,200 dead, trapped: 1,500", Counts(None, None)),
         ("غارة في هنانو ١٬٢٠٠ قتيل", Counts(None, None)),  # Arabic thousands separator
         ("عالقين ١٫٥ و ٢٫٥ جرحى", Counts(None, None)),  # Arabic decimal separator
-        ("2 dead,3 trapped", Counts(3, 2)),  # a comma between counts still parts them
+        # A comma between counts still parts them.
+        ("2 dead,3 trapped", Counts(3, 2)),
+        ("trapped 2,3 dead", Counts(2, 3)),
         ("", Counts(None, None)),
     ],
 )
