@@ -42,10 +42,17 @@ _PREFIX = r"(?:و|ب)?(?:ال)?"
 _SIGN = "-+\u2212"
 
 
+# Digits joined by a separator are one number ("2,000", "١٬٢٠٠", "1.5", "١٫٥", a date): no
+# run of its digits is a count by itself, or "2,000 dead" would be read as none. A comma joins
+# only a group of three digits to the digits before it; "trapped 2,3 dead" is two counts.
+_NOT_AFTER = r"(?<![\d./\u066b\u066c])(?!(?<=\d,)\d{3}(?!\d))"
+_NOT_BEFORE = r"(?![\d./\u066b\u066c])(?!,\d{3}(?!\d))"
+
+
 def _count_pattern(words: str) -> re.Pattern[str]:
     return re.compile(
-        rf"(?<![\d./])([{_SIGN}]?)(\d+)\s*(?:\w+\s+)?{_PREFIX}(?:{words})"
-        rf"|(?:{words})\w*\s*[:=]?\s*([{_SIGN}]?)(\d+)(?![\d./])",
+        rf"{_NOT_AFTER}([{_SIGN}]?)(\d+)\s*(?:\w+\s+)?{_PREFIX}(?:{words})"
+        rf"|(?:{words})\w*\s*[:=]?\s*([{_SIGN}]?)(\d+){_NOT_BEFORE}",
         re.IGNORECASE,
     )
 

@@ -153,7 +153,23 @@ def _content_type(name: str) -> str:
 
 
 def _accepts_gzip(scope: Scope) -> bool:
+    """Whether the client's Accept-Encoding takes gzip: named, or by `*`, with a weight above
+    0 (RFC 9110 12.5.3: `gzip;q=0` refuses it)."""
+    weights: dict[str, float] = {}
     for key, value in scope.get("headers", ()):
         if key == b"accept-encoding":
-            return b"gzip" in value.lower()
-    return False
+            for item in value.decode("latin-1").lower().split(","):
+                coding, *params = (part.strip() for part in item.split(";"))
+                weights[coding] = _weight(params)
+    return weights.get("gzip", weights.get("*", 0.0)) > 0
+
+
+def _weight(params: list[str]) -> float:
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0

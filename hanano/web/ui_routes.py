@@ -17,6 +17,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
+from starlette.types import Scope
 
 from hanano.access import api as access_api
 from hanano.access.login_limit import LOGIN_COUNTERS, LoginLimiter
@@ -262,6 +264,18 @@ def logins(request: Request) -> Logins:
     return found
 
 
+class PageFiles(StaticFiles):
+    """The pages' files. Not the pages: each is served by its route with its Content-Security-
+    Policy and frame-ancestors; its template here would run without them, framed by any site."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if path.lower().endswith((".html", ".htm")):
+            raise HTTPException(404)
+        response = await super().get_response(path, scope)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
 def install(app: FastAPI, service: Runtime) -> Assets:
     """Add the page, its files, login and users to the app; the files' hashes are returned
     for the other pages that load some of them."""
@@ -273,5 +287,5 @@ def install(app: FastAPI, service: Runtime) -> Assets:
     assets = Assets(STATIC)
     app.state.room_page = assets.page((STATIC / "index.html").read_text(encoding="utf-8"))
     app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", PageFiles(directory=STATIC), name="static")
     return assets

@@ -23,6 +23,15 @@ from hanano.field.sms_text import Counts
         ("الصاخور 2015 عالقين", Counts(None, None)),
         ("no numbers 2015", Counts(None, None)),
         ("trapped 1000000", Counts(None, None)),
+        # Nor is a part of a number written with separators: "2,000" read as 0 would be a
+        # mass-casualty strike counted empty. Such a number is left unknown, not cut short.
+        ("strike in Hanano 2,000 dead", Counts(None, None)),
+        ("strike in Hanano 1,200 dead, trapped: 1,500", Counts(None, None)),
+        ("غارة في هنانو ١٬٢٠٠ قتيل", Counts(None, None)),  # Arabic thousands separator
+        ("عالقين ١٫٥ و ٢٫٥ جرحى", Counts(None, None)),  # Arabic decimal separator
+        # A comma between counts still parts them.
+        ("2 dead,3 trapped", Counts(3, 2)),
+        ("trapped 2,3 dead", Counts(2, 3)),
         ("", Counts(None, None)),
     ],
 )

@@ -58,3 +58,34 @@ def test_the_page_preloads_exactly_the_module_graph(client: TestClient) -> None:
     leaflet = LEAFLET.search(page)
     assert leaflet is not None and 'fetchpriority="high"' in leaflet[0]
     assert leaflet.start() < page.index('rel="modulepreload"')
+
+
+def test_a_hashed_file_is_gzipped_only_for_a_client_that_accepts_gzip(client: TestClient) -> None:
+    page = client.get("/").text
+    href = re.findall(r'<link rel="modulepreload" href="([^"]+)">', page)[0]
+    plain = (STATIC / re.sub(r"\.[0-9a-f]{12}\.js$", ".js", href[len("/static/") :])).read_bytes()
+    for accept, zipped in [
+        ("gzip", True),
+        ("br, GZIP;q=0.5", True),
+        ("*", True),
+        ("identity", False),
+        ("gzip;q=0", False),  # RFC 9110 12.5.3: q=0 is "not acceptable"
+        ("gzip; q=0.000, identity", False),
+        ("*;q=0, identity", False),
+        ("x-gzip-not, identity", False),
+    ]:
+        answer = client.get(href, headers={"Accept-Encoding": accept})
+        assert answer.status_code == 200
+        assert (answer.headers.get("content-encoding") == "gzip") is zipped, accept
+        assert answer.content == plain, accept
+
+
+def test_the_pages_are_served_only_by_their_routes(client: TestClient) -> None:
+    # A page's template under /static/ would run without the Content-Security-Policy and the
+    # frame-ancestors its route sends, framed by any site; its files are served as before.
+    for page in ("index.html", "docs.html", "field/index.html", "FIELD/../index.html"):
+        assert client.get(f"/static/{page}").status_code == 404, page
+    assert client.get("/").headers["content-security-policy"]
+    script = client.get("/static/room/main.js")
+    assert script.status_code == 200 and script.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/static/field/manifest.webmanifest").status_code == 200
