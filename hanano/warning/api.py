@@ -56,10 +56,17 @@ def deliveries(
         return list_deliveries(conn, status, alert_id, limit)
 
 
-def alerts(runtime: Runtime, hours: float = 24.0) -> list[dict[str, Any]]:
-    """Active alerts and those of the last `hours`, newest first."""
+def alerts(runtime: Runtime, hours: float = 24.0, outlines: bool = True) -> list[dict[str, Any]]:
+    """Active alerts and those of the last `hours`, newest first; without `outlines`, each
+    zone is named by its P-code and names only (the room draws zones from the city's own)."""
     with runtime.engine.connect() as conn:
-        return list_alerts(conn, runtime.clock.now(), hours)
+        found = list_alerts(conn, runtime.clock.now(), hours)
+    if not outlines:
+        for item in found:
+            item["zones"] = [
+                {k: v for k, v in zone.items() if k != "polygon"} for zone in item.get("zones", [])
+            ]
+    return found
 
 
 def alert(runtime: Runtime, alert_id: str) -> dict[str, Any]:

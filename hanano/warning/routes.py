@@ -178,9 +178,12 @@ def alerts(
     service: ServiceDep,
     _: Annotated[Principal, Depends(alert_reader)],
     hours: Annotated[float, Query(gt=0, le=24 * 30)] = 24.0,
+    outlines: Annotated[
+        bool, Query(description="each zone's outline; false for names and P-codes only")
+    ] = True,
 ) -> dict[str, Any]:
     """Active alerts and those of the last `hours`, newest first."""
-    items = api.alerts(service, hours)
+    items = api.alerts(service, hours, outlines)
     return {"alerts": items, "count": len(items)}
 
 

@@ -30,7 +30,7 @@ OPENING_READS = (
     "/api/v1/teams",
     "/api/v1/tasks?active=true",
     "/api/v1/hospitals",
-    "/api/v1/alerts",
+    "/api/v1/alerts?outlines=false",
     "/api/v1/tracks",
     "/api/v1/watches",
     "/api/v1/pullbacks",

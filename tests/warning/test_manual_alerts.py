@@ -408,3 +408,24 @@ def test_cli_issues_cancels_and_clears(db_url: str, aleppo_geojson_data: dict[st
     out = run("all-clear", second, "--reason", "passed")
     assert out.exit_code == 0, out.output
     assert "all_clear" in out.output
+
+
+def test_the_alerts_list_without_outlines_names_each_zone_only(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    # The room reads the list without outlines: it draws zones from the city's own, and a day of
+    # city-wide alerts each carrying every outline made its first load megabytes.
+    created = issue(client, tokens["dispatcher"], zones=[HANANO_PCODE, SAKHOUR_PCODE])
+    assert created.status_code == 201, created.text
+    full = client.get("/api/v1/alerts", headers=auth(tokens["dispatcher"])).json()["alerts"]
+    bare = client.get("/api/v1/alerts?outlines=false", headers=auth(tokens["dispatcher"])).json()[
+        "alerts"
+    ]
+    assert [a["alert_id"] for a in bare] == [a["alert_id"] for a in full]
+    assert all(z.get("polygon") for z in full[0]["zones"])
+    assert {z["pcode"] for z in bare[0]["zones"]} == {HANANO_PCODE, SAKHOUR_PCODE}
+    assert all("polygon" not in z and z["name_en"] for z in bare[0]["zones"])
+    stripped = [{k: v for k, v in z.items() if k != "polygon"} for z in full[0]["zones"]]
+    assert bare[0]["zones"] == stripped
+    wrong = client.get("/api/v1/alerts?outlines=maybe", headers=auth(tokens["dispatcher"]))
+    assert wrong.status_code == 422 and "outlines" in wrong.text
