@@ -60,7 +60,7 @@ def test_without_credentials_it_is_refused(busy: TestClient, tokens: dict[str, s
     readable = {p for p, r in public.items() if r["status"] == 200}
     assert readable == {
         "/api/v1/neighbourhoods",
-        "/api/v1/alerts",
+        "/api/v1/alerts?outlines=false",
         "/api/v1/incidents?limit=5000",
     }, public
     assert public["/api/v1/incidents?limit=5000"]["body"]["incidents"] == []
