@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
@@ -27,9 +29,12 @@ from hanano.dispatch.tables import teams
 from hanano.errors import invalid, not_found
 from hanano.events import ROLES, Role
 from hanano.evidence.archive_format import load_public_key, public_key_text
+from hanano.store.prepared import insert_all
 from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 from hanano.warning.tables import posts
+
+_INSERT_TOKEN = insert_all(access_tables.tokens)
 
 TOKEN_PREFIX = "hn_"  # noqa: S105 - a prefix that marks hanano tokens, not a secret
 
@@ -192,16 +197,32 @@ def list_tokens(conn: Connection) -> list[dict[str, str | None]]:
 
 @HANDLERS.projects(TokenCreated.type)
 def _token_created(conn: Connection, event: RecordedEvent) -> None:
+    _INSERT_TOKEN.run(conn, _token_row(event))
+    _token_bindings(conn, event)
+
+
+@HANDLERS.projects_many(TokenCreated.type)
+def _tokens_created(conn: Connection, events: Sequence[RecordedEvent]) -> None:
+    # No binding reads `tokens`, so the run's token rows may all go in first.
+    _INSERT_TOKEN.run_many(conn, [_token_row(event) for event in events])
+    for event in events:
+        _token_bindings(conn, event)
+
+
+def _token_row(event: RecordedEvent) -> dict[str, Any]:
     d = event.data
-    conn.execute(
-        access_tables.tokens.insert().values(
-            token_id=d["token_id"],
-            role=d["role"],
-            name=d["name"],
-            token_hash=d["token_hash"],
-            created_at=event.time,
-        )
-    )
+    return {
+        "token_id": d["token_id"],
+        "role": d["role"],
+        "name": d["name"],
+        "token_hash": d["token_hash"],
+        "created_at": event.time,
+        "revoked_at": None,
+    }
+
+
+def _token_bindings(conn: Connection, event: RecordedEvent) -> None:
+    d = event.data
     bind_team(conn, d["token_id"], d.get("team"), event.time)
     if d.get("post"):
         conn.execute(

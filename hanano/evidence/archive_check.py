@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from hanano.evidence import note
@@ -35,6 +34,7 @@ from hanano.evidence.archive_format import (
 )
 from hanano.evidence.blobs import is_sha256_hex
 from hanano.evidence.log import parse_checkpoint
+from hanano.store.log import loads
 from hanano.store.sealed import SealedMismatch, open_sealed
 
 _BLOCK = 512
@@ -208,15 +208,6 @@ def _check_key(archive: Archive, passphrase: str) -> str:
     except ValueError:
         raise ArchiveRefused(f"{KEY_MEMBER}: not the key of the log's verifier key") from None
     return signer
-
-
-def loads(data: bytes) -> Any:
-    """JSON by orjson (this runs for every event, twice per import), by the standard library
-    for what orjson declines (integers beyond 64 bits), so both read the same documents."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return json.loads(data)
 
 
 def rows(name: str, data: bytes) -> list[dict[str, Any]]:

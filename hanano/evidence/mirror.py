@@ -24,7 +24,6 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Connection, Engine, select
 
 from hanano.clock import Clock, isoformat
-from hanano.evidence.archive_check import loads
 from hanano.evidence.archive_format import Frontier
 from hanano.evidence.archive_import import event_row
 from hanano.evidence.blobs import BlobStore
@@ -51,6 +50,7 @@ from hanano.evidence.tile_verify import (
 from hanano.evidence.tiles import TILE_WIDTH, TileRef, tile_path
 from hanano.evidence.witness import WitnessError, open_signed_checkpoint
 from hanano.store import schema
+from hanano.store.log import loads
 from hanano.store.prepared import insert_all
 from hanano.store.records import RecordedEvent
 from hanano.store.registry import Registry

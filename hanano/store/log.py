@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import rfc8785
 
 from hanano.events import Event
@@ -43,6 +45,15 @@ MAX_ENTRY_BYTES = 0xFFFF
 def canonical_bytes(value: Any) -> bytes:
     """RFC 8785 JSON canonicalisation."""
     return bytes(rfc8785.dumps(value))
+
+
+def loads(data: bytes | str) -> Any:
+    """JSON by orjson (this runs for every event read back, checked or imported), by the standard
+    library for what orjson declines (integers beyond 64 bits), so both read the same documents."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 def leaf_hash(canonical: bytes) -> bytes:

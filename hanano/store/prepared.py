@@ -8,6 +8,7 @@ same connection, inside the same transaction as everything else.
 
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam
@@ -88,9 +89,16 @@ class Prepared:
         if not rows:
             return
         compiled = self._compile(conn)
+        _, order, defaults = compiled
+        if order is not None and len(order) > 1 and not defaults:
+            # The common case (positional, every value given) without a dict per row.
+            take = itemgetter(*order)
+            arguments = [take(r) for r in rows]
+        else:
+            arguments = [self._arguments(compiled, r) for r in rows]
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(compiled[0], [self._arguments(compiled, r) for r in rows])
+            cursor.executemany(compiled[0], arguments)
         finally:
             cursor.close()
 

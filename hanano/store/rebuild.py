@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, select
 from hanano.store import lease, schema
 from hanano.store.records import read_events
 from hanano.store.registry import Registry
+from hanano.store.replay import replay
 
 
 def rebuild(
@@ -21,8 +22,6 @@ def rebuild(
     contradicts its leaf, LogTampered is raised and the transaction rolls back, so the
     projections stay as they were.
     """
-    handlers = registry.projectors
-    count = 0
     with engine.connect() as conn:
         conn.info["writer"] = True
         with conn.begin():
@@ -31,14 +30,7 @@ def rebuild(
             lease.hold(conn)
             for table in reversed(schema.projection_tables(list(registry.projection_tables))):
                 conn.execute(table.delete())
-            for event in read_events(conn):
-                handler = handlers.get(event.type)
-                if handler is not None:
-                    handler(conn, event)
-                count += 1
-                if progress is not None and count % 1000 == 0:
-                    progress(count)
-    return count
+            return replay(conn, registry, read_events(conn), progress)
 
 
 def snapshot(conn: Connection, registry: Registry) -> dict[str, list[tuple[Any, ...]]]:

@@ -9,7 +9,6 @@ names it. Sealed plaintext is merged back only if it matches the leaf's commitme
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from hanano.store import schema
+from hanano.store.log import loads
 from hanano.store.sealed import SealedMismatch, committed_without_row, open_sealed
 
 _EVENT_ROWS = select(
@@ -85,7 +85,7 @@ def _from_leaf(
     if hashlib.sha256(b"\x00" + canonical).digest() != leaf:
         raise LogTampered(seq, "its bytes no longer hash to its leaf")
     try:
-        document = json.loads(canonical)
+        document = loads(canonical)
         entry = (document["seq"], document["time"], document["actor"], document["type"])
         version, data = document["v"], document["data"]
     except (ValueError, KeyError, TypeError):

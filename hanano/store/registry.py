@@ -19,7 +19,7 @@ service passes the merged `Registry` to the sequencer and to `rebuild`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Table
@@ -29,6 +29,9 @@ from hanano.store.records import RecordedEvent
 from hanano.store.sequencer import Tx
 
 Projector = Callable[[Connection, RecordedEvent], None]
+# Applies a run of consecutive events of one type, leaving the tables as its type's Projector
+# would have, event by event (replay uses it; the writer, one event at a time, does not).
+BatchProjector = Callable[[Connection, Sequence[RecordedEvent]], None]
 Reaction = Callable[[Tx, RecordedEvent], None]
 TickCommand = Callable[[Tx], None]
 TickHandler = Callable[[Tx], "list[TickCommand] | None"]
@@ -45,6 +48,7 @@ class Handlers:
     def __init__(self, domain: str) -> None:
         self.domain = domain
         self.projectors: dict[str, Projector] = {}
+        self.batch_projectors: dict[str, BatchProjector] = {}
         self.reactions: dict[str, list[Reaction]] = {}
         self.ticks: list[TickHandler] = []
 
@@ -56,6 +60,19 @@ class Handlers:
             if event_type in self.projectors:
                 raise ValueError(f"two projectors for {event_type!r} in {self.domain}")
             self.projectors[event_type] = func
+            return func
+
+        return decorate
+
+    def projects_many(self, event: type[Event] | str) -> Callable[[BatchProjector], BatchProjector]:
+        """Register, beside the type's projector, one that applies a run of its events at once
+        (bulk inserts), for replaying a log; it must leave the same rows as the projector."""
+        event_type = _type_of(event)
+
+        def decorate(func: BatchProjector) -> BatchProjector:
+            if event_type in self.batch_projectors:
+                raise ValueError(f"two batch projectors for {event_type!r} in {self.domain}")
+            self.batch_projectors[event_type] = func
             return func
 
         return decorate
@@ -85,10 +102,12 @@ class Registry:
     ticks: tuple[TickHandler, ...] = ()
     # Parents first: rebuild clears them in reverse.
     projection_tables: tuple[Table, ...] = ()
+    batch_projectors: dict[str, BatchProjector] = field(default_factory=dict)
 
     @classmethod
     def merge(cls, handlers: Iterable[Handlers], tables: Iterable[Table] = ()) -> Registry:
         projectors: dict[str, Projector] = {}
+        batches: dict[str, BatchProjector] = {}
         reactions: dict[str, list[Reaction]] = {}
         ticks: list[TickHandler] = []
         for one in handlers:
@@ -96,10 +115,14 @@ class Registry:
                 if event_type in projectors:
                     raise ValueError(f"two domains project {event_type!r}")
                 projectors[event_type] = projector
+            for event_type, batch in one.batch_projectors.items():
+                if event_type not in one.projectors:
+                    raise ValueError(f"a batch projector for {event_type!r} but no projector")
+                batches[event_type] = batch
             for event_type, funcs in one.reactions.items():
                 reactions.setdefault(event_type, []).extend(funcs)
             ticks.extend(one.ticks)
-        return cls(projectors, reactions, tuple(ticks), tuple(tables))
+        return cls(projectors, reactions, tuple(ticks), tuple(tables), batches)
 
     def apply(self, conn: Connection, event: RecordedEvent) -> None:
         handler = self.projectors.get(event.type)

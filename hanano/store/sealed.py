@@ -14,7 +14,7 @@ from collections.abc import Collection
 from typing import Any
 
 from hanano.events import EVENT_TYPES
-from hanano.store.log import COMMITMENT_PREFIX, canonical_bytes
+from hanano.store.log import COMMITMENT_PREFIX, canonical_bytes, loads
 
 _COMMITMENT_LENGTH = len(COMMITMENT_PREFIX) + 64
 
@@ -53,7 +53,7 @@ def open_sealed(committed: object, salt: object, value: object) -> Any:
     if not isinstance(salt, bytes | bytearray | memoryview) or not isinstance(value, str):
         raise SealedMismatch("its salt or plaintext is not of the stored kind")
     try:
-        plain = json.loads(value)
+        plain = loads(value)
         recomputed = _recompute(bytes(salt), plain)
     except (ValueError, TypeError) as exc:
         raise SealedMismatch(f"its plaintext cannot be committed to ({exc})") from None
