@@ -88,9 +88,16 @@ class Prepared:
         if not rows:
             return
         compiled = self._compile(conn)
+        _, order, defaults = compiled
+        if order is not None and not defaults:
+            # The common bulk case (every column given, a positional driver): one tuple per
+            # row, without merging each row into a fresh dict first.
+            arguments: list[Any] = [tuple(r[k] for k in order) for r in rows]
+        else:
+            arguments = [self._arguments(compiled, r) for r in rows]
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(compiled[0], [self._arguments(compiled, r) for r in rows])
+            cursor.executemany(compiled[0], arguments)
         finally:
             cursor.close()
 
