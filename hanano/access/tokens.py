@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, select
@@ -29,6 +30,7 @@ from hanano.events import ROLES, Role
 from hanano.evidence.archive_format import load_public_key, public_key_text
 from hanano.store.prepared import insert_all
 from hanano.store.records import RecordedEvent
+from hanano.store.replay import projects_many
 from hanano.store.sequencer import Tx
 from hanano.warning.tables import posts
 
@@ -196,7 +198,37 @@ def list_tokens(conn: Connection) -> list[dict[str, str | None]]:
     ]
 
 
+def _tokens_created(conn: Connection, events: Sequence[RecordedEvent]) -> None:
+    """`_token_created` for a run of events: the same rows, one statement per table."""
+    made, leaders, posted, keyed = [], [], [], []
+    for event in events:
+        d, at = event.data, event.time
+        made.append(
+            {
+                "token_id": d["token_id"],
+                "role": d["role"],
+                "name": d["name"],
+                "token_hash": d["token_hash"],
+                "created_at": at,
+                "revoked_at": None,
+            }
+        )
+        if d.get("team"):
+            leaders.append({"principal_id": d["token_id"], "team_id": d["team"], "bound_at": at})
+        if d.get("post"):
+            posted.append({"principal_id": d["token_id"], "post_id": d["post"], "bound_at": at})
+        if d.get("sealed_to"):
+            keyed.append(
+                {"principal_id": d["token_id"], "public_key": d["sealed_to"], "bound_at": at}
+            )
+    _INSERT_TOKEN.run_many(conn, made)
+    _INSERT_LEADER.run_many(conn, leaders)
+    _INSERT_POST.run_many(conn, posted)
+    _INSERT_MIRROR_KEY.run_many(conn, keyed)
+
+
 @HANDLERS.projects(TokenCreated.type)
+@projects_many(_tokens_created)
 def _token_created(conn: Connection, event: RecordedEvent) -> None:
     d = event.data
     _INSERT_TOKEN.run(

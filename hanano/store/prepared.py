@@ -7,7 +7,8 @@ same connection, inside the same transaction as everything else.
 """
 
 from collections import namedtuple
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam
@@ -92,7 +93,7 @@ class Prepared:
         if order is not None and not defaults:
             # The common bulk case (every column given, a positional driver): one tuple per
             # row, without merging each row into a fresh dict first.
-            arguments: list[Any] = [tuple(r[k] for k in order) for r in rows]
+            arguments: list[Any] = list(map(_row_getter(order), rows))
         else:
             arguments = [self._arguments(compiled, r) for r in rows]
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -107,6 +108,13 @@ class Prepared:
             found = namedtuple("Row", names)  # type: ignore[misc, no-redef]
             self._row_types[names] = found
         return found
+
+
+def _row_getter(order: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    if len(order) == 1:
+        (name,) = order
+        return lambda row: (row[name],)
+    return itemgetter(*order)
 
 
 def insert_all(table: Table) -> Prepared:
