@@ -17,6 +17,7 @@ the mirror holds the private key its token's sealed fields are encrypted to
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,11 +30,10 @@ from hanano.evidence.archive_import import event_row
 from hanano.evidence.blobs import BlobStore
 from hanano.evidence.cosign import cosign, witness_key_from_signer
 from hanano.evidence.log import Checkpoint, NodeReader
-from hanano.evidence.merkle import leaf_hash as merkle_leaf
 from hanano.evidence.mirror_blobs import BlobsFollowed, fetch_missing, want
 from hanano.evidence.mirror_primary import Primary, Unreachable
 from hanano.evidence.mirror_project import project
-from hanano.evidence.mirror_sealed import bundles, erase_redacted, held_fields
+from hanano.evidence.mirror_sealed import bundle_paths, bundles, erase_redacted, held_fields
 from hanano.evidence.mirror_state import MirrorState, read_mirror
 from hanano.evidence.sealed_tiles import Given
 from hanano.evidence.tables import checkpoints, cosignatures, log_identity, merkle_nodes
@@ -103,6 +103,30 @@ def follow_once(
     if held is not None and signed.checkpoint.size == held.size:
         _record_look(engine, held, signed, clock)
         return Followed(size, size, held.cosignature, _blobs(engine, primary, blobs, clock))
+    wanted = list(bundles_between(size, signed.checkpoint.size))
+    # The bundles are fetched while the hash tiles are fetched and checked; none is read, let
+    # alone stored, before the tiles hold.
+    with primary.stream(bundle_paths(wanted, sealed_key)) as bodies:
+        tiles = _checked_tiles(primary, held, signed)
+        _store(
+            engine,
+            primary,
+            (tiles, wanted, bundles(bodies, wanted, sealed_key)),
+            signed,
+            (size, log_key, 0 if held is None else held.unprojected),
+            registry,
+            clock,
+        )
+    # A cosignature says the entries are durably stored here; files are outside the tree, so it
+    # does not wait for them (a file the primary lacks would otherwise hold every later one up).
+    line = None if signer is None else _cosign(engine, signed, signer, clock)
+    return Followed(size, signed.checkpoint.size, line, _blobs(engine, primary, blobs, clock))
+
+
+def _checked_tiles(primary: Primary, held: MirrorState | None, signed: _Signed) -> Tiles:
+    """The hash tiles from the size held here to the signed one, each vouched for by the signed
+    root; Fork if they give another root at the size held here."""
+    size = 0 if held is None else held.size
     refs = list(hash_tiles_between(size, signed.checkpoint.size))
     tiles = Tiles.of(list(zip(refs, primary.fetch_all([tile_path(r) for r in refs]), strict=True)))
     tiles.check(signed.checkpoint)
@@ -113,20 +137,7 @@ def follow_once(
             held.note,
             signed.note,
         )
-    _store(
-        engine,
-        primary,
-        tiles,
-        signed,
-        (size, log_key, 0 if held is None else held.unprojected),
-        registry,
-        clock,
-        sealed_key,
-    )
-    # A cosignature says the entries are durably stored here; files are outside the tree, so it
-    # does not wait for them (a file the primary lacks would otherwise hold every later one up).
-    line = None if signer is None else _cosign(engine, signed, signer, clock)
-    return Followed(size, signed.checkpoint.size, line, _blobs(engine, primary, blobs, clock))
+    return tiles
 
 
 def _blobs(
@@ -182,12 +193,11 @@ def _record_look(engine: Engine, held: MirrorState, signed: _Signed, clock: Cloc
 def _store(
     engine: Engine,
     primary: Primary,
-    tiles: Tiles,
+    fetched: tuple[Tiles, list[TileRef], Iterator[tuple[bytes, Given]]],
     signed: _Signed,
     held: tuple[int, str, int],
     registry: Registry,
     clock: Clock,
-    sealed_key: X25519PrivateKey | None = None,
 ) -> None:
     """Write the checked entries, their tree, the checkpoint and the record in one transaction."""
     new = signed.checkpoint
@@ -200,10 +210,11 @@ def _store(
                 raise Unreachable("another follower stored entries meanwhile; nothing stored")
             frontier = Frontier.resume(size, NodeReader(conn))
             left_out = 0
-            refs = list(bundles_between(size, new.size))
-            for ref, (body, given) in zip(refs, bundles(primary, refs, sealed_key), strict=True):
-                entries = bundle_entries(ref, body, leaf_hashes(tiles, ref))
-                recorded = _store_bundle(conn, frontier, ref, entries, given)
+            tiles, refs, bodies = fetched
+            for ref, (body, given) in zip(refs, bodies, strict=True):
+                leaves = leaf_hashes(tiles, ref)
+                entries = bundle_entries(ref, body, leaves)
+                recorded = _store_bundle(conn, frontier, ref, (entries, leaves), given)
                 want(conn, recorded)
                 left_out += project(conn, registry, recorded)
             if frontier.size != new.size or frontier.root() != new.root:
@@ -232,7 +243,11 @@ def _store(
 
 
 def _store_bundle(
-    conn: Connection, frontier: Frontier, ref: TileRef, entries: list[bytes], given: Given
+    conn: Connection,
+    frontier: Frontier,
+    ref: TileRef,
+    checked: tuple[list[bytes], list[bytes]],
+    given: Given,
 ) -> list[RecordedEvent]:
     """The entries of one checked bundle not stored yet: events, sealed rows, tree nodes;
     returns them as read back (`read_events` would give the same, without the second parse)."""
@@ -240,11 +255,12 @@ def _store_bundle(
     sealed: list[dict[str, Any]] = []
     nodes: list[dict[str, Any]] = []
     recorded = []
+    entries, leaves = checked
     first = ref.index * TILE_WIDTH
     for offset in range(frontier.size - first, len(entries)):
         seq, entry = first + offset + 1, entries[offset]
         document = _document(ref, seq, entry)
-        leaf = _leaf(frontier, entry, nodes)
+        leaf = _leaf(frontier, leaves[offset], nodes)
         events.append(event_row(seq, entry, leaf, document))
         data = document["data"]
         sealed.extend(held_fields(ref, seq, document, given.get(seq, {})))
@@ -283,11 +299,12 @@ def _document(ref: TileRef, seq: int, entry: bytes) -> dict[str, Any]:
     return document
 
 
-def _leaf(frontier: Frontier, entry: bytes, nodes: list[dict[str, Any]]) -> bytes:
-    """Append the entry's leaf to the tree, noting the subtree hashes it completes."""
-    added = frontier.append(merkle_leaf(entry))
+def _leaf(frontier: Frontier, leaf: bytes, nodes: list[dict[str, Any]]) -> bytes:
+    """Append the entry's leaf (checked against the entry by `bundle_entries`) to the tree,
+    noting the subtree hashes it completes."""
+    added = frontier.append(leaf)
     nodes.extend({"level": level, "idx": index, "hash": digest} for level, index, digest in added)
-    return added[0][2]
+    return leaf
 
 
 def _cosign(engine: Engine, signed: _Signed, signer: str, clock: Clock) -> str:

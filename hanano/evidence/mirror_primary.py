@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -14,6 +14,52 @@ from hanano.evidence.blobs import CHUNK
 
 class Unreachable(Exception):
     """The primary did not answer as a tlog-tiles server does (network, status)."""
+
+
+class Ahead:
+    """Bodies fetched in order on a pool of threads, at most `ahead` beyond the one read;
+    `close` drops what is still waiting (a caller that stops early, refused)."""
+
+    def __init__(
+        self, fetch: Callable[[str], bytes], paths: list[str], ahead: int, workers: int
+    ) -> None:
+        self._fetch = fetch
+        self._paths = iter(paths)
+        self._ahead = ahead
+        self._pool = ThreadPoolExecutor(workers)
+        self._waiting: deque[Future[bytes]] = deque()
+        self._fill()
+
+    def _fill(self) -> None:
+        while len(self._waiting) <= self._ahead:
+            path = next(self._paths, None)
+            if path is None:
+                return
+            self._waiting.append(self._pool.submit(self._fetch, path))
+
+    def __iter__(self) -> Ahead:
+        return self
+
+    def __next__(self) -> bytes:
+        if not self._waiting:
+            self.close()
+            raise StopIteration
+        try:
+            body = self._waiting.popleft().result()
+        except BaseException:
+            self.close()
+            raise
+        self._fill()
+        return body
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class Primary:
@@ -42,16 +88,11 @@ class Primary:
         with ThreadPoolExecutor(self.workers) as pool:
             return list(pool.map(self.fetch, paths))
 
-    def stream(self, paths: list[str], ahead: int = 32) -> Iterator[bytes]:
-        """Each path's body in order, fetched up to `ahead` in advance while the caller works."""
-        with ThreadPoolExecutor(self.workers) as pool:
-            waiting: deque[Future[bytes]] = deque()
-            for path in paths:
-                waiting.append(pool.submit(self.fetch, path))
-                if len(waiting) > ahead:
-                    yield waiting.popleft().result()
-            while waiting:
-                yield waiting.popleft().result()
+    def stream(self, paths: list[str], ahead: int = 32) -> Ahead:
+        """Each path's body in order, fetched up to `ahead` in advance while the caller works.
+        The first fetches start now, not at the first read, so that they overlap whatever the
+        caller does before it reads (a mirror checks the hash tiles meanwhile)."""
+        return Ahead(self.fetch, paths, ahead, self.workers)
 
     @contextmanager
     def chunks(self, path: str) -> Iterator[Iterator[bytes]]:

@@ -4,7 +4,9 @@ A mirror holds no sealed value (see `hanano.evidence.mirror`), and some projecti
 made without one: a team's base, a hospital's place, a report's keyed fingerprint are required
 columns. Such an event is left out of the projections (in a savepoint, so nothing of it stays)
 and counted; the log itself, checked and complete, still holds it. Each bundle is first replayed
-whole in one savepoint, so the common case costs two statements per 256 events.
+whole in one savepoint (runs of one type at once where the projector allows it,
+`hanano.store.replay`), so the common case costs two statements per 256 events beside the
+projections' own.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import Connection
 from hanano.store.prepared import release, rollback_to, savepoint
 from hanano.store.records import RecordedEvent
 from hanano.store.registry import Registry
+from hanano.store.replay import replay
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +27,7 @@ def project(conn: Connection, registry: Registry, events: list[RecordedEvent]) -
     """Project the events; how many could not be projected here."""
     savepoint(conn, "mirror_bundle")
     try:
-        for event in events:
-            _apply(conn, registry, event)
+        replay(conn, registry, events)
     except Exception:
         rollback_to(conn, "mirror_bundle")
         release(conn, "mirror_bundle")

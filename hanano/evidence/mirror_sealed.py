@@ -10,7 +10,7 @@ holds commitments only, as `hanano.evidence.mirror` says.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Connection
@@ -24,23 +24,22 @@ from hanano.store.records import RecordedEvent
 from hanano.store.sealed import SealedMismatch, committed_without_row, open_sealed
 
 
-class Streams(Protocol):
-    def stream(self, paths: list[str], ahead: int = 32) -> Iterator[bytes]: ...
+def bundle_paths(refs: list[TileRef], private: X25519PrivateKey | None) -> list[str]:
+    """What to fetch for the bundles `refs`: each bundle, followed by its sealed fields when
+    the mirror holds a key."""
+    if private is None:
+        return [tile_path(ref) for ref in refs]
+    return [path for ref in refs for path in (tile_path(ref), sealed_path(ref))]
 
 
 def bundles(
-    primary: Streams, refs: list[TileRef], private: X25519PrivateKey | None
+    bodies: Iterator[bytes], refs: list[TileRef], private: X25519PrivateKey | None
 ) -> Iterator[tuple[bytes, Given]]:
-    """Each entry bundle's body with its sealed fields, decrypted (none without a key); the
-    sealed fields are fetched along with the bundles, in the same stream."""
-    if private is None:
-        for body in primary.stream([tile_path(ref) for ref in refs]):
-            yield body, {}
-        return
-    bodies = primary.stream([path for ref in refs for path in (tile_path(ref), sealed_path(ref))])
+    """Each entry bundle's body with its sealed fields, decrypted (none without a key), from
+    the bodies of `bundle_paths(refs, private)` in their order."""
     for ref in refs:
         body = next(bodies)
-        yield body, open_sealed_bundle(private, ref, next(bodies))
+        yield body, ({} if private is None else open_sealed_bundle(private, ref, next(bodies)))
 
 
 def held_fields(

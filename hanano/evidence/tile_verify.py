@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from hashlib import sha256
 
 from hanano.evidence import merkle
 from hanano.evidence.log import Checkpoint
@@ -127,9 +128,12 @@ def _full_tile_hash(body: bytes) -> bytes:
 
 
 def _fold(nodes: list[bytes]) -> bytes:
-    """The hash of a complete subtree from its 2^k hashes of one level."""
+    """The hash of a complete subtree from its 2^k hashes of one level (each a 32-byte slice
+    of a tile whose length `Tiles.of` checked, so node_hash's own checks are not repeated)."""
     while len(nodes) > 1:
-        nodes = [merkle.node_hash(nodes[i], nodes[i + 1]) for i in range(0, len(nodes), 2)]
+        nodes = [
+            sha256(b"\x01" + nodes[i] + nodes[i + 1]).digest() for i in range(0, len(nodes), 2)
+        ]
     return nodes[0]
 
 
