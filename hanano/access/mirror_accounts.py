@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 
+from hanano.access import users
 from hanano.access.tables import mirror_sessions, mirror_tokens, mirror_users
 from hanano.access.tokens import TOKEN_PREFIX, IssuedToken, Principal, TokenAuthority, hash_token
 from hanano.access.users import (
@@ -31,9 +32,8 @@ from hanano.access.users import (
     SessionAuthority,
     check_username,
     hash_secret,
-    password_matches,
 )
-from hanano.errors import Problem, conflict, invalid, not_found
+from hanano.errors import conflict, invalid, not_found
 from hanano.events import Role
 
 # People sign in to read the room or the log; a mirror role is a token (a further mirror).
@@ -119,20 +119,7 @@ def accounts(engine: Engine) -> list[dict[str, str | None]]:
 
 def verify_password(engine: Engine, username: str, password: str) -> tuple[str, Role] | None:
     """The mirror user's id and role if the password is theirs. Slow on purpose (argon2)."""
-    try:
-        name = check_username(username)
-    except Problem:
-        name = ""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(mirror_users.c.user_id, mirror_users.c.role, mirror_users.c.password_hash).where(
-                mirror_users.c.username == name
-            )
-        ).first()
-    matched = password_matches(row.password_hash if row is not None else None, password)
-    if row is None or not matched:
-        return None
-    return row.user_id, row.role
+    return users.verify_password(engine, username, password, mirror_users)
 
 
 def open_session(engine: Engine, user_id: str, role: Role) -> OpenedSession:

@@ -30,7 +30,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Table, select
 
 from hanano.access.events import SessionEnded, SessionStarted, UserCreated
 from hanano.access.handlers import HANDLERS
@@ -122,16 +122,19 @@ def create_user(
     return user_id
 
 
-def verify_password(engine: Engine, username: str, password: str) -> tuple[str, Role] | None:
-    """The user's id and role if the password is theirs. Slow on purpose; call off the loop."""
+def verify_password(
+    engine: Engine, username: str, password: str, table: Table = users
+) -> tuple[str, Role] | None:
+    """The user's id and role if the password is theirs (in `table`: the log's users, or a
+    mirror's own). Slow on purpose; call off the loop."""
     try:
         name = check_username(username)
     except Problem:
         name = ""
     with engine.connect() as conn:
         row = conn.execute(
-            select(users.c.user_id, users.c.role, users.c.password_hash).where(
-                users.c.username == name
+            select(table.c.user_id, table.c.role, table.c.password_hash).where(
+                table.c.username == name
             )
         ).first()
     matched = password_matches(row.password_hash if row is not None else None, password)
